@@ -1,0 +1,134 @@
+/* The container configuration (libconfig) as one typed struct.
+ *
+ * One table in config.c lists every key with its parser and its place in the
+ * struct; the reader, the validator and the writer all use that table. */
+#pragma once
+
+#include <net/if.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define LXM_NAME_MAX 64          /* container name length limit */
+#define LXM_UUID_STR_LEN 37      /* 36 chars + NUL */
+#define LXM_HWADDR_STR_LEN 18    /* "00:16:3e:xx:xx:xx" + NUL */
+
+enum lxm_net_type {
+	LXM_NET_VETH,
+	LXM_NET_MACVLAN,
+	LXM_NET_PHYS,
+	LXM_NET_EMPTY,
+	LXM_NET_NONE,
+	LXM_NET_MAX,
+};
+
+struct lxm_idmap {
+	char type;                   /* 'u' or 'g' */
+	uint32_t container;
+	uint32_t host;
+	uint32_t count;
+};
+
+struct lxm_nic {
+	enum lxm_net_type type;
+	char link[IFNAMSIZ];         /* bridge (veth), parent (macvlan), device (phys) */
+	char name[IFNAMSIZ];         /* name inside, default eth<N> */
+	char hwaddr[LXM_HWADDR_STR_LEN]; /* empty: derived from uuid + index */
+	uint32_t mtu;                /* 0: kernel default */
+	char **ipv4;                 /* "10.0.3.10/24" */
+	size_t n_ipv4;
+	char *ipv4_gateway;
+	char **ipv6;
+	size_t n_ipv6;
+	char *ipv6_gateway;
+};
+
+struct lxm_mount {
+	char *source;
+	char *target;                /* inside the rootfs */
+	char *options;               /* "bind,ro", ... */
+	char *fstype;                /* NULL for bind mounts */
+};
+
+struct lxm_config {
+	char *name;
+	char uuid[LXM_UUID_STR_LEN];
+	char *hostname;
+
+	char *rootfs_path;           /* relative to the container dir, or absolute */
+
+	char **init_cmd;             /* NULL-terminated */
+	size_t n_init_cmd;
+	int halt_signal;             /* signal number */
+	int reboot_signal;           /* signal number */
+	uint32_t stop_timeout;       /* seconds */
+
+	struct lxm_idmap *idmaps;
+	size_t n_idmaps;
+
+	struct lxm_nic *nics;
+	size_t n_nics;
+
+	struct {
+		uint32_t ttys;
+		char *log;                   /* relative to the container dir; NULL: none */
+		uint64_t buffer;             /* ring buffer bytes */
+		uint64_t log_size;           /* rotate console.log beyond this many bytes */
+	} console;
+
+	struct {
+		uint64_t memory;             /* bytes, 0: unlimited */
+		uint64_t pids;               /* 0: unlimited */
+		uint32_t cpu_weight;         /* 1-10000, 0: unset */
+		char *cpuset;                /* NULL: unset */
+	} limits;
+
+	struct {
+		char *apparmor;              /* "generated", "unconfined", a profile */
+		char *seccomp;               /* "default", "none", a policy path */
+		char **cap_drop;
+		size_t n_cap_drop;
+		char **cap_keep;
+		size_t n_cap_keep;
+		bool no_new_privs;
+		bool nesting;
+	} security;
+
+	struct lxm_mount *mounts;
+	size_t n_mounts;
+
+	struct {
+		bool enabled;
+		uint32_t delay;
+		int32_t order;
+		char **groups;
+		size_t n_groups;
+	} autostart;
+};
+
+/* Fill conf with built-in defaults (no name, no rootfs). */
+int lxm_config_init(struct lxm_config *conf);
+void lxm_config_free(struct lxm_config *conf);
+
+/* Read a config file over what conf already holds (so default.conf then the
+ * container's config). Errors: "FILE:LINE: key: what is wrong". */
+int lxm_config_read_file(struct lxm_config *conf, const char *path, struct lxm_error *err);
+int lxm_config_read_string(struct lxm_config *conf, const char *text, const char *label,
+			   struct lxm_error *err);
+/* Checks across keys (init present, rootfs present, idmaps complete, ...). */
+int lxm_config_validate(const struct lxm_config *conf, const char *label, struct lxm_error *err);
+
+/* Serialize to libconfig text; write atomically (tmp, fsync, rename). */
+int lxm_config_format(const struct lxm_config *conf, char **ret);
+int lxm_config_write(const struct lxm_config *conf, const char *path, struct lxm_error *err);
+
+/* Pure helpers (unit-tested). */
+int lxm_name_validate(const char *name, struct lxm_error *err);
+int lxm_parse_size(const char *s, uint64_t *ret);
+int lxm_signal_from_name(const char *s);          /* -EINVAL when unknown */
+const char *lxm_signal_to_name(int sig, char *buf, size_t size);
+int lxm_uuid_generate(char out[LXM_UUID_STR_LEN]);
+/* A locally administered MAC in the 00:16:3e Xen OUI space, stable for
+ * (uuid, index). */
+int lxm_mac_from_uuid(const char *uuid, unsigned index, char out[LXM_HWADDR_STR_LEN]);
+const char *lxm_net_type_to_string(enum lxm_net_type t);

@@ -1,0 +1,82 @@
+/* Small helpers shared by every part of lxm: cleanup attributes, string and
+ * file utilities. */
+#pragma once
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+static inline void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+#define TAKE_PTR(p) ({ typeof(p) _p = (p); (p) = NULL; _p; })
+#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
+
+#define streq(a, b) (strcmp((a), (b)) == 0)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Free a NULL-terminated or counted string vector. */
+void lxm_strv_free(char **v, size_t n);
+static inline void strvp_free(char ***v)
+{
+	lxm_strv_free(*v, (size_t)-1);
+}
+#define _cleanup_strv_ _cleanup_(strvp_free)
+
+char *lxm_strdup_printf(const char *fmt, ...) _printf_(1, 2);
+bool lxm_startswith(const char *s, const char *prefix);
+/* Copy with truncation check: -ENAMETOOLONG when src does not fit. */
+int lxm_strscpy(char *dst, const char *src, size_t size);
+
+/* Whole-file helpers relative to a directory fd (AT_FDCWD allowed). */
+int lxm_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len);
+int lxm_write_file_at(int dirfd, const char *path, const char *data, size_t len, int flags, mode_t mode);
+/* Write tmp + fsync + rename + fsync(dir): the file is either old or new. */
+int lxm_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+int lxm_mkdir_p(const char *path, mode_t mode);
+
+/* Full read/write loops that retry on EINTR and short counts. */
+ssize_t lxm_read_full(int fd, void *buf, size_t len);
+int lxm_write_full(int fd, const void *buf, size_t len);
+
+/* Monotonic time in nanoseconds. */
+uint64_t lxm_now_ns(void);
+
+/* Parse an unsigned decimal integer that must fit in max. */
+int lxm_parse_u64(const char *s, uint64_t max, uint64_t *ret);
+
+/* Process start time (field 22 of /proc/PID/stat) to tell a pid's reuse. */
+int lxm_proc_starttime(pid_t pid, uint64_t *ret);
