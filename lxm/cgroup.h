@@ -4,6 +4,8 @@
  * hierarchy. */
 #pragma once
 
+#include <sys/types.h>
+
 #include "error.h"
 
 enum lxm_cgroup_layout {
@@ -60,3 +62,47 @@ int lxm_cgroup_destroy(struct lxm_cgroup *cg, struct lxm_error *err);
 int lxm_cgroup_freeze(const struct lxm_cgroup *cg, bool freeze, struct lxm_error *err);
 int lxm_cgroup_is_frozen(const struct lxm_cgroup *cg, bool *ret);
 int lxm_cgroup_stats(const struct lxm_cgroup *cg, struct lxm_cgroup_stats *ret);
+
+/* --- Additions --- */
+
+/* One mounted hierarchy. */
+struct lxm_cgroup_hierarchy {
+	char *mountpoint;    /* "/sys/fs/cgroup/memory" */
+	char *controllers;   /* v1: "cpu,cpuacct", "memory", "name=systemd"; v2: NULL */
+	bool unified;        /* cgroup2 */
+	char *path;          /* the container's cgroup, "<mountpoint>/lxm/<name>";
+			      * NULL in lxm_cgroup_parse_mountinfo() results */
+};
+
+struct lxm_cgroup_mounts {
+	enum lxm_cgroup_layout layout;
+	size_t n;
+	struct lxm_cgroup_hierarchy *h;   /* mountinfo order; v1 hierarchies deduplicated */
+};
+
+/* Pure parser of /proc/self/mountinfo text. -ENOENT when no cgroup
+ * hierarchy is mounted (garbage input included). */
+int lxm_cgroup_parse_mountinfo(const char *text, struct lxm_cgroup_mounts *ret, struct lxm_error *err);
+void lxm_cgroup_mounts_done(struct lxm_cgroup_mounts *m);
+/* Whether a comma-separated v1 controller list names controller. */
+bool lxm_cgroup_hierarchy_has(const struct lxm_cgroup_hierarchy *h, const char *controller);
+/* v2 cpu.weight (1-10000) to v1 cpu.shares: weight*1024/100, at least 2. */
+uint64_t lxm_cgroup_weight_to_shares(uint32_t weight);
+
+/* The hierarchies this container has a cgroup in (for mounting the
+ * container's own cgroup view); owned by cg. */
+const struct lxm_cgroup_hierarchy *lxm_cgroup_hierarchies(const struct lxm_cgroup *cg, size_t *ret_n);
+/* "lxm/<name>" */
+const char *lxm_cgroup_rel_path(const struct lxm_cgroup *cg);
+
+/* Fast path for the container's child (and an lxm-attach child): move the
+ * CALLING, single-threaded process into every v1 hierarchy by writing "0"
+ * into each hierarchy's "tasks" file through fds that create/open opened
+ * (O_CLOEXEC, held in cg, inherited over clone3). The kernel then migrates
+ * just the calling thread and skips the write lock of the global
+ * cgroup_threadgroup_rwsem, whose RCU grace period makes a plain
+ * cgroup.procs write cost ~7 ms here (see cgroup.c). Works after the caller
+ * dropped privileges or entered a user namespace: v1 checks the opener's
+ * credentials. Call before any thread is created and before exec. Combine
+ * with clone3(CLONE_INTO_CGROUP, lxm_cgroup_v2_fd()) for v2. */
+int lxm_cgroup_enter_self(const struct lxm_cgroup *cg, struct lxm_error *err);
