@@ -5,7 +5,13 @@
 
 #include "error.h"
 
-/* Remove the entry `name` inside the directory `parentfd`, recursively.
- * Refuses to descend into a directory on another mount (EXDEV) and never
- * follows symlinks. */
+/* Remove the entry `name` (one path component) inside the directory
+ * `parentfd` (AT_FDCWD allowed), recursively. A symlink is unlinked, never
+ * followed, even as the top. Anything on another mount than `parentfd`
+ * (another device or a bind mount) is refused with -EXDEV before it is
+ * entered: "'rootfs/proc' is a mount point, refusing to remove it".
+ * Directories lacking u+rwx are chmod'ed first; immutable or append-only
+ * entries fail with -EPERM and say so. Paths in messages are relative to
+ * the top ("removing 'rootfs/etc/passwd': Permission denied"). A missing
+ * `name` is success. Uses a bounded number of fds whatever the depth. */
 int lxm_remove_tree_at(int parentfd, const char *name, struct lxm_error *err);

@@ -1,1 +1,311 @@
-/* to be written */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "template.h"
+
+#ifndef LXM_DEFAULT_TEMPLATEDIR
+#define LXM_DEFAULT_TEMPLATEDIR "/usr/share/lxm/templates"
+#endif
+
+#define TEMPLATE_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+bool lxm_template_name_valid(const char *name)
+{
+	if (!name || !*name || strlen(name) > 64)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return false;
+	return true;
+}
+
+int lxm_template_find(const char *name, char **ret_path, struct lxm_error *err)
+{
+	const char *dir = getenv("LXM_TEMPLATEDIR");
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+
+	if (!lxm_template_name_valid(name))
+		return lxm_error_setr(err, EINVAL, "invalid template name '%s' (allowed: a-z, 0-9, '_', '-')",
+				      name ? name : "");
+	if (!dir || !*dir)
+		dir = LXM_DEFAULT_TEMPLATEDIR;
+
+	path = lxm_strdup_printf("%s/lxm-%s", dir, name);
+	if (!path)
+		return lxm_error_set(err, ENOMEM, "finding template '%s'", name);
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return lxm_error_setr(err, ENOENT, "template '%s' not found in '%s'", name, dir);
+		return lxm_error_set(err, errno, "finding template '%s' in '%s'", name, dir);
+	}
+	if (!S_ISREG(st.st_mode))
+		return lxm_error_setr(err, ENOEXEC, "template '%s' ('%s') is not a regular file", name, path);
+	if (access(path, X_OK) < 0)
+		return lxm_error_setr(err, EACCES, "template '%s' ('%s') is not executable", name, path);
+
+	log_debug("template '%s' is '%s'", name, path);
+	*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
+void lxm_template_result_free(struct lxm_template_result *r)
+{
+	if (!r)
+		return;
+	free(r->init);
+	free(r->halt_signal);
+	free(r->reboot_signal);
+	*r = (struct lxm_template_result) {};
+}
+
+/* "lxm-busybox" for "/usr/share/lxm/templates/lxm-busybox" -> "busybox". */
+static const char *template_label(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return lxm_startswith(base, "lxm-") && base[4] ? base + 4 : base;
+}
+
+static bool signal_name_valid(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '+' || *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
+/* A "key=value" line the template uses to hint the config: 1 when taken,
+ * 0 when it is an ordinary line, <0 on a bad value. */
+static int parse_hint(const char *label, const char *line, struct lxm_template_result *res,
+		      struct lxm_error *err)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+		bool is_signal;
+	} keys[] = {
+		{ "init", offsetof(struct lxm_template_result, init), false },
+		{ "halt_signal", offsetof(struct lxm_template_result, halt_signal), true },
+		{ "reboot_signal", offsetof(struct lxm_template_result, reboot_signal), true },
+	};
+	const char *eq = strchr(line, '=');
+
+	if (!eq)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		char **slot = (char **)((char *)res + keys[i].offset);
+		const char *value = eq + 1;
+		char *copy;
+
+		if (strlen(keys[i].key) != (size_t)(eq - line) || strncmp(line, keys[i].key, (size_t)(eq - line)) != 0)
+			continue;
+		if (keys[i].is_signal ? !signal_name_valid(value) : value[0] != '/')
+			return lxm_error_setr(err, EINVAL, "template '%s' printed an invalid %s '%s'",
+					      label, keys[i].key, value);
+		copy = strdup(value);
+		if (!copy)
+			return lxm_error_set(err, ENOMEM, "reading the output of template '%s'", label);
+		free(*slot);
+		*slot = copy;
+		return 1;
+	}
+	return 0;
+}
+
+/* Place `fd` at `target` without FD_CLOEXEC. */
+static int move_fd(int fd, int target)
+{
+	if (fd == target)
+		return fcntl(fd, F_SETFD, 0);
+	return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+static _Noreturn void child_exec(const char *path, char *const *argv, char *const *envp,
+				 int nullfd, int outfd, int errfd)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int e;
+
+	/* Ignored signals and the mask survive exec: give the template a
+	 * normal process. */
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	if (move_fd(nullfd, STDIN_FILENO) < 0 || move_fd(outfd, STDOUT_FILENO) < 0)
+		goto fail;
+	/* Only 0-2 and the CLOEXEC error pipe may survive until exec. */
+	if (errfd > 3)
+		close_range(3, (unsigned)errfd - 1, 0);
+	close_range((unsigned)errfd + 1, ~0U, 0);
+
+	execve(path, argv, envp);
+fail:
+	e = errno;
+	(void)!write(errfd, &e, sizeof(e));
+	_exit(127);
+}
+
+static int wait_child(pid_t pid, int *ret_status)
+{
+	while (waitpid(pid, ret_status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Read the template's stdout: hints into `res`, the rest to our stdout. */
+static int read_output(const char *label, int fd, struct lxm_template_result *res, struct lxm_error *err)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
+	int r = 0;
+
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return lxm_error_set(err, errno, "reading the output of template '%s'", label);
+	}
+	while ((n = getline(&line, &size, f)) >= 0) {
+		bool nl = n > 0 && line[n - 1] == '\n';
+		int h;
+
+		if (nl)
+			line[n - 1] = '\0';
+		/* After a bad hint keep draining, so the template does not
+		 * die of SIGPIPE; the first error is the one reported. */
+		h = r < 0 ? 0 : parse_hint(label, line, res, err);
+		if (h < 0)
+			r = h;
+		if (h != 0)
+			continue;
+		fputs(line, stdout);
+		if (nl)
+			fputc('\n', stdout);
+		fflush(stdout);
+	}
+	if (ferror(f) && r == 0)
+		r = lxm_error_set(err, errno ? errno : EIO, "reading the output of template '%s'", label);
+	return r;
+}
+
+int lxm_template_run(const char *path, const char *name, const char *container_dir,
+		     const char *rootfs, char *const *args, struct lxm_template_result *ret,
+		     struct lxm_error *err)
+{
+	struct lxm_template_result res = {};
+	const char *label = template_label(path);
+	const char *cachedir = getenv("LXM_CACHEDIR");
+	_cleanup_free_ char *cache_env = NULL;
+	_cleanup_free_ char **argv = NULL;
+	_cleanup_close_ int nullfd = -1, out_r = -1, out_w = -1, err_r = -1, err_w = -1;
+	char *envp[4] = {};
+	size_t nargs = 0, n = 0, ne = 0;
+	int status, e = 0, r;
+	ssize_t got;
+	pid_t pid;
+
+	if (!path || !name || !container_dir || !rootfs)
+		return lxm_error_setr(err, EINVAL, "running a template: missing argument");
+
+	while (args && args[nargs])
+		nargs++;
+	argv = calloc(nargs + 8, sizeof(*argv));
+	if (!argv)
+		return lxm_error_set(err, ENOMEM, "running template '%s'", label);
+	argv[n++] = (char *)path;
+	argv[n++] = (char *)"--name";
+	argv[n++] = (char *)name;
+	argv[n++] = (char *)"--path";
+	argv[n++] = (char *)container_dir;
+	argv[n++] = (char *)"--rootfs";
+	argv[n++] = (char *)rootfs;
+	for (size_t i = 0; i < nargs; i++)
+		argv[n++] = args[i];
+
+	envp[ne++] = (char *)TEMPLATE_PATH;
+	envp[ne++] = (char *)"LANG=C";
+	if (cachedir && *cachedir) {
+		cache_env = lxm_strdup_printf("LXM_CACHEDIR=%s", cachedir);
+		if (!cache_env)
+			return lxm_error_set(err, ENOMEM, "running template '%s'", label);
+		envp[ne++] = cache_env;
+	}
+
+	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (nullfd < 0)
+		return lxm_error_set(err, errno, "opening '/dev/null'");
+	{
+		int p[2];
+
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return lxm_error_set(err, errno, "running template '%s': pipe", label);
+		out_r = p[0];
+		out_w = p[1];
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return lxm_error_set(err, errno, "running template '%s': pipe", label);
+		err_r = p[0];
+		err_w = p[1];
+	}
+
+	log_debug("running template '%s' for '%s' into '%s'", path, name, rootfs);
+	/* Flush so the child cannot write out our buffered output again. */
+	fflush(stdout);
+	fflush(stderr);
+	/* Same process group as ours, on purpose: Ctrl-C reaches it. */
+	pid = fork();
+	if (pid < 0)
+		return lxm_error_set(err, errno, "running template '%s': fork", label);
+	if (pid == 0)
+		child_exec(path, argv, envp, nullfd, out_w, err_w);
+
+	close(TAKE_FD(out_w));
+	close(TAKE_FD(err_w));
+	close(TAKE_FD(nullfd));
+
+	got = lxm_read_full(err_r, &e, sizeof(e));
+	if (got == (ssize_t)sizeof(e)) {
+		(void)wait_child(pid, &status);
+		return lxm_error_set(err, e, "executing template '%s'", path);
+	}
+
+	r = read_output(label, TAKE_FD(out_r), &res, err);
+	if (wait_child(pid, &status) < 0) {
+		lxm_template_result_free(&res);
+		return lxm_error_set(err, errno, "waiting for template '%s'", label);
+	}
+	if (WIFSIGNALED(status)) {
+		lxm_template_result_free(&res);
+		return lxm_error_setr(err, ECHILD, "template '%s' killed by signal %d", label, WTERMSIG(status));
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		lxm_template_result_free(&res);
+		return lxm_error_setr(err, ECHILD, "template '%s' failed with exit status %d", label,
+				      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	if (r < 0) {
+		lxm_template_result_free(&res);
+		return r;
+	}
+
+	log_debug("template '%s' done: init=%s halt_signal=%s reboot_signal=%s", label,
+		  res.init ? res.init : "-", res.halt_signal ? res.halt_signal : "-",
+		  res.reboot_signal ? res.reboot_signal : "-");
+	if (ret)
+		*ret = res;
+	else
+		lxm_template_result_free(&res);
+	return 0;
+}

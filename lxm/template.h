@@ -2,7 +2,8 @@
  * overrides), called as
  *   lxm-<name> --name NAME --path CONTAINER_DIR --rootfs ROOTFS [ARGS...]
  * The template may print "key=value" lines on stdout to hint the config
- * (init=/sbin/init, halt_signal=SIGUSR2). */
+ * (init=/sbin/init, halt_signal=SIGUSR2, reboot_signal=SIGTERM); its other
+ * stdout lines are passed on to our stdout, its stderr goes to ours. */
 #pragma once
 
 #include "error.h"
@@ -10,9 +11,20 @@
 struct lxm_template_result {
 	char *init;               /* from "init=..." or NULL */
 	char *halt_signal;        /* from "halt_signal=..." or NULL */
+	char *reboot_signal;      /* from "reboot_signal=..." or NULL */
 };
 
+/* Template names are [a-z0-9_-]+. */
+bool lxm_template_name_valid(const char *name);
+/* Find lxm-<name> in $LXM_TEMPLATEDIR, else LXM_DEFAULT_TEMPLATEDIR, and
+ * check that it is executable. -ENOENT: "template 'foo' not found in 'DIR'". */
 int lxm_template_find(const char *name, char **ret_path, struct lxm_error *err);
+/* Run the template at `path` for container `name` and wait for it. `args`
+ * is NULL or a NULL-terminated list of extra arguments. The template gets a
+ * clean environment (PATH, LANG=C, LXM_CACHEDIR when set), stdin from
+ * /dev/null, no fd of ours but 0-2, and stays in our process group so that
+ * Ctrl-C reaches it. A non-zero exit or a death by signal is an error.
+ * `ret` is filled on success (free with lxm_template_result_free()). */
 int lxm_template_run(const char *path, const char *name, const char *container_dir,
 		     const char *rootfs, char *const *args, struct lxm_template_result *ret,
 		     struct lxm_error *err);
