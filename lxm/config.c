@@ -1,1 +1,1901 @@
-/* to be written */
+/* libconfig <-> struct lxm_config.
+ *
+ * Every key is listed once in keys[] below, with its parser, its formatter
+ * and its place in the struct. The reader walks the libconfig tree and looks
+ * each setting up in that table (so an unknown key is found where it is), the
+ * writer walks the table in order. Cross-key checks live in
+ * lxm_config_validate(), a separate pass. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <uuid/uuid.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#define LXM_TTYS_MAX 63
+#define LXM_PIDS_MAX 4194304ULL      /* PID_MAX_LIMIT on 64-bit */
+#define LXM_CPU_MAX 8192             /* largest CONFIG_NR_CPUS */
+#define LXM_IDMAP_LINES_MAX 340      /* kernel limit per map since 4.15 */
+#define WHY_MAX 256
+
+/* ---- pure helpers -------------------------------------------------------- */
+
+static const char *const cap_names[] = {
+	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
+	"setgid", "setuid", "setpcap", "linux_immutable", "net_bind_service",
+	"net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
+	"sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
+	"sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time",
+	"sys_tty_config", "mknod", "lease", "audit_write", "audit_control",
+	"setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
+	"block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
+};
+
+int lxm_cap_from_name(const char *name)
+{
+	if (strncasecmp(name, "cap_", 4) == 0)
+		name += 4;
+	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
+		if (strcasecmp(name, cap_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *lxm_cap_to_name(int cap)
+{
+	if (cap < 0 || (size_t)cap >= ARRAY_SIZE(cap_names))
+		return NULL;
+	return cap_names[cap];
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
+	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+#ifdef SIGSTKFLT
+	{ "STKFLT", SIGSTKFLT },
+#endif
+	{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+	{ "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU },
+	{ "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+	{ "WINCH", SIGWINCH }, { "IO", SIGIO }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
+	/* aliases last, so lxm_signal_to_name() finds the usual name first */
+	{ "IOT", SIGABRT }, { "POLL", SIGIO }, { "CLD", SIGCHLD },
+};
+
+/* "SIGUSR2", "USR2", "SIGRTMIN+3", "RTMIN+3", "RTMAX-1", any case. Numbers
+ * are rejected on purpose: their meaning differs between architectures. */
+int lxm_signal_from_name(const char *s)
+{
+	uint64_t off = 0;
+
+	if (!s)
+		return -EINVAL;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	if (strncasecmp(s, "RTMIN", 5) == 0 || strncasecmp(s, "RTMAX", 5) == 0) {
+		bool min = strncasecmp(s, "RTMIN", 5) == 0;
+		const char *rest = s + 5;
+
+		if (*rest) {
+			if (*rest != (min ? '+' : '-'))
+				return -EINVAL;
+			if (lxm_parse_u64(rest + 1, (uint64_t)(SIGRTMAX - SIGRTMIN), &off) < 0)
+				return -EINVAL;
+		}
+		return min ? SIGRTMIN + (int)off : SIGRTMAX - (int)off;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+		if (strcasecmp(s, signals[i].name) == 0)
+			return signals[i].sig;
+	return -EINVAL;
+}
+
+const char *lxm_signal_to_name(int sig, char *buf, size_t size)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+		if (signals[i].sig == sig) {
+			snprintf(buf, size, "SIG%s", signals[i].name);
+			return buf;
+		}
+	if (sig == SIGRTMIN)
+		snprintf(buf, size, "SIGRTMIN");
+	else if (sig > SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, size, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else
+		return NULL;
+	return buf;
+}
+
+int lxm_parse_size(const char *s, uint64_t *ret)
+{
+	static const char units[] = "KMGTPE";
+	char digits[32];
+	const char *p = s;
+	uint64_t v, mult = 1;
+	size_t n;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	while (isdigit((unsigned char)*p))
+		p++;
+	n = (size_t)(p - s);
+	if (n == 0)
+		return -EINVAL;
+	if (n >= sizeof(digits))
+		return -ERANGE;
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	r = lxm_parse_u64(digits, UINT64_MAX, &v);
+	if (r < 0)
+		return r;
+	if (*p) {
+		const char *u = strchr(units, toupper((unsigned char)*p));
+
+		if (u) {
+			for (const char *q = units; q <= u; q++)
+				mult *= 1024;
+			p++;
+			if (*p && strcasecmp(p, "B") != 0 && strcasecmp(p, "iB") != 0)
+				return -EINVAL;
+		} else if (strcasecmp(p, "B") != 0)
+			return -EINVAL;
+	}
+	if (v > UINT64_MAX / mult)
+		return -ERANGE;
+	*ret = v * mult;
+	return 0;
+}
+
+int lxm_uuid_generate(char out[LXM_UUID_STR_LEN])
+{
+	uuid_t u;
+
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, out);
+	return 0;
+}
+
+int lxm_mac_from_uuid(const char *uuid, unsigned index, char out[LXM_HWADDR_STR_LEN])
+{
+	uuid_t u;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	uint32_t low;
+
+	if (!uuid || uuid_parse(uuid, u) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(u); i++) {
+		h ^= u[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 29;
+	/* An odd multiplier is invertible mod 2^24: distinct indexes (below 2^24)
+	 * always give distinct addresses for one uuid. */
+	low = (uint32_t)(h + (uint64_t)index * 0x9e3779U) & 0xffffffU;
+	snprintf(out, LXM_HWADDR_STR_LEN, "00:16:3e:%02x:%02x:%02x",
+		 (low >> 16) & 0xff, (low >> 8) & 0xff, low & 0xff);
+	return 0;
+}
+
+static const char *const net_types[LXM_NET_MAX] = {
+	[LXM_NET_VETH] = "veth",
+	[LXM_NET_MACVLAN] = "macvlan",
+	[LXM_NET_PHYS] = "phys",
+	[LXM_NET_EMPTY] = "empty",
+	[LXM_NET_NONE] = "none",
+};
+
+const char *lxm_net_type_to_string(enum lxm_net_type t)
+{
+	if ((unsigned)t >= LXM_NET_MAX)
+		return NULL;
+	return net_types[t];
+}
+
+int lxm_net_type_from_string(const char *s)
+{
+	for (int i = 0; i < LXM_NET_MAX; i++)
+		if (streq(s, net_types[i]))
+			return i;
+	return -EINVAL;
+}
+
+/* ---- value checks: 0, or -EINVAL with the reason in why -------------------- */
+
+typedef int (*check_fn)(char *s, char *why, size_t n);
+
+static int why_fail(char *why, size_t n, const char *fmt, ...) _printf_(3, 4);
+static int why_fail(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int check_name_kind(const char *what, const char *s, char *why, size_t n)
+{
+	if (!*s)
+		return why_fail(why, n, "invalid %s '': must not be empty", what);
+	if (strlen(s) > LXM_NAME_MAX)
+		return why_fail(why, n, "invalid %s '%s': longer than %d characters", what, s, LXM_NAME_MAX);
+	if (strchr(s, '/'))
+		return why_fail(why, n, "invalid %s '%s': must not contain '/'", what, s);
+	if (streq(s, ".") || streq(s, ".."))
+		return why_fail(why, n, "invalid %s '%s': must not be '.' or '..'", what, s);
+	if (s[0] == '.' || s[0] == '-')
+		return why_fail(why, n, "invalid %s '%s': must not start with '%c'", what, s, s[0]);
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (isascii(c) && (isalnum(c) || c == '_' || c == '.' || c == '-'))
+			continue;
+		if (isprint(c))
+			return why_fail(why, n, "invalid %s '%s': invalid character '%c'", what, s, c);
+		return why_fail(why, n, "invalid %s: invalid character 0x%02x", what, c);
+	}
+	return 0;
+}
+
+int lxm_name_validate(const char *name, struct lxm_error *err)
+{
+	char why[WHY_MAX];
+
+	if (!name)
+		return lxm_error_setr(err, EINVAL, "invalid container name: none given");
+	if (check_name_kind("container name", name, why, sizeof(why)) < 0)
+		return lxm_error_setr(err, EINVAL, "%s", why);
+	return 0;
+}
+
+static int check_name(char *s, char *why, size_t n)
+{
+	return check_name_kind("container name", s, why, n);
+}
+
+static int check_group_name(char *s, char *why, size_t n)
+{
+	return check_name_kind("group name", s, why, n);
+}
+
+static int check_nonempty(char *s, char *why, size_t n)
+{
+	return *s ? 0 : why_fail(why, n, "must not be empty");
+}
+
+static int check_hostname(char *s, char *why, size_t n)
+{
+	size_t len = strlen(s);
+
+	if (len == 0)
+		return why_fail(why, n, "invalid hostname '': must not be empty");
+	if (len > 64)
+		return why_fail(why, n, "invalid hostname '%s': longer than 64 characters", s);
+	for (const char *label = s; ; ) {
+		size_t l = strcspn(label, ".");
+
+		if (l == 0)
+			return why_fail(why, n, "invalid hostname '%s': empty label", s);
+		if (l > 63)
+			return why_fail(why, n, "invalid hostname '%s': label longer than 63 characters", s);
+		if (label[0] == '-' || label[l - 1] == '-')
+			return why_fail(why, n, "invalid hostname '%s': a label must not start or end with '-'", s);
+		for (size_t i = 0; i < l; i++) {
+			unsigned char c = (unsigned char)label[i];
+
+			if (!(isascii(c) && (isalnum(c) || c == '-')))
+				return why_fail(why, n, "invalid hostname '%s': only letters, digits, '-' and '.' are allowed", s);
+		}
+		if (!label[l])
+			break;
+		label += l + 1;
+	}
+	return 0;
+}
+
+static int check_uuid(char *s, char *why, size_t n)
+{
+	uuid_t u;
+
+	if (strlen(s) != LXM_UUID_STR_LEN - 1 || uuid_parse(s, u) < 0)
+		return why_fail(why, n, "invalid uuid '%s'", s);
+	uuid_unparse_lower(u, s);
+	return 0;
+}
+
+static int check_ifname(char *s, char *why, size_t n)
+{
+	if (!*s)
+		return why_fail(why, n, "invalid interface name '': must not be empty");
+	if (strlen(s) >= IFNAMSIZ)
+		return why_fail(why, n, "invalid interface name '%s': longer than %d characters", s, IFNAMSIZ - 1);
+	if (streq(s, ".") || streq(s, ".."))
+		return why_fail(why, n, "invalid interface name '%s'", s);
+	for (const char *p = s; *p; p++)
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) || !isprint((unsigned char)*p))
+			return why_fail(why, n, "invalid interface name '%s': must not contain '/', ':' or white space", s);
+	return 0;
+}
+
+static int check_hwaddr(char *s, char *why, size_t n)
+{
+	unsigned o[6];
+	bool zero = true;
+
+	if (strlen(s) != LXM_HWADDR_STR_LEN - 1)
+		return why_fail(why, n, "invalid MAC address '%s': expected xx:xx:xx:xx:xx:xx", s);
+	for (int i = 0; i < 6; i++) {
+		const char *p = s + i * 3;
+
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) || (i < 5 && p[2] != ':'))
+			return why_fail(why, n, "invalid MAC address '%s': expected xx:xx:xx:xx:xx:xx", s);
+		o[i] = (unsigned)strtoul((char[3]){ p[0], p[1], 0 }, NULL, 16);
+		if (o[i])
+			zero = false;
+	}
+	if (o[0] & 1)
+		return why_fail(why, n, "invalid MAC address '%s': multicast", s);
+	if (zero)
+		return why_fail(why, n, "invalid MAC address '%s': all zero", s);
+	for (char *p = s; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
+}
+
+static int check_addr_family(const char *s, int family, bool with_prefix, char *why, size_t n)
+{
+	const char *what = family == AF_INET ? "IPv4" : "IPv6";
+	unsigned max = family == AF_INET ? 32 : 128;
+	char addr[INET6_ADDRSTRLEN + 1];
+	unsigned char buf[sizeof(struct in6_addr)];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	uint64_t prefix;
+
+	if (with_prefix && !slash)
+		return why_fail(why, n, "invalid %s address '%s': expected ADDRESS/PREFIX", what, s);
+	if (!with_prefix && slash)
+		return why_fail(why, n, "invalid %s address '%s': no prefix length allowed here", what, s);
+	if (alen >= sizeof(addr))
+		return why_fail(why, n, "invalid %s address '%s'", what, s);
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (inet_pton(family, addr, buf) != 1)
+		return why_fail(why, n, "invalid %s address '%s'", what, s);
+	if (slash && lxm_parse_u64(slash + 1, max, &prefix) < 0)
+		return why_fail(why, n, "invalid %s address '%s': prefix length must be 0-%u", what, s, max);
+	return 0;
+}
+
+static int check_cidr4(char *s, char *why, size_t n)
+{
+	return check_addr_family(s, AF_INET, true, why, n);
+}
+
+static int check_cidr6(char *s, char *why, size_t n)
+{
+	return check_addr_family(s, AF_INET6, true, why, n);
+}
+
+static int check_ipv4(char *s, char *why, size_t n)
+{
+	return check_addr_family(s, AF_INET, false, why, n);
+}
+
+static int check_ipv6(char *s, char *why, size_t n)
+{
+	return check_addr_family(s, AF_INET6, false, why, n);
+}
+
+/* "0-3,6,8-9" */
+static int check_cpuset(char *s, char *why, size_t n)
+{
+	const char *p = s;
+
+	for (;;) {
+		uint64_t a, b;
+		char *end;
+
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		a = strtoull(p, &end, 10);
+		b = a;
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				goto bad;
+			b = strtoull(p, &end, 10);
+			p = end;
+		}
+		if (a >= LXM_CPU_MAX || b >= LXM_CPU_MAX)
+			return why_fail(why, n, "invalid cpuset '%s': CPU numbers must be below %d", s, LXM_CPU_MAX);
+		if (a > b)
+			return why_fail(why, n, "invalid cpuset '%s': range %" PRIu64 "-%" PRIu64 " is reversed", s, a, b);
+		if (!*p)
+			return 0;
+		if (*p != ',')
+			goto bad;
+		p++;
+	}
+bad:
+	return why_fail(why, n, "invalid cpuset '%s': expected a list like '0-3,6'", s);
+}
+
+/* Stores the canonical name: "CAP_SYS_ADMIN" -> "sys_admin". */
+static int check_cap(char *s, char *why, size_t n)
+{
+	int cap = lxm_cap_from_name(s);
+
+	if (cap < 0)
+		return why_fail(why, n, "unknown capability '%s'", s);
+	strcpy(s, cap_names[cap]); /* never longer than the input */
+	return 0;
+}
+
+/* ---- the key table --------------------------------------------------------- */
+
+struct reader {
+	const char *label;
+	struct lxm_error *err;
+};
+
+struct key;
+/* s: the setting; kname: its name for messages ("net[0].link"). */
+typedef int (*parse_fn)(struct reader *rd, const struct key *k, const config_setting_t *s,
+			const char *kname, void *base);
+/* 1 and the value text in *ret, 0 when there is nothing to write, <0 on error. */
+typedef int (*format_fn)(const struct key *k, const void *base, char **ret);
+
+enum {
+	K_REQUIRED = 1 << 0,     /* must be present in each list element */
+	K_ALWAYS = 1 << 1,       /* written even when empty / zero */
+	K_EMPTY_NULL = 1 << 2,   /* "" stores NULL */
+	K_UNIQUE = 1 << 3,       /* array elements must be distinct */
+	K_ONE_LINE = 1 << 4,     /* list elements written on one line each */
+};
+
+struct list_desc {
+	size_t elem_size;
+	void (*elem_free)(void *elem);
+	int (*finish)(struct reader *rd, const config_setting_t *s, void *elems, size_t n);
+};
+
+struct key {
+	const char *path;        /* "net.link" */
+	parse_fn parse;
+	format_fn format;
+	size_t offset;           /* in struct lxm_config, or in the list element */
+	size_t aux;              /* arrays and lists: offset of the count */
+	check_fn check;          /* strings and string arrays */
+	uint64_t min, max;       /* integers */
+	size_t size;             /* inline char arrays */
+	unsigned flags;
+	const struct list_desc *list;
+	const char *conflict;    /* key that must not be set (non-empty) along with this one */
+	size_t conflict_offset;  /* that key's array, cleared when this one is set */
+	size_t conflict_aux;
+};
+
+#define FIELD(base, k, type) ((type *)((char *)(base) + (k)->offset))
+#define CFIELD(base, k, type) ((const typeof(type) *)((const char *)(base) + (k)->offset))
+#define COUNT(base, off) (*(size_t *)((char *)(base) + (off)))
+#define CCOUNT(base, off) (*(const size_t *)((const char *)(base) + (off)))
+
+static int parse_group(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_list(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_string(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_chars(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_strv(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_caps(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_u32(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_u64(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_i32(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_size(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_signal(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_bool(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_nettype(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_idtype(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int format_string(const struct key *, const void *, char **);
+static int format_chars(const struct key *, const void *, char **);
+static int format_strv(const struct key *, const void *, char **);
+static int format_u32(const struct key *, const void *, char **);
+static int format_u64(const struct key *, const void *, char **);
+static int format_i32(const struct key *, const void *, char **);
+static int format_size(const struct key *, const void *, char **);
+static int format_signal(const struct key *, const void *, char **);
+static int format_bool(const struct key *, const void *, char **);
+static int format_nettype(const struct key *, const void *, char **);
+static int format_idtype(const struct key *, const void *, char **);
+
+static void idmap_free(void *elem _unused_)
+{
+}
+
+static void nic_free(void *elem)
+{
+	struct lxm_nic *nic = elem;
+
+	lxm_strv_free(nic->ipv4, nic->n_ipv4);
+	lxm_strv_free(nic->ipv6, nic->n_ipv6);
+	free(nic->ipv4_gateway);
+	free(nic->ipv6_gateway);
+	memset(nic, 0, sizeof(*nic));
+}
+
+static void mount_free(void *elem)
+{
+	struct lxm_mount *m = elem;
+
+	free(m->source);
+	free(m->target);
+	free(m->options);
+	free(m->fstype);
+	memset(m, 0, sizeof(*m));
+}
+
+static int nics_finish(struct reader *rd, const config_setting_t *s, void *elems, size_t n);
+
+static const struct list_desc idmap_list = { sizeof(struct lxm_idmap), idmap_free, NULL };
+static const struct list_desc nic_list = { sizeof(struct lxm_nic), nic_free, nics_finish };
+static const struct list_desc mount_list = { sizeof(struct lxm_mount), mount_free, NULL };
+
+#define C(f) offsetof(struct lxm_config, f)
+#define NIC(f) offsetof(struct lxm_nic, f)
+#define IDMAP(f) offsetof(struct lxm_idmap, f)
+#define MNT(f) offsetof(struct lxm_mount, f)
+#define GROUP(p) { .path = p, .parse = parse_group }
+#define KEY(p, kind, off, ...) { .path = p, .parse = parse_##kind, .format = format_##kind, .offset = off, __VA_ARGS__ }
+#define LIST(p, off, count, desc, ...) \
+	{ .path = p, .parse = parse_list, .offset = off, .aux = count, .list = desc, __VA_ARGS__ }
+#define format_caps format_strv
+
+static const struct key keys[] = {
+	KEY("name", string, C(name), .check = check_name),
+	KEY("uuid", chars, C(uuid), .size = LXM_UUID_STR_LEN, .check = check_uuid),
+	KEY("hostname", string, C(hostname), .check = check_hostname),
+
+	GROUP("rootfs"),
+	KEY("rootfs.path", string, C(rootfs_path), .check = check_nonempty, .flags = K_ALWAYS),
+
+	GROUP("init"),
+	KEY("init.cmd", strv, C(init_cmd), .aux = C(n_init_cmd), .flags = K_ALWAYS),
+	KEY("init.halt_signal", signal, C(halt_signal), .flags = K_ALWAYS),
+	KEY("init.reboot_signal", signal, C(reboot_signal), .flags = K_ALWAYS),
+	KEY("init.stop_timeout", u32, C(stop_timeout), .max = UINT32_MAX, .flags = K_ALWAYS),
+
+	LIST("idmap", C(idmaps), C(n_idmaps), &idmap_list, .flags = K_ONE_LINE),
+	KEY("idmap.type", idtype, IDMAP(type), .flags = K_REQUIRED | K_ALWAYS),
+	KEY("idmap.container", u32, IDMAP(container), .max = UINT32_MAX, .flags = K_REQUIRED | K_ALWAYS),
+	KEY("idmap.host", u32, IDMAP(host), .max = UINT32_MAX, .flags = K_REQUIRED | K_ALWAYS),
+	KEY("idmap.count", u32, IDMAP(count), .min = 1, .max = UINT32_MAX, .flags = K_REQUIRED | K_ALWAYS),
+
+	LIST("net", C(nics), C(n_nics), &nic_list, .flags = K_ALWAYS),
+	KEY("net.type", nettype, NIC(type), .flags = K_REQUIRED | K_ALWAYS),
+	KEY("net.link", chars, NIC(link), .size = IFNAMSIZ, .check = check_ifname),
+	KEY("net.name", chars, NIC(name), .size = IFNAMSIZ, .check = check_ifname),
+	KEY("net.hwaddr", chars, NIC(hwaddr), .size = LXM_HWADDR_STR_LEN, .check = check_hwaddr),
+	KEY("net.mtu", u32, NIC(mtu), .min = 68, .max = 65536),
+	KEY("net.ipv4", strv, NIC(ipv4), .aux = NIC(n_ipv4), .check = check_cidr4, .flags = K_UNIQUE),
+	KEY("net.ipv4_gateway", string, NIC(ipv4_gateway), .check = check_ipv4),
+	KEY("net.ipv6", strv, NIC(ipv6), .aux = NIC(n_ipv6), .check = check_cidr6, .flags = K_UNIQUE),
+	KEY("net.ipv6_gateway", string, NIC(ipv6_gateway), .check = check_ipv6),
+
+	GROUP("console"),
+	KEY("console.ttys", u32, C(console.ttys), .max = LXM_TTYS_MAX, .flags = K_ALWAYS),
+	KEY("console.log", string, C(console.log), .flags = K_ALWAYS | K_EMPTY_NULL),
+	KEY("console.buffer", size, C(console.buffer), .flags = K_ALWAYS),
+	KEY("console.log_size", size, C(console.log_size), .flags = K_ALWAYS),
+
+	GROUP("limits"),
+	KEY("limits.memory", size, C(limits.memory)),
+	KEY("limits.pids", u64, C(limits.pids), .max = LXM_PIDS_MAX),
+	KEY("limits.cpu_weight", u32, C(limits.cpu_weight), .min = 1, .max = 10000),
+	KEY("limits.cpuset", string, C(limits.cpuset), .check = check_cpuset, .flags = K_EMPTY_NULL),
+
+	GROUP("security"),
+	KEY("security.apparmor", string, C(security.apparmor), .check = check_nonempty, .flags = K_ALWAYS),
+	KEY("security.seccomp", string, C(security.seccomp), .check = check_nonempty, .flags = K_ALWAYS),
+	KEY("security.cap_drop", caps, C(security.cap_drop), .aux = C(security.n_cap_drop),
+	  .check = check_cap, .flags = K_ALWAYS | K_UNIQUE, .conflict = "security.cap_keep",
+	  .conflict_offset = C(security.cap_keep), .conflict_aux = C(security.n_cap_keep)),
+	KEY("security.cap_keep", caps, C(security.cap_keep), .aux = C(security.n_cap_keep),
+	  .check = check_cap, .flags = K_UNIQUE, .conflict = "security.cap_drop",
+	  .conflict_offset = C(security.cap_drop), .conflict_aux = C(security.n_cap_drop)),
+	KEY("security.no_new_privs", bool, C(security.no_new_privs)),
+	KEY("security.nesting", bool, C(security.nesting)),
+
+	LIST("mounts", C(mounts), C(n_mounts), &mount_list),
+	KEY("mounts.source", string, MNT(source), .check = check_nonempty, .flags = K_REQUIRED),
+	KEY("mounts.target", string, MNT(target), .check = check_nonempty, .flags = K_REQUIRED),
+	KEY("mounts.options", string, MNT(options), .flags = K_EMPTY_NULL),
+	KEY("mounts.fstype", string, MNT(fstype), .flags = K_EMPTY_NULL),
+
+	GROUP("autostart"),
+	KEY("autostart.enabled", bool, C(autostart.enabled)),
+	KEY("autostart.delay", u32, C(autostart.delay), .max = 3600),
+	KEY("autostart.order", i32, C(autostart.order)),
+	KEY("autostart.groups", strv, C(autostart.groups), .aux = C(autostart.n_groups),
+	  .check = check_group_name, .flags = K_UNIQUE),
+};
+
+#define N_KEYS ARRAY_SIZE(keys)
+
+/* The key named name directly below prefix ("" for the top level). */
+static const struct key *key_find(const char *prefix, const char *name)
+{
+	size_t plen = strlen(prefix);
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const char *p = keys[i].path;
+
+		if (plen) {
+			if (strncmp(p, prefix, plen) != 0 || p[plen] != '.')
+				continue;
+			p += plen + 1;
+		}
+		if (streq(p, name))
+			return &keys[i];
+	}
+	return NULL;
+}
+
+/* The last path component: "net.link" -> "link". */
+static const char *key_leaf(const struct key *k)
+{
+	const char *dot = strrchr(k->path, '.');
+
+	return dot ? dot + 1 : k->path;
+}
+
+/* ---- reading --------------------------------------------------------------- */
+
+static unsigned setting_line(const config_setting_t *s)
+{
+	for (; s; s = config_setting_parent(s)) {
+		unsigned line = config_setting_source_line(s);
+
+		if (line)
+			return line;
+	}
+	return 0;
+}
+
+static int rd_fail(struct reader *rd, const config_setting_t *s, const char *kname, const char *fmt, ...)
+	_printf_(4, 5);
+static int rd_fail(struct reader *rd, const config_setting_t *s, const char *kname, const char *fmt, ...)
+{
+	char what[LXM_ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return lxm_error_setr(rd->err, EINVAL, "%s:%u: %s: %s", rd->label, setting_line(s), kname, what);
+}
+
+static int rd_nomem(struct reader *rd)
+{
+	return lxm_error_set(rd->err, ENOMEM, "%s", rd->label);
+}
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP:
+		return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a float";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	default:
+		return "nothing";
+	}
+}
+
+static int expect_type(struct reader *rd, const config_setting_t *s, const char *kname, int type,
+		       const char *what)
+{
+	int t = config_setting_type(s);
+
+	if (t == type || (type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64))
+		return 0;
+	return rd_fail(rd, s, kname, "expected %s, got %s", what, type_name(t));
+}
+
+/* A string checked (and maybe normalized) by k->check, in a new allocation. */
+static int get_checked_string(struct reader *rd, const struct key *k, const config_setting_t *s,
+			      const char *kname, char **ret)
+{
+	_cleanup_free_ char *v = NULL;
+	char why[WHY_MAX];
+	int r;
+
+	r = expect_type(rd, s, kname, CONFIG_TYPE_STRING, "a string");
+	if (r < 0)
+		return r;
+	v = strdup(config_setting_get_string(s));
+	if (!v)
+		return rd_nomem(rd);
+	if (k->check && !(*v == '\0' && (k->flags & K_EMPTY_NULL)) && k->check(v, why, sizeof(why)) < 0)
+		return rd_fail(rd, s, kname, "%s", why);
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+static int parse_string(struct reader *rd, const struct key *k, const config_setting_t *s,
+			const char *kname, void *base)
+{
+	char **field = FIELD(base, k, char *);
+	char *v = NULL;
+	int r;
+
+	r = get_checked_string(rd, k, s, kname, &v);
+	if (r < 0)
+		return r;
+	if (*v == '\0' && (k->flags & K_EMPTY_NULL)) {
+		free(v);
+		v = NULL;
+	}
+	free(*field);
+	*field = v;
+	return 0;
+}
+
+static int parse_chars(struct reader *rd, const struct key *k, const config_setting_t *s,
+		       const char *kname, void *base)
+{
+	_cleanup_free_ char *v = NULL;
+	int r;
+
+	r = get_checked_string(rd, k, s, kname, &v);
+	if (r < 0)
+		return r;
+	if (lxm_strscpy(FIELD(base, k, char), v, k->size) < 0)
+		return rd_fail(rd, s, kname, "'%s' is longer than %zu characters", v, k->size - 1);
+	return 0;
+}
+
+static int parse_strv(struct reader *rd, const struct key *k, const config_setting_t *s,
+		      const char *kname, void *base)
+{
+	char ***field = FIELD(base, k, char **);
+	char **v;
+	int n, r;
+
+	r = expect_type(rd, s, kname, CONFIG_TYPE_ARRAY, "an array of strings");
+	if (r < 0)
+		return r;
+	n = config_setting_length(s);
+	v = calloc((size_t)n + 1, sizeof(char *));
+	if (!v)
+		return rd_nomem(rd);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		char ename[WHY_MAX];
+
+		snprintf(ename, sizeof(ename), "%s[%d]", kname, i);
+		r = get_checked_string(rd, k, e, ename, &v[i]);
+		if (r < 0)
+			goto fail;
+		if (k->flags & K_UNIQUE)
+			for (int j = 0; j < i; j++)
+				if (streq(v[i], v[j])) {
+					r = rd_fail(rd, e, ename, "'%s' is listed twice", v[i]);
+					goto fail;
+				}
+	}
+	lxm_strv_free(*field, COUNT(base, k->aux));
+	*field = v;
+	COUNT(base, k->aux) = (size_t)n;
+	return 0;
+fail:
+	lxm_strv_free(v, (size_t)n);
+	return r;
+}
+
+/* cap_drop and cap_keep exclude each other: setting one (non-empty) in a
+ * later file replaces the other one inherited from an earlier file. */
+static int parse_caps(struct reader *rd, const struct key *k, const config_setting_t *s,
+		      const char *kname, void *base)
+{
+	int r = parse_strv(rd, k, s, kname, base);
+
+	if (r < 0)
+		return r;
+	if (COUNT(base, k->aux) > 0) {
+		char ***other = (char ***)((char *)base + k->conflict_offset);
+
+		lxm_strv_free(*other, COUNT(base, k->conflict_aux));
+		*other = NULL;
+		COUNT(base, k->conflict_aux) = 0;
+	}
+	return 0;
+}
+
+static int get_int(struct reader *rd, const config_setting_t *s, const char *kname,
+		   long long min, long long max, long long *ret)
+{
+	long long v;
+	int r;
+
+	r = expect_type(rd, s, kname, CONFIG_TYPE_INT, "an integer");
+	if (r < 0)
+		return r;
+	v = config_setting_get_int64(s);
+	if (v < min || v > max)
+		return rd_fail(rd, s, kname, "must be between %lld and %lld, got %lld", min, max, v);
+	*ret = v;
+	return 0;
+}
+
+static int parse_u32(struct reader *rd, const struct key *k, const config_setting_t *s,
+		     const char *kname, void *base)
+{
+	long long v;
+	int r = get_int(rd, s, kname, (long long)k->min, (long long)k->max, &v);
+
+	if (r < 0)
+		return r;
+	*FIELD(base, k, uint32_t) = (uint32_t)v;
+	return 0;
+}
+
+static int parse_u64(struct reader *rd, const struct key *k, const config_setting_t *s,
+		     const char *kname, void *base)
+{
+	long long v;
+	int r = get_int(rd, s, kname, (long long)k->min, (long long)MIN(k->max, (uint64_t)LLONG_MAX), &v);
+
+	if (r < 0)
+		return r;
+	*FIELD(base, k, uint64_t) = (uint64_t)v;
+	return 0;
+}
+
+static int parse_i32(struct reader *rd, const struct key *k, const config_setting_t *s,
+		     const char *kname, void *base)
+{
+	long long v;
+	int r = get_int(rd, s, kname, INT32_MIN, INT32_MAX, &v);
+
+	if (r < 0)
+		return r;
+	*FIELD(base, k, int32_t) = (int32_t)v;
+	return 0;
+}
+
+static int parse_size(struct reader *rd, const struct key *k, const config_setting_t *s,
+		      const char *kname, void *base)
+{
+	uint64_t v;
+	const char *str;
+	int r;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: {
+		long long i = config_setting_get_int64(s);
+
+		if (i < 0)
+			return rd_fail(rd, s, kname, "invalid size %lld: must not be negative", i);
+		v = (uint64_t)i;
+		break;
+	}
+	case CONFIG_TYPE_STRING:
+		str = config_setting_get_string(s);
+		r = lxm_parse_size(str, &v);
+		if (r == -ERANGE)
+			return rd_fail(rd, s, kname, "invalid size '%s': too large", str);
+		if (r < 0)
+			return rd_fail(rd, s, kname, "invalid size '%s'", str);
+		break;
+	default:
+		return rd_fail(rd, s, kname, "expected a size (\"512M\" or a number of bytes), got %s",
+			       type_name(config_setting_type(s)));
+	}
+	*FIELD(base, k, uint64_t) = v;
+	return 0;
+}
+
+static int parse_signal(struct reader *rd, const struct key *k, const config_setting_t *s,
+			const char *kname, void *base)
+{
+	const char *str;
+	int sig, r;
+
+	r = expect_type(rd, s, kname, CONFIG_TYPE_STRING, "a signal name");
+	if (r < 0)
+		return r;
+	str = config_setting_get_string(s);
+	sig = lxm_signal_from_name(str);
+	if (sig < 0)
+		return rd_fail(rd, s, kname, "invalid signal '%s': expected a name like 'SIGPWR' or 'SIGRTMIN+3'", str);
+	*FIELD(base, k, int) = sig;
+	return 0;
+}
+
+static int parse_bool(struct reader *rd, const struct key *k, const config_setting_t *s,
+		      const char *kname, void *base)
+{
+	int r = expect_type(rd, s, kname, CONFIG_TYPE_BOOL, "a boolean (true or false)");
+
+	if (r < 0)
+		return r;
+	*FIELD(base, k, bool) = config_setting_get_bool(s);
+	return 0;
+}
+
+static int parse_nettype(struct reader *rd, const struct key *k, const config_setting_t *s,
+			 const char *kname, void *base)
+{
+	const char *str;
+	int t, r;
+
+	r = expect_type(rd, s, kname, CONFIG_TYPE_STRING, "a string");
+	if (r < 0)
+		return r;
+	str = config_setting_get_string(s);
+	t = lxm_net_type_from_string(str);
+	if (t < 0)
+		return rd_fail(rd, s, kname, "invalid type '%s': expected veth, macvlan, phys, empty or none", str);
+	*FIELD(base, k, enum lxm_net_type) = (enum lxm_net_type)t;
+	return 0;
+}
+
+static int parse_idtype(struct reader *rd, const struct key *k, const config_setting_t *s,
+			const char *kname, void *base)
+{
+	const char *str;
+	int r;
+
+	r = expect_type(rd, s, kname, CONFIG_TYPE_STRING, "a string");
+	if (r < 0)
+		return r;
+	str = config_setting_get_string(s);
+	if (!streq(str, "u") && !streq(str, "g"))
+		return rd_fail(rd, s, kname, "invalid type '%s': expected \"u\" or \"g\"", str);
+	*FIELD(base, k, char) = str[0];
+	return 0;
+}
+
+/* Parse the members of group s into base; prefix is the table path of the
+ * group ("" for the top level), dname its name in messages. */
+static int walk_group(struct reader *rd, const char *prefix, const char *dname,
+		      const config_setting_t *s, void *base, bool check_required)
+{
+	const config_setting_t *seen[N_KEYS] = { NULL };
+	int n = config_setting_length(s);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *c = config_setting_get_elem(s, (unsigned)i);
+		const char *name = config_setting_name(c) ?: "?";
+		const struct key *k = key_find(prefix, name);
+		char kname[WHY_MAX];
+		int r;
+
+		snprintf(kname, sizeof(kname), "%s%s%s", dname, *dname ? "." : "", name);
+		if (!k)
+			return rd_fail(rd, c, kname, "unknown key");
+		r = k->parse(rd, k, c, kname, base);
+		if (r < 0)
+			return r;
+		if (!k->aux || k->list || COUNT(base, k->aux) > 0)
+			seen[k - keys] = c;
+	}
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const struct key *k = &keys[i];
+		char kname[WHY_MAX];
+
+		if (key_find(prefix, key_leaf(k)) != k)
+			continue;
+		snprintf(kname, sizeof(kname), "%s%s%s", dname, *dname ? "." : "", key_leaf(k));
+		if (check_required && (k->flags & K_REQUIRED) && !seen[i])
+			return rd_fail(rd, s, kname, "required key is missing");
+		if (k->conflict && seen[i]) {
+			const struct key *o = key_find(prefix, strrchr(k->conflict, '.') + 1);
+			const config_setting_t *other = o ? seen[o - keys] : NULL;
+
+			/* report it once, at the one that comes second */
+			if (other && (setting_line(other) < setting_line(seen[i]) ||
+				      (setting_line(other) == setting_line(seen[i]) && o < k)))
+				return rd_fail(rd, seen[i], kname, "must not be used together with '%s'", key_leaf(o));
+		}
+	}
+	return 0;
+}
+
+static int parse_group(struct reader *rd, const struct key *k, const config_setting_t *s,
+		       const char *kname, void *base)
+{
+	int r = expect_type(rd, s, kname, CONFIG_TYPE_GROUP, "a group");
+
+	if (r < 0)
+		return r;
+	return walk_group(rd, k->path, kname, s, base, false);
+}
+
+static int parse_list(struct reader *rd, const struct key *k, const config_setting_t *s,
+		      const char *kname, void *base)
+{
+	const struct list_desc *d = k->list;
+	void **field = FIELD(base, k, void *);
+	int t = config_setting_type(s);
+	int n = config_setting_length(s);
+	char *elems = NULL;
+	int r = 0, done = 0;
+
+	/* "net = [];" reads naturally too: an empty array is an empty list */
+	if (t != CONFIG_TYPE_LIST && !(t == CONFIG_TYPE_ARRAY && n == 0))
+		return rd_fail(rd, s, kname, "expected a list ( { ... }, ... ), got %s", type_name(t));
+	if (n > 0) {
+		elems = calloc((size_t)n, d->elem_size);
+		if (!elems)
+			return rd_nomem(rd);
+	}
+	for (; done < n; done++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)done);
+		char ename[WHY_MAX];
+
+		snprintf(ename, sizeof(ename), "%s[%d]", kname, done);
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+			r = rd_fail(rd, e, ename, "expected a group, got %s", type_name(config_setting_type(e)));
+			break;
+		}
+		r = walk_group(rd, k->path, ename, e, elems + (size_t)done * d->elem_size, true);
+		if (r < 0) {
+			done++; /* free what the failed element holds too */
+			break;
+		}
+	}
+	if (r == 0 && d->finish)
+		r = d->finish(rd, s, elems, (size_t)n);
+	if (r < 0) {
+		for (int i = 0; i < done; i++)
+			d->elem_free(elems + (size_t)i * d->elem_size);
+		free(elems);
+		return r;
+	}
+	for (size_t i = 0; i < COUNT(base, k->aux); i++)
+		d->elem_free((char *)*field + i * d->elem_size);
+	free(*field);
+	*field = elems;
+	COUNT(base, k->aux) = (size_t)n;
+	return 0;
+}
+
+/* Interfaces without a name get the first free eth<N>. */
+static int nics_finish(struct reader *rd _unused_, const config_setting_t *s _unused_, void *elems, size_t n)
+{
+	struct lxm_nic *nics = elems;
+	unsigned next = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (nics[i].name[0] || nics[i].type == LXM_NET_EMPTY || nics[i].type == LXM_NET_NONE)
+			continue;
+		for (;; next++) {
+			char cand[IFNAMSIZ];
+			bool used = false;
+
+			snprintf(cand, sizeof(cand), "eth%u", next);
+			for (size_t j = 0; j < n; j++)
+				if (streq(nics[j].name, cand))
+					used = true;
+			if (!used) {
+				memcpy(nics[i].name, cand, sizeof(cand));
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool is_ident_start(char c)
+{
+	return isalpha((unsigned char)c) || c == '*';
+}
+
+static bool is_ident(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '*';
+}
+
+static bool is_number_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '.' || c == '+' || c == '-' || c == '_';
+}
+
+static bool all_of(const char *s, size_t n, int (*pred)(int))
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!pred((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* libconfig 1.5 silently truncates an integer without the 'L' suffix to 32
+ * bits (4294967296 reads as 0). Before parsing, give every such literal its
+ * 'L' so that large values mean what they say, and reject what does not fit
+ * in 64 bits. Also reject @include: a container config must not read other
+ * files. The lexing follows libconfig's scanner (comments, strings, names). */
+static int preprocess(struct reader *rd, const char *text, char **ret)
+{
+	size_t len = strlen(text);
+	_cleanup_free_ char *out = malloc(len * 2 + 1);
+	const char *p = text;
+	char *o = out;
+	unsigned line = 1;
+	bool bol = true;
+
+	if (!out)
+		return rd_nomem(rd);
+	while (*p) {
+		char c = *p;
+
+		if (c == '\n') {
+			line++;
+			bol = true;
+			*o++ = *p++;
+			continue;
+		}
+		if (bol && (c == ' ' || c == '\t')) {
+			*o++ = *p++;
+			continue;
+		}
+		if (bol && strncmp(p, "@include", 8) == 0)
+			return lxm_error_setr(rd->err, EINVAL, "%s:%u: @include is not supported", rd->label, line);
+		bol = false;
+
+		if (c == '#' || (c == '/' && p[1] == '/')) {
+			while (*p && *p != '\n')
+				*o++ = *p++;
+		} else if (c == '/' && p[1] == '*') {
+			*o++ = *p++;
+			*o++ = *p++;
+			while (*p && !(p[0] == '*' && p[1] == '/')) {
+				if (*p == '\n')
+					line++;
+				*o++ = *p++;
+			}
+			if (*p) {
+				*o++ = *p++;
+				*o++ = *p++;
+			}
+		} else if (c == '"') {
+			*o++ = *p++;
+			while (*p && *p != '"') {
+				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+					*o++ = *p++;
+				if (*p == '\n')
+					line++;
+				*o++ = *p++;
+			}
+			if (*p)
+				*o++ = *p++;
+		} else if (is_ident_start(c)) {
+			while (is_ident(*p))
+				*o++ = *p++;
+		} else if (isdigit((unsigned char)c) ||
+			   ((c == '-' || c == '+') && isdigit((unsigned char)p[1]))) {
+			const char *start = p, *digits;
+			size_t n, nd;
+			bool hex;
+
+			while (is_number_char(*p))
+				p++;
+			n = (size_t)(p - start);
+			memcpy(o, start, n);
+			o += n;
+
+			digits = start + (*start == '-' || *start == '+');
+			hex = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
+			if (hex && digits == start)
+				digits += 2;
+			nd = (size_t)(p - digits);
+			while (nd > 0 && digits[nd - 1] == 'L' && (size_t)(p - digits) - nd < 2)
+				nd--;
+			if (all_of(digits, nd, hex ? isxdigit : isdigit)) {
+				bool has_l = nd < (size_t)(p - digits);
+				char num[64];
+				char *end;
+
+				if (nd + 3 > sizeof(num))
+					goto out_of_range;
+				memcpy(num, start, (size_t)(digits - start) + nd);
+				num[(size_t)(digits - start) + nd] = '\0';
+				errno = 0;
+				if (hex) {
+					unsigned long long v = strtoull(num, &end, 16);
+
+					if (errno)
+						goto out_of_range;
+					if (!has_l && v > INT32_MAX)
+						*o++ = 'L';
+				} else {
+					long long v = strtoll(num, &end, 10);
+
+					if (errno)
+						goto out_of_range;
+					if (!has_l && (v > INT32_MAX || v < INT32_MIN))
+						*o++ = 'L';
+				}
+				continue;
+out_of_range:
+				return lxm_error_setr(rd->err, EINVAL, "%s:%u: integer '%.*s' is out of range",
+						      rd->label, line, (int)n, start);
+			}
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+static void config_destroyp(config_t **c)
+{
+	if (*c)
+		config_destroy(*c);
+}
+
+int lxm_config_read_string(struct lxm_config *conf, const char *text, const char *label,
+			   struct lxm_error *err)
+{
+	struct reader rd = { .label = label ?: "config", .err = err };
+	_cleanup_free_ char *fixed = NULL;
+	config_t cfg;
+	_cleanup_(config_destroyp) config_t *cfgp = NULL;
+	int r;
+
+	r = preprocess(&rd, text, &fixed);
+	if (r < 0)
+		return r;
+	config_init(&cfg);
+	cfgp = &cfg;
+	if (!config_read_string(&cfg, fixed))
+		return lxm_error_setr(err, EINVAL, "%s:%d: syntax error: %s", rd.label, config_error_line(&cfg),
+				      config_error_text(&cfg) ?: "unknown error");
+	r = walk_group(&rd, "", "", config_root_setting(&cfg), conf, false);
+	if (r < 0)
+		return r;
+	log_debug("read config '%s'", rd.label);
+	return 0;
+}
+
+int lxm_config_read_file(struct lxm_config *conf, const char *path, struct lxm_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	r = lxm_read_file_at(AT_FDCWD, path, &text, &len);
+	if (r < 0)
+		return lxm_error_set(err, -r, "read config '%s'", path);
+	if (strlen(text) != len)
+		return lxm_error_setr(err, EINVAL, "%s: not a text file (contains a NUL byte)", path);
+	return lxm_config_read_string(conf, text, path, err);
+}
+
+/* ---- defaults, free ------------------------------------------------------ */
+
+static char **strv_new(const char *const *src, size_t n)
+{
+	char **v = calloc(n + 1, sizeof(char *));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = strdup(src[i]);
+		if (!v[i]) {
+			lxm_strv_free(v, n);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+void lxm_config_free(struct lxm_config *conf)
+{
+	if (!conf)
+		return;
+	free(conf->name);
+	free(conf->hostname);
+	free(conf->rootfs_path);
+	lxm_strv_free(conf->init_cmd, conf->n_init_cmd);
+	free(conf->idmaps);
+	for (size_t i = 0; conf->nics && i < conf->n_nics; i++)
+		nic_free(&conf->nics[i]);
+	free(conf->nics);
+	free(conf->console.log);
+	free(conf->limits.cpuset);
+	free(conf->security.apparmor);
+	free(conf->security.seccomp);
+	lxm_strv_free(conf->security.cap_drop, conf->security.n_cap_drop);
+	lxm_strv_free(conf->security.cap_keep, conf->security.n_cap_keep);
+	for (size_t i = 0; conf->mounts && i < conf->n_mounts; i++)
+		mount_free(&conf->mounts[i]);
+	free(conf->mounts);
+	lxm_strv_free(conf->autostart.groups, conf->autostart.n_groups);
+	memset(conf, 0, sizeof(*conf));
+}
+
+int lxm_config_init(struct lxm_config *conf)
+{
+	static const char *const init_cmd[] = { "/sbin/init" };
+	static const char *const cap_drop[] = { "sys_module", "sys_time", "sys_rawio", "mac_admin", "mac_override" };
+
+	memset(conf, 0, sizeof(*conf));
+	conf->rootfs_path = strdup("rootfs");
+	conf->init_cmd = strv_new(init_cmd, ARRAY_SIZE(init_cmd));
+	conf->n_init_cmd = ARRAY_SIZE(init_cmd);
+	conf->halt_signal = SIGPWR;
+	conf->reboot_signal = SIGINT;
+	conf->stop_timeout = 30;
+	conf->console.ttys = 4;
+	conf->console.log = strdup("console.log");
+	conf->console.buffer = 128 * 1024;
+	conf->console.log_size = 1024 * 1024;
+	conf->security.apparmor = strdup("generated");
+	conf->security.seccomp = strdup("default");
+	conf->security.cap_drop = strv_new(cap_drop, ARRAY_SIZE(cap_drop));
+	conf->security.n_cap_drop = ARRAY_SIZE(cap_drop);
+	if (!conf->rootfs_path || !conf->init_cmd || !conf->console.log || !conf->security.apparmor ||
+	    !conf->security.seccomp || !conf->security.cap_drop) {
+		lxm_config_free(conf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- validation -------------------------------------------------------------- */
+
+static int val_fail(struct lxm_error *err, const char *label, const char *key, const char *fmt, ...)
+	_printf_(4, 5);
+static int val_fail(struct lxm_error *err, const char *label, const char *key, const char *fmt, ...)
+{
+	char what[LXM_ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return lxm_error_setr(err, EINVAL, "%s: %s: %s", label, key, what);
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static int validate_idmaps(const struct lxm_config *conf, const char *label, struct lxm_error *err)
+{
+	bool has[2] = { false, false }, root[2] = { false, false };
+	size_t lines[2] = { 0, 0 };
+
+	for (size_t i = 0; i < conf->n_idmaps; i++) {
+		const struct lxm_idmap *m = &conf->idmaps[i];
+		char key[64];
+		int t;
+
+		snprintf(key, sizeof(key), "idmap[%zu]", i);
+		if (m->type != 'u' && m->type != 'g')
+			return val_fail(err, label, key, "type must be \"u\" or \"g\"");
+		t = m->type == 'g';
+		if (m->count == 0)
+			return val_fail(err, label, key, "count must not be 0");
+		if ((uint64_t)m->container + m->count > (1ULL << 32) || (uint64_t)m->host + m->count > (1ULL << 32))
+			return val_fail(err, label, key, "range goes beyond id 4294967295");
+		has[t] = true;
+		lines[t]++;
+		if (m->container == 0)
+			root[t] = true;
+		for (size_t j = 0; j < i; j++) {
+			const struct lxm_idmap *o = &conf->idmaps[j];
+
+			if (o->type != m->type)
+				continue;
+			if (ranges_overlap(m->container, m->count, o->container, o->count))
+				return val_fail(err, label, key, "container ids %" PRIu32 "-%" PRIu64 " overlap idmap[%zu]",
+						m->container, (uint64_t)m->container + m->count - 1, j);
+			if (ranges_overlap(m->host, m->count, o->host, o->count))
+				return val_fail(err, label, key, "host ids %" PRIu32 "-%" PRIu64 " overlap idmap[%zu]",
+						m->host, (uint64_t)m->host + m->count - 1, j);
+		}
+	}
+	for (int t = 0; t < 2; t++) {
+		char c = t ? 'g' : 'u';
+
+		if (!has[0] && !has[1])
+			break;
+		if (!has[t])
+			return val_fail(err, label, "idmap", "no \"%c\" entry: a user namespace needs both uid and gid maps", c);
+		if (!root[t])
+			return val_fail(err, label, "idmap", "no \"%c\" entry maps container id 0 (root)", c);
+		if (lines[t] > LXM_IDMAP_LINES_MAX)
+			return val_fail(err, label, "idmap", "more than %d \"%c\" entries", LXM_IDMAP_LINES_MAX, c);
+	}
+	return 0;
+}
+
+static int validate_nics(const struct lxm_config *conf, const char *label, struct lxm_error *err)
+{
+	for (size_t i = 0; i < conf->n_nics; i++) {
+		const struct lxm_nic *nic = &conf->nics[i];
+		const char *type = lxm_net_type_to_string(nic->type);
+		char key[64], why[WHY_MAX], buf[IFNAMSIZ + LXM_HWADDR_STR_LEN];
+
+		snprintf(key, sizeof(key), "net[%zu]", i);
+		if (!type)
+			return val_fail(err, label, key, "invalid type %d", (int)nic->type);
+		if (nic->type == LXM_NET_NONE && conf->n_nics > 1)
+			return val_fail(err, label, key, "type 'none' (the host's network) excludes other interfaces");
+		if (nic->type == LXM_NET_NONE || nic->type == LXM_NET_EMPTY) {
+			const char *bad = nic->link[0] ? "link" : nic->name[0] ? "name" : nic->hwaddr[0] ? "hwaddr" :
+				nic->mtu ? "mtu" : nic->n_ipv4 ? "ipv4" : nic->ipv4_gateway ? "ipv4_gateway" :
+				nic->n_ipv6 ? "ipv6" : nic->ipv6_gateway ? "ipv6_gateway" : NULL;
+
+			if (bad)
+				return val_fail(err, label, key, "'%s' makes no sense with type '%s'", bad, type);
+			continue;
+		}
+		if ((nic->type == LXM_NET_MACVLAN || nic->type == LXM_NET_PHYS) && !nic->link[0])
+			return val_fail(err, label, key, "type '%s' needs 'link' (the host device)", type);
+		memcpy(buf, nic->link, sizeof(nic->link));
+		if (nic->link[0] && check_ifname(buf, why, sizeof(why)) < 0)
+			return val_fail(err, label, key, "link: %s", why);
+		memcpy(buf, nic->name, sizeof(nic->name));
+		if (!nic->name[0])
+			return val_fail(err, label, key, "name: missing");
+		if (check_ifname(buf, why, sizeof(why)) < 0)
+			return val_fail(err, label, key, "name: %s", why);
+		memcpy(buf, nic->hwaddr, sizeof(nic->hwaddr));
+		if (nic->hwaddr[0] && check_hwaddr(buf, why, sizeof(why)) < 0)
+			return val_fail(err, label, key, "hwaddr: %s", why);
+		if (nic->mtu && (nic->mtu < 68 || nic->mtu > 65536))
+			return val_fail(err, label, key, "mtu must be between 68 and 65536");
+		if (nic->ipv4_gateway && nic->n_ipv4 == 0)
+			return val_fail(err, label, key, "ipv4_gateway needs a static ipv4 address");
+		if (nic->ipv6_gateway && nic->n_ipv6 == 0)
+			return val_fail(err, label, key, "ipv6_gateway needs a static ipv6 address");
+		for (size_t j = 0; j < i; j++) {
+			if (streq(conf->nics[j].name, nic->name))
+				return val_fail(err, label, key, "name '%s' is already used by net[%zu]", nic->name, j);
+			if (nic->hwaddr[0] && strcasecmp(conf->nics[j].hwaddr, nic->hwaddr) == 0)
+				return val_fail(err, label, key, "hwaddr '%s' is already used by net[%zu]", nic->hwaddr, j);
+			if (nic->type == LXM_NET_PHYS && conf->nics[j].type == LXM_NET_PHYS &&
+			    streq(conf->nics[j].link, nic->link))
+				return val_fail(err, label, key, "device '%s' is already moved in by net[%zu]", nic->link, j);
+		}
+	}
+	return 0;
+}
+
+int lxm_config_validate(const struct lxm_config *conf, const char *label, struct lxm_error *err)
+{
+	char why[WHY_MAX];
+	int r;
+
+	label = label ?: "config";
+	if (conf->name && check_name_kind("container name", conf->name, why, sizeof(why)) < 0)
+		return val_fail(err, label, "name", "%s", why);
+	if (conf->uuid[0]) {
+		char u[LXM_UUID_STR_LEN];
+
+		memcpy(u, conf->uuid, sizeof(u));
+		if (check_uuid(u, why, sizeof(why)) < 0)
+			return val_fail(err, label, "uuid", "%s", why);
+	}
+	if (conf->hostname) {
+		_cleanup_free_ char *h = strdup(conf->hostname);
+
+		if (!h)
+			return lxm_error_set(err, ENOMEM, "%s", label);
+		if (check_hostname(h, why, sizeof(why)) < 0)
+			return val_fail(err, label, "hostname", "%s", why);
+	}
+	if (!conf->rootfs_path || !conf->rootfs_path[0])
+		return val_fail(err, label, "rootfs.path", "missing");
+	if (conf->n_init_cmd == 0 || !conf->init_cmd || !conf->init_cmd[0])
+		return val_fail(err, label, "init.cmd", "must not be empty");
+	if (conf->init_cmd[0][0] != '/')
+		return val_fail(err, label, "init.cmd", "'%s' is not an absolute path", conf->init_cmd[0]);
+	if (conf->halt_signal <= 0 || conf->halt_signal > SIGRTMAX)
+		return val_fail(err, label, "init.halt_signal", "missing or invalid");
+	if (conf->reboot_signal <= 0 || conf->reboot_signal > SIGRTMAX)
+		return val_fail(err, label, "init.reboot_signal", "missing or invalid");
+	if (conf->halt_signal == conf->reboot_signal)
+		return val_fail(err, label, "init.reboot_signal", "must differ from init.halt_signal");
+	if (conf->console.ttys > LXM_TTYS_MAX)
+		return val_fail(err, label, "console.ttys", "must be between 0 and %d", LXM_TTYS_MAX);
+	if (conf->limits.cpu_weight > 10000)
+		return val_fail(err, label, "limits.cpu_weight", "must be between 1 and 10000");
+	if (conf->limits.pids > LXM_PIDS_MAX)
+		return val_fail(err, label, "limits.pids", "must be at most %llu", LXM_PIDS_MAX);
+	if (!conf->security.apparmor || !conf->security.apparmor[0])
+		return val_fail(err, label, "security.apparmor", "missing");
+	if (!conf->security.seccomp || !conf->security.seccomp[0])
+		return val_fail(err, label, "security.seccomp", "missing");
+	if (conf->security.n_cap_drop && conf->security.n_cap_keep)
+		return val_fail(err, label, "security", "cap_drop and cap_keep are mutually exclusive");
+	for (size_t i = 0; i < conf->security.n_cap_drop; i++)
+		if (lxm_cap_from_name(conf->security.cap_drop[i]) < 0)
+			return val_fail(err, label, "security.cap_drop", "unknown capability '%s'", conf->security.cap_drop[i]);
+	for (size_t i = 0; i < conf->security.n_cap_keep; i++)
+		if (lxm_cap_from_name(conf->security.cap_keep[i]) < 0)
+			return val_fail(err, label, "security.cap_keep", "unknown capability '%s'", conf->security.cap_keep[i]);
+	if (conf->autostart.delay > 3600)
+		return val_fail(err, label, "autostart.delay", "must be between 0 and 3600");
+	for (size_t i = 0; i < conf->n_mounts; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "mounts[%zu]", i);
+		if (!conf->mounts[i].source || !conf->mounts[i].source[0])
+			return val_fail(err, label, key, "source: missing");
+		if (!conf->mounts[i].target || !conf->mounts[i].target[0])
+			return val_fail(err, label, key, "target: missing");
+	}
+	r = validate_idmaps(conf, label, err);
+	if (r < 0)
+		return r;
+	return validate_nics(conf, label, err);
+}
+
+/* ---- writing ------------------------------------------------------------------- */
+
+/* A libconfig string literal. */
+static char *quote(const char *s)
+{
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+
+	if (!f)
+		return NULL;
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\f':
+			fputs("\\f", f);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\x%02x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int set_ret(char *v, char **ret)
+{
+	if (!v)
+		return -ENOMEM;
+	*ret = v;
+	return 1;
+}
+
+static int format_string(const struct key *k, const void *base, char **ret)
+{
+	const char *v = *CFIELD(base, k, char *);
+
+	if (!v && (k->flags & K_ALWAYS) && (k->flags & K_EMPTY_NULL))
+		v = "";
+	if (!v)
+		return 0;
+	return set_ret(quote(v), ret);
+}
+
+static int format_chars(const struct key *k, const void *base, char **ret)
+{
+	const char *v = CFIELD(base, k, char);
+
+	if (!v[0])
+		return 0;
+	return set_ret(quote(v), ret);
+}
+
+static int format_strv(const struct key *k, const void *base, char **ret)
+{
+	char *const *v = *CFIELD(base, k, char **);
+	size_t n = CCOUNT(base, k->aux);
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	if (n == 0 && !(k->flags & K_ALWAYS))
+		return 0;
+	f = open_memstream(&out, &size);
+	if (!f)
+		return -ENOMEM;
+	fputc('[', f);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *q = quote(v[i]);
+
+		if (!q) {
+			fclose(f);
+			free(out);
+			return -ENOMEM;
+		}
+		fprintf(f, "%s%s", i ? ", " : " ", q);
+	}
+	fputs(n ? " ]" : "]", f);
+	if (fclose(f) != 0) {
+		free(out);
+		return -ENOMEM;
+	}
+	*ret = out;
+	return 1;
+}
+
+static int format_u32(const struct key *k, const void *base, char **ret)
+{
+	uint32_t v = *CFIELD(base, k, uint32_t);
+
+	if (v == 0 && !(k->flags & K_ALWAYS))
+		return 0;
+	return set_ret(lxm_strdup_printf("%" PRIu32, v), ret);
+}
+
+static int format_u64(const struct key *k, const void *base, char **ret)
+{
+	uint64_t v = *CFIELD(base, k, uint64_t);
+
+	if (v == 0 && !(k->flags & K_ALWAYS))
+		return 0;
+	return set_ret(lxm_strdup_printf("%" PRIu64, v), ret);
+}
+
+static int format_i32(const struct key *k, const void *base, char **ret)
+{
+	int32_t v = *CFIELD(base, k, int32_t);
+
+	if (v == 0 && !(k->flags & K_ALWAYS))
+		return 0;
+	return set_ret(lxm_strdup_printf("%" PRId32, v), ret);
+}
+
+/* The largest binary unit that divides the value: "128K", "1G", "12345". */
+static int format_size(const struct key *k, const void *base, char **ret)
+{
+	static const char units[] = "KMGTPE";
+	uint64_t v = *CFIELD(base, k, uint64_t);
+	int u = -1;
+
+	if (v == 0 && !(k->flags & K_ALWAYS))
+		return 0;
+	while (v && u < 5 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		return set_ret(lxm_strdup_printf("\"%" PRIu64 "\"", v), ret);
+	return set_ret(lxm_strdup_printf("\"%" PRIu64 "%c\"", v, units[u]), ret);
+}
+
+static int format_signal(const struct key *k, const void *base, char **ret)
+{
+	int sig = *CFIELD(base, k, int);
+	char buf[32];
+
+	if (sig == 0)
+		return 0;
+	if (!lxm_signal_to_name(sig, buf, sizeof(buf)))
+		return -EINVAL;
+	return set_ret(lxm_strdup_printf("\"%s\"", buf), ret);
+}
+
+static int format_bool(const struct key *k, const void *base, char **ret)
+{
+	bool v = *CFIELD(base, k, bool);
+
+	if (!v && !(k->flags & K_ALWAYS))
+		return 0;
+	return set_ret(strdup(v ? "true" : "false"), ret);
+}
+
+static int format_nettype(const struct key *k, const void *base, char **ret)
+{
+	const char *t = lxm_net_type_to_string(*CFIELD(base, k, enum lxm_net_type));
+
+	if (!t)
+		return -EINVAL;
+	return set_ret(lxm_strdup_printf("\"%s\"", t), ret);
+}
+
+static int format_idtype(const struct key *k, const void *base, char **ret)
+{
+	char t = *CFIELD(base, k, char);
+
+	if (t != 'u' && t != 'g')
+		return -EINVAL;
+	return set_ret(lxm_strdup_printf("\"%c\"", t), ret);
+}
+
+static int write_members(FILE *f, const char *prefix, const void *base, int depth, bool one_line);
+
+static void indent(FILE *f, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		fputc('\t', f);
+}
+
+/* The members of a group or list element, rendered into a string (empty when
+ * nothing is set, so the caller can leave the group out). */
+static int render_members(const char *prefix, const void *base, int depth, bool one_line, char **ret)
+{
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	r = write_members(f, prefix, base, depth, one_line);
+	if (fclose(f) != 0 && r >= 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		free(out);
+		return r;
+	}
+	*ret = out;
+	return 0;
+}
+
+static int write_list(FILE *f, const struct key *k, const void *base, int depth)
+{
+	const void *elems = *CFIELD(base, k, void *);
+	size_t n = CCOUNT(base, k->aux);
+	bool one_line = k->flags & K_ONE_LINE;
+
+	if (n == 0 && !(k->flags & K_ALWAYS))
+		return 0;
+	indent(f, depth);
+	fprintf(f, "%s = (", key_leaf(k));
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *body = NULL;
+		int r = render_members(k->path, (const char *)elems + i * k->list->elem_size, depth + 2,
+				       one_line, &body);
+
+		if (r < 0)
+			return r;
+		fputs(i ? ",\n" : "\n", f);
+		indent(f, depth + 1);
+		if (one_line)
+			fprintf(f, "{ %s}", body);
+		else {
+			fprintf(f, "{\n%s", body);
+			indent(f, depth + 1);
+			fputc('}', f);
+		}
+	}
+	fputs(n ? "\n" : " ", f);
+	if (n)
+		indent(f, depth);
+	fputs(");\n", f);
+	return 0;
+}
+
+static int write_members(FILE *f, const char *prefix, const void *base, int depth, bool one_line)
+{
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const struct key *k = &keys[i];
+		_cleanup_free_ char *v = NULL;
+		int r;
+
+		if (key_find(prefix, key_leaf(k)) != k)
+			continue;
+		if (k->parse == parse_group) {
+			r = render_members(k->path, base, depth + 1, false, &v);
+			if (r < 0)
+				return r;
+			if (!*v)
+				continue;
+			if (depth == 0)
+				fputc('\n', f);
+			indent(f, depth);
+			fprintf(f, "%s = {\n%s", key_leaf(k), v);
+			indent(f, depth);
+			fputs("};\n", f);
+			continue;
+		}
+		if (k->parse == parse_list) {
+			if (depth == 0 && (CCOUNT(base, k->aux) || (k->flags & K_ALWAYS)))
+				fputc('\n', f);
+			r = write_list(f, k, base, depth);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		r = k->format(k, base, &v);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			continue;
+		if (one_line)
+			fprintf(f, "%s = %s; ", key_leaf(k), v);
+		else {
+			indent(f, depth);
+			fprintf(f, "%s = %s;\n", key_leaf(k), v);
+		}
+	}
+	return 0;
+}
+
+int lxm_config_format(const struct lxm_config *conf, char **ret)
+{
+	_cleanup_free_ char *body = NULL;
+	int r;
+
+	r = render_members("", conf, 0, false, &body);
+	if (r < 0)
+		return r;
+	*ret = lxm_strdup_printf("# lxm container configuration (libconfig syntax)\n%s", body);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int lxm_config_write(const struct lxm_config *conf, const char *path, struct lxm_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = lxm_config_format(conf, &text);
+	if (r < 0)
+		return lxm_error_set(err, -r, "format config '%s'", path);
+	r = lxm_write_file_atomic(path, text, strlen(text), 0640);
+	if (r < 0)
+		return lxm_error_set(err, -r, "write config '%s'", path);
+	/* the umask may have taken bits away: the group (lxm admins) reads it */
+	if (chmod(path, 0640) < 0)
+		return lxm_error_set(err, errno, "chmod config '%s'", path);
+	return 0;
+}

@@ -111,14 +111,19 @@ int lxm_config_init(struct lxm_config *conf);
 void lxm_config_free(struct lxm_config *conf);
 
 /* Read a config file over what conf already holds (so default.conf then the
- * container's config). Errors: "FILE:LINE: key: what is wrong". */
+ * container's config): a key that is present replaces the value (an array or
+ * a list entirely), a key that is absent keeps it. A non-empty cap_keep
+ * clears an inherited cap_drop and the other way round. Errors (-EINVAL):
+ * "FILE:LINE: key: what is wrong"; on error conf may be partly updated but
+ * is still safe to free. @include is rejected. */
 int lxm_config_read_file(struct lxm_config *conf, const char *path, struct lxm_error *err);
 int lxm_config_read_string(struct lxm_config *conf, const char *text, const char *label,
 			   struct lxm_error *err);
 /* Checks across keys (init present, rootfs present, idmaps complete, ...). */
 int lxm_config_validate(const struct lxm_config *conf, const char *label, struct lxm_error *err);
 
-/* Serialize to libconfig text; write atomically (tmp, fsync, rename). */
+/* Serialize to libconfig text that reads back (over lxm_config_init()) to an
+ * equal struct; write atomically (tmp, fsync, rename), mode 0640. */
 int lxm_config_format(const struct lxm_config *conf, char **ret);
 int lxm_config_write(const struct lxm_config *conf, const char *path, struct lxm_error *err);
 
@@ -132,3 +137,11 @@ int lxm_uuid_generate(char out[LXM_UUID_STR_LEN]);
  * (uuid, index). */
 int lxm_mac_from_uuid(const char *uuid, unsigned index, char out[LXM_HWADDR_STR_LEN]);
 const char *lxm_net_type_to_string(enum lxm_net_type t);
+/* "veth" -> LXM_NET_VETH; -EINVAL when unknown. */
+int lxm_net_type_from_string(const char *s);
+/* Capability number for "sys_admin" or "CAP_SYS_ADMIN" (any case), up to
+ * checkpoint_restore (40); -EINVAL when unknown. The config stores the
+ * canonical lower-case name without "cap_". */
+int lxm_cap_from_name(const char *name);
+/* "sys_admin" for 21; NULL when unknown. */
+const char *lxm_cap_to_name(int cap);
