@@ -1,1 +1,57 @@
+/* The monitor's command socket: a SOCK_SEQPACKET unix socket at
+ * <rundir>/<name>/command. One request, one response, each a fixed header
+ * plus optional data; encoding and decoding are pure functions (fuzzed). */
 #pragma once
+
+#include "error.h"
+
+#define LXM_CMD_MAGIC 0x6c786d31u  /* "lxm1" */
+#define LXM_CMD_VERSION 1
+#define LXM_CMD_DATA_MAX (256 * 1024)
+
+enum lxm_cmd {
+	LXM_CMD_STATE,           /* -> state, init pid */
+	LXM_CMD_STOP,            /* arg1: enum lxm_stop_mode, arg2: timeout s */
+	LXM_CMD_CONSOLE_LOG,     /* -> ring buffer contents */
+	LXM_CMD_FREEZE,          /* arg1: 1 freeze, 0 thaw */
+	LXM_CMD_MAX,
+};
+
+enum lxm_stop_mode {
+	LXM_STOP_HALT,           /* init's halt signal, SIGKILL after the timeout */
+	LXM_STOP_KILL,           /* SIGKILL now */
+	LXM_STOP_REBOOT,         /* init's reboot signal */
+	LXM_STOP_MODE_MAX,
+};
+
+struct lxm_cmd_req {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t cmd;
+	int32_t arg1;
+	int32_t arg2;
+	uint32_t datalen;
+} __attribute__((packed));
+
+struct lxm_cmd_rsp {
+	uint32_t magic;
+	int32_t ret;             /* 0 or -errno */
+	uint32_t state;          /* enum lxm_state */
+	int32_t init_pid;
+	uint32_t datalen;
+} __attribute__((packed));
+
+const char *lxm_cmd_to_string(enum lxm_cmd cmd);
+
+/* Encode into buf (header + data); returns the length or -ENOBUFS. */
+ssize_t lxm_cmd_encode_req(const struct lxm_cmd_req *req, const void *data, void *buf, size_t size);
+ssize_t lxm_cmd_encode_rsp(const struct lxm_cmd_rsp *rsp, const void *data, void *buf, size_t size);
+/* Decode and validate a received message; *ret_data points into buf. */
+int lxm_cmd_decode_req(const void *buf, size_t len, struct lxm_cmd_req *ret, const void **ret_data);
+int lxm_cmd_decode_rsp(const void *buf, size_t len, struct lxm_cmd_rsp *ret, const void **ret_data);
+
+/* Client side. connect: -ENOENT/-ECONNREFUSED when no monitor listens. */
+int lxm_cmd_connect(const char *sockpath);
+/* Send a request and read the response; data (if any) is returned malloc'ed. */
+int lxm_cmd_call(int fd, enum lxm_cmd cmd, int32_t arg1, int32_t arg2,
+		 struct lxm_cmd_rsp *ret, char **ret_data);

@@ -1,1 +1,575 @@
-/* to be written */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "container.h"
+#include "destroy.h"
+#include "log.h"
+#include "template.h"
+
+volatile sig_atomic_t lxm_create_interrupted;
+
+int lxm_container_check_exists(const struct lxm_paths *paths, const char *name, struct lxm_error *err)
+{
+	_cleanup_free_ char *config = NULL, *partial = NULL;
+	int r = lxm_name_validate(name, err);
+
+	if (r < 0)
+		return r;
+	config = lxm_container_path(paths, name, "config");
+	partial = lxm_container_path(paths, name, "partial");
+	if (!config || !partial)
+		return lxm_error_set(err, ENOMEM, "looking up the container");
+	if (access(partial, F_OK) == 0 && access(config, F_OK) < 0)
+		return lxm_error_setr(err, ENOENT, "no such container in '%s' (a create is in progress or was interrupted)",
+				      paths->lxmpath);
+	if (access(config, F_OK) < 0)
+		return lxm_error_setr(err, ENOENT, "no such container in '%s'", paths->lxmpath);
+	return 0;
+}
+
+int lxm_container_load_config(const struct lxm_paths *paths, const char *name,
+			      struct lxm_config *conf, struct lxm_error *err)
+{
+	_cleanup_free_ char *path = lxm_container_path(paths, name, "config");
+	int r;
+
+	if (!path)
+		return lxm_error_set(err, ENOMEM, "loading config");
+	r = lxm_config_init(conf);
+	if (r < 0)
+		return lxm_error_set(err, -r, "loading config");
+	r = lxm_config_read_file(conf, path, err);
+	if (r < 0)
+		return r;
+	return lxm_config_validate(conf, path, err);
+}
+
+static int connect_monitor(const struct lxm_paths *paths, const char *name)
+{
+	_cleanup_free_ char *sock = lxm_runtime_path(paths, name, "command");
+
+	if (!sock)
+		return -ENOMEM;
+	return lxm_cmd_connect(sock);
+}
+
+int lxm_container_query(const struct lxm_paths *paths, const char *name,
+			struct lxm_container_info *ret, struct lxm_error *err)
+{
+	_cleanup_free_ char *state_path = lxm_runtime_path(paths, name, "state");
+	_cleanup_close_ int fd = -1;
+	struct lxm_container_info info = { .state = LXM_STATE_STOPPED };
+	struct lxm_runtime rt;
+	bool have_rt;
+	int r;
+
+	r = lxm_container_check_exists(paths, name, err);
+	if (r < 0)
+		return r;
+	if (!state_path)
+		return lxm_error_set(err, ENOMEM, "querying");
+	have_rt = lxm_runtime_read(state_path, &rt) == 0;
+	fd = connect_monitor(paths, name);
+	if (fd >= 0) {
+		struct lxm_cmd_rsp rsp;
+
+		r = lxm_cmd_call(fd, LXM_CMD_STATE, 0, 0, &rsp, NULL);
+		if (r == 0) {
+			info.state = rsp.state < LXM_STATE_MAX ? rsp.state : LXM_STATE_STOPPED;
+			info.init_pid = rsp.init_pid;
+			info.monitor_alive = true;
+			info.monitor_pid = have_rt ? rt.monitor_pid : 0;
+		}
+	}
+	if (!info.monitor_alive && have_rt) {
+		_cleanup_close_ int pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);
+
+		if (pidfd >= 0) {
+			info.state = LXM_STATE_RUNNING;
+			info.init_pid = rt.init_pid;
+		}
+	}
+	if (info.state != LXM_STATE_STOPPED) {
+		struct lxm_cgroup *cg = NULL;
+		struct lxm_error cgerr = { 0 };
+
+		if (lxm_cgroup_open(name, &cg, &cgerr) == 0) {
+			bool frozen = false;
+
+			if (lxm_cgroup_stats(cg, &info.stats) == 0)
+				info.has_stats = true;
+			if (!info.monitor_alive && lxm_cgroup_is_frozen(cg, &frozen) == 0 && frozen)
+				info.state = LXM_STATE_FROZEN;
+			lxm_cgroup_free(cg);
+		}
+	}
+	*ret = info;
+	return 0;
+}
+
+/* Runtime leftovers of a container whose monitor is gone. */
+static void remove_runtime(const struct lxm_paths *paths, const char *name)
+{
+	static const char *const files[] = { "command", "state", "lock" };
+	_cleanup_free_ char *dir = lxm_runtime_path(paths, name, NULL);
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *p = lxm_runtime_path(paths, name, files[i]);
+		if (p)
+			unlink(p);
+	}
+	if (dir)
+		rmdir(dir);
+}
+
+static int wait_pidfd(int pidfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* The monitor is gone (killed): stop the init found through the state file
+ * with a pidfd, then clean up what the monitor would have. */
+static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
+				enum lxm_stop_mode mode, int timeout, struct lxm_error *err)
+{
+	_cleanup_free_ char *state_path = lxm_runtime_path(paths, name, "state");
+	_cleanup_free_ char *lock = lxm_runtime_path(paths, name, "lock");
+	_cleanup_close_ int lockfd = -1, pidfd = -1;
+	struct lxm_config conf = { 0 };
+	struct lxm_cgroup *cg = NULL;
+	struct lxm_runtime rt;
+	int r = 0;
+
+	if (!state_path || !lock)
+		return lxm_error_set(err, ENOMEM, "stopping");
+	lockfd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (lockfd >= 0 && flock(lockfd, LOCK_EX | LOCK_NB) < 0)
+		return lxm_error_setr(err, EBUSY, "the container is starting; try again");
+	if (lxm_runtime_read(state_path, &rt) < 0) {
+		remove_runtime(paths, name);
+		return 0;
+	}
+	pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);
+	if (pidfd >= 0) {
+		if (mode == LXM_STOP_REBOOT)
+			return lxm_error_setr(err, ENOTCONN, "cannot reboot: the monitor is gone (stop and start it instead)");
+		r = lxm_container_load_config(paths, name, &conf, err);
+		if (r < 0) {
+			/* without a config there is no halt signal to send */
+			lxm_error_clear(err);
+			mode = LXM_STOP_KILL;
+		}
+		if (timeout < 0)
+			timeout = (int)conf.stop_timeout;
+		if (mode == LXM_STOP_HALT && timeout > 0) {
+			log_debug("monitor gone: sending the halt signal to pid %d", (int)rt.init_pid);
+			if (syscall(SYS_pidfd_send_signal, pidfd, conf.halt_signal, NULL, 0) == 0 &&
+			    wait_pidfd(pidfd, timeout * 1000) > 0)
+				goto stopped;
+		}
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		if (wait_pidfd(pidfd, 10000) <= 0) {
+			lxm_config_free(&conf);
+			return lxm_error_setr(err, ETIMEDOUT, "init (pid %d) did not die after SIGKILL", (int)rt.init_pid);
+		}
+	}
+stopped:
+	lxm_config_free(&conf);
+	if (lxm_cgroup_open(name, &cg, err) == 0) {
+		r = lxm_cgroup_destroy(cg, err);
+		lxm_cgroup_free(cg);
+		if (r < 0)
+			return lxm_error_prefix(err, "removing the cgroup");
+	}
+	lxm_error_clear(err);
+	remove_runtime(paths, name);
+	return 0;
+}
+
+int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm_stop_mode mode,
+		       int timeout, struct lxm_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct lxm_cmd_rsp rsp;
+	int r;
+
+	r = lxm_container_check_exists(paths, name, err);
+	if (r < 0)
+		return r;
+	fd = connect_monitor(paths, name);
+	if (fd < 0)
+		return stop_without_monitor(paths, name, mode, timeout, err);
+	r = lxm_cmd_call(fd, LXM_CMD_STOP, mode, timeout, &rsp, NULL);
+	if (r == -ECONNRESET || r == -EPIPE)
+		return 0;    /* the monitor exited while we asked: stopped */
+	if (r < 0)
+		return lxm_error_set(err, -r, "sending the stop command");
+	if (rsp.ret < 0)
+		return lxm_error_set(err, -rsp.ret, "stop");
+	if (mode == LXM_STOP_REBOOT)
+		return 0;
+	/* the monitor closes our connection once everything is cleaned up */
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char buf[64];
+		int wait_ms = -1;
+
+		r = poll(&p, 1, wait_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return lxm_error_set(err, errno, "waiting for the stop");
+		if (recv(fd, buf, sizeof(buf), 0) <= 0)
+			return 0;
+	}
+}
+
+int lxm_container_console_log(const struct lxm_paths *paths, const char *name, char **ret,
+			      size_t *ret_len, struct lxm_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct lxm_cmd_rsp rsp;
+	int r;
+
+	r = lxm_container_check_exists(paths, name, err);
+	if (r < 0)
+		return r;
+	fd = connect_monitor(paths, name);
+	if (fd < 0)
+		return lxm_error_setr(err, ENOTCONN, "not running");
+	r = lxm_cmd_call(fd, LXM_CMD_CONSOLE_LOG, 0, 0, &rsp, ret);
+	if (r < 0)
+		return lxm_error_set(err, -r, "reading the console buffer");
+	*ret_len = rsp.datalen;
+	return 0;
+}
+
+int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool freeze,
+			 struct lxm_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct lxm_cmd_rsp rsp;
+	int r;
+
+	r = lxm_container_check_exists(paths, name, err);
+	if (r < 0)
+		return r;
+	fd = connect_monitor(paths, name);
+	if (fd < 0) {
+		struct lxm_container_info info;
+		struct lxm_cgroup *cg = NULL;
+
+		r = lxm_container_query(paths, name, &info, err);
+		if (r < 0)
+			return r;
+		if (info.state == LXM_STATE_STOPPED)
+			return lxm_error_setr(err, ENOTCONN, "not running");
+		r = lxm_cgroup_open(name, &cg, err);
+		if (r < 0)
+			return r;
+		r = lxm_cgroup_freeze(cg, freeze, err);
+		lxm_cgroup_free(cg);
+		return r;
+	}
+	r = lxm_cmd_call(fd, LXM_CMD_FREEZE, freeze ? 1 : 0, 0, &rsp, NULL);
+	if (r < 0)
+		return lxm_error_set(err, -r, "sending the freeze command");
+	if (rsp.ret < 0)
+		return lxm_error_set(err, -rsp.ret, freeze ? "freezing" : "thawing");
+	return 0;
+}
+
+int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool force,
+			  struct lxm_error *err)
+{
+	_cleanup_close_ int lxmfd = -1, partialfd = -1;
+	_cleanup_free_ char *partial = NULL;
+	struct lxm_container_info info;
+	int r;
+
+	r = lxm_name_validate(name, err);
+	if (r < 0)
+		return r;
+	partial = lxm_container_path(paths, name, "partial");
+	if (!partial)
+		return lxm_error_set(err, ENOMEM, "destroying");
+	partialfd = open(partial, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (partialfd >= 0) {
+		/* an interrupted create is destroyable; a running one is not */
+		if (flock(partialfd, LOCK_EX | LOCK_NB) < 0)
+			return lxm_error_setr(err, EBUSY, "the container is being created");
+	} else {
+		r = lxm_container_query(paths, name, &info, err);
+		if (r < 0)
+			return r;
+		if (info.state != LXM_STATE_STOPPED) {
+			if (!force)
+				return lxm_error_setr(err, EBUSY, "is %s; stop it first, or use -f",
+						      lxm_state_to_string(info.state));
+			r = lxm_container_stop(paths, name, LXM_STOP_KILL, 0, err);
+			if (r < 0)
+				return lxm_error_prefix(err, "stopping");
+		}
+	}
+	lxmfd = open(paths->lxmpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lxmfd < 0)
+		return lxm_error_set(err, errno, "opening '%s'", paths->lxmpath);
+	r = lxm_remove_tree_at(lxmfd, name, err);
+	if (r < 0)
+		return lxm_error_prefix(err, "removing '%s/%s'", paths->lxmpath, name);
+	return 0;
+}
+
+static int add_default_hwaddrs(struct lxm_config *conf, struct lxm_error *err)
+{
+	for (size_t i = 0; i < conf->n_nics; i++) {
+		struct lxm_nic *nic = &conf->nics[i];
+
+		if (nic->hwaddr[0] || (nic->type != LXM_NET_VETH && nic->type != LXM_NET_MACVLAN))
+			continue;
+		if (lxm_mac_from_uuid(conf->uuid, (unsigned)i, nic->hwaddr) < 0)
+			return lxm_error_set(err, EINVAL, "deriving a MAC address");
+	}
+	return 0;
+}
+
+static int create_in(const struct lxm_paths *paths, const char *name, int dirfd, const char *dir,
+		     const struct lxm_create_opts *opts, struct lxm_error *err)
+{
+	_cleanup_free_ char *defaults = lxm_strdup_printf("%s/default.conf", paths->confdir);
+	_cleanup_free_ char *rootfs = lxm_strdup_printf("%s/rootfs", dir);
+	_cleanup_free_ char *config = lxm_strdup_printf("%s/config", dir);
+	struct lxm_config conf = { 0 };
+	int r;
+
+	if (!defaults || !rootfs || !config)
+		return lxm_error_set(err, ENOMEM, "creating");
+	r = lxm_config_init(&conf);
+	if (r < 0)
+		return lxm_error_set(err, -r, "creating");
+	if (access(defaults, F_OK) == 0) {
+		r = lxm_config_read_file(&conf, defaults, err);
+		if (r < 0)
+			goto out;
+	}
+	if (opts->conf_file) {
+		r = lxm_config_read_file(&conf, opts->conf_file, err);
+		if (r < 0)
+			goto out;
+	}
+	free(conf.name);
+	conf.name = strdup(name);
+	if (!conf.hostname)
+		conf.hostname = strdup(name);
+	if (!conf.name || !conf.hostname) {
+		r = lxm_error_set(err, ENOMEM, "creating");
+		goto out;
+	}
+	r = lxm_uuid_generate(conf.uuid);
+	if (r < 0) {
+		lxm_error_set(err, -r, "generating a uuid");
+		goto out;
+	}
+	r = add_default_hwaddrs(&conf, err);
+	if (r < 0)
+		goto out;
+
+	if (mkdirat(dirfd, "rootfs", 0755) < 0) {
+		r = lxm_error_set(err, errno, "creating '%s'", rootfs);
+		goto out;
+	}
+	if (!streq(opts->template, "none")) {
+		_cleanup_free_ char *tpath = NULL;
+		struct lxm_template_result res = { 0 };
+		size_t n_args = 0;
+		_cleanup_free_ char **args = NULL;
+		char ttys[16];
+
+		r = lxm_template_find(opts->template, &tpath, err);
+		if (r < 0)
+			goto out;
+		while (opts->template_args && opts->template_args[n_args])
+			n_args++;
+		args = calloc(n_args + 3, sizeof(char *));
+		if (!args) {
+			r = lxm_error_set(err, ENOMEM, "creating");
+			goto out;
+		}
+		snprintf(ttys, sizeof(ttys), "%u", conf.console.ttys);
+		args[0] = "--ttys";
+		args[1] = ttys;
+		for (size_t i = 0; i < n_args; i++)
+			args[i + 2] = opts->template_args[i];
+		r = lxm_template_run(tpath, name, dir, rootfs, args, &res, err);
+		if (r == 0) {
+			if (res.init) {
+				lxm_strv_free(conf.init_cmd, (size_t)-1);
+				conf.init_cmd = calloc(2, sizeof(char *));
+				conf.n_init_cmd = 1;
+				if (!conf.init_cmd || !(conf.init_cmd[0] = strdup(res.init)))
+					r = lxm_error_set(err, ENOMEM, "creating");
+			}
+			if (r == 0 && res.halt_signal) {
+				int sig = lxm_signal_from_name(res.halt_signal);
+				if (sig > 0)
+					conf.halt_signal = sig;
+			}
+			if (r == 0 && res.reboot_signal) {
+				int sig = lxm_signal_from_name(res.reboot_signal);
+				if (sig > 0)
+					conf.reboot_signal = sig;
+			}
+		}
+		lxm_template_result_free(&res);
+		if (r < 0)
+			goto out;
+	}
+	if (lxm_create_interrupted) {
+		r = lxm_error_setr(err, EINTR, "interrupted");
+		goto out;
+	}
+	r = lxm_config_validate(&conf, config, err);
+	if (r < 0)
+		goto out;
+	r = lxm_config_write(&conf, config, err);
+out:
+	lxm_config_free(&conf);
+	return r;
+}
+
+int lxm_container_create(const struct lxm_paths *paths, const char *name,
+			 const struct lxm_create_opts *opts, struct lxm_error *err)
+{
+	_cleanup_close_ int lxmfd = -1, dirfd = -1, partialfd = -1;
+	_cleanup_free_ char *dir = NULL;
+	int r;
+
+	r = lxm_name_validate(name, err);
+	if (r < 0)
+		return r;
+	dir = lxm_container_path(paths, name, NULL);
+	if (!dir)
+		return lxm_error_set(err, ENOMEM, "creating");
+	r = lxm_mkdir_p(paths->lxmpath, 0755);
+	if (r < 0)
+		return lxm_error_set(err, -r, "creating '%s'", paths->lxmpath);
+	lxmfd = open(paths->lxmpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lxmfd < 0)
+		return lxm_error_set(err, errno, "opening '%s'", paths->lxmpath);
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		_cleanup_close_ int stale = -1;
+
+		if (mkdirat(lxmfd, name, 0750) == 0)
+			break;
+		if (errno != EEXIST)
+			return lxm_error_set(err, errno, "creating '%s'", dir);
+		/* a create that was killed leaves its unlocked partial marker */
+		stale = openat(lxmfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (stale >= 0) {
+			_cleanup_close_ int marker = openat(stale, "partial", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (marker >= 0 && flock(marker, LOCK_EX | LOCK_NB) == 0 && attempt == 0) {
+				log_warn("removing the remains of an interrupted create of '%s'", name);
+				r = lxm_remove_tree_at(lxmfd, name, err);
+				if (r < 0)
+					return lxm_error_prefix(err, "removing the interrupted create");
+				continue;
+			}
+			if (marker >= 0)
+				return lxm_error_setr(err, EBUSY, "is being created");
+		}
+		return lxm_error_setr(err, EEXIST, "already exists in '%s'", paths->lxmpath);
+	}
+	dirfd = openat(lxmfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0) {
+		r = lxm_error_set(err, errno, "opening '%s'", dir);
+		goto fail;
+	}
+	partialfd = openat(dirfd, "partial", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (partialfd < 0 || flock(partialfd, LOCK_EX) < 0) {
+		r = lxm_error_set(err, errno, "creating the partial marker in '%s'", dir);
+		goto fail;
+	}
+	r = create_in(paths, name, dirfd, dir, opts, err);
+	if (r < 0)
+		goto fail;
+	if (unlinkat(dirfd, "partial", 0) < 0) {
+		r = lxm_error_set(err, errno, "removing the partial marker");
+		goto fail;
+	}
+	return 0;
+fail:
+	{
+		struct lxm_error rmerr = { 0 };
+		char text[1024];
+
+		if (lxm_remove_tree_at(lxmfd, name, &rmerr) < 0)
+			log_warn("cleaning up '%s': %s", dir, lxm_error_text(&rmerr, text, sizeof(text)));
+	}
+	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int lxm_container_list(const struct lxm_paths *paths, char ***ret, size_t *ret_n)
+{
+	DIR *d = opendir(paths->lxmpath);
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		struct stat st;
+		char path[NAME_MAX + 16];
+
+		if (de->d_name[0] == '.' || lxm_name_validate(de->d_name, NULL) < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/config", de->d_name);
+		if (fstatat(dirfd(d), path, &st, 0) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		snprintf(path, sizeof(path), "%s/partial", de->d_name);
+		if (fstatat(dirfd(d), path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		if (n == cap) {
+			char **nn;
+			cap = cap ? cap * 2 : 16;
+			nn = realloc(names, (cap + 1) * sizeof(char *));
+			if (!nn)
+				goto oom;
+			names = nn;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			goto oom;
+		names[++n] = NULL;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(char *), cmp_str);
+	*ret = names;
+	*ret_n = n;
+	return 0;
+oom:
+	closedir(d);
+	lxm_strv_free(names, n);
+	return -ENOMEM;
+}

@@ -1,1 +1,53 @@
+/* What the commands do to a container as a whole: create, query, stop,
+ * destroy, list. Each talks to the monitor when there is one, and falls back
+ * to the runtime state file and a pidfd when the monitor is gone. */
 #pragma once
+
+#include <signal.h>
+
+#include "cgroup.h"
+#include "cmd.h"
+#include "config.h"
+#include "state.h"
+
+struct lxm_container_info {
+	enum lxm_state state;
+	pid_t init_pid;             /* 0 when stopped */
+	pid_t monitor_pid;          /* 0 when there is no monitor */
+	bool monitor_alive;
+	struct lxm_cgroup_stats stats;
+	bool has_stats;
+};
+
+/* ENOENT with "no such container" when the directory or config is missing. */
+int lxm_container_check_exists(const struct lxm_paths *paths, const char *name, struct lxm_error *err);
+int lxm_container_load_config(const struct lxm_paths *paths, const char *name,
+			      struct lxm_config *conf, struct lxm_error *err);
+int lxm_container_query(const struct lxm_paths *paths, const char *name,
+			struct lxm_container_info *ret, struct lxm_error *err);
+/* timeout: seconds, -1 for the config's stop_timeout. Stopping a stopped
+ * container succeeds. */
+int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm_stop_mode mode,
+		       int timeout, struct lxm_error *err);
+int lxm_container_console_log(const struct lxm_paths *paths, const char *name, char **ret,
+			      size_t *ret_len, struct lxm_error *err);
+int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool freeze,
+			 struct lxm_error *err);
+int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool force,
+			  struct lxm_error *err);
+
+struct lxm_create_opts {
+	const char *template;       /* "busybox", "none", ... */
+	const char *conf_file;      /* -f: read over default.conf */
+	char *const *template_args;
+	bool privileged;
+};
+
+int lxm_container_create(const struct lxm_paths *paths, const char *name,
+			 const struct lxm_create_opts *opts, struct lxm_error *err);
+/* Set by a signal handler: an interrupted create cleans up and fails. */
+extern volatile sig_atomic_t lxm_create_interrupted;
+
+/* Container names in lxmpath (those with a config and no partial marker),
+ * sorted. */
+int lxm_container_list(const struct lxm_paths *paths, char ***ret, size_t *ret_n);

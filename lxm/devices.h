@@ -1,1 +1,14 @@
+/* /dev inside the container: a tmpfs with the standard nodes, a private
+ * devpts, /dev/console and /dev/ttyN bound to ptys owned by the monitor,
+ * /dev/shm, /dev/mqueue. */
 #pragma once
+
+#include "error.h"
+
+struct lxm_dev_spec {
+	const char *console;        /* host path of the console pty slave */
+	char *const *ttys;          /* host paths of tty ptys, tty1..ttyN */
+	size_t n_ttys;
+};
+
+int lxm_devices_setup(int rootfd, const struct lxm_dev_spec *spec, struct lxm_error *err);

@@ -1,1 +1,470 @@
-/* to be written */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "monitor.h"
+
+/* epoll tags: small integers for the fixed fds, client slots above */
+enum {
+	TAG_PIDFD = 1,
+	TAG_LISTEN,
+	TAG_CONSOLE,
+	TAG_TIMER,
+	TAG_SIGNAL,
+	TAG_STDIN,
+	TAG_TTY_BASE = 1000,
+	TAG_CLIENT_BASE = 100000,
+};
+
+static int epoll_add(int epfd, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err)
+{
+	const struct lxm_config *conf = m->conf;
+	struct lxm_cgroup_limits limits = {
+		.memory = conf->limits.memory,
+		.pids = conf->limits.pids,
+		.cpu_weight = conf->limits.cpu_weight,
+		.cpuset = conf->limits.cpuset,
+	};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r;
+
+	r = lxm_pty_open(&m->console, err);
+	if (r < 0)
+		return r;
+	if (conf->console.ttys) {
+		m->ttys = calloc(conf->console.ttys, sizeof(*m->ttys));
+		if (!m->ttys)
+			return lxm_error_set(err, ENOMEM, "allocating ttys");
+		for (size_t i = 0; i < conf->console.ttys; i++) {
+			r = lxm_pty_open(&m->ttys[i], err);
+			if (r < 0)
+				return lxm_error_prefix(err, "tty%zu", i + 1);
+			m->n_ttys++;
+		}
+	}
+	if (lxm_ring_init(&m->ring, conf->console.buffer) < 0)
+		return lxm_error_set(err, ENOMEM, "allocating the console buffer");
+	if (conf->console.log && conf->console.log[0]) {
+		_cleanup_free_ char *path = conf->console.log[0] == '/' ? strdup(conf->console.log)
+			: lxm_strdup_printf("%s/%s", m->dir, conf->console.log);
+		if (!path)
+			return lxm_error_set(err, ENOMEM, "console log");
+		r = lxm_console_log_open(&m->log, path, conf->console.log_size, err);
+		if (r < 0)
+			return r;
+	}
+
+	r = lxm_cgroup_create(m->name, &limits, &m->cg, err);
+	if (r < 0)
+		return r;
+
+	if (lxm_strscpy(sa.sun_path, m->sock_path, sizeof(sa.sun_path)) < 0)
+		return lxm_error_setr(err, ENAMETOOLONG, "command socket path '%s' is too long", m->sock_path);
+	m->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (m->listen_fd < 0)
+		return lxm_error_set(err, errno, "creating the command socket");
+	unlink(m->sock_path);
+	if (bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(m->listen_fd, 16) < 0)
+		return lxm_error_set(err, errno, "binding the command socket '%s'", m->sock_path);
+	chmod(m->sock_path, 0600);
+
+	m->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (m->epoll_fd < 0 || m->timer_fd < 0)
+		return lxm_error_set(err, errno, "creating the monitor's event loop");
+	if (epoll_add(m->epoll_fd, m->listen_fd, TAG_LISTEN) < 0 ||
+	    epoll_add(m->epoll_fd, m->console.master, TAG_CONSOLE) < 0 ||
+	    epoll_add(m->epoll_fd, m->timer_fd, TAG_TIMER) < 0)
+		return lxm_error_set(err, errno, "setting up the monitor's event loop");
+	for (size_t i = 0; i < m->n_ttys; i++)
+		if (epoll_add(m->epoll_fd, m->ttys[i].master, TAG_TTY_BASE + i) < 0)
+			return lxm_error_set(err, errno, "setting up the monitor's event loop");
+	if (m->foreground) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGHUP);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+		if (m->signal_fd < 0 || epoll_add(m->epoll_fd, m->signal_fd, TAG_SIGNAL) < 0)
+			return lxm_error_set(err, errno, "setting up signal handling");
+		if (m->stdin_fd >= 0 && epoll_add(m->epoll_fd, m->stdin_fd, TAG_STDIN) < 0)
+			m->stdin_fd = -1;
+	}
+	return 0;
+}
+
+int lxm_monitor_write_state(struct lxm_monitor *m)
+{
+	struct lxm_runtime rt = {
+		.init_pid = m->pid,
+		.init_starttime = m->starttime,
+		.monitor_pid = getpid(),
+		.state = m->state,
+	};
+
+	snprintf(rt.cgroup, sizeof(rt.cgroup), "lxm/%s", m->name);
+	return lxm_runtime_write(m->state_path, &rt);
+}
+
+static void send_signal(struct lxm_monitor *m, int sig)
+{
+	if (m->pidfd >= 0 && syscall(SYS_pidfd_send_signal, m->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+		log_warn("sending signal %d to init: %s", sig, strerror(errno));
+}
+
+static void begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeout)
+{
+	struct itimerspec its = { 0 };
+
+	switch (mode) {
+	case LXM_STOP_KILL:
+		m->stop_requested = true;
+		m->state = LXM_STATE_STOPPING;
+		send_signal(m, SIGKILL);
+		break;
+	case LXM_STOP_HALT:
+		m->stop_requested = true;
+		m->state = LXM_STATE_STOPPING;
+		if (timeout < 0)
+			timeout = (int)m->conf->stop_timeout;
+		if (timeout == 0) {
+			send_signal(m, SIGKILL);
+			break;
+		}
+		send_signal(m, m->conf->halt_signal);
+		its.it_value.tv_sec = timeout;
+		timerfd_settime(m->timer_fd, 0, &its, NULL);
+		break;
+	case LXM_STOP_REBOOT:
+		send_signal(m, m->conf->reboot_signal);
+		break;
+	default:
+		break;
+	}
+	lxm_monitor_write_state(m);
+}
+
+static void client_close(struct lxm_monitor *m, size_t slot)
+{
+	if (m->clients[slot] < 0)
+		return;
+	epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, m->clients[slot], NULL);
+	close(m->clients[slot]);
+	m->clients[slot] = -1;
+}
+
+static void handle_accept(struct lxm_monitor *m)
+{
+	for (;;) {
+		int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		size_t slot;
+
+		if (fd < 0)
+			return;
+		/* only root or the monitor's own user may drive the container */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    (cred.uid != 0 && cred.uid != geteuid())) {
+			close(fd);
+			continue;
+		}
+		for (slot = 0; slot < LXM_MONITOR_MAX_CLIENTS; slot++)
+			if (m->clients[slot] < 0)
+				break;
+		if (slot == LXM_MONITOR_MAX_CLIENTS ||
+		    epoll_add(m->epoll_fd, fd, TAG_CLIENT_BASE + slot) < 0) {
+			close(fd);
+			continue;
+		}
+		m->clients[slot] = fd;
+	}
+}
+
+static void handle_client(struct lxm_monitor *m, size_t slot)
+{
+	char buf[sizeof(struct lxm_cmd_req) + 256];
+	struct lxm_cmd_req req;
+	struct lxm_cmd_rsp rsp = { .magic = LXM_CMD_MAGIC };
+	_cleanup_free_ char *data = NULL;
+	_cleanup_free_ char *out = NULL;
+	const void *reqdata;
+	ssize_t n;
+	int r;
+
+	n = recv(m->clients[slot], buf, sizeof(buf), MSG_TRUNC);
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			client_close(m, slot);
+		return;
+	}
+	if ((size_t)n > sizeof(buf)) {
+		rsp.ret = -EMSGSIZE;
+		goto reply;
+	}
+	r = lxm_cmd_decode_req(buf, (size_t)n, &req, &reqdata);
+	if (r < 0) {
+		rsp.ret = r;
+		goto reply;
+	}
+	log_debug("command '%s' (%d, %d)", lxm_cmd_to_string(req.cmd), req.arg1, req.arg2);
+	switch (req.cmd) {
+	case LXM_CMD_STATE:
+		break;
+	case LXM_CMD_STOP:
+		begin_stop(m, (enum lxm_stop_mode)req.arg1, req.arg2);
+		break;
+	case LXM_CMD_CONSOLE_LOG:
+		data = malloc(m->ring.len + 1);
+		if (!data) {
+			rsp.ret = -ENOMEM;
+			break;
+		}
+		rsp.datalen = (uint32_t)lxm_ring_copy(&m->ring, data, MIN(m->ring.len, LXM_CMD_DATA_MAX));
+		break;
+	case LXM_CMD_FREEZE: {
+		struct lxm_error err = { 0 };
+
+		r = lxm_cgroup_freeze(m->cg, req.arg1 == 1, &err);
+		if (r < 0)
+			rsp.ret = r;
+		else
+			m->state = req.arg1 == 1 ? LXM_STATE_FROZEN : LXM_STATE_RUNNING;
+		lxm_monitor_write_state(m);
+		break;
+	}
+	default:
+		rsp.ret = -EOPNOTSUPP;
+		break;
+	}
+reply:
+	rsp.state = m->state;
+	rsp.init_pid = m->pid;
+	out = malloc(sizeof(rsp) + rsp.datalen);
+	if (!out)
+		return;
+	n = lxm_cmd_encode_rsp(&rsp, data, out, sizeof(rsp) + rsp.datalen);
+	if (n < 0 || send(m->clients[slot], out, (size_t)n, MSG_NOSIGNAL) < 0)
+		client_close(m, slot);
+}
+
+static void pump_console(struct lxm_monitor *m)
+{
+	char buf[16384];
+
+	for (;;) {
+		ssize_t n = read(m->console.master, buf, sizeof(buf));
+
+		if (n <= 0)
+			return;
+		lxm_ring_write(&m->ring, buf, (size_t)n);
+		lxm_console_log_write(&m->log, buf, (size_t)n);
+		if (m->stdout_fd >= 0 && lxm_write_full(m->stdout_fd, buf, (size_t)n) < 0)
+			m->stdout_fd = -1;
+	}
+}
+
+static void drain_tty(struct lxm_monitor *m, size_t i)
+{
+	char buf[4096];
+
+	/* nobody is attached to this tty yet: keep the getty from blocking */
+	while (read(m->ttys[i].master, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void pump_stdin(struct lxm_monitor *m)
+{
+	char buf[4096];
+	ssize_t n = read(m->stdin_fd, buf, sizeof(buf));
+
+	if (n <= 0) {
+		epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, m->stdin_fd, NULL);
+		m->stdin_fd = -1;
+		return;
+	}
+	(void)lxm_write_full(m->console.master, buf, (size_t)n);
+}
+
+/* Init is gone. Returns true when the container should come back (reboot). */
+static bool handle_init_exit(struct lxm_monitor *m)
+{
+	siginfo_t si = { 0 };
+	bool reboot;
+
+	while (waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	/* reboot(2) in a PID namespace kills its init with SIGHUP for a
+	 * restart and SIGINT for a power off or halt */
+	reboot = si.si_code == CLD_KILLED && si.si_status == SIGHUP && !m->stop_requested;
+	if (si.si_code == CLD_EXITED)
+		log_info("init exited with status %d", si.si_status);
+	else
+		log_info("init killed by signal %d%s", si.si_status, reboot ? " (reboot)" : "");
+	epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, m->pidfd, NULL);
+	closep(&m->pidfd);
+	m->pidfd = -1;
+	m->pid = 0;
+	pump_console(m);
+	return reboot;
+}
+
+int lxm_monitor_loop(struct lxm_monitor *m)
+{
+	struct termios saved;
+	bool raw = false;
+
+	if (epoll_add(m->epoll_fd, m->pidfd, TAG_PIDFD) < 0)
+		return -errno;
+	if (m->foreground && m->stdin_fd >= 0 && isatty(m->stdin_fd) && tcgetattr(m->stdin_fd, &saved) == 0) {
+		struct termios t = saved;
+
+		cfmakeraw(&t);
+		raw = tcsetattr(m->stdin_fd, TCSAFLUSH, &t) == 0;
+	}
+	for (;;) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(m->epoll_fd, evs, ARRAY_SIZE(evs), -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = evs[i].data.u64;
+
+			if (tag == TAG_PIDFD) {
+				struct lxm_error err = { 0 };
+
+				if (!handle_init_exit(m))
+					goto done;
+				m->state = LXM_STATE_STARTING;
+				lxm_monitor_write_state(m);
+				if (lxm_start_spawn(m, &err) < 0) {
+					char text[1024];
+					log_error("reboot: %s", lxm_error_text(&err, text, sizeof(text)));
+					goto done;
+				}
+				m->state = LXM_STATE_RUNNING;
+				lxm_monitor_write_state(m);
+				epoll_add(m->epoll_fd, m->pidfd, TAG_PIDFD);
+				log_info("rebooted, init pid %d", (int)m->pid);
+				/* events of this round refer to the old init */
+				break;
+			} else if (tag == TAG_LISTEN) {
+				handle_accept(m);
+			} else if (tag == TAG_CONSOLE) {
+				pump_console(m);
+			} else if (tag == TAG_TIMER) {
+				uint64_t exp;
+				(void)!read(m->timer_fd, &exp, sizeof(exp));
+				log_info("stop timeout passed, killing init");
+				send_signal(m, SIGKILL);
+			} else if (tag == TAG_SIGNAL) {
+				struct signalfd_siginfo ssi;
+				if (read(m->signal_fd, &ssi, sizeof(ssi)) == sizeof(ssi))
+					begin_stop(m, LXM_STOP_HALT, -1);
+			} else if (tag == TAG_STDIN) {
+				pump_stdin(m);
+			} else if (tag >= TAG_CLIENT_BASE && tag < TAG_CLIENT_BASE + LXM_MONITOR_MAX_CLIENTS) {
+				handle_client(m, (size_t)(tag - TAG_CLIENT_BASE));
+			} else if (tag >= TAG_TTY_BASE && tag < TAG_TTY_BASE + m->n_ttys) {
+				drain_tty(m, (size_t)(tag - TAG_TTY_BASE));
+			}
+		}
+	}
+done:
+	if (raw)
+		tcsetattr(m->stdin_fd, TCSAFLUSH, &saved);
+	m->state = LXM_STATE_STOPPED;
+	return 0;
+}
+
+void lxm_monitor_cleanup(struct lxm_monitor *m)
+{
+	struct lxm_error err = { 0 };
+	char text[1024];
+
+	if (m->pidfd >= 0) {
+		siginfo_t si;
+
+		send_signal(m, SIGKILL);
+		while (waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+			;
+		closep(&m->pidfd);
+		m->pidfd = -1;
+	}
+	if (m->cg) {
+		if (lxm_cgroup_destroy(m->cg, &err) < 0)
+			log_warn("removing cgroup: %s, ignoring", lxm_error_text(&err, text, sizeof(text)));
+		lxm_cgroup_free(m->cg);
+		m->cg = NULL;
+	}
+	if (m->listen_fd >= 0) {
+		unlink(m->sock_path);
+		closep(&m->listen_fd);
+		m->listen_fd = -1;
+	}
+	if (m->lock_fd >= 0) {
+		_cleanup_free_ char *lock = lxm_runtime_path(m->paths, m->name, "lock");
+
+		unlink(m->state_path);
+		if (lock)
+			unlink(lock);
+		rmdir(m->rundir);
+		closep(&m->lock_fd);
+		m->lock_fd = -1;
+	}
+	/* clients waiting for the stop see EOF now that everything is gone */
+	for (size_t i = 0; i < LXM_MONITOR_MAX_CLIENTS; i++)
+		closep(&m->clients[i]);
+	m->state = LXM_STATE_STOPPED;
+}
+
+void lxm_monitor_free(struct lxm_monitor *m)
+{
+	lxm_pty_close(&m->console);
+	for (size_t i = 0; i < m->n_ttys; i++)
+		lxm_pty_close(&m->ttys[i]);
+	free(m->ttys);
+	m->ttys = NULL;
+	m->n_ttys = 0;
+	lxm_ring_free(&m->ring);
+	lxm_console_log_close(&m->log);
+	closep(&m->epoll_fd);
+	closep(&m->timer_fd);
+	closep(&m->signal_fd);
+	closep(&m->lock_fd);
+	m->epoll_fd = m->timer_fd = m->signal_fd = m->lock_fd = -1;
+	if (m->cg)
+		lxm_cgroup_free(m->cg);
+	m->cg = NULL;
+	free(m->dir);
+	free(m->rootfs);
+	free(m->rundir);
+	free(m->sock_path);
+	free(m->state_path);
+	m->dir = m->rootfs = m->rundir = m->sock_path = m->state_path = NULL;
+}

@@ -1,1 +1,57 @@
+/* The monitor: the per-container process that lxm-start forks (or becomes,
+ * with -F). It owns the console ptys and the cgroup, clones the container's
+ * init (start.c), serves the command socket, and cleans up when init exits
+ * for good. */
 #pragma once
+
+#include "cgroup.h"
+#include "config.h"
+#include "console.h"
+#include "state.h"
+
+#define LXM_MONITOR_MAX_CLIENTS 64
+
+struct lxm_monitor {
+	const struct lxm_paths *paths;
+	struct lxm_config *conf;
+	const char *name;
+	char *dir;                  /* <lxmpath>/<name> */
+	char *rootfs;               /* absolute */
+	char *rundir;               /* <rundir>/<name> */
+	char *sock_path;
+	char *state_path;
+
+	struct lxm_cgroup *cg;
+	struct lxm_pty console;
+	struct lxm_pty *ttys;
+	size_t n_ttys;
+	struct lxm_ring ring;
+	struct lxm_console_log log;
+
+	int listen_fd;
+	int epoll_fd;
+	int timer_fd;
+	int signal_fd;
+	int lock_fd;
+	int clients[LXM_MONITOR_MAX_CLIENTS];
+
+	pid_t pid;                  /* init, host pid */
+	int pidfd;
+	uint64_t starttime;
+	enum lxm_state state;
+	bool stop_requested;        /* halt/kill: do not treat init's death as reboot */
+	bool foreground;
+	int stdin_fd;               /* foreground console input, -1 otherwise */
+	int stdout_fd;
+};
+
+/* start.c: clone the init into its namespaces and cgroup, and wait until it
+ * has exec'd (m->pid, m->pidfd, m->starttime set) or failed. */
+int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err);
+
+/* monitor.c */
+int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err);  /* ptys, cgroup, socket */
+int lxm_monitor_write_state(struct lxm_monitor *m);
+int lxm_monitor_loop(struct lxm_monitor *m);                           /* until the container stops */
+void lxm_monitor_cleanup(struct lxm_monitor *m);                       /* cgroup, runtime dir */
+void lxm_monitor_free(struct lxm_monitor *m);

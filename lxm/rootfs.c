@@ -1,1 +1,363 @@
-/* to be written */
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "log.h"
+#include "rootfs.h"
+
+#define FD_PATH_MAX 40
+
+static const char *fd_path(int fd, char buf[FD_PATH_MAX])
+{
+	snprintf(buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+int lxm_rootfs_open_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
+int lxm_rootfs_mkdir_in_root(int rootfd, const char *path, mode_t mode)
+{
+	_cleanup_free_ char *prefix = calloc(1, strlen(path) + 2);
+	_cleanup_close_ int dirfd = -1;
+	const char *p = path;
+
+	if (!prefix)
+		return -ENOMEM;
+	dirfd = lxm_rootfs_open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
+	if (dirfd < 0)
+		return dirfd;
+	for (;;) {
+		const char *slash;
+		size_t len, plen;
+		char comp[NAME_MAX + 1];
+		int next;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		slash = strchr(p, '/');
+		len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len > NAME_MAX)
+			return -ENAMETOOLONG;
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		p += len;
+		plen = strlen(prefix);
+		prefix[plen] = '/';
+		memcpy(prefix + plen + 1, comp, len + 1);
+		/* mkdirat never follows a symlink in its last component; a
+		 * symlink that is there already is resolved inside the root by
+		 * the open below */
+		if (mkdirat(dirfd, comp, mode) < 0 && errno != EEXIST)
+			return -errno;
+		next = lxm_rootfs_open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
+		if (next < 0)
+			return next;
+		close(dirfd);
+		dirfd = next;
+	}
+	return TAKE_FD(dirfd);
+}
+
+bool lxm_path_is_safe_relative(const char *path)
+{
+	int depth = 0;
+	const char *p = path;
+
+	while (*p) {
+		const char *slash;
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		slash = strchr(p, '/');
+		len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return false;
+		} else if (!(len == 1 && p[0] == '.')) {
+			depth++;
+		}
+		p += len;
+	}
+	return true;
+}
+
+static const struct {
+	const char *name;
+	unsigned long set;
+	unsigned long clear;
+} mount_opts[] = {
+	{ "ro", MS_RDONLY, 0 },
+	{ "rw", 0, MS_RDONLY },
+	{ "nosuid", MS_NOSUID, 0 },
+	{ "suid", 0, MS_NOSUID },
+	{ "nodev", MS_NODEV, 0 },
+	{ "dev", 0, MS_NODEV },
+	{ "noexec", MS_NOEXEC, 0 },
+	{ "exec", 0, MS_NOEXEC },
+	{ "noatime", MS_NOATIME, 0 },
+	{ "nodiratime", MS_NODIRATIME, 0 },
+	{ "relatime", MS_RELATIME, 0 },
+	{ "strictatime", MS_STRICTATIME, 0 },
+	{ "sync", MS_SYNCHRONOUS, 0 },
+	{ "dirsync", MS_DIRSYNC, 0 },
+	{ "bind", MS_BIND, 0 },
+	{ "rbind", MS_BIND | MS_REC, 0 },
+	{ "defaults", 0, 0 },
+};
+
+int lxm_mount_options_parse(const char *opts, unsigned long *ret_flags, bool *ret_bind,
+			    bool *ret_optional, char **ret_data)
+{
+	_cleanup_free_ char *copy = strdup(opts ? opts : "");
+	_cleanup_free_ char *data = NULL;
+	unsigned long flags = 0;
+	bool optional = false;
+	size_t dlen = 0;
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	data = calloc(1, strlen(copy) + 1);
+	if (!data)
+		return -ENOMEM;
+	for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		bool known = false;
+
+		if (streq(o, "optional")) {
+			optional = true;
+			continue;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(mount_opts); i++) {
+			if (streq(o, mount_opts[i].name)) {
+				flags |= mount_opts[i].set;
+				flags &= ~mount_opts[i].clear;
+				known = true;
+				break;
+			}
+		}
+		if (known)
+			continue;
+		if (dlen)
+			data[dlen++] = ',';
+		memcpy(data + dlen, o, strlen(o));
+		dlen += strlen(o);
+	}
+	*ret_flags = flags;
+	*ret_bind = flags & MS_BIND;
+	*ret_optional = optional;
+	*ret_data = dlen ? TAKE_PTR(data) : NULL;
+	return 0;
+}
+
+/* mkdir the top-level directory if missing, then open it inside the root */
+static int open_mountpoint(int rootfd, const char *path, bool dir, struct lxm_error *err)
+{
+	int fd;
+
+	if (dir)
+		fd = lxm_rootfs_mkdir_in_root(rootfd, path, 0755);
+	else
+		fd = lxm_rootfs_open_in_root(rootfd, path, O_PATH);
+	if (fd < 0)
+		return lxm_error_set(err, -fd, "opening mount point '%s' in the rootfs", path);
+	return fd;
+}
+
+static int mount_at(int rootfd, const char *target, const char *source, const char *fstype,
+		    unsigned long flags, const char *data, struct lxm_error *err)
+{
+	_cleanup_close_ int fd = open_mountpoint(rootfd, target, true, err);
+	char buf[FD_PATH_MAX];
+
+	if (fd < 0)
+		return fd;
+	if (mount(source, fd_path(fd, buf), fstype, flags, data) < 0)
+		return lxm_error_set(err, errno, "mounting %s on '%s'", fstype ? fstype : source, target);
+	return 0;
+}
+
+/* Make a bind mount read-only (and keep the flags the kernel locks). */
+static int remount_ro(const char *path, unsigned long keep, struct lxm_error *err)
+{
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return lxm_error_set(err, errno, "binding '%s'", path);
+	if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
+		return lxm_error_set(err, errno, "making '%s' read-only", path);
+	return 0;
+}
+
+static int user_mount(int rootfd, const struct lxm_rootfs_spec *spec, const struct lxm_mount *m,
+		      struct lxm_error *err)
+{
+	_cleanup_free_ char *data = NULL, *source = NULL;
+	_cleanup_close_ int fd = -1;
+	unsigned long flags;
+	bool bind, optional;
+	char buf[FD_PATH_MAX];
+	struct stat st;
+	int r;
+
+	r = lxm_mount_options_parse(m->options, &flags, &bind, &optional, &data);
+	if (r < 0)
+		return lxm_error_set(err, -r, "parsing options of mount '%s'", m->target);
+	if (m->source[0] == '/' || !bind)
+		source = strdup(m->source);
+	else
+		source = lxm_strdup_printf("%s/%s", spec->container_dir, m->source);
+	if (!source)
+		return lxm_error_set(err, ENOMEM, "mount '%s'", m->target);
+
+	if (bind && stat(source, &st) < 0) {
+		if (optional)
+			return 0;
+		return lxm_error_set(err, errno, "mount '%s': source '%s'", m->target, source);
+	}
+	if (bind && !S_ISDIR(st.st_mode)) {
+		/* file bind mount: create the target file inside the root */
+		_cleanup_free_ char *parent = strdup(m->target);
+		char *slash = parent ? strrchr(parent, '/') : NULL;
+		_cleanup_close_ int pfd = -1;
+
+		if (!parent)
+			return lxm_error_set(err, ENOMEM, "mount '%s'", m->target);
+		if (slash)
+			*slash = '\0';
+		pfd = lxm_rootfs_mkdir_in_root(rootfd, slash ? parent : "/", 0755);
+		if (pfd < 0)
+			return lxm_error_set(err, -pfd, "mount '%s': creating parent", m->target);
+		{
+			char pbuf[FD_PATH_MAX];
+			_cleanup_close_ int dfd = open(fd_path(pfd, pbuf), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+			int f;
+
+			if (dfd < 0)
+				return lxm_error_set(err, errno, "mount '%s'", m->target);
+			f = openat(dfd, slash ? slash + 1 : m->target, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+			if (f >= 0)
+				close(f);
+		}
+		fd = lxm_rootfs_open_in_root(rootfd, m->target, O_PATH);
+	} else {
+		fd = lxm_rootfs_mkdir_in_root(rootfd, m->target, 0755);
+	}
+	if (fd < 0) {
+		if (optional)
+			return 0;
+		return lxm_error_set(err, -fd, "mount '%s': opening target in the rootfs", m->target);
+	}
+	if (mount(source, fd_path(fd, buf), m->fstype, flags & ~MS_RDONLY, data) < 0) {
+		if (optional)
+			return 0;
+		return lxm_error_set(err, errno, "mounting '%s' on '%s'", source, m->target);
+	}
+	/* a bind mount takes its flags only on a remount */
+	if (bind && (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))) {
+		if (mount(NULL, fd_path(fd, buf), NULL, MS_BIND | MS_REMOUNT | (flags & ~MS_REC), NULL) < 0)
+			return lxm_error_set(err, errno, "remounting '%s' with '%s'", m->target, m->options);
+	} else if (!bind && (flags & MS_RDONLY)) {
+		if (mount(NULL, fd_path(fd, buf), NULL, MS_REMOUNT | flags, data) < 0)
+			return lxm_error_set(err, errno, "remounting '%s' read-only", m->target);
+	}
+	return 0;
+}
+
+int lxm_rootfs_prepare(const struct lxm_rootfs_spec *spec, int *ret_rootfd, struct lxm_error *err)
+{
+	_cleanup_close_ int rootfd = -1;
+	struct stat st;
+	int r;
+
+	/* nothing we mount may propagate back to the host */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return lxm_error_set(err, errno, "making mounts private");
+	if (stat(spec->rootfs, &st) < 0)
+		return lxm_error_set(err, errno, "rootfs '%s'", spec->rootfs);
+	if (!S_ISDIR(st.st_mode))
+		return lxm_error_set(err, ENOTDIR, "rootfs '%s'", spec->rootfs);
+	/* pivot_root needs the new root to be a mount point */
+	if (mount(spec->rootfs, spec->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return lxm_error_set(err, errno, "binding rootfs '%s'", spec->rootfs);
+	rootfd = open(spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return lxm_error_set(err, errno, "opening rootfs '%s'", spec->rootfs);
+
+	r = mount_at(rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+	if (r < 0)
+		return r;
+	r = mount_at(rootfd, "sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+	if (r < 0)
+		return r;
+	r = mount_at(rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", err);
+	if (r < 0)
+		return r;
+	*ret_rootfd = TAKE_FD(rootfd);
+	return 0;
+}
+
+int lxm_rootfs_mount_user(int rootfd, const struct lxm_rootfs_spec *spec, struct lxm_error *err)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		int r = user_mount(rootfd, spec, &spec->mounts[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int lxm_rootfs_pivot(int rootfd, struct lxm_error *err)
+{
+	if (fchdir(rootfd) < 0) {
+		/* O_PATH fds can be fchdir'ed since 3.5; keep the message useful */
+		return lxm_error_set(err, errno, "entering the rootfs");
+	}
+	/* pivot_root(".", ".") stacks the old root on top of the new one; the
+	 * umount then takes it away without needing a directory for it */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return lxm_error_set(err, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return lxm_error_set(err, errno, "detaching the old root");
+	if (chdir("/") < 0)
+		return lxm_error_set(err, errno, "chdir to the new root");
+	return 0;
+}
+
+int lxm_rootfs_finish(struct lxm_error *err)
+{
+	const unsigned long procflags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	int r;
+
+	r = remount_ro("/proc/sys", procflags, err);
+	if (r < 0)
+		return r;
+	/* the network sysctls are per namespace: keep them writable */
+	if (mount("/proc/sys/net", "/proc/sys/net", NULL, MS_BIND, NULL) < 0)
+		return lxm_error_set(err, errno, "binding '/proc/sys/net'");
+	if (mount(NULL, "/proc/sys/net", NULL, MS_BIND | MS_REMOUNT | procflags, NULL) < 0)
+		return lxm_error_set(err, errno, "making '/proc/sys/net' writable");
+	r = remount_ro("/proc/sysrq-trigger", procflags, err);
+	if (r < 0)
+		return r;
+	return 0;
+}

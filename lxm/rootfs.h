@@ -1,1 +1,36 @@
+/* The container's mount plan, run by the child in its new mount namespace:
+ * the rootfs made a mount point, proc, sysfs (read-only), /dev (devices.c),
+ * user mounts with every target resolved inside the rootfs, pivot_root. */
 #pragma once
+
+#include "config.h"
+#include "error.h"
+
+struct lxm_rootfs_spec {
+	const char *rootfs;              /* absolute host path */
+	const struct lxm_mount *mounts;  /* user mounts, targets inside the rootfs */
+	size_t n_mounts;
+	const char *container_dir;       /* relative mount sources are below it */
+};
+
+/* Open path inside the root dirfd: symlinks resolve inside the root, magic
+ * links are refused. Returns an O_PATH fd. */
+int lxm_rootfs_open_in_root(int rootfd, const char *path, int flags);
+/* mkdir -p inside the root, every component resolved inside it. */
+int lxm_rootfs_mkdir_in_root(int rootfd, const char *path, mode_t mode);
+
+/* Mount everything before pivot_root; returns an O_PATH fd of the rootfs. */
+int lxm_rootfs_prepare(const struct lxm_rootfs_spec *spec, int *ret_rootfd, struct lxm_error *err);
+/* The config's mounts, in order, each target resolved inside the rootfs. */
+int lxm_rootfs_mount_user(int rootfd, const struct lxm_rootfs_spec *spec, struct lxm_error *err);
+/* pivot_root into rootfd's directory and detach the old root. */
+int lxm_rootfs_pivot(int rootfd, struct lxm_error *err);
+/* After pivot_root: read-only /proc/sys (but namespaced /proc/sys/net),
+ * /proc/sysrq-trigger. */
+int lxm_rootfs_finish(struct lxm_error *err);
+
+/* Parse "bind,ro,nosuid" into mount flags and leftover data (pure). */
+int lxm_mount_options_parse(const char *opts, unsigned long *ret_flags, bool *ret_bind,
+			    bool *ret_optional, char **ret_data);
+/* Whether a path, once made absolute and normalized, stays inside "/" (pure). */
+bool lxm_path_is_safe_relative(const char *path);

@@ -1,1 +1,715 @@
-/* to be written */
+#include <fcntl.h>
+#include <ctype.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <strings.h>
+#include <linux/capability.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "devices.h"
+#include "log.h"
+#include "monitor.h"
+#include "net.h"
+#include "rootfs.h"
+#include "start.h"
+#include "sync.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* ---- the child: becomes the container's init ---- */
+
+static const char *const cap_names[] = {
+	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
+	"setgid", "setuid", "setpcap", "linux_immutable", "net_bind_service",
+	"net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
+	"sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
+	"sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time",
+	"sys_tty_config", "mknod", "lease", "audit_write", "audit_control",
+	"setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
+	"block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
+};
+
+static int cap_from_name(const char *name)
+{
+	if (strncasecmp(name, "cap_", 4) == 0)
+		name += 4;
+	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
+		if (strcasecmp(name, cap_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+static int cap_last(void)
+{
+	static int last = -1;
+	_cleanup_free_ char *s = NULL;
+
+	if (last >= 0)
+		return last;
+	if (lxm_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &s, NULL) == 0)
+		last = atoi(s);
+	if (last <= 0)
+		last = (int)ARRAY_SIZE(cap_names) - 1;
+	return last;
+}
+
+/* Drop from the bounding set, then from permitted/effective/inheritable. */
+static int drop_capabilities(const struct lxm_config *conf, struct lxm_error *err)
+{
+	uint64_t keep = ~0ULL;
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	int last = cap_last();
+
+	if (conf->security.n_cap_keep) {
+		keep = 0;
+		for (size_t i = 0; i < conf->security.n_cap_keep; i++) {
+			int c = cap_from_name(conf->security.cap_keep[i]);
+			if (c >= 0)
+				keep |= 1ULL << c;
+		}
+	}
+	for (size_t i = 0; i < conf->security.n_cap_drop; i++) {
+		int c = cap_from_name(conf->security.cap_drop[i]);
+		if (c >= 0)
+			keep &= ~(1ULL << c);
+	}
+	if (keep == ~0ULL)
+		return 0;
+	for (int c = 0; c <= last; c++) {
+		if (keep & (1ULL << c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return lxm_error_set(err, errno, "dropping capability '%s'",
+					     c < (int)ARRAY_SIZE(cap_names) ? cap_names[c] : "?");
+	}
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return lxm_error_set(err, errno, "reading capabilities");
+	for (int i = 0; i < 2; i++) {
+		uint32_t k = (uint32_t)(keep >> (32 * i));
+		data[i].effective &= k;
+		data[i].permitted &= k;
+		data[i].inheritable &= k;
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return lxm_error_set(err, errno, "setting capabilities");
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return 0;
+}
+
+static int setup_console_stdio(struct lxm_error *err)
+{
+	int fd;
+
+	if (setsid() < 0)
+		return lxm_error_set(err, errno, "setsid");
+	fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return lxm_error_set(err, errno, "opening '/dev/console'");
+	if (ioctl(fd, TIOCSCTTY, 0) < 0) {
+		close(fd);
+		return lxm_error_set(err, errno, "making '/dev/console' the controlling terminal");
+	}
+	for (int i = 0; i < 3; i++) {
+		if (dup2(fd, i) < 0) {
+			close(fd);
+			return lxm_error_set(err, errno, "redirecting stdio to the console");
+		}
+	}
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+struct child_ctx {
+	struct lxm_monitor *m;
+	int sync_fd;
+	bool userns;
+	bool wait_cgroup;           /* the parent joins v1 hierarchies after clone */
+	bool unshare_cgroupns;      /* the cgroup namespace comes after that */
+};
+
+static int child_setup(const struct child_ctx *c, struct lxm_error *err)
+{
+	const struct lxm_config *conf = c->m->conf;
+	struct lxm_rootfs_spec rspec = {
+		.rootfs = c->m->rootfs,
+		.mounts = conf->mounts,
+		.n_mounts = conf->n_mounts,
+		.container_dir = c->m->dir,
+	};
+	_cleanup_free_ char **tty_paths = NULL;
+	_cleanup_close_ int rootfd = -1;
+	struct lxm_dev_spec dspec = { .console = c->m->console.path };
+	const char *hostname = conf->hostname ? conf->hostname : conf->name;
+	int r;
+
+	if (c->userns) {
+		/* the parent writes gid_map, then uid_map */
+		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_IDMAPS_WRITTEN, err);
+		if (r < 0)
+			return r;
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			return lxm_error_set(err, errno, "becoming root in the user namespace");
+		if (setgroups(0, NULL) < 0 && errno != EPERM)
+			return lxm_error_set(err, errno, "dropping supplementary groups");
+	}
+	r = lxm_net_loopback_up(err);
+	if (r < 0)
+		return lxm_error_prefix(err, "network 'lo'");
+	if (sethostname(hostname, strlen(hostname)) < 0)
+		return lxm_error_set(err, errno, "setting hostname '%s'", hostname);
+
+	r = lxm_rootfs_prepare(&rspec, &rootfd, err);
+	if (r < 0)
+		return r;
+	if (c->m->n_ttys) {
+		tty_paths = calloc(c->m->n_ttys, sizeof(char *));
+		if (!tty_paths)
+			return lxm_error_set(err, ENOMEM, "ttys");
+		for (size_t i = 0; i < c->m->n_ttys; i++)
+			tty_paths[i] = c->m->ttys[i].path;
+		dspec.ttys = tty_paths;
+		dspec.n_ttys = c->m->n_ttys;
+	}
+	r = lxm_devices_setup(rootfd, &dspec, err);
+	if (r < 0)
+		return lxm_error_prefix(err, "setting up '/dev'");
+	r = lxm_rootfs_mount_user(rootfd, &rspec, err);
+	if (r < 0)
+		return r;
+
+	if (c->wait_cgroup) {
+		/* the parent has put us in every v1 hierarchy */
+		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_CGROUP_JOINED, err);
+		if (r < 0)
+			return r;
+	}
+	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return lxm_error_set(err, errno, "creating the cgroup namespace");
+
+	r = lxm_rootfs_pivot(rootfd, err);
+	if (r < 0)
+		return r;
+	r = lxm_rootfs_finish(err);
+	if (r < 0)
+		return r;
+	r = setup_console_stdio(err);
+	if (r < 0)
+		return r;
+	r = drop_capabilities(conf, err);
+	if (r < 0)
+		return r;
+	if (conf->security.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return lxm_error_set(err, errno, "setting no_new_privs");
+	return 0;
+}
+
+static _Noreturn void child_main(struct child_ctx *c)
+{
+	struct lxm_error err = { 0 };
+	const struct lxm_config *conf = c->m->conf;
+	char ttys_env[256] = "container_ttys=";
+	char *envp[] = {
+		"container=lxm",
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"TERM=linux",
+		"HOME=/",
+		ttys_env,
+		NULL,
+	};
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	for (size_t i = 0; i < c->m->n_ttys; i++) {
+		size_t len = strlen(ttys_env);
+		snprintf(ttys_env + len, sizeof(ttys_env) - len, "%stty%zu", i ? " " : "", i + 1);
+	}
+
+	if (child_setup(c, &err) < 0)
+		goto fail;
+	/* every fd but stdio goes at exec; the sync socket's close tells the
+	 * parent that init is running */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	execve(conf->init_cmd[0], conf->init_cmd, envp);
+	lxm_error_set(&err, errno, "executing init '%s'", conf->init_cmd[0]);
+fail:
+	lxm_sync_send_error(c->sync_fd, &err);
+	_exit(1);
+}
+
+/* ---- the parent (monitor) side ---- */
+
+static int write_idmaps(pid_t pid, const struct lxm_config *conf, struct lxm_error *err)
+{
+	static const char types[] = { 'g', 'u' };  /* gid_map first, then uid_map */
+
+	for (size_t t = 0; t < ARRAY_SIZE(types); t++) {
+		char path[64], buf[1024];
+		size_t off = 0;
+		int r;
+
+		for (size_t i = 0; i < conf->n_idmaps; i++) {
+			const struct lxm_idmap *m = &conf->idmaps[i];
+			if (m->type != types[t])
+				continue;
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%u %u %u\n",
+						m->container, m->host, m->count);
+			if (off >= sizeof(buf))
+				return lxm_error_set(err, E2BIG, "idmap");
+		}
+		snprintf(path, sizeof(path), "/proc/%d/%cid_map", (int)pid, types[t]);
+		r = lxm_write_file_at(AT_FDCWD, path, buf, off, 0, 0);
+		if (r < 0)
+			return lxm_error_set(err, -r, "writing '%s'", path);
+	}
+	return 0;
+}
+
+int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
+{
+	const struct lxm_config *conf = m->conf;
+	int sv[2];
+	int pidfd = -1;
+	int cgfd = lxm_cgroup_v2_fd(m->cg);
+	bool has_v1 = lxm_cgroup_has_v1(m->cg);
+	bool userns = conf->n_idmaps > 0;
+	struct child_ctx ctx = { .m = m, .userns = userns, .wait_cgroup = has_v1 };
+	struct clone_args args = {
+		.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+			 CLONE_NEWNET,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	pid_t pid;
+	int r;
+
+	if (userns)
+		args.flags |= CLONE_NEWUSER;
+	if (cgfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+	}
+	/* the cgroup namespace's root is the cgroup we are in when it is made:
+	 * with v1 hierarchies to join after the clone, it has to wait */
+	if (has_v1)
+		ctx.unshare_cgroupns = true;
+	else
+		args.flags |= CLONE_NEWCGROUP;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return lxm_error_set(err, errno, "creating the sync socket");
+
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && errno == EINVAL && cgfd >= 0) {
+		/* a cgroup that refuses CLONE_INTO_CGROUP: attach it afterwards */
+		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+		cgfd = -1;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	}
+	if (pid < 0) {
+		r = lxm_error_set(err, errno, "cloning the container's init");
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		ctx.sync_fd = sv[1];
+		child_main(&ctx);
+	}
+	close(sv[1]);
+	m->pid = pid;
+	m->pidfd = pidfd;
+	log_debug("cloned init as pid %d", (int)pid);
+
+	if (userns) {
+		r = write_idmaps(pid, conf, err);
+		if (r < 0)
+			goto fail;
+		/* the parent writes gid_map, then uid_map */
+		r = lxm_sync_send(sv[0], LXM_SYNC_IDMAPS_WRITTEN);
+		if (r < 0)
+			goto child_failed;
+	}
+	if (has_v1 || cgfd < 0) {
+		r = lxm_cgroup_attach(m->cg, pid, cgfd >= 0, err);
+		if (r < 0)
+			goto fail;
+	}
+	if (has_v1) {
+		/* the parent has put us in every v1 hierarchy */
+		r = lxm_sync_send(sv[0], LXM_SYNC_CGROUP_JOINED);
+		if (r < 0)
+			goto child_failed;
+	}
+child_failed:
+	r = lxm_sync_wait_exec(sv[0], err);
+	if (r < 0)
+		goto fail;
+	close(sv[0]);
+	if (lxm_proc_starttime(pid, &m->starttime) < 0)
+		m->starttime = 0;
+	return 0;
+fail:
+	close(sv[0]);
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	{
+		siginfo_t si;
+		while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
+			;
+	}
+	close(pidfd);
+	m->pidfd = -1;
+	m->pid = 0;
+	return r;
+}
+
+/* ---- lxm-start: the command's side ---- */
+
+struct status_msg {
+	int32_t code;
+	uint8_t complete;
+	char msg[LXM_ERROR_MSG_MAX];
+};
+
+/* "-s limits.memory=256M" becomes "limits : { memory = "256M"; };" */
+static int apply_override(struct lxm_config *conf, const char *kv, struct lxm_error *err)
+{
+	_cleanup_free_ char *key = NULL, *text = NULL, *value = NULL;
+	const char *eq = strchr(kv, '=');
+	const char *val, *dot;
+	uint64_t num;
+	bool quote;
+
+	if (!eq || eq == kv)
+		return lxm_error_setr(err, EINVAL, "-s '%s': expected KEY=VALUE", kv);
+	key = strndup(kv, (size_t)(eq - kv));
+	if (!key)
+		return lxm_error_set(err, ENOMEM, "-s");
+	for (const char *p = key; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
+			return lxm_error_setr(err, EINVAL, "-s '%s': invalid key", kv);
+	val = eq + 1;
+	quote = !(lxm_parse_u64(val, INT32_MAX, &num) == 0 || streq(val, "true") || streq(val, "false"));
+	if (quote) {
+		value = calloc(1, strlen(val) * 2 + 3);
+		if (!value)
+			return lxm_error_set(err, ENOMEM, "-s");
+		char *o = value;
+		*o++ = '"';
+		for (const char *p = val; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				*o++ = '\\';
+			*o++ = *p;
+		}
+		*o = '"';
+	} else {
+		value = strdup(val);
+		if (!value)
+			return lxm_error_set(err, ENOMEM, "-s");
+	}
+	dot = strchr(key, '.');
+	if (dot)
+		text = lxm_strdup_printf("%.*s : { %s = %s; };\n", (int)(dot - key), key, dot + 1, value);
+	else
+		text = lxm_strdup_printf("%s = %s;\n", key, value);
+	if (!text)
+		return lxm_error_set(err, ENOMEM, "-s");
+	return lxm_config_read_string(conf, text, "-s", err);
+}
+
+static int load_config(struct lxm_monitor *m, const struct lxm_start_opts *opts, struct lxm_error *err)
+{
+	_cleanup_free_ char *path = lxm_container_path(m->paths, m->name, "config");
+	_cleanup_free_ char *partial = lxm_container_path(m->paths, m->name, "partial");
+	struct stat st;
+	int r;
+
+	if (!path || !partial)
+		return lxm_error_set(err, ENOMEM, "loading config");
+	if (stat(m->dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return lxm_error_setr(err, ENOENT, "no such container in '%s'", m->paths->lxmpath);
+	if (access(partial, F_OK) == 0)
+		return lxm_error_setr(err, EBUSY, "the container is being created, or its creation was interrupted (run lxm-destroy)");
+	r = lxm_config_init(m->conf);
+	if (r < 0)
+		return lxm_error_set(err, -r, "loading config");
+	r = lxm_config_read_file(m->conf, path, err);
+	if (r < 0)
+		return r;
+	if (opts->conf_file) {
+		r = lxm_config_read_file(m->conf, opts->conf_file, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < opts->n_overrides; i++) {
+		r = apply_override(m->conf, opts->overrides[i], err);
+		if (r < 0)
+			return r;
+	}
+	if (!m->conf->name) {
+		m->conf->name = strdup(m->name);
+		if (!m->conf->name)
+			return lxm_error_set(err, ENOMEM, "loading config");
+	}
+	r = lxm_config_validate(m->conf, path, err);
+	if (r < 0)
+		return r;
+	if (m->conf->rootfs_path[0] == '/')
+		m->rootfs = strdup(m->conf->rootfs_path);
+	else
+		m->rootfs = lxm_strdup_printf("%s/%s", m->dir, m->conf->rootfs_path);
+	if (!m->rootfs)
+		return lxm_error_set(err, ENOMEM, "loading config");
+	return 0;
+}
+
+static int check_rootfs(const struct lxm_monitor *m, struct lxm_error *err)
+{
+	_cleanup_close_ int rootfd = open(m->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int initfd = -1;
+	const char *init = m->conf->init_cmd[0];
+	struct stat st;
+
+	if (rootfd < 0)
+		return lxm_error_set(err, errno, "rootfs '%s'", m->rootfs);
+	initfd = lxm_rootfs_open_in_root(rootfd, init, O_PATH);
+	if (initfd < 0)
+		return lxm_error_set(err, -initfd, "init '%s' in rootfs '%s'", init, m->rootfs);
+	if (fstat(initfd, &st) < 0)
+		return lxm_error_set(err, errno, "init '%s' in rootfs '%s'", init, m->rootfs);
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		return lxm_error_setr(err, EACCES, "init '%s' in rootfs '%s' is not an executable file",
+				      init, m->rootfs);
+	return 0;
+}
+
+/* The runtime dir doubles as the start lock: whoever makes it starts the
+ * container; the monitor holds an flock on its 'lock' file for its life. */
+static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
+{
+	_cleanup_free_ char *lock = lxm_runtime_path(m->paths, m->name, "lock");
+	int r;
+
+	if (!lock)
+		return lxm_error_set(err, ENOMEM, "runtime dir");
+	r = lxm_mkdir_p(m->paths->rundir, 0755);
+	if (r < 0)
+		return lxm_error_set(err, -r, "creating runtime dir '%s'", m->paths->rundir);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		_cleanup_close_ int fd = -1;
+		struct lxm_runtime rt;
+
+		if (mkdir(m->rundir, 0700) == 0) {
+			m->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+			if (m->lock_fd < 0 || flock(m->lock_fd, LOCK_EX) < 0) {
+				r = lxm_error_set(err, errno, "locking '%s'", lock);
+				rmdir(m->rundir);
+				return r;
+			}
+			return 0;
+		}
+		if (errno != EEXIST)
+			return lxm_error_set(err, errno, "creating runtime dir '%s'", m->rundir);
+		fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+			return lxm_error_setr(err, EBUSY, "already running");
+		if (lxm_runtime_read(m->state_path, &rt) == 0) {
+			_cleanup_close_ int pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);
+			if (pidfd >= 0)
+				return lxm_error_setr(err, EBUSY,
+						      "already running (its monitor is gone; lxm-stop still stops it)");
+		}
+		/* a stale runtime dir: the monitor and the container are gone */
+		log_debug("removing stale runtime dir '%s'", m->rundir);
+		unlink(m->sock_path);
+		unlink(m->state_path);
+		unlink(lock);
+		if (rmdir(m->rundir) < 0 && errno != ENOENT)
+			return lxm_error_set(err, errno, "removing stale runtime dir '%s'", m->rundir);
+	}
+	return lxm_error_setr(err, EBUSY, "runtime dir '%s' keeps reappearing", m->rundir);
+}
+
+static void report_status(int fd, const struct lxm_error *e)
+{
+	struct status_msg s = { 0 };
+
+	if (e) {
+		s.code = e->code ? e->code : EIO;
+		s.complete = e->complete;
+		memcpy(s.msg, e->msg, sizeof(s.msg));
+	}
+	(void)lxm_write_full(fd, &s, sizeof(s));
+}
+
+static int monitor_init(struct lxm_monitor *m, const struct lxm_paths *paths, const char *name,
+			struct lxm_config *conf)
+{
+	memset(m, 0, sizeof(*m));
+	m->paths = paths;
+	m->name = name;
+	m->conf = conf;
+	m->listen_fd = m->epoll_fd = m->timer_fd = m->signal_fd = m->lock_fd = m->pidfd = -1;
+	m->stdin_fd = m->stdout_fd = -1;
+	m->console.master = m->console.slave = -1;
+	m->log.fd = -1;
+	for (size_t i = 0; i < LXM_MONITOR_MAX_CLIENTS; i++)
+		m->clients[i] = -1;
+	m->dir = lxm_container_path(paths, name, NULL);
+	m->rundir = lxm_runtime_path(paths, name, NULL);
+	m->sock_path = lxm_runtime_path(paths, name, "command");
+	m->state_path = lxm_runtime_path(paths, name, "state");
+	if (!m->dir || !m->rundir || !m->sock_path || !m->state_path)
+		return -ENOMEM;
+	return 0;
+}
+
+static int run_monitor(struct lxm_monitor *m, struct lxm_error *err)
+{
+	int r = lxm_monitor_setup(m, err);
+
+	if (r < 0)
+		return r;
+	m->state = LXM_STATE_STARTING;
+	r = lxm_start_spawn(m, err);
+	if (r < 0)
+		return r;
+	m->state = LXM_STATE_RUNNING;
+	r = lxm_monitor_write_state(m);
+	if (r < 0)
+		return lxm_error_set(err, -r, "writing '%s'", m->state_path);
+	return 0;
+}
+
+int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_start_opts *opts,
+	      struct lxm_error *err)
+{
+	struct lxm_config conf = { 0 };
+	struct lxm_monitor m;
+	_cleanup_free_ char *logpath = NULL;
+	int pipefd[2];
+	pid_t pid;
+	int r;
+
+	r = lxm_name_validate(name, err);
+	if (r < 0)
+		return r;
+	if (monitor_init(&m, paths, name, &conf) < 0) {
+		r = lxm_error_set(err, ENOMEM, "starting");
+		goto out;
+	}
+	r = load_config(&m, opts, err);
+	if (r < 0)
+		goto out;
+	r = check_rootfs(&m, err);
+	if (r < 0)
+		goto out;
+	r = claim_rundir(&m, err);
+	if (r < 0)
+		goto out;
+	logpath = opts->log_file ? strdup(opts->log_file) : lxm_strdup_printf("%s/%s.log", m.dir, name);
+
+	if (opts->foreground) {
+		m.foreground = true;
+		m.stdin_fd = STDIN_FILENO;
+		m.stdout_fd = STDOUT_FILENO;
+		r = run_monitor(&m, err);
+		if (r < 0) {
+			lxm_monitor_cleanup(&m);
+			goto out;
+		}
+		lxm_monitor_loop(&m);
+		lxm_monitor_cleanup(&m);
+		r = 0;
+		goto out;
+	}
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		r = lxm_error_set(err, errno, "creating status pipe");
+		lxm_monitor_cleanup(&m);
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = lxm_error_set(err, errno, "forking the monitor");
+		close(pipefd[0]);
+		close(pipefd[1]);
+		lxm_monitor_cleanup(&m);
+		goto out;
+	}
+	if (pid == 0) {
+		int devnull;
+
+		close(pipefd[0]);
+		setsid();
+		signal(SIGPIPE, SIG_IGN);
+		r = run_monitor(&m, err);
+		if (r < 0) {
+			lxm_monitor_cleanup(&m);
+			report_status(pipefd[1], err);
+			_exit(1);
+		}
+		/* detach: no terminal, logs go to the container's log file */
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+			close(devnull);
+		}
+		if (logpath && lxm_log_open("lxm-monitor", (enum lxm_log_level)opts->log_level, logpath) < 0)
+			lxm_log_to_fd(-1);
+		else if (!logpath)
+			lxm_log_to_fd(-1);
+		log_info("'%s' started, init pid %d", name, (int)m.pid);
+		report_status(pipefd[1], NULL);
+		close(pipefd[1]);
+		lxm_monitor_loop(&m);
+		lxm_monitor_cleanup(&m);
+		lxm_monitor_free(&m);
+		lxm_config_free(&conf);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	{
+		struct status_msg s;
+		ssize_t n = lxm_read_full(pipefd[0], &s, sizeof(s));
+
+		close(pipefd[0]);
+		if (n != (ssize_t)sizeof(s)) {
+			r = lxm_error_setr(err, EIO, "the monitor exited before the container started");
+		} else if (s.code) {
+			s.msg[sizeof(s.msg) - 1] = '\0';
+			err->code = s.code;
+			err->complete = s.complete;
+			memcpy(err->msg, s.msg, sizeof(err->msg));
+			r = -s.code;
+		} else {
+			r = 0;
+		}
+	}
+	/* the monitor holds the lock now */
+	closep(&m.lock_fd);
+	m.lock_fd = -1;
+out:
+	lxm_monitor_free(&m);
+	lxm_config_free(&conf);
+	return r;
+}

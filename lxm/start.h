@@ -1,1 +1,17 @@
+/* lxm-start: load and check, claim the runtime dir, fork the monitor and wait
+ * until the container runs or the start fails. */
 #pragma once
+
+#include "state.h"
+
+struct lxm_start_opts {
+	bool foreground;            /* -F: the caller becomes the monitor, console on the terminal */
+	const char *conf_file;      /* -f: an alternate config file */
+	char **overrides;           /* -s KEY=VALUE */
+	size_t n_overrides;
+	const char *log_file;       /* the monitor's log (default <dir>/<name>.log) */
+	int log_level;
+};
+
+int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_start_opts *opts,
+	      struct lxm_error *err);

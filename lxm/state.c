@@ -1,1 +1,183 @@
-/* to be written */
+#include <fcntl.h>
+#include <strings.h>
+#include <sys/syscall.h>
+
+#include "state.h"
+
+static const char *const state_names[LXM_STATE_MAX] = {
+	[LXM_STATE_STOPPED] = "STOPPED",
+	[LXM_STATE_STARTING] = "STARTING",
+	[LXM_STATE_RUNNING] = "RUNNING",
+	[LXM_STATE_STOPPING] = "STOPPING",
+	[LXM_STATE_FROZEN] = "FROZEN",
+	[LXM_STATE_ABORTING] = "ABORTING",
+};
+
+const char *lxm_state_to_string(enum lxm_state s)
+{
+	return s < LXM_STATE_MAX ? state_names[s] : "UNKNOWN";
+}
+
+int lxm_state_from_string(const char *s, enum lxm_state *ret)
+{
+	for (int i = 0; i < LXM_STATE_MAX; i++) {
+		if (strcasecmp(s, state_names[i]) == 0) {
+			*ret = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int path_from(char **dst, const char *env, const char *dflt)
+{
+	const char *v = getenv(env);
+
+	*dst = strdup(v && *v ? v : dflt);
+	return *dst ? 0 : -ENOMEM;
+}
+
+int lxm_paths_init(struct lxm_paths *p, const char *lxmpath)
+{
+	memset(p, 0, sizeof(*p));
+	if (path_from(&p->lxmpath, "LXM_PATH", LXM_DEFAULT_PATH) < 0 ||
+	    path_from(&p->rundir, "LXM_RUNDIR", LXM_DEFAULT_RUNDIR) < 0 ||
+	    path_from(&p->confdir, "LXM_CONFDIR", LXM_DEFAULT_CONFDIR) < 0 ||
+	    path_from(&p->cachedir, "LXM_CACHEDIR", LXM_DEFAULT_CACHEDIR) < 0)
+		goto oom;
+	if (lxmpath) {
+		free(p->lxmpath);
+		p->lxmpath = strdup(lxmpath);
+		if (!p->lxmpath)
+			goto oom;
+	}
+	/* trailing slashes make messages ugly and paths compare unequal */
+	for (size_t n = strlen(p->lxmpath); n > 1 && p->lxmpath[n - 1] == '/'; n--)
+		p->lxmpath[n - 1] = '\0';
+	return 0;
+oom:
+	lxm_paths_free(p);
+	return -ENOMEM;
+}
+
+void lxm_paths_free(struct lxm_paths *p)
+{
+	free(p->lxmpath);
+	free(p->rundir);
+	free(p->confdir);
+	free(p->cachedir);
+	memset(p, 0, sizeof(*p));
+}
+
+char *lxm_container_path(const struct lxm_paths *p, const char *name, const char *file)
+{
+	if (file)
+		return lxm_strdup_printf("%s/%s/%s", p->lxmpath, name, file);
+	return lxm_strdup_printf("%s/%s", p->lxmpath, name);
+}
+
+char *lxm_runtime_path(const struct lxm_paths *p, const char *name, const char *file)
+{
+	if (file)
+		return lxm_strdup_printf("%s/%s/%s", p->rundir, name, file);
+	return lxm_strdup_printf("%s/%s", p->rundir, name);
+}
+
+int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
+{
+	int n = snprintf(buf, size,
+			 "init_pid=%d\ninit_starttime=%llu\nmonitor_pid=%d\nstate=%s\ncgroup=%s\n",
+			 (int)rt->init_pid, (unsigned long long)rt->init_starttime,
+			 (int)rt->monitor_pid, lxm_state_to_string(rt->state), rt->cgroup);
+	if (n < 0 || (size_t)n >= size)
+		return -ENOBUFS;
+	return n;
+}
+
+int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
+{
+	struct lxm_runtime rt = { .state = LXM_STATE_STOPPED };
+	const char *line = text;
+	bool have_pid = false;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char buf[256];
+		char *eq;
+		uint64_t v;
+
+		if (len >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		line = nl ? nl + 1 : NULL;
+		if (!buf[0])
+			continue;
+		eq = strchr(buf, '=');
+		if (!eq)
+			return -EINVAL;
+		*eq++ = '\0';
+		if (streq(buf, "init_pid")) {
+			if (lxm_parse_u64(eq, INT32_MAX, &v) < 0)
+				return -EINVAL;
+			rt.init_pid = (pid_t)v;
+			have_pid = true;
+		} else if (streq(buf, "init_starttime")) {
+			if (lxm_parse_u64(eq, UINT64_MAX, &rt.init_starttime) < 0)
+				return -EINVAL;
+		} else if (streq(buf, "monitor_pid")) {
+			if (lxm_parse_u64(eq, INT32_MAX, &v) < 0)
+				return -EINVAL;
+			rt.monitor_pid = (pid_t)v;
+		} else if (streq(buf, "state")) {
+			if (lxm_state_from_string(eq, &rt.state) < 0)
+				return -EINVAL;
+		} else if (streq(buf, "cgroup")) {
+			if (lxm_strscpy(rt.cgroup, eq, sizeof(rt.cgroup)) < 0)
+				return -EINVAL;
+		}
+		/* unknown keys: written by a newer lxm, ignore */
+	}
+	if (!have_pid)
+		return -EINVAL;
+	*ret = rt;
+	return 0;
+}
+
+int lxm_runtime_write(const char *path, const struct lxm_runtime *rt)
+{
+	char buf[512];
+	int n = lxm_runtime_format(rt, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	return lxm_write_file_atomic(path, buf, (size_t)n, 0600);
+}
+
+int lxm_runtime_read(const char *path, struct lxm_runtime *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = lxm_read_file_at(AT_FDCWD, path, &text, NULL);
+
+	if (r < 0)
+		return r;
+	return lxm_runtime_parse(text, ret);
+}
+
+int lxm_pidfd_open_checked(pid_t pid, uint64_t starttime)
+{
+	_cleanup_close_ int fd = -1;
+	uint64_t now;
+
+	if (pid <= 0)
+		return -ESRCH;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return -errno;
+	/* checked after the pidfd exists, so the pidfd is pinned to the process
+	 * whose start time we compare */
+	if (lxm_proc_starttime(pid, &now) < 0 || now != starttime)
+		return -ESRCH;
+	return TAKE_FD(fd);
+}

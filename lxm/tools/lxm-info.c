@@ -1,1 +1,157 @@
-int main(void) { return 1; }
+#include "common.h"
+#include "container.h"
+
+static const char usage[] =
+	"Usage: lxm-info -n NAME [-s] [-p] [-S] [-H] [--json]\n"
+	"Show a container's state, init pid and resource use, as lxc-info does.\n\n"
+	"  -s, --state            the state only\n"
+	"  -p, --pid              the init's pid only\n"
+	"  -S, --stats            resource use only\n"
+	"  -H, --no-humanize      raw numbers (bytes, nanoseconds)\n"
+	"      --json             one JSON object\n";
+
+enum { OPT_JSON = LXM_OPT_TOOL_BASE };
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void print_line(const char *label, const char *value)
+{
+	char l[32];
+
+	snprintf(l, sizeof(l), "%s:", label);
+	printf("%-16s%s\n", l, value);
+}
+
+static void human_bytes(uint64_t b, char *buf, size_t size)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%llu bytes", (unsigned long long)b);
+	else
+		snprintf(buf, size, "%.2f %s", v, units[u]);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		LXM_COMMON_LONGOPTS,
+		{ "state", no_argument, NULL, 's' },
+		{ "pid", no_argument, NULL, 'p' },
+		{ "stats", no_argument, NULL, 'S' },
+		{ "no-humanize", no_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ 0 }
+	};
+	struct lxm_container_info info;
+	struct lxm_error err = { 0 };
+	struct lxm_tool t;
+	bool want_state = false, want_pid = false, want_stats = false, raw = false, json = false;
+	bool all;
+	char buf[64];
+	int opt, r;
+
+	lxm_tool_begin(&t, "lxm-info", usage);
+	while ((opt = getopt_long(argc, argv, LXM_COMMON_SHORTOPTS "spSHi", opts, NULL)) != -1) {
+		if (lxm_tool_common_opt(&t, opt, optarg))
+			continue;
+		switch (opt) {
+		case 's':
+			want_state = true;
+			break;
+		case 'p':
+			want_pid = true;
+			break;
+		case 'S':
+			want_stats = true;
+			break;
+		case 'H':
+			raw = true;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		default:
+			lxm_tool_usage_error(&t, "invalid option");
+		}
+	}
+	if (optind < argc)
+		lxm_tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
+	lxm_tool_setup(&t, true);
+	r = lxm_container_query(&t.paths, t.name, &info, &err);
+	if (r < 0) {
+		r = lxm_tool_fail(&t, &err);
+		lxm_tool_end(&t);
+		return r;
+	}
+	all = !want_state && !want_pid && !want_stats;
+	if (json) {
+		printf("{\"name\": ");
+		json_string(t.name);
+		printf(", \"state\": \"%s\"", lxm_state_to_string(info.state));
+		if (info.init_pid)
+			printf(", \"pid\": %d", (int)info.init_pid);
+		else
+			printf(", \"pid\": null");
+		printf(", \"monitor\": %s", info.monitor_alive ? "true" : "false");
+		if (info.has_stats && info.stats.has_cpu)
+			printf(", \"cpu_ns\": %llu", (unsigned long long)info.stats.cpu_ns);
+		if (info.has_stats && info.stats.has_memory)
+			printf(", \"memory_bytes\": %llu", (unsigned long long)info.stats.memory_bytes);
+		if (info.has_stats && info.stats.has_pids)
+			printf(", \"pids\": %llu", (unsigned long long)info.stats.pids);
+		printf("}\n");
+		lxm_tool_end(&t);
+		return 0;
+	}
+	if (all)
+		print_line("Name", t.name);
+	if (all || want_state)
+		print_line("State", lxm_state_to_string(info.state));
+	if ((all || want_pid) && info.init_pid) {
+		snprintf(buf, sizeof(buf), "%d", (int)info.init_pid);
+		print_line("PID", buf);
+	}
+	if ((all || want_stats) && info.has_stats) {
+		if (info.stats.has_cpu) {
+			if (raw)
+				snprintf(buf, sizeof(buf), "%llu", (unsigned long long)info.stats.cpu_ns);
+			else
+				snprintf(buf, sizeof(buf), "%.2f seconds", (double)info.stats.cpu_ns / 1e9);
+			print_line("CPU use", buf);
+		}
+		if (info.stats.has_memory) {
+			if (raw)
+				snprintf(buf, sizeof(buf), "%llu", (unsigned long long)info.stats.memory_bytes);
+			else
+				human_bytes(info.stats.memory_bytes, buf, sizeof(buf));
+			print_line("Memory use", buf);
+		}
+		if (info.stats.has_pids) {
+			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)info.stats.pids);
+			print_line("Tasks", buf);
+		}
+	}
+	if (all && info.state != LXM_STATE_STOPPED && !info.monitor_alive)
+		print_line("Monitor", "gone (lxm-stop still works)");
+	lxm_tool_end(&t);
+	return 0;
+}

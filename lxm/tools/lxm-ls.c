@@ -1,1 +1,148 @@
-int main(void) { return 1; }
+#include "common.h"
+#include "container.h"
+
+static const char usage[] =
+	"Usage: lxm-ls [-f] [--running|--stopped] [--json]\n"
+	"List containers.\n\n"
+	"  -f, --fancy            a table: NAME STATE AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED\n"
+	"      --running          running (and frozen) containers only\n"
+	"      --stopped          stopped containers only\n"
+	"      --json             a JSON array of objects\n";
+
+enum { OPT_RUNNING = LXM_OPT_TOOL_BASE, OPT_STOPPED, OPT_JSON };
+
+struct row {
+	char *name;
+	const char *state;
+	bool autostart;
+	char groups[256];
+	bool unprivileged;
+};
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		LXM_COMMON_LONGOPTS,
+		{ "fancy", no_argument, NULL, 'f' },
+		{ "running", no_argument, NULL, OPT_RUNNING },
+		{ "stopped", no_argument, NULL, OPT_STOPPED },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ 0 }
+	};
+	bool fancy = false, running = false, stopped = false, json = false;
+	struct lxm_tool t;
+	struct row *rows = NULL;
+	size_t n_rows = 0, n_names = 0;
+	char **names = NULL;
+	int opt, r;
+
+	lxm_tool_begin(&t, "lxm-ls", usage);
+	while ((opt = getopt_long(argc, argv, LXM_COMMON_SHORTOPTS "f1", opts, NULL)) != -1) {
+		if (lxm_tool_common_opt(&t, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'f':
+			fancy = true;
+			break;
+		case '1':
+			break;
+		case OPT_RUNNING:
+			running = true;
+			break;
+		case OPT_STOPPED:
+			stopped = true;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		default:
+			lxm_tool_usage_error(&t, "invalid option");
+		}
+	}
+	if (optind < argc)
+		lxm_tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
+	lxm_tool_setup(&t, false);
+	r = lxm_container_list(&t.paths, &names, &n_names);
+	if (r < 0) {
+		struct lxm_error err = { 0 };
+		lxm_error_set(&err, -r, "listing '%s'", t.paths.lxmpath);
+		r = lxm_tool_fail(&t, &err);
+		lxm_tool_end(&t);
+		return r;
+	}
+	rows = calloc(n_names + 1, sizeof(*rows));
+	if (!rows)
+		return 1;
+	for (size_t i = 0; i < n_names; i++) {
+		struct lxm_container_info info;
+		struct lxm_config conf = { 0 };
+		struct lxm_error err = { 0 };
+		struct row *row = &rows[n_rows];
+
+		if (lxm_container_query(&t.paths, names[i], &info, &err) < 0)
+			continue;
+		if (running && info.state == LXM_STATE_STOPPED)
+			continue;
+		if (stopped && info.state != LXM_STATE_STOPPED)
+			continue;
+		row->name = names[i];
+		row->state = lxm_state_to_string(info.state);
+		if (lxm_container_load_config(&t.paths, names[i], &conf, &err) == 0) {
+			size_t off = 0;
+
+			row->autostart = conf.autostart.enabled;
+			row->unprivileged = conf.n_idmaps > 0;
+			for (size_t g = 0; g < conf.autostart.n_groups; g++)
+				off += (size_t)snprintf(row->groups + off, sizeof(row->groups) - off, "%s%s",
+							g ? "," : "", conf.autostart.groups[g]);
+		}
+		lxm_config_free(&conf);
+		n_rows++;
+	}
+	if (json) {
+		printf("[");
+		for (size_t i = 0; i < n_rows; i++) {
+			printf("%s{\"name\": ", i ? ", " : "");
+			json_string(rows[i].name);
+			printf(", \"state\": \"%s\", \"autostart\": %s, \"groups\": ", rows[i].state,
+			       rows[i].autostart ? "true" : "false");
+			json_string(rows[i].groups);
+			printf(", \"ipv4\": [], \"ipv6\": [], \"unprivileged\": %s}",
+			       rows[i].unprivileged ? "true" : "false");
+		}
+		printf("]\n");
+	} else if (fancy) {
+		int w = 4;
+		for (size_t i = 0; i < n_rows; i++)
+			w = MAX(w, (int)strlen(rows[i].name));
+		printf("%-*s %-8s %-9s %-6s %-15s %-4s %s\n", w, "NAME", "STATE", "AUTOSTART", "GROUPS",
+		       "IPV4", "IPV6", "UNPRIVILEGED");
+		for (size_t i = 0; i < n_rows; i++)
+			printf("%-*s %-8s %-9d %-6s %-15s %-4s %s\n", w, rows[i].name, rows[i].state,
+			       rows[i].autostart ? 1 : 0, rows[i].groups[0] ? rows[i].groups : "-", "-", "-",
+			       rows[i].unprivileged ? "true" : "false");
+	} else {
+		for (size_t i = 0; i < n_rows; i++)
+			printf("%s%s", i ? " " : "", rows[i].name);
+		if (n_rows)
+			printf("\n");
+	}
+	free(rows);
+	lxm_strv_free(names, n_names);
+	lxm_tool_end(&t);
+	return 0;
+}
