@@ -356,8 +356,11 @@ int lxm_rootfs_finish(struct lxm_error *err)
 		return lxm_error_set(err, errno, "binding '/proc/sys/net'");
 	if (mount(NULL, "/proc/sys/net", NULL, MS_BIND | MS_REMOUNT | procflags, NULL) < 0)
 		return lxm_error_set(err, errno, "making '/proc/sys/net' writable");
-	r = remount_ro("/proc/sysrq-trigger", procflags, err);
-	if (r < 0)
-		return r;
+	/* kernels without CONFIG_MAGIC_SYSRQ have no sysrq-trigger */
+	if (access("/proc/sysrq-trigger", F_OK) == 0) {
+		r = remount_ro("/proc/sysrq-trigger", procflags, err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }

@@ -135,7 +135,8 @@ struct child_ctx {
 	struct lxm_monitor *m;
 	int sync_fd;
 	bool userns;
-	bool wait_cgroup;           /* the parent joins v1 hierarchies after clone */
+	bool enter_self;            /* the child joins the v1 hierarchies itself */
+	bool wait_cgroup;           /* the parent attaches the child after clone */
 	bool unshare_cgroupns;      /* the cgroup namespace comes after that */
 };
 
@@ -164,6 +165,21 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		if (setgroups(0, NULL) < 0 && errno != EPERM)
 			return lxm_error_set(err, errno, "dropping supplementary groups");
 	}
+	if (c->enter_self) {
+		/* joining as a single thread skips the global cgroup rwsem and
+		 * its RCU grace period (see cgroup.c) */
+		r = lxm_cgroup_enter_self(c->m->cg, err);
+		if (r < 0)
+			return r;
+	}
+	if (c->wait_cgroup) {
+		/* the parent has put us in every cgroup */
+		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_CGROUP_JOINED, err);
+		if (r < 0)
+			return r;
+	}
+	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return lxm_error_set(err, errno, "creating the cgroup namespace");
 	r = lxm_net_loopback_up(err);
 	if (r < 0)
 		return lxm_error_prefix(err, "network 'lo'");
@@ -188,15 +204,6 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	r = lxm_rootfs_mount_user(rootfd, &rspec, err);
 	if (r < 0)
 		return r;
-
-	if (c->wait_cgroup) {
-		/* the parent has put us in every v1 hierarchy */
-		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_CGROUP_JOINED, err);
-		if (r < 0)
-			return r;
-	}
-	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
-		return lxm_error_set(err, errno, "creating the cgroup namespace");
 
 	r = lxm_rootfs_pivot(rootfd, err);
 	if (r < 0)
@@ -288,7 +295,7 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 	int cgfd = lxm_cgroup_v2_fd(m->cg);
 	bool has_v1 = lxm_cgroup_has_v1(m->cg);
 	bool userns = conf->n_idmaps > 0;
-	struct child_ctx ctx = { .m = m, .userns = userns, .wait_cgroup = has_v1 };
+	struct child_ctx ctx = { .m = m, .userns = userns, .enter_self = has_v1 };
 	struct clone_args args = {
 		.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
 			 CLONE_NEWNET,
@@ -306,7 +313,7 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 	}
 	/* the cgroup namespace's root is the cgroup we are in when it is made:
 	 * with v1 hierarchies to join after the clone, it has to wait */
-	if (has_v1)
+	if (has_v1 || cgfd < 0)
 		ctx.unshare_cgroupns = true;
 	else
 		args.flags |= CLONE_NEWCGROUP;
@@ -318,8 +325,11 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 	if (pid < 0 && errno == EINVAL && cgfd >= 0) {
 		/* a cgroup that refuses CLONE_INTO_CGROUP: attach it afterwards */
 		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		args.flags &= ~(uint64_t)CLONE_NEWCGROUP;
 		args.cgroup = 0;
 		cgfd = -1;
+		ctx.wait_cgroup = true;
+		ctx.unshare_cgroupns = true;
 		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	}
 	if (pid < 0) {
@@ -347,13 +357,11 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		if (r < 0)
 			goto child_failed;
 	}
-	if (has_v1 || cgfd < 0) {
-		r = lxm_cgroup_attach(m->cg, pid, cgfd >= 0, err);
+	if (ctx.wait_cgroup) {
+		r = lxm_cgroup_attach(m->cg, pid, false, err);
 		if (r < 0)
 			goto fail;
-	}
-	if (has_v1) {
-		/* the parent has put us in every v1 hierarchy */
+		/* the parent has put us in every cgroup */
 		r = lxm_sync_send(sv[0], LXM_SYNC_CGROUP_JOINED);
 		if (r < 0)
 			goto child_failed;
