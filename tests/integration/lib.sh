@@ -1,0 +1,129 @@
+# Shared helpers for the integration tests (bash). Each test file sources
+# this, gets its own temporary lxmpath, runtime dir and config dir, and
+# prints TAP. Everything a test made is removed on exit, also on failure,
+# and the test fails if anything leaked (cgroups, mounts, processes, runtime).
+
+set -u
+
+SRCDIR=${SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILDDIR=${BUILDDIR:-$SRCDIR/build}
+export PATH="$BUILDDIR:$PATH"
+export LXM_TEMPLATEDIR=${LXM_TEMPLATEDIR:-$SRCDIR/templates}
+
+TEST_TMP=$(mktemp -d /tmp/lxm-it.XXXXXX)
+chmod 755 "$TEST_TMP"
+export LXM_PATH=$TEST_TMP/lib
+export LXM_RUNDIR=$TEST_TMP/run
+export LXM_CONFDIR=$TEST_TMP/etc
+export LXM_CACHEDIR=$TEST_TMP/cache
+mkdir -p "$LXM_PATH" "$LXM_CONFDIR"
+
+# unique container names per test run: prefix + pid
+PFX="t$$"
+TAP_N=0
+TAP_FAILED=0
+
+ok() {     # ok COND_EXIT_STATUS DESCRIPTION
+	local status=$1; shift
+	TAP_N=$((TAP_N + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $TAP_N - $*"
+	else
+		TAP_FAILED=$((TAP_FAILED + 1))
+		echo "not ok $TAP_N - $*"
+	fi
+}
+
+check() {  # check DESCRIPTION -- COMMAND...: ok when the command succeeds
+	local desc=$1; shift
+	[ "$1" = "--" ] && shift
+	local out
+	if out=$("$@" 2>&1); then
+		ok 0 "$desc"
+	else
+		ok 1 "$desc"
+		printf '%s\n' "$out" | sed 's/^/#   /' | head -20
+	fi
+}
+
+skip() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - # SKIP $*"
+}
+
+diag() { printf '# %s\n' "$*"; }
+
+# A command must fail with exit 1 and exactly one stderr line that
+# matches a pattern: expect_error PATTERN DESCRIPTION -- COMMAND...
+expect_error() {
+	local pattern=$1 desc=$2; shift 2
+	[ "$1" = "--" ] && shift
+	local err rc lines
+	err=$("$@" 2>&1 >/dev/null); rc=$?
+	lines=$(printf '%s' "$err" | grep -c '')
+	if [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -Eq -- "$pattern"; then
+		ok 0 "$desc"
+	else
+		ok 1 "$desc"
+		diag "exit $rc, $lines line(s): $err"
+		diag "expected: $pattern"
+	fi
+}
+
+state_of() { lxm-info -n "$1" -s 2>/dev/null | awk '{print $2}'; }
+pid_of() { lxm-info -n "$1" -p 2>/dev/null | awk '{print $2}'; }
+
+wait_state() {  # wait_state NAME STATE SECS
+	lxm-wait -n "$1" -s "$2" -t "$3" >/dev/null 2>&1
+}
+
+# What must be gone once a container is stopped.
+leaks_of() {   # leaks_of NAME: prints what leaked
+	local name=$1
+	local d
+	for d in /sys/fs/cgroup/*/lxm/"$name" /sys/fs/cgroup/lxm/"$name"; do
+		[ -d "$d" ] && echo "cgroup $d"
+	done
+	[ -e "$LXM_RUNDIR/$name" ] && echo "runtime dir $LXM_RUNDIR/$name"
+	grep -F "$LXM_PATH/$name/" /proc/self/mountinfo | sed 's/^/mount /'
+	pgrep -f -- "lxm-start -n $name\$" | sed 's/^/monitor /'
+	return 0
+}
+
+no_leaks() {   # no_leaks NAME DESCRIPTION
+	local leaks
+	leaks=$(leaks_of "$1")
+	if [ -z "$leaks" ]; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		printf '%s\n' "$leaks" | sed 's/^/#   leaked: /'
+	fi
+}
+
+cleanup() {
+	local c
+	for c in $(ls "$LXM_PATH" 2>/dev/null); do
+		lxm-stop -n "$c" -k >/dev/null 2>&1
+		lxm-destroy -n "$c" -f >/dev/null 2>&1
+		# a test that broke the monitor may leave a cgroup behind
+		for d in /sys/fs/cgroup/*/lxm/"$c" /sys/fs/cgroup/lxm/"$c"; do
+			[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		done
+	done
+	rm -rf "$TEST_TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+done_testing() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}
+
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "1..0 # SKIP needs root"
+		exit 0
+	fi
+}

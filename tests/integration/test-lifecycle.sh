@@ -1,0 +1,121 @@
+#!/bin/bash
+# create -> start -> query -> reboot -> poweroff -> start -> stop -> destroy,
+# on a real busybox container.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+c=${PFX}-life
+
+check "create a busybox container" -- lxm-create -n "$c" -t busybox
+check "the config exists" -- test -f "$LXM_PATH/$c/config"
+check "the rootfs has an init" -- test -x "$LXM_PATH/$c/rootfs/sbin/init"
+check "no partial marker is left" -- test ! -e "$LXM_PATH/$c/partial"
+check "the config names the busybox halt signal" -- grep -q 'halt_signal = "SIGUSR2"' "$LXM_PATH/$c/config"
+check "the config has a uuid" -- grep -Eq 'uuid = "[0-9a-f-]{36}"' "$LXM_PATH/$c/config"
+ok "$( [ "$(state_of "$c")" = STOPPED ]; echo $?)" "a new container is STOPPED"
+ok "$(lxm-info -n "$c" -s | grep -qx 'State:          STOPPED'; echo $?)" "lxm-info -s pads like lxc-info"
+
+before=$(sha256sum "$LXM_PATH/$c/config")
+expect_error "^lxm-create: $c: already exists" "creating an existing name fails" -- lxm-create -n "$c" -t busybox
+ok "$( [ "$before" = "$(sha256sum "$LXM_PATH/$c/config")" ]; echo $?)" "the existing container is untouched"
+
+check "start" -- lxm-start -n "$c"
+ok "$( [ "$(state_of "$c")" = RUNNING ]; echo $?)" "lxm-info -s says RUNNING right after start"
+pid=$(pid_of "$c")
+ok "$( [ -n "$pid" ] && [ -d "/proc/$pid" ]; echo $?)" "lxm-info -p gives a live pid ($pid)"
+for ns in pid mnt uts ipc net cgroup; do
+	ok "$( [ "$(readlink /proc/$pid/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ]; echo $?)" "init has its own $ns namespace"
+done
+ok "$( [ "$(nsenter -t "$pid" -u hostname)" = "$c" ]; echo $?)" "the hostname inside is the container name"
+ok "$(grep -q '^NSpid:.*[[:space:]]1$' /proc/$pid/status; echo $?)" "init is pid 1 in its namespace"
+ok "$(tr '\0' '\n' < /proc/$pid/environ | grep -qx 'container=lxm'; echo $?)" "init has container=lxm in its environment"
+ok "$( [ "$(readlink /proc/$pid/exe)" != "" ] && [ "$(cat /proc/$pid/comm)" = init ]; echo $?)" "init runs /sbin/init"
+mounts=$(cat /proc/$pid/mounts)
+ok "$(printf '%s\n' "$mounts" | grep -q '^proc /proc proc'; echo $?)" "proc is mounted inside"
+ok "$(printf '%s\n' "$mounts" | grep -Eq '^sysfs /sys sysfs ro,'; echo $?)" "sysfs is read-only inside"
+ok "$(printf '%s\n' "$mounts" | grep -Eq '^proc /proc/sys proc ro,'; echo $?)" "/proc/sys is read-only inside"
+ok "$(printf '%s\n' "$mounts" | grep -q ' /dev/pts devpts'; echo $?)" "a private devpts is mounted"
+ok "$(printf '%s\n' "$mounts" | grep -q ' /dev/console '; echo $?)" "/dev/console is a bound pty"
+ok "$(printf '%s\n' "$mounts" | grep -Eq ' /dev/shm tmpfs| /dev/mqueue mqueue' ; echo $?)" "/dev/shm and /dev/mqueue are mounted"
+ok "$( ! printf '%s\n' "$mounts" | grep -q ' /run/lxm\| /work\| /home '; echo $?)" "no host mounts are visible"
+ok "$( ! grep -qF "$LXM_PATH/$c/rootfs" /proc/self/mountinfo; echo $?)" "the container's mounts do not show on the host"
+ok "$(nsenter -t "$pid" -m -p test -c /dev/null -a -c /dev/zero -a -c /dev/urandom -a -L /dev/ptmx; echo $?)" "/dev has the standard nodes"
+ok "$(grep -Eq '(^0::|memory:)/lxm/'"$c"'$' /proc/$pid/cgroup; echo $?)" "init is in its own cgroup ($(grep -m1 lxm /proc/$pid/cgroup))"
+ok "$(nsenter -t "$pid" -a cat /proc/1/cgroup | grep -qv ':/$'; [ $? -ne 0 ]; echo $?)" "the container sees its cgroup as / (cgroup namespace)"
+for h in /sys/fs/cgroup/*/lxm/"$c" /sys/fs/cgroup/lxm/"$c"; do
+	[ -d "$h" ] || continue
+	ok "$(grep -qx "$pid" "$h/cgroup.procs"; echo $?)" "init is in $h"
+done
+
+expect_error "^lxm-start: $c: already running" "starting a running container fails" -- lxm-start -n "$c"
+
+sleep 0.3
+ok "$(grep -q 'Please press Enter' "$LXM_PATH/$c/console.log"; echo $?)" "console.log has the boot output"
+ok "$(ls "$LXM_RUNDIR/$c" | sort | tr '\n' ' ' | grep -qx 'command lock state '; echo $?)" "the runtime dir holds command, lock and state"
+
+# reboot from inside: busybox reboot signals init, init calls reboot(2)
+nsenter -t "$pid" -a /bin/busybox reboot >/dev/null 2>&1
+for i in $(seq 1 100); do
+	npid=$(pid_of "$c")
+	[ -n "$npid" ] && [ "$npid" != "$pid" ] && break
+	sleep 0.1
+done
+ok "$( [ -n "$npid" ] && [ "$npid" != "$pid" ]; echo $?)" "reboot inside brings up a new init ($pid -> $npid)"
+wait_state "$c" RUNNING 5
+ok "$( [ "$(state_of "$c")" = RUNNING ]; echo $?)" "after the reboot the state is RUNNING"
+ok "$(nsenter -t "$npid" -u hostname | grep -qx "$c"; echo $?)" "the rebooted container is set up again (hostname)"
+
+# poweroff from inside: the container stops and everything is cleaned up
+nsenter -t "$npid" -a /bin/busybox poweroff >/dev/null 2>&1
+wait_state "$c" STOPPED 10
+ok "$( [ "$(state_of "$c")" = STOPPED ]; echo $?)" "poweroff inside leaves the container STOPPED"
+sleep 0.2
+no_leaks "$c" "nothing left after poweroff"
+
+# a clean stop with the init's halt signal, within the timeout
+check "start again" -- lxm-start -n "$c"
+sleep 0.2
+t0=$(date +%s%N)
+check "lxm-stop (clean halt)" -- lxm-stop -n "$c" -t 20
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+ok "$( [ "$ms" -lt 15000 ]; echo $?)" "the clean stop took ${ms} ms, well within the 20 s timeout"
+ok "$( [ "$(state_of "$c")" = STOPPED ]; echo $?)" "STOPPED after lxm-stop"
+no_leaks "$c" "nothing left after a clean stop"
+check "stopping a stopped container succeeds" -- lxm-stop -n "$c"
+
+# stop -k
+check "start for kill" -- lxm-start -n "$c"
+check "lxm-stop -k" -- lxm-stop -n "$c" -k
+ok "$( [ "$(state_of "$c")" = STOPPED ]; echo $?)" "STOPPED after lxm-stop -k"
+no_leaks "$c" "nothing left after stop -k"
+
+# stop timeout: an init that ignores the halt signal is killed after -t
+check "start with an init that ignores its halt signal" -- lxm-start -n "$c" -s init.halt_signal=SIGWINCH
+t0=$(date +%s%N)
+check "lxm-stop -t 1 kills it after the timeout" -- lxm-stop -n "$c" -t 1
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+ok "$( [ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ]; echo $?)" "the stop waited the timeout, then killed (${ms} ms)"
+no_leaks "$c" "nothing left after a timed-out stop"
+
+# foreground start: lxm-start -F stays until the container stops
+lxm-start -n "$c" -F </dev/null >"$TEST_TMP/fg.out" 2>&1 &
+fg=$!
+wait_state "$c" RUNNING 5
+ok "$( [ "$(state_of "$c")" = RUNNING ] && kill -0 $fg; echo $?)" "lxm-start -F runs the container in the foreground"
+check "lxm-stop of a foreground container" -- lxm-stop -n "$c" -k
+wait $fg
+ok "$?" "lxm-start -F exits 0 when the container stops"
+ok "$(grep -q 'Please press Enter' "$TEST_TMP/fg.out"; echo $?)" "-F shows the console on its stdout"
+no_leaks "$c" "nothing left after a foreground run"
+
+# destroy
+check "start before destroy" -- lxm-start -n "$c"
+expect_error "^lxm-destroy: $c: is RUNNING" "destroy refuses a running container" -- lxm-destroy -n "$c"
+check "destroy -f stops and deletes it" -- lxm-destroy -n "$c" -f
+ok "$( [ ! -e "$LXM_PATH/$c" ]; echo $?)" "the container directory is gone"
+no_leaks "$c" "nothing left after destroy -f"
+expect_error "^lxm-info: $c: no such container" "info on a destroyed container fails" -- lxm-info -n "$c"
+
+done_testing
