@@ -857,7 +857,7 @@ static int get_int(struct reader *rd, const config_setting_t *s, const char *kna
 static int parse_u32(struct reader *rd, const struct key *k, const config_setting_t *s,
 		     const char *kname, void *base)
 {
-	long long v;
+	long long v = 0;
 	int r = get_int(rd, s, kname, (long long)k->min, (long long)k->max, &v);
 
 	if (r < 0)
@@ -869,7 +869,7 @@ static int parse_u32(struct reader *rd, const struct key *k, const config_settin
 static int parse_u64(struct reader *rd, const struct key *k, const config_setting_t *s,
 		     const char *kname, void *base)
 {
-	long long v;
+	long long v = 0;
 	int r = get_int(rd, s, kname, (long long)k->min, (long long)MIN(k->max, (uint64_t)LLONG_MAX), &v);
 
 	if (r < 0)
@@ -881,7 +881,7 @@ static int parse_u64(struct reader *rd, const struct key *k, const config_settin
 static int parse_i32(struct reader *rd, const struct key *k, const config_setting_t *s,
 		     const char *kname, void *base)
 {
-	long long v;
+	long long v = 0;
 	int r = get_int(rd, s, kname, INT32_MIN, INT32_MAX, &v);
 
 	if (r < 0)

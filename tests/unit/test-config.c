@@ -1,2 +1,852 @@
+/* Unit tests for lxm/config.c: reading, every error path, validation,
+ * defaults, read-over semantics, round trips, atomic writes and the pure
+ * helpers. No root needed. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "config.h"
 #include "tap.h"
-int main(void) { return tap_done(); }
+
+/* tap.h's ok() evaluates its condition twice: evaluate it once here, since
+ * many conditions below parse or write. */
+#define check(cond, ...) do {                                                  \
+		bool check_ = (cond);                                          \
+		ok(check_, __VA_ARGS__);                                       \
+		if (!check_)                                                   \
+			printf("#   condition: %s\n", #cond);                 \
+	} while (0)
+
+static const char example[] =
+	"name = \"web1\";\n"
+	"uuid = \"3F6C2E9A-1111-4222-8333-444455556666\";\n"
+	"hostname = \"web1.example.org\";\n"
+	"rootfs = { path = \"rootfs\"; };                 # relative to the container dir\n"
+	"init = { cmd = [\"/sbin/init\", \"--quiet\"]; halt_signal = \"SIGUSR2\"; stop_timeout = 30; };\n"
+	"idmap = ( { type = \"u\"; container = 0; host = 1000000; count = 65536; },\n"
+	"          { type = \"g\"; container = 0; host = 3000000000; count = 65536; } );\n"
+	"net = ( { type = \"veth\"; link = \"lxmbr0\"; name = \"eth0\";\n"
+	"          hwaddr = \"00:16:3E:5A:01:02\"; mtu = 1500;\n"
+	"          ipv4 = [\"10.0.3.10/24\"]; ipv4_gateway = \"10.0.3.1\";\n"
+	"          ipv6 = [\"fd00::10/64\"]; ipv6_gateway = \"fd00::1\"; },\n"
+	"        { type = \"macvlan\"; link = \"enp3s0\"; } );\n"
+	"console = { ttys = 2; log = \"\"; buffer = \"64K\"; log_size = 4096; };\n"
+	"limits = { memory = \"512M\"; pids = 1024; cpu_weight = 100; cpuset = \"0-1,3\"; };\n"
+	"security = { apparmor = \"unconfined\"; seccomp = \"none\";\n"
+	"             cap_drop = [\"sys_module\", \"CAP_SYS_TIME\"];\n"
+	"             no_new_privs = true; nesting = true; };\n"
+	"mounts = ( { source = \"/srv/web1\"; target = \"/srv\"; options = \"bind,ro\"; },\n"
+	"           { source = \"tmpfs\"; target = \"/tmp\"; fstype = \"tmpfs\"; } );\n"
+	"autostart = { enabled = true; delay = 5; order = -10; groups = [\"web\", \"prod\"]; };\n";
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return streq(a, b);
+}
+
+static bool strv_eq(char **a, size_t na, char **b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!str_eq(a[i], b[i]))
+			return false;
+	return true;
+}
+
+static bool nic_eq(const struct lxm_nic *a, const struct lxm_nic *b)
+{
+	return a->type == b->type && streq(a->link, b->link) && streq(a->name, b->name) &&
+	       streq(a->hwaddr, b->hwaddr) && a->mtu == b->mtu &&
+	       strv_eq(a->ipv4, a->n_ipv4, b->ipv4, b->n_ipv4) && str_eq(a->ipv4_gateway, b->ipv4_gateway) &&
+	       strv_eq(a->ipv6, a->n_ipv6, b->ipv6, b->n_ipv6) && str_eq(a->ipv6_gateway, b->ipv6_gateway);
+}
+
+static bool config_eq(const struct lxm_config *a, const struct lxm_config *b)
+{
+	if (!str_eq(a->name, b->name) || !streq(a->uuid, b->uuid) || !str_eq(a->hostname, b->hostname) ||
+	    !str_eq(a->rootfs_path, b->rootfs_path) ||
+	    !strv_eq(a->init_cmd, a->n_init_cmd, b->init_cmd, b->n_init_cmd) ||
+	    a->halt_signal != b->halt_signal || a->reboot_signal != b->reboot_signal ||
+	    a->stop_timeout != b->stop_timeout)
+		return false;
+	if (a->n_idmaps != b->n_idmaps || a->n_nics != b->n_nics || a->n_mounts != b->n_mounts)
+		return false;
+	for (size_t i = 0; i < a->n_idmaps; i++)
+		if (a->idmaps[i].type != b->idmaps[i].type || a->idmaps[i].container != b->idmaps[i].container ||
+		    a->idmaps[i].host != b->idmaps[i].host || a->idmaps[i].count != b->idmaps[i].count)
+			return false;
+	for (size_t i = 0; i < a->n_nics; i++)
+		if (!nic_eq(&a->nics[i], &b->nics[i]))
+			return false;
+	for (size_t i = 0; i < a->n_mounts; i++)
+		if (!str_eq(a->mounts[i].source, b->mounts[i].source) || !str_eq(a->mounts[i].target, b->mounts[i].target) ||
+		    !str_eq(a->mounts[i].options, b->mounts[i].options) || !str_eq(a->mounts[i].fstype, b->mounts[i].fstype))
+			return false;
+	return a->console.ttys == b->console.ttys && str_eq(a->console.log, b->console.log) &&
+	       a->console.buffer == b->console.buffer && a->console.log_size == b->console.log_size &&
+	       a->limits.memory == b->limits.memory && a->limits.pids == b->limits.pids &&
+	       a->limits.cpu_weight == b->limits.cpu_weight && str_eq(a->limits.cpuset, b->limits.cpuset) &&
+	       str_eq(a->security.apparmor, b->security.apparmor) && str_eq(a->security.seccomp, b->security.seccomp) &&
+	       strv_eq(a->security.cap_drop, a->security.n_cap_drop, b->security.cap_drop, b->security.n_cap_drop) &&
+	       strv_eq(a->security.cap_keep, a->security.n_cap_keep, b->security.cap_keep, b->security.n_cap_keep) &&
+	       a->security.no_new_privs == b->security.no_new_privs && a->security.nesting == b->security.nesting &&
+	       a->autostart.enabled == b->autostart.enabled && a->autostart.delay == b->autostart.delay &&
+	       a->autostart.order == b->autostart.order &&
+	       strv_eq(a->autostart.groups, a->autostart.n_groups, b->autostart.groups, b->autostart.n_groups);
+}
+
+/* Read text over the defaults. */
+static int parse(struct lxm_config *c, const char *text, struct lxm_error *err)
+{
+	if (lxm_config_init(c) < 0)
+		return -ENOMEM;
+	return lxm_config_read_string(c, text, "config", err);
+}
+
+static void expect_error(const char *text, const char *expected)
+{
+	struct lxm_config c;
+	struct lxm_error err = { 0 };
+	int r = parse(&c, text, &err);
+
+	check(r == -EINVAL && err.code == EINVAL && err.complete && streq(err.msg, expected), "rejects: %s", expected);
+	if (!(r == -EINVAL && streq(err.msg, expected)))
+		printf("#   got r=%d '%s'\n", r, err.msg);
+	lxm_config_free(&c);
+}
+
+static void expect_invalid(const char *text, const char *expected)
+{
+	struct lxm_config c;
+	struct lxm_error err = { 0 };
+	int r = parse(&c, text, &err);
+
+	if (r < 0) {
+		check(false, "parses before validation: %s", expected);
+		printf("#   got '%s'\n", err.msg);
+	} else {
+		r = lxm_config_validate(&c, "c1", &err);
+		check(r == -EINVAL && streq(err.msg, expected), "invalid: %s", expected);
+		if (!(r == -EINVAL && streq(err.msg, expected)))
+			printf("#   got r=%d '%s'\n", r, err.msg);
+	}
+	lxm_config_free(&c);
+}
+
+static void expect_valid(const char *text, const char *desc)
+{
+	struct lxm_config c;
+	struct lxm_error err = { 0 };
+	int r = parse(&c, text, &err);
+
+	if (r == 0)
+		r = lxm_config_validate(&c, "c1", &err);
+	check(r == 0, "valid: %s", desc);
+	if (r < 0)
+		printf("#   got '%s'\n", err.msg);
+	lxm_config_free(&c);
+}
+
+static void test_defaults(void)
+{
+	struct lxm_config c;
+	struct lxm_error err = { 0 };
+
+	check(lxm_config_init(&c) == 0, "init");
+	check(c.n_init_cmd == 1 && streq(c.init_cmd[0], "/sbin/init") && c.init_cmd[1] == NULL,
+	   "default init.cmd is /sbin/init, NULL-terminated");
+	check(c.halt_signal == SIGPWR && c.reboot_signal == SIGINT && c.stop_timeout == 30, "default signals and timeout");
+	check(c.console.ttys == 4 && streq(c.console.log, "console.log") && c.console.buffer == 128 * 1024 &&
+	   c.console.log_size == 1024 * 1024, "default console");
+	check(streq(c.security.apparmor, "generated") && streq(c.security.seccomp, "default"), "default LSM and seccomp");
+	check(c.security.n_cap_drop == 5 && streq(c.security.cap_drop[0], "sys_module") &&
+	   streq(c.security.cap_drop[1], "sys_time") && streq(c.security.cap_drop[2], "sys_rawio") &&
+	   streq(c.security.cap_drop[3], "mac_admin") && streq(c.security.cap_drop[4], "mac_override") &&
+	   c.security.n_cap_keep == 0, "default cap_drop");
+	check(streq(c.rootfs_path, "rootfs") && !c.name && !c.hostname && !c.uuid[0], "default rootfs, no name");
+	check(c.n_nics == 0 && c.n_idmaps == 0 && c.n_mounts == 0 && !c.autostart.enabled, "no nets, idmaps, mounts, autostart");
+	check(c.limits.memory == 0 && c.limits.pids == 0 && c.limits.cpu_weight == 0 && !c.limits.cpuset, "no limits");
+	check(!c.security.no_new_privs && !c.security.nesting, "no_new_privs and nesting off");
+	check(lxm_config_validate(&c, "c1", &err) == 0, "defaults validate");
+	lxm_config_free(&c);
+	check(c.init_cmd == NULL && c.n_init_cmd == 0, "free zeroes the struct");
+	lxm_config_free(&c);
+	check(true, "free twice is harmless");
+
+	struct lxm_config z = { 0 };
+	lxm_config_free(&z);
+	lxm_config_free(NULL);
+	check(true, "free of a zeroed struct and NULL");
+}
+
+static void test_example(void)
+{
+	struct lxm_config c;
+	struct lxm_error err = { 0 };
+	int r = parse(&c, example, &err);
+
+	check(r == 0, "example parses");
+	if (r < 0) {
+		printf("#   %s\n", err.msg);
+		lxm_config_free(&c);
+		return;
+	}
+	check(lxm_config_validate(&c, "web1", &err) == 0, "example validates");
+	check(streq(c.name, "web1") && streq(c.hostname, "web1.example.org"), "name and hostname");
+	check(streq(c.uuid, "3f6c2e9a-1111-4222-8333-444455556666"), "uuid stored lower-case");
+	check(c.n_init_cmd == 2 && streq(c.init_cmd[1], "--quiet") && !c.init_cmd[2], "init.cmd");
+	check(c.halt_signal == SIGUSR2 && c.reboot_signal == SIGINT && c.stop_timeout == 30, "signals, reboot kept");
+	check(c.n_idmaps == 2 && c.idmaps[0].type == 'u' && c.idmaps[0].host == 1000000 && c.idmaps[1].type == 'g' &&
+	   c.idmaps[1].host == 3000000000U && c.idmaps[1].count == 65536, "idmaps, host id beyond 2^31");
+	check(c.n_nics == 2 && c.nics[0].type == LXM_NET_VETH && streq(c.nics[0].link, "lxmbr0") &&
+	   streq(c.nics[0].name, "eth0") && streq(c.nics[0].hwaddr, "00:16:3e:5a:01:02") && c.nics[0].mtu == 1500,
+	   "net[0] link, name, hwaddr (lower-cased), mtu");
+	check(c.nics[0].n_ipv4 == 1 && streq(c.nics[0].ipv4[0], "10.0.3.10/24") && streq(c.nics[0].ipv4_gateway, "10.0.3.1") &&
+	   c.nics[0].n_ipv6 == 1 && streq(c.nics[0].ipv6[0], "fd00::10/64") && streq(c.nics[0].ipv6_gateway, "fd00::1"),
+	   "net[0] addresses");
+	check(c.nics[1].type == LXM_NET_MACVLAN && streq(c.nics[1].name, "eth1") && !c.nics[1].hwaddr[0],
+	   "net[1] gets the name eth1, hwaddr left for derivation");
+	check(c.console.ttys == 2 && c.console.log == NULL && c.console.buffer == 64 * 1024 && c.console.log_size == 4096,
+	   "console: log \"\" means none, sizes as string and integer");
+	check(c.limits.memory == 512ULL << 20 && c.limits.pids == 1024 && c.limits.cpu_weight == 100 &&
+	   streq(c.limits.cpuset, "0-1,3"), "limits");
+	check(streq(c.security.apparmor, "unconfined") && streq(c.security.seccomp, "none") &&
+	   c.security.n_cap_drop == 2 && streq(c.security.cap_drop[1], "sys_time") && c.security.no_new_privs &&
+	   c.security.nesting, "security, CAP_SYS_TIME stored as sys_time");
+	check(c.n_mounts == 2 && streq(c.mounts[0].options, "bind,ro") && !c.mounts[0].fstype &&
+	   streq(c.mounts[1].fstype, "tmpfs") && !c.mounts[1].options, "mounts");
+	check(c.autostart.enabled && c.autostart.delay == 5 && c.autostart.order == -10 && c.autostart.n_groups == 2 &&
+	   streq(c.autostart.groups[1], "prod"), "autostart");
+	lxm_config_free(&c);
+}
+
+static void test_read_over(void)
+{
+	struct lxm_config c;
+	struct lxm_error err = { 0 };
+	const char *defaults =
+		"console = { ttys = 6; buffer = \"1M\"; };\n"
+		"limits = { memory = \"1G\"; };\n"
+		"security = { cap_drop = [\"sys_module\"]; };\n"
+		"net = ( { type = \"veth\"; link = \"lxmbr0\"; }, { type = \"veth\"; link = \"br1\"; } );\n"
+		"init = { cmd = [\"/sbin/init\", \"a\", \"b\"]; };\n";
+	const char *own =
+		"name = \"c1\";\n"
+		"console = { ttys = 1; };\n"
+		"net = ( { type = \"macvlan\"; link = \"eth9\"; } );\n"
+		"init = { cmd = [\"/bin/init\"]; };\n"
+		"security = { cap_keep = [\"chown\"]; };\n";
+
+	check(parse(&c, defaults, &err) == 0, "defaults file parses");
+	check(lxm_config_read_string(&c, own, "own", &err) == 0, "own config reads over it");
+	check(c.console.ttys == 1 && c.console.buffer == 1024 * 1024, "a present key replaces, an absent one is kept");
+	check(c.limits.memory == 1ULL << 30 && c.stop_timeout == 30, "untouched groups are kept");
+	check(c.n_nics == 1 && c.nics[0].type == LXM_NET_MACVLAN && streq(c.nics[0].name, "eth0"),
+	   "a list replaces the previous list entirely");
+	check(c.n_init_cmd == 1 && streq(c.init_cmd[0], "/bin/init") && !c.init_cmd[1],
+	   "an array replaces the previous array entirely");
+	check(c.security.n_cap_keep == 1 && c.security.n_cap_drop == 0 && !c.security.cap_drop,
+	   "cap_keep in a later file clears an inherited cap_drop");
+	check(lxm_config_validate(&c, "c1", &err) == 0, "merged config validates");
+	check(lxm_config_read_string(&c, "security = { cap_drop = [\"bpf\"]; };", "third", &err) == 0 &&
+	   c.security.n_cap_drop == 1 && c.security.n_cap_keep == 0, "cap_drop clears an inherited cap_keep");
+	check(lxm_config_read_string(&c, "net = ();", "x", &err) == 0 && c.n_nics == 0 && !c.nics, "net = () clears nets");
+	check(lxm_config_read_string(&c, "net = [];", "x", &err) == 0 && c.n_nics == 0, "net = [] is an empty list too");
+	check(lxm_config_read_string(&c, "security = { cap_drop = []; };", "x", &err) == 0 && c.security.n_cap_drop == 0,
+	   "an empty array clears");
+	check(lxm_config_read_string(&c, "limits = { cpuset = \"\"; };", "x", &err) == 0 && !c.limits.cpuset,
+	   "cpuset \"\" unsets");
+	/* a failed read leaves the struct safe to free */
+	check(lxm_config_read_string(&c, "net = ( { type = \"veth\"; ipv4 = [\"1.2.3.4/8\"]; }, { type = \"x\"; } );",
+				  "bad", &err) == -EINVAL, "failing list read");
+	check(c.n_nics == 0, "a failed list read keeps the old list");
+	lxm_config_free(&c);
+
+	check(parse(&c, "", &err) == 0 && c.stop_timeout == 30, "empty text keeps the defaults");
+	lxm_config_free(&c);
+	check(parse(&c, "# just a comment\n/* and another */\n// and one more\n", &err) == 0, "comments only");
+	lxm_config_free(&c);
+}
+
+static void test_nic_names(void)
+{
+	struct lxm_config c;
+	struct lxm_error err = { 0 };
+
+	check(parse(&c, "net = ( { type = \"veth\"; }, { type = \"veth\"; name = \"eth0\"; }, { type = \"empty\"; },"
+		     " { type = \"phys\"; link = \"enp1s0\"; } );", &err) == 0, "nets without names");
+	check(streq(c.nics[0].name, "eth1") && streq(c.nics[1].name, "eth0") && !c.nics[2].name[0] &&
+	   streq(c.nics[3].name, "eth2"), "unnamed nets get the first free eth<N>; empty gets none");
+	lxm_config_free(&c);
+}
+
+static void test_errors(void)
+{
+	/* syntax errors carry libconfig's line and text */
+	expect_error("name = \"a\";\n\nlimits = { memory = ; };\n", "config:3: syntax error: syntax error");
+	expect_error("a = 1;\na = 2;\n", "config:2: syntax error: duplicate setting name");
+	expect_error("name = \"unterminated;\n", "config:2: syntax error: syntax error");
+	expect_error("init = { cmd = [\"a\", 1]; };", "config:1: syntax error: mismatched element type in array");
+	expect_error("\n@include \"/etc/passwd\"\n", "config:2: @include is not supported");
+	expect_error("x = 99999999999999999999;", "config:1: integer '99999999999999999999' is out of range");
+
+	/* unknown keys at every level */
+	expect_error("foo = 1;", "config:1: foo: unknown key");
+	expect_error("name = \"a\";\n\n\nconsole = {\n  ttys = 1;\n  bogus = true;\n};",
+		     "config:6: console.bogus: unknown key");
+	expect_error("net = ( { type = \"veth\"; }, { type = \"veth\"; colour = \"red\"; } );",
+		     "config:1: net[1].colour: unknown key");
+	expect_error("idmap = ( { type = \"u\"; container = 0; host = 1; count = 1; extra = 1; } );",
+		     "config:1: idmap[0].extra: unknown key");
+	expect_error("mounts = ( { source = \"a\"; target = \"b\"; flags = 1; } );", "config:1: mounts[0].flags: unknown key");
+	expect_error("console = { log = { path = \"x\"; }; };", "config:1: console.log: expected a string, got a group");
+	expect_error("init = { cmd = [\"/sbin/init\"]; args = [\"x\"]; };", "config:1: init.args: unknown key");
+	expect_error("link = \"x\";", "config:1: link: unknown key");
+
+	/* wrong types */
+	expect_error("\n\n\n\ninit = { stop_timeout = \"30\"; };", "config:5: init.stop_timeout: expected an integer, got a string");
+	expect_error("name = 5;", "config:1: name: expected a string, got an integer");
+	expect_error("init = { stop_timeout = 1.5; };", "config:1: init.stop_timeout: expected an integer, got a float");
+	expect_error("security = { nesting = 1; };", "config:1: security.nesting: expected a boolean (true or false), got an integer");
+	expect_error("security = { nesting = \"yes\"; };", "config:1: security.nesting: expected a boolean (true or false), got a string");
+	expect_error("console = 5;", "config:1: console: expected a group, got an integer");
+	expect_error("console = ( 1 );", "config:1: console: expected a group, got a list");
+	expect_error("net = { type = \"veth\"; };", "config:1: net: expected a list ( { ... }, ... ), got a group");
+	expect_error("net = ( 5 );", "config:1: net[0]: expected a group, got an integer");
+	expect_error("init = { cmd = \"/sbin/init\"; };", "config:1: init.cmd: expected an array of strings, got a string");
+	expect_error("init = { cmd = [1, 2]; };", "config:1: init.cmd[0]: expected a string, got an integer");
+	expect_error("init = { halt_signal = 10; };", "config:1: init.halt_signal: expected a signal name, got an integer");
+	expect_error("limits = { memory = true; };",
+		     "config:1: limits.memory: expected a size (\"512M\" or a number of bytes), got a boolean");
+	expect_error("idmap = ( { type = 'u'; } );", "config:1: syntax error: syntax error");
+	expect_error("idmap = ( { type = 117; container = 0; host = 1; count = 1; } );",
+		     "config:1: idmap[0].type: expected a string, got an integer");
+
+	/* sizes */
+	expect_error("limits = { memory = \"12Q\"; };", "config:1: limits.memory: invalid size '12Q'");
+	expect_error("limits = { memory = \"\"; };", "config:1: limits.memory: invalid size ''");
+	expect_error("limits = { memory = \"1.5G\"; };", "config:1: limits.memory: invalid size '1.5G'");
+	expect_error("limits = { memory = \"-1\"; };", "config:1: limits.memory: invalid size '-1'");
+	expect_error("limits = { memory = \"16E\"; };", "config:1: limits.memory: invalid size '16E': too large");
+	expect_error("console = { buffer = \"99999999999999999999\"; };",
+		     "config:1: console.buffer: invalid size '99999999999999999999': too large");
+	expect_error("console = { log_size = -1; };", "config:1: console.log_size: invalid size -1: must not be negative");
+
+	/* integer ranges */
+	expect_error("console = { ttys = 64; };", "config:1: console.ttys: must be between 0 and 63, got 64");
+	expect_error("console = { ttys = -1; };", "config:1: console.ttys: must be between 0 and 63, got -1");
+	expect_error("limits = { cpu_weight = 0; };", "config:1: limits.cpu_weight: must be between 1 and 10000, got 0");
+	expect_error("limits = { cpu_weight = 10001; };", "config:1: limits.cpu_weight: must be between 1 and 10000, got 10001");
+	expect_error("limits = { pids = 5000000; };", "config:1: limits.pids: must be between 0 and 4194304, got 5000000");
+	expect_error("autostart = { delay = 3601; };", "config:1: autostart.delay: must be between 0 and 3600, got 3601");
+	expect_error("autostart = { order = 2147483648; };",
+		     "config:1: autostart.order: must be between -2147483648 and 2147483647, got 2147483648");
+	expect_error("init = { stop_timeout = 4294967296; };",
+		     "config:1: init.stop_timeout: must be between 0 and 4294967295, got 4294967296");
+	expect_error("net = ( { type = \"veth\"; mtu = 67; } );", "config:1: net[0].mtu: must be between 68 and 65536, got 67");
+	expect_error("idmap = ( { type = \"u\"; container = 0; host = 1; count = 0; } );",
+		     "config:1: idmap[0].count: must be between 1 and 4294967295, got 0");
+
+	/* signals */
+	expect_error("init = { halt_signal = \"SIGFOO\"; };",
+		     "config:1: init.halt_signal: invalid signal 'SIGFOO': expected a name like 'SIGPWR' or 'SIGRTMIN+3'");
+	expect_error("init = { reboot_signal = \"15\"; };",
+		     "config:1: init.reboot_signal: invalid signal '15': expected a name like 'SIGPWR' or 'SIGRTMIN+3'");
+	expect_error("init = { halt_signal = \"SIGRTMIN+99\"; };",
+		     "config:1: init.halt_signal: invalid signal 'SIGRTMIN+99': expected a name like 'SIGPWR' or 'SIGRTMIN+3'");
+	expect_error("init = { halt_signal = \"RTMIN-1\"; };",
+		     "config:1: init.halt_signal: invalid signal 'RTMIN-1': expected a name like 'SIGPWR' or 'SIGRTMIN+3'");
+
+	/* names, hostnames, uuid */
+	expect_error("name = \"a/b\";", "config:1: name: invalid container name 'a/b': must not contain '/'");
+	expect_error("name = \"\";", "config:1: name: invalid container name '': must not be empty");
+	expect_error("name = \"-x\";", "config:1: name: invalid container name '-x': must not start with '-'");
+	expect_error("name = \"a b\";", "config:1: name: invalid container name 'a b': invalid character ' '");
+	expect_error("hostname = \"-web\";",
+		     "config:1: hostname: invalid hostname '-web': a label must not start or end with '-'");
+	expect_error("hostname = \"web..example\";", "config:1: hostname: invalid hostname 'web..example': empty label");
+	expect_error("hostname = \"web_1\";",
+		     "config:1: hostname: invalid hostname 'web_1': only letters, digits, '-' and '.' are allowed");
+	expect_error("hostname = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\";",
+		     "config:1: hostname: invalid hostname 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': longer than 64 characters");
+	expect_error("hostname = \"\";", "config:1: hostname: invalid hostname '': must not be empty");
+	expect_error("uuid = \"not-a-uuid\";", "config:1: uuid: invalid uuid 'not-a-uuid'");
+	expect_error("rootfs = { path = \"\"; };", "config:1: rootfs.path: must not be empty");
+	expect_error("autostart = { groups = [\"web\", \"a/b\"]; };",
+		     "config:1: autostart.groups[1]: invalid group name 'a/b': must not contain '/'");
+	expect_error("autostart = { groups = [\"web\", \"web\"]; };", "config:1: autostart.groups[1]: 'web' is listed twice");
+
+	/* network */
+	expect_error("net = ( { type = \"bridge\"; } );",
+		     "config:1: net[0].type: invalid type 'bridge': expected veth, macvlan, phys, empty or none");
+	expect_error("net = ( { link = \"br0\"; } );", "config:1: net[0].type: required key is missing");
+	expect_error("net = ( { type = \"veth\"; link = \"averyveryverylongname\"; } );",
+		     "config:1: net[0].link: invalid interface name 'averyveryverylongname': longer than 15 characters");
+	expect_error("net = ( { type = \"veth\"; name = \"a/b\"; } );",
+		     "config:1: net[0].name: invalid interface name 'a/b': must not contain '/', ':' or white space");
+	expect_error("net = ( { type = \"veth\"; name = \"a b\"; } );",
+		     "config:1: net[0].name: invalid interface name 'a b': must not contain '/', ':' or white space");
+	expect_error("net = ( { type = \"veth\"; name = \"..\"; } );", "config:1: net[0].name: invalid interface name '..'");
+	expect_error("net = ( { type = \"veth\"; name = \"\"; } );",
+		     "config:1: net[0].name: invalid interface name '': must not be empty");
+	expect_error("net = ( { type = \"veth\"; hwaddr = \"00:16:3e:00:00\"; } );",
+		     "config:1: net[0].hwaddr: invalid MAC address '00:16:3e:00:00': expected xx:xx:xx:xx:xx:xx");
+	expect_error("net = ( { type = \"veth\"; hwaddr = \"00:16:3e:00:00:zz\"; } );",
+		     "config:1: net[0].hwaddr: invalid MAC address '00:16:3e:00:00:zz': expected xx:xx:xx:xx:xx:xx");
+	expect_error("net = ( { type = \"veth\"; hwaddr = \"01:16:3e:00:00:01\"; } );",
+		     "config:1: net[0].hwaddr: invalid MAC address '01:16:3e:00:00:01': multicast");
+	expect_error("net = ( { type = \"veth\"; hwaddr = \"00:00:00:00:00:00\"; } );",
+		     "config:1: net[0].hwaddr: invalid MAC address '00:00:00:00:00:00': all zero");
+	expect_error("net = ( { type = \"veth\"; ipv4 = [\"10.0.3.10\"]; } );",
+		     "config:1: net[0].ipv4[0]: invalid IPv4 address '10.0.3.10': expected ADDRESS/PREFIX");
+	expect_error("net = ( { type = \"veth\"; ipv4 = [\"10.0.3.10/33\"]; } );",
+		     "config:1: net[0].ipv4[0]: invalid IPv4 address '10.0.3.10/33': prefix length must be 0-32");
+	expect_error("net = ( { type = \"veth\"; ipv4 = [\"10.0.3.10/x\"]; } );",
+		     "config:1: net[0].ipv4[0]: invalid IPv4 address '10.0.3.10/x': prefix length must be 0-32");
+	expect_error("net = ( { type = \"veth\"; ipv4 = [\"10.0.3/24\"]; } );",
+		     "config:1: net[0].ipv4[0]: invalid IPv4 address '10.0.3/24'");
+	expect_error("net = ( { type = \"veth\"; ipv4 = [\"fd00::1/64\"]; } );",
+		     "config:1: net[0].ipv4[0]: invalid IPv4 address 'fd00::1/64'");
+	expect_error("net = ( { type = \"veth\"; ipv4 = [\"10.0.0.1/8\", \"10.0.0.1/8\"]; } );",
+		     "config:1: net[0].ipv4[1]: '10.0.0.1/8' is listed twice");
+	expect_error("net = ( { type = \"veth\"; ipv6 = [\"fd00::1/129\"]; } );",
+		     "config:1: net[0].ipv6[0]: invalid IPv6 address 'fd00::1/129': prefix length must be 0-128");
+	expect_error("net = ( { type = \"veth\"; ipv6 = [\"fd00:::1/64\"]; } );",
+		     "config:1: net[0].ipv6[0]: invalid IPv6 address 'fd00:::1/64'");
+	expect_error("net = ( { type = \"veth\"; ipv4_gateway = \"10.0.0.1/24\"; } );",
+		     "config:1: net[0].ipv4_gateway: invalid IPv4 address '10.0.0.1/24': no prefix length allowed here");
+	expect_error("net = ( { type = \"veth\"; ipv6_gateway = \"10.0.0.1\"; } );",
+		     "config:1: net[0].ipv6_gateway: invalid IPv6 address '10.0.0.1'");
+
+	/* limits, security */
+	expect_error("limits = { cpuset = \"0-\"; };", "config:1: limits.cpuset: invalid cpuset '0-': expected a list like '0-3,6'");
+	expect_error("limits = { cpuset = \"3-1\"; };", "config:1: limits.cpuset: invalid cpuset '3-1': range 3-1 is reversed");
+	expect_error("limits = { cpuset = \"0,,1\"; };", "config:1: limits.cpuset: invalid cpuset '0,,1': expected a list like '0-3,6'");
+	expect_error("limits = { cpuset = \"99999\"; };",
+		     "config:1: limits.cpuset: invalid cpuset '99999': CPU numbers must be below 8192");
+	expect_error("security = { cap_drop = [\"sys_admin\", \"fly\"]; };",
+		     "config:1: security.cap_drop[1]: unknown capability 'fly'");
+	expect_error("security = { cap_drop = [\"sys_admin\", \"CAP_SYS_ADMIN\"]; };",
+		     "config:1: security.cap_drop[1]: 'sys_admin' is listed twice");
+	expect_error("security = {\n  cap_drop = [\"sys_admin\"];\n  cap_keep = [\"chown\"];\n};",
+		     "config:3: security.cap_keep: must not be used together with 'cap_drop'");
+	expect_error("security = {\n  cap_keep = [\"chown\"];\n  cap_drop = [\"sys_admin\"];\n};",
+		     "config:3: security.cap_drop: must not be used together with 'cap_keep'");
+	expect_error("security = { apparmor = \"\"; };", "config:1: security.apparmor: must not be empty");
+	expect_error("security = { seccomp = \"\"; };", "config:1: security.seccomp: must not be empty");
+
+	/* idmap, mounts */
+	expect_error("idmap = ( { type = \"x\"; container = 0; host = 1; count = 1; } );",
+		     "config:1: idmap[0].type: invalid type 'x': expected \"u\" or \"g\"");
+	expect_error("idmap = (\n { type = \"u\"; container = 0; host = 1; } );", "config:2: idmap[0].count: required key is missing");
+	expect_error("mounts = ( { source = \"/a\"; } );", "config:1: mounts[0].target: required key is missing");
+	expect_error("mounts = ( { target = \"/a\"; } );", "config:1: mounts[0].source: required key is missing");
+	expect_error("mounts = ( { source = \"\"; target = \"/a\"; } );", "config:1: mounts[0].source: must not be empty");
+}
+
+static void test_validate(void)
+{
+	const char *ids = "idmap = ( { type = \"u\"; container = 0; host = 100000; count = 65536; },"
+			  " { type = \"g\"; container = 0; host = 100000; count = 65536; } );";
+	struct lxm_config c;
+	struct lxm_error err = { 0 };
+
+	expect_valid(ids, "idmap with u and g");
+	expect_valid("idmap = ( { type = \"u\"; container = 0; host = 100000; count = 1; },"
+		     " { type = \"u\"; container = 1; host = 200000; count = 10; },"
+		     " { type = \"g\"; container = 0; host = 100000; count = 11; } );", "split uid ranges");
+	expect_invalid("init = { cmd = []; };", "c1: init.cmd: must not be empty");
+	expect_invalid("init = { cmd = [\"sbin/init\"]; };", "c1: init.cmd: 'sbin/init' is not an absolute path");
+	expect_invalid("init = { halt_signal = \"SIGINT\"; };", "c1: init.reboot_signal: must differ from init.halt_signal");
+	expect_invalid("idmap = ( { type = \"u\"; container = 0; host = 100000; count = 65536; } );",
+		       "c1: idmap: no \"g\" entry: a user namespace needs both uid and gid maps");
+	expect_invalid("idmap = ( { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
+		       "c1: idmap: no \"u\" entry: a user namespace needs both uid and gid maps");
+	expect_invalid("idmap = ( { type = \"u\"; container = 1; host = 100000; count = 65536; },"
+		       " { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
+		       "c1: idmap: no \"u\" entry maps container id 0 (root)");
+	expect_invalid("idmap = ( { type = \"u\"; container = 0; host = 100000; count = 100; },"
+		       " { type = \"u\"; container = 50; host = 300000; count = 100; },"
+		       " { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
+		       "c1: idmap[1]: container ids 50-149 overlap idmap[0]");
+	expect_invalid("idmap = ( { type = \"u\"; container = 0; host = 100000; count = 100; },"
+		       " { type = \"u\"; container = 100; host = 100099; count = 100; },"
+		       " { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
+		       "c1: idmap[1]: host ids 100099-100198 overlap idmap[0]");
+	expect_invalid("idmap = ( { type = \"u\"; container = 0; host = 4294967295; count = 2; },"
+		       " { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
+		       "c1: idmap[0]: range goes beyond id 4294967295");
+	expect_invalid("net = ( { type = \"veth\"; name = \"eth0\"; }, { type = \"veth\"; name = \"eth0\"; } );",
+		       "c1: net[1]: name 'eth0' is already used by net[0]");
+	expect_invalid("net = ( { type = \"veth\"; hwaddr = \"00:16:3e:00:00:01\"; }, { type = \"veth\"; hwaddr = \"00:16:3E:00:00:01\"; } );",
+		       "c1: net[1]: hwaddr '00:16:3e:00:00:01' is already used by net[0]");
+	expect_invalid("net = ( { type = \"veth\"; }, { type = \"none\"; } );",
+		       "c1: net[1]: type 'none' (the host's network) excludes other interfaces");
+	expect_invalid("net = ( { type = \"macvlan\"; } );", "c1: net[0]: type 'macvlan' needs 'link' (the host device)");
+	expect_invalid("net = ( { type = \"phys\"; } );", "c1: net[0]: type 'phys' needs 'link' (the host device)");
+	expect_invalid("net = ( { type = \"phys\"; link = \"enp1s0\"; }, { type = \"phys\"; link = \"enp1s0\"; } );",
+		       "c1: net[1]: device 'enp1s0' is already moved in by net[0]");
+	expect_invalid("net = ( { type = \"empty\"; ipv4 = [\"10.0.0.1/8\"]; } );",
+		       "c1: net[0]: 'ipv4' makes no sense with type 'empty'");
+	expect_invalid("net = ( { type = \"none\"; link = \"br0\"; } );", "c1: net[0]: 'link' makes no sense with type 'none'");
+	expect_invalid("net = ( { type = \"veth\"; ipv4_gateway = \"10.0.0.1\"; } );",
+		       "c1: net[0]: ipv4_gateway needs a static ipv4 address");
+	expect_invalid("net = ( { type = \"veth\"; ipv6_gateway = \"fd00::1\"; } );",
+		       "c1: net[0]: ipv6_gateway needs a static ipv6 address");
+	expect_valid("net = ( { type = \"none\"; } );", "net type none alone");
+	expect_valid("net = ( { type = \"empty\"; } );", "net type empty");
+	expect_valid("name = \"c1\"; net = ( { type = \"veth\"; link = \"lxmbr0\"; ipv4 = [\"10.0.3.2/24\"];"
+		     " ipv4_gateway = \"10.0.3.1\"; } );", "veth with static address");
+
+	/* a struct built in code gets the same checks */
+	check(lxm_config_init(&c) == 0, "init for programmatic checks");
+	c.security.cap_keep = calloc(2, sizeof(char *));
+	c.security.cap_keep[0] = strdup("chown");
+	c.security.n_cap_keep = 1;
+	check(lxm_config_validate(&c, "c1", &err) == -EINVAL &&
+	   streq(err.msg, "c1: security: cap_drop and cap_keep are mutually exclusive"), "cap_drop and cap_keep together");
+	lxm_config_free(&c);
+
+	check(lxm_config_init(&c) == 0, "init");
+	free(c.rootfs_path);
+	c.rootfs_path = NULL;
+	check(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: rootfs.path: missing"), "rootfs missing");
+	c.rootfs_path = strdup("rootfs");
+	c.name = strdup("a/b");
+	check(lxm_config_validate(&c, "c1", &err) == -EINVAL &&
+	   streq(err.msg, "c1: name: invalid container name 'a/b': must not contain '/'"), "bad name in struct");
+	free(c.name);
+	c.name = NULL;
+	c.console.ttys = 100;
+	check(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: console.ttys: must be between 0 and 63"),
+	   "ttys out of range in struct");
+	c.console.ttys = 1;
+	c.halt_signal = 0;
+	check(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: init.halt_signal: missing or invalid"),
+	   "no halt signal");
+	lxm_config_free(&c);
+}
+
+static void test_round_trip(void)
+{
+	struct lxm_config a, b, z = { 0 };
+	struct lxm_error err = { 0 };
+	_cleanup_free_ char *t1 = NULL, *t2 = NULL, *t3 = NULL;
+
+	check(parse(&a, example, &err) == 0, "parse example for round trip");
+	check(lxm_config_format(&a, &t1) == 0, "format");
+	check(parse(&b, t1, &err) == 0, "formatted text parses");
+	if (err.msg[0])
+		printf("#   %s\n", err.msg);
+	check(config_eq(&a, &b), "round trip gives an equal struct");
+	check(lxm_config_format(&b, &t2) == 0 && streq(t1, t2), "and the same text");
+	check(strstr(t1, "\tlog = \"\";\n") && strstr(t1, "memory = \"512M\";") && strstr(t1, "host = 3000000000;") &&
+	   strstr(t1, "halt_signal = \"SIGUSR2\";") && strstr(t1, "cap_drop = [ \"sys_module\", \"sys_time\" ];"),
+	   "formatted text is readable");
+	lxm_config_free(&b);
+
+	/* the same text read over an empty struct gives the same struct too */
+	check(lxm_config_read_string(&z, t1, "z", &err) == 0 && config_eq(&a, &z), "round trip over a zeroed struct");
+	lxm_config_free(&z);
+	lxm_config_free(&a);
+
+	/* awkward values set in code */
+	check(lxm_config_init(&a) == 0, "init for awkward values");
+	free(a.init_cmd[0]);
+	a.init_cmd[0] = strdup("/bin/sh \"quoted\" back\\slash\n\ttab\x01\x7f" "caf\xc3\xa9");
+	a.console.buffer = 12345;
+	a.console.log_size = 3ULL << 40;
+	a.limits.memory = UINT64_MAX;
+	a.limits.pids = 4194304;
+	a.halt_signal = SIGRTMIN + 3;
+	a.reboot_signal = SIGRTMAX;
+	a.stop_timeout = 0;
+	a.console.ttys = 0;
+	free(a.console.log);
+	a.console.log = NULL;
+	a.autostart.order = INT32_MIN;
+	lxm_strv_free(a.security.cap_drop, a.security.n_cap_drop);
+	a.security.cap_drop = NULL;
+	a.security.n_cap_drop = 0;
+	check(lxm_config_format(&a, &t3) == 0, "format awkward values");
+	check(parse(&b, t3, &err) == 0, "awkward values parse back");
+	if (err.msg[0])
+		printf("#   %s\n", err.msg);
+	check(config_eq(&a, &b), "awkward values round trip");
+	check(b.limits.memory == UINT64_MAX && b.console.log_size == 3ULL << 40 && b.console.buffer == 12345 &&
+	   b.halt_signal == SIGRTMIN + 3 && b.reboot_signal == SIGRTMAX && b.security.n_cap_drop == 0 && !b.console.log,
+	   "sizes, realtime signals, empty cap_drop and no log survive");
+	lxm_config_free(&a);
+	lxm_config_free(&b);
+}
+
+static void test_files(void)
+{
+	char dir[] = "/tmp/test-config.XXXXXX";
+	struct lxm_config a, b;
+	struct lxm_error err = { 0 };
+	_cleanup_free_ char *path = NULL, *text = NULL, *expected = NULL, *binpath = NULL;
+	char msg[1024];
+	struct stat st;
+	int count = 0;
+	DIR *d;
+	struct dirent *de;
+	mode_t old;
+
+	check(mkdtemp(dir) != NULL, "mkdtemp");
+	path = lxm_strdup_printf("%s/config", dir);
+	binpath = lxm_strdup_printf("%s/binary", dir);
+
+	check(parse(&a, example, &err) == 0, "parse example for writing");
+	old = umask(077);
+	check(lxm_config_write(&a, path, &err) == 0, "write config");
+	umask(old);
+	check(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640 && S_ISREG(st.st_mode), "mode 0640 despite umask 077");
+	check(lxm_read_file_at(AT_FDCWD, path, &text, NULL) == 0 && lxm_config_format(&a, &expected) == 0 &&
+	   streq(text, expected), "file holds the formatted text");
+	d = opendir(dir);
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			count++;
+	if (d)
+		closedir(d);
+	check(count == 1, "no temporary file left behind");
+	check(lxm_config_write(&a, path, &err) == 0, "overwrite");
+	check(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, path, &err) == 0 && config_eq(&a, &b), "read back equal");
+	lxm_config_free(&b);
+
+	{
+		const char *bad = "name = \"x\";\nlimits = { memory = \"12Q\"; };\n";
+
+		check(lxm_write_file_atomic(path, bad, strlen(bad), 0640) == 0, "write bad file");
+	}
+	check(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, path, &err) == -EINVAL, "bad file fails");
+	snprintf(msg, sizeof(msg), "%s:2: limits.memory: invalid size '12Q'", path);
+	check(streq(err.msg, msg), "error names the file and line");
+	if (!streq(err.msg, msg))
+		printf("#   got '%s'\n", err.msg);
+	lxm_config_free(&b);
+
+	check(lxm_write_file_atomic(path, "name = \"x\";\n\0junk", 17, 0640) == 0, "write file with a NUL byte");
+	check(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, path, &err) == -EINVAL, "NUL byte rejected");
+	lxm_config_free(&b);
+
+	check(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, binpath, &err) == -ENOENT &&
+	   err.code == ENOENT, "missing file: -ENOENT");
+	snprintf(msg, sizeof(msg), "read config '%s': %s", binpath, strerror(ENOENT));
+	check(streq(lxm_error_text(&err, msg + 512, 512), msg), "missing file message: %s", msg);
+	lxm_config_free(&b);
+
+	{
+		_cleanup_free_ char *nodir = lxm_strdup_printf("%s/nodir/config", dir);
+
+		check(lxm_config_write(&a, nodir, &err) == -ENOENT && err.code == ENOENT, "write into a missing dir fails");
+	}
+	lxm_config_free(&a);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_default_conf(void)
+{
+	const char *srcdir = getenv("top_srcdir");
+	_cleanup_free_ char *path = NULL, *file = strdup(__FILE__);
+	struct lxm_config c;
+	struct lxm_error err = { 0 };
+
+	if (srcdir)
+		path = lxm_strdup_printf("%s/config/default.conf", srcdir);
+	else
+		path = lxm_strdup_printf("%s/../../config/default.conf", dirname(file));
+	if (access(path, R_OK) < 0) {
+		check(true, "# SKIP %s not found", path);
+		return;
+	}
+	check(lxm_config_init(&c) == 0 && lxm_config_read_file(&c, path, &err) == 0, "config/default.conf parses");
+	if (err.msg[0])
+		printf("#   %s\n", err.msg);
+	check(lxm_config_validate(&c, "default.conf", &err) == 0, "config/default.conf validates");
+	lxm_config_free(&c);
+}
+
+static void test_names(void)
+{
+	static const char *const good[] = { "web1", "a", "A_b-c.d", "x.", "0", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	static const struct {
+		const char *name, *msg;
+	} bad[] = {
+		{ "", "invalid container name '': must not be empty" },
+		{ "a/b", "invalid container name 'a/b': must not contain '/'" },
+		{ ".", "invalid container name '.': must not be '.' or '..'" },
+		{ "..", "invalid container name '..': must not be '.' or '..'" },
+		{ ".hidden", "invalid container name '.hidden': must not start with '.'" },
+		{ "-x", "invalid container name '-x': must not start with '-'" },
+		{ "a b", "invalid container name 'a b': invalid character ' '" },
+		{ "a:b", "invalid container name 'a:b': invalid character ':'" },
+		{ "caf\xc3\xa9", "invalid container name: invalid character 0xc3" },
+		{ "a\nb", "invalid container name: invalid character 0x0a" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "invalid container name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': longer than 64 characters" },
+	};
+	struct lxm_error err = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		check(lxm_name_validate(good[i], &err) == 0, "name '%s' is valid", good[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		lxm_error_clear(&err);
+		check(lxm_name_validate(bad[i].name, &err) == -EINVAL && err.complete && streq(err.msg, bad[i].msg),
+		   "%s", bad[i].msg);
+		if (!streq(err.msg, bad[i].msg))
+			printf("#   got '%s'\n", err.msg);
+	}
+	check(lxm_name_validate(NULL, &err) == -EINVAL, "NULL name");
+}
+
+static void test_sizes(void)
+{
+	static const struct {
+		const char *s;
+		int r;
+		uint64_t v;
+	} cases[] = {
+		{ "0", 0, 0 }, { "512", 0, 512 }, { "512B", 0, 512 }, { "128K", 0, 128 << 10 }, { "128k", 0, 128 << 10 },
+		{ "128KB", 0, 128 << 10 }, { "128KiB", 0, 128 << 10 }, { "128kib", 0, 128 << 10 },
+		{ "512M", 0, 512ULL << 20 }, { "1G", 0, 1ULL << 30 }, { "2T", 0, 2ULL << 40 }, { "3P", 0, 3ULL << 50 },
+		{ "15E", 0, 15ULL << 60 }, { "18446744073709551615", 0, UINT64_MAX },
+		{ "16E", -ERANGE, 0 }, { "18446744073709551616", -ERANGE, 0 }, { "17179869184G", -ERANGE, 0 },
+		{ "99999999999999999999999999999999999", -ERANGE, 0 },
+		{ "", -EINVAL, 0 }, { "K", -EINVAL, 0 }, { "12Q", -EINVAL, 0 }, { "-1", -EINVAL, 0 }, { "+1", -EINVAL, 0 },
+		{ " 1", -EINVAL, 0 }, { "1 ", -EINVAL, 0 }, { "1.5G", -EINVAL, 0 }, { "1iB", -EINVAL, 0 },
+		{ "1GG", -EINVAL, 0 }, { "1Gb ", -EINVAL, 0 }, { "0x10", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t v = 42;
+		int r = lxm_parse_size(cases[i].s, &v);
+
+		check(r == cases[i].r && (r < 0 ? v == 42 : v == cases[i].v), "size '%s' -> %d", cases[i].s, cases[i].r);
+	}
+	check(lxm_parse_size(NULL, &(uint64_t){ 0 }) == -EINVAL, "size NULL");
+}
+
+static void test_signals(void)
+{
+	char buf[32];
+
+	check(lxm_signal_from_name("SIGUSR2") == SIGUSR2 && lxm_signal_from_name("USR2") == SIGUSR2, "SIGUSR2 and USR2");
+	check(lxm_signal_from_name("SIGPWR") == SIGPWR && lxm_signal_from_name("sigterm") == SIGTERM, "PWR, lower case");
+	check(lxm_signal_from_name("SIGRTMIN+3") == SIGRTMIN + 3 && lxm_signal_from_name("RTMIN+3") == SIGRTMIN + 3,
+	   "SIGRTMIN+3 and RTMIN+3");
+	check(lxm_signal_from_name("SIGRTMIN") == SIGRTMIN && lxm_signal_from_name("SIGRTMAX") == SIGRTMAX &&
+	   lxm_signal_from_name("SIGRTMAX-2") == SIGRTMAX - 2, "RTMIN, RTMAX, RTMAX-2");
+	check(lxm_signal_from_name("SIGIOT") == SIGABRT && lxm_signal_from_name("SIGCLD") == SIGCHLD, "aliases");
+	check(lxm_signal_from_name("15") == -EINVAL && lxm_signal_from_name("SIG") == -EINVAL &&
+	   lxm_signal_from_name("") == -EINVAL && lxm_signal_from_name(NULL) == -EINVAL &&
+	   lxm_signal_from_name("SIGRTMIN+") == -EINVAL && lxm_signal_from_name("SIGRTMIN-1") == -EINVAL &&
+	   lxm_signal_from_name("SIGRTMAX+1") == -EINVAL && lxm_signal_from_name("SIGRTMIN+31") == -EINVAL &&
+	   lxm_signal_from_name("SIGUSR3") == -EINVAL, "numbers and unknown names rejected");
+	check(streq(lxm_signal_to_name(SIGPWR, buf, sizeof(buf)), "SIGPWR"), "to name SIGPWR");
+	check(streq(lxm_signal_to_name(SIGABRT, buf, sizeof(buf)), "SIGABRT"), "to name prefers SIGABRT to SIGIOT");
+	check(streq(lxm_signal_to_name(SIGRTMIN + 3, buf, sizeof(buf)), "SIGRTMIN+3"), "to name SIGRTMIN+3");
+	check(streq(lxm_signal_to_name(SIGRTMIN, buf, sizeof(buf)), "SIGRTMIN"), "to name SIGRTMIN");
+	check(lxm_signal_to_name(0, buf, sizeof(buf)) == NULL && lxm_signal_to_name(SIGRTMAX + 1, buf, sizeof(buf)) == NULL,
+	   "to name of invalid signals");
+	for (int sig = 1; sig <= SIGRTMAX; sig++) {
+		const char *n;
+
+		if (sig > SIGSYS && sig < SIGRTMIN)
+			continue; /* reserved by the C library */
+		n = lxm_signal_to_name(sig, buf, sizeof(buf));
+		if (!n || lxm_signal_from_name(n) != sig) {
+			check(false, "signal %d round trips through '%s'", sig, n ?: "(null)");
+			return;
+		}
+	}
+	check(true, "every signal round trips through its name");
+}
+
+static void test_mac_uuid(void)
+{
+	char u[LXM_UUID_STR_LEN], u2[LXM_UUID_STR_LEN], m0[LXM_HWADDR_STR_LEN], m1[LXM_HWADDR_STR_LEN],
+		again[LXM_HWADDR_STR_LEN], other[LXM_HWADDR_STR_LEN];
+	bool distinct = true, format = true;
+
+	check(lxm_uuid_generate(u) == 0 && strlen(u) == 36 && u[8] == '-' && u[14] == '4', "uuid generated (version 4)");
+	check(lxm_uuid_generate(u2) == 0 && !streq(u, u2), "two uuids differ");
+	check(lxm_mac_from_uuid(u, 0, m0) == 0 && lxm_mac_from_uuid(u, 0, again) == 0 && streq(m0, again),
+	   "MAC stable for (uuid, index)");
+	check(lxm_mac_from_uuid(u, 1, m1) == 0 && !streq(m0, m1), "another index gives another MAC");
+	check(lxm_mac_from_uuid(u2, 0, other) == 0 && !streq(m0, other), "another uuid gives another MAC");
+	check(lxm_mac_from_uuid("3f6c2e9a-1111-4222-8333-444455556666", 0, m0) == 0 &&
+	   lxm_mac_from_uuid("3F6C2E9A-1111-4222-8333-444455556666", 0, m1) == 0 && streq(m0, m1),
+	   "uuid case does not matter");
+	for (unsigned i = 0; i < 64; i++) {
+		char a[LXM_HWADDR_STR_LEN], b[LXM_HWADDR_STR_LEN];
+
+		lxm_mac_from_uuid(u, i, a);
+		if (strlen(a) != 17 || !lxm_startswith(a, "00:16:3e:"))
+			format = false;
+		for (size_t j = 0; j < 17; j++)
+			if (j % 3 == 2 ? a[j] != ':' : !strchr("0123456789abcdef", a[j]))
+				format = false;
+		for (unsigned k = 0; k < i; k++) {
+			lxm_mac_from_uuid(u, k, b);
+			if (streq(a, b))
+				distinct = false;
+		}
+	}
+	check(format, "MACs look like 00:16:3e:xx:xx:xx");
+	check(distinct, "64 indexes give 64 distinct MACs");
+	check(lxm_mac_from_uuid("nope", 0, m0) == -EINVAL && lxm_mac_from_uuid(NULL, 0, m0) == -EINVAL, "bad uuid rejected");
+
+	/* a derived MAC is accepted as hwaddr */
+	{
+		_cleanup_free_ char *text = NULL;
+		struct lxm_config c;
+		struct lxm_error err = { 0 };
+
+		lxm_mac_from_uuid(u, 0, m0);
+		text = lxm_strdup_printf("net = ( { type = \"veth\"; hwaddr = \"%s\"; } );", m0);
+		check(parse(&c, text, &err) == 0 && streq(c.nics[0].hwaddr, m0), "derived MAC is a valid hwaddr");
+		lxm_config_free(&c);
+	}
+}
+
+static void test_tables(void)
+{
+	check(streq(lxm_net_type_to_string(LXM_NET_VETH), "veth") && streq(lxm_net_type_to_string(LXM_NET_MACVLAN), "macvlan") &&
+	   streq(lxm_net_type_to_string(LXM_NET_PHYS), "phys") && streq(lxm_net_type_to_string(LXM_NET_EMPTY), "empty") &&
+	   streq(lxm_net_type_to_string(LXM_NET_NONE), "none") && lxm_net_type_to_string(LXM_NET_MAX) == NULL,
+	   "net type names");
+	check(lxm_net_type_from_string("phys") == LXM_NET_PHYS && lxm_net_type_from_string("bridge") == -EINVAL, "net type from string");
+	check(lxm_cap_from_name("chown") == 0 && lxm_cap_from_name("sys_admin") == 21 && lxm_cap_from_name("CAP_SYS_ADMIN") == 21 &&
+	   lxm_cap_from_name("checkpoint_restore") == 40 && lxm_cap_from_name("cap_bpf") == 39, "capability numbers");
+	check(lxm_cap_from_name("fly") == -EINVAL && lxm_cap_from_name("") == -EINVAL && lxm_cap_from_name("CAP_") == -EINVAL,
+	   "unknown capabilities");
+	check(streq(lxm_cap_to_name(21), "sys_admin") && lxm_cap_to_name(41) == NULL && lxm_cap_to_name(-1) == NULL,
+	   "capability names");
+}
+
+int main(void)
+{
+	test_defaults();
+	test_example();
+	test_read_over();
+	test_nic_names();
+	test_errors();
+	test_validate();
+	test_round_trip();
+	test_files();
+	test_default_conf();
+	test_names();
+	test_sizes();
+	test_signals();
+	test_mac_uuid();
+	test_tables();
+	return tap_done();
+}
