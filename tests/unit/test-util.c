@@ -1,2 +1,236 @@
+/* Unit tests for lxm/util.c. No root needed; file tests run in a mkdtemp
+ * directory that is removed at the end. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "util.h"
 #include "tap.h"
-int main(void) { return tap_done(); }
+
+/* tap.h's ok() evaluates its condition twice: evaluate it once here. */
+#define check(cond, ...) do {                                                  \
+		bool check_ = (cond);                                          \
+		ok(check_, __VA_ARGS__);                                       \
+		if (!check_)                                                   \
+			printf("#   condition: %s\n", #cond);                 \
+	} while (0)
+
+static void test_parse_u64(void)
+{
+	static const struct {
+		const char *s;
+		uint64_t max;
+		int r;
+		uint64_t v;
+	} cases[] = {
+		{ "0", 10, 0, 0 },
+		{ "10", 10, 0, 10 },
+		{ "11", 10, -ERANGE, 0 },
+		{ "18446744073709551615", UINT64_MAX, 0, UINT64_MAX },
+		{ "18446744073709551616", UINT64_MAX, -ERANGE, 0 },
+		{ "007", 10, 0, 7 },
+		{ "", 10, -EINVAL, 0 },
+		{ "-1", UINT64_MAX, -EINVAL, 0 },
+		{ "+1", UINT64_MAX, -EINVAL, 0 },
+		{ " 1", UINT64_MAX, -EINVAL, 0 },
+		{ "1 ", UINT64_MAX, -EINVAL, 0 },
+		{ "1x", UINT64_MAX, -EINVAL, 0 },
+		{ "x", UINT64_MAX, -EINVAL, 0 },
+		{ "4294967296", UINT32_MAX, -ERANGE, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t v = 42;
+		int r = lxm_parse_u64(cases[i].s, cases[i].max, &v);
+
+		check(r == cases[i].r && (r < 0 ? v == 42 : v == cases[i].v), "parse_u64('%s', max %llu) = %d",
+		      cases[i].s, (unsigned long long)cases[i].max, cases[i].r);
+	}
+	check(lxm_parse_u64(NULL, 10, &(uint64_t){ 0 }) == -EINVAL, "parse_u64(NULL)");
+}
+
+static void test_strings(void)
+{
+	char buf[4];
+	_cleanup_free_ char *p = lxm_strdup_printf("%s-%d", "a", 42);
+	char **v;
+
+	check(lxm_strscpy(buf, "abc", sizeof(buf)) == 0 && streq(buf, "abc"), "strscpy fits exactly");
+	check(lxm_strscpy(buf, "", sizeof(buf)) == 0 && streq(buf, ""), "strscpy empty");
+	memcpy(buf, "xyz", 4);
+	check(lxm_strscpy(buf, "abcd", sizeof(buf)) == -ENAMETOOLONG && streq(buf, "xyz"),
+	      "strscpy too long: -ENAMETOOLONG, destination untouched");
+
+	check(p && streq(p, "a-42"), "strdup_printf");
+	check(lxm_startswith("lxm-start", "lxm-") && !lxm_startswith("lx", "lxm") && lxm_startswith("x", ""),
+	      "startswith");
+
+	v = calloc(3, sizeof(char *));
+	v[0] = strdup("a");
+	v[1] = strdup("b");
+	lxm_strv_free(v, 2);
+	v = calloc(2, sizeof(char *));
+	v[0] = strdup("a");
+	lxm_strv_free(v, (size_t)-1);
+	lxm_strv_free(NULL, 3);
+	check(true, "strv_free with a count, NULL-terminated, and NULL");
+	{
+		_cleanup_strv_ char **w = calloc(2, sizeof(char *));
+
+		w[0] = strdup("x");
+	}
+	check(true, "_cleanup_strv_");
+}
+
+static void test_files(void)
+{
+	char dir[] = "/tmp/test-util.XXXXXX";
+	_cleanup_free_ char *file = NULL, *deep = NULL, *data = NULL, *big = NULL, *link = NULL;
+	_cleanup_close_ int dfd = -1;
+	size_t len = 0;
+	struct stat st;
+	int count = 0;
+	DIR *d;
+	struct dirent *de;
+	mode_t old;
+	char *made;
+
+	made = mkdtemp(dir);
+	check(made != NULL, "mkdtemp");
+	if (!made)
+		return;
+	file = lxm_strdup_printf("%s/file", dir);
+	deep = lxm_strdup_printf("%s/a/b/c", dir);
+	link = lxm_strdup_printf("%s/link", dir);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	check(dfd >= 0, "open the temp dir");
+
+	old = umask(022);
+	check(lxm_write_file_atomic(file, "hello\n", 6, 0640) == 0, "write_file_atomic");
+	check(stat(file, &st) == 0 && (st.st_mode & 07777) == 0640, "atomic file has the requested mode");
+	check(lxm_read_file_at(dfd, "file", &data, &len) == 0 && len == 6 && streq(data, "hello\n"),
+	      "read_file_at relative to a dirfd");
+	free(data);
+	data = NULL;
+	check(lxm_write_file_atomic(file, "new", 3, 0640) == 0 && lxm_read_file_at(AT_FDCWD, file, &data, NULL) == 0 &&
+	      streq(data, "new"), "write_file_atomic replaces the content");
+	free(data);
+	data = NULL;
+	check(lxm_write_file_atomic(file, "", 0, 0600) == 0 && lxm_read_file_at(AT_FDCWD, file, &data, &len) == 0 &&
+	      len == 0 && streq(data, ""), "empty file, NUL-terminated");
+	free(data);
+	data = NULL;
+
+	/* larger than the initial read buffer */
+	big = malloc(100000);
+	for (size_t i = 0; i < 100000; i++)
+		big[i] = (char)('a' + i % 26);
+	check(lxm_write_file_atomic(file, big, 100000, 0640) == 0 &&
+	      lxm_read_file_at(AT_FDCWD, file, &data, &len) == 0 && len == 100000 && memcmp(data, big, len) == 0 &&
+	      data[len] == '\0', "100000 bytes round trip");
+	free(data);
+	data = NULL;
+
+	d = opendir(dir);
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			count++;
+	if (d)
+		closedir(d);
+	check(count == 1, "no temporary file left behind");
+
+	check(lxm_read_file_at(dfd, "missing", &data, NULL) == -ENOENT && data == NULL, "read of a missing file: -ENOENT");
+	check(lxm_write_file_at(dfd, "plain", "x", 1, O_CREAT | O_EXCL, 0600) == 0, "write_file_at O_CREAT|O_EXCL");
+	check(lxm_write_file_at(dfd, "plain", "x", 1, O_CREAT | O_EXCL, 0600) == -EEXIST, "write_file_at: -EEXIST");
+	check(symlink("file", link) == 0, "symlink");
+	{
+		_cleanup_free_ char *tmp = lxm_strdup_printf("%s.tmp.%d", link, (int)getpid());
+
+		check(symlink("file", tmp) == 0 && lxm_write_file_atomic(link, "y", 1, 0640) == -ELOOP,
+		      "write_file_atomic does not follow a symlink at its temp path");
+		unlink(tmp);
+	}
+	check(lxm_write_file_atomic("/nonexistent-dir-lxm/x", "y", 1, 0640) == -ENOENT, "write into a missing dir: -ENOENT");
+
+	check(lxm_mkdir_p(deep, 0755) == 0 && stat(deep, &st) == 0 && S_ISDIR(st.st_mode), "mkdir_p creates a tree");
+	check(lxm_mkdir_p(deep, 0755) == 0, "mkdir_p on an existing tree");
+	{
+		_cleanup_free_ char *under_file = lxm_strdup_printf("%s/file/sub", dir);
+
+		check(lxm_mkdir_p(under_file, 0755) == -ENOTDIR, "mkdir_p below a file: -ENOTDIR");
+	}
+	umask(old);
+
+	/* clean up */
+	{
+		_cleanup_free_ char *a = lxm_strdup_printf("%s/a/b", dir), *b = lxm_strdup_printf("%s/a", dir),
+				     *plain = lxm_strdup_printf("%s/plain", dir);
+
+		rmdir(deep);
+		rmdir(a);
+		rmdir(b);
+		unlink(plain);
+	}
+	unlink(link);
+	unlink(file);
+	check(rmdir(dir) == 0, "temp dir left empty");
+}
+
+static void test_io(void)
+{
+	int p[2];
+	char buf[16] = { 0 };
+
+	check(pipe(p) == 0, "pipe");
+	check(lxm_write_full(p[1], "abcdef", 6) == 0, "write_full");
+	close(p[1]);
+	check(lxm_read_full(p[0], buf, sizeof(buf)) == 6 && streq(buf, "abcdef"), "read_full stops at EOF");
+	check(lxm_read_full(p[0], buf, sizeof(buf)) == 0, "read_full at EOF returns 0");
+	close(p[0]);
+	check(lxm_read_full(-1, buf, 1) == -EBADF && lxm_write_full(-1, buf, 1) == -EBADF, "bad fd: -EBADF");
+}
+
+/* Field 22 of /proc/self/stat, parsed here independently. */
+static uint64_t own_starttime(void)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *p, *save = NULL;
+	int field = 3;
+
+	if (lxm_read_file_at(AT_FDCWD, "/proc/self/stat", &buf, NULL) < 0)
+		return 0;
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	for (char *t = strtok_r(p + 1, " ", &save); t; t = strtok_r(NULL, " ", &save), field++)
+		if (field == 22)
+			return strtoull(t, NULL, 10);
+	return 0;
+}
+
+static void test_proc(void)
+{
+	uint64_t a = 0, b = 0, t0, t1, expected = own_starttime();
+
+	check(lxm_proc_starttime(getpid(), &a) == 0 && a > 0, "starttime of getpid()");
+	check(a == expected, "starttime is field 22 of /proc/PID/stat (%llu)", (unsigned long long)expected);
+	if (a != expected)
+		printf("#   got %llu\n", (unsigned long long)a);
+	check(lxm_proc_starttime(getpid(), &b) == 0 && a == b, "starttime is stable");
+	check(lxm_proc_starttime(getppid(), &b) == 0 && b <= a, "parent started no later");
+	check(lxm_proc_starttime(-5, &b) == -ENOENT, "starttime of a bad pid: -ENOENT");
+	t0 = lxm_now_ns();
+	t1 = lxm_now_ns();
+	check(t0 > 0 && t1 >= t0, "now_ns is monotonic");
+}
+
+int main(void)
+{
+	test_parse_u64();
+	test_strings();
+	test_files();
+	test_io();
+	test_proc();
+	return tap_done();
+}
