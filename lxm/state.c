@@ -169,6 +169,7 @@ int lxm_pidfd_open_checked(pid_t pid, uint64_t starttime)
 {
 	_cleanup_close_ int fd = -1;
 	uint64_t now;
+	char st;
 
 	if (pid <= 0)
 		return -ESRCH;
@@ -177,7 +178,10 @@ int lxm_pidfd_open_checked(pid_t pid, uint64_t starttime)
 		return -errno;
 	/* checked after the pidfd exists, so the pidfd is pinned to the process
 	 * whose start time we compare */
-	if (lxm_proc_starttime(pid, &now) < 0 || now != starttime)
+	if (lxm_proc_stat(pid, &st, &now) < 0 || now != starttime)
+		return -ESRCH;
+	/* a zombie waiting for a reaper that is not us is as good as gone */
+	if (st == 'Z' || st == 'X')
 		return -ESRCH;
 	return TAKE_FD(fd);
 }

@@ -194,6 +194,11 @@ int lxm_parse_u64(const char *s, uint64_t max, uint64_t *ret)
 
 int lxm_proc_starttime(pid_t pid, uint64_t *ret)
 {
+	return lxm_proc_stat(pid, NULL, ret);
+}
+
+int lxm_proc_stat(pid_t pid, char *ret_state, uint64_t *ret_starttime)
+{
 	char path[64];
 	_cleanup_free_ char *buf = NULL;
 	char *p;
@@ -205,14 +210,17 @@ int lxm_proc_starttime(pid_t pid, uint64_t *ret)
 		return r;
 	/* comm may hold spaces and parentheses: fields start after the last ')' */
 	p = strrchr(buf, ')');
-	if (!p)
+	if (!p || p[1] != ' ' || !p[2])
 		return -EINVAL;
 	p++;
-	for (int field = 2; field < 22; field++) {
+	if (ret_state)
+		*ret_state = p[1];
+	for (int field = 3; field < 22; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -EINVAL;
 	}
-	*ret = strtoull(p + 1, NULL, 10);
+	if (ret_starttime)
+		*ret_starttime = strtoull(p + 1, NULL, 10);
 	return 0;
 }

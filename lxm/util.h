@@ -80,3 +80,5 @@ int lxm_parse_u64(const char *s, uint64_t max, uint64_t *ret);
 
 /* Process start time (field 22 of /proc/PID/stat) to tell a pid's reuse. */
 int lxm_proc_starttime(pid_t pid, uint64_t *ret);
+/* State letter (field 3: R, S, Z, ...) and start time of a pid. */
+int lxm_proc_stat(pid_t pid, char *ret_state, uint64_t *ret_starttime);
