@@ -272,6 +272,14 @@ static int user_mount(int rootfd, const struct lxm_rootfs_spec *spec, const stru
 			return 0;
 		return lxm_error_set(err, errno, "mounting '%s' on '%s'", source, m->target);
 	}
+	/* the fd still points at the directory under the new mount: reopen it
+	 * to reach the mount itself for the remount */
+	if (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)) {
+		close(fd);
+		fd = lxm_rootfs_open_in_root(rootfd, m->target, O_PATH);
+		if (fd < 0)
+			return lxm_error_set(err, -fd, "mount '%s': reopening the target", m->target);
+	}
 	/* a bind mount takes its flags only on a remount */
 	if (bind && (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))) {
 		if (mount(NULL, fd_path(fd, buf), NULL, MS_BIND | MS_REMOUNT | (flags & ~MS_REC), NULL) < 0)

@@ -1,0 +1,88 @@
+#!/bin/bash
+# Bad input gets one clear stderr line and exit 1, never a crash, and a
+# failed start leaves nothing behind.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+nx=${PFX}-nosuch
+for cmd in lxm-start lxm-stop lxm-info lxm-wait lxm-destroy; do
+	args=()
+	[ $cmd = lxm-wait ] && args=(-s RUNNING -t 1)
+	expect_error "^$cmd: $nx: no such container" "$cmd on an unknown container" -- $cmd -n "$nx" "${args[@]}"
+done
+
+expect_error "^lxm-create: invalid container name 'a/b'" "a name with a slash" -- lxm-create -n a/b -t none
+expect_error "^lxm-create: invalid container name '\.\.'" "the name '..'" -- lxm-create -n .. -t none
+expect_error "^lxm-create: invalid container name" "an overlong name" -- lxm-create -n "$(printf 'x%.0s' $(seq 80))" -t none
+expect_error "^lxm-create: invalid container name" "an empty name" -- lxm-create -n "" -t none
+expect_error "^lxm-start: invalid container name" "lxm-start checks names too" -- lxm-start -n "../etc"
+expect_error "^lxm-create: missing container name" "no -n" -- lxm-create -t none
+expect_error "^lxm-create: $PFX-x: template 'nosuch' not found" "an unknown template" -- lxm-create -n "$PFX-x" -t nosuch
+ok "$( [ ! -e "$LXM_PATH/$PFX-x" ]; echo $?)" "a failed create leaves no directory"
+expect_error "^lxm-stop: invalid timeout" "a bad stop timeout" -- lxm-stop -n "$nx" -t abc
+expect_error "^lxm-wait: unknown state 'SLEEPING'" "an unknown state for lxm-wait" -- lxm-wait -n "$nx" -s SLEEPING
+
+# config errors: file, line, key and what is wrong, before anything runs
+c=${PFX}-cfg
+check "create a container to break" -- lxm-create -n "$c" -t busybox
+cfg=$LXM_PATH/$c/config
+cp "$cfg" "$TEST_TMP/good.conf"
+
+printf 'name = "x"\nhostname = ;\n' > "$cfg"
+expect_error "^lxm-start: $c: .*config:[0-9]+: syntax error" "a config syntax error names the line" -- lxm-start -n "$c"
+
+cp "$TEST_TMP/good.conf" "$cfg"; printf 'colour = "blue";\n' >> "$cfg"
+line=$(grep -n colour "$cfg" | cut -d: -f1)
+expect_error "^lxm-start: $c: .*config:$line: colour: unknown key" "an unknown key names file, line and key" -- lxm-start -n "$c"
+
+cp "$TEST_TMP/good.conf" "$cfg"; sed -i 's/stop_timeout = 30;/stop_timeout = "soon";/' "$cfg"
+line=$(grep -n soon "$cfg" | cut -d: -f1)
+expect_error "^lxm-start: $c: .*config:$line: init.stop_timeout: " "a wrong type names the key" -- lxm-start -n "$c"
+
+cp "$TEST_TMP/good.conf" "$cfg"; printf 'limits = { memory = "12Q"; };\n' >> "$cfg"
+expect_error "^lxm-start: $c: .*limits.memory: .*12Q" "a bad size is reported" -- lxm-start -n "$c"
+
+cp "$TEST_TMP/good.conf" "$cfg"; sed -i 's/"SIGUSR2"/"SIGBOGUS"/' "$cfg"
+expect_error "^lxm-start: $c: .*init.halt_signal: .*SIGBOGUS" "an unknown signal is reported" -- lxm-start -n "$c"
+no_leaks "$c" "config errors leave nothing behind"
+
+cp "$TEST_TMP/good.conf" "$cfg"
+mv "$LXM_PATH/$c/rootfs" "$LXM_PATH/$c/rootfs.away"
+expect_error "^lxm-start: $c: rootfs '.*': No such file or directory" "a missing rootfs" -- lxm-start -n "$c"
+mv "$LXM_PATH/$c/rootfs.away" "$LXM_PATH/$c/rootfs"
+
+mv "$LXM_PATH/$c/rootfs/sbin/init" "$LXM_PATH/$c/rootfs/sbin/init.away"
+expect_error "^lxm-start: $c: init '/sbin/init' in rootfs '.*': No such file or directory" "a missing init" -- lxm-start -n "$c"
+mv "$LXM_PATH/$c/rootfs/sbin/init.away" "$LXM_PATH/$c/rootfs/sbin/init"
+no_leaks "$c" "a missing rootfs or init leaves nothing behind"
+
+# a failure inside the child reaches the user with its step
+printf 'mounts = ( { source = "/nonexistent-%s"; target = "/mnt"; options = "bind"; } );\n' "$PFX" >> "$cfg"
+expect_error "^lxm-start: $c: mount '/mnt': source '/nonexistent-$PFX': No such file or directory" "a failing mount inside the child names the step" -- lxm-start -n "$c"
+no_leaks "$c" "a failed start leaves no cgroup, runtime dir or mount"
+ok "$( [ "$(state_of "$c")" = STOPPED ]; echo $?)" "the container is STOPPED after a failed start"
+
+cp "$TEST_TMP/good.conf" "$cfg"
+sed -i 's#cmd = \[ "/sbin/init" \];#cmd = [ "/etc/hostname" ];#' "$cfg"
+chmod +x "$LXM_PATH/$c/rootfs/etc/hostname"
+expect_error "^lxm-start: $c: executing init '/etc/hostname': Exec format error" "an init that cannot be executed" -- lxm-start -n "$c"
+no_leaks "$c" "a failed exec leaves nothing behind"
+
+cp "$TEST_TMP/good.conf" "$cfg"
+check "the repaired container starts" -- lxm-start -n "$c"
+check "and stops" -- lxm-stop -n "$c" -k
+no_leaks "$c" "nothing left"
+
+# symlinks in the rootfs cannot take mounts out of it
+rm -rf "$LXM_PATH/$c/rootfs/mnt"
+ln -s /tmp "$LXM_PATH/$c/rootfs/mnt"
+mkdir -p "$TEST_TMP/src"
+printf 'mounts = ( { source = "%s"; target = "/mnt/escape"; options = "bind,ro"; } );\n' "$TEST_TMP/src" >> "$cfg"
+check "a mount through an absolute symlink starts" -- lxm-start -n "$c"
+ok "$( [ ! -e /tmp/escape ] && [ -d "$LXM_PATH/$c/rootfs/tmp/escape" ]; echo $?)" "the target resolved inside the rootfs, not on the host"
+pid=$(pid_of "$c")
+ok "$(! nsenter -t "$pid" -m -p touch /tmp/escape/x 2>/dev/null; echo $?)" "the 'ro' option made the bind mount read-only"
+check "stop" -- lxm-stop -n "$c" -k
+rm -f "$LXM_PATH/$c/rootfs/mnt"
+
+done_testing
