@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "../../lxm/config.h" /* not the build dir's autoconf config.h */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

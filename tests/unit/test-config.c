@@ -7,7 +7,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "../../lxm/config.h" /* not the build dir's autoconf config.h */
 #include "tap.h"
 
 /* tap.h's ok() evaluates its condition twice: evaluate it once here, since
