@@ -1261,6 +1261,8 @@ out_of_range:
 	return 0;
 }
 
+static char *quote(const char *s);
+
 static void config_destroyp(config_t **c)
 {
 	if (*c)
@@ -1303,6 +1305,57 @@ int lxm_config_read_file(struct lxm_config *conf, const char *path, struct lxm_e
 	if (strlen(text) != len)
 		return lxm_error_setr(err, EINVAL, "%s: not a text file (contains a NUL byte)", path);
 	return lxm_config_read_string(conf, text, path, err);
+}
+
+/* A value from the command line is a libconfig literal when it looks like
+ * one (number, boolean, string, array), else a bare string. */
+static bool looks_literal(const char *v)
+{
+	char *end;
+
+	if (v[0] == '"' || v[0] == '[')
+		return true;
+	if (strcasecmp(v, "true") == 0 || strcasecmp(v, "false") == 0)
+		return true;
+	if (!*v || isspace((unsigned char)*v))
+		return false;
+	(void)strtoll(v, &end, 0);
+	return *end == '\0' || (end[0] == 'L' && end[1] == '\0');
+}
+
+int lxm_config_set(struct lxm_config *conf, const char *key, const char *value, struct lxm_error *err)
+{
+	const struct key *k = NULL;
+	_cleanup_free_ char *val = NULL, *text = NULL;
+	const char *dot = strchr(key, '.');
+
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (streq(keys[i].path, key))
+			k = &keys[i];
+	if (!k)
+		return lxm_error_setr(err, EINVAL, "%s: unknown key", key);
+	if (k->parse == parse_group || k->parse == parse_list)
+		return lxm_error_setr(err, EINVAL, "%s: a %s cannot be set from the command line", key,
+				      k->parse == parse_group ? "group" : "list");
+	if (dot) {
+		const struct key *parent = NULL;
+
+		for (size_t i = 0; i < N_KEYS; i++)
+			if (strncmp(keys[i].path, key, (size_t)(dot - key)) == 0 && !keys[i].path[dot - key])
+				parent = &keys[i];
+		if (!parent || parent->parse != parse_group)
+			return lxm_error_setr(err, EINVAL, "%s: keys inside a list cannot be set from the command line", key);
+	}
+	val = looks_literal(value) ? strdup(value) : quote(value);
+	if (!val)
+		return -ENOMEM;
+	if (dot)
+		text = lxm_strdup_printf("%.*s = { %s = %s; };", (int)(dot - key), key, dot + 1, val);
+	else
+		text = lxm_strdup_printf("%s = %s;", key, val);
+	if (!text)
+		return -ENOMEM;
+	return lxm_config_read_string(conf, text, "command line", err);
 }
 
 /* ---- defaults, free ------------------------------------------------------ */

@@ -119,6 +119,12 @@ void lxm_config_free(struct lxm_config *conf);
 int lxm_config_read_file(struct lxm_config *conf, const char *path, struct lxm_error *err);
 int lxm_config_read_string(struct lxm_config *conf, const char *text, const char *label,
 			   struct lxm_error *err);
+/* Set one key as "lxm-start -s KEY=VALUE" does: ("limits.memory", "512M"),
+ * ("init.cmd", "[\"/bin/sh\"]"). VALUE is a libconfig literal (number,
+ * true/false, "string", [array]) or else taken as a string. Keys inside the
+ * lists (net, idmap, mounts) cannot be set this way. Errors as above, with
+ * "command line" as the file. */
+int lxm_config_set(struct lxm_config *conf, const char *key, const char *value, struct lxm_error *err);
 /* Checks across keys (init present, rootfs present, idmaps complete, ...). */
 int lxm_config_validate(const struct lxm_config *conf, const char *label, struct lxm_error *err);
 

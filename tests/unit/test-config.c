@@ -674,6 +674,35 @@ static void test_default_conf(void)
 	lxm_config_free(&c);
 }
 
+static void test_set(void)
+{
+	struct lxm_config c;
+	struct lxm_error err = { 0 };
+
+	check(lxm_config_init(&c) == 0, "init for set");
+	check(lxm_config_set(&c, "limits.memory", "512M", &err) == 0 && c.limits.memory == 512ULL << 20, "set a size");
+	check(lxm_config_set(&c, "limits.pids", "100", &err) == 0 && c.limits.pids == 100 && c.limits.memory == 512ULL << 20,
+	      "set an integer, the rest of the group is kept");
+	check(lxm_config_set(&c, "hostname", "box", &err) == 0 && streq(c.hostname, "box"), "set a bare string");
+	check(lxm_config_set(&c, "init.halt_signal", "\"SIGUSR2\"", &err) == 0 && c.halt_signal == SIGUSR2,
+	      "set a quoted string");
+	check(lxm_config_set(&c, "init.cmd", "[\"/bin/sh\", \"-l\"]", &err) == 0 && c.n_init_cmd == 2 &&
+	      streq(c.init_cmd[1], "-l"), "set an array");
+	check(lxm_config_set(&c, "security.nesting", "true", &err) == 0 && c.security.nesting, "set a boolean");
+	check(lxm_config_set(&c, "init.cmd", "a b; c", &err) == -EINVAL &&
+	      streq(err.msg, "command line:1: init.cmd: expected an array of strings, got a string"), "wrong type");
+	check(lxm_config_set(&c, "limits.memory", "12Q", &err) == -EINVAL &&
+	      streq(err.msg, "command line:1: limits.memory: invalid size '12Q'"), "bad value");
+	check(lxm_config_set(&c, "limits.colour", "1", &err) == -EINVAL && streq(err.msg, "limits.colour: unknown key"),
+	      "unknown key");
+	check(lxm_config_set(&c, "net.link", "br0", &err) == -EINVAL &&
+	      streq(err.msg, "net.link: keys inside a list cannot be set from the command line"), "list member");
+	check(lxm_config_set(&c, "limits", "1", &err) == -EINVAL &&
+	      streq(err.msg, "limits: a group cannot be set from the command line"), "group");
+	check(lxm_config_set(&c, "hostname", "x\"; name = \"y", &err) == -EINVAL && !c.name, "no injection through a value");
+	lxm_config_free(&c);
+}
+
 static void test_names(void)
 {
 	static const char *const good[] = { "web1", "a", "A_b-c.d", "x.", "0", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
@@ -843,6 +872,7 @@ int main(void)
 	test_round_trip();
 	test_files();
 	test_default_conf();
+	test_set();
 	test_names();
 	test_sizes();
 	test_signals();
