@@ -123,7 +123,9 @@ void lxm_console_log_write(struct lxm_console_log *log, const char *data, size_t
 {
 	if (log->fd < 0)
 		return;
-	if (log->max && log->size + len > log->max)
+	/* an empty log is not rotated: that would only replace console.log.1
+	 * with an empty file when one write is larger than max */
+	if (log->max && log->size && log->size + len > log->max)
 		console_log_rotate(log);
 	if (lxm_write_full(log->fd, data, len) == 0)
 		log->size += len;

@@ -1,0 +1,315 @@
+/* State names, paths with their overrides, the runtime state file, and
+ * pidfds checked against the process start time. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "state.h"
+#include "tap.h"
+
+static char tmp[] = "/tmp/test-state-XXXXXX";
+
+static const char *nn(const char *s)
+{
+	return s ? s : "(null)";
+}
+
+static void test_state_names(void)
+{
+	enum lxm_state s = LXM_STATE_MAX;
+	int r;
+
+	ok(streq(lxm_state_to_string(LXM_STATE_STOPPED), "STOPPED"), "STOPPED");
+	ok(streq(lxm_state_to_string(LXM_STATE_RUNNING), "RUNNING"), "RUNNING");
+	ok(streq(lxm_state_to_string(LXM_STATE_ABORTING), "ABORTING"), "ABORTING");
+	ok(streq(lxm_state_to_string(LXM_STATE_MAX), "UNKNOWN"), "LXM_STATE_MAX is UNKNOWN");
+	ok(streq(lxm_state_to_string((enum lxm_state)-1), "UNKNOWN"), "-1 is UNKNOWN");
+
+	for (int i = 0; i < LXM_STATE_MAX; i++) {
+		s = LXM_STATE_MAX;
+		r = lxm_state_from_string(lxm_state_to_string(i), &s);
+		ok(r == 0 && (int)s == i, "state %d round trips through '%s'", i, lxm_state_to_string(i));
+	}
+	r = lxm_state_from_string("running", &s);
+	ok(r == 0 && s == LXM_STATE_RUNNING, "lower case 'running' parses");
+	r = lxm_state_from_string("FrOzEn", &s);
+	ok(r == 0 && s == LXM_STATE_FROZEN, "mixed case 'FrOzEn' parses");
+	s = LXM_STATE_FROZEN;
+	r = lxm_state_from_string("RUNNINGX", &s);
+	ok(r == -EINVAL && s == LXM_STATE_FROZEN, "'RUNNINGX' -> EINVAL, output untouched");
+	r = lxm_state_from_string("", &s);
+	ok(r == -EINVAL, "'' -> EINVAL");
+	r = lxm_state_from_string("UNKNOWN", &s);
+	ok(r == -EINVAL, "'UNKNOWN' -> EINVAL");
+	r = lxm_state_from_string(" RUNNING", &s);
+	ok(r == -EINVAL, "' RUNNING' -> EINVAL");
+}
+
+static void unset_env(void)
+{
+	unsetenv("LXM_PATH");
+	unsetenv("LXM_RUNDIR");
+	unsetenv("LXM_CONFDIR");
+	unsetenv("LXM_CACHEDIR");
+}
+
+static void test_paths(void)
+{
+	struct lxm_paths p;
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+	int r;
+	bool good;
+
+	unset_env();
+	r = lxm_paths_init(&p, NULL);
+	good = r == 0 && streq(p.lxmpath, LXM_DEFAULT_PATH) && streq(p.rundir, LXM_DEFAULT_RUNDIR) &&
+	       streq(p.confdir, LXM_DEFAULT_CONFDIR) && streq(p.cachedir, LXM_DEFAULT_CACHEDIR);
+	ok(good, "defaults without environment (%s %s %s %s)", nn(p.lxmpath), nn(p.rundir), nn(p.confdir), nn(p.cachedir));
+	lxm_paths_free(&p);
+	ok(!p.lxmpath && !p.rundir && !p.confdir && !p.cachedir, "lxm_paths_free clears the struct");
+
+	setenv("LXM_PATH", "/e/path", 1);
+	setenv("LXM_RUNDIR", "/e/run", 1);
+	setenv("LXM_CONFDIR", "/e/conf", 1);
+	setenv("LXM_CACHEDIR", "/e/cache", 1);
+	r = lxm_paths_init(&p, NULL);
+	good = r == 0 && streq(p.lxmpath, "/e/path") && streq(p.rundir, "/e/run") &&
+	       streq(p.confdir, "/e/conf") && streq(p.cachedir, "/e/cache");
+	ok(good, "environment overrides all four (%s %s %s %s)", nn(p.lxmpath), nn(p.rundir), nn(p.confdir), nn(p.cachedir));
+	lxm_paths_free(&p);
+
+	r = lxm_paths_init(&p, "/opt/ct///");
+	good = r == 0 && streq(p.lxmpath, "/opt/ct") && streq(p.rundir, "/e/run");
+	ok(good, "-P beats LXM_PATH, trailing slashes stripped (%s)", nn(p.lxmpath));
+	lxm_paths_free(&p);
+
+	setenv("LXM_PATH", "/e/path/", 1);
+	r = lxm_paths_init(&p, NULL);
+	ok(r == 0 && streq(p.lxmpath, "/e/path"), "trailing slash of LXM_PATH stripped (%s)", nn(p.lxmpath));
+	lxm_paths_free(&p);
+
+	r = lxm_paths_init(&p, "///");
+	ok(r == 0 && streq(p.lxmpath, "/"), "-P / stays / (%s)", nn(p.lxmpath));
+	lxm_paths_free(&p);
+
+	setenv("LXM_PATH", "", 1);
+	setenv("LXM_RUNDIR", "", 1);
+	r = lxm_paths_init(&p, NULL);
+	good = r == 0 && streq(p.lxmpath, LXM_DEFAULT_PATH) && streq(p.rundir, LXM_DEFAULT_RUNDIR) &&
+	       streq(p.confdir, "/e/conf");
+	ok(good, "empty environment values mean the default (%s %s)", nn(p.lxmpath), nn(p.rundir));
+	lxm_paths_free(&p);
+	unset_env();
+
+	r = lxm_paths_init(&p, "/var/lib/lxm-test");
+	if (r < 0)
+		abort();
+	free(p.rundir);
+	p.rundir = strdup("/run/lxm-test");
+	if (!p.rundir)
+		abort();
+	a = lxm_container_path(&p, "c1", NULL);
+	b = lxm_container_path(&p, "c1", "config");
+	c = lxm_runtime_path(&p, "c1", NULL);
+	d = lxm_runtime_path(&p, "c1", "command");
+	ok(a && streq(a, "/var/lib/lxm-test/c1"), "container path (%s)", nn(a));
+	ok(b && streq(b, "/var/lib/lxm-test/c1/config"), "container file path (%s)", nn(b));
+	ok(c && streq(c, "/run/lxm-test/c1"), "runtime path (%s)", nn(c));
+	ok(d && streq(d, "/run/lxm-test/c1/command"), "runtime file path (%s)", nn(d));
+	lxm_paths_free(&p);
+}
+
+static void test_runtime_text(void)
+{
+	const struct lxm_runtime rt = {
+		.init_pid = 4321, .init_starttime = UINT64_MAX, .monitor_pid = 99,
+		.state = LXM_STATE_FROZEN, .cgroup = "lxm/c1",
+	};
+	struct lxm_runtime out;
+	char buf[512], small[16];
+	int n, r;
+	bool same;
+
+	n = lxm_runtime_format(&rt, buf, sizeof(buf));
+	ok(n > 0 && (size_t)n == strlen(buf), "format returns the length (%d)", n);
+	ok(streq(buf, "init_pid=4321\ninit_starttime=18446744073709551615\nmonitor_pid=99\n"
+		      "state=FROZEN\ncgroup=lxm/c1\n"),
+	   "formatted text is one key=value per line");
+	memset(&out, 0xaa, sizeof(out));
+	r = lxm_runtime_parse(buf, &out);
+	same = r == 0 && out.init_pid == rt.init_pid && out.init_starttime == rt.init_starttime &&
+	       out.monitor_pid == rt.monitor_pid && out.state == rt.state && streq(out.cgroup, rt.cgroup);
+	ok(same, "parse(format(rt)) == rt (%d)", r);
+	n = lxm_runtime_format(&rt, small, sizeof(small));
+	ok(n == -ENOBUFS, "format into a small buffer -> ENOBUFS (%d)", n);
+
+	r = lxm_runtime_parse("init_pid=7", &out);
+	same = r == 0 && out.init_pid == 7 && out.init_starttime == 0 && out.monitor_pid == 0 &&
+	       out.state == LXM_STATE_STOPPED && out.cgroup[0] == '\0';
+	ok(same, "only init_pid, no newline: the rest defaults (%d)", r);
+	r = lxm_runtime_parse("\n\nfuture_key=whatever\ninit_pid=8\nx=\n\n", &out);
+	ok(r == 0 && out.init_pid == 8, "unknown keys and empty lines are ignored (%d)", r);
+	r = lxm_runtime_parse("state=running\ninit_pid=9\n", &out);
+	ok(r == 0 && out.state == LXM_STATE_RUNNING, "state is case-insensitive (%d)", r);
+
+	memset(&out, 0x55, sizeof(out));
+	r = lxm_runtime_parse("", &out);
+	ok(r == -EINVAL, "empty text -> EINVAL (%d)", r);
+	r = lxm_runtime_parse("monitor_pid=1\nstate=RUNNING\n", &out);
+	ok(r == -EINVAL, "missing init_pid -> EINVAL (%d)", r);
+	r = lxm_runtime_parse("init_pid=abc\n", &out);
+	ok(r == -EINVAL, "non-numeric init_pid -> EINVAL (%d)", r);
+	r = lxm_runtime_parse("init_pid=-1\n", &out);
+	ok(r == -EINVAL, "negative init_pid -> EINVAL (%d)", r);
+	r = lxm_runtime_parse("init_pid=\n", &out);
+	ok(r == -EINVAL, "empty init_pid -> EINVAL (%d)", r);
+	r = lxm_runtime_parse("init_pid=2147483648\n", &out);
+	ok(r == -EINVAL, "init_pid beyond INT32_MAX -> EINVAL (%d)", r);
+	r = lxm_runtime_parse("init_pid=1\ninit_starttime=12x\n", &out);
+	ok(r == -EINVAL, "non-numeric init_starttime -> EINVAL (%d)", r);
+	r = lxm_runtime_parse("init_pid=1\nmonitor_pid=zz\n", &out);
+	ok(r == -EINVAL, "non-numeric monitor_pid -> EINVAL (%d)", r);
+	r = lxm_runtime_parse("init_pid=1\nstate=SLEEPING\n", &out);
+	ok(r == -EINVAL, "bad state -> EINVAL (%d)", r);
+	r = lxm_runtime_parse("init_pid=1\nno equals sign\n", &out);
+	ok(r == -EINVAL, "a line without '=' -> EINVAL (%d)", r);
+
+	memset(buf, 'a', 300);
+	memcpy(buf, "init_pid=1\ncgroup=", 18);
+	buf[300] = '\0';
+	r = lxm_runtime_parse(buf, &out);
+	ok(r == -EINVAL, "overlong line -> EINVAL (%d)", r);
+	memset(buf, 'a', 200);
+	memcpy(buf, "init_pid=1\ncgroup=", 18);
+	buf[200] = '\0';
+	r = lxm_runtime_parse(buf, &out);
+	ok(r == -EINVAL, "cgroup longer than the field -> EINVAL (%d)", r);
+	same = out.init_pid == 0x55555555;
+	ok(same, "failed parses leave the output alone");
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_runtime_file(void)
+{
+	const struct lxm_runtime rt = {
+		.init_pid = 1234, .init_starttime = 5678, .monitor_pid = 1230,
+		.state = LXM_STATE_RUNNING, .cgroup = "lxm/web",
+	}, rt2 = { .init_pid = 1, .state = LXM_STATE_STOPPING };
+	_cleanup_free_ char *path = lxm_strdup_printf("%s/state", tmp);
+	_cleanup_free_ char *missing = lxm_strdup_printf("%s/nodir/state", tmp);
+	struct lxm_runtime out = {};
+	struct stat st;
+	int r;
+	bool same;
+
+	if (!path || !missing)
+		abort();
+	r = lxm_runtime_write(path, &rt);
+	ok(r == 0, "runtime write (%d)", r);
+	r = stat(path, &st);
+	ok(r == 0 && (st.st_mode & 07777) == 0600, "state file mode is 0600 (%o)", st.st_mode & 07777);
+	ok(count_entries(tmp) == 1, "no temporary file is left (%d entries)", count_entries(tmp));
+	r = lxm_runtime_read(path, &out);
+	same = r == 0 && out.init_pid == 1234 && out.init_starttime == 5678 && out.monitor_pid == 1230 &&
+	       out.state == LXM_STATE_RUNNING && streq(out.cgroup, "lxm/web");
+	ok(same, "runtime read returns what was written (%d)", r);
+
+	r = lxm_runtime_write(path, &rt2);
+	ok(r == 0, "runtime rewrite (%d)", r);
+	r = lxm_runtime_read(path, &out);
+	same = r == 0 && out.init_pid == 1 && out.state == LXM_STATE_STOPPING && out.cgroup[0] == '\0';
+	ok(same, "rewrite replaces the content (%d)", r);
+	ok(count_entries(tmp) == 1, "still no temporary file (%d entries)", count_entries(tmp));
+
+	r = lxm_runtime_read(missing, &out);
+	ok(r == -ENOENT, "reading a missing file -> ENOENT (%d)", r);
+	r = lxm_runtime_write(missing, &rt);
+	ok(r < 0, "writing into a missing directory fails (%d)", r);
+	unlink(path);
+}
+
+static void test_pidfd(void)
+{
+	uint64_t start = 0;
+	int fd, r, status;
+	pid_t child;
+	char st = 0;
+	bool good;
+
+	r = lxm_proc_starttime(getpid(), &start);
+	ok(r == 0 && start > 0, "own start time (%d, %llu)", r, (unsigned long long)start);
+	fd = lxm_pidfd_open_checked(0, start);
+	ok(fd == -ESRCH, "pid 0 -> ESRCH (%d)", fd);
+	fd = lxm_pidfd_open_checked(-1, start);
+	ok(fd == -ESRCH, "pid -1 -> ESRCH (%d)", fd);
+	fd = lxm_pidfd_open_checked(getpid(), start);
+	if (fd == -ENOSYS) {
+		/* old kernels, and valgrind does not know pidfd_open */
+		for (int i = 0; i < 7; i++)
+			ok(1, "# SKIP pidfd_open not supported");
+		return;
+	}
+	ok(fd >= 0, "pidfd for ourselves with the right start time (%d)", fd);
+	if (fd >= 0)
+		close(fd);
+	fd = lxm_pidfd_open_checked(getpid(), start + 1);
+	ok(fd == -ESRCH, "wrong start time -> ESRCH (%d)", fd);
+
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	ok(child > 0, "forked a child");
+	if (child < 0)
+		return;
+	/* wait for it to become a zombie without reaping it */
+	r = lxm_proc_stat(child, &st, &start);
+	for (int i = 0; i < 500 && r == 0 && st != 'Z'; i++) {
+		usleep(10000);
+		r = lxm_proc_stat(child, &st, &start);
+	}
+	ok(r == 0 && st == 'Z', "child is a zombie (%d, '%c')", r, st ? st : '?');
+	fd = lxm_pidfd_open_checked(child, start);
+	ok(fd == -ESRCH, "zombie with the right start time -> ESRCH (%d)", fd);
+	if (fd >= 0)
+		close(fd);
+	good = waitpid(child, &status, 0) == child;
+	ok(good, "reaped the child");
+	fd = lxm_pidfd_open_checked(child, start);
+	ok(fd == -ESRCH, "reaped child -> ESRCH (%d)", fd);
+	if (fd >= 0)
+		close(fd);
+}
+
+int main(void)
+{
+	int r;
+
+	if (!mkdtemp(tmp)) {
+		printf("# mkdtemp: %m\n");
+		return 1;
+	}
+	test_state_names();
+	test_paths();
+	test_runtime_text();
+	test_runtime_file();
+	test_pidfd();
+	r = rmdir(tmp);
+	ok(r == 0, "temp dir is empty and removed");
+	return tap_done();
+}
