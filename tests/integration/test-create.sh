@@ -1,0 +1,107 @@
+#!/bin/bash
+# lxm-create: busybox and none templates, atomicity under SIGINT/SIGTERM
+# and SIGKILL; lxm-ls, lxm-wait and --json output.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+# -t none: a config and an empty rootfs that the user fills
+n=${PFX}-none
+check "create -t none" -- lxm-create -n "$n" -t none
+ok "$( [ -d "$LXM_PATH/$n/rootfs" ] && [ -z "$(ls -A "$LXM_PATH/$n/rootfs")" ]; echo $?)" "-t none makes an empty rootfs"
+expect_error "^lxm-start: $n: init '/sbin/init' in rootfs" "starting an empty rootfs says init is missing" -- lxm-start -n "$n"
+
+# default.conf is the base of new containers; -f is read over it
+printf 'console = { ttys = 2; };\nautostart = { enabled = true; order = 5; groups = ["web", "db"]; };\n' > "$LXM_CONFDIR/default.conf"
+printf 'limits = { pids = 100; };\n' > "$TEST_TMP/extra.conf"
+d=${PFX}-dflt
+check "create with default.conf and -f" -- lxm-create -n "$d" -t busybox -f "$TEST_TMP/extra.conf"
+ok "$(grep -q 'ttys = 2' "$LXM_PATH/$d/config"; echo $?)" "default.conf values reach the new config"
+ok "$(grep -q 'pids = 100' "$LXM_PATH/$d/config"; echo $?)" "-f values reach the new config"
+ok "$(grep -c 'getty' "$LXM_PATH/$d/rootfs/etc/inittab" | grep -qx 2; echo $?)" "the template made one getty per configured tty"
+rm -f "$LXM_CONFDIR/default.conf"
+printf 'bogus_key = 1;\n' > "$LXM_CONFDIR/default.conf"
+expect_error "^lxm-create: ${PFX}-bad: .*default.conf:1: bogus_key: unknown key" "a broken default.conf stops the create" -- lxm-create -n "${PFX}-bad" -t busybox
+ok "$( [ ! -e "$LXM_PATH/${PFX}-bad" ]; echo $?)" "and leaves nothing"
+rm -f "$LXM_CONFDIR/default.conf"
+
+# an interrupted create leaves nothing behind
+tdir=$TEST_TMP/templates
+mkdir -p "$tdir"
+cat > "$tdir/lxm-slow" <<'EOT'
+#!/bin/sh
+while [ $# -gt 0 ]; do [ "$1" = --rootfs ] && rootfs=$2; shift; done
+mkdir -p "$rootfs/sbin" && : > "$rootfs/sbin/half-made"
+exec sleep 30
+EOT
+chmod +x "$tdir/lxm-slow"
+for sig in INT TERM; do
+	s=${PFX}-slow$sig
+	LXM_TEMPLATEDIR=$tdir lxm-create -n "$s" -t slow >/dev/null 2>"$TEST_TMP/err" &
+	cpid=$!
+	for i in $(seq 100); do [ -e "$LXM_PATH/$s/rootfs/sbin/half-made" ] && break; sleep 0.05; done
+	kill -$sig $cpid
+	wait $cpid
+	rc=$?
+	ok "$( [ $rc -ne 0 ]; echo $?)" "SIG$sig during the template makes create fail (exit $rc)"
+	ok "$( [ ! -e "$LXM_PATH/$s" ]; echo $?)" "SIG$sig during create leaves no container directory"
+	ok "$(grep -q "interrupted" "$TEST_TMP/err"; echo $?)" "SIG$sig: the error says it was interrupted"
+done
+pkill -f "$tdir/lxm-slow" 2>/dev/null
+
+# SIGKILL cannot be caught: the partial marker makes the next create clean up
+s=${PFX}-killed
+LXM_TEMPLATEDIR=$tdir lxm-create -n "$s" -t slow >/dev/null 2>&1 &
+cpid=$!
+for i in $(seq 100); do [ -e "$LXM_PATH/$s/rootfs/sbin/half-made" ] && break; sleep 0.05; done
+kill -9 $cpid; wait $cpid 2>/dev/null
+pkill -f "$tdir/lxm-slow" 2>/dev/null
+sleep 0.1
+ok "$( [ -e "$LXM_PATH/$s/partial" ]; echo $?)" "a SIGKILLed create leaves its partial marker"
+ok "$( ! lxm-ls | grep -qw "$s"; echo $?)" "lxm-ls hides a half-made container"
+expect_error "creation was interrupted" "lxm-start refuses a half-made container" -- lxm-start -n "$s"
+check "the next create of that name cleans up and succeeds" -- lxm-create -n "$s" -t busybox
+ok "$( [ ! -e "$LXM_PATH/$s/partial" ] && [ ! -e "$LXM_PATH/$s/rootfs/sbin/half-made" ]; echo $?)" "the remains were removed first"
+
+# lxm-ls, lxm-wait, --json
+r=${PFX}-run
+check "create another" -- lxm-create -n "$r" -t busybox
+check "start it" -- lxm-start -n "$r"
+names=$(lxm-ls)
+ok "$(echo "$names" | grep -qw "$r" && echo "$names" | grep -qw "$d" && echo "$names" | grep -qw "$n"; echo $?)" "lxm-ls lists every container"
+ok "$( [ "$(lxm-ls --running)" = "$r" ]; echo $?)" "lxm-ls --running lists the running one only"
+ok "$( ! lxm-ls --stopped | grep -qw "$r"; echo $?)" "lxm-ls --stopped leaves it out"
+fancy=$(lxm-ls -f)
+ok "$(echo "$fancy" | head -1 | grep -Eq '^NAME +STATE +AUTOSTART +GROUPS +IPV4 +IPV6 +UNPRIVILEGED$'; echo $?)" "lxm-ls -f has the LXC columns"
+ok "$(echo "$fancy" | grep -E "^$r +RUNNING " | grep -Eq ' (true|false)$'; echo $?)" "lxm-ls -f shows RUNNING and true/false under UNPRIVILEGED"
+ok "$(echo "$fancy" | grep -E "^$d +STOPPED +1 +web,db" >/dev/null; echo $?)" "lxm-ls -f shows autostart and groups"
+ok "$(lxm-ls --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(c["name"]=="'"$r"'" and c["state"]=="RUNNING" for c in d)'; echo $?)" "lxm-ls --json is valid JSON"
+ok "$(lxm-info -n "$r" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["state"]=="RUNNING" and d["pid"]>1'; echo $?)" "lxm-info --json is valid JSON"
+ok "$(lxm-info -n "$r" -H | grep -Eq '^Memory use: +[0-9]+$'; echo $?)" "lxm-info -H prints raw numbers"
+ok "$(lxm-info -n "$r" | grep -Eq '^CPU use: +[0-9.]+ seconds$'; echo $?)" "lxm-info prints CPU use like LXC"
+check "lxm-wait for a state it is in" -- lxm-wait -n "$r" -s RUNNING -t 1
+t0=$(date +%s%N)
+expect_error "^lxm-wait: $r: timed out" "lxm-wait exits 1 when the timeout passes" -- lxm-wait -n "$r" -s FROZEN -t 1
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$( [ $ms -ge 900 ] && [ $ms -lt 3000 ]; echo $?)" "lxm-wait waited about the timeout (${ms} ms)"
+lxm-stop -n "$r" -t 10 >/dev/null 2>&1 &
+check "lxm-wait sees the stop" -- lxm-wait -n "$r" -s STOPPED -t 15
+wait
+check "lxm-wait accepts several states" -- lxm-wait -n "$r" -s 'RUNNING|STOPPED' -t 1
+
+# destroy never follows symlinks out of the container directory
+check "create a container to destroy" -- lxm-create -n "${PFX}-ds" -t busybox
+mkdir -p "$TEST_TMP/precious"; echo keep > "$TEST_TMP/precious/file"
+ln -s "$TEST_TMP/precious" "$LXM_PATH/${PFX}-ds/rootfs/link-out"
+ln -s "$TEST_TMP/precious/file" "$LXM_PATH/${PFX}-ds/rootfs/root/file-link"
+check "destroy" -- lxm-destroy -n "${PFX}-ds"
+ok "$( [ "$(cat "$TEST_TMP/precious/file")" = keep ]; echo $?)" "destroy removed links, not what they point at"
+mkdir -p "$TEST_TMP/mnt-src"; echo keep > "$TEST_TMP/mnt-src/file"
+check "create a container with a mount inside" -- lxm-create -n "${PFX}-dm" -t busybox
+mkdir -p "$LXM_PATH/${PFX}-dm/rootfs/mnt"
+mount --bind "$TEST_TMP/mnt-src" "$LXM_PATH/${PFX}-dm/rootfs/mnt"
+expect_error "^lxm-destroy: ${PFX}-dm: .*mount point" "destroy refuses to cross a mount" -- lxm-destroy -n "${PFX}-dm"
+ok "$( [ "$(cat "$TEST_TMP/mnt-src/file")" = keep ]; echo $?)" "the mounted files survive"
+umount "$LXM_PATH/${PFX}-dm/rootfs/mnt"
+check "destroy works once unmounted" -- lxm-destroy -n "${PFX}-dm"
+
+done_testing
