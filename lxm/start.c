@@ -5,7 +5,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <strings.h>
-#include <linux/capability.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -14,6 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "caps.h"
 #include "devices.h"
 #include "log.h"
 #include "monitor.h"
@@ -27,85 +27,6 @@
 #endif
 
 /* ---- the child: becomes the container's init ---- */
-
-static const char *const cap_names[] = {
-	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
-	"setgid", "setuid", "setpcap", "linux_immutable", "net_bind_service",
-	"net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
-	"sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
-	"sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time",
-	"sys_tty_config", "mknod", "lease", "audit_write", "audit_control",
-	"setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
-	"block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
-};
-
-static int cap_from_name(const char *name)
-{
-	if (strncasecmp(name, "cap_", 4) == 0)
-		name += 4;
-	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
-		if (strcasecmp(name, cap_names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
-}
-
-static int cap_last(void)
-{
-	static int last = -1;
-	_cleanup_free_ char *s = NULL;
-
-	if (last >= 0)
-		return last;
-	if (lxm_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &s, NULL) == 0)
-		last = atoi(s);
-	if (last <= 0)
-		last = (int)ARRAY_SIZE(cap_names) - 1;
-	return last;
-}
-
-/* Drop from the bounding set, then from permitted/effective/inheritable. */
-static int drop_capabilities(const struct lxm_config *conf, struct lxm_error *err)
-{
-	uint64_t keep = ~0ULL;
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-	int last = cap_last();
-
-	if (conf->security.n_cap_keep) {
-		keep = 0;
-		for (size_t i = 0; i < conf->security.n_cap_keep; i++) {
-			int c = cap_from_name(conf->security.cap_keep[i]);
-			if (c >= 0)
-				keep |= 1ULL << c;
-		}
-	}
-	for (size_t i = 0; i < conf->security.n_cap_drop; i++) {
-		int c = cap_from_name(conf->security.cap_drop[i]);
-		if (c >= 0)
-			keep &= ~(1ULL << c);
-	}
-	if (keep == ~0ULL)
-		return 0;
-	for (int c = 0; c <= last; c++) {
-		if (keep & (1ULL << c))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-			return lxm_error_set(err, errno, "dropping capability '%s'",
-					     c < (int)ARRAY_SIZE(cap_names) ? cap_names[c] : "?");
-	}
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return lxm_error_set(err, errno, "reading capabilities");
-	for (int i = 0; i < 2; i++) {
-		uint32_t k = (uint32_t)(keep >> (32 * i));
-		data[i].effective &= k;
-		data[i].permitted &= k;
-		data[i].inheritable &= k;
-	}
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		return lxm_error_set(err, errno, "setting capabilities");
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	return 0;
-}
 
 static int setup_console_stdio(struct lxm_error *err)
 {
@@ -214,7 +135,8 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	r = setup_console_stdio(err);
 	if (r < 0)
 		return r;
-	r = drop_capabilities(conf, err);
+	r = lxm_caps_apply(conf->security.cap_drop, conf->security.n_cap_drop,
+			   conf->security.cap_keep, conf->security.n_cap_keep, err);
 	if (r < 0)
 		return r;
 	if (conf->security.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -396,50 +318,17 @@ struct status_msg {
 	char msg[LXM_ERROR_MSG_MAX];
 };
 
-/* "-s limits.memory=256M" becomes "limits : { memory = "256M"; };" */
 static int apply_override(struct lxm_config *conf, const char *kv, struct lxm_error *err)
 {
-	_cleanup_free_ char *key = NULL, *text = NULL, *value = NULL;
+	_cleanup_free_ char *key = NULL;
 	const char *eq = strchr(kv, '=');
-	const char *val, *dot;
-	uint64_t num;
-	bool quote;
 
 	if (!eq || eq == kv)
 		return lxm_error_setr(err, EINVAL, "-s '%s': expected KEY=VALUE", kv);
 	key = strndup(kv, (size_t)(eq - kv));
 	if (!key)
 		return lxm_error_set(err, ENOMEM, "-s");
-	for (const char *p = key; *p; p++)
-		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
-			return lxm_error_setr(err, EINVAL, "-s '%s': invalid key", kv);
-	val = eq + 1;
-	quote = !(lxm_parse_u64(val, INT32_MAX, &num) == 0 || streq(val, "true") || streq(val, "false"));
-	if (quote) {
-		value = calloc(1, strlen(val) * 2 + 3);
-		if (!value)
-			return lxm_error_set(err, ENOMEM, "-s");
-		char *o = value;
-		*o++ = '"';
-		for (const char *p = val; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				*o++ = '\\';
-			*o++ = *p;
-		}
-		*o = '"';
-	} else {
-		value = strdup(val);
-		if (!value)
-			return lxm_error_set(err, ENOMEM, "-s");
-	}
-	dot = strchr(key, '.');
-	if (dot)
-		text = lxm_strdup_printf("%.*s : { %s = %s; };\n", (int)(dot - key), key, dot + 1, value);
-	else
-		text = lxm_strdup_printf("%s = %s;\n", key, value);
-	if (!text)
-		return lxm_error_set(err, ENOMEM, "-s");
-	return lxm_config_read_string(conf, text, "-s", err);
+	return lxm_config_set(conf, key, eq + 1, err);
 }
 
 static int load_config(struct lxm_monitor *m, const struct lxm_start_opts *opts, struct lxm_error *err)
@@ -485,6 +374,22 @@ static int load_config(struct lxm_monitor *m, const struct lxm_start_opts *opts,
 		m->rootfs = lxm_strdup_printf("%s/%s", m->dir, m->conf->rootfs_path);
 	if (!m->rootfs)
 		return lxm_error_set(err, ENOMEM, "loading config");
+	return 0;
+}
+
+/* The network namespace has loopback only; links to the host are not made
+ * by this version, so a config that asks for them is refused up front
+ * rather than started without the network it expects. */
+static int check_network(const struct lxm_config *conf, struct lxm_error *err)
+{
+	for (size_t i = 0; i < conf->n_nics; i++) {
+		const struct lxm_nic *nic = &conf->nics[i];
+
+		if (nic->type != LXM_NET_EMPTY)
+			return lxm_error_setr(err, EOPNOTSUPP, "network '%s': type '%s' is not supported yet "
+					      "(use type \"empty\" for loopback only)",
+					      nic->name, lxm_net_type_to_string(nic->type));
+	}
 	return 0;
 }
 
@@ -624,6 +529,9 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 		goto out;
 	}
 	r = load_config(&m, opts, err);
+	if (r < 0)
+		goto out;
+	r = check_network(&conf, err);
 	if (r < 0)
 		goto out;
 	r = check_rootfs(&m, err);

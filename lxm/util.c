@@ -132,6 +132,9 @@ int lxm_write_file_atomic(const char *path, const char *data, size_t len, mode_t
 	if (fd < 0)
 		return -errno;
 	r = lxm_write_full(fd, data, len);
+	/* the umask must not take bits away from what the caller asked for */
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)

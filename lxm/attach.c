@@ -1,0 +1,439 @@
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include "attach.h"
+#include "caps.h"
+#include "cgroup.h"
+#include "container.h"
+#include "log.h"
+#include "rootfs.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+extern char **environ;
+
+struct attach_ctx {
+	const struct lxm_config *conf;
+	const struct lxm_attach_opts *opts;
+	struct lxm_cgroup *cg;
+	int pidfd;
+	int nsflags;
+	int slave;                   /* -1 without a pty */
+	int errfd;                   /* write end: an error before exec */
+};
+
+struct passwd_entry {
+	char name[64];
+	char home[256];
+	char shell[256];
+	gid_t gid;
+	bool found;
+};
+
+/* /etc/passwd of the container, read after entering its mount namespace
+ * (never through the host's NSS modules). */
+static void lookup_passwd(uid_t uid, struct passwd_entry *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	char *save = NULL;
+
+	memset(ret, 0, sizeof(*ret));
+	if (lxm_read_file_at(AT_FDCWD, "/etc/passwd", &text, NULL) < 0)
+		return;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[7] = { 0 };
+		char *p = line;
+		uint64_t v;
+		int n = 0;
+
+		while (n < 7) {
+			f[n++] = p;
+			p = strchr(p, ':');
+			if (!p)
+				break;
+			*p++ = '\0';
+		}
+		if (n < 7 || lxm_parse_u64(f[2], UINT32_MAX, &v) < 0 || (uid_t)v != uid)
+			continue;
+		snprintf(ret->name, sizeof(ret->name), "%s", f[0]);
+		snprintf(ret->home, sizeof(ret->home), "%s", f[5]);
+		snprintf(ret->shell, sizeof(ret->shell), "%s", f[6]);
+		if (lxm_parse_u64(f[3], UINT32_MAX, &v) == 0)
+			ret->gid = (gid_t)v;
+		ret->found = true;
+		return;
+	}
+}
+
+static int build_env(const struct lxm_attach_opts *opts, const struct passwd_entry *pw, uid_t uid,
+		     char ***ret)
+{
+	size_t n_extra = 0, n = 0, cap;
+	char **env;
+	const char *term = getenv("TERM");
+	const char *lang = getenv("LANG");
+
+	while (opts->extra_env && opts->extra_env[n_extra])
+		n_extra++;
+	cap = 8 + n_extra;
+	if (opts->keep_env)
+		for (char **e = environ; *e; e++)
+			cap++;
+	env = calloc(cap + 1, sizeof(char *));
+	if (!env)
+		return -ENOMEM;
+#define ADD(...) do { if (!(env[n++] = lxm_strdup_printf(__VA_ARGS__))) goto oom; } while (0)
+	if (opts->keep_env) {
+		for (char **e = environ; *e; e++)
+			ADD("%s", *e);
+	} else {
+		ADD("container=lxm");
+		ADD("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+		ADD("HOME=%s", pw->found && pw->home[0] ? pw->home : "/");
+		ADD("TERM=%s", term && *term ? term : "linux");
+		if (pw->found)
+			ADD("USER=%s", pw->name);
+		else
+			ADD("USER=%u", (unsigned)uid);
+		ADD("LANG=%s", lang && *lang ? lang : "C.UTF-8");
+	}
+	for (size_t i = 0; i < n_extra; i++)
+		ADD("%s", opts->extra_env[i]);
+#undef ADD
+	*ret = env;
+	return 0;
+oom:
+	lxm_strv_free(env, n);
+	return -ENOMEM;
+}
+
+static _Noreturn void fail_child(int errfd, const struct lxm_error *e, int code)
+{
+	(void)lxm_write_full(errfd, e, sizeof(*e));
+	_exit(code);
+}
+
+/* The command's process: in every namespace, now joins the cgroup, drops
+ * what init dropped and execs. */
+static _Noreturn void exec_command(const struct attach_ctx *a)
+{
+	const struct lxm_attach_opts *o = a->opts;
+	struct lxm_error err = { 0 };
+	struct passwd_entry pw;
+	_cleanup_free_ char **argv = NULL;
+	char **env = NULL;
+	const char *cwd;
+	gid_t gid;
+
+	if (lxm_cgroup_enter_self(a->cg, &err) < 0)
+		fail_child(a->errfd, &err, 126);
+	if (setsid() < 0) {
+		lxm_error_set(&err, errno, "setsid");
+		fail_child(a->errfd, &err, 126);
+	}
+	if (a->slave >= 0) {
+		if (ioctl(a->slave, TIOCSCTTY, 0) < 0 || dup2(a->slave, 0) < 0 || dup2(a->slave, 1) < 0 ||
+		    dup2(a->slave, 2) < 0) {
+			lxm_error_set(&err, errno, "setting up the pty");
+			fail_child(a->errfd, &err, 126);
+		}
+		if (a->slave > 2)
+			close(a->slave);
+	}
+	lookup_passwd(o->uid, &pw);
+	gid = o->gid != (gid_t)-1 ? o->gid : pw.found ? pw.gid : (gid_t)o->uid;
+	if (build_env(o, &pw, o->uid, &env) < 0) {
+		lxm_error_set(&err, ENOMEM, "building the environment");
+		fail_child(a->errfd, &err, 126);
+	}
+	if (o->argv && o->argv[0]) {
+		argv = NULL;
+	} else {
+		const char *shell = pw.found && pw.shell[0] ? pw.shell : "/bin/sh";
+		const char *base = strrchr(shell, '/');
+
+		argv = calloc(3, sizeof(char *));
+		if (!argv) {
+			lxm_error_set(&err, ENOMEM, "building the command");
+			fail_child(a->errfd, &err, 126);
+		}
+		argv[0] = (char *)shell;
+		argv[1] = NULL;
+		/* a login shell: "-sh" as argv[0] */
+		argv[2] = lxm_strdup_printf("-%s", base ? base + 1 : shell);
+	}
+	if (lxm_caps_apply(a->conf->security.cap_drop, a->conf->security.n_cap_drop,
+			   a->conf->security.cap_keep, a->conf->security.n_cap_keep, &err) < 0)
+		fail_child(a->errfd, &err, 126);
+	if (setgroups(0, NULL) < 0 && errno != EPERM) {
+		lxm_error_set(&err, errno, "dropping supplementary groups");
+		fail_child(a->errfd, &err, 126);
+	}
+	if (setresgid(gid, gid, gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0) {
+		lxm_error_set(&err, errno, "switching to uid %u gid %u", (unsigned)o->uid, (unsigned)gid);
+		fail_child(a->errfd, &err, 126);
+	}
+	if (a->conf->security.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		lxm_error_set(&err, errno, "setting no_new_privs");
+		fail_child(a->errfd, &err, 126);
+	}
+	cwd = o->cwd ? o->cwd : pw.found && pw.home[0] ? pw.home : "/";
+	if (chdir(cwd) < 0) {
+		if (o->cwd) {
+			lxm_error_set(&err, errno, "changing to '%s'", cwd);
+			fail_child(a->errfd, &err, 126);
+		}
+		(void)!chdir("/");
+	}
+	environ = env;
+	if (argv) {
+		char *login[] = { argv[2], NULL };
+		execve(argv[0], login, env);
+		lxm_error_set(&err, errno, "executing the shell '%s'", argv[0]);
+	} else {
+		execvp(o->argv[0], o->argv);
+		lxm_error_set(&err, errno, "executing '%s'", o->argv[0]);
+	}
+	fail_child(a->errfd, &err, errno == ENOENT ? 127 : 126);
+}
+
+/* The intermediate: enters the namespaces, forks the command into the PID
+ * namespace (and straight into the v2 cgroup), reports its exit status. */
+static _Noreturn void enter_and_run(struct attach_ctx *a)
+{
+	struct lxm_error err = { 0 };
+	int cgfd = lxm_cgroup_v2_fd(a->cg);
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	siginfo_t si;
+	pid_t pid;
+
+	if (setns(a->pidfd, a->nsflags) < 0) {
+		lxm_error_set(&err, errno, "entering the container's namespaces");
+		fail_child(a->errfd, &err, 126);
+	}
+	if (cgfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+	}
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && cgfd >= 0) {
+		args.flags = 0;
+		args.cgroup = 0;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	}
+	if (pid < 0) {
+		lxm_error_set(&err, errno, "forking into the container");
+		fail_child(a->errfd, &err, 126);
+	}
+	if (pid == 0)
+		exec_command(a);
+	close(a->errfd);
+	if (a->slave >= 0)
+		close(a->slave);
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED) < 0)
+		if (errno != EINTR)
+			_exit(126);
+	_exit(si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status);
+}
+
+static int open_container_pty(pid_t pid, int *ret_master, int *ret_slave, struct lxm_error *err)
+{
+	char path[64];
+	_cleanup_close_ int rootfd = -1, master = -1;
+	struct statfs sfs;
+	struct winsize ws;
+	int unlock = 0, slave;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return lxm_error_set(err, errno, "opening '%s'", path);
+	master = lxm_rootfs_open_in_root(rootfd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+	if (master < 0)
+		return lxm_error_set(err, -master, "opening the container's '/dev/pts/ptmx'");
+	/* only the container's own devpts instance will do */
+	if (fstatfs(master, &sfs) < 0 || sfs.f_type != DEVPTS_SUPER_MAGIC)
+		return lxm_error_setr(err, EPERM, "the container's '/dev/pts/ptmx' is not on a devpts");
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return lxm_error_set(err, errno, "unlocking the pty");
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return lxm_error_set(err, errno, "opening the pty's peer");
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		ioctl(slave, TIOCSWINSZ, &ws);
+	*ret_master = TAKE_FD(master);
+	*ret_slave = slave;
+	return 0;
+}
+
+/* Proxy the host terminal and the container's pty until the pty closes. */
+static void proxy_pty(int master)
+{
+	struct termios saved, raw;
+	bool restore = false;
+	sigset_t mask;
+	_cleanup_close_ int sfd = -1;
+	bool in_open = true;
+	char buf[8192];
+
+	if (tcgetattr(STDIN_FILENO, &saved) == 0) {
+		raw = saved;
+		cfmakeraw(&raw);
+		restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = master, .events = POLLIN },
+			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+		ssize_t n;
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(master, buf, sizeof(buf));
+			if (n <= 0)
+				break;
+			if (lxm_write_full(STDOUT_FILENO, buf, (size_t)n) < 0)
+				break;
+		}
+		if (p[1].revents & (POLLIN | POLLHUP)) {
+			n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n <= 0)
+				in_open = false;
+			else
+				(void)lxm_write_full(master, buf, (size_t)n);
+		}
+		if (p[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			struct winsize ws;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+				ioctl(master, TIOCSWINSZ, &ws);
+		}
+	}
+	if (restore)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+}
+
+static bool same_ns(pid_t pid, const char *ns)
+{
+	char a[64], b[64];
+	struct stat sa, sb;
+
+	snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, ns);
+	snprintf(b, sizeof(b), "/proc/self/ns/%s", ns);
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+}
+
+int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm_attach_opts *opts,
+	       struct lxm_error *err)
+{
+	_cleanup_free_ char *state_path = lxm_runtime_path(paths, name, "state");
+	_cleanup_close_ int pidfd = -1, master = -1, slave = -1;
+	struct lxm_config conf = { 0 };
+	struct attach_ctx a = { .opts = opts, .slave = -1 };
+	struct lxm_runtime rt;
+	int errpipe[2] = { -1, -1 };
+	struct lxm_error child_err;
+	bool pty;
+	pid_t pid;
+	ssize_t n;
+	int r, status;
+
+	if (!state_path)
+		return lxm_error_set(err, ENOMEM, "attaching");
+	r = lxm_container_load_config(paths, name, &conf, err);
+	if (r < 0)
+		return r;
+	if (lxm_runtime_read(state_path, &rt) < 0 ||
+	    (pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime)) < 0) {
+		r = lxm_error_setr(err, ENOTCONN, "not running");
+		goto out;
+	}
+	r = lxm_cgroup_open(name, &a.cg, err);
+	if (r < 0)
+		goto out;
+	a.conf = &conf;
+	a.pidfd = pidfd;
+	a.nsflags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+	if (!same_ns(rt.init_pid, "user"))
+		a.nsflags |= CLONE_NEWUSER;
+	pty = opts->use_pty > 0 || (opts->use_pty < 0 && isatty(STDIN_FILENO));
+	if (pty) {
+		r = open_container_pty(rt.init_pid, &master, &slave, err);
+		if (r < 0)
+			goto out;
+		a.slave = slave;
+	}
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+		r = lxm_error_set(err, errno, "creating a pipe");
+		goto out;
+	}
+	a.errfd = errpipe[1];
+	pid = fork();
+	if (pid < 0) {
+		r = lxm_error_set(err, errno, "forking");
+		goto out;
+	}
+	if (pid == 0) {
+		close(errpipe[0]);
+		if (master >= 0)
+			close(master);
+		enter_and_run(&a);
+	}
+	close(errpipe[1]);
+	errpipe[1] = -1;
+	closep(&slave);
+	slave = -1;
+	n = lxm_read_full(errpipe[0], &child_err, sizeof(child_err));
+	if (n == (ssize_t)sizeof(child_err)) {
+		child_err.msg[sizeof(child_err.msg) - 1] = '\0';
+		*err = child_err;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		r = -(err->code ? err->code : EIO);
+		goto out;
+	}
+	if (master >= 0)
+		proxy_pty(master);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			r = lxm_error_set(err, errno, "waiting for the command");
+			goto out;
+		}
+	r = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+out:
+	if (errpipe[0] >= 0)
+		close(errpipe[0]);
+	if (errpipe[1] >= 0)
+		close(errpipe[1]);
+	if (a.cg)
+		lxm_cgroup_free(a.cg);
+	lxm_config_free(&conf);
+	return r;
+}

@@ -1,0 +1,69 @@
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "caps.h"
+#include "config.h"
+
+static int cap_last(void)
+{
+	_cleanup_free_ char *s = NULL;
+	int last = -1;
+
+	if (lxm_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &s, NULL) == 0)
+		last = atoi(s);
+	return last > 0 && last < 64 ? last : 40;
+}
+
+uint64_t lxm_caps_mask(char *const *drop, size_t n_drop, char *const *keep, size_t n_keep)
+{
+	uint64_t mask = ~0ULL;
+
+	if (n_keep) {
+		mask = 0;
+		for (size_t i = 0; i < n_keep; i++) {
+			int c = lxm_cap_from_name(keep[i]);
+			if (c >= 0 && c < 64)
+				mask |= 1ULL << c;
+		}
+	}
+	for (size_t i = 0; i < n_drop; i++) {
+		int c = lxm_cap_from_name(drop[i]);
+		if (c >= 0 && c < 64)
+			mask &= ~(1ULL << c);
+	}
+	return mask;
+}
+
+int lxm_caps_apply(char *const *drop, size_t n_drop, char *const *keep, size_t n_keep,
+		   struct lxm_error *err)
+{
+	uint64_t mask = lxm_caps_mask(drop, n_drop, keep, n_keep);
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	int last = cap_last();
+
+	if (mask == ~0ULL)
+		return 0;
+	for (int c = 0; c <= last; c++) {
+		if (mask & (1ULL << c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
+			const char *name = lxm_cap_to_name(c);
+			return lxm_error_set(err, errno, "dropping capability '%s'", name ? name : "?");
+		}
+	}
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return lxm_error_set(err, errno, "reading capabilities");
+	for (int i = 0; i < 2; i++) {
+		uint32_t k = (uint32_t)(mask >> (32 * i));
+		data[i].effective &= k;
+		data[i].permitted &= k;
+		data[i].inheritable &= k;
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return lxm_error_set(err, errno, "setting capabilities");
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return 0;
+}
