@@ -1,0 +1,43 @@
+#!/bin/bash
+# No leaks or invalid accesses under valgrind in create, info, ls, attach,
+# stop and destroy. (lxm-start uses openat2, which this valgrind does not
+# know; it runs under AddressSanitizer in scripts/test-all instead.)
+. "$(dirname "$0")/lib.sh"
+require_root
+if ! command -v valgrind >/dev/null; then
+	echo "1..0 # SKIP valgrind not installed"
+	exit 0
+fi
+V="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+vg() {   # vg DESCRIPTION COMMAND...
+	local desc=$1; shift
+	local out rc
+	out=$($V "$@" 2>&1); rc=$?
+	if [ $rc -eq 99 ] || printf '%s' "$out" | grep -q '==[0-9]*== '; then
+		ok 1 "$desc"
+		printf '%s\n' "$out" | grep '==' | head -30 | sed 's/^/#   /'
+	else
+		ok 0 "$desc"
+	fi
+}
+c=${PFX}-vg
+vg "lxm-create is valgrind-clean" lxm-create -n "$c" -t busybox
+vg "lxm-info of a stopped container is valgrind-clean" lxm-info -n "$c"
+check "start (natively)" -- lxm-start -n "$c"
+vg "lxm-info of a running container is valgrind-clean" lxm-info -n "$c"
+vg "lxm-info --json is valgrind-clean" lxm-info -n "$c" --json
+vg "lxm-ls -f is valgrind-clean" lxm-ls -f
+vg "lxm-ls --json is valgrind-clean" lxm-ls --json
+vg "lxm-attach without a pty is valgrind-clean" lxm-attach -n "$c" -- true
+vg "lxm-wait is valgrind-clean" lxm-wait -n "$c" -s RUNNING -t 1
+vg "lxm-freeze is valgrind-clean" lxm-freeze -n "$c"
+vg "lxm-unfreeze is valgrind-clean" lxm-unfreeze -n "$c"
+vg "lxm-stop is valgrind-clean" lxm-stop -n "$c" -t 10
+check "start again" -- lxm-start -n "$c"
+pid=$(pid_of "$c"); mon=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
+kill -9 "$mon"; sleep 0.1
+vg "lxm-stop without a monitor is valgrind-clean" lxm-stop -n "$c" -k
+vg "lxm-destroy is valgrind-clean" lxm-destroy -n "$c"
+vg "an error path (unknown container) is valgrind-clean" lxm-info -n "$c"
+no_leaks "$c" "nothing left"
+done_testing
