@@ -240,17 +240,22 @@ static const struct mi_entry *mi_find(const struct mi_entry *e, size_t n, int id
 	return NULL;
 }
 
-/* A mount is hidden when another one sits on the same mount point on top
- * of it (its parent is the mount itself), or when its parent is hidden
- * (a tmpfs mounted over /sys/fs/cgroup hides the hierarchies below). */
+/* A mount is hidden when another one sits on top of it on the same mount
+ * point (the other's parent is the mount itself), or when one of its
+ * ancestors is hidden by something other than the mount on the path down
+ * (a tmpfs mounted over /sys/fs/cgroup hides the hierarchies below it). */
 static bool mi_hidden(const struct mi_entry *e, size_t n, const struct mi_entry *m)
 {
+	const struct mi_entry *via = NULL;
+
 	for (int depth = 0; m && depth < 64; depth++) {
 		for (size_t i = 0; i < n; i++)
-			if (e[i].parent == m->id && &e[i] != m && streq(e[i].mountpoint, m->mountpoint))
+			if (e[i].parent == m->id && &e[i] != m && &e[i] != via &&
+			    streq(e[i].mountpoint, m->mountpoint))
 				return true;
 		if (m->parent == m->id)
 			break;
+		via = m;
 		m = mi_find(e, n, m->parent);
 	}
 	return false;
