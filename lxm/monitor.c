@@ -71,9 +71,11 @@ int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err)
 			return r;
 	}
 
+	log_debug("console and %zu ttys allocated", m->n_ttys);
 	r = lxm_cgroup_create(m->name, &limits, &m->cg, err);
 	if (r < 0)
 		return r;
+	log_debug("cgroup 'lxm/%s' created", m->name);
 
 	if (lxm_strscpy(sa.sun_path, m->sock_path, sizeof(sa.sun_path)) < 0)
 		return lxm_error_setr(err, ENAMETOOLONG, "command socket path '%s' is too long", m->sock_path);

@@ -295,6 +295,7 @@ child_failed:
 	close(sv[0]);
 	if (lxm_proc_starttime(pid, &m->starttime) < 0)
 		m->starttime = 0;
+	log_debug("init exec'd");
 	return 0;
 fail:
 	close(sv[0]);
@@ -501,6 +502,7 @@ static int run_monitor(struct lxm_monitor *m, struct lxm_error *err)
 	if (r < 0)
 		return r;
 	m->state = LXM_STATE_STARTING;
+	log_debug("monitor set up");
 	r = lxm_start_spawn(m, err);
 	if (r < 0)
 		return r;
@@ -508,6 +510,7 @@ static int run_monitor(struct lxm_monitor *m, struct lxm_error *err)
 	r = lxm_monitor_write_state(m);
 	if (r < 0)
 		return lxm_error_set(err, -r, "writing '%s'", m->state_path);
+	log_debug("state file written");
 	return 0;
 }
 
@@ -540,6 +543,7 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	r = claim_rundir(&m, err);
 	if (r < 0)
 		goto out;
+	log_debug("config loaded, runtime dir claimed");
 	logpath = opts->log_file ? strdup(opts->log_file) : lxm_strdup_printf("%s/%s.log", m.dir, name);
 
 	if (opts->foreground) {

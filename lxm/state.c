@@ -152,7 +152,7 @@ int lxm_runtime_write(const char *path, const struct lxm_runtime *rt)
 
 	if (n < 0)
 		return n;
-	return lxm_write_file_atomic(path, buf, (size_t)n, 0600);
+	return lxm_write_file_replace(path, buf, (size_t)n, 0600, false);
 }
 
 int lxm_runtime_read(const char *path, struct lxm_runtime *ret)

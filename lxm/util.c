@@ -121,6 +121,11 @@ int lxm_write_file_at(int dirfd, const char *path, const char *data, size_t len,
 
 int lxm_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
 {
+	return lxm_write_file_replace(path, data, len, mode, true);
+}
+
+int lxm_write_file_replace(const char *path, const char *data, size_t len, mode_t mode, bool durable)
+{
 	_cleanup_free_ char *tmp = lxm_strdup_printf("%s.tmp.%d", path, (int)getpid());
 	_cleanup_free_ char *dir = strdup(path);
 	_cleanup_close_ int fd = -1, dfd = -1;
@@ -135,7 +140,7 @@ int lxm_write_file_atomic(const char *path, const char *data, size_t len, mode_t
 	/* the umask must not take bits away from what the caller asked for */
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
@@ -143,6 +148,8 @@ int lxm_write_file_atomic(const char *path, const char *data, size_t len, mode_t
 		unlink(tmp);
 		return r;
 	}
+	if (!durable)
+		return 0;
 	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0)
 		(void)fsync(dfd);

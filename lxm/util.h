@@ -66,6 +66,9 @@ int lxm_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len);
 int lxm_write_file_at(int dirfd, const char *path, const char *data, size_t len, int flags, mode_t mode);
 /* Write tmp + fsync + rename + fsync(dir): the file is either old or new. */
 int lxm_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+/* The same, with fsync only when durable: runtime state lives in /run and
+ * does not outlive a reboot, so readers only need the rename's atomicity. */
+int lxm_write_file_replace(const char *path, const char *data, size_t len, mode_t mode, bool durable);
 int lxm_mkdir_p(const char *path, mode_t mode);
 
 /* Full read/write loops that retry on EINTR and short counts. */
