@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -331,6 +332,49 @@ static bool handle_init_exit(struct lxm_monitor *m)
 	return reboot;
 }
 
+/* The monitor lives as long as the container and mostly sleeps. What it ran
+ * to set up (config parsing, libc's and libnl's start-up paths) stays
+ * mapped; drop the pages of read-only file mappings that hold nothing but
+ * file data (no private copies), so the idle resident set is what the loop
+ * touches again. Their pages come back from the page cache on access. */
+static void trim_resident_set(void)
+{
+	struct { unsigned long start, end; } ranges[64];
+	size_t n = 0;
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char line[512];
+	unsigned long start = 0, end = 0;
+	bool candidate = false;
+
+	if (!f)
+		return;
+	while (n < ARRAY_SIZE(ranges) && fgets(line, sizeof(line), f)) {
+		char perms[5];
+		int path_off = 0;
+		unsigned long kb;
+
+		if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &start, &end, perms, &path_off) >= 3 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			candidate = perms[1] == '-' && perms[3] == 'p' && path_off > 0 && line[path_off] == '/';
+			continue;
+		}
+		/* "Anonymous:" follows the header: private copies (relocated
+		 * data, relro) must stay */
+		if (candidate && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
+			if (kb == 0) {
+				ranges[n].start = start;
+				ranges[n].end = end;
+				n++;
+			}
+			candidate = false;
+		}
+	}
+	fclose(f);
+	/* last, so that parsing does not fault the pages straight back in */
+	for (size_t i = 0; i < n; i++)
+		madvise((void *)ranges[i].start, ranges[i].end - ranges[i].start, MADV_DONTNEED);
+}
+
 int lxm_monitor_loop(struct lxm_monitor *m)
 {
 	struct termios saved;
@@ -344,6 +388,7 @@ int lxm_monitor_loop(struct lxm_monitor *m)
 		cfmakeraw(&t);
 		raw = tcsetattr(m->stdin_fd, TCSAFLUSH, &t) == 0;
 	}
+	trim_resident_set();
 	for (;;) {
 		struct epoll_event evs[16];
 		int n = epoll_wait(m->epoll_fd, evs, ARRAY_SIZE(evs), -1);

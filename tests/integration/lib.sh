@@ -18,6 +18,14 @@ export LXM_CONFDIR=$TEST_TMP/etc
 export LXM_CACHEDIR=$TEST_TMP/cache
 mkdir -p "$LXM_PATH" "$LXM_CONFDIR"
 
+# The host's own mounts must come out of every test as they went in: no
+# mount stacked on them, no read-only remount through a container.
+host_mounts() {
+	awk '$5 == "/" || $5 == "/dev/pts" || $5 == "/dev/shm" || $5 == "/proc" || $5 == "/sys" || $5 == "/dev" \
+		{ print $5, $6, $(NF) }' /proc/self/mountinfo | sort
+}
+HOST_MOUNTS_BEFORE=$(host_mounts)
+
 # unique container names per test run: prefix + pid
 PFX="t$$"
 TAP_N=0
@@ -117,6 +125,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 done_testing() {
+	local after
+	after=$(host_mounts)
+	if [ "$after" = "$HOST_MOUNTS_BEFORE" ]; then
+		ok 0 "the host's /, /dev, /dev/pts, /dev/shm, /proc and /sys mounts are unchanged"
+	else
+		ok 1 "the host's /, /dev, /dev/pts, /dev/shm, /proc and /sys mounts are unchanged"
+		diff <(echo "$HOST_MOUNTS_BEFORE") <(echo "$after") | sed 's/^/#   /'
+	fi
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]
 }
