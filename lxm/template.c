@@ -155,13 +155,24 @@ fail:
 	_exit(127);
 }
 
+volatile sig_atomic_t lxm_template_interrupted;
+
 static int wait_child(pid_t pid, int *ret_status)
 {
-	while (waitpid(pid, ret_status, 0) < 0) {
+	bool forwarded = false;
+
+	for (;;) {
+		/* a signal meant for us alone (kill PID, not the terminal's
+		 * process group) must stop the template too */
+		if (lxm_template_interrupted && !forwarded) {
+			kill(pid, SIGTERM);
+			forwarded = true;
+		}
+		if (waitpid(pid, ret_status, 0) >= 0)
+			return 0;
 		if (errno != EINTR)
 			return -errno;
 	}
-	return 0;
 }
 
 /* Read the template's stdout: hints into `res`, the rest to our stdout. */

@@ -6,7 +6,13 @@
  * stdout lines are passed on to our stdout, its stderr goes to ours. */
 #pragma once
 
+#include <signal.h>
+
 #include "error.h"
+
+/* Set (to the signal number) by a caller's signal handler: a running
+ * template is then sent SIGTERM and the run fails. */
+extern volatile sig_atomic_t lxm_template_interrupted;
 
 struct lxm_template_result {
 	char *init;               /* from "init=..." or NULL */

@@ -2,6 +2,7 @@
 
 #include "common.h"
 #include "container.h"
+#include "template.h"
 
 static const char usage[] =
 	"Usage: lxm-create -n NAME -t TEMPLATE [-f CONF] [--privileged] [-- TEMPLATE ARGS]\n"
@@ -16,6 +17,7 @@ enum { OPT_PRIVILEGED = LXM_OPT_TOOL_BASE };
 static void on_signal(int sig)
 {
 	lxm_create_interrupted = sig;
+	lxm_template_interrupted = sig;
 }
 
 int main(int argc, char **argv)
