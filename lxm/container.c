@@ -219,19 +219,34 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 		return lxm_error_set(err, -rsp.ret, "stop");
 	if (mode == LXM_STOP_REBOOT)
 		return 0;
-	/* the monitor closes our connection once everything is cleaned up */
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		char buf[64];
-		int wait_ms = -1;
+	/* the monitor closes our connection once everything is cleaned up; it
+	 * kills init itself when the timeout passes, so waiting much longer
+	 * than that means the monitor is stuck */
+	if (timeout < 0) {
+		struct lxm_config conf = { 0 };
+		struct lxm_error cerr = { 0 };
 
-		r = poll(&p, 1, wait_ms);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return lxm_error_set(err, errno, "waiting for the stop");
-		if (recv(fd, buf, sizeof(buf), 0) <= 0)
-			return 0;
+		timeout = lxm_container_load_config(paths, name, &conf, &cerr) == 0 ? (int)conf.stop_timeout : 600;
+		lxm_config_free(&conf);
+	}
+	{
+		uint64_t deadline = lxm_now_ns() + ((uint64_t)(mode == LXM_STOP_KILL ? 0 : timeout) + 30) * 1000000000ULL;
+
+		for (;;) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			uint64_t now = lxm_now_ns();
+			char buf[64];
+
+			if (now >= deadline)
+				return lxm_error_setr(err, ETIMEDOUT, "the monitor did not finish the stop in time");
+			r = poll(&p, 1, (int)((deadline - now) / 1000000) + 1);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return lxm_error_set(err, errno, "waiting for the stop");
+			if (r > 0 && recv(fd, buf, sizeof(buf), 0) <= 0)
+				return 0;
+		}
 	}
 }
 
