@@ -8,6 +8,7 @@ static const char *const cmd_names[LXM_CMD_MAX] = {
 	[LXM_CMD_STOP] = "stop",
 	[LXM_CMD_CONSOLE_LOG] = "console-log",
 	[LXM_CMD_FREEZE] = "freeze",
+	[LXM_CMD_CONSOLE] = "console",
 };
 
 const char *lxm_cmd_to_string(enum lxm_cmd cmd)
@@ -61,6 +62,10 @@ int lxm_cmd_decode_req(const void *buf, size_t len, struct lxm_cmd_req *ret, con
 		if (req.arg1 != 0 && req.arg1 != 1)
 			return -EINVAL;
 		break;
+	case LXM_CMD_CONSOLE:
+		if (req.arg1 < 0 || req.arg1 > LXM_CMD_TTY_MAX || req.arg2 != 0)
+			return -EINVAL;
+		break;
 	default:
 		break;
 	}
@@ -86,6 +91,62 @@ int lxm_cmd_decode_rsp(const void *buf, size_t len, struct lxm_cmd_rsp *ret, con
 	*ret = rsp;
 	if (ret_data)
 		*ret_data = rsp.datalen ? (const char *)buf + sizeof(rsp) : NULL;
+	return 0;
+}
+
+static int console_msg_check(const struct lxm_console_msg *msg)
+{
+	if (msg->type >= LXM_CONSOLE_MSG_MAX)
+		return -EOPNOTSUPP;
+	if (msg->reserved != 0)
+		return -EINVAL;
+	switch (msg->type) {
+	case LXM_CONSOLE_DATA:
+		if (msg->datalen == 0 || msg->datalen > LXM_CONSOLE_DATA_MAX || msg->rows || msg->cols)
+			return -EINVAL;
+		break;
+	case LXM_CONSOLE_WINSZ:
+		if (msg->datalen != 0 || msg->rows == 0 || msg->cols == 0)
+			return -EINVAL;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+ssize_t lxm_console_msg_encode(const struct lxm_console_msg *msg, const void *data, void *buf,
+			       size_t size)
+{
+	int r = console_msg_check(msg);
+
+	if (r < 0)
+		return r;
+	if (sizeof(*msg) + msg->datalen > size)
+		return -ENOBUFS;
+	memcpy(buf, msg, sizeof(*msg));
+	if (msg->datalen)
+		memcpy((char *)buf + sizeof(*msg), data, msg->datalen);
+	return (ssize_t)(sizeof(*msg) + msg->datalen);
+}
+
+int lxm_console_msg_decode(const void *buf, size_t len, struct lxm_console_msg *ret,
+			   const void **ret_data)
+{
+	struct lxm_console_msg msg;
+	int r;
+
+	if (len < sizeof(msg))
+		return -EBADMSG;
+	memcpy(&msg, buf, sizeof(msg));
+	if (msg.datalen != len - sizeof(msg))
+		return -EBADMSG;
+	r = console_msg_check(&msg);
+	if (r < 0)
+		return r;
+	*ret = msg;
+	if (ret_data)
+		*ret_data = msg.datalen ? (const char *)buf + sizeof(msg) : NULL;
 	return 0;
 }
 

@@ -14,6 +14,9 @@ enum lxm_cmd {
 	LXM_CMD_STOP,            /* arg1: enum lxm_stop_mode, arg2: timeout s */
 	LXM_CMD_CONSOLE_LOG,     /* -> ring buffer contents */
 	LXM_CMD_FREEZE,          /* arg1: 1 freeze, 0 thaw */
+	LXM_CMD_CONSOLE,         /* arg1: 0 /dev/console, N /dev/ttyN; arg2: 0. On
+				  * success the connection becomes a console
+				  * stream of struct lxm_console_msg packets */
 	LXM_CMD_MAX,
 };
 
@@ -41,6 +44,27 @@ struct lxm_cmd_rsp {
 	uint32_t datalen;
 } __attribute__((packed));
 
+#define LXM_CMD_TTY_MAX 63      /* highest N of /dev/ttyN (config LXM_TTYS_MAX) */
+
+/* After a successful LXM_CMD_CONSOLE both sides send these, one per packet:
+ * DATA carries terminal bytes (monitor -> client: output of the tty; client
+ * -> monitor: input), WINSZ the client's window size (client -> monitor). */
+enum lxm_console_msg_type {
+	LXM_CONSOLE_DATA,
+	LXM_CONSOLE_WINSZ,
+	LXM_CONSOLE_MSG_MAX,
+};
+
+#define LXM_CONSOLE_DATA_MAX 16384
+
+struct lxm_console_msg {
+	uint16_t type;
+	uint16_t rows;           /* WINSZ; 0 otherwise */
+	uint16_t cols;           /* WINSZ; 0 otherwise */
+	uint16_t reserved;       /* 0 */
+	uint32_t datalen;        /* DATA: 1..LXM_CONSOLE_DATA_MAX; 0 otherwise */
+} __attribute__((packed));
+
 const char *lxm_cmd_to_string(enum lxm_cmd cmd);
 
 /* Encode into buf (header + data); returns the length or -ENOBUFS. */
@@ -49,6 +73,13 @@ ssize_t lxm_cmd_encode_rsp(const struct lxm_cmd_rsp *rsp, const void *data, void
 /* Decode and validate a received message; *ret_data points into buf. */
 int lxm_cmd_decode_req(const void *buf, size_t len, struct lxm_cmd_req *ret, const void **ret_data);
 int lxm_cmd_decode_rsp(const void *buf, size_t len, struct lxm_cmd_rsp *ret, const void **ret_data);
+/* The console stream, the same way: encode returns the length or -ENOBUFS
+ * (-EINVAL for a message decode would refuse); decode -EBADMSG, -EOPNOTSUPP
+ * (unknown type) or -EINVAL. */
+ssize_t lxm_console_msg_encode(const struct lxm_console_msg *msg, const void *data, void *buf,
+			       size_t size);
+int lxm_console_msg_decode(const void *buf, size_t len, struct lxm_console_msg *ret,
+			   const void **ret_data);
 
 /* Client side. connect: -ENOENT/-ECONNREFUSED when no monitor listens. */
 int lxm_cmd_connect(const char *sockpath);

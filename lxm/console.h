@@ -40,3 +40,30 @@ int lxm_console_log_open(struct lxm_console_log *log, const char *path, uint64_t
 			 struct lxm_error *err);
 void lxm_console_log_write(struct lxm_console_log *log, const char *data, size_t len);
 void lxm_console_log_close(struct lxm_console_log *log);
+
+/* Client side of a console stream (LXM_CMD_CONSOLE). */
+
+/* The detach sequence: <escape> q detaches, <escape> <escape> sends one
+ * <escape>, <escape> followed by anything else sends both. */
+struct lxm_escape {
+	unsigned char key;         /* e.g. 1 for Ctrl-a; 0: no escape sequence */
+	bool pending;              /* the last byte seen was the escape key */
+};
+
+/* Filter len bytes of terminal input: what is to be sent goes to out (room
+ * for len + 1 bytes), its length to *ret_len. Returns true when the detach
+ * sequence was typed; out then holds what came before it. */
+bool lxm_escape_filter(struct lxm_escape *e, const char *in, size_t len, char *out, size_t *ret_len);
+
+struct lxm_console_client {
+	int sock;                  /* the stream, after LXM_CMD_CONSOLE */
+	int in_fd;                 /* local terminal (or any input) */
+	int out_fd;
+	unsigned char escape;      /* 0: none */
+};
+
+/* Run the session until the detach sequence, the end of the stream (the
+ * container stopped) or SIGINT/SIGTERM/SIGHUP/SIGQUIT. The local terminal is
+ * in raw mode meanwhile and restored on every way out; SIGWINCH is
+ * forwarded. Returns 0 (detached, stream ended), 128+signal, or -errno. */
+int lxm_console_client_run(const struct lxm_console_client *c, struct lxm_error *err);

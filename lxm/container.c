@@ -270,6 +270,33 @@ int lxm_container_console_log(const struct lxm_paths *paths, const char *name, c
 	return 0;
 }
 
+int lxm_container_console_open(const struct lxm_paths *paths, const char *name, unsigned tty,
+			       struct lxm_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct lxm_cmd_rsp rsp;
+	int r;
+
+	r = lxm_container_check_exists(paths, name, err);
+	if (r < 0)
+		return r;
+	if (tty > LXM_CMD_TTY_MAX)
+		return lxm_error_setr(err, EINVAL, "invalid tty %u", tty);
+	fd = connect_monitor(paths, name);
+	if (fd < 0)
+		return lxm_error_setr(err, ENOTCONN, "not running");
+	r = lxm_cmd_call(fd, LXM_CMD_CONSOLE, (int32_t)tty, 0, &rsp, NULL);
+	if (r < 0)
+		return lxm_error_set(err, -r, "connecting to the console");
+	if (rsp.ret == -EBUSY)
+		return lxm_error_setr(err, EBUSY, "tty %u is in use by another lxm-console", tty);
+	if (rsp.ret == -ENXIO)
+		return lxm_error_setr(err, ENXIO, "no tty %u in the container (see console.ttys)", tty);
+	if (rsp.ret < 0)
+		return lxm_error_set(err, -rsp.ret, "connecting to tty %u", tty);
+	return TAKE_FD(fd);
+}
+
 int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool freeze,
 			 struct lxm_error *err)
 {

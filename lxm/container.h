@@ -31,6 +31,12 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 		       int timeout, struct lxm_error *err);
 int lxm_container_console_log(const struct lxm_paths *paths, const char *name, char **ret,
 			      size_t *ret_len, struct lxm_error *err);
+/* Connect to console stream tty (0 the console, N /dev/ttyN): returns the
+ * stream's fd (LXM_CMD_CONSOLE accepted) or -errno with a message for a
+ * container that is not running, a tty it does not have (ENXIO) or one that
+ * another client holds (EBUSY). */
+int lxm_container_console_open(const struct lxm_paths *paths, const char *name, unsigned tty,
+			       struct lxm_error *err);
 int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool freeze,
 			 struct lxm_error *err);
 int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool force,

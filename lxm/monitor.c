@@ -1,6 +1,8 @@
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -174,6 +176,98 @@ static void client_close(struct lxm_monitor *m, size_t slot)
 	epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, m->clients[slot], NULL);
 	close(m->clients[slot]);
 	m->clients[slot] = -1;
+	m->client_console[slot] = 0;
+}
+
+/* The pty master behind console stream number tty (0 console, N ttyN). */
+static int console_master(struct lxm_monitor *m, unsigned tty)
+{
+	if (tty == 0)
+		return m->console.master;
+	return tty <= m->n_ttys ? m->ttys[tty - 1].master : -1;
+}
+
+/* Output of a tty to every client attached to it. A client that cannot
+ * keep up loses this chunk rather than stalling the container's console
+ * (and init with it); one that is gone is dropped. Returns the number of
+ * clients attached. */
+static size_t console_broadcast(struct lxm_monitor *m, unsigned tty, const char *data, size_t len)
+{
+	char pkt[sizeof(struct lxm_console_msg) + LXM_CONSOLE_DATA_MAX];
+	size_t n_clients = 0;
+
+	for (size_t done = 0; done < len;) {
+		struct lxm_console_msg msg = { .type = LXM_CONSOLE_DATA };
+		ssize_t n;
+
+		msg.datalen = (uint32_t)MIN(len - done, (size_t)LXM_CONSOLE_DATA_MAX);
+		n = lxm_console_msg_encode(&msg, data + done, pkt, sizeof(pkt));
+		if (n < 0)
+			return n_clients;
+		done += msg.datalen;
+		n_clients = 0;
+		for (size_t slot = 0; slot < LXM_MONITOR_MAX_CLIENTS; slot++) {
+			if (m->clients[slot] < 0 || m->client_console[slot] != tty + 1)
+				continue;
+			n_clients++;
+			if (send(m->clients[slot], pkt, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+			    errno != EAGAIN && errno != ENOBUFS) {
+				log_debug("console client %zu: %s, dropping it", slot, strerror(errno));
+				client_close(m, slot);
+			}
+		}
+	}
+	return n_clients;
+}
+
+/* Input from a console client to its pty. The master is non-blocking: a
+ * tty whose input queue is full (nobody reading it) gets a short grace
+ * period, then the rest of the packet is dropped; the monitor never hangs
+ * on a container's tty. */
+static void console_input(struct lxm_monitor *m, size_t slot)
+{
+	char buf[sizeof(struct lxm_console_msg) + LXM_CONSOLE_DATA_MAX];
+	struct lxm_console_msg msg;
+	const void *data;
+	int master = console_master(m, m->client_console[slot] - 1u);
+	ssize_t n = recv(m->clients[slot], buf, sizeof(buf), MSG_TRUNC);
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			client_close(m, slot);
+		return;
+	}
+	/* a client that breaks the stream protocol is cut off */
+	if ((size_t)n > sizeof(buf) || lxm_console_msg_decode(buf, (size_t)n, &msg, &data) < 0 ||
+	    master < 0) {
+		log_debug("console client %zu: bad message, dropping it", slot);
+		client_close(m, slot);
+		return;
+	}
+	if (msg.type == LXM_CONSOLE_WINSZ) {
+		struct winsize ws = { .ws_row = msg.rows, .ws_col = msg.cols };
+
+		if (ioctl(master, TIOCSWINSZ, &ws) < 0)
+			log_debug("console client %zu: TIOCSWINSZ: %s, ignoring", slot, strerror(errno));
+		return;
+	}
+	for (size_t done = 0, tries = 0; done < msg.datalen;) {
+		ssize_t w = write(master, (const char *)data + done, msg.datalen - done);
+
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN && tries++ < 5) {
+			struct pollfd p = { .fd = master, .events = POLLOUT };
+			(void)poll(&p, 1, 10);
+			continue;
+		}
+		log_debug("console client %zu: tty input dropped (%zu bytes)", slot, msg.datalen - done);
+		break;
+	}
 }
 
 static void handle_accept(struct lxm_monitor *m)
@@ -212,9 +306,14 @@ static void handle_client(struct lxm_monitor *m, size_t slot)
 	_cleanup_free_ char *data = NULL;
 	_cleanup_free_ char *out = NULL;
 	const void *reqdata;
+	unsigned console_tty = 0;
 	ssize_t n;
 	int r;
 
+	if (m->client_console[slot]) {
+		console_input(m, slot);
+		return;
+	}
 	n = recv(m->clients[slot], buf, sizeof(buf), MSG_TRUNC);
 	if (n <= 0) {
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
@@ -256,6 +355,18 @@ static void handle_client(struct lxm_monitor *m, size_t slot)
 		lxm_monitor_write_state(m);
 		break;
 	}
+	case LXM_CMD_CONSOLE:
+		/* the console is shared; a tty belongs to one client at a time */
+		if ((unsigned)req.arg1 > m->n_ttys) {
+			rsp.ret = -ENXIO;
+			break;
+		}
+		for (size_t i = 0; req.arg1 > 0 && i < LXM_MONITOR_MAX_CLIENTS; i++)
+			if (m->clients[i] >= 0 && m->client_console[i] == req.arg1 + 1)
+				rsp.ret = -EBUSY;
+		if (rsp.ret == 0)
+			console_tty = (unsigned)req.arg1 + 1;
+		break;
 	default:
 		rsp.ret = -EOPNOTSUPP;
 		break;
@@ -267,8 +378,15 @@ reply:
 	if (!out)
 		return;
 	n = lxm_cmd_encode_rsp(&rsp, data, out, sizeof(rsp) + rsp.datalen);
-	if (n < 0 || send(m->clients[slot], out, (size_t)n, MSG_NOSIGNAL) < 0)
+	if (n < 0 || send(m->clients[slot], out, (size_t)n, MSG_NOSIGNAL) < 0) {
 		client_close(m, slot);
+		return;
+	}
+	/* from here on the connection is a console stream */
+	if (console_tty) {
+		m->client_console[slot] = (uint8_t)console_tty;
+		log_debug("console client %zu attached to tty %u", slot, console_tty - 1);
+	}
 }
 
 static void pump_console(struct lxm_monitor *m)
@@ -284,16 +402,19 @@ static void pump_console(struct lxm_monitor *m)
 		lxm_console_log_write(&m->log, buf, (size_t)n);
 		if (m->stdout_fd >= 0 && lxm_write_full(m->stdout_fd, buf, (size_t)n) < 0)
 			m->stdout_fd = -1;
+		console_broadcast(m, 0, buf, (size_t)n);
 	}
 }
 
 static void drain_tty(struct lxm_monitor *m, size_t i)
 {
 	char buf[4096];
+	ssize_t n;
 
-	/* nobody is attached to this tty yet: keep the getty from blocking */
-	while (read(m->ttys[i].master, buf, sizeof(buf)) > 0)
-		;
+	/* to the client attached to this tty; with none, output is dropped
+	 * so that the getty never blocks */
+	while ((n = read(m->ttys[i].master, buf, sizeof(buf))) > 0)
+		console_broadcast(m, (unsigned)i + 1, buf, (size_t)n);
 }
 
 static void pump_stdin(struct lxm_monitor *m)

@@ -34,6 +34,9 @@ struct lxm_monitor {
 	int signal_fd;
 	int lock_fd;
 	int clients[LXM_MONITOR_MAX_CLIENTS];
+	/* 0: a command client; 1: a console stream on /dev/console; N+1: on
+	 * /dev/ttyN (one client per tty, any number on the console) */
+	uint8_t client_console[LXM_MONITOR_MAX_CLIENTS];
 
 	pid_t pid;                  /* init, host pid */
 	int pidfd;
