@@ -1,6 +1,6 @@
-/* Fuzz the command socket decoders: any input is decoded as a request and
- * as a response; whatever decodes must encode back to the same bytes, and
- * the data pointer must stay inside the input. */
+/* Fuzz the command socket decoders: any input is decoded as a request, as a
+ * response and as a console stream message; whatever decodes must encode
+ * back to the same bytes, and the data pointer must stay inside the input. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	_cleanup_free_ uint8_t *buf = NULL;
 	struct lxm_cmd_req req;
 	struct lxm_cmd_rsp rsp;
+	struct lxm_console_msg msg;
 	const void *ret_data;
 	ssize_t n;
 
@@ -51,6 +52,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n < 0 || (size_t)n != size || memcmp(buf, data, size) != 0)
 			abort();
 		if (lxm_cmd_encode_rsp(&rsp, ret_data, buf, size - 1) != -ENOBUFS)
+			abort();
+	}
+	if (lxm_console_msg_decode(data, size, &msg, &ret_data) == 0) {
+		check_data(ret_data, msg.datalen, data, size, sizeof(msg));
+		if (msg.type >= LXM_CONSOLE_MSG_MAX || msg.reserved || msg.datalen > LXM_CONSOLE_DATA_MAX)
+			abort();
+		n = lxm_console_msg_encode(&msg, ret_data, buf, size);
+		if (n < 0 || (size_t)n != size || memcmp(buf, data, size) != 0)
+			abort();
+		if (lxm_console_msg_encode(&msg, ret_data, buf, size - 1) != -ENOBUFS)
 			abort();
 	}
 	return 0;

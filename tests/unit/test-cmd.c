@@ -423,6 +423,101 @@ static void test_live(void)
 	close(sv[0]);
 }
 
+static int msg_roundtrip(const struct lxm_console_msg *msg, const void *data, struct lxm_console_msg *out,
+			 const void **odata)
+{
+	char buf[sizeof(*msg) + LXM_CONSOLE_DATA_MAX];
+	ssize_t n = lxm_console_msg_encode(msg, data, buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	return lxm_console_msg_decode(buf, (size_t)n, out, odata);
+}
+
+static void test_console(void)
+{
+	struct lxm_console_msg msg = { .type = LXM_CONSOLE_DATA, .datalen = 3 }, out;
+	struct lxm_cmd_req req;
+	char buf[64] = {};
+	const void *data = NULL;
+	static char big[LXM_CONSOLE_DATA_MAX + 1];
+	ssize_t n;
+	int r;
+	bool good;
+
+	ok(sizeof(struct lxm_console_msg) == 12, "console message header is 12 bytes");
+	ok(streq(lxm_cmd_to_string(LXM_CMD_CONSOLE), "console"), "to_string console");
+	for (int tty = 0; tty <= LXM_CMD_TTY_MAX; tty += LXM_CMD_TTY_MAX) {
+		req = mkreq(LXM_CMD_CONSOLE, tty, 0, 0);
+		r = req_roundtrip(&req, NULL);
+		ok(r == 0, "console request for tty %d is accepted (%d)", tty, r);
+	}
+	req = mkreq(LXM_CMD_CONSOLE, -1, 0, 0);
+	r = decode_req_raw(&req, 0, 0);
+	ok(r == -EINVAL, "console request for tty -1 -> EINVAL (%d)", r);
+	req = mkreq(LXM_CMD_CONSOLE, LXM_CMD_TTY_MAX + 1, 0, 0);
+	r = decode_req_raw(&req, 0, 0);
+	ok(r == -EINVAL, "console request for tty %d -> EINVAL (%d)", LXM_CMD_TTY_MAX + 1, r);
+	req = mkreq(LXM_CMD_CONSOLE, 1, 1, 0);
+	r = decode_req_raw(&req, 0, 0);
+	ok(r == -EINVAL, "console request with arg2 != 0 -> EINVAL (%d)", r);
+
+	r = msg_roundtrip(&msg, "a\0b", &out, &data);
+	good = r == 0 && out.type == LXM_CONSOLE_DATA && out.datalen == 3 && memcmp(data, "a\0b", 3) == 0;
+	ok(good, "DATA (with a NUL byte) round-trips (%d)", r);
+	msg = (struct lxm_console_msg){ .type = LXM_CONSOLE_WINSZ, .rows = 50, .cols = 132 };
+	r = msg_roundtrip(&msg, NULL, &out, &data);
+	good = r == 0 && out.type == LXM_CONSOLE_WINSZ && out.rows == 50 && out.cols == 132 && data == NULL;
+	ok(good, "WINSZ round-trips with no data (%d)", r);
+	msg = (struct lxm_console_msg){ .type = LXM_CONSOLE_DATA, .datalen = LXM_CONSOLE_DATA_MAX };
+	r = msg_roundtrip(&msg, big, &out, &data);
+	ok(r == 0, "DATA of LXM_CONSOLE_DATA_MAX bytes round-trips (%d)", r);
+
+	msg.datalen = LXM_CONSOLE_DATA_MAX + 1;
+	n = lxm_console_msg_encode(&msg, big, big, sizeof(big));
+	ok(n == -EINVAL, "encoding DATA beyond the max fails (%zd)", n);
+	msg = (struct lxm_console_msg){ .type = LXM_CONSOLE_DATA, .datalen = 0 };
+	n = lxm_console_msg_encode(&msg, NULL, buf, sizeof(buf));
+	ok(n == -EINVAL, "encoding empty DATA fails (%zd)", n);
+	msg = (struct lxm_console_msg){ .type = LXM_CONSOLE_DATA, .datalen = 4 };
+	n = lxm_console_msg_encode(&msg, "abcd", buf, sizeof(msg) + 3);
+	ok(n == -ENOBUFS, "encoding into a buffer one byte short -> ENOBUFS (%zd)", n);
+
+	/* decoder rejections */
+	msg = (struct lxm_console_msg){ .type = LXM_CONSOLE_DATA, .datalen = 4 };
+	memcpy(buf, &msg, sizeof(msg));
+	r = lxm_console_msg_decode(buf, sizeof(msg) + 3, &out, &data);
+	ok(r == -EBADMSG, "DATA with datalen 4 and 3 bytes -> EBADMSG (%d)", r);
+	r = lxm_console_msg_decode(buf, sizeof(msg) + 5, &out, &data);
+	ok(r == -EBADMSG, "DATA with datalen 4 and 5 bytes -> EBADMSG (%d)", r);
+	r = lxm_console_msg_decode(buf, sizeof(msg) - 1, &out, &data);
+	ok(r == -EBADMSG, "short header -> EBADMSG (%d)", r);
+	msg = (struct lxm_console_msg){ .type = LXM_CONSOLE_MSG_MAX };
+	memcpy(buf, &msg, sizeof(msg));
+	r = lxm_console_msg_decode(buf, sizeof(msg), &out, &data);
+	ok(r == -EOPNOTSUPP, "unknown type -> EOPNOTSUPP (%d)", r);
+	msg = (struct lxm_console_msg){ .type = LXM_CONSOLE_WINSZ, .rows = 0, .cols = 80 };
+	memcpy(buf, &msg, sizeof(msg));
+	r = lxm_console_msg_decode(buf, sizeof(msg), &out, &data);
+	ok(r == -EINVAL, "WINSZ with 0 rows -> EINVAL (%d)", r);
+	msg = (struct lxm_console_msg){ .type = LXM_CONSOLE_WINSZ, .rows = 24, .cols = 80, .datalen = 1 };
+	memcpy(buf, &msg, sizeof(msg));
+	r = lxm_console_msg_decode(buf, sizeof(msg) + 1, &out, &data);
+	ok(r == -EINVAL, "WINSZ with data -> EINVAL (%d)", r);
+	msg = (struct lxm_console_msg){ .type = LXM_CONSOLE_WINSZ, .rows = 24, .cols = 80, .reserved = 1 };
+	memcpy(buf, &msg, sizeof(msg));
+	r = lxm_console_msg_decode(buf, sizeof(msg), &out, &data);
+	ok(r == -EINVAL, "reserved != 0 -> EINVAL (%d)", r);
+	msg = (struct lxm_console_msg){ .type = LXM_CONSOLE_DATA, .rows = 1, .datalen = 1 };
+	memcpy(buf, &msg, sizeof(msg));
+	r = lxm_console_msg_decode(buf, sizeof(msg) + 1, &out, &data);
+	ok(r == -EINVAL, "DATA with a window size -> EINVAL (%d)", r);
+	msg = (struct lxm_console_msg){ .type = LXM_CONSOLE_DATA, .datalen = UINT32_MAX };
+	memcpy(buf, &msg, sizeof(msg));
+	r = lxm_console_msg_decode(buf, sizeof(msg), &out, &data);
+	ok(r == -EBADMSG, "DATA with datalen UINT32_MAX -> EBADMSG (%d)", r);
+}
+
 static void test_connect(void)
 {
 	char longpath[200];
@@ -448,6 +543,7 @@ int main(void)
 	test_req_reject();
 	test_rsp_reject();
 	test_live();
+	test_console();
 	test_connect();
 	return tap_done();
 }

@@ -1,8 +1,11 @@
 /* The console ring buffer, console.log rotation and the pty pair. */
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include "cmd.h"
 #include "console.h"
 #include "tap.h"
 
@@ -238,6 +241,122 @@ static void test_pty(void)
 	ok(pty.master == -1 && pty.slave == -1, "close resets the fds");
 }
 
+static bool filter_is(struct lxm_escape *e, const char *in, const char *want, bool want_detach)
+{
+	char out[64];
+	size_t n = 0;
+	bool d = lxm_escape_filter(e, in, strlen(in), out, &n);
+
+	return d == want_detach && n == strlen(want) && memcmp(out, want, n) == 0;
+}
+
+static void test_escape(void)
+{
+	struct lxm_escape e = { .key = 1 };
+	bool good;
+
+	good = filter_is(&e, "ls\r", "ls\r", false);
+	ok(good, "escape: plain input passes unchanged");
+	good = filter_is(&e, "ab\001q", "ab", true);
+	ok(good, "escape: ^a q detaches, what came before is sent");
+	e.pending = false;
+	good = filter_is(&e, "\001\001x", "\001x", false) && !e.pending;
+	ok(good, "escape: ^a ^a sends one ^a");
+	good = filter_is(&e, "\001z", "\001z", false);
+	ok(good, "escape: ^a followed by another key sends both");
+	good = filter_is(&e, "x\001", "x", false) && e.pending;
+	ok(good, "escape: a trailing ^a is held back");
+	good = filter_is(&e, "q", "", true);
+	ok(good, "escape: ... and q in the next read detaches");
+	e.pending = false;
+	good = filter_is(&e, "\001", "", false) && filter_is(&e, "\001", "\001", false) && !e.pending;
+	ok(good, "escape: ^a ^a split over two reads is one ^a");
+	good = filter_is(&e, "Q", "Q", false);
+	ok(good, "escape: q alone does nothing");
+	e = (struct lxm_escape){ .key = 24 };
+	good = filter_is(&e, "\001q", "\001q", false) && filter_is(&e, "\030q", "", true);
+	ok(good, "escape: -e x makes ^x the key and ^a plain");
+	e = (struct lxm_escape){ .key = 0 };
+	good = filter_is(&e, "\001q\030q", "\001q\030q", false);
+	ok(good, "escape: key 0 passes everything");
+}
+
+/* The child plays the monitor's end of a console stream. */
+static int serve_console(int sock, int input)
+{
+	char pkt[sizeof(struct lxm_console_msg) + LXM_CONSOLE_DATA_MAX];
+	struct lxm_console_msg msg = { .type = LXM_CONSOLE_DATA, .datalen = 6 };
+	const void *data;
+	ssize_t n = lxm_console_msg_encode(&msg, "hello\n", pkt, sizeof(pkt));
+
+	if (n < 0 || send(sock, pkt, (size_t)n, 0) != n)
+		return 2;
+	/* typed only once the output is on its way: the client reads the
+	 * stream before its input when both are ready */
+	if (write(input, "ls\r\001q", 5) != 5)
+		return 5;
+	close(input);
+	/* input: "ls\r" then the client detaches on ^a q (no WINSZ: no tty) */
+	n = recv(sock, pkt, sizeof(pkt), 0);
+	if (n < 0 || lxm_console_msg_decode(pkt, (size_t)n, &msg, &data) < 0 ||
+	    msg.type != LXM_CONSOLE_DATA || msg.datalen != 3 || memcmp(data, "ls\r", 3) != 0)
+		return 3;
+	n = recv(sock, pkt, sizeof(pkt), 0);
+	return n == 0 ? 0 : 4;
+}
+
+static void test_client(void)
+{
+	struct lxm_console_client c = { .escape = 1 };
+	struct lxm_error err = { 0 };
+	int sv[2], in[2], out[2], status = -1, r;
+	char buf[64] = "";
+	ssize_t n;
+	pid_t pid;
+	bool good;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(in, O_CLOEXEC) < 0 ||
+	    pipe2(out, O_CLOEXEC) < 0) {
+		ok(0, "socketpair/pipes: %m");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(serve_console(sv[1], in[1]));
+	}
+	close(sv[1]);
+	c.sock = sv[0];
+	c.in_fd = in[0];
+	c.out_fd = out[1];
+	r = lxm_console_client_run(&c, &err);
+	ok(r == 0, "client: ^a q in the input detaches with 0 (%d)", r);
+	close(sv[0]);
+	good = waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	ok(good, "client: the monitor side saw the input, then the hang-up (status %d)", status);
+	close(out[1]);
+	n = read(out[0], buf, sizeof(buf) - 1);
+	good = n == 6 && memcmp(buf, "hello\n", 6) == 0;
+	ok(good, "client: console output reaches the output fd (%zd)", n);
+	close(out[0]);
+
+	/* the stream ending (container stopped) ends the session with 0 */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+		ok(0, "socketpair: %m");
+		return;
+	}
+	close(sv[1]);
+	c.sock = sv[0];
+	c.out_fd = out[1];
+	r = lxm_console_client_run(&c, &err);
+	ok(r == 0, "client: the end of the stream ends the session (%d)", r);
+	close(sv[0]);
+	close(out[0]);
+	close(out[1]);
+	close(in[0]);
+	close(in[1]);
+}
+
 int main(void)
 {
 	int r;
@@ -249,6 +368,8 @@ int main(void)
 	test_ring();
 	test_console_log();
 	test_pty();
+	test_escape();
+	test_client();
 	r = rmdir(tmp);
 	ok(r == 0, "temp dir is empty and removed");
 	return tap_done();
