@@ -9,6 +9,7 @@
 #include "container.h"
 #include "destroy.h"
 #include "log.h"
+#include "net.h"
 #include "template.h"
 
 volatile sig_atomic_t lxm_create_interrupted;
@@ -145,7 +146,7 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 {
 	_cleanup_free_ char *state_path = lxm_runtime_path(paths, name, "state");
 	_cleanup_free_ char *lock = lxm_runtime_path(paths, name, "lock");
-	_cleanup_close_ int lockfd = -1, pidfd = -1;
+	_cleanup_close_ int lockfd = -1, pidfd = -1, netnsfd = -1;
 	struct lxm_config conf = { 0 };
 	struct lxm_cgroup *cg = NULL;
 	struct lxm_runtime rt;
@@ -169,6 +170,15 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 			/* without a config there is no halt signal to send */
 			lxm_error_clear(err);
 			mode = LXM_STOP_KILL;
+		} else if (lxm_net_has_links(&conf) && (conf.name || (conf.name = strdup(name)))) {
+			char nspath[64];
+
+			/* keeps the namespace after init's death, so that phys
+			 * devices can go back to the host (lxm_net_teardown) */
+			snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)rt.init_pid);
+			netnsfd = open(nspath, O_RDONLY | O_CLOEXEC);
+			if (netnsfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+				closep(&netnsfd), netnsfd = -1;   /* not the same process any more */
 		}
 		if (timeout < 0)
 			timeout = (int)conf.stop_timeout;
@@ -185,6 +195,7 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 		}
 	}
 stopped:
+	lxm_net_teardown(&conf, netnsfd);
 	lxm_config_free(&conf);
 	if (lxm_cgroup_open(name, &cg, err) == 0) {
 		r = lxm_cgroup_destroy(cg, err);

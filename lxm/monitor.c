@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "monitor.h"
+#include "net.h"
 
 /* epoll tags: small integers for the fixed fds, client slots above */
 enum {
@@ -449,6 +450,10 @@ static bool handle_init_exit(struct lxm_monitor *m)
 	closep(&m->pidfd);
 	m->pidfd = -1;
 	m->pid = 0;
+	/* phys devices back to the host, host veth ends gone */
+	lxm_net_teardown(m->conf, m->netns_fd);
+	closep(&m->netns_fd);
+	m->netns_fd = -1;
 	pump_console(m);
 	return reboot;
 }
@@ -583,6 +588,11 @@ void lxm_monitor_cleanup(struct lxm_monitor *m)
 			;
 		closep(&m->pidfd);
 		m->pidfd = -1;
+	}
+	if (m->netns_fd >= 0) {
+		lxm_net_teardown(m->conf, m->netns_fd);
+		closep(&m->netns_fd);
+		m->netns_fd = -1;
 	}
 	if (m->cg) {
 		if (lxm_cgroup_destroy(m->cg, &err) < 0)

@@ -40,6 +40,7 @@ struct lxm_monitor {
 
 	pid_t pid;                  /* init, host pid */
 	int pidfd;
+	int netns_fd;               /* the container's network namespace, -1: none/host */
 	uint64_t starttime;
 	enum lxm_state state;
 	bool stop_requested;        /* halt/kill: do not treat init's death as reboot */

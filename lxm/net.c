@@ -1,7 +1,20 @@
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <linux/if_link.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
+#include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/macvlan.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
+#include "log.h"
 #include "net.h"
 
 static void nl_sock_freep(struct nl_sock **s)
@@ -16,23 +29,86 @@ static void rtnl_link_putp(struct rtnl_link **l)
 		rtnl_link_put(*l);
 }
 
-/* libnl errors are -NLE_*; turn them into an errno and a message here */
-static int nl_error(struct lxm_error *err, int nlerr, const char *what)
+static void rtnl_addr_putp(struct rtnl_addr **a)
 {
-	return lxm_error_setr(err, EIO, "%s: %s", what, nl_geterror(nlerr));
+	if (*a)
+		rtnl_addr_put(*a);
 }
 
-int lxm_net_loopback_up(struct lxm_error *err)
+static void rtnl_route_putp(struct rtnl_route **r)
 {
-	_cleanup_(nl_sock_freep) struct nl_sock *sk = nl_socket_alloc();
-	_cleanup_(rtnl_link_putp) struct rtnl_link *lo = NULL, *change = NULL;
+	if (*r)
+		rtnl_route_put(*r);
+}
+
+static void nl_addr_putp(struct nl_addr **a)
+{
+	if (*a)
+		nl_addr_put(*a);
+}
+
+static void nl_cache_freep(struct nl_cache **c)
+{
+	if (*c)
+		nl_cache_free(*c);
+}
+
+static int nl_to_errno(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_EXIST: return EEXIST;
+	case NLE_OBJ_NOTFOUND: return ENODEV;
+	case NLE_NODEV: return ENODEV;
+	case NLE_PERM: return EPERM;
+	case NLE_BUSY: return EBUSY;
+	case NLE_INVAL: return EINVAL;
+	case NLE_RANGE: return ERANGE;
+	case NLE_NOMEM: return ENOMEM;
+	case NLE_NOADDR: return EADDRNOTAVAIL;
+	case NLE_OPNOTSUPP: return EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
+	case NLE_NOACCESS: return EACCES;
+	default: return EIO;
+	}
+}
+
+/* libnl errors are -NLE_*; turn them into an errno and a message here */
+static int nl_error(struct lxm_error *err, int nlerr, const char *fmt, ...) _printf_(3, 4);
+static int nl_error(struct lxm_error *err, int nlerr, const char *fmt, ...)
+{
+	char what[LXM_ERROR_MSG_MAX / 2];
+	va_list ap;
+	int e = nl_to_errno(nlerr);
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (e == EIO)
+		return lxm_error_setr(err, EIO, "%s: %s", what, nl_geterror(nlerr));
+	return lxm_error_set(err, e, "%s", what);
+}
+
+static int route_socket(struct nl_sock **ret, struct lxm_error *err)
+{
+	struct nl_sock *sk = nl_socket_alloc();
 	int r;
 
 	if (!sk)
 		return lxm_error_set(err, ENOMEM, "allocating netlink socket");
 	r = nl_connect(sk, NETLINK_ROUTE);
-	if (r < 0)
+	if (r < 0) {
+		nl_socket_free(sk);
 		return nl_error(err, r, "connecting to rtnetlink");
+	}
+	*ret = sk;
+	return 0;
+}
+
+static int loopback_up(struct nl_sock *sk, struct lxm_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *lo = NULL, *change = NULL;
+	int r;
+
 	r = rtnl_link_get_kernel(sk, 0, "lo", &lo);
 	if (r < 0)
 		return nl_error(err, r, "looking up 'lo'");
@@ -43,5 +119,642 @@ int lxm_net_loopback_up(struct lxm_error *err)
 	r = rtnl_link_change(sk, lo, change, 0);
 	if (r < 0)
 		return nl_error(err, r, "bringing 'lo' up");
+	return 0;
+}
+
+int lxm_net_loopback_up(struct lxm_error *err)
+{
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
+	int r = route_socket(&sk, err);
+
+	if (r < 0)
+		return r;
+	return loopback_up(sk, err);
+}
+
+/* ---- pure helpers ---- */
+
+int lxm_net_host_ifname(const char *name, unsigned index, char out[IFNAMSIZ])
+{
+	static const char prefix[] = "vlxm";
+	char suffix[16], clean[LXM_NAME_MAX + 1];
+	size_t len, room, i;
+	uint32_t h = 2166136261u;
+
+	if (!name || !*name)
+		return -EINVAL;
+	for (i = 0; name[i] && i < sizeof(clean) - 1; i++) {
+		unsigned char c = (unsigned char)name[i];
+		clean[i] = (isalnum(c) || c == '-' || c == '_' || c == '.') ? (char)c : '_';
+		h = (h ^ c) * 16777619u;
+	}
+	clean[i] = '\0';
+	len = i;
+	snprintf(suffix, sizeof(suffix), "-%u", index);
+	if (sizeof(prefix) - 1 + strlen(suffix) + 5 > IFNAMSIZ - 1)
+		return -ERANGE;
+	room = IFNAMSIZ - 1 - (sizeof(prefix) - 1) - strlen(suffix);
+	if (len <= room) {
+		snprintf(out, IFNAMSIZ, "%s%s%s", prefix, clean, suffix);
+	} else {
+		/* the start of the name and a hash of all of it */
+		h ^= h >> 16;
+		snprintf(out, IFNAMSIZ, "%s%.*s%04x%s", prefix, (int)(room - 4), clean, h & 0xffff, suffix);
+	}
+	return 0;
+}
+
+int lxm_net_parse_cidr(const char *s, int *ret_family, unsigned char addr[16], unsigned *ret_prefix)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash;
+	int family;
+	unsigned max, prefix;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	max = family == AF_INET ? 32 : 128;
+	slash = strchr(s, '/');
+	if (slash) {
+		char *end;
+		unsigned long p;
+
+		buf[slash - s] = '\0';
+		if (!slash[1] || !isdigit((unsigned char)slash[1]))
+			return -EINVAL;
+		errno = 0;
+		p = strtoul(slash + 1, &end, 10);
+		if (errno || *end || p > max)
+			return -EINVAL;
+		prefix = (unsigned)p;
+	} else {
+		prefix = max;
+	}
+	memset(addr, 0, 16);
+	if (inet_pton(family, buf, addr) != 1)
+		return -EINVAL;
+	*ret_family = family;
+	*ret_prefix = prefix;
+	return 0;
+}
+
+bool lxm_net_shares_host(const struct lxm_config *conf)
+{
+	for (size_t i = 0; i < conf->n_nics; i++)
+		if (conf->nics[i].type == LXM_NET_NONE)
+			return true;
+	return false;
+}
+
+static bool has_link(const struct lxm_nic *nic)
+{
+	return nic->type == LXM_NET_VETH || nic->type == LXM_NET_MACVLAN || nic->type == LXM_NET_PHYS;
+}
+
+bool lxm_net_has_links(const struct lxm_config *conf)
+{
+	for (size_t i = 0; i < conf->n_nics; i++)
+		if (has_link(&conf->nics[i]))
+			return true;
+	return false;
+}
+
+void lxm_net_default_bridge(const char *confdir, char out[IFNAMSIZ])
+{
+	_cleanup_free_ char *path = NULL;
+	config_t cfg;
+	const char *s;
+
+	snprintf(out, IFNAMSIZ, "%s", LXM_NET_DEFAULT_BRIDGE);
+	if (!confdir)
+		return;
+	path = lxm_strdup_printf("%s/lxm.conf", confdir);
+	if (!path || access(path, F_OK) < 0)
+		return;
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) == CONFIG_TRUE) {
+		if (config_lookup_string(&cfg, "net_bridge", &s) == CONFIG_TRUE && *s && strlen(s) < IFNAMSIZ)
+			snprintf(out, IFNAMSIZ, "%s", s);
+	} else {
+		log_warn("'%s':%d: %s, using bridge '%s'", path, config_error_line(&cfg),
+			 config_error_text(&cfg), out);
+	}
+	config_destroy(&cfg);
+}
+
+/* ---- host side: checks before the start ---- */
+
+static int run_lxm_net_start(const char *confdir)
+{
+	const char *cmd = getenv("LXM_NET");
+	pid_t pid;
+	int status;
+
+	if (!cmd || !*cmd)
+		cmd = "lxm-net";
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+		}
+		if (confdir)
+			setenv("LXM_CONFDIR", confdir, 1);
+		if (strchr(cmd, '/'))
+			execl(cmd, cmd, "start", (char *)NULL);
+		else
+			execlp(cmd, cmd, "start", (char *)NULL);
+		if (!strchr(cmd, '/'))
+			execl("/usr/sbin/lxm-net", "lxm-net", "start", (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+int lxm_net_check(const struct lxm_config *conf, const char *confdir, struct lxm_error *err)
+{
+	char defbr[IFNAMSIZ];
+	bool have_default = false;
+
+	for (size_t i = 0; i < conf->n_nics; i++) {
+		const struct lxm_nic *nic = &conf->nics[i];
+		const char *what = nic->type == LXM_NET_VETH ? "bridge" : "device";
+
+		if (nic->type == LXM_NET_NONE && conf->n_idmaps > 0)
+			return lxm_error_setr(err, EPERM, "network: type 'none' (the host's network) needs a "
+					      "privileged container, and this one has an idmap");
+		if (!has_link(nic))
+			continue;
+		if (!nic->link[0])
+			return lxm_error_setr(err, EINVAL, "network '%s': no link given", nic->name);
+		if (if_nametoindex(nic->link) > 0)
+			continue;
+		if (nic->type == LXM_NET_VETH) {
+			if (!have_default) {
+				lxm_net_default_bridge(confdir, defbr);
+				have_default = true;
+			}
+			if (streq(nic->link, defbr)) {
+				log_warn("bridge '%s' does not exist, starting lxm-net", nic->link);
+				if (run_lxm_net_start(confdir) == 0 && if_nametoindex(nic->link) > 0)
+					continue;
+				return lxm_error_setr(err, ENODEV, "network '%s': bridge '%s' does not exist "
+						      "and 'lxm-net start' failed to create it", nic->name, nic->link);
+			}
+		}
+		return lxm_error_setr(err, ENODEV, "network '%s': %s '%s' does not exist on the host",
+				      nic->name, what, nic->link);
+	}
+	return 0;
+}
+
+/* ---- monitor side: create the links ---- */
+
+static int set_hwaddr(struct rtnl_link *l, const char *hwaddr, struct lxm_error *err)
+{
+	_cleanup_(nl_addr_putp) struct nl_addr *a = NULL;
+	int r;
+
+	if (!hwaddr[0])
+		return 0;
+	r = nl_addr_parse(hwaddr, AF_LLC, &a);
+	if (r < 0)
+		return nl_error(err, r, "hwaddr '%s'", hwaddr);
+	rtnl_link_set_addr(l, a);
+	return 0;
+}
+
+static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t i, pid_t pid,
+		       struct lxm_error *err)
+{
+	const struct lxm_nic *nic = &conf->nics[i];
+	_cleanup_(rtnl_link_putp) struct rtnl_link *veth = NULL, *peer = NULL, *br = NULL;
+	char host[IFNAMSIZ];
+	const char *type;
+	int r;
+
+	if (lxm_net_host_ifname(conf->name, (unsigned)i, host) < 0)
+		return lxm_error_set(err, EINVAL, "host interface name");
+	r = rtnl_link_get_kernel(sk, 0, nic->link, &br);
+	if (r < 0)
+		return nl_error(err, r, "bridge '%s'", nic->link);
+	type = rtnl_link_get_type(br);
+	if (!type || !streq(type, "bridge"))
+		return lxm_error_setr(err, EINVAL, "link '%s' is not a bridge", nic->link);
+	veth = rtnl_link_veth_alloc();
+	if (!veth)
+		return lxm_error_set(err, ENOMEM, "allocating veth");
+	peer = rtnl_link_veth_get_peer(veth);
+	rtnl_link_set_name(veth, host);
+	rtnl_link_set_master(veth, rtnl_link_get_ifindex(br));
+	rtnl_link_set_flags(veth, IFF_UP);
+	if (nic->mtu) {
+		rtnl_link_set_mtu(veth, nic->mtu);
+		rtnl_link_set_mtu(peer, nic->mtu);
+	}
+	rtnl_link_set_name(peer, nic->name);
+	r = set_hwaddr(peer, nic->hwaddr, err);
+	if (r < 0)
+		return r;
+	rtnl_link_set_ns_pid(peer, pid);
+	r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nl_error(err, r, "creating veth '%s' on bridge '%s'", host, nic->link);
+	return 0;
+}
+
+static int create_macvlan(struct nl_sock *sk, const struct lxm_nic *nic, pid_t pid, struct lxm_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *mv = NULL;
+	int ifindex = (int)if_nametoindex(nic->link);
+	int r;
+
+	if (ifindex <= 0)
+		return lxm_error_set(err, ENODEV, "device '%s'", nic->link);
+	mv = rtnl_link_macvlan_alloc();
+	if (!mv)
+		return lxm_error_set(err, ENOMEM, "allocating macvlan");
+	rtnl_link_set_link(mv, ifindex);
+	rtnl_link_macvlan_set_mode(mv, MACVLAN_MODE_BRIDGE);
+	rtnl_link_set_name(mv, nic->name);
+	if (nic->mtu)
+		rtnl_link_set_mtu(mv, nic->mtu);
+	r = set_hwaddr(mv, nic->hwaddr, err);
+	if (r < 0)
+		return r;
+	rtnl_link_set_ns_pid(mv, pid);
+	r = rtnl_link_add(sk, mv, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nl_error(err, r, "creating macvlan on '%s'", nic->link);
+	return 0;
+}
+
+/* Move a link from the namespace of sk to the one of netns_fd/pid, named
+ * `to` there. */
+static int move_link(struct nl_sock *sk, const char *from, const char *to, pid_t pid, int netns_fd,
+		     struct lxm_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL, *change = NULL;
+	int r;
+
+	r = rtnl_link_get_kernel(sk, 0, from, &dev);
+	if (r < 0)
+		return nl_error(err, r, "device '%s'", from);
+	change = rtnl_link_alloc();
+	if (!change)
+		return lxm_error_set(err, ENOMEM, "allocating link");
+	rtnl_link_set_name(change, to);
+	if (netns_fd >= 0)
+		rtnl_link_set_ns_fd(change, netns_fd);
+	else
+		rtnl_link_set_ns_pid(change, pid);
+	r = rtnl_link_change(sk, dev, change, 0);
+	if (r < 0)
+		return nl_error(err, r, "moving device '%s'", from);
+	return 0;
+}
+
+static void delete_link(struct nl_sock *sk, const char *name)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_alloc();
+	int r;
+
+	if (!l)
+		return;
+	rtnl_link_set_name(l, name);
+	r = rtnl_link_delete(sk, l);
+	if (r < 0 && r != -NLE_NODEV && r != -NLE_OBJ_NOTFOUND)
+		log_warn("deleting '%s': %s", name, nl_geterror(r));
+	else if (r == 0)
+		log_debug("deleted '%s'", name);
+}
+
+int lxm_net_create_links(const struct lxm_config *conf, pid_t pid, struct lxm_error *err)
+{
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
+	size_t i;
+	int r;
+
+	r = route_socket(&sk, err);
+	if (r < 0)
+		return r;
+	for (i = 0; i < conf->n_nics; i++) {
+		const struct lxm_nic *nic = &conf->nics[i];
+
+		switch (nic->type) {
+		case LXM_NET_VETH:
+			r = create_veth(sk, conf, i, pid, err);
+			break;
+		case LXM_NET_MACVLAN:
+			r = create_macvlan(sk, nic, pid, err);
+			break;
+		case LXM_NET_PHYS:
+			r = move_link(sk, nic->link, nic->name, pid, -1, err);
+			break;
+		default:
+			r = 0;
+		}
+		if (r < 0) {
+			lxm_error_prefix(err, "network '%s'", nic->name);
+			goto undo;
+		}
+	}
+	return 0;
+undo:
+	/* the container's namespace goes with the child; phys devices and
+	 * host veth ends are ours to take back */
+	{
+		char path[64];
+		_cleanup_close_ int nsfd = -1;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		lxm_net_teardown(conf, nsfd);
+	}
+	return r;
+}
+
+/* ---- child side ---- */
+
+static int add_address(struct nl_sock *sk, int ifindex, const char *cidr, struct lxm_error *err)
+{
+	_cleanup_(rtnl_addr_putp) struct rtnl_addr *a = rtnl_addr_alloc();
+	_cleanup_(nl_addr_putp) struct nl_addr *local = NULL, *bcast = NULL;
+	unsigned char bin[16];
+	unsigned prefix;
+	int family, r;
+
+	if (!a)
+		return lxm_error_set(err, ENOMEM, "allocating address");
+	if (lxm_net_parse_cidr(cidr, &family, bin, &prefix) < 0)
+		return lxm_error_setr(err, EINVAL, "bad address '%s'", cidr);
+	local = nl_addr_build(family, bin, family == AF_INET ? 4 : 16);
+	if (!local)
+		return lxm_error_set(err, ENOMEM, "allocating address");
+	nl_addr_set_prefixlen(local, (int)prefix);
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_family(a, family);
+	r = rtnl_addr_set_local(a, local);
+	if (r < 0)
+		return nl_error(err, r, "address '%s'", cidr);
+	if (family == AF_INET && prefix < 31) {
+		uint32_t ip, mask = prefix ? htonl(~0u << (32 - prefix)) : 0;
+
+		memcpy(&ip, bin, 4);
+		ip |= ~mask;
+		bcast = nl_addr_build(AF_INET, &ip, 4);
+		if (bcast)
+			rtnl_addr_set_broadcast(a, bcast);
+	}
+	if (family == AF_INET6)
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
+	r = rtnl_addr_add(sk, a, 0);
+	if (r < 0)
+		return nl_error(err, r, "adding address '%s'", cidr);
+	return 0;
+}
+
+static int add_default_route(struct nl_sock *sk, int ifindex, const char *gw, int family,
+			     struct lxm_error *err)
+{
+	_cleanup_(rtnl_route_putp) struct rtnl_route *rt = rtnl_route_alloc();
+	_cleanup_(nl_addr_putp) struct nl_addr *dst = NULL, *via = NULL;
+	struct rtnl_nexthop *nh;
+	unsigned char bin[16];
+	int r;
+
+	if (!rt)
+		return lxm_error_set(err, ENOMEM, "allocating route");
+	if (inet_pton(family, gw, bin) != 1)
+		return lxm_error_setr(err, EINVAL, "bad gateway '%s'", gw);
+	via = nl_addr_build(family, bin, family == AF_INET ? 4 : 16);
+	memset(bin, 0, sizeof(bin));
+	dst = nl_addr_build(family, bin, family == AF_INET ? 4 : 16);
+	nh = rtnl_route_nh_alloc();
+	if (!via || !dst || !nh) {
+		if (nh)
+			rtnl_route_nh_free(nh);
+		return lxm_error_set(err, ENOMEM, "allocating route");
+	}
+	nl_addr_set_prefixlen(dst, 0);
+	rtnl_route_set_family(rt, (uint8_t)family);
+	rtnl_route_set_dst(rt, dst);
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, RTPROT_STATIC);
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_nh_set_gateway(nh, via);
+	/* a gateway outside the interface's subnets is still on this link */
+	rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
+	rtnl_route_add_nexthop(rt, nh);
+	r = rtnl_route_add(sk, rt, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nl_error(err, r, "adding default route via '%s'", gw);
+	return 0;
+}
+
+static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, struct lxm_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL, *change = NULL;
+	int ifindex, r;
+
+	r = rtnl_link_get_kernel(sk, 0, nic->name, &l);
+	if (r < 0)
+		return nl_error(err, r, "looking up '%s'", nic->name);
+	ifindex = rtnl_link_get_ifindex(l);
+	change = rtnl_link_alloc();
+	if (!change)
+		return lxm_error_set(err, ENOMEM, "allocating link");
+	rtnl_link_set_flags(change, IFF_UP);
+	if (nic->mtu && rtnl_link_get_mtu(l) != nic->mtu)
+		rtnl_link_set_mtu(change, nic->mtu);
+	if (nic->hwaddr[0]) {
+		char cur[32] = "";
+		struct nl_addr *a = rtnl_link_get_addr(l);
+
+		if (a)
+			nl_addr2str(a, cur, sizeof(cur));
+		if (strcasecmp(cur, nic->hwaddr) != 0) {
+			r = set_hwaddr(change, nic->hwaddr, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	r = rtnl_link_change(sk, l, change, 0);
+	if (r < 0)
+		return nl_error(err, r, "bringing '%s' up", nic->name);
+	for (size_t j = 0; j < nic->n_ipv4; j++) {
+		r = add_address(sk, ifindex, nic->ipv4[j], err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t j = 0; j < nic->n_ipv6; j++) {
+		r = add_address(sk, ifindex, nic->ipv6[j], err);
+		if (r < 0)
+			return r;
+	}
+	if (nic->ipv4_gateway) {
+		r = add_default_route(sk, ifindex, nic->ipv4_gateway, AF_INET, err);
+		if (r < 0)
+			return r;
+	}
+	if (nic->ipv6_gateway) {
+		r = add_default_route(sk, ifindex, nic->ipv6_gateway, AF_INET6, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int lxm_net_configure_inside(const struct lxm_config *conf, struct lxm_error *err)
+{
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
+	int r;
+
+	r = route_socket(&sk, err);
+	if (r < 0)
+		return r;
+	r = loopback_up(sk, err);
+	if (r < 0)
+		return lxm_error_prefix(err, "network 'lo'");
+	for (size_t i = 0; i < conf->n_nics; i++) {
+		const struct lxm_nic *nic = &conf->nics[i];
+
+		if (!has_link(nic))
+			continue;
+		r = configure_nic(sk, nic, err);
+		if (r < 0)
+			return lxm_error_prefix(err, "network '%s'", nic->name);
+	}
+	return 0;
+}
+
+/* ---- teardown ---- */
+
+/* A netlink socket in the namespace of nsfd (the caller is single-threaded
+ * here: the monitor, or a command). */
+static int socket_in_netns(int nsfd, struct nl_sock **ret, struct lxm_error *err)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (self < 0)
+		return lxm_error_set(err, errno, "opening '/proc/self/ns/net'");
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return lxm_error_set(err, errno, "entering the container's network namespace");
+	r = route_socket(ret, err);
+	if (setns(self, CLONE_NEWNET) < 0) {
+		/* cannot happen for root; never go on in the wrong namespace */
+		log_error("returning to the host's network namespace: %s", strerror(errno));
+		abort();
+	}
+	return r;
+}
+
+void lxm_net_teardown(const struct lxm_config *conf, int netns_fd)
+{
+	_cleanup_(nl_sock_freep) struct nl_sock *host = NULL, *inside = NULL;
+	struct lxm_error err = { 0 };
+	char text[LXM_ERROR_MSG_MAX + 64];
+	bool phys = false;
+
+	if (!conf || !lxm_net_has_links(conf))
+		return;
+	for (size_t i = 0; i < conf->n_nics; i++)
+		phys |= conf->nics[i].type == LXM_NET_PHYS;
+	if (phys && netns_fd >= 0) {
+		_cleanup_close_ int hostns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+		if (hostns < 0 || socket_in_netns(netns_fd, &inside, &err) < 0) {
+			log_warn("returning phys devices: %s", lxm_error_text(&err, text, sizeof(text)));
+		} else {
+			for (size_t i = 0; i < conf->n_nics; i++) {
+				const struct lxm_nic *nic = &conf->nics[i];
+
+				if (nic->type != LXM_NET_PHYS)
+					continue;
+				lxm_error_clear(&err);
+				if (move_link(inside, nic->name, nic->link, 0, hostns, &err) < 0)
+					log_warn("returning '%s' to the host as '%s': %s", nic->name, nic->link,
+						 lxm_error_text(&err, text, sizeof(text)));
+				else
+					log_debug("returned '%s' to the host as '%s'", nic->name, nic->link);
+			}
+		}
+	}
+	lxm_error_clear(&err);
+	if (route_socket(&host, &err) < 0) {
+		log_warn("removing host links: %s", lxm_error_text(&err, text, sizeof(text)));
+		return;
+	}
+	for (size_t i = 0; i < conf->n_nics; i++) {
+		char name[IFNAMSIZ];
+
+		if (conf->nics[i].type != LXM_NET_VETH || !conf->name ||
+		    lxm_net_host_ifname(conf->name, (unsigned)i, name) < 0)
+			continue;
+		delete_link(host, name);
+	}
+}
+
+/* ---- addresses, for lxm-info and lxm-ls ---- */
+
+struct addr_walk {
+	struct lxm_net_addrs *out;
+};
+
+static void collect_addr(struct nl_object *obj, void *arg)
+{
+	struct addr_walk *w = arg;
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+	struct nl_addr *local = rtnl_addr_get_local(a);
+	int family = rtnl_addr_get_family(a);
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!local || rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE)
+		return;
+	if (!inet_ntop(family, nl_addr_get_binary_addr(local), buf, sizeof(buf)))
+		return;
+	if (family == AF_INET && w->out->n_ipv4 < LXM_NET_ADDRS_MAX)
+		snprintf(w->out->ipv4[w->out->n_ipv4++], INET6_ADDRSTRLEN, "%s", buf);
+	else if (family == AF_INET6 && w->out->n_ipv6 < LXM_NET_ADDRS_MAX)
+		snprintf(w->out->ipv6[w->out->n_ipv6++], INET6_ADDRSTRLEN, "%s", buf);
+}
+
+int lxm_net_query_addrs(pid_t pid, struct lxm_net_addrs *ret, struct lxm_error *err)
+{
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
+	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+	_cleanup_close_ int nsfd = -1;
+	struct addr_walk w = { .out = ret };
+	struct stat a, b;
+	char path[64];
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return lxm_error_set(err, errno, "opening '%s'", path);
+	if (fstat(nsfd, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev)
+		return 0;   /* the host's network */
+	r = socket_in_netns(nsfd, &sk, err);
+	if (r < 0)
+		return r;
+	r = rtnl_addr_alloc_cache(sk, &cache);
+	if (r < 0)
+		return nl_error(err, r, "reading addresses");
+	nl_cache_foreach(cache, collect_addr, &w);
 	return 0;
 }

@@ -1,7 +1,71 @@
-/* Network links over netlink (libnl-route-3). */
+/* Network links over netlink (libnl-route-3).
+ *
+ * A start with host links goes: the monitor creates each link with its
+ * container end placed straight in the child's network namespace
+ * (lxm_net_create_links: veth peer / macvlan created there, a phys device
+ * moved in, already named, with MAC and MTU); the child then brings them up
+ * and adds addresses and routes from inside (lxm_net_configure_inside). On
+ * every stop path lxm_net_teardown returns phys devices to the host under
+ * their original name and deletes the host ends of veths. */
 #pragma once
 
+#include <netinet/in.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
 #include "error.h"
+
+#define LXM_NET_DEFAULT_BRIDGE "lxmbr0"
+#define LXM_NET_ADDRS_MAX 8
 
 /* Bring "lo" up in the calling process's network namespace. */
 int lxm_net_loopback_up(struct lxm_error *err);
+
+/* ---- pure helpers (unit-tested) ---- */
+
+/* The host end of veth `index` of container `name`: "vlxm<name>-<index>",
+ * with the name cut and a hash of the whole name added when that does not
+ * fit in IFNAMSIZ. Characters not allowed in a link name become '_'. */
+int lxm_net_host_ifname(const char *name, unsigned index, char out[IFNAMSIZ]);
+/* "10.0.3.10/24" or "fd42::10/64" (prefix optional: /32, /128). addr gets
+ * 4 or 16 bytes. -EINVAL when malformed. */
+int lxm_net_parse_cidr(const char *s, int *ret_family, unsigned char addr[16], unsigned *ret_prefix);
+
+/* Whether the config shares the host's network (type "none"), and whether
+ * the monitor has links to make for it (veth, macvlan, phys). */
+bool lxm_net_shares_host(const struct lxm_config *conf);
+bool lxm_net_has_links(const struct lxm_config *conf);
+
+/* The default bridge: "net_bridge" in CONFDIR/lxm.conf, else "lxmbr0".
+ * out is always filled. */
+void lxm_net_default_bridge(const char *confdir, char out[IFNAMSIZ]);
+
+/* Before anything is started (lxm-start, host side): "none" refused for
+ * an unprivileged config; every link present on the host. A missing
+ * default bridge is brought up with "lxm-net start" (with a warning);
+ * otherwise the error names the interface, the link and the command. */
+int lxm_net_check(const struct lxm_config *conf, const char *confdir, struct lxm_error *err);
+
+/* Monitor side: make every link of conf with its container end in the
+ * network namespace of pid. On error, whatever was made is removed. */
+int lxm_net_create_links(const struct lxm_config *conf, pid_t pid, struct lxm_error *err);
+/* Child side, in its own network namespace: lo and every link up, MAC and
+ * MTU checked, addresses and gateway routes added. */
+int lxm_net_configure_inside(const struct lxm_config *conf, struct lxm_error *err);
+/* Every stop path: with netns_fd (the container's network namespace, kept
+ * alive by that fd; -1 when gone) phys devices go back to the host under
+ * their original name; host veth ends that are still there are deleted.
+ * Best effort, logs what fails. */
+void lxm_net_teardown(const struct lxm_config *conf, int netns_fd);
+
+/* The global addresses in the network namespace of pid (read over netlink
+ * from inside that namespace; needs CAP_SYS_ADMIN). Nothing for a
+ * container that shares the host's network. */
+struct lxm_net_addrs {
+	size_t n_ipv4, n_ipv6;
+	char ipv4[LXM_NET_ADDRS_MAX][INET6_ADDRSTRLEN];
+	char ipv6[LXM_NET_ADDRS_MAX][INET6_ADDRSTRLEN];
+};
+int lxm_net_query_addrs(pid_t pid, struct lxm_net_addrs *ret, struct lxm_error *err);

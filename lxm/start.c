@@ -59,6 +59,9 @@ struct child_ctx {
 	bool enter_self;            /* the child joins the v1 hierarchies itself */
 	bool wait_cgroup;           /* the parent attaches the child after clone */
 	bool unshare_cgroupns;      /* the cgroup namespace comes after that */
+	bool net_unshare;           /* the network namespace comes after the idmaps */
+	bool net_host;              /* type "none": the host's network */
+	bool net_links;             /* the parent makes links (veth, macvlan, phys) */
 };
 
 static int child_setup(const struct child_ctx *c, struct lxm_error *err)
@@ -86,6 +89,24 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		if (setgroups(0, NULL) < 0 && errno != EPERM)
 			return lxm_error_set(err, errno, "dropping supplementary groups");
 	}
+	if (c->net_unshare) {
+		/* after the idmaps, so that /proc/net gets a mapped owner */
+		if (unshare(CLONE_NEWNET) < 0)
+			return lxm_error_set(err, errno, "creating the network namespace");
+		/* the network namespace exists */
+		r = lxm_sync_send(c->sync_fd, LXM_SYNC_NET_UNSHARED);
+		if (r < 0)
+			return lxm_error_set(err, -r, "sync");
+	}
+	if (c->net_links) {
+		/* host side links are in place */
+		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_NET_CONFIGURED, err);
+		if (r < 0)
+			return r;
+		r = lxm_net_configure_inside(conf, err);
+		if (r < 0)
+			return r;
+	}
 	if (c->enter_self) {
 		/* joining as a single thread skips the global cgroup rwsem and
 		 * its RCU grace period (see cgroup.c) */
@@ -101,9 +122,11 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	}
 	if (c->unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return lxm_error_set(err, errno, "creating the cgroup namespace");
-	r = lxm_net_loopback_up(err);
-	if (r < 0)
-		return lxm_error_prefix(err, "network 'lo'");
+	if (!c->net_host && !c->net_links) {
+		r = lxm_net_loopback_up(err);
+		if (r < 0)
+			return lxm_error_prefix(err, "network 'lo'");
+	}
 	if (sethostname(hostname, strlen(hostname)) < 0)
 		return lxm_error_set(err, errno, "setting hostname '%s'", hostname);
 
@@ -217,10 +240,14 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 	int cgfd = lxm_cgroup_v2_fd(m->cg);
 	bool has_v1 = lxm_cgroup_has_v1(m->cg);
 	bool userns = conf->n_idmaps > 0;
-	struct child_ctx ctx = { .m = m, .userns = userns, .enter_self = has_v1 };
+	bool net_host = lxm_net_shares_host(conf);
+	struct child_ctx ctx = {
+		.m = m, .userns = userns, .enter_self = has_v1,
+		.net_host = net_host, .net_unshare = userns && !net_host,
+		.net_links = lxm_net_has_links(conf),
+	};
 	struct clone_args args = {
-		.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-			 CLONE_NEWNET,
+		.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
@@ -229,6 +256,8 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 
 	if (userns)
 		args.flags |= CLONE_NEWUSER;
+	else if (!net_host)
+		args.flags |= CLONE_NEWNET;
 	if (cgfd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgfd;
@@ -279,6 +308,33 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		if (r < 0)
 			goto child_failed;
 	}
+	if (ctx.net_unshare) {
+		/* the network namespace exists */
+		r = lxm_sync_wait(sv[0], LXM_SYNC_NET_UNSHARED, err);
+		if (r < 0)
+			goto fail;
+	}
+	if (!net_host) {
+		char nspath[64];
+
+		/* held until teardown: phys devices go back to the host from it */
+		snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)pid);
+		closep(&m->netns_fd);
+		m->netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
+		if (m->netns_fd < 0) {
+			r = lxm_error_set(err, errno, "opening '%s'", nspath);
+			goto fail;
+		}
+	}
+	if (ctx.net_links) {
+		r = lxm_net_create_links(conf, pid, err);
+		if (r < 0)
+			goto fail;
+		/* host side links are in place */
+		r = lxm_sync_send(sv[0], LXM_SYNC_NET_CONFIGURED);
+		if (r < 0)
+			goto child_failed;
+	}
 	if (ctx.wait_cgroup) {
 		r = lxm_cgroup_attach(m->cg, pid, false, err);
 		if (r < 0)
@@ -308,6 +364,9 @@ fail:
 	close(pidfd);
 	m->pidfd = -1;
 	m->pid = 0;
+	lxm_net_teardown(conf, m->netns_fd);
+	closep(&m->netns_fd);
+	m->netns_fd = -1;
 	return r;
 }
 
@@ -375,22 +434,6 @@ static int load_config(struct lxm_monitor *m, const struct lxm_start_opts *opts,
 		m->rootfs = lxm_strdup_printf("%s/%s", m->dir, m->conf->rootfs_path);
 	if (!m->rootfs)
 		return lxm_error_set(err, ENOMEM, "loading config");
-	return 0;
-}
-
-/* The network namespace has loopback only; links to the host are not made
- * by this version, so a config that asks for them is refused up front
- * rather than started without the network it expects. */
-static int check_network(const struct lxm_config *conf, struct lxm_error *err)
-{
-	for (size_t i = 0; i < conf->n_nics; i++) {
-		const struct lxm_nic *nic = &conf->nics[i];
-
-		if (nic->type != LXM_NET_EMPTY)
-			return lxm_error_setr(err, EOPNOTSUPP, "network '%s': type '%s' is not supported yet "
-					      "(use type \"empty\" for loopback only)",
-					      nic->name, lxm_net_type_to_string(nic->type));
-	}
 	return 0;
 }
 
@@ -481,6 +524,7 @@ static int monitor_init(struct lxm_monitor *m, const struct lxm_paths *paths, co
 	m->name = name;
 	m->conf = conf;
 	m->listen_fd = m->epoll_fd = m->timer_fd = m->signal_fd = m->lock_fd = m->pidfd = -1;
+	m->netns_fd = -1;
 	m->stdin_fd = m->stdout_fd = -1;
 	m->console.master = m->console.slave = -1;
 	m->log.fd = -1;
@@ -534,7 +578,7 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	r = load_config(&m, opts, err);
 	if (r < 0)
 		goto out;
-	r = check_network(&conf, err);
+	r = lxm_net_check(&conf, paths->confdir, err);
 	if (r < 0)
 		goto out;
 	r = check_rootfs(&m, err);

@@ -1,0 +1,143 @@
+/* Unit tests for the pure parts of lxm/net.c: host veth names and address
+ * parsing. No root needed. */
+#include <arpa/inet.h>
+
+#include "net.h"
+#include "tap.h"
+
+/* tap.h's ok() evaluates its condition twice: evaluate it once here. */
+#define check(cond, ...) do {                                                  \
+		bool check_ = (cond);                                          \
+		ok(check_, __VA_ARGS__);                                       \
+		if (!check_)                                                   \
+			printf("#   condition: %s\n", #cond);                 \
+	} while (0)
+
+static void test_host_ifname(void)
+{
+	char a[IFNAMSIZ], b[IFNAMSIZ], c[IFNAMSIZ];
+	char longname[LXM_NAME_MAX + 1];
+	int r;
+
+	r = lxm_net_host_ifname("web1", 0, a);
+	check(r == 0 && streq(a, "vlxmweb1-0"), "short name kept: '%s'", a);
+	r = lxm_net_host_ifname("web1", 12, a);
+	check(r == 0 && streq(a, "vlxmweb1-12"), "index appended: '%s'", a);
+	r = lxm_net_host_ifname("abcdefgh", 1, a);
+	check(r == 0 && streq(a, "vlxmabcdefgh-1"), "name that just fits: '%s'", a);
+
+	memset(longname, 'x', LXM_NAME_MAX);
+	longname[LXM_NAME_MAX] = '\0';
+	r = lxm_net_host_ifname(longname, 3, a);
+	check(r == 0 && strlen(a) < IFNAMSIZ, "64-char name fits IFNAMSIZ: '%s'", a);
+	check(strncmp(a, "vlxm", 4) == 0 && streq(a + strlen(a) - 2, "-3"), "prefix and index kept: '%s'", a);
+
+	lxm_net_host_ifname("container-one", 0, a);
+	lxm_net_host_ifname("container-two", 0, b);
+	lxm_net_host_ifname("container-one", 1, c);
+	check(strlen(a) < IFNAMSIZ && strlen(b) < IFNAMSIZ, "cut names fit: '%s' '%s'", a, b);
+	check(!streq(a, b), "names sharing a prefix differ: '%s' '%s'", a, b);
+	check(!streq(a, c), "indexes differ: '%s' '%s'", a, c);
+	lxm_net_host_ifname("container-one", 0, b);
+	check(streq(a, b), "stable: '%s' '%s'", a, b);
+
+	r = lxm_net_host_ifname("a:b/c d", 0, a);
+	check(r == 0 && !strpbrk(a, ":/ "), "no ':' '/' or space: '%s'", a);
+	check(lxm_net_host_ifname("", 0, a) == -EINVAL, "empty name refused");
+	r = lxm_net_host_ifname("a-long-container-name", 99999, a);
+	check(r == 0 && strlen(a) < IFNAMSIZ, "index 99999 fits: '%s'", a);
+	check(lxm_net_host_ifname("x", 4294967295u, a) == -ERANGE, "an index too long to fit refused");
+}
+
+static void test_parse_cidr(void)
+{
+	static const struct {
+		const char *s;
+		int r, family;
+		unsigned prefix;
+		const char *addr;
+	} cases[] = {
+		{ "10.0.3.10/24", 0, AF_INET, 24, "10.0.3.10" },
+		{ "10.0.3.10", 0, AF_INET, 32, "10.0.3.10" },
+		{ "0.0.0.0/0", 0, AF_INET, 0, "0.0.0.0" },
+		{ "192.168.1.1/32", 0, AF_INET, 32, "192.168.1.1" },
+		{ "fd42::10/64", 0, AF_INET6, 64, "fd42::10" },
+		{ "::1", 0, AF_INET6, 128, "::1" },
+		{ "10.0.3.10/33", -EINVAL, 0, 0, NULL },
+		{ "10.0.3.10/", -EINVAL, 0, 0, NULL },
+		{ "10.0.3.10/-1", -EINVAL, 0, 0, NULL },
+		{ "10.0.3.10/24x", -EINVAL, 0, 0, NULL },
+		{ "10.0.3/24", -EINVAL, 0, 0, NULL },
+		{ "10.0.3.256/24", -EINVAL, 0, 0, NULL },
+		{ "fd42::10/129", -EINVAL, 0, 0, NULL },
+		{ "fd42:::10/64", -EINVAL, 0, 0, NULL },
+		{ "", -EINVAL, 0, 0, NULL },
+		{ "web", -EINVAL, 0, 0, NULL },
+		{ "10.0.3.10/24/8", -EINVAL, 0, 0, NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned char addr[16];
+		char buf[INET6_ADDRSTRLEN] = "";
+		unsigned prefix = 999;
+		int family = -1;
+		int r = lxm_net_parse_cidr(cases[i].s, &family, addr, &prefix);
+
+		if (r == 0)
+			inet_ntop(family, addr, buf, sizeof(buf));
+		if (cases[i].r < 0)
+			check(r == cases[i].r, "'%s' refused", cases[i].s);
+		else
+			check(r == 0 && family == cases[i].family && prefix == cases[i].prefix &&
+			      streq(buf, cases[i].addr), "'%s' -> %s/%u", cases[i].s, buf, prefix);
+	}
+	check(lxm_net_parse_cidr(NULL, &(int){ 0 }, (unsigned char[16]){ 0 }, &(unsigned){ 0 }) == -EINVAL,
+	      "NULL refused");
+}
+
+static void test_predicates(void)
+{
+	struct lxm_nic nics[2] = { { .type = LXM_NET_EMPTY }, { .type = LXM_NET_VETH } };
+	struct lxm_config conf = { .nics = nics, .n_nics = 1 };
+
+	check(!lxm_net_has_links(&conf) && !lxm_net_shares_host(&conf), "empty: no links, own network");
+	conf.n_nics = 2;
+	check(lxm_net_has_links(&conf), "veth: links");
+	nics[0].type = LXM_NET_NONE;
+	conf.n_nics = 1;
+	check(lxm_net_shares_host(&conf) && !lxm_net_has_links(&conf), "none: the host's network");
+}
+
+static void test_default_bridge(void)
+{
+	char dir[] = "/tmp/lxm-test-net.XXXXXX", path[64], br[IFNAMSIZ];
+	FILE *f;
+
+	lxm_net_default_bridge(NULL, br);
+	check(streq(br, "lxmbr0"), "no confdir: lxmbr0");
+	if (!mkdtemp(dir)) {
+		ok(false, "mkdtemp");
+		return;
+	}
+	lxm_net_default_bridge(dir, br);
+	check(streq(br, "lxmbr0"), "no lxm.conf: lxmbr0");
+	snprintf(path, sizeof(path), "%s/lxm.conf", dir);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("net_bridge = \"lxmtest0\";\nnet_ipv4 = \"10.9.9.1/24\";\nnet_nat = false;\n", f);
+		fclose(f);
+	}
+	lxm_net_default_bridge(dir, br);
+	check(streq(br, "lxmtest0"), "lxm.conf's net_bridge: '%s'", br);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_host_ifname();
+	test_parse_cidr();
+	test_predicates();
+	test_default_bridge();
+	return tap_done();
+}
