@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/close_range.h>
 #include <linux/magic.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -129,6 +130,21 @@ static _Noreturn void fail_child(int errfd, const struct lxm_error *e, int code)
 	_exit(code);
 }
 
+/* THE place where the attached process gets the container's confinement,
+ * the same as init's: the AppArmor profile (aa_change_onexec, effective at
+ * the execve below) and the seccomp filter. exec_command calls it once,
+ * after the capability bounding set is applied and while the process is
+ * still root of the container: without no_new_privs, loading a seccomp
+ * filter needs CAP_SYS_ADMIN in the container's user namespace, which the
+ * switch to -u/-g drops. What runs after it (setgroups, setresgid/setresuid,
+ * PR_SET_NO_NEW_PRIVS, chdir, execve) must be allowed by the filter. */
+static int attach_confine(const struct attach_ctx *a, struct lxm_error *err)
+{
+	(void)a;
+	(void)err;
+	return 0;
+}
+
 /* The command's process: in every namespace, now joins the cgroup, drops
  * what init dropped and execs. */
 static _Noreturn void exec_command(const struct attach_ctx *a)
@@ -181,6 +197,8 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 	if (lxm_caps_apply(a->conf->security.cap_drop, a->conf->security.n_cap_drop,
 			   a->conf->security.cap_keep, a->conf->security.n_cap_keep, &err) < 0)
 		fail_child(a->errfd, &err, 126);
+	if (attach_confine(a, &err) < 0)
+		fail_child(a->errfd, &err, 126);
 	if (setgroups(0, NULL) < 0 && errno != EPERM) {
 		lxm_error_set(&err, errno, "dropping supplementary groups");
 		fail_child(a->errfd, &err, 126);
@@ -201,6 +219,12 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 		}
 		(void)!chdir("/");
 	}
+	/* nothing of the host's but stdin/stdout/stderr (already pipes, a file
+	 * or the container's pty) crosses the exec */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != a->errfd)
+				(void)!fcntl(fd, F_SETFD, FD_CLOEXEC);
 	environ = env;
 	if (argv) {
 		char *login[] = { argv[2], NULL };
@@ -340,6 +364,139 @@ static void proxy_pty(int master)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 }
 
+/* Without a pty, a host terminal on stdin, stdout or stderr is not handed
+ * to the command either (a process holding a tty fd can TIOCSTI into it and
+ * ioctl it): that stream goes through a pipe that the caller copies. Plain
+ * pipes and files pass through as they are, untouched and at full speed.
+ * ours[i] is the caller's end, theirs[i] the command's; -1 when i passes
+ * through. */
+struct stdio_proxy {
+	int ours[3];
+	int theirs[3];
+};
+
+static int stdio_proxy_open(struct stdio_proxy *p, struct lxm_error *err)
+{
+	for (int i = 0; i < 3; i++)
+		p->ours[i] = p->theirs[i] = -1;
+	for (int i = 0; i < 3; i++) {
+		int fds[2];
+
+		if (!isatty(i))
+			continue;
+		if (pipe2(fds, O_CLOEXEC) < 0)
+			return lxm_error_set(err, errno, "creating a pipe for fd %d", i);
+		p->ours[i] = i == 0 ? fds[1] : fds[0];
+		p->theirs[i] = i == 0 ? fds[0] : fds[1];
+		/* the caller never blocks on the command's stdin */
+		if (i == 0)
+			(void)!fcntl(p->ours[0], F_SETFL, O_NONBLOCK);
+	}
+	return 0;
+}
+
+static void stdio_proxy_close(struct stdio_proxy *p)
+{
+	for (int i = 0; i < 3; i++) {
+		closep(&p->ours[i]);
+		closep(&p->theirs[i]);
+		p->ours[i] = p->theirs[i] = -1;
+	}
+}
+
+/* In the child, before it enters the container. */
+static int stdio_proxy_install(struct stdio_proxy *p)
+{
+	for (int i = 0; i < 3; i++) {
+		closep(&p->ours[i]);
+		if (p->theirs[i] >= 0 && dup2(p->theirs[i], i) < 0)
+			return -errno;
+		closep(&p->theirs[i]);
+		p->ours[i] = p->theirs[i] = -1;
+	}
+	return 0;
+}
+
+/* Copy between the host's terminal and the pipes until the command (the
+ * intermediate waiting for it, pidfd) has exited, then what it left in the
+ * pipes. */
+static void stdio_proxy_run(struct stdio_proxy *p, int pidfd)
+{
+	char inbuf[8192], buf[16384];
+	size_t inlen = 0, inoff = 0;
+	bool in_open = p->ours[0] >= 0, exited = false;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+
+	/* a command that closed its stdin makes the write fail, not kill us */
+	sigaction(SIGPIPE, &ign, &old);
+	while (!exited) {
+		struct pollfd all[5] = {
+			{ .fd = in_open && inlen == 0 ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = inlen ? p->ours[0] : -1, .events = POLLOUT },
+			{ .fd = p->ours[1], .events = POLLIN },
+			{ .fd = p->ours[2], .events = POLLIN },
+			{ .fd = pidfd, .events = POLLIN },
+		};
+		ssize_t n;
+
+		if (poll(all, 5, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (all[0].revents) {
+			n = read(STDIN_FILENO, inbuf, sizeof(inbuf));
+			if (n > 0) {
+				inlen = (size_t)n;
+				inoff = 0;
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				/* EOF on the terminal (^D) is EOF for the command */
+				in_open = false;
+				closep(&p->ours[0]);
+				p->ours[0] = -1;
+			}
+		}
+		if (all[1].revents) {
+			n = write(p->ours[0], inbuf + inoff, inlen - inoff);
+			if (n > 0) {
+				inoff += (size_t)n;
+				if (inoff == inlen)
+					inlen = inoff = 0;
+			} else if (n < 0 && errno != EINTR && errno != EAGAIN) {
+				in_open = false;
+				inlen = inoff = 0;
+				closep(&p->ours[0]);
+				p->ours[0] = -1;
+			}
+		}
+		for (int i = 1; i < 3; i++) {
+			if (!all[i + 1].revents)
+				continue;
+			n = read(p->ours[i], buf, sizeof(buf));
+			if (n > 0 && lxm_write_full(i, buf, (size_t)n) == 0)
+				continue;
+			if (n < 0 && errno == EINTR)
+				continue;
+			closep(&p->ours[i]);
+			p->ours[i] = -1;
+		}
+		if (all[4].revents)
+			exited = true;
+	}
+	/* whatever the command wrote before it exited (background processes
+	 * that still hold the pipe are not waited for) */
+	for (int i = 1; i < 3; i++) {
+		ssize_t n;
+
+		if (p->ours[i] < 0 || fcntl(p->ours[i], F_SETFL, O_NONBLOCK) < 0)
+			continue;
+		while ((n = read(p->ours[i], buf, sizeof(buf))) > 0)
+			if (lxm_write_full(i, buf, (size_t)n) < 0)
+				break;
+	}
+	sigaction(SIGPIPE, &old, NULL);
+}
+
 static bool same_ns(pid_t pid, const char *ns)
 {
 	char a[64], b[64];
@@ -357,6 +514,8 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	_cleanup_close_ int pidfd = -1, master = -1, slave = -1;
 	struct lxm_config conf = { 0 };
 	struct attach_ctx a = { .opts = opts, .slave = -1 };
+	struct stdio_proxy proxy = { .ours = { -1, -1, -1 }, .theirs = { -1, -1, -1 } };
+	_cleanup_close_ int child_pidfd = -1;
 	struct lxm_runtime rt;
 	int errpipe[2] = { -1, -1 };
 	struct lxm_error child_err;
@@ -380,6 +539,11 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		goto out;
 	a.conf = &conf;
 	a.pidfd = pidfd;
+	/* One setns() on the pidfd enters them all at once, and the kernel
+	 * takes them in the order that makes each step's permission check
+	 * right: the user namespace first (so that the rest is checked
+	 * against the container's root), then mount, UTS, IPC, PID (for the
+	 * children), cgroup and network; it either enters all or none. */
 	a.nsflags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
 	if (!same_ns(rt.init_pid, "user"))
 		a.nsflags |= CLONE_NEWUSER;
@@ -389,6 +553,10 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		if (r < 0)
 			goto out;
 		a.slave = slave;
+	} else {
+		r = stdio_proxy_open(&proxy, err);
+		if (r < 0)
+			goto out;
 	}
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		r = lxm_error_set(err, errno, "creating a pipe");
@@ -404,7 +572,19 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		close(errpipe[0]);
 		if (master >= 0)
 			close(master);
+		/* not dumpable: until the command's execve, nothing in the
+		 * container may open /proc/PID/exe (this binary) or our memory */
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		if (stdio_proxy_install(&proxy) < 0) {
+			lxm_error_set(&child_err, errno, "setting up stdio");
+			fail_child(errpipe[1], &child_err, 126);
+		}
 		enter_and_run(&a);
+	}
+	child_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	for (int i = 0; i < 3; i++) {
+		closep(&proxy.theirs[i]);
+		proxy.theirs[i] = -1;
 	}
 	close(errpipe[1]);
 	errpipe[1] = -1;
@@ -421,6 +601,8 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	}
 	if (master >= 0)
 		proxy_pty(master);
+	else if (child_pidfd >= 0 && (proxy.ours[0] >= 0 || proxy.ours[1] >= 0 || proxy.ours[2] >= 0))
+		stdio_proxy_run(&proxy, child_pidfd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			r = lxm_error_set(err, errno, "waiting for the command");
@@ -428,6 +610,7 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		}
 	r = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 out:
+	stdio_proxy_close(&proxy);
 	if (errpipe[0] >= 0)
 		close(errpipe[0]);
 	if (errpipe[1] >= 0)

@@ -40,10 +40,20 @@ if command -v script >/dev/null; then
 	out=$(script -qc "lxm-attach -n $c -- sh -c 'tty; stat -c %t /proc/self/fd/0'" /dev/null | tr -d '\r')
 	ok "$(echo "$out" | head -1 | grep -qx '/dev/pts/[0-9]*'; echo $?)" "with a terminal the command gets a pty of the container's devpts"
 	ok "$(lxm-attach -n "$c" -- ls /dev/pts | grep -qx ptmx; echo $?)" "the container's devpts is its own"
+	# stdin not a terminal, stdout/stderr terminals: no pty, and the host's
+	# terminal still never reaches the container (pipes, copied by lxm-attach)
+	out=$(script -qc "lxm-attach -n $c -- sh -c 'readlink /proc/self/fd/1; readlink /proc/self/fd/2; [ -t 1 ] || [ -t 2 ] || echo no-tty; echo err-\$\$ >&2; exit 5' </dev/null; echo rc=\$?" /dev/null | tr -d '\r')
+	ok "$(echo "$out" | head -2 | grep -c '^pipe:' | grep -qx 2; echo $?)" "stdin not a tty, stdout/stderr a tty: the command gets pipes, not the host's tty"
+	ok "$(echo "$out" | grep -qx no-tty; echo $?)" "... and no terminal at all"
+	ok "$(echo "$out" | grep -q '^err-[0-9]*$' && echo "$out" | grep -qx rc=5; echo $?)" "... its stdout and stderr arrive, and its exit status"
+	out=$(script -qc "printf 'line1\nline2\n' | lxm-attach -n $c -- sh -c 'cat; readlink /proc/self/fd/0'" /dev/null | tr -d '\r')
+	ok "$(echo "$out" | head -2 | tr '\n' ' ' | grep -qx 'line1 line2 ' && echo "$out" | sed -n 3p | grep -q '^pipe:'; echo $?)" "a pipe on stdin with a tty on stdout: input and EOF pass through"
+	big=$(script -qc "head -c 300000 /dev/zero | lxm-attach -n $c -- sh -c 'cat >/dev/null; seq 1 20000'" /dev/null | tr -d '\r' | tail -1)
+	ok "$( [ "$big" = 20000 ]; echo $?)" "large output through the tty proxy arrives complete"
 else
-	skip "script(1) not installed"
-	skip "script(1) not installed"
+	for i in 1 2 3 4 5 6 7; do skip "script(1) not installed"; done
 fi
+ok "$(lxm-attach -n "$c" -- ls /proc/self/fd 7</dev/null | grep -qx 7; [ $? -ne 0 ]; echo $?)" "an fd the caller left open (7) does not reach the command"
 check "stop" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left"
 
