@@ -1,0 +1,366 @@
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/apparmor.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "apparmor.h"
+#include "log.h"
+
+/* generated from config/apparmor/lxm-base by the build */
+const char lxm_apparmor_base[] =
+#include "lxm/apparmor-base.inc"
+	;
+
+#define AA_SECURITYFS "/sys/kernel/security/apparmor"
+#define AA_PARSER "apparmor_parser"
+
+extern char **environ;
+
+enum lxm_apparmor_mode lxm_apparmor_mode(const char *setting)
+{
+	if (!setting || streq(setting, "generated"))
+		return LXM_APPARMOR_GENERATED;
+	if (streq(setting, "unconfined"))
+		return LXM_APPARMOR_UNCONFINED;
+	return LXM_APPARMOR_NAMED;
+}
+
+char *lxm_apparmor_profile_name(const char *name, const char *dir)
+{
+	uint32_t h = 2166136261U;  /* FNV-1a */
+
+	for (const char *p = dir ? dir : ""; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619U;
+	return lxm_strdup_printf("lxm-%s_%08x", name, h);
+}
+
+static int appendf(char **buf, const char *fmt, ...) _printf_(2, 3);
+static int appendf(char **buf, const char *fmt, ...)
+{
+	size_t old = *buf ? strlen(*buf) : 0;
+	va_list ap;
+	char *nb;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	nb = realloc(*buf, old + (size_t)n + 1);
+	if (!nb)
+		return -ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(nb + old, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	*buf = nb;
+	return 0;
+}
+
+char *lxm_apparmor_quote(const char *path)
+{
+	size_t len = strlen(path);
+	char *out = malloc(2 * len + 3), *o = out;
+
+	if (!out)
+		return NULL;
+	*o++ = '"';
+	for (const char *p = path; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			free(out);
+			return NULL;
+		}
+		if (strchr("\"\\*?[]{}^@", *p))
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+static bool name_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '.'))
+			return false;
+	return true;
+}
+
+static bool name_ok_profile(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || strchr("\"\\{}[]*?^,#", *s))
+			return false;
+	return true;
+}
+
+/* Every string under dir that is not an allowed entry (or inside one) is
+ * matched by one rule: for each prefix p of an allowed name, "p" followed
+ * by a character no allowed name continues p with, and (when p is not a
+ * name itself) p alone and p's subtree. "[^...]" never matches '/'. */
+int lxm_apparmor_deny_except(const char *dir, const char *const *allowed, size_t n, char **buf)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!name_ok(allowed[i]))
+			return -EINVAL;
+	if (n == 0)
+		return appendf(buf, "  deny %s/** wl,\n", dir);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(allowed[i]);
+
+		for (size_t k = 0; k <= len; k++) {
+			const char *p = allowed[i];
+			char children[128] = "";
+			size_t nc = 0;
+			bool is_name = false, seen = false;
+			int r;
+
+			/* each distinct prefix once: at its first owner */
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = strlen(allowed[j]) >= k && strncmp(allowed[j], p, k) == 0;
+			if (seen)
+				continue;
+			for (size_t j = 0; j < n; j++) {
+				size_t lj = strlen(allowed[j]);
+				if (lj < k || strncmp(allowed[j], p, k) != 0)
+					continue;
+				if (lj == k) {
+					is_name = true;
+				} else if (!memchr(children, allowed[j][k], nc) && nc < sizeof(children) - 1) {
+					children[nc++] = allowed[j][k];
+					children[nc] = '\0';
+				}
+			}
+			if (nc)
+				r = appendf(buf, "  deny %s/%.*s[^%s]** wl,\n", dir, (int)k, p, children);
+			else
+				r = appendf(buf, "  deny %s/%.*s?** wl,\n", dir, (int)k, p);
+			if (r < 0)
+				return r;
+			if (k > 0 && !is_name) {
+				r = appendf(buf, "  deny %s/%.*s wl,\n  deny %s/%.*s/** wl,\n", dir, (int)k, p,
+					    dir, (int)k, p);
+				if (r < 0)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+/* What the kernel namespaces: UTS, IPC and PID entries of
+ * /proc/sys/kernel; the network namespace's /proc/sys/net. */
+static const char *const proc_sys_ok[] = { "kernel", "net" };
+static const char *const proc_sys_kernel_ok[] = {
+	"hostname", "domainname", "shmmax", "shmall", "shmmni", "shm_rmid_forced",
+	"msgmax", "msgmnb", "msgmni", "sem", "ns_last_pid",
+};
+/* systemd writes its cgroups; networkd its interfaces' settings */
+static const char *const sys_ok[] = { "fs", "devices" };
+static const char *const sys_fs_ok[] = { "cgroup" };
+static const char *const sys_devices_ok[] = { "virtual" };
+static const char *const sys_devices_virtual_ok[] = { "net" };
+
+static int generated_rules(const struct lxm_apparmor_spec *spec, char **buf)
+{
+	static const struct {
+		const char *dir;
+		const char *const *ok;
+		size_t n;
+	} trees[] = {
+		{ "/proc/sys", proc_sys_ok, ARRAY_SIZE(proc_sys_ok) },
+		{ "/proc/sys/kernel", proc_sys_kernel_ok, ARRAY_SIZE(proc_sys_kernel_ok) },
+		{ "/sys", sys_ok, ARRAY_SIZE(sys_ok) },
+		{ "/sys/fs", sys_fs_ok, ARRAY_SIZE(sys_fs_ok) },
+		{ "/sys/devices", sys_devices_ok, ARRAY_SIZE(sys_devices_ok) },
+		{ "/sys/devices/virtual", sys_devices_virtual_ok, ARRAY_SIZE(sys_devices_virtual_ok) },
+	};
+	int r;
+
+	for (size_t t = 0; t < ARRAY_SIZE(trees); t++) {
+		r = appendf(buf, "  # writes under %s only to namespaced entries\n", trees[t].dir);
+		if (r < 0)
+			return r;
+		r = lxm_apparmor_deny_except(trees[t].dir, trees[t].ok, trees[t].n, buf);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < spec->n_ro_mounts; i++) {
+		const char *t = spec->ro_mounts[i];
+		_cleanup_free_ char *q = NULL;
+		size_t len;
+
+		while (*t == '/')
+			t++;
+		len = strlen(t);
+		while (len && t[len - 1] == '/')
+			len--;
+		{
+			_cleanup_free_ char *path = lxm_strdup_printf("/%.*s/", (int)len, t);
+			if (!path)
+				return -ENOMEM;
+			q = lxm_apparmor_quote(path);
+		}
+		if (!q)
+			return -EINVAL;
+		r = appendf(buf, "  # read-only user mount: stays read-only\n"
+			    "  deny mount options in (rw,remount,bind,nosuid,nodev,noexec,relatime,noatime) -> %s,\n", q);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int lxm_apparmor_generate(const char *base, const struct lxm_apparmor_spec *spec, char **ret)
+{
+	_cleanup_free_ char *out = NULL, *gen = NULL;
+	_cleanup_free_ char *copy = strdup(base);
+	enum { ALL, NEST, NONEST } block = ALL;
+	char *line, *next;
+	int r;
+
+	if (!copy)
+		return -ENOMEM;
+	if (!spec->profile || !name_ok_profile(spec->profile))
+		return -EINVAL;
+	r = generated_rules(spec, &gen);
+	if (r < 0)
+		return r;
+	for (line = copy; line; line = next) {
+		char *at;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else if (!*line)
+			break;
+		if (streq(line, "##nesting")) {
+			block = NEST;
+			continue;
+		}
+		if (streq(line, "##!nesting")) {
+			block = NONEST;
+			continue;
+		}
+		if (streq(line, "##end")) {
+			block = ALL;
+			continue;
+		}
+		if ((block == NEST && !spec->nesting) || (block == NONEST && spec->nesting))
+			continue;
+		/* the base file's own documentation stays out of the profile */
+		if (line[0] == '#' && !lxm_startswith(line, "#include"))
+			continue;
+		if (streq(line, "@@GENERATED@@")) {
+			r = appendf(&out, "%s", gen ? gen : "");
+		} else if ((at = strstr(line, "@@PROFILE@@"))) {
+			r = appendf(&out, "%.*s%s%s\n", (int)(at - line), line, spec->profile, at + 11);
+		} else {
+			r = appendf(&out, "%s\n", line);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (block != ALL)
+		return -EINVAL;
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+bool lxm_apparmor_enabled(void)
+{
+	struct stat st;
+
+	if (stat(AA_SECURITYFS, &st) < 0)
+		return false;
+	return aa_is_enabled() == 1;
+}
+
+int lxm_apparmor_exec_profile(const char *setting, const char *name, const char *dir,
+			      bool enabled, char **ret, struct lxm_error *err)
+{
+	*ret = NULL;
+	switch (lxm_apparmor_mode(setting)) {
+	case LXM_APPARMOR_GENERATED:
+		if (!enabled)
+			return 0;
+		*ret = lxm_apparmor_profile_name(name, dir);
+		break;
+	case LXM_APPARMOR_UNCONFINED:
+		return 0;
+	case LXM_APPARMOR_NAMED:
+	default:
+		if (!enabled)
+			return lxm_error_setr(err, EOPNOTSUPP,
+					      "AppArmor profile '%s': AppArmor is not enabled on this host", setting);
+		*ret = strdup(setting);
+		break;
+	}
+	if (!*ret)
+		return lxm_error_set(err, ENOMEM, "AppArmor");
+	return 0;
+}
+
+static int run_parser(char *const argv[])
+{
+	pid_t pid;
+	int status, r;
+
+	r = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	if (r)
+		return -r;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int lxm_apparmor_load(const char *path, const char *text, struct lxm_error *err)
+{
+	char *argv[] = { AA_PARSER, "-r", "-W", "-K", "-q", (char *)path, NULL };
+	int r = lxm_write_file_at(AT_FDCWD, path, text, strlen(text), O_CREAT | O_TRUNC, 0600);
+
+	if (r < 0)
+		return lxm_error_set(err, -r, "writing AppArmor profile '%s'", path);
+	r = run_parser(argv);
+	if (r < 0)
+		return lxm_error_set(err, -r, "running '%s'", AA_PARSER);
+	if (r > 0)
+		return lxm_error_setr(err, EINVAL, "loading AppArmor profile '%s': %s exited with status %d",
+				      path, AA_PARSER, r);
+	return 0;
+}
+
+int lxm_apparmor_unload(const char *profile, struct lxm_error *err)
+{
+	int r = lxm_write_file_at(AT_FDCWD, AA_SECURITYFS "/.remove", profile, strlen(profile), 0, 0);
+
+	if (r < 0 && r != -ENOENT)
+		return lxm_error_set(err, -r, "unloading AppArmor profile '%s'", profile);
+	return 0;
+}
+
+int lxm_apparmor_compile_check(const char *path)
+{
+	char *argv[] = { AA_PARSER, "-QTK", "-o", "/dev/null", (char *)path, NULL };
+
+	return run_parser(argv);
+}
+
+int lxm_apparmor_change_onexec(const char *profile, struct lxm_error *err)
+{
+	if (!profile)
+		return 0;
+	if (aa_change_onexec(profile) < 0)
+		return lxm_error_set(err, errno, "switching to AppArmor profile '%s' on exec", profile);
+	return 0;
+}
