@@ -247,6 +247,16 @@ static _Noreturn void enter_and_run(struct attach_ctx *a)
 	siginfo_t si;
 	pid_t pid;
 
+	/* Join the v2 cgroup while still the host's root in the host's cgroup
+	 * namespace: after setns() the kernel refuses CLONE_INTO_CGROUP (no
+	 * write access to the common ancestor from the user namespace; outside
+	 * the cgroup namespace's root with nsdelegate), and the command would
+	 * run unlimited in the host's cgroup. The fork below inherits it. */
+	if (cgfd >= 0) {
+		if (lxm_cgroup_attach(a->cg, getpid(), false, &err) < 0)
+			fail_child(a->errfd, &err, 126);
+		cgfd = -1;
+	}
 	if (setns(a->pidfd, a->nsflags) < 0) {
 		lxm_error_set(&err, errno, "entering the container's namespaces");
 		fail_child(a->errfd, &err, 126);

@@ -297,7 +297,7 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 	close(sv[1]);
 	m->pid = pid;
 	m->pidfd = pidfd;
-	log_debug("cloned init as pid %d", (int)pid);
+	log_debug("cloned init as pid %d%s", (int)pid, cgfd >= 0 ? " into its cgroup" : "");
 
 	if (userns) {
 		r = write_idmaps(pid, conf, err);
