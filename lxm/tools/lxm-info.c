@@ -1,11 +1,13 @@
 #include "common.h"
 #include "container.h"
+#include "net.h"
 
 static const char usage[] =
-	"Usage: lxm-info -n NAME [-s] [-p] [-S] [-H] [--json]\n"
-	"Show a container's state, init pid and resource use, as lxc-info does.\n\n"
+	"Usage: lxm-info -n NAME [-s] [-p] [-i] [-S] [-H] [--json]\n"
+	"Show a container's state, init pid, addresses and resource use, as lxc-info does.\n\n"
 	"  -s, --state            the state only\n"
 	"  -p, --pid              the init's pid only\n"
+	"  -i, --ips              the container's IP addresses only\n"
 	"  -S, --stats            resource use only\n"
 	"  -H, --no-humanize      raw numbers (bytes, nanoseconds)\n"
 	"      --json             one JSON object\n";
@@ -56,6 +58,7 @@ int main(int argc, char **argv)
 		LXM_COMMON_LONGOPTS,
 		{ "state", no_argument, NULL, 's' },
 		{ "pid", no_argument, NULL, 'p' },
+		{ "ips", no_argument, NULL, 'i' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "no-humanize", no_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -65,6 +68,10 @@ int main(int argc, char **argv)
 	struct lxm_error err = { 0 };
 	struct lxm_tool t;
 	bool want_state = false, want_pid = false, want_stats = false, raw = false, json = false;
+	bool want_ip = false;
+	struct lxm_net_addrs addrs = { 0 };
+	char links[LXM_NET_ADDRS_MAX][IFNAMSIZ];
+	size_t n_links = 0;
 	bool all;
 	char buf[64];
 	int opt, r;
@@ -79,6 +86,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			want_pid = true;
+			break;
+		case 'i':
+			want_ip = true;
 			break;
 		case 'S':
 			want_stats = true;
@@ -102,7 +112,22 @@ int main(int argc, char **argv)
 		lxm_tool_end(&t);
 		return r;
 	}
-	all = !want_state && !want_pid && !want_stats;
+	all = !want_state && !want_pid && !want_stats && !want_ip;
+	if (info.state != LXM_STATE_STOPPED && info.init_pid > 0) {
+		struct lxm_config conf = { 0 };
+		struct lxm_error nerr = { 0 };
+
+		/* read from inside the container's network namespace */
+		(void)lxm_net_query_addrs(info.init_pid, &addrs, &nerr);
+		if (lxm_container_load_config(&t.paths, t.name, &conf, &nerr) == 0) {
+			for (size_t i = 0; i < conf.n_nics && n_links < LXM_NET_ADDRS_MAX; i++)
+				if (conf.nics[i].type == LXM_NET_VETH &&
+				    lxm_net_host_ifname(t.name, (unsigned)i, links[n_links]) == 0 &&
+				    if_nametoindex(links[n_links]) > 0)
+					n_links++;
+		}
+		lxm_config_free(&conf);
+	}
 	if (json) {
 		printf("{\"name\": ");
 		json_string(t.name);
@@ -112,6 +137,16 @@ int main(int argc, char **argv)
 		else
 			printf(", \"pid\": null");
 		printf(", \"monitor\": %s", info.monitor_alive ? "true" : "false");
+		printf(", \"ipv4\": [");
+		for (size_t i = 0; i < addrs.n_ipv4; i++)
+			printf("%s\"%s\"", i ? ", " : "", addrs.ipv4[i]);
+		printf("], \"ipv6\": [");
+		for (size_t i = 0; i < addrs.n_ipv6; i++)
+			printf("%s\"%s\"", i ? ", " : "", addrs.ipv6[i]);
+		printf("], \"links\": [");
+		for (size_t i = 0; i < n_links; i++)
+			printf("%s\"%s\"", i ? ", " : "", links[i]);
+		printf("]");
 		if (info.has_stats && info.stats.has_cpu)
 			printf(", \"cpu_ns\": %llu", (unsigned long long)info.stats.cpu_ns);
 		if (info.has_stats && info.stats.has_memory)
@@ -129,6 +164,12 @@ int main(int argc, char **argv)
 	if ((all || want_pid) && info.init_pid) {
 		snprintf(buf, sizeof(buf), "%d", (int)info.init_pid);
 		print_line("PID", buf);
+	}
+	if (all || want_ip) {
+		for (size_t i = 0; i < addrs.n_ipv4; i++)
+			print_line("IP", addrs.ipv4[i]);
+		for (size_t i = 0; i < addrs.n_ipv6; i++)
+			print_line("IP", addrs.ipv6[i]);
 	}
 	if ((all || want_stats) && info.has_stats) {
 		if (info.stats.has_cpu) {
@@ -150,6 +191,9 @@ int main(int argc, char **argv)
 			print_line("Tasks", buf);
 		}
 	}
+	if (all)
+		for (size_t i = 0; i < n_links; i++)
+			print_line("Link", links[i]);
 	if (all && info.state != LXM_STATE_STOPPED && !info.monitor_alive)
 		print_line("Monitor", "gone (lxm-stop still works)");
 	lxm_tool_end(&t);

@@ -1,5 +1,6 @@
 #include "common.h"
 #include "container.h"
+#include "net.h"
 
 static const char usage[] =
 	"Usage: lxm-ls [-f] [--running|--stopped] [--json]\n"
@@ -17,7 +18,26 @@ struct row {
 	bool autostart;
 	char groups[256];
 	bool unprivileged;
+	struct lxm_net_addrs addrs;
 };
+
+/* "10.0.3.10, 10.0.3.11" or "-"; JSON: ["10.0.3.10", "10.0.3.11"] */
+static void print_addrs(char (*a)[INET6_ADDRSTRLEN], size_t n, bool json, int width)
+{
+	char buf[LXM_NET_ADDRS_MAX * (INET6_ADDRSTRLEN + 2)] = "";
+	size_t off = 0;
+
+	if (json) {
+		printf("[");
+		for (size_t i = 0; i < n; i++)
+			printf("%s\"%s\"", i ? ", " : "", a[i]);
+		printf("]");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", i ? ", " : "", a[i]);
+	printf("%-*s", width, n ? buf : "-");
+}
 
 static void json_string(const char *s)
 {
@@ -101,6 +121,8 @@ int main(int argc, char **argv)
 			continue;
 		row->name = names[i];
 		row->state = lxm_state_to_string(info.state);
+		if ((fancy || json) && info.state != LXM_STATE_STOPPED && info.init_pid > 0)
+			(void)lxm_net_query_addrs(info.init_pid, &row->addrs, &err);
 		if (lxm_container_load_config(&t.paths, names[i], &conf, &err) == 0) {
 			size_t off = 0;
 
@@ -121,8 +143,11 @@ int main(int argc, char **argv)
 			printf(", \"state\": \"%s\", \"autostart\": %s, \"groups\": ", rows[i].state,
 			       rows[i].autostart ? "true" : "false");
 			json_string(rows[i].groups);
-			printf(", \"ipv4\": [], \"ipv6\": [], \"unprivileged\": %s}",
-			       rows[i].unprivileged ? "true" : "false");
+			printf(", \"ipv4\": ");
+			print_addrs(rows[i].addrs.ipv4, rows[i].addrs.n_ipv4, true, 0);
+			printf(", \"ipv6\": ");
+			print_addrs(rows[i].addrs.ipv6, rows[i].addrs.n_ipv6, true, 0);
+			printf(", \"unprivileged\": %s}", rows[i].unprivileged ? "true" : "false");
 		}
 		printf("]\n");
 	} else if (fancy) {
@@ -131,10 +156,14 @@ int main(int argc, char **argv)
 			w = MAX(w, (int)strlen(rows[i].name));
 		printf("%-*s %-8s %-9s %-6s %-15s %-4s %s\n", w, "NAME", "STATE", "AUTOSTART", "GROUPS",
 		       "IPV4", "IPV6", "UNPRIVILEGED");
-		for (size_t i = 0; i < n_rows; i++)
-			printf("%-*s %-8s %-9d %-6s %-15s %-4s %s\n", w, rows[i].name, rows[i].state,
-			       rows[i].autostart ? 1 : 0, rows[i].groups[0] ? rows[i].groups : "-", "-", "-",
-			       rows[i].unprivileged ? "true" : "false");
+		for (size_t i = 0; i < n_rows; i++) {
+			printf("%-*s %-8s %-9d %-6s ", w, rows[i].name, rows[i].state,
+			       rows[i].autostart ? 1 : 0, rows[i].groups[0] ? rows[i].groups : "-");
+			print_addrs(rows[i].addrs.ipv4, rows[i].addrs.n_ipv4, false, 15);
+			printf(" ");
+			print_addrs(rows[i].addrs.ipv6, rows[i].addrs.n_ipv6, false, 4);
+			printf(" %s\n", rows[i].unprivileged ? "true" : "false");
+		}
 	} else {
 		for (size_t i = 0; i < n_rows; i++)
 			printf("%s%s", i ? " " : "", rows[i].name);

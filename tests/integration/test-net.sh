@@ -1,0 +1,186 @@
+#!/bin/bash
+# Networking: lxm-net (bridge, dnsmasq, nftables), veth with static and DHCP
+# addresses, MAC and MTU, macvlan, phys (returned on every stop path),
+# empty, none refused unprivileged, lxm-info -i / lxm-ls -f, teardown.
+# Everything runs on a bridge, subnet, nft table and dummy devices of this
+# test's own; nothing talks to anything the test did not make.
+. "$(dirname "$0")/lib.sh"
+require_root
+for cmd in dnsmasq nft ip busybox; do
+	command -v $cmd >/dev/null || { echo "1..0 # SKIP $cmd not installed"; exit 0; }
+done
+
+export LXM_NET=$SRCDIR/net/lxm-net
+BR=lxmt$$                                  # <= 11 chars
+NET3=10.231.$(( $$ % 250 ))                # this test's /24
+GW=$NET3.1
+PHYS=lxmp$$
+MVPARENT=lxmm$$
+cat >"$LXM_CONFDIR/lxm.conf" <<EOF
+net_bridge = "$BR";
+net_ipv4 = "$GW/24";
+net_nat = true;
+net_domain = "";
+EOF
+NETRUN=$LXM_RUNDIR/.net-$BR
+FWD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
+
+net_cleanup() {
+	cleanup
+	"$LXM_NET" stop >/dev/null 2>&1
+	ip link del "$BR" 2>/dev/null
+	ip link del "$PHYS" 2>/dev/null
+	ip link del "$MVPARENT" 2>/dev/null
+	nft delete table ip "lxm_$BR" 2>/dev/null
+	echo "$FWD_BEFORE" >/proc/sys/net/ipv4/ip_forward
+}
+trap net_cleanup EXIT
+
+# host veth ends of this test's containers (all named vlxm<name...>)
+host_veths() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^vlxm(t$$|t${$:0:4})" ; }
+no_veths() {
+	local v
+	v=$(host_veths)
+	if [ -z "$v" ]; then ok 0 "$1"; else ok 1 "$1"; diag "left: $v"; fi
+}
+
+mkconf() {  # mkconf NAME CONFTEXT: a privileged busybox container with this net config
+	printf '%s\n' "$2" >"$TEST_TMP/$1.conf"
+	lxm-create -n "$1" -t busybox --privileged -f "$TEST_TMP/$1.conf" >/dev/null
+}
+
+ip4_of() { lxm-info -n "$1" -i 2>/dev/null | awk '$1 == "IP:" && $2 ~ /\./ {print $2; exit}'; }
+
+# ---- lxm-net ----
+net_snapshot() {
+	ip link show dev "$BR" 2>/dev/null; ip addr show dev "$BR" 2>/dev/null | grep inet; cat "$NETRUN/state" 2>/dev/null
+	nft list table ip "lxm_$BR" 2>/dev/null
+	cat "$NETRUN/dnsmasq.pid" 2>/dev/null; cat /proc/sys/net/ipv4/ip_forward
+}
+check "lxm-net start" -- "$LXM_NET" start
+ok "$(ip link show dev "$BR" >/dev/null 2>&1; echo $?)" "the bridge exists"
+ok "$(ip -4 addr show dev "$BR" | grep -qF "inet $GW/24"; echo $?)" "the bridge has $GW/24"
+ok "$(nft list tables | grep -qx "table ip lxm_$BR"; echo $?)" "nftables table lxm_$BR"
+dpid=$(cat "$NETRUN/dnsmasq.pid" 2>/dev/null)
+ok "$([ "$(cat /proc/"${dpid:-0}"/comm 2>/dev/null)" = dnsmasq ] && tr '\0' ' ' </proc/"$dpid"/cmdline | grep -q -- '--no-ping'; echo $?)" \
+	"dnsmasq runs with --no-ping"
+before=$(net_snapshot)
+check "lxm-net start again" -- "$LXM_NET" start
+ok "$([ "$before" = "$(net_snapshot)" ]; echo $?)" "a second start changes nothing"
+check "lxm-net status" -- "$LXM_NET" status
+
+# ---- veth, static address ----
+s1=$PFX-s
+mkconf "$s1" "net = ( { type = \"veth\"; link = \"$BR\"; mtu = 1400; ipv4 = [\"$NET3.10/24\"]; ipv4_gateway = \"$GW\"; } );"
+mac=$(sed -n 's/.*hwaddr = "\(.*\)".*/\1/p' "$LXM_PATH/$s1/config")
+ok "$([ -n "$mac" ]; echo $?)" "lxm-create derived a MAC ($mac)"
+check "start the static container" -- lxm-start -n "$s1"
+check "host pings the container" -- busybox ping -c1 -W2 "$NET3.10"
+check "the container pings the bridge" -- lxm-attach -n "$s1" -- ping -c1 -W2 "$GW"
+ok "$([ "$(lxm-attach -n "$s1" -- cat /sys/class/net/eth0/address)" = "$mac" ]; echo $?)" "eth0 has the configured MAC"
+ok "$([ "$(lxm-attach -n "$s1" -- cat /sys/class/net/eth0/mtu)" = 1400 ]; echo $?)" "eth0 has MTU 1400"
+ok "$(lxm-attach -n "$s1" -- ip route | grep -q "default via $GW"; echo $?)" "default route via the gateway"
+ok "$(lxm-info -n "$s1" -i | grep -Eq "^IP: +$NET3.10$"; echo $?)" "lxm-info -i shows the address"
+link=$(lxm-info -n "$s1" | awk '$1 == "Link:" {print $2}')
+ok "$([ -n "$link" ] && ip link show dev "$link" | grep -q "master $BR"; echo $?)" "lxm-info Link: names the host veth ($link) on the bridge"
+ok "$(lxm-ls -f | awk -v n="$s1" '$1 == n' | grep -qF "$NET3.10"; echo $?)" "lxm-ls -f shows the address"
+ok "$(lxm-ls --json | grep -qF "\"ipv4\": [\"$NET3.10\"]"; echo $?)" "lxm-ls --json shows the address"
+check "stop (halt)" -- lxm-stop -n "$s1" -t 10
+no_veths "no host veth after the halt"
+check "start again" -- lxm-start -n "$s1"
+ok "$([ "$(lxm-attach -n "$s1" -- cat /sys/class/net/eth0/address)" = "$mac" ]; echo $?)" "the MAC is stable across restarts"
+check "host pings it right after the restart" -- busybox ping -c1 -W2 "$NET3.10"
+
+# ---- DHCP ----
+d1=$PFX-d
+mkconf "$d1" "net = ( { type = \"veth\"; link = \"$BR\"; } );"
+dmac=$(sed -n 's/.*hwaddr = "\(.*\)".*/\1/p' "$LXM_PATH/$d1/config")
+ok "$([ -n "$dmac" ] && [ "$dmac" != "$mac" ]; echo $?)" "MACs differ between containers"
+t0=$(date +%s%N)
+check "start the DHCP container" -- lxm-start -n "$d1"
+daddr=
+for _ in $(seq 1 50); do
+	daddr=$(ip4_of "$d1")
+	[ -n "$daddr" ] && break
+	sleep 0.05
+done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$([ "${daddr%.*}" = "$NET3" ]; echo $?)" "a DHCP lease from lxm-net's dnsmasq ($daddr after $ms ms)"
+ok "$([ "$ms" -lt 2500 ]; echo $?)" "the first lease came quickly ($ms ms)"
+ok "$(grep -qi "$dmac" "$NETRUN/dnsmasq.leases"; echo $?)" "the lease is in lxm-net's lease file"
+[ -n "$daddr" ] && check "the static container pings the DHCP one" -- lxm-attach -n "$s1" -- ping -c1 -W2 "$daddr"
+check "kill the DHCP container" -- lxm-stop -n "$d1" -k
+check "kill the static container" -- lxm-stop -n "$s1" -k
+no_veths "no host veth after kill"
+
+# ---- a monitor killed, then lxm-stop ----
+check "start" -- lxm-start -n "$s1"
+kill -9 "$(pgrep -f -- "lxm-start -n $s1\$" | head -1)" 2>/dev/null
+sleep 0.2
+check "lxm-stop after the monitor died" -- lxm-stop -n "$s1" -k
+no_veths "no host veth after monitor death + lxm-stop"
+no_leaks "$s1" "nothing left of the static container"
+
+# ---- macvlan, empty ----
+# no dummy driver on every kernel: a veth end is the host device
+ip link add "$MVPARENT" type veth peer name "lxmn$$" && ip link set "$MVPARENT" up
+m1=$PFX-m
+mkconf "$m1" "net = ( { type = \"macvlan\"; link = \"$MVPARENT\"; ipv4 = [\"$NET3.50/24\"]; } );"
+check "start a macvlan container" -- lxm-start -n "$m1"
+ok "$(nsenter -t "$(pid_of "$m1")" -n ip -d link show eth0 | grep -q "macvlan mode bridge"; echo $?)" "eth0 is a macvlan in bridge mode"
+ok "$(lxm-info -n "$m1" -i | grep -q "$NET3.50"; echo $?)" "the macvlan has its address"
+check "stop the macvlan container" -- lxm-stop -n "$m1" -k
+e1=$PFX-e
+mkconf "$e1" 'net = ( { type = "empty"; } );'
+check "start an empty-network container" -- lxm-start -n "$e1"
+ok "$([ "$(lxm-attach -n "$e1" -- ls /sys/class/net)" = lo ]; echo $?)" "only lo inside"
+ok "$(lxm-attach -n "$e1" -- ip link show lo | grep -q ",UP"; echo $?)" "lo is up"
+check "stop the empty container" -- lxm-stop -n "$e1" -k
+
+# ---- phys: returned on every stop path ----
+ip link add "$PHYS" type veth peer name "lxmq$$"   # gone with the namespace unless returned
+p1=$PFX-p
+mkconf "$p1" "net = ( { type = \"phys\"; link = \"$PHYS\"; name = \"eth1\"; mtu = 1300; ipv4 = [\"$NET3.60/24\"]; } );"
+for how in halt kill monitor; do
+	check "start the phys container ($how)" -- lxm-start -n "$p1"
+	ok "$( ! ip link show dev "$PHYS" >/dev/null 2>&1 && lxm-attach -n "$p1" -- ip addr show eth1 | grep -q "$NET3.60"; echo $?)" \
+		"$PHYS is inside as eth1 with its address"
+	case $how in
+	halt) lxm-stop -n "$p1" -t 10 ;;
+	kill) lxm-stop -n "$p1" -k ;;
+	monitor) kill -9 "$(pgrep -f -- "lxm-start -n $p1\$" | head -1)"; sleep 0.2; lxm-stop -n "$p1" -k ;;
+	esac
+	ok "$(ip link show dev "$PHYS" >/dev/null 2>&1; echo $?)" "$PHYS is back on the host under its name after $how"
+done
+
+# ---- refusals ----
+n1=$PFX-n
+mkconf "$n1" 'net = ( { type = "empty"; } );'
+cat >"$TEST_TMP/unpriv-none.conf" <<'EOF'
+idmap = ( { type = "u"; container = 0; host = 1000000; count = 65536; },
+          { type = "g"; container = 0; host = 1000000; count = 65536; } );
+net = ( { type = "none"; } );
+EOF
+expect_error "^lxm-start: $n1: network: type 'none' .*privileged" "type none refused for an unprivileged config" \
+	-- lxm-start -n "$n1" -f "$TEST_TMP/unpriv-none.conf"
+printf 'net = ( { type = "veth"; link = "nosuch%s"; } );\n' $$ >"$TEST_TMP/nobr.conf"
+expect_error "^lxm-start: $n1: network 'eth0': bridge 'nosuch$$' does not exist" "a missing bridge is named" \
+	-- lxm-start -n "$n1" -f "$TEST_TMP/nobr.conf"
+no_leaks "$n1" "refused starts leave nothing"
+
+# ---- lxm-net stop, and the default bridge brought up on demand ----
+check "lxm-net stop" -- "$LXM_NET" stop
+ok "$( ! ip link show dev "$BR" >/dev/null 2>&1; echo $?)" "the bridge is gone"
+ok "$( ! nft list tables | grep -q "lxm_$BR"; echo $?)" "the nft table is gone"
+ok "$( ! kill -0 "$dpid" 2>/dev/null; echo $?)" "dnsmasq is gone"
+ok "$([ ! -e "$NETRUN" ] && [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$FWD_BEFORE" ]; echo $?)" "runtime dir gone, ip_forward restored"
+check "lxm-net stop when stopped" -- "$LXM_NET" stop
+out=$(lxm-start -n "$s1" 2>&1); rc=$?
+ok "$([ $rc -eq 0 ] && printf '%s' "$out" | grep -q "bridge '$BR' does not exist, starting lxm-net" && ip link show dev "$BR" >/dev/null 2>&1; echo $?)" \
+	"a start on the missing default bridge runs lxm-net start and says so"
+check "host pings it" -- busybox ping -c1 -W2 "$NET3.10"
+check "stop" -- lxm-stop -n "$s1" -k
+no_veths "no host veth at the end"
+"$LXM_NET" stop
+
+done_testing
