@@ -573,6 +573,9 @@ static const struct key keys[] = {
 
 	GROUP("rootfs"),
 	KEY("rootfs.path", string, C(rootfs_path), .check = check_nonempty, .flags = K_ALWAYS),
+	KEY("rootfs.overlay_lower", string, C(rootfs_overlay_lower), .flags = K_EMPTY_NULL),
+	KEY("rootfs.overlay_upper", string, C(rootfs_overlay_upper), .flags = K_EMPTY_NULL),
+	KEY("rootfs.overlay_work", string, C(rootfs_overlay_work), .flags = K_EMPTY_NULL),
 
 	GROUP("init"),
 	KEY("init.cmd", strv, C(init_cmd), .aux = C(n_init_cmd), .flags = K_ALWAYS),
@@ -1383,6 +1386,9 @@ void lxm_config_free(struct lxm_config *conf)
 	free(conf->name);
 	free(conf->hostname);
 	free(conf->rootfs_path);
+	free(conf->rootfs_overlay_lower);
+	free(conf->rootfs_overlay_upper);
+	free(conf->rootfs_overlay_work);
 	lxm_strv_free(conf->init_cmd, conf->n_init_cmd);
 	free(conf->idmaps);
 	for (size_t i = 0; conf->nics && i < conf->n_nics; i++)
@@ -1577,6 +1583,12 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 	}
 	if (!conf->rootfs_path || !conf->rootfs_path[0])
 		return val_fail(err, label, "rootfs.path", "missing");
+	if (conf->rootfs_overlay_lower && conf->rootfs_overlay_lower[0] != '/')
+		return val_fail(err, label, "rootfs.overlay_lower", "'%s' is not an absolute path", conf->rootfs_overlay_lower);
+	if (conf->rootfs_overlay_lower && (!conf->rootfs_overlay_upper || !conf->rootfs_overlay_work))
+		return val_fail(err, label, "rootfs.overlay_lower", "needs rootfs.overlay_upper and rootfs.overlay_work");
+	if (!conf->rootfs_overlay_lower && (conf->rootfs_overlay_upper || conf->rootfs_overlay_work))
+		return val_fail(err, label, "rootfs.overlay_upper", "needs rootfs.overlay_lower");
 	if (conf->n_init_cmd == 0 || !conf->init_cmd || !conf->init_cmd[0])
 		return val_fail(err, label, "init.cmd", "must not be empty");
 	if (conf->init_cmd[0][0] != '/')

@@ -56,6 +56,12 @@ struct lxm_config {
 	char *hostname;
 
 	char *rootfs_path;           /* relative to the container dir, or absolute */
+	/* A snapshot (lxm-copy -s): the rootfs is an overlay mounted at
+	 * rootfs_path, lower = the base's rootfs (absolute), upper and work
+	 * relative to the container dir (or absolute). NULL: a plain rootfs. */
+	char *rootfs_overlay_lower;
+	char *rootfs_overlay_upper;
+	char *rootfs_overlay_work;
 
 	char **init_cmd;             /* NULL-terminated */
 	size_t n_init_cmd;

@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "archive.h"
 #include "container.h"
+#include "copy.h"
 #include "destroy.h"
 #include "log.h"
 #include "net.h"
@@ -366,6 +368,15 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 		r = lxm_container_query(paths, name, &info, err);
 		if (r < 0)
 			return r;
+		{
+			_cleanup_strv_ char **snaps = NULL;
+			size_t n_snaps = 0;
+
+			/* the snapshots' overlays have this rootfs as their lower layer */
+			if (lxm_container_snapshots(paths, name, &snaps, &n_snaps) == 0 && n_snaps)
+				return lxm_error_setr(err, EBUSY, "is the base of %zu snapshot(s) ('%s'%s); destroy them first",
+						      n_snaps, snaps[0], n_snaps > 1 ? ", ..." : "");
+		}
 		if (info.state != LXM_STATE_STOPPED) {
 			if (!force)
 				return lxm_error_setr(err, EBUSY, "is %s; stop it first, or use -f",
@@ -394,6 +405,56 @@ static int add_default_hwaddrs(struct lxm_config *conf, struct lxm_error *err)
 		if (lxm_mac_from_uuid(conf->uuid, (unsigned)i, nic->hwaddr) < 0)
 			return lxm_error_set(err, EINVAL, "deriving a MAC address");
 	}
+	return 0;
+}
+
+/* "-t archive -- --file SOURCE": the rootfs from a tarball, stdin ("-") or
+ * a directory, imported in C (archive.c); the config's init from what the
+ * rootfs holds. */
+static int create_from_archive(int dirfd, struct lxm_config *conf, const struct lxm_create_opts *opts,
+			       struct lxm_error *err)
+{
+	struct lxm_import_opts iopts = { .allow_devices = opts->privileged };
+	struct lxm_import_stats st = { 0 };
+	struct lxm_init_info init;
+	_cleanup_close_ int rootfd = -1;
+	const char *source = NULL;
+	char **init_cmd;
+	int r;
+
+	for (size_t i = 0; opts->template_args && opts->template_args[i]; i++) {
+		const char *a = opts->template_args[i];
+
+		if (streq(a, "--file") && opts->template_args[i + 1])
+			source = opts->template_args[++i];
+		else if (lxm_startswith(a, "--file="))
+			source = a + strlen("--file=");
+		else
+			return lxm_error_setr(err, EINVAL, "template 'archive': unknown argument '%s' (use -- --file ARCHIVE|DIR|-)", a);
+	}
+	if (!source)
+		return lxm_error_setr(err, EINVAL, "template 'archive' needs -- --file ARCHIVE|DIR|-");
+	rootfd = openat(dirfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfd < 0)
+		return lxm_error_set(err, errno, "opening the new rootfs");
+	r = lxm_archive_import(source, rootfd, &iopts, &st, err);
+	if (r < 0)
+		return lxm_error_prefix(err, "importing");
+	log_debug("imported %llu entries, %llu bytes", (unsigned long long)st.entries, (unsigned long long)st.bytes);
+	r = lxm_init_detect(rootfd, &init, err);
+	if (r < 0)
+		return r;
+	init_cmd = calloc(2, sizeof(char *));
+	if (!init_cmd || !(init_cmd[0] = strdup(init.cmd))) {
+		free(init_cmd);
+		return lxm_error_set(err, ENOMEM, "creating");
+	}
+	lxm_strv_free(conf->init_cmd, conf->n_init_cmd);
+	conf->init_cmd = init_cmd;
+	conf->n_init_cmd = 1;
+	conf->halt_signal = init.halt_signal;
+	conf->reboot_signal = init.reboot_signal;
+	log_debug("'%s' found: %s init", init.cmd, lxm_init_kind_to_string(init.kind));
 	return 0;
 }
 
@@ -442,7 +503,11 @@ static int create_in(const struct lxm_paths *paths, const char *name, int dirfd,
 		r = lxm_error_set(err, errno, "creating '%s'", rootfs);
 		goto out;
 	}
-	if (!streq(opts->template, "none")) {
+	if (streq(opts->template, "archive")) {
+		r = create_from_archive(dirfd, &conf, opts, err);
+		if (r < 0)
+			goto out;
+	} else if (!streq(opts->template, "none")) {
 		_cleanup_free_ char *tpath = NULL;
 		struct lxm_template_result res = { 0 };
 		size_t n_args = 0;

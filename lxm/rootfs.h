@@ -11,6 +11,11 @@ struct lxm_rootfs_spec {
 	const struct lxm_mount *mounts;  /* user mounts, targets inside the rootfs */
 	size_t n_mounts;
 	const char *container_dir;       /* relative mount sources are below it */
+	/* a snapshot (lxm-copy -s): an overlay is mounted at rootfs instead
+	 * of the bind; absolute paths, NULL for a plain rootfs */
+	const char *overlay_lower;
+	const char *overlay_upper;
+	const char *overlay_work;
 };
 
 /* Open path inside the root dirfd: symlinks resolve inside the root, magic

@@ -70,6 +70,9 @@ static bool config_eq(const struct lxm_config *a, const struct lxm_config *b)
 {
 	if (!str_eq(a->name, b->name) || !streq(a->uuid, b->uuid) || !str_eq(a->hostname, b->hostname) ||
 	    !str_eq(a->rootfs_path, b->rootfs_path) ||
+	    !str_eq(a->rootfs_overlay_lower, b->rootfs_overlay_lower) ||
+	    !str_eq(a->rootfs_overlay_upper, b->rootfs_overlay_upper) ||
+	    !str_eq(a->rootfs_overlay_work, b->rootfs_overlay_work) ||
 	    !strv_eq(a->init_cmd, a->n_init_cmd, b->init_cmd, b->n_init_cmd) ||
 	    a->halt_signal != b->halt_signal || a->reboot_signal != b->reboot_signal ||
 	    a->stop_timeout != b->stop_timeout)
@@ -377,6 +380,21 @@ static void test_errors(void)
 	expect_error("hostname = \"\";", "config:1: hostname: invalid hostname '': must not be empty");
 	expect_error("uuid = \"not-a-uuid\";", "config:1: uuid: invalid uuid 'not-a-uuid'");
 	expect_error("rootfs = { path = \"\"; };", "config:1: rootfs.path: must not be empty");
+	{
+		struct lxm_config c;
+		struct lxm_error e = { 0 };
+
+		check(parse(&c, "rootfs = { path = \"r\"; overlay_lower = \"base\"; "
+			"overlay_upper = \"u\"; overlay_work = \"w\"; };", &e) == 0, "overlay keys parse");
+		check(lxm_config_validate(&c, "c", &e) == -EINVAL &&
+		      streq(e.msg, "c: rootfs.overlay_lower: 'base' is not an absolute path"), "overlay lower must be absolute");
+		lxm_config_free(&c);
+		check(parse(&c, "rootfs = { overlay_lower = \"/b\"; };", &e) == 0 &&
+		      lxm_config_validate(&c, "c", &e) == -EINVAL &&
+		      streq(e.msg, "c: rootfs.overlay_lower: needs rootfs.overlay_upper and rootfs.overlay_work"),
+		      "overlay lower needs upper and work");
+		lxm_config_free(&c);
+	}
 	expect_error("autostart = { groups = [\"web\", \"a/b\"]; };",
 		     "config:1: autostart.groups[1]: invalid group name 'a/b': must not contain '/'");
 	expect_error("autostart = { groups = [\"web\", \"web\"]; };", "config:1: autostart.groups[1]: 'web' is listed twice");
@@ -570,6 +588,9 @@ static void test_round_trip(void)
 	free(a.console.log);
 	a.console.log = NULL;
 	a.autostart.order = INT32_MIN;
+	a.rootfs_overlay_lower = strdup("/var/lib/lxm/base/rootfs");
+	a.rootfs_overlay_upper = strdup("overlay/upper");
+	a.rootfs_overlay_work = strdup("overlay/work");
 	lxm_strv_free(a.security.cap_drop, a.security.n_cap_drop);
 	a.security.cap_drop = NULL;
 	a.security.n_cap_drop = 0;
