@@ -13,10 +13,14 @@
 #include <sys/wait.h>
 #include <termios.h>
 
+#include "apparmor.h"
 #include "cmd.h"
 #include "log.h"
 #include "monitor.h"
 #include "net.h"
+
+/* an idle monitor drops the text pages it faulted in (see trim_resident_set) */
+#define LXM_MONITOR_TRIM_AFTER_MS 200
 
 /* epoll tags: small integers for the fixed fds, client slots above */
 enum {
@@ -477,10 +481,14 @@ static void trim_resident_set(void)
 	while (n < ARRAY_SIZE(ranges) && fgets(line, sizeof(line), f)) {
 		char perms[5];
 		int path_off = 0;
-		unsigned long kb;
+		unsigned long kb, s, e;
 
-		if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &start, &end, perms, &path_off) >= 3 &&
+		/* field lines ("Anonymous: ...") start with letters that are hex
+		 * digits too: parse into temporaries, keep them for headers only */
+		if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &s, &e, perms, &path_off) >= 3 &&
 		    strchr(line, '-') < strchr(line, ' ')) {
+			start = s;
+			end = e;
 			candidate = perms[1] == '-' && perms[3] == 'p' && path_off > 0 && line[path_off] == '/';
 			continue;
 		}
@@ -505,6 +513,7 @@ int lxm_monitor_loop(struct lxm_monitor *m)
 {
 	struct termios saved;
 	bool raw = false;
+	bool busy = false;
 
 	if (epoll_add(m->epoll_fd, m->pidfd, TAG_PIDFD) < 0)
 		return -errno;
@@ -517,8 +526,16 @@ int lxm_monitor_loop(struct lxm_monitor *m)
 	trim_resident_set();
 	for (;;) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(m->epoll_fd, evs, ARRAY_SIZE(evs), -1);
+		/* after a burst of work, give the pages it faulted in back once
+		 * things have been quiet for a moment */
+		int n = epoll_wait(m->epoll_fd, evs, ARRAY_SIZE(evs), busy ? LXM_MONITOR_TRIM_AFTER_MS : -1);
 
+		if (n == 0) {
+			trim_resident_set();
+			busy = false;
+			continue;
+		}
+		busy = true;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -607,10 +624,12 @@ void lxm_monitor_cleanup(struct lxm_monitor *m)
 	}
 	if (m->lock_fd >= 0) {
 		_cleanup_free_ char *lock = lxm_runtime_path(m->paths, m->name, "lock");
+		_cleanup_free_ char *aa = lxm_runtime_path(m->paths, m->name, "apparmor.profile");
 
 		unlink(m->state_path);
 		if (lock)
 			unlink(lock);
+		lxm_apparmor_release(aa, m->name, m->dir);
 		rmdir(m->rundir);
 		closep(&m->lock_fd);
 		m->lock_fd = -1;
