@@ -364,3 +364,16 @@ int lxm_apparmor_change_onexec(const char *profile, struct lxm_error *err)
 		return lxm_error_set(err, errno, "switching to AppArmor profile '%s' on exec", profile);
 	return 0;
 }
+
+void lxm_apparmor_release(const char *file, const char *name, const char *dir)
+{
+	struct lxm_error err = { 0 };
+	bool had_file = file && unlink(file) == 0;
+
+	if (had_file && lxm_apparmor_enabled()) {
+		_cleanup_free_ char *profile = lxm_apparmor_profile_name(name, dir);
+
+		if (profile && lxm_apparmor_unload(profile, &err) < 0)
+			log_debug("%s, ignoring", err.msg);
+	}
+}

@@ -48,6 +48,9 @@ int lxm_apparmor_exec_profile(const char *setting, const char *name, const char 
 int lxm_apparmor_load(const char *path, const char *text, struct lxm_error *err);
 /* Remove a loaded profile by name; no error when it is not loaded. */
 int lxm_apparmor_unload(const char *profile, struct lxm_error *err);
+/* After the container stopped: remove the generated profile's file from
+ * the runtime dir and, when there was one, unload the profile. */
+void lxm_apparmor_release(const char *file, const char *name, const char *dir);
 /* apparmor_parser -QTK -o /dev/null PATH: 0 when it compiles, else its
  * exit status; the parser's output goes to stderr. */
 int lxm_apparmor_compile_check(const char *path);

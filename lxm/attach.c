@@ -16,12 +16,14 @@
 #include <sys/wait.h>
 #include <termios.h>
 
+#include "apparmor.h"
 #include "attach.h"
 #include "caps.h"
 #include "cgroup.h"
 #include "container.h"
 #include "log.h"
 #include "rootfs.h"
+#include "seccomp.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -37,6 +39,8 @@ struct attach_ctx {
 	int nsflags;
 	int slave;                   /* -1 without a pty */
 	int errfd;                   /* write end: an error before exec */
+	struct lxm_seccomp *seccomp; /* compiled before entering, NULL: none */
+	const char *aa_profile;      /* NULL: none */
 };
 
 struct passwd_entry {
@@ -140,9 +144,20 @@ static _Noreturn void fail_child(int errfd, const struct lxm_error *e, int code)
  * PR_SET_NO_NEW_PRIVS, chdir, execve) must be allowed by the filter. */
 static int attach_confine(const struct attach_ctx *a, struct lxm_error *err)
 {
-	(void)a;
-	(void)err;
-	return 0;
+	int r = lxm_apparmor_change_onexec(a->aa_profile, err);
+
+	if (r < 0)
+		return r;
+	return lxm_seccomp_load(a->seccomp, err);
+}
+
+/* A config that drops CAP_SYS_ADMIN without no_new_privs: the filter has to
+ * come before the capability drop (as for init). */
+static bool confine_before_caps(const struct lxm_config *conf)
+{
+	return !conf->security.no_new_privs &&
+		!(lxm_caps_mask(conf->security.cap_drop, conf->security.n_cap_drop, conf->security.cap_keep,
+				conf->security.n_cap_keep) & (1ULL << 21 /* CAP_SYS_ADMIN */));
 }
 
 /* The command's process: in every namespace, now joins the cgroup, drops
@@ -194,10 +209,12 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 		/* a login shell: "-sh" as argv[0] */
 		argv[2] = lxm_strdup_printf("-%s", base ? base + 1 : shell);
 	}
+	if (confine_before_caps(a->conf) && attach_confine(a, &err) < 0)
+		fail_child(a->errfd, &err, 126);
 	if (lxm_caps_apply(a->conf->security.cap_drop, a->conf->security.n_cap_drop,
 			   a->conf->security.cap_keep, a->conf->security.n_cap_keep, &err) < 0)
 		fail_child(a->errfd, &err, 126);
-	if (attach_confine(a, &err) < 0)
+	if (!confine_before_caps(a->conf) && attach_confine(a, &err) < 0)
 		fail_child(a->errfd, &err, 126);
 	if (setgroups(0, NULL) < 0 && errno != EPERM) {
 		lxm_error_set(&err, errno, "dropping supplementary groups");
@@ -526,6 +543,8 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	struct attach_ctx a = { .opts = opts, .slave = -1 };
 	struct stdio_proxy proxy = { .ours = { -1, -1, -1 }, .theirs = { -1, -1, -1 } };
 	_cleanup_close_ int child_pidfd = -1;
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *seccomp = NULL;
+	_cleanup_free_ char *aa_profile = NULL, *dir = NULL;
 	struct lxm_runtime rt;
 	int errpipe[2] = { -1, -1 };
 	struct lxm_error child_err;
@@ -549,6 +568,21 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		goto out;
 	a.conf = &conf;
 	a.pidfd = pidfd;
+	/* init's confinement, prepared while the host's files (a custom
+	 * seccomp policy) are reachable; attach_confine() applies it */
+	dir = lxm_container_path(paths, name, NULL);
+	if (!dir) {
+		r = lxm_error_set(err, ENOMEM, "attaching");
+		goto out;
+	}
+	r = lxm_apparmor_exec_profile(conf.security.apparmor, name, dir, lxm_apparmor_enabled(), &aa_profile, err);
+	if (r < 0)
+		goto out;
+	r = lxm_seccomp_prepare(conf.security.seccomp, dir, conf.security.nesting, &seccomp, err);
+	if (r < 0)
+		goto out;
+	a.seccomp = seccomp;
+	a.aa_profile = aa_profile;
 	/* One setns() on the pidfd enters them all at once, and the kernel
 	 * takes them in the order that makes each step's permission check
 	 * right: the user namespace first (so that the rest is checked

@@ -891,6 +891,46 @@ static int apply_limits(const struct lxm_cgroup *cg, const struct lxm_cgroup_lim
 	return 0;
 }
 
+/* The device cgroup (v1): everything denied, then the standard nodes of
+ * the container's /dev (devices.c) and its ptys. mknod of a block device,
+ * or opening one bound in, fails. On a pure v2 host this needs a BPF device
+ * program, which lxm does not attach yet. */
+const char *const lxm_cgroup_device_allow[] = {
+	"c 1:3 rwm",      /* null */
+	"c 1:5 rwm",      /* zero */
+	"c 1:7 rwm",      /* full */
+	"c 1:8 rwm",      /* random */
+	"c 1:9 rwm",      /* urandom */
+	"c 5:0 rwm",      /* tty */
+	"c 5:1 rwm",      /* console */
+	"c 5:2 rwm",      /* ptmx */
+	"c 136:* rwm",    /* pts: the console, ttys and the container's own */
+	"c 10:200 rwm",   /* net/tun */
+	"c 10:229 rwm",   /* fuse */
+	NULL,
+};
+
+static int apply_devices(const struct lxm_cgroup *cg, struct lxm_error *err)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		int r;
+
+		if (cg->h[i].unified || !lxm_cgroup_hierarchy_has(&cg->h[i], "devices"))
+			continue;
+		r = write_str_at(cg->f[i].fd, "devices.deny", "a");
+		if (r < 0)
+			return lxm_error_set(err, -r, "setting 'devices.deny' for '%s'", cg->rel);
+		for (size_t k = 0; lxm_cgroup_device_allow[k]; k++) {
+			r = write_str_at(cg->f[i].fd, "devices.allow", lxm_cgroup_device_allow[k]);
+			if (r < 0)
+				return lxm_error_set(err, -r, "allowing device '%s' for '%s'",
+						     lxm_cgroup_device_allow[k], cg->rel);
+		}
+		log_debug("cgroup: %s: device policy set", cg->h[i].path);
+	}
+	return 0;
+}
+
 /* ---- removal ---- */
 
 /* rmdir parent_fd/name and everything below it, leaf first. A cgroup whose
@@ -1005,6 +1045,9 @@ int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
 	}
 	cgroup_compact(cg);
 	r = apply_limits(cg, limits, err);
+	if (r < 0)
+		goto fail;
+	r = apply_devices(cg, err);
 	if (r < 0)
 		goto fail;
 	log_debug("cgroup: created '%s' in %zu hierarchies (%s)", cg->rel, cg->n,

@@ -41,6 +41,9 @@ const char *lxm_cgroup_layout_to_string(enum lxm_cgroup_layout l);
  * it is an error (EBUSY). */
 int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
 		      struct lxm_cgroup **ret, struct lxm_error *err);
+/* The devices a container may use (v1 devices.allow lines; everything else
+ * is denied), NULL-terminated. */
+extern const char *const lxm_cgroup_device_allow[];
 /* Open the existing cgroups of a container (for stop/info/freeze). ENOENT
  * when there is none. */
 int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error *err);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "apparmor.h"
 #include "archive.h"
 #include "container.h"
 #include "copy.h"
@@ -120,6 +121,10 @@ static void remove_runtime(const struct lxm_paths *paths, const char *name)
 {
 	static const char *const files[] = { "command", "state", "lock" };
 	_cleanup_free_ char *dir = lxm_runtime_path(paths, name, NULL);
+	_cleanup_free_ char *aa = lxm_runtime_path(paths, name, "apparmor.profile");
+	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
+
+	lxm_apparmor_release(aa, name, cdir);
 
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		_cleanup_free_ char *p = lxm_runtime_path(paths, name, files[i]);

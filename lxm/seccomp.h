@@ -108,5 +108,9 @@ int lxm_seccomp_compile(const struct lxm_seccomp_policy *p, bool nesting, struct
  * wants CAP_SYS_ADMIN, so callers load it before they give that up. */
 int lxm_seccomp_load(struct lxm_seccomp *s, struct lxm_error *err);
 void lxm_seccomp_free(struct lxm_seccomp *s);
+static inline void lxm_seccomp_freep(struct lxm_seccomp **s)
+{
+	lxm_seccomp_free(*s);
+}
 /* The compiled BPF, for tests and debugging (pfc text into fd). */
 int lxm_seccomp_export_pfc(struct lxm_seccomp *s, int fd);

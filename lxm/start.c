@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <ctype.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,12 +14,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "apparmor.h"
 #include "caps.h"
 #include "devices.h"
 #include "log.h"
 #include "monitor.h"
 #include "net.h"
 #include "rootfs.h"
+#include "seccomp.h"
 #include "start.h"
 #include "sync.h"
 
@@ -62,6 +65,8 @@ struct child_ctx {
 	bool net_unshare;           /* the network namespace comes after the idmaps */
 	bool net_host;              /* type "none": the host's network */
 	bool net_links;             /* the parent makes links (veth, macvlan, phys) */
+	struct lxm_seccomp *seccomp; /* compiled by the parent, NULL: none */
+	const char *aa_profile;     /* AppArmor profile for init's exec, NULL: none */
 };
 
 static int child_setup(const struct child_ctx *c, struct lxm_error *err)
@@ -77,6 +82,7 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	_cleanup_close_ int rootfd = -1;
 	struct lxm_dev_spec dspec = { .console = c->m->console.path };
 	const char *hostname = conf->hostname ? conf->hostname : conf->name;
+	bool seccomp_early;
 	int r;
 
 	if (c->userns) {
@@ -158,12 +164,25 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	r = setup_console_stdio(err);
 	if (r < 0)
 		return r;
+	/* security: AppArmor on exec, capabilities, no_new_privs, seccomp last */
+	r = lxm_apparmor_change_onexec(c->aa_profile, err);
+	if (r < 0)
+		return r;
+	/* without no_new_privs the kernel wants CAP_SYS_ADMIN to load a
+	 * filter: a config that drops it gets the filter before the drop */
+	seccomp_early = !conf->security.no_new_privs &&
+		!(lxm_caps_mask(conf->security.cap_drop, conf->security.n_cap_drop, conf->security.cap_keep,
+				conf->security.n_cap_keep) & (1ULL << CAP_SYS_ADMIN));
+	if (seccomp_early && (r = lxm_seccomp_load(c->seccomp, err)) < 0)
+		return r;
 	r = lxm_caps_apply(conf->security.cap_drop, conf->security.n_cap_drop,
 			   conf->security.cap_keep, conf->security.n_cap_keep, err);
 	if (r < 0)
 		return r;
 	if (conf->security.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return lxm_error_set(err, errno, "setting no_new_privs");
+	if (!seccomp_early && (r = lxm_seccomp_load(c->seccomp, err)) < 0)
+		return r;
 	return 0;
 }
 
@@ -206,6 +225,45 @@ fail:
 
 /* ---- the parent (monitor) side ---- */
 
+/* The AppArmor profile (generated, loaded) and the compiled seccomp filter,
+ * made while the host's files are reachable; the child inherits both. */
+static int prepare_security(struct lxm_monitor *m, struct lxm_seccomp **ret_sc, char **ret_aa,
+			    struct lxm_error *err)
+{
+	const struct lxm_config *conf = m->conf;
+	int r = lxm_apparmor_exec_profile(conf->security.apparmor, m->name, m->dir, lxm_apparmor_enabled(),
+					  ret_aa, err);
+
+	if (r < 0)
+		return r;
+	if (*ret_aa && lxm_apparmor_mode(conf->security.apparmor) == LXM_APPARMOR_GENERATED) {
+		_cleanup_free_ char **ro = calloc(conf->n_mounts + 1, sizeof(char *));
+		_cleanup_free_ char *text = NULL;
+		_cleanup_free_ char *path = lxm_runtime_path(m->paths, m->name, "apparmor.profile");
+		struct lxm_apparmor_spec spec = { .profile = *ret_aa, .nesting = conf->security.nesting, .ro_mounts = ro };
+
+		if (!ro || !path)
+			return lxm_error_set(err, ENOMEM, "AppArmor profile");
+		for (size_t i = 0; i < conf->n_mounts; i++) {
+			const char *o = conf->mounts[i].options;
+			if (o && strstr(o, "bind") && (streq(o, "ro") || strstr(o, ",ro") || lxm_startswith(o, "ro,")))
+				ro[spec.n_ro_mounts++] = conf->mounts[i].target;
+		}
+		r = lxm_apparmor_generate(lxm_apparmor_base, &spec, &text);
+		if (r < 0)
+			return lxm_error_set(err, -r, "generating AppArmor profile '%s'", *ret_aa);
+		r = lxm_apparmor_load(path, text, err);
+		if (r < 0)
+			return r;
+		log_debug("AppArmor profile '%s' loaded", *ret_aa);
+	}
+	r = lxm_seccomp_prepare(conf->security.seccomp, m->dir, conf->security.nesting, ret_sc, err);
+	if (r < 0)
+		return r;
+	log_debug("seccomp policy '%s' compiled", conf->security.seccomp);
+	return 0;
+}
+
 static int write_idmaps(pid_t pid, const struct lxm_config *conf, struct lxm_error *err)
 {
 	static const char types[] = { 'g', 'u' };  /* gid_map first, then uid_map */
@@ -246,6 +304,8 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		.net_host = net_host, .net_unshare = userns && !net_host,
 		.net_links = lxm_net_has_links(conf),
 	};
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *seccomp = NULL;
+	_cleanup_free_ char *aa_profile = NULL;
 	struct clone_args args = {
 		.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
@@ -268,6 +328,12 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		ctx.unshare_cgroupns = true;
 	else
 		args.flags |= CLONE_NEWCGROUP;
+
+	r = prepare_security(m, &seccomp, &aa_profile, err);
+	if (r < 0)
+		return r;
+	ctx.seccomp = seccomp;
+	ctx.aa_profile = aa_profile;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return lxm_error_set(err, errno, "creating the sync socket");
@@ -498,6 +564,10 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 		unlink(m->sock_path);
 		unlink(m->state_path);
 		unlink(lock);
+		{
+			_cleanup_free_ char *aa = lxm_runtime_path(m->paths, m->name, "apparmor.profile");
+			lxm_apparmor_release(aa, m->name, m->dir);
+		}
 		if (rmdir(m->rundir) < 0 && errno != ENOENT)
 			return lxm_error_set(err, errno, "removing stale runtime dir '%s'", m->rundir);
 	}
@@ -584,6 +654,15 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	r = check_rootfs(&m, err);
 	if (r < 0)
 		goto out;
+	/* AppArmor: said once, here, where the user sees it */
+	if (lxm_apparmor_mode(conf.security.apparmor) != LXM_APPARMOR_UNCONFINED && !lxm_apparmor_enabled()) {
+		if (lxm_apparmor_mode(conf.security.apparmor) == LXM_APPARMOR_NAMED) {
+			r = lxm_error_setr(err, EOPNOTSUPP, "AppArmor profile '%s': AppArmor is not enabled on this host",
+					   conf.security.apparmor);
+			goto out;
+		}
+		log_warn("AppArmor is not enabled on this host, the container runs without a profile");
+	}
 	r = claim_rundir(&m, err);
 	if (r < 0)
 		goto out;
