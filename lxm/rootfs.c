@@ -291,6 +291,29 @@ static int user_mount(int rootfd, const struct lxm_rootfs_spec *spec, const stru
 	return 0;
 }
 
+/* A snapshot's rootfs: overlayfs over its base's rootfs, mounted where the
+ * plain rootfs would be bound. */
+static int mount_overlay(const struct lxm_rootfs_spec *spec, int *ret, struct lxm_error *err)
+{
+	const char *paths[] = { spec->overlay_lower, spec->overlay_upper, spec->overlay_work };
+	_cleanup_free_ char *opts = NULL;
+	int fd;
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		if (!paths[i] || strpbrk(paths[i], ",:\\"))
+			return lxm_error_setr(err, EINVAL, "overlay rootfs: unusable path '%s'", paths[i] ?: "");
+	opts = lxm_strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s", paths[0], paths[1], paths[2]);
+	if (!opts)
+		return lxm_error_set(err, ENOMEM, "overlay rootfs");
+	if (mount("overlay", spec->rootfs, "overlay", 0, opts) < 0)
+		return lxm_error_set(err, errno, "mounting the overlay rootfs on '%s' (lower '%s')", spec->rootfs, paths[0]);
+	fd = open(spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return lxm_error_set(err, errno, "opening rootfs '%s'", spec->rootfs);
+	*ret = fd;
+	return 0;
+}
+
 int lxm_rootfs_prepare(const struct lxm_rootfs_spec *spec, int *ret_rootfd, struct lxm_error *err)
 {
 	_cleanup_close_ int rootfd = -1;
@@ -300,6 +323,12 @@ int lxm_rootfs_prepare(const struct lxm_rootfs_spec *spec, int *ret_rootfd, stru
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return lxm_error_set(err, errno, "making mounts private");
+	if (spec->overlay_lower) {
+		r = mount_overlay(spec, &rootfd, err);
+		if (r < 0)
+			return r;
+		goto mounted;
+	}
 	if (stat(spec->rootfs, &st) < 0)
 		return lxm_error_set(err, errno, "rootfs '%s'", spec->rootfs);
 	if (!S_ISDIR(st.st_mode))
@@ -310,7 +339,7 @@ int lxm_rootfs_prepare(const struct lxm_rootfs_spec *spec, int *ret_rootfd, stru
 	rootfd = open(spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return lxm_error_set(err, errno, "opening rootfs '%s'", spec->rootfs);
-
+mounted:
 	r = mount_at(rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
 	if (r < 0)
 		return r;

@@ -78,13 +78,25 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		.n_mounts = conf->n_mounts,
 		.container_dir = c->m->dir,
 	};
-	_cleanup_free_ char **tty_paths = NULL;
+	_cleanup_free_ char **tty_paths = NULL, *ov_upper = NULL, *ov_work = NULL;
 	_cleanup_close_ int rootfd = -1;
 	struct lxm_dev_spec dspec = { .console = c->m->console.path };
 	const char *hostname = conf->hostname ? conf->hostname : conf->name;
 	bool seccomp_early;
 	int r;
 
+	if (conf->rootfs_overlay_lower) {
+		/* a snapshot: upper and work are relative to the container dir */
+		rspec.overlay_lower = conf->rootfs_overlay_lower;
+		ov_upper = conf->rootfs_overlay_upper[0] == '/' ? strdup(conf->rootfs_overlay_upper) :
+			   lxm_strdup_printf("%s/%s", c->m->dir, conf->rootfs_overlay_upper);
+		ov_work = conf->rootfs_overlay_work[0] == '/' ? strdup(conf->rootfs_overlay_work) :
+			  lxm_strdup_printf("%s/%s", c->m->dir, conf->rootfs_overlay_work);
+		if (!ov_upper || !ov_work)
+			return lxm_error_set(err, ENOMEM, "overlay rootfs");
+		rspec.overlay_upper = ov_upper;
+		rspec.overlay_work = ov_work;
+	}
 	if (c->userns) {
 		/* the parent writes gid_map, then uid_map */
 		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_IDMAPS_WRITTEN, err);
@@ -512,6 +524,15 @@ static int check_rootfs(const struct lxm_monitor *m, struct lxm_error *err)
 
 	if (rootfd < 0)
 		return lxm_error_set(err, errno, "rootfs '%s'", m->rootfs);
+	if (m->conf->rootfs_overlay_lower) {
+		/* a snapshot: its rootfs is only the overlay's mount point
+		 * until the child mounts it; init is in a layer (the upper dir
+		 * may replace it, but rarely removes it) */
+		closep(&rootfd);
+		rootfd = open(m->conf->rootfs_overlay_lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			return lxm_error_set(err, errno, "the snapshot's base rootfs '%s'", m->conf->rootfs_overlay_lower);
+	}
 	initfd = lxm_rootfs_open_in_root(rootfd, init, O_PATH);
 	if (initfd < 0)
 		return lxm_error_set(err, -initfd, "init '%s' in rootfs '%s'", init, m->rootfs);

@@ -1,0 +1,172 @@
+#!/bin/bash
+# Rootfs archives: lxm-export / lxm-create -t archive (file, stdin, directory,
+# each compression), metadata kept across a round trip (setuid, file
+# capability, xattr, hardlink, sparse file), hostile and truncated archives,
+# lxm-copy full copies and overlayfs snapshots.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+boots() {   # boots NAME: starts, runs, stops cleanly
+	lxm-start -n "$1" >/dev/null 2>&1 && wait_state "$1" RUNNING 10 &&
+		lxm-attach -n "$1" -- /bin/true >/dev/null 2>&1 &&
+		lxm-stop -n "$1" -t 10 >/dev/null 2>&1 && [ "$(state_of "$1")" = STOPPED ]
+}
+
+cfg() { awk -v k="$2" '$1 == k { gsub(/[";]/, "", $3); print $3; exit }' "$LXM_PATH/$1/config"; }
+
+# a host sentinel that hostile archives aim at
+sentinel=$TEST_TMP/host-sentinel
+echo safe > "$sentinel"
+sentinel_ok() { [ "$(cat "$sentinel")" = safe ] && [ "$(stat -c %h "$sentinel")" = 1 ]; }
+
+# ---- a busybox base with metadata worth keeping --------------------------------
+b=${PFX}-base
+check "create the busybox base" -- lxm-create -n "$b" -t busybox --privileged
+r=$LXM_PATH/$b/rootfs
+cp "$r/bin/busybox" "$r/bin/suid-probe" && chmod 4755 "$r/bin/suid-probe"
+cp "$r/bin/busybox" "$r/bin/cap-probe"
+have_caps=0
+if command -v setcap >/dev/null && setcap cap_net_raw+ep "$r/bin/cap-probe" 2>/dev/null; then have_caps=1; fi
+setfattr_ok=0
+if python3 -c "import os; os.setxattr('$r/etc/inittab', 'user.lxm-test', b'kept')" 2>/dev/null; then setfattr_ok=1; fi
+ln "$r/etc/inittab" "$r/etc/inittab.hard"
+truncate -s 1G "$r/var-sparse" && echo end >> "$r/var-sparse"
+
+exp=$TEST_TMP/base.tar.zst
+check "lxm-export to .tar.zst" -- lxm-export -n "$b" -o "$exp"
+ok "$(zstd -dc "$exp" | tar -t 2>/dev/null | grep -q '^\./\.lxm-export/config$'; echo $?)" "the export carries the config as metadata"
+ok "$( [ "$(stat -c %s "$exp")" -lt $((64 << 20)) ]; echo $?)" "a 1 GiB sparse file does not bloat the export"
+
+# ---- import: file, each compression, stdin, directory -------------------------
+i=${PFX}-imp
+check "create -t archive from the export" -- lxm-create -n "$i" -t archive --privileged -- --file "$exp"
+ir=$LXM_PATH/$i/rootfs
+ok "$( [ "$(stat -c %a "$ir/bin/suid-probe")" = 4755 ]; echo $?)" "round trip keeps the setuid bit"
+if [ $have_caps = 1 ]; then
+	ok "$(getcap "$ir/bin/cap-probe" | grep -q cap_net_raw; echo $?)" "round trip keeps the file capability"
+else skip "no setcap (libcap2-bin)"; fi
+if [ $setfattr_ok = 1 ]; then
+	ok "$(python3 -c "import os,sys; sys.exit(os.getxattr('$ir/etc/inittab', 'user.lxm-test') != b'kept')"; echo $?)" "round trip keeps an xattr"
+else skip "no user xattrs here"; fi
+ok "$( [ "$(stat -c %i "$ir/etc/inittab")" = "$(stat -c %i "$ir/etc/inittab.hard")" ]; echo $?)" "round trip keeps a hardlink"
+ok "$( [ "$(stat -c %s "$ir/var-sparse")" = $(( (1 << 30) + 4 )) ] && [ "$(stat -c %b "$ir/var-sparse")" -lt 1024 ]; echo $?)" "a sparse file stays sparse"
+ok "$( [ ! -e "$ir/.lxm-export" ]; echo $?)" "the metadata entry is not in the rootfs"
+ok "$(grep -q 'halt_signal = "SIGUSR2"' "$LXM_PATH/$i/config"; echo $?)" "busybox init detected: halt signal SIGUSR2"
+check "the imported container boots and stops" -- boots "$i"
+no_leaks "$i" "nothing left after its stop"
+
+rm -f "$r/var-sparse"
+for comp in gz xz bz2 zst tar; do
+	n=${PFX}-c$comp
+	f=$TEST_TMP/plain.$comp
+	case $comp in
+	gz) tar -C "$r" -czf "$f" . ;; xz) tar -C "$r" -cJf "$f" . ;; bz2) tar -C "$r" -cjf "$f" . ;;
+	zst) tar -C "$r" --zstd -cf "$f" . ;; tar) tar -C "$r" -cf "$f" . ;;
+	esac
+	check "tar .$comp imports" -- lxm-create -n "$n" -t archive --privileged -- --file "$f"
+done
+check "one of them boots" -- boots "${PFX}-cgz"
+s=${PFX}-stdin
+check "import from stdin" -- sh -c "lxm-create -n $s -t archive --privileged -- --file - < $TEST_TMP/plain.xz"
+ok "$( [ -x "$LXM_PATH/$s/rootfs/bin/busybox" ]; echo $?)" "stdin import has the files"
+d=${PFX}-dir
+check "import a directory" -- lxm-create -n "$d" -t archive --privileged -- --file "$r"
+ok "$( [ "$(stat -c %a "$LXM_PATH/$d/rootfs/bin/suid-probe")" = 4755 ] &&
+      [ "$(stat -c %i "$LXM_PATH/$d/rootfs/etc/inittab")" = "$(stat -c %i "$LXM_PATH/$d/rootfs/etc/inittab.hard")" ]; echo $?)" \
+	"directory import keeps setuid and hardlinks"
+check "the directory import boots" -- boots "$d"
+
+# ---- refusals -----------------------------------------------------------------
+expect_error "^lxm-create: ${PFX}-nof: template 'archive' needs -- --file" "no --file: one clear line" -- lxm-create -n "${PFX}-nof" -t archive
+mkdir -p "$TEST_TMP/noinit/etc" && echo x > "$TEST_TMP/noinit/etc/os-release"
+tar -C "$TEST_TMP/noinit" -czf "$TEST_TMP/noinit.tgz" .
+expect_error "^lxm-create: ${PFX}-noinit: no init in the rootfs" "a rootfs without init is refused clearly" -- lxm-create -n "${PFX}-noinit" -t archive --privileged -- --file "$TEST_TMP/noinit.tgz"
+ok "$( [ ! -e "$LXM_PATH/${PFX}-noinit" ]; echo $?)" "and leaves nothing"
+head -c $(( $(stat -c %s "$TEST_TMP/plain.gz") / 2 )) "$TEST_TMP/plain.gz" > "$TEST_TMP/trunc.gz"
+expect_error "^lxm-create: ${PFX}-trunc: importing: .*(runcat|EOF|nexpected)" "a truncated archive fails with one line" -- lxm-create -n "${PFX}-trunc" -t archive --privileged -- --file "$TEST_TMP/trunc.gz"
+ok "$( [ ! -e "$LXM_PATH/${PFX}-trunc" ]; echo $?)" "a truncated archive leaves nothing"
+python3 - "$TEST_TMP/evil.tar" "$sentinel" <<'EOF'
+import io, sys, tarfile
+out, sentinel = sys.argv[1], sys.argv[2]
+t = tarfile.open(out, "w", format=tarfile.PAX_FORMAT)
+def add(name, **kw):
+    i = tarfile.TarInfo(name)
+    data = kw.pop("data", None)
+    for k, v in kw.items(): setattr(i, k, v)
+    if data is not None: i.size = len(data)
+    t.addfile(i, io.BytesIO(data) if data is not None else None)
+add("./sbin/init", type=tarfile.SYMTYPE, linkname="/bin/busybox")
+add("./bin/busybox", data=b"\x7fELF", mode=0o755)
+add("./host", type=tarfile.SYMTYPE, linkname="/")
+add("./host" + sentinel, data=b"pwned")
+add("./hl", type=tarfile.LNKTYPE, linkname=sentinel[1:])
+t.close()
+EOF
+check "symlink to '/', a file through it, a hardlink to a host path: imported, contained" -- lxm-create -n "${PFX}-evil" -t archive --privileged -- --file "$TEST_TMP/evil.tar"
+ok "$(sentinel_ok; echo $?)" "the host sentinel is untouched"
+ok "$( [ "$(cat "$LXM_PATH/${PFX}-evil/rootfs$sentinel")" = pwned ] &&
+      [ "$(stat -c %i "$LXM_PATH/${PFX}-evil/rootfs/hl")" = "$(stat -c %i "$LXM_PATH/${PFX}-evil/rootfs$sentinel")" ]; echo $?)" \
+	"the file and the hardlink landed inside the rootfs"
+python3 - "$TEST_TMP/escape.tar" <<'EOF'
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w")
+i = tarfile.TarInfo("../../escape"); i.size = 1
+t.addfile(i, io.BytesIO(b"x")); t.close()
+EOF
+expect_error "^lxm-create: ${PFX}-esc: importing: .*leaves the rootfs" "'../' escape refused" -- lxm-create -n "${PFX}-esc" -t archive --privileged -- --file "$TEST_TMP/escape.tar"
+ok "$( [ ! -e "$LXM_PATH/../escape" ] && [ ! -e "$LXM_PATH/escape" ]; echo $?)" "nothing escaped"
+python3 - "$TEST_TMP/dev.tar" <<'EOF'
+import sys, tarfile
+t = tarfile.open(sys.argv[1], "w")
+for n, ty, l in (("./sbin/init", tarfile.SYMTYPE, "/bin/busybox"),):
+    i = tarfile.TarInfo(n); i.type = ty; i.linkname = l; t.addfile(i)
+import io
+i = tarfile.TarInfo("./bin/busybox"); i.size = 4; i.mode = 0o755; t.addfile(i, io.BytesIO(b"\x7fELF"))
+i = tarfile.TarInfo("./dev/sda"); i.type = tarfile.BLKTYPE; i.devmajor = 8; i.devminor = 0; t.addfile(i)
+t.close()
+EOF
+check "unprivileged import with a device node" -- timeout 60 lxm-create -n "${PFX}-dev" -t archive -- --file "$TEST_TMP/dev.tar"
+ok "$( [ ! -e "$LXM_PATH/${PFX}-dev/rootfs/dev/sda" ]; echo $?)" "the device node was left out"
+check "privileged import keeps it" -- lxm-create -n "${PFX}-devp" -t archive --privileged -- --file "$TEST_TMP/dev.tar"
+ok "$( [ -b "$LXM_PATH/${PFX}-devp/rootfs/dev/sda" ]; echo $?)" "block device made for the privileged container"
+
+# ---- export refusals and stdout -------------------------------------------------
+check "export to stdout" -- sh -c "lxm-export -n $b -o - | zstd -dc | tar -t >/dev/null"
+lxm-start -n "$i" >/dev/null 2>&1 && wait_state "$i" RUNNING 10
+expect_error "^lxm-export: $i: is RUNNING; stop it" "exporting a running container is refused" -- lxm-export -n "$i" -o "$TEST_TMP/x.tar.gz"
+ok "$( [ ! -e "$TEST_TMP/x.tar.gz" ]; echo $?)" "and writes nothing"
+lxm-stop -n "$i" -k >/dev/null 2>&1
+
+# ---- lxm-copy: full copy ---------------------------------------------------------
+f=${PFX}-full
+check "lxm-copy full copy" -- lxm-copy -n "$b" -N "$f"
+ok "$( [ "$(cfg "$f" uuid)" != "$(cfg "$b" uuid)" ] && [ "$(cfg "$f" hostname)" = "$f" ]; echo $?)" "the copy has a new uuid and hostname"
+ok "$( ! grep -q 'enabled = true' "$LXM_PATH/$f/config"; echo $?)" "the copy's autostart is off"
+ok "$( [ "$(stat -c %a "$LXM_PATH/$f/rootfs/bin/suid-probe")" = 4755 ]; echo $?)" "the copy keeps setuid"
+if [ $have_caps = 1 ]; then
+	ok "$(getcap "$LXM_PATH/$f/rootfs/bin/cap-probe" | grep -q cap_net_raw; echo $?)" "the copy keeps the file capability"
+else skip "no setcap"; fi
+check "the full copy boots" -- boots "$f"
+expect_error "^lxm-copy: $b: '$f' already exists" "copying onto an existing name is refused" -- lxm-copy -n "$b" -N "$f"
+
+# ---- lxm-copy -s: overlayfs snapshot ---------------------------------------------
+sn=${PFX}-snap
+check "lxm-copy -s snapshot" -- lxm-copy -n "$b" -N "$sn" -s
+ok "$(grep -q "overlay_lower = \"$LXM_PATH/$b/rootfs\"" "$LXM_PATH/$sn/config"; echo $?)" "the snapshot's config names its base"
+ok "$( [ -z "$(ls -A "$LXM_PATH/$sn/overlay/upper")" ]; echo $?)" "the snapshot starts with an empty upper dir"
+check "the snapshot boots" -- sh -c "lxm-start -n $sn && lxm-wait -n $sn -s RUNNING -t 10"
+check "a write inside the snapshot" -- lxm-attach -n "$sn" -- /bin/sh -c 'echo snap > /written-in-snapshot'
+lxm-stop -n "$sn" -t 10 >/dev/null 2>&1
+ok "$( [ "$(cat "$LXM_PATH/$sn/overlay/upper/written-in-snapshot" 2>/dev/null)" = snap ]; echo $?)" "the write landed in the snapshot's upper dir"
+ok "$( [ ! -e "$r/written-in-snapshot" ]; echo $?)" "the base is untouched"
+no_leaks "$sn" "nothing left after the snapshot's stop"
+expect_error "^lxm-destroy: $b: is the base of 1 snapshot" "destroying the base is refused while the snapshot exists" -- lxm-destroy -n "$b"
+ok "$( [ -d "$r/bin" ]; echo $?)" "the base is still there"
+ex2=$TEST_TMP/snap.tar.gz
+check "a snapshot exports (merged view)" -- lxm-export -n "$sn" -o "$ex2"
+ok "$(tar -tzf "$ex2" 2>/dev/null | grep -q '^\./written-in-snapshot$' && tar -tzf "$ex2" 2>/dev/null | grep -q '^\./bin/busybox$'; echo $?)" "the snapshot export has the base's and its own files"
+check "destroy the snapshot" -- lxm-destroy -n "$sn"
+check "then the base can go" -- lxm-destroy -n "$b"
+
+ok "$(sentinel_ok; echo $?)" "the host sentinel is untouched at the end"
+done_testing
