@@ -279,6 +279,13 @@ static int check_nonempty(char *s, char *why, size_t n)
 	return *s ? 0 : why_fail(why, n, "must not be empty");
 }
 
+static int check_idmapped(char *s, char *why, size_t n)
+{
+	if (streq(s, "auto") || streq(s, "mount") || streq(s, "shift"))
+		return 0;
+	return why_fail(why, n, "invalid value '%s': expected \"auto\", \"mount\" or \"shift\"", s);
+}
+
 static int check_hostname(char *s, char *why, size_t n)
 {
 	size_t len = strlen(s);
@@ -573,6 +580,7 @@ static const struct key keys[] = {
 
 	GROUP("rootfs"),
 	KEY("rootfs.path", string, C(rootfs_path), .check = check_nonempty, .flags = K_ALWAYS),
+	KEY("rootfs.idmapped", string, C(rootfs_idmapped), .check = check_idmapped, .flags = K_EMPTY_NULL),
 	KEY("rootfs.overlay_lower", string, C(rootfs_overlay_lower), .flags = K_EMPTY_NULL),
 	KEY("rootfs.overlay_upper", string, C(rootfs_overlay_upper), .flags = K_EMPTY_NULL),
 	KEY("rootfs.overlay_work", string, C(rootfs_overlay_work), .flags = K_EMPTY_NULL),
@@ -1386,6 +1394,7 @@ void lxm_config_free(struct lxm_config *conf)
 	free(conf->name);
 	free(conf->hostname);
 	free(conf->rootfs_path);
+	free(conf->rootfs_idmapped);
 	free(conf->rootfs_overlay_lower);
 	free(conf->rootfs_overlay_upper);
 	free(conf->rootfs_overlay_work);

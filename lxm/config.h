@@ -56,6 +56,8 @@ struct lxm_config {
 	char *hostname;
 
 	char *rootfs_path;           /* relative to the container dir, or absolute */
+	char *rootfs_idmapped;       /* "auto" (NULL), "mount" or "shift": how an
+				      * unprivileged container's rootfs gets its owners */
 	/* A snapshot (lxm-copy -s): the rootfs is an overlay mounted at
 	 * rootfs_path, lower = the base's rootfs (absolute), upper and work
 	 * relative to the container dir (or absolute). NULL: a plain rootfs. */

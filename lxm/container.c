@@ -11,7 +11,9 @@
 #include "container.h"
 #include "copy.h"
 #include "destroy.h"
+#include "idmap.h"
 #include "log.h"
+#include "shift.h"
 #include "net.h"
 #include "template.h"
 
@@ -463,6 +465,56 @@ static int create_from_archive(int dirfd, struct lxm_config *conf, const struct 
 	return 0;
 }
 
+/* Unprivileged by default: a range of its own for the new container,
+ * reserved in its partial marker until the config is written; an idmap
+ * from the config files is checked instead. */
+static int create_idmap(const struct lxm_paths *paths, const char *name, int dirfd, struct lxm_config *conf,
+			bool privileged, struct lxm_error *err)
+{
+	struct lxm_idmap maps[2];
+	_cleanup_close_ int partial = -1;
+	struct lxm_idmap *v;
+	int r;
+
+	if (privileged) {
+		free(conf->idmaps);
+		conf->idmaps = NULL;
+		conf->n_idmaps = 0;
+		return 0;
+	}
+	if (conf->n_idmaps) {
+		r = lxm_idmap_check(paths, name, conf->idmaps, conf->n_idmaps, err);
+		return r < 0 ? lxm_error_prefix(err, "config") : 0;
+	}
+	partial = openat(dirfd, "partial", O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	r = lxm_idmap_allocate(paths, name, LXM_IDMAP_DEFAULT_COUNT, partial, maps, err);
+	if (r < 0)
+		return r;
+	v = malloc(sizeof(maps));
+	if (!v)
+		return lxm_error_set(err, ENOMEM, "creating");
+	memcpy(v, maps, sizeof(maps));
+	conf->idmaps = v;
+	conf->n_idmaps = 2;
+	return 0;
+}
+
+/* Where idmapped mounts do not work (or rootfs.idmapped = "shift"), the
+ * rootfs a template built is shifted to the container's range now. */
+static int create_shift(const char *dir, const char *rootfs, const struct lxm_config *conf,
+			const char *template, struct lxm_error *err)
+{
+	const char *method = conf->rootfs_idmapped ? conf->rootfs_idmapped : "auto";
+	int r;
+
+	if (!conf->n_idmaps || streq(template, "none") || streq(method, "mount"))
+		return 0;
+	if (streq(method, "auto") && lxm_idmapped_mounts_supported(rootfs) == 1)
+		return 0;
+	r = lxm_shift_ensure(dir, rootfs, conf->idmaps, conf->n_idmaps, err);
+	return r < 0 ? r : 0;
+}
+
 static int create_in(const struct lxm_paths *paths, const char *name, int dirfd, const char *dir,
 		     const struct lxm_create_opts *opts, struct lxm_error *err)
 {
@@ -501,6 +553,9 @@ static int create_in(const struct lxm_paths *paths, const char *name, int dirfd,
 		goto out;
 	}
 	r = add_default_hwaddrs(&conf, err);
+	if (r < 0)
+		goto out;
+	r = create_idmap(paths, name, dirfd, &conf, opts->privileged, err);
 	if (r < 0)
 		goto out;
 
@@ -562,6 +617,9 @@ static int create_in(const struct lxm_paths *paths, const char *name, int dirfd,
 		r = lxm_error_setr(err, EINTR, "interrupted");
 		goto out;
 	}
+	r = create_shift(dir, rootfs, &conf, opts->template, err);
+	if (r < 0)
+		goto out;
 	r = lxm_config_validate(&conf, config, err);
 	if (r < 0)
 		goto out;

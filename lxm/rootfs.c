@@ -314,6 +314,97 @@ static int mount_overlay(const struct lxm_rootfs_spec *spec, int *ret, struct lx
 	return 0;
 }
 
+/* The rootfs as a mount of its own: the monitor's idmapped tree, or a
+ * recursive clone of the directory, attached onto the directory itself
+ * (pivot_root needs a mount point). Returns the attached tree's fd. */
+static int attach_rootfs(const struct lxm_rootfs_spec *spec, int *ret, struct lxm_error *err)
+{
+	int tree = spec->tree_fd;
+
+	if (tree < 0) {
+		tree = (int)syscall(SYS_open_tree, spec->rootfs_fd, "",
+				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+		if (tree < 0)
+			return lxm_error_set(err, errno, "binding rootfs '%s'", spec->rootfs);
+	}
+	if (syscall(SYS_move_mount, tree, "", spec->rootfs_fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+		int e = errno;
+
+		if (tree != spec->tree_fd)
+			close(tree);
+		return lxm_error_set(err, e, "mounting rootfs '%s'%s", spec->rootfs,
+				     spec->tree_fd >= 0 ? " (idmapped)" : "");
+	}
+	*ret = tree;
+	return 0;
+}
+
+/* The container's own view of each cgroup hierarchy under /sys/fs/cgroup,
+ * mounted inside its cgroup namespace (so its root is the container's
+ * cgroup), before init: a systemd guest on a hybrid host needs each v1
+ * hierarchy as the host has it, or it co-mounts cpu,cpuacct and loses both. */
+static int mount_cgroups(int rootfd, const struct lxm_rootfs_spec *spec, struct lxm_error *err)
+{
+	bool top_v2 = false;
+	int r;
+
+	if (!spec->n_cgroups)
+		return 0;
+	for (size_t i = 0; i < spec->n_cgroups; i++)
+		if (spec->cgroups[i].unified && streq(spec->cgroups[i].mountpoint, "/sys/fs/cgroup"))
+			top_v2 = true;
+	if (!top_v2) {
+		r = mount_at(rootfd, "sys/fs/cgroup", "cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			     "mode=755,size=64k", err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < spec->n_cgroups; i++) {
+		const struct lxm_cgroup_hierarchy *h = &spec->cgroups[i];
+		const char *sub;
+		char target[PATH_MAX];
+
+		if (!lxm_startswith(h->mountpoint, "/sys/fs/cgroup"))
+			continue;
+		sub = h->mountpoint + strlen("/sys/fs/cgroup");
+		snprintf(target, sizeof(target), "sys/fs/cgroup%s", sub);
+		if (h->unified)
+			r = mount_at(rootfd, target, "cgroup2", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+		else
+			r = mount_at(rootfd, target, "cgroup", "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				     h->controllers, err);
+		if (r < 0 && h->path) {
+			/* no cgroup namespace mount: bind the container's cgroup */
+			lxm_error_clear(err);
+			r = mount_at(rootfd, target, h->path, NULL, MS_BIND, NULL, err);
+		}
+		if (r < 0)
+			return r;
+	}
+	/* co-mounted controllers get their single names as links, as on hosts */
+	for (size_t i = 0; i < spec->n_cgroups; i++) {
+		const struct lxm_cgroup_hierarchy *h = &spec->cgroups[i];
+		_cleanup_free_ char *copy = NULL;
+		_cleanup_close_ int dir = -1;
+		const char *base;
+		char *save = NULL;
+
+		if (h->unified || !h->controllers || !strchr(h->controllers, ',') ||
+		    !lxm_startswith(h->mountpoint, "/sys/fs/cgroup/"))
+			continue;
+		base = h->mountpoint + strlen("/sys/fs/cgroup/");
+		copy = strdup(h->controllers);
+		dir = lxm_rootfs_open_in_root(rootfd, "sys/fs/cgroup", O_DIRECTORY | O_RDONLY);
+		if (!copy || dir < 0)
+			continue;
+		for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save))
+			if (!strchr(c, '=') && !streq(c, base))
+				(void)symlinkat(base, dir, c);
+	}
+	return 0;
+}
+
 int lxm_rootfs_prepare(const struct lxm_rootfs_spec *spec, int *ret_rootfd, struct lxm_error *err)
 {
 	_cleanup_close_ int rootfd = -1;
@@ -325,6 +416,12 @@ int lxm_rootfs_prepare(const struct lxm_rootfs_spec *spec, int *ret_rootfd, stru
 		return lxm_error_set(err, errno, "making mounts private");
 	if (spec->overlay_lower) {
 		r = mount_overlay(spec, &rootfd, err);
+		if (r < 0)
+			return r;
+		goto mounted;
+	}
+	if (spec->have_fds) {
+		r = attach_rootfs(spec, &rootfd, err);
 		if (r < 0)
 			return r;
 		goto mounted;
@@ -344,6 +441,9 @@ mounted:
 	if (r < 0)
 		return r;
 	r = mount_at(rootfd, "sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+	if (r < 0)
+		return r;
+	r = mount_cgroups(rootfd, spec, err);
 	if (r < 0)
 		return r;
 	r = mount_at(rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", err);

@@ -3,6 +3,7 @@
  * user mounts with every target resolved inside the rootfs, pivot_root. */
 #pragma once
 
+#include "cgroup.h"
 #include "config.h"
 #include "error.h"
 
@@ -16,6 +17,14 @@ struct lxm_rootfs_spec {
 	const char *overlay_lower;
 	const char *overlay_upper;
 	const char *overlay_work;
+	bool have_fds;                   /* rootfs_fd and tree_fd below are set */
+	int rootfs_fd;                   /* O_PATH fd of the rootfs in the child's mount
+					  * namespace (opened before the user namespace
+					  * took host root's access away) */
+	int tree_fd;                     /* idmapped detached mount of the rootfs
+					  * (open_tree + mount_setattr by the monitor), or -1 */
+	const struct lxm_cgroup_hierarchy *cgroups;   /* the container's own cgroup view */
+	size_t n_cgroups;
 };
 
 /* Open path inside the root dirfd: symlinks resolve inside the root, magic

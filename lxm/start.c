@@ -17,11 +17,13 @@
 #include "apparmor.h"
 #include "caps.h"
 #include "devices.h"
+#include "idmap.h"
 #include "log.h"
 #include "monitor.h"
 #include "net.h"
 #include "rootfs.h"
 #include "seccomp.h"
+#include "shift.h"
 #include "start.h"
 #include "sync.h"
 
@@ -59,6 +61,7 @@ struct child_ctx {
 	struct lxm_monitor *m;
 	int sync_fd;
 	bool userns;
+	bool idmapped_mount;        /* the parent sends an idmapped rootfs mount */
 	bool enter_self;            /* the child joins the v1 hierarchies itself */
 	bool wait_cgroup;           /* the parent attaches the child after clone */
 	bool unshare_cgroupns;      /* the cgroup namespace comes after that */
@@ -77,14 +80,23 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		.mounts = conf->mounts,
 		.n_mounts = conf->n_mounts,
 		.container_dir = c->m->dir,
+		.have_fds = true,
+		.rootfs_fd = -1,
+		.tree_fd = -1,
 	};
 	_cleanup_free_ char **tty_paths = NULL, *ov_upper = NULL, *ov_work = NULL;
-	_cleanup_close_ int rootfd = -1;
+	_cleanup_close_ int rootfd = -1, rootfs_fd = -1, tree_fd = -1;
 	struct lxm_dev_spec dspec = { .console = c->m->console.path };
 	const char *hostname = conf->hostname ? conf->hostname : conf->name;
 	bool seccomp_early;
 	int r;
 
+	/* still host root's credentials, even in a new user namespace: the
+	 * container dir (0750 root) is reachable only now */
+	rootfs_fd = open(c->m->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfs_fd < 0)
+		return lxm_error_set(err, errno, "opening rootfs '%s'", c->m->rootfs);
+	rspec.rootfs_fd = rootfs_fd;
 	if (conf->rootfs_overlay_lower) {
 		/* a snapshot: upper and work are relative to the container dir */
 		rspec.overlay_lower = conf->rootfs_overlay_lower;
@@ -97,11 +109,19 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		rspec.overlay_upper = ov_upper;
 		rspec.overlay_work = ov_work;
 	}
+	rspec.cgroups = lxm_cgroup_hierarchies(c->m->cg, &rspec.n_cgroups);
 	if (c->userns) {
 		/* the parent writes gid_map, then uid_map */
 		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_IDMAPS_WRITTEN, err);
 		if (r < 0)
 			return r;
+		if (c->idmapped_mount) {
+			/* the rootfs mounted with the container's id map */
+			tree_fd = lxm_recv_fd(c->sync_fd, NULL);
+			if (tree_fd < 0)
+				return lxm_error_set(err, -tree_fd, "receiving the idmapped rootfs mount");
+			rspec.tree_fd = tree_fd;
+		}
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			return lxm_error_set(err, errno, "becoming root in the user namespace");
 		if (setgroups(0, NULL) < 0 && errno != EPERM)
@@ -151,6 +171,8 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	r = lxm_rootfs_prepare(&rspec, &rootfd, err);
 	if (r < 0)
 		return r;
+	if (rootfd == tree_fd)
+		tree_fd = -1;     /* owned by rootfd now */
 	if (c->m->n_ttys) {
 		tty_paths = calloc(c->m->n_ttys, sizeof(char *));
 		if (!tty_paths)
@@ -302,6 +324,97 @@ static int write_idmaps(pid_t pid, const struct lxm_config *conf, struct lxm_err
 	return 0;
 }
 
+/* ---- user namespace: rootfs ownership and what the mapped root owns ---- */
+
+static const char *idmapped_method(const struct lxm_config *conf)
+{
+	return conf->rootfs_idmapped ? conf->rootfs_idmapped : "auto";
+}
+
+/* "mount": always; "shift": never; "auto": unless the rootfs has been
+ * shifted (at create, where idmapped mounts did not work). */
+static bool wants_idmapped_mount(const char *dir, const struct lxm_config *conf)
+{
+	_cleanup_free_ struct lxm_idmap *have = NULL;
+	const char *method = idmapped_method(conf);
+	size_t n = 0;
+
+	if (!conf->n_idmaps || streq(method, "shift"))
+		return false;
+	if (streq(method, "mount"))
+		return true;
+	return lxm_shift_read_state(dir, &have, &n) == 0 && n == 0;
+}
+
+/* Bring the files on disk to what this start needs: shifted to the config's
+ * map (a changed map re-shifts), or back to unshifted for an idmapped mount
+ * or a privileged start. */
+static int rootfs_ownership(const struct lxm_monitor *m, struct lxm_error *err)
+{
+	const struct lxm_config *conf = m->conf;
+	bool shift = conf->n_idmaps && !wants_idmapped_mount(m->dir, conf);
+	int r;
+
+	r = lxm_shift_ensure(m->dir, m->rootfs, shift ? conf->idmaps : NULL, shift ? conf->n_idmaps : 0, err);
+	return r < 0 ? r : 0;
+}
+
+/* The console, the ttys and the container's cgroups (the directory and
+ * the files that delegate it, not the limits) belong to the mapped root. */
+static void delegate_to_root(const struct lxm_monitor *m)
+{
+	static const char *const files[] = { "cgroup.procs", "tasks", "cgroup.subtree_control",
+					     "cgroup.threads", "cgroup.clone_children", "notify_on_release" };
+	const struct lxm_config *conf = m->conf;
+	int64_t uid = lxm_idmap_to_host(conf->idmaps, conf->n_idmaps, 'u', 0);
+	int64_t gid = lxm_idmap_to_host(conf->idmaps, conf->n_idmaps, 'g', 0);
+	int64_t tty = lxm_idmap_to_host(conf->idmaps, conf->n_idmaps, 'g', 5);
+	const struct lxm_cgroup_hierarchy *h;
+	size_t n = 0;
+
+	if (uid < 0 || gid < 0)
+		return;
+	if (tty < 0)
+		tty = gid;
+	if (m->console.path[0] && chown(m->console.path, (uid_t)uid, (gid_t)tty) < 0)
+		log_warn("giving '%s' to the container's root: %s", m->console.path, strerror(errno));
+	for (size_t i = 0; i < m->n_ttys; i++)
+		if (chown(m->ttys[i].path, (uid_t)uid, (gid_t)tty) < 0)
+			log_warn("giving '%s' to the container's root: %s", m->ttys[i].path, strerror(errno));
+	h = lxm_cgroup_hierarchies(m->cg, &n);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_close_ int dfd = h[i].path ? open(h[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+		if (dfd < 0)
+			continue;
+		(void)fchown(dfd, (uid_t)uid, (gid_t)gid);
+		for (size_t f = 0; f < ARRAY_SIZE(files); f++)
+			(void)fchownat(dfd, files[f], (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW);
+	}
+}
+
+/* The rootfs for the child: idmapped when wanted; in "auto" mode a
+ * filesystem that refuses gets shifted now, and a plain clone. */
+static int rootfs_tree(const struct lxm_monitor *m, pid_t pid, struct lxm_error *err)
+{
+	const struct lxm_config *conf = m->conf;
+	int tree = lxm_idmap_mount_tree(m->rootfs, pid, true);
+	int r;
+
+	if (tree >= 0)
+		return tree;
+	if (!streq(idmapped_method(conf), "auto"))
+		return lxm_error_set(err, -tree, "idmapped mount of rootfs '%s'", m->rootfs);
+	log_warn("no idmapped mount of '%s' (%s): shifting its ownership instead", m->rootfs, strerror(-tree));
+	r = lxm_shift_ensure(m->dir, m->rootfs, conf->idmaps, conf->n_idmaps, err);
+	if (r < 0)
+		return r;
+	tree = lxm_idmap_mount_tree(m->rootfs, pid, false);
+	if (tree < 0)
+		return lxm_error_set(err, -tree, "cloning the mount of rootfs '%s'", m->rootfs);
+	return tree;
+}
+
 int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 {
 	const struct lxm_config *conf = m->conf;
@@ -313,6 +426,7 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 	bool net_host = lxm_net_shares_host(conf);
 	struct child_ctx ctx = {
 		.m = m, .userns = userns, .enter_self = has_v1,
+		.idmapped_mount = userns && wants_idmapped_mount(m->dir, conf),
 		.net_host = net_host, .net_unshare = userns && !net_host,
 		.net_links = lxm_net_has_links(conf),
 	};
@@ -326,9 +440,10 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 	pid_t pid;
 	int r;
 
-	if (userns)
+	if (userns) {
 		args.flags |= CLONE_NEWUSER;
-	else if (!net_host)
+		delegate_to_root(m);
+	} else if (!net_host)
 		args.flags |= CLONE_NEWNET;
 	if (cgfd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
@@ -385,6 +500,19 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		r = lxm_sync_send(sv[0], LXM_SYNC_IDMAPS_WRITTEN);
 		if (r < 0)
 			goto child_failed;
+		if (ctx.idmapped_mount) {
+			int tree = rootfs_tree(m, pid, err);
+
+			if (tree < 0) {
+				r = tree;
+				goto fail;
+			}
+			/* the rootfs mounted with the container's id map */
+			r = lxm_send_fd(sv[0], LXM_SYNC_IDMAPS_WRITTEN, tree);
+			close(tree);
+			if (r < 0)
+				goto child_failed;
+		}
 	}
 	if (ctx.net_unshare) {
 		/* the network namespace exists */
@@ -687,6 +815,11 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	r = claim_rundir(&m, err);
 	if (r < 0)
 		goto out;
+	r = rootfs_ownership(&m, err);
+	if (r < 0) {
+		lxm_monitor_cleanup(&m);
+		goto out;
+	}
 	log_debug("config loaded, runtime dir claimed");
 	logpath = opts->log_file ? strdup(opts->log_file) : lxm_strdup_printf("%s/%s.log", m.dir, name);
 

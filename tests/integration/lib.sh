@@ -17,6 +17,11 @@ export LXM_RUNDIR=$TEST_TMP/run
 export LXM_CONFDIR=$TEST_TMP/etc
 export LXM_CACHEDIR=$TEST_TMP/cache
 mkdir -p "$LXM_PATH" "$LXM_CONFDIR"
+# Containers are unprivileged by default: their id ranges come from copies
+# of the host's subordinate id files, which the tests never change.
+export LXM_SUBUID_FILE=$TEST_TMP/subuid LXM_SUBGID_FILE=$TEST_TMP/subgid
+cat /etc/subuid >"$LXM_SUBUID_FILE" 2>/dev/null || : >"$LXM_SUBUID_FILE"
+cat /etc/subgid >"$LXM_SUBGID_FILE" 2>/dev/null || : >"$LXM_SUBGID_FILE"
 
 # The host's own mounts must come out of every test as they went in: no
 # mount stacked on them, no read-only remount through a container.

@@ -69,7 +69,7 @@ static bool nic_eq(const struct lxm_nic *a, const struct lxm_nic *b)
 static bool config_eq(const struct lxm_config *a, const struct lxm_config *b)
 {
 	if (!str_eq(a->name, b->name) || !streq(a->uuid, b->uuid) || !str_eq(a->hostname, b->hostname) ||
-	    !str_eq(a->rootfs_path, b->rootfs_path) ||
+	    !str_eq(a->rootfs_path, b->rootfs_path) || !str_eq(a->rootfs_idmapped, b->rootfs_idmapped) ||
 	    !str_eq(a->rootfs_overlay_lower, b->rootfs_overlay_lower) ||
 	    !str_eq(a->rootfs_overlay_upper, b->rootfs_overlay_upper) ||
 	    !str_eq(a->rootfs_overlay_work, b->rootfs_overlay_work) ||
@@ -395,6 +395,8 @@ static void test_errors(void)
 		      "overlay lower needs upper and work");
 		lxm_config_free(&c);
 	}
+	expect_error("rootfs = { path = \"r\"; idmapped = \"copy\"; };",
+		     "config:1: rootfs.idmapped: invalid value 'copy': expected \"auto\", \"mount\" or \"shift\"");
 	expect_error("autostart = { groups = [\"web\", \"a/b\"]; };",
 		     "config:1: autostart.groups[1]: invalid group name 'a/b': must not contain '/'");
 	expect_error("autostart = { groups = [\"web\", \"web\"]; };", "config:1: autostart.groups[1]: 'web' is listed twice");
@@ -588,6 +590,7 @@ static void test_round_trip(void)
 	free(a.console.log);
 	a.console.log = NULL;
 	a.autostart.order = INT32_MIN;
+	a.rootfs_idmapped = strdup("shift");
 	a.rootfs_overlay_lower = strdup("/var/lib/lxm/base/rootfs");
 	a.rootfs_overlay_upper = strdup("overlay/upper");
 	a.rootfs_overlay_work = strdup("overlay/work");

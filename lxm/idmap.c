@@ -1,0 +1,685 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/mount.h>
+#include <pwd.h>
+#include <sched.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "idmap.h"
+#include "log.h"
+
+#ifndef MOUNT_ATTR_IDMAP
+#define MOUNT_ATTR_IDMAP 0x00100000
+#endif
+
+/* ---- pure helpers ---- */
+
+static int push_range(struct lxm_id_range **v, size_t *n, uint32_t start, uint32_t count)
+{
+	struct lxm_id_range *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	nv[*n] = (struct lxm_id_range){ start, count };
+	*v = nv;
+	(*n)++;
+	return 0;
+}
+
+static bool parse_u32(const char *s, size_t len, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 10)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return false;
+	*ret = (uint32_t)v;
+	return true;
+}
+
+static int subid_parse(const char *text, const char *owner, const char *owner_id,
+		       struct lxm_id_range **ret, size_t *ret_n)
+{
+	struct lxm_id_range *v = NULL;
+	size_t n = 0;
+	const char *p = text;
+
+	while (p && *p) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		const char *c1 = memchr(p, ':', len);
+		const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - p)) : NULL;
+		uint32_t start, count;
+
+		/* trailing white space / CR */
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
+			len--;
+		if (len && p[0] != '#' && c1 && c2 && c2 < p + len &&
+		    parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &start) &&
+		    parse_u32(c2 + 1, (size_t)(p + len - c2 - 1), &count) && count > 0 &&
+		    (uint64_t)start + count <= (uint64_t)UINT32_MAX + 1) {
+			size_t olen = (size_t)(c1 - p);
+			bool match = !owner ||
+				     (strlen(owner) == olen && strncmp(p, owner, olen) == 0) ||
+				     (owner_id && strlen(owner_id) == olen && strncmp(p, owner_id, olen) == 0);
+
+			if (match && push_range(&v, &n, start, count) < 0) {
+				free(v);
+				return -ENOMEM;
+			}
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int lxm_subid_parse(const char *text, const char *owner, const char *owner_id,
+		    struct lxm_id_range **ret, size_t *ret_n)
+{
+	return subid_parse(text, owner ? owner : "", owner_id, ret, ret_n);
+}
+
+int lxm_subid_parse_all(const char *text, struct lxm_id_range **ret, size_t *ret_n)
+{
+	return subid_parse(text, NULL, NULL, ret, ret_n);
+}
+
+bool lxm_id_range_overlap(const struct lxm_id_range *a, const struct lxm_id_range *b)
+{
+	uint64_t ae = (uint64_t)a->start + a->count, be = (uint64_t)b->start + b->count;
+
+	return a->count && b->count && a->start < be && b->start < ae;
+}
+
+bool lxm_id_range_within(const struct lxm_id_range *r, const struct lxm_id_range *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r->start >= in[i].start &&
+		    (uint64_t)r->start + r->count <= (uint64_t)in[i].start + in[i].count)
+			return true;
+	return false;
+}
+
+int lxm_id_range_allocate(const struct lxm_id_range *avail, size_t n_avail,
+			  const struct lxm_id_range *used, size_t n_used, uint32_t count,
+			  uint32_t *ret_start)
+{
+	bool found = false;
+	uint64_t best = 0;
+
+	if (!count)
+		return -EINVAL;
+	for (size_t i = 0; i < n_avail; i++) {
+		uint64_t end = (uint64_t)avail[i].start + avail[i].count;
+		uint64_t s = avail[i].start;
+
+		/* try the range's start, then just past each used range that
+		 * blocks; every candidate only moves forward */
+		while (s + count <= end) {
+			struct lxm_id_range cand = { (uint32_t)s, count };
+			bool moved = false;
+
+			for (size_t j = 0; j < n_used; j++) {
+				if (lxm_id_range_overlap(&cand, &used[j])) {
+					s = (uint64_t)used[j].start + used[j].count;
+					moved = true;
+					break;
+				}
+			}
+			if (!moved) {
+				if (!found || s < best)
+					best = s;
+				found = true;
+				break;
+			}
+		}
+	}
+	if (!found)
+		return -ENOSPC;
+	*ret_start = (uint32_t)best;
+	return 0;
+}
+
+uint32_t lxm_subid_new_start(const struct lxm_id_range *all, size_t n, uint32_t count)
+{
+	uint64_t start = LXM_SUBID_ADD_START;
+
+	for (;;) {
+		struct lxm_id_range cand = { (uint32_t)start, count };
+		bool moved = false;
+
+		for (size_t i = 0; i < n; i++) {
+			if (lxm_id_range_overlap(&cand, &all[i])) {
+				uint64_t e = (uint64_t)all[i].start + all[i].count;
+				/* keep ranges aligned to 65536 */
+				start = (e + 65535) / 65536 * 65536;
+				moved = true;
+			}
+		}
+		if (!moved || start + count > UINT32_MAX)
+			return (uint32_t)start;
+	}
+}
+
+int lxm_idmap_format(const struct lxm_idmap *maps, size_t n, char type, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w;
+
+		if (maps[i].type != type)
+			continue;
+		w = snprintf(buf + off, size - off, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
+			     maps[i].container, maps[i].host, maps[i].count);
+		if (w < 0 || (size_t)w >= size - off)
+			return -E2BIG;
+		off += (size_t)w;
+	}
+	return (int)off;
+}
+
+int lxm_idmap_parse_lines(const char *text, struct lxm_idmap **ret, size_t *ret_n)
+{
+	struct lxm_idmap *v = NULL;
+	size_t n = 0;
+	const char *p = text;
+
+	while (p && *p) {
+		const char *eol = strchr(p, '\n');
+		char line[128];
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char t;
+		uint32_t c, h, cnt;
+		char extra;
+
+		if (len < sizeof(line)) {
+			memcpy(line, p, len);
+			line[len] = '\0';
+			if (sscanf(line, " %c %" SCNu32 " %" SCNu32 " %" SCNu32 " %c", &t, &c, &h, &cnt, &extra) == 4 &&
+			    (t == 'u' || t == 'g') && cnt > 0) {
+				struct lxm_idmap *nv = realloc(v, (n + 1) * sizeof(*v));
+
+				if (!nv) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+				v[n++] = (struct lxm_idmap){ .type = t, .container = c, .host = h, .count = cnt };
+			} else if (len && line[strspn(line, " \t\r")] != '\0') {
+				free(v);
+				return -EINVAL;
+			}
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int lxm_idmap_format_lines(const struct lxm_idmap *maps, size_t n, char **ret)
+{
+	char *buf = malloc(n * 48 + 1);
+	size_t off = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)sprintf(buf + off, "%c %" PRIu32 " %" PRIu32 " %" PRIu32 "\n", maps[i].type,
+				       maps[i].container, maps[i].host, maps[i].count);
+	*ret = buf;
+	return 0;
+}
+
+int64_t lxm_idmap_to_host(const struct lxm_idmap *maps, size_t n, char type, uint32_t id)
+{
+	if (n == 0)
+		return id;
+	for (size_t i = 0; i < n; i++)
+		if (maps[i].type == type && id >= maps[i].container &&
+		    (uint64_t)id < (uint64_t)maps[i].container + maps[i].count)
+			return (int64_t)maps[i].host + (id - maps[i].container);
+	return -1;
+}
+
+int64_t lxm_idmap_to_container(const struct lxm_idmap *maps, size_t n, char type, uint32_t id)
+{
+	if (n == 0)
+		return id;
+	for (size_t i = 0; i < n; i++)
+		if (maps[i].type == type && id >= maps[i].host &&
+		    (uint64_t)id < (uint64_t)maps[i].host + maps[i].count)
+			return (int64_t)maps[i].container + (id - maps[i].host);
+	return -1;
+}
+
+static bool contains_map(const struct lxm_idmap *v, size_t n, const struct lxm_idmap *m)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].type == m->type && v[i].container == m->container && v[i].host == m->host &&
+		    v[i].count == m->count)
+			return true;
+	return false;
+}
+
+bool lxm_idmap_equal(const struct lxm_idmap *a, size_t na, const struct lxm_idmap *b, size_t nb)
+{
+	for (size_t i = 0; i < na; i++)
+		if (!contains_map(b, nb, &a[i]))
+			return false;
+	for (size_t i = 0; i < nb; i++)
+		if (!contains_map(a, na, &b[i]))
+			return false;
+	return true;
+}
+
+/* ---- files ---- */
+
+const char *lxm_subid_path(char type)
+{
+	const char *env = getenv(type == 'u' ? "LXM_SUBUID_FILE" : "LXM_SUBGID_FILE");
+
+	if (env && *env)
+		return env;
+	return type == 'u' ? "/etc/subuid" : "/etc/subgid";
+}
+
+int lxm_subid_root_ranges(char type, struct lxm_id_range **ret, size_t *ret_n, struct lxm_error *err)
+{
+	const char *path = lxm_subid_path(type);
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ struct lxm_id_range *all = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t n_all = 0, len = 0;
+	struct stat st;
+	char line[96];
+	uint32_t start;
+	int r;
+
+	/* the lock keeps two creates from both adding a range */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return lxm_error_set(err, errno, "opening '%s'", path);
+	if (flock(fd, LOCK_EX) < 0)
+		return lxm_error_set(err, errno, "locking '%s'", path);
+	{
+		char p[64];
+
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+		r = lxm_read_file_at(AT_FDCWD, p, &text, &len);
+	}
+	if (r < 0)
+		return lxm_error_set(err, -r, "reading '%s'", path);
+	r = lxm_subid_parse(text, "root", "0", ret, ret_n);
+	if (r < 0)
+		return lxm_error_set(err, -r, "parsing '%s'", path);
+	if (*ret_n)
+		return 0;
+	r = lxm_subid_parse_all(text, &all, &n_all);
+	if (r < 0)
+		return lxm_error_set(err, -r, "parsing '%s'", path);
+	start = lxm_subid_new_start(all, n_all, LXM_SUBID_ADD_COUNT);
+	if ((uint64_t)start + LXM_SUBID_ADD_COUNT > UINT32_MAX)
+		return lxm_error_setr(err, ENOSPC, "no room in '%s' for a range for root", path);
+	snprintf(line, sizeof(line), "%sroot:%" PRIu32 ":%" PRIu32 "\n",
+		 len && text[len - 1] != '\n' ? "\n" : "", start, LXM_SUBID_ADD_COUNT);
+	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_END) < 0 ||
+	    lxm_write_full(fd, line, strlen(line)) < 0 || fsync(fd) < 0)
+		return lxm_error_set(err, errno, "adding a range for root to '%s'", path);
+	log_warn("'%s' granted root no subordinate ids: added 'root:%" PRIu32 ":%" PRIu32 "'", path, start,
+		 LXM_SUBID_ADD_COUNT);
+	free(*ret);
+	*ret = NULL;
+	*ret_n = 0;
+	if (push_range(ret, ret_n, start, LXM_SUBID_ADD_COUNT) < 0)
+		return lxm_error_set(err, ENOMEM, "subordinate ids");
+	return 0;
+}
+
+struct used_range {
+	char type;
+	struct lxm_id_range r;
+	char owner[LXM_NAME_MAX + 1];
+};
+
+/* The host ranges of every container in lxmpath but self. */
+static int collect_used(const struct lxm_paths *paths, const char *self, struct used_range **ret,
+			size_t *ret_n, struct lxm_error *err)
+{
+	DIR *d = opendir(paths->lxmpath);
+	struct used_range *v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : lxm_error_set(err, errno, "opening '%s'", paths->lxmpath);
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *config = NULL, *partial = NULL, *text = NULL;
+		_cleanup_free_ struct lxm_idmap *maps = NULL;
+		struct lxm_config conf = { 0 };
+		struct lxm_error cerr = { 0 };
+		const struct lxm_idmap *mv = NULL;
+		size_t mn = 0, len;
+
+		if (de->d_name[0] == '.' || (self && streq(de->d_name, self)) ||
+		    lxm_name_validate(de->d_name, NULL) < 0)
+			continue;
+		config = lxm_container_path(paths, de->d_name, "config");
+		partial = lxm_container_path(paths, de->d_name, "partial");
+		if (!config || !partial)
+			goto oom;
+		if (access(config, F_OK) == 0) {
+			if (lxm_config_init(&conf) < 0)
+				goto oom;
+			if (lxm_config_read_file(&conf, config, &cerr) == 0) {
+				mv = conf.idmaps;
+				mn = conf.n_idmaps;
+			}
+		} else if (lxm_read_file_at(AT_FDCWD, partial, &text, &len) == 0 &&
+			   lxm_idmap_parse_lines(text, &maps, &mn) == 0) {
+			mv = maps;
+		}
+		for (size_t i = 0; i < mn; i++) {
+			struct used_range *nv = realloc(v, (n + 1) * sizeof(*v));
+
+			if (!nv) {
+				lxm_config_free(&conf);
+				goto oom;
+			}
+			v = nv;
+			v[n].type = mv[i].type;
+			v[n].r = (struct lxm_id_range){ mv[i].host, mv[i].count };
+			snprintf(v[n].owner, sizeof(v[n].owner), "%s", de->d_name);
+			n++;
+		}
+		lxm_config_free(&conf);
+	}
+	closedir(d);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+oom:
+	closedir(d);
+	free(v);
+	return lxm_error_set(err, ENOMEM, "scanning '%s'", paths->lxmpath);
+}
+
+static int lock_lxmpath(const struct lxm_paths *paths, struct lxm_error *err)
+{
+	int fd = open(paths->lxmpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return lxm_error_set(err, errno, "opening '%s'", paths->lxmpath);
+	if (flock(fd, LOCK_EX) < 0) {
+		int e = errno;
+		close(fd);
+		return lxm_error_set(err, e, "locking '%s'", paths->lxmpath);
+	}
+	return fd;
+}
+
+int lxm_idmap_allocate(const struct lxm_paths *paths, const char *self, uint32_t count, int reserve_fd,
+		       struct lxm_idmap out[2], struct lxm_error *err)
+{
+	static const char types[2] = { 'u', 'g' };
+	_cleanup_close_ int lockfd = -1;
+	_cleanup_free_ struct used_range *used = NULL;
+	size_t n_used = 0;
+	int r;
+
+	lockfd = lock_lxmpath(paths, err);
+	if (lockfd < 0)
+		return lockfd;
+	r = collect_used(paths, self, &used, &n_used, err);
+	if (r < 0)
+		return r;
+	for (size_t t = 0; t < 2; t++) {
+		_cleanup_free_ struct lxm_id_range *avail = NULL, *u = NULL;
+		size_t n_avail = 0, n_u = 0;
+		uint32_t start;
+
+		r = lxm_subid_root_ranges(types[t], &avail, &n_avail, err);
+		if (r < 0)
+			return r;
+		u = calloc(n_used + 1, sizeof(*u));
+		if (!u)
+			return lxm_error_set(err, ENOMEM, "allocating ids");
+		for (size_t i = 0; i < n_used; i++)
+			if (used[i].type == types[t])
+				u[n_u++] = used[i].r;
+		r = lxm_id_range_allocate(avail, n_avail, u, n_u, count, &start);
+		if (r < 0)
+			return lxm_error_setr(err, ENOSPC, "no free range of %" PRIu32 " %cids left in root's ranges in '%s' "
+					      "(%zu used by other containers)", count, types[t], lxm_subid_path(types[t]), n_u);
+		out[t] = (struct lxm_idmap){ .type = types[t], .container = 0, .host = start, .count = count };
+	}
+	if (reserve_fd >= 0) {
+		_cleanup_free_ char *text = NULL;
+
+		if (lxm_idmap_format_lines(out, 2, &text) < 0)
+			return lxm_error_set(err, ENOMEM, "allocating ids");
+		if (ftruncate(reserve_fd, 0) < 0 || pwrite(reserve_fd, text, strlen(text), 0) < 0)
+			return lxm_error_set(err, errno, "reserving the id range");
+	}
+	return 0;
+}
+
+int lxm_idmap_check(const struct lxm_paths *paths, const char *self, const struct lxm_idmap *maps,
+		    size_t n, struct lxm_error *err)
+{
+	_cleanup_free_ struct used_range *used = NULL;
+	size_t n_used = 0;
+	int r;
+
+	r = collect_used(paths, self, &used, &n_used, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct lxm_id_range mr = { maps[i].host, maps[i].count };
+		_cleanup_free_ struct lxm_id_range *avail = NULL;
+		size_t n_avail = 0;
+		uint64_t end = (uint64_t)mr.start + mr.count - 1;
+
+		for (size_t j = 0; j < n_used; j++) {
+			if (used[j].type == maps[i].type && lxm_id_range_overlap(&mr, &used[j].r))
+				return lxm_error_setr(err, EEXIST, "idmap[%zu]: host %cids %" PRIu32 "-%" PRIu64
+						      " overlap container '%s' (%" PRIu32 "-%" PRIu64 ")",
+						      i, maps[i].type, mr.start, end, used[j].owner, used[j].r.start,
+						      (uint64_t)used[j].r.start + used[j].r.count - 1);
+		}
+		r = lxm_subid_root_ranges(maps[i].type, &avail, &n_avail, err);
+		if (r < 0)
+			return r;
+		if (!lxm_id_range_within(&mr, avail, n_avail))
+			return lxm_error_setr(err, ERANGE, "idmap[%zu]: host %cids %" PRIu32 "-%" PRIu64
+					      " are not within root's ranges in '%s'",
+					      i, maps[i].type, mr.start, end, lxm_subid_path(maps[i].type));
+	}
+	return 0;
+}
+
+/* ---- idmapped mount support ---- */
+
+int lxm_idmapped_mounts_supported(const char *path)
+{
+	int pipe_ready[2], pipe_done[2];
+	char c = 0, p[64];
+	int result, nsfd = -1, treefd = -1;
+	pid_t pid;
+
+	if (pipe2(pipe_ready, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(pipe_done, O_CLOEXEC) < 0) {
+		result = -errno;
+		close(pipe_ready[0]);
+		close(pipe_ready[1]);
+		return result;
+	}
+	pid = fork();
+	if (pid < 0) {
+		result = -errno;
+		goto out;
+	}
+	if (pid == 0) {
+		char ok = 1;
+
+		close(pipe_done[1]);
+		close(pipe_ready[0]);
+		if (unshare(CLONE_NEWUSER) < 0)
+			ok = 0;
+		(void)!write(pipe_ready[1], &ok, 1);
+		(void)!read(pipe_done[0], &c, 1);
+		_exit(0);
+	}
+	if (read(pipe_ready[0], &c, 1) != 1 || !c) {
+		result = -EOPNOTSUPP;   /* no user namespaces */
+		goto reap;
+	}
+	snprintf(p, sizeof(p), "/proc/%d/uid_map", (int)pid);
+	if (lxm_write_file_at(AT_FDCWD, p, "0 65534 1\n", 10, 0, 0) < 0) {
+		result = -EPERM;
+		goto reap;
+	}
+	snprintf(p, sizeof(p), "/proc/%d/setgroups", (int)pid);
+	(void)lxm_write_file_at(AT_FDCWD, p, "deny", 4, 0, 0);
+	snprintf(p, sizeof(p), "/proc/%d/gid_map", (int)pid);
+	if (lxm_write_file_at(AT_FDCWD, p, "0 65534 1\n", 10, 0, 0) < 0) {
+		result = -EPERM;
+		goto reap;
+	}
+	snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)pid);
+	nsfd = open(p, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
+		result = -errno;
+		goto reap;
+	}
+	treefd = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (treefd < 0) {
+		result = errno == ENOSYS ? 0 : -errno;
+		goto reap;
+	}
+	{
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)nsfd };
+
+		if (syscall(SYS_mount_setattr, treefd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0)
+			result = 1;
+		else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
+			result = 0;
+		else
+			result = -errno;
+	}
+reap:
+	close(pipe_done[1]);
+	pipe_done[1] = -1;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+out:
+	if (treefd >= 0)
+		close(treefd);
+	if (nsfd >= 0)
+		close(nsfd);
+	close(pipe_ready[0]);
+	close(pipe_ready[1]);
+	close(pipe_done[0]);
+	if (pipe_done[1] >= 0)
+		close(pipe_done[1]);
+	return result;
+}
+
+/* ---- fd passing ---- */
+
+int lxm_send_fd(int sock, uint32_t tag, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &tag, .iov_len = sizeof(tag) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
+}
+
+int lxm_recv_fd(int sock, uint32_t *ret_tag)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	uint32_t tag = 0;
+	struct iovec iov = { .iov_base = &tag, .iov_len = sizeof(tag) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+	int fd = -1;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -EPIPE;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	if (ret_tag)
+		*ret_tag = tag;
+	return fd >= 0 ? fd : -EBADMSG;
+}
+
+/* ---- the rootfs mount for a user namespace ---- */
+
+int lxm_idmap_mount_tree(const char *path, pid_t pid, bool idmapped)
+{
+	char p[64];
+	int tree, nsfd;
+
+	tree = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0)
+		return -errno;
+	if (!idmapped)
+		return tree;
+	snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)pid);
+	nsfd = open(p, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
+		int e = errno;
+		close(tree);
+		return -e;
+	}
+	{
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)nsfd };
+
+		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+			int e = errno;
+			close(nsfd);
+			close(tree);
+			return -e;
+		}
+	}
+	close(nsfd);
+	return tree;
+}

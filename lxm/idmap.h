@@ -1,0 +1,94 @@
+/* User namespace id maps: the subordinate id files (/etc/subuid,
+ * /etc/subgid), one 65536-id range per container taken from root's ranges
+ * and never overlapping another container's range in the same lxmpath, the
+ * map text for /proc/PID/{u,g}id_map, id translation, and whether a path
+ * allows idmapped mounts. */
+#pragma once
+
+#include "config.h"
+#include "error.h"
+#include "state.h"
+
+#define LXM_IDMAP_DEFAULT_COUNT 65536u
+/* What lxm adds for root when the subordinate id file grants it nothing. */
+#define LXM_SUBID_ADD_START 1000000u
+#define LXM_SUBID_ADD_COUNT 1000000000u
+
+struct lxm_id_range {
+	uint32_t start;
+	uint32_t count;
+};
+
+/* ---- pure helpers (unit-tested) ---- */
+
+/* Ranges of `owner` (a name, or its numeric id as text) in subuid/subgid
+ * text ("name:start:count" lines; '#' comments and blank lines skipped;
+ * malformed lines ignored). *ret is NULL when there is none. */
+int lxm_subid_parse(const char *text, const char *owner, const char *owner_id,
+		    struct lxm_id_range **ret, size_t *ret_n);
+/* Every range in the text, of any owner (for placing a new one). */
+int lxm_subid_parse_all(const char *text, struct lxm_id_range **ret, size_t *ret_n);
+bool lxm_id_range_overlap(const struct lxm_id_range *a, const struct lxm_id_range *b);
+/* Whether r lies completely inside one of the ranges. */
+bool lxm_id_range_within(const struct lxm_id_range *r, const struct lxm_id_range *in, size_t n);
+/* The lowest start of `count` ids inside one of avail that overlaps none of
+ * used; -ENOSPC when there is no room. */
+int lxm_id_range_allocate(const struct lxm_id_range *avail, size_t n_avail,
+			  const struct lxm_id_range *used, size_t n_used, uint32_t count,
+			  uint32_t *ret_start);
+/* Where to put a new range of count ids for root: LXM_SUBID_ADD_START, or
+ * past every range already in the file when that overlaps one. */
+uint32_t lxm_subid_new_start(const struct lxm_id_range *all, size_t n, uint32_t count);
+/* The "CONTAINER HOST COUNT\n" lines of maps of one type ('u' or 'g');
+ * returns the length, or -E2BIG when it does not fit. */
+int lxm_idmap_format(const struct lxm_idmap *maps, size_t n, char type, char *buf, size_t size);
+/* Parse lines "u|g CONTAINER HOST COUNT" (the format of a container's
+ * rootfs.idmap file, and of the partial marker's reservation). */
+int lxm_idmap_parse_lines(const char *text, struct lxm_idmap **ret, size_t *ret_n);
+/* The same lines for every map; ret is malloc'ed. */
+int lxm_idmap_format_lines(const struct lxm_idmap *maps, size_t n, char **ret);
+/* Host id of container id `id`, -1 when unmapped. With n == 0 (no user
+ * namespace) the identity. */
+int64_t lxm_idmap_to_host(const struct lxm_idmap *maps, size_t n, char type, uint32_t id);
+/* Container id of host id `id`, -1 when unmapped; identity when n == 0. */
+int64_t lxm_idmap_to_container(const struct lxm_idmap *maps, size_t n, char type, uint32_t id);
+/* Whether two map sets map the same ids the same way (order ignored). */
+bool lxm_idmap_equal(const struct lxm_idmap *a, size_t na, const struct lxm_idmap *b, size_t nb);
+
+/* ---- files and the host ---- */
+
+/* $LXM_SUBUID_FILE / $LXM_SUBGID_FILE, else /etc/subuid / /etc/subgid. */
+const char *lxm_subid_path(char type);
+/* Root's ranges in the file of `type`; when it grants root none, append
+ * "root:START:LXM_SUBID_ADD_COUNT" (creating the file if needed) and say so
+ * on the log (warning level). */
+int lxm_subid_root_ranges(char type, struct lxm_id_range **ret, size_t *ret_n, struct lxm_error *err);
+
+/* Give the container `self` a uid and a gid range of `count` ids each from
+ * root's subordinate ranges, disjoint from every other container's host
+ * ranges in paths->lxmpath (their configs, and the reservations of creates
+ * in progress in their partial markers). Holds an flock on the lxmpath
+ * directory meanwhile; when reserve_fd >= 0 the result is written to it
+ * (the caller's partial marker) before the lock is dropped. */
+int lxm_idmap_allocate(const struct lxm_paths *paths, const char *self, uint32_t count, int reserve_fd,
+		       struct lxm_idmap out[2], struct lxm_error *err);
+/* Check a given idmap of container `self`: each host range inside root's
+ * subordinate ranges and disjoint from other containers' ranges. Errors name
+ * the map entry and the other container (or the file). */
+int lxm_idmap_check(const struct lxm_paths *paths, const char *self, const struct lxm_idmap *maps,
+		    size_t n, struct lxm_error *err);
+
+/* Whether `path` can be mounted idmapped here (mount_setattr with
+ * MOUNT_ATTR_IDMAP on a clone of it, tried for real with a throwaway user
+ * namespace): 1 yes, 0 no (the kernel or the filesystem refuses), -errno
+ * when it could not be tried (e.g. -EPERM without root). For lxm-checkconfig. */
+int lxm_idmapped_mounts_supported(const char *path);
+
+/* A detached recursive clone of path (open_tree), with the id map of pid's
+ * user namespace applied when idmapped (mount_setattr MOUNT_ATTR_IDMAP);
+ * the fd, or -errno (-EINVAL: the filesystem or kernel refuses). */
+int lxm_idmap_mount_tree(const char *path, pid_t pid, bool idmapped);
+
+/* Send / receive one fd with a uint32 tag over a unix socket. */
+int lxm_send_fd(int sock, uint32_t tag, int fd);
+int lxm_recv_fd(int sock, uint32_t *ret_tag);

@@ -1,0 +1,141 @@
+#!/bin/bash
+# Unprivileged containers (issue 3): id ranges from the subordinate id
+# files, the monitor's uid/gid maps, root inside mapped outside, rootfs
+# ownership by idmapped mount or by shifting, --privileged.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+# the lxmpath is 0755 but a container dir is 0750 root: the mapped root
+# must still boot from it
+export LXM_SUBUID_FILE LXM_SUBGID_FILE
+printf 'someone:100000:65536\n' >"$LXM_SUBUID_FILE"
+printf 'someone:100000:65536\n' >"$LXM_SUBGID_FILE"
+
+map_line() {   # map_line PID uid|gid: "inside outside count" of the first line
+	awk '{print $1, $2, $3; exit}' "/proc/$1/$2_map"
+}
+conf_host() {  # conf_host NAME u|g: the host start of the container's range
+	sed -n "s/.*type = \"$2\"; container = 0; host = \([0-9]*\); count = \([0-9]*\).*/\1 \2/p" \
+		"$LXM_PATH/$1/config"
+}
+
+a=${PFX}-a b=${PFX}-b p=${PFX}-p s=${PFX}-s
+
+out=$(lxm-create -n "$a" -t busybox 2>&1)
+ok $? "create an unprivileged busybox container"
+printf '%s\n' "$out" | grep -q "added 'root:[0-9]*:[0-9]*'"
+ok $? "lxm-create says it added a range for root: $(printf '%s' "$out" | head -1)"
+grep -q '^someone:100000:65536$' "$LXM_SUBUID_FILE" && grep -q '^root:1000000:1000000000$' "$LXM_SUBUID_FILE"
+ok $? "the range for root is added after the other ranges in the subuid file"
+grep -q '^root:1000000:1000000000$' "$LXM_SUBGID_FILE"
+ok $? "and in the subgid file"
+read -r ahost acount < <(conf_host "$a" u)
+read -r aghost _ < <(conf_host "$a" g)
+[ "$ahost" = 1000000 ] && [ "$acount" = 65536 ] && [ "$aghost" = 1000000 ]
+ok $? "the config's idmap is the first 65536 ids of root's range ($ahost $acount)"
+
+check "start it" -- lxm-start -n "$a"
+pid=$(pid_of "$a")
+[ "$(state_of "$a")" = RUNNING ] && [ -n "$pid" ]
+ok $? "it is RUNNING (pid $pid)"
+[ "$(map_line "$pid" uid)" = "0 1000000 65536" ]
+ok $? "init's uid_map is the allocated range: $(map_line "$pid" uid)"
+[ "$(map_line "$pid" gid)" = "0 1000000 65536" ]
+ok $? "init's gid_map is the allocated range: $(map_line "$pid" gid)"
+read -r _ ruid euid _ < <(grep '^Uid:' "/proc/$pid/status")
+[ "$ruid" = 1000000 ] && [ "$euid" = 1000000 ]
+ok $? "root inside runs as host uid 1000000 (Uid: $ruid $euid)"
+[ "$(lxm-attach -n "$a" -- id -u 2>/dev/null)" = 0 ]
+ok $? "and is uid 0 inside"
+own=$(lxm-attach -n "$a" -- stat -c '%u:%g' /bin/busybox /etc/inittab / 2>/dev/null | sort -u)
+[ "$own" = "0:0" ]
+ok $? "root inside sees its files owned by root ($own)"
+lxm-attach -n "$a" -- sh -c 'echo x > /root-write-test && rm /root-write-test' >/dev/null 2>&1
+ok $? "and can write to its rootfs"
+if [ -e "$LXM_PATH/$a/rootfs.idmap" ]; then
+	method=shift
+	[ "$(stat -c %u "$LXM_PATH/$a/rootfs/bin/busybox")" = 1000000 ]
+	ok $? "shifted rootfs: files on disk are owned by the range"
+else
+	method=mount
+	[ "$(stat -c %u "$LXM_PATH/$a/rootfs/bin/busybox")" = 0 ]
+	ok $? "idmapped mount: files on disk stay owned by 0"
+	grep -q "idmapped" /proc/"$pid"/mountinfo
+	ok $? "the rootfs is an idmapped mount inside"
+fi
+diag "this host gets: $method"
+[ "$(lxm-ls -f | awk -v n="$a" '$1 == n {print $NF}')" = true ] || [ -z "$(lxm-ls -f 2>/dev/null | grep UNPRIV)" ]
+ok $? "lxm-ls -f shows it as unprivileged (when it has the column)"
+
+check "create a second one" -- lxm-create -n "$b" -t busybox
+read -r bhost bcount < <(conf_host "$b" u)
+[ "$bhost" = 1065536 ] && [ "$bcount" = 65536 ]
+ok $? "the second container gets the next, disjoint range ($bhost)"
+check "start the second one" -- lxm-start -n "$b"
+bpid=$(pid_of "$b")
+[ "$(map_line "$bpid" uid)" = "0 1065536 65536" ]
+ok $? "its init runs in its own range: $(map_line "$bpid" uid)"
+
+# a config that overlaps another container's range, or lies outside
+cat >"$TEST_TMP/overlap.conf" <<EOF
+idmap = ( { type = "u"; container = 0; host = 1000100; count = 100; },
+          { type = "g"; container = 0; host = 2000000; count = 65536; } );
+EOF
+expect_error "overlap container '$a'" "an idmap overlapping another container's is refused, naming it" -- \
+	lxm-create -n "${PFX}-o" -t busybox -f "$TEST_TMP/overlap.conf"
+[ ! -e "$LXM_PATH/${PFX}-o" ]
+ok $? "and leaves nothing behind"
+cat >"$TEST_TMP/outside.conf" <<EOF
+idmap = ( { type = "u"; container = 0; host = 5000; count = 65536; },
+          { type = "g"; container = 0; host = 3000000; count = 65536; } );
+EOF
+expect_error "not within root's ranges in '$LXM_SUBUID_FILE'" "an idmap outside root's ranges is refused, naming the file" -- \
+	lxm-create -n "${PFX}-o" -t busybox -f "$TEST_TMP/outside.conf"
+
+check "stop both" -- lxm-stop -n "$a" -t 10
+check "stop the second" -- lxm-stop -n "$b" -k
+no_leaks "$a" "nothing left of the first after the stop"
+no_leaks "$b" "nothing left of the second after the stop"
+
+# --privileged: no user namespace
+check "create a privileged one" -- lxm-create -n "$p" -t busybox --privileged
+! grep -q idmap "$LXM_PATH/$p/config"
+ok $? "a privileged container has no idmap"
+check "start it" -- lxm-start -n "$p"
+ppid=$(pid_of "$p")
+[ "$(readlink "/proc/$ppid/ns/user")" = "$(readlink /proc/self/ns/user)" ]
+ok $? "it shares the host's user namespace"
+[ "$(awk '/^Uid:/ {print $2}' "/proc/$ppid/status")" = 0 ]
+ok $? "its init is host uid 0"
+check "stop it" -- lxm-stop -n "$p" -k
+
+# the shift path, forced by the config
+printf 'rootfs = { path = "rootfs"; idmapped = "shift"; };\n' >"$TEST_TMP/shift.conf"
+check "create with rootfs.idmapped = \"shift\"" -- lxm-create -n "$s" -t busybox -f "$TEST_TMP/shift.conf"
+read -r shost _ < <(conf_host "$s" u)
+[ "$(stat -c %u:%g "$LXM_PATH/$s/rootfs/bin/busybox")" = "$shost:$shost" ]
+ok $? "the files on disk are owned by the container's range ($shost)"
+[ -e "$LXM_PATH/$s/rootfs.idmap" ]
+ok $? "the shift is recorded"
+check "the shifted container starts" -- lxm-start -n "$s"
+spid=$(pid_of "$s")
+[ "$(awk '/^Uid:/ {print $2}' "/proc/$spid/status")" = "$shost" ]
+ok $? "its init runs as host uid $shost"
+own=$(lxm-attach -n "$s" -- stat -c '%u:%g' /bin/busybox /etc/inittab / 2>/dev/null | sort -u)
+[ "$own" = "0:0" ]
+ok $? "root inside sees its files owned by root ($own)"
+check "stop it" -- lxm-stop -n "$s" -k
+
+# change its idmap: the next start re-shifts
+new=$((shost + 65536 * 10))
+sed -i "s/host = $shost;/host = $new;/g" "$LXM_PATH/$s/config"
+check "start after changing the idmap" -- lxm-start -n "$s"
+[ "$(stat -c %u:%g "$LXM_PATH/$s/rootfs/bin/busybox")" = "$new:$new" ]
+ok $? "the rootfs was re-shifted to the new range"
+own=$(lxm-attach -n "$s" -- stat -c '%u:%g' /bin/busybox /etc/inittab 2>/dev/null | sort -u)
+[ "$own" = "0:0" ]
+ok $? "and root inside still owns its files ($own)"
+check "stop it" -- lxm-stop -n "$s" -k
+no_leaks "$s" "nothing left of the shifted container"
+
+done_testing

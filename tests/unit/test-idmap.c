@@ -1,0 +1,245 @@
+/* Unit tests for lxm/idmap.c: subordinate id parsing, range allocation and
+ * overlap, map text, translation, and allocation across the containers of a
+ * temporary lxmpath with temporary subuid/subgid files. No root needed. */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "idmap.h"
+#include "tap.h"
+
+#define check(cond, ...) do {                                                  \
+		bool check_ = (cond);                                          \
+		ok(check_, __VA_ARGS__);                                       \
+	} while (0)
+
+static void test_parse(void)
+{
+	const char *text =
+		"# comment\n"
+		"alice:100000:65536\n"
+		"root:1000000:1000000000\n"
+		"\n"
+		"bad line\n"
+		"root:5:x\n"
+		"root:7:0\n"
+		"0:200000:65536\r\n"
+		"root:4294967295:2\n"
+		"roots:1:1\n"
+		"root:300000:10";
+	struct lxm_id_range *v = NULL;
+	size_t n = 0;
+	int r;
+
+	r = lxm_subid_parse(text, "root", "0", &v, &n);
+	check(r == 0 && n == 3, "root has 3 valid ranges (by name and by id), got %zu", n);
+	check(n == 3 && v[0].start == 1000000 && v[0].count == 1000000000 && v[1].start == 200000 &&
+	      v[1].count == 65536 && v[2].start == 300000 && v[2].count == 10, "range values");
+	free(v);
+	r = lxm_subid_parse(text, "alice", NULL, &v, &n);
+	check(r == 0 && n == 1 && v[0].start == 100000, "alice's range");
+	free(v);
+	r = lxm_subid_parse("", "root", "0", &v, &n);
+	check(r == 0 && n == 0 && !v, "empty file: no range");
+	r = lxm_subid_parse_all(text, &v, &n);
+	check(r == 0 && n == 5, "all valid ranges: %zu", n);
+	free(v);
+}
+
+static void test_ranges(void)
+{
+	struct lxm_id_range a = { 100, 10 }, b = { 109, 5 }, c = { 110, 5 }, z = { 0, 0 };
+	struct lxm_id_range avail[] = { { 1000000, 65536 * 3 }, { 5000000, 65536 } };
+	struct lxm_id_range used[] = { { 1000000, 65536 }, { 1065536 + 100, 10 } };
+	uint32_t s = 0;
+	int r;
+
+	check(lxm_id_range_overlap(&a, &b) && lxm_id_range_overlap(&b, &a), "touching by one id overlaps");
+	check(!lxm_id_range_overlap(&a, &c) && !lxm_id_range_overlap(&c, &a), "adjacent ranges do not overlap");
+	check(!lxm_id_range_overlap(&a, &z), "an empty range overlaps nothing");
+	check(lxm_id_range_within(&(struct lxm_id_range){ 1000000, 65536 }, avail, 2), "within");
+	check(!lxm_id_range_within(&(struct lxm_id_range){ 1000000 + 65536 * 3 - 1, 2 }, avail, 2),
+	      "crossing the end is not within");
+	check(!lxm_id_range_within(&(struct lxm_id_range){ 999999, 2 }, avail, 2), "crossing the start is not within");
+
+	r = lxm_id_range_allocate(avail, 2, NULL, 0, 65536, &s);
+	check(r == 0 && s == 1000000, "first fit at the start: %u", s);
+	r = lxm_id_range_allocate(avail, 2, used, 2, 65536, &s);
+	check(r == 0 && s == 1065536 + 110, "skips used ranges: %u", s);
+	r = lxm_id_range_allocate(avail, 2, used, 2, 65536 * 2, &s);
+	check(r == -ENOSPC, "no room for two blocks past the used ones");
+	{
+		struct lxm_id_range full[] = { { 1000000, 65536 * 3 } };
+
+		r = lxm_id_range_allocate(avail, 2, full, 1, 65536, &s);
+		check(r == 0 && s == 5000000, "falls through to the second range: %u", s);
+		r = lxm_id_range_allocate(avail, 1, full, 1, 65536, &s);
+		check(r == -ENOSPC, "-ENOSPC when every range is used");
+	}
+	{
+		struct lxm_id_range top[] = { { UINT32_MAX - 65535, 65536 } };
+
+		r = lxm_id_range_allocate(top, 1, NULL, 0, 65536, &s);
+		check(r == 0 && s == UINT32_MAX - 65535, "a range ending at 2^32");
+	}
+	check(lxm_id_range_allocate(avail, 2, NULL, 0, 0, &s) == -EINVAL, "count 0 is invalid");
+
+	check(lxm_subid_new_start(NULL, 0, LXM_SUBID_ADD_COUNT) == LXM_SUBID_ADD_START, "new range at 1000000");
+	{
+		struct lxm_id_range other[] = { { 100000, 65536 }, { 1500000, 10 } };
+		uint32_t ns = lxm_subid_new_start(other, 2, LXM_SUBID_ADD_COUNT);
+
+		check(ns == 1507328, "new range placed past an overlapping one, aligned: %u", ns);
+	}
+}
+
+static void test_format(void)
+{
+	struct lxm_idmap maps[] = {
+		{ 'u', 0, 1000000, 65536 },
+		{ 'g', 0, 1000000, 65536 },
+		{ 'u', 65536, 3000000, 1 },
+	};
+	char buf[128], small[8];
+	char *lines = NULL;
+	struct lxm_idmap *back = NULL;
+	size_t n = 0;
+	int r;
+
+	r = lxm_idmap_format(maps, 3, 'u', buf, sizeof(buf));
+	check(r > 0 && streq(buf, "0 1000000 65536\n65536 3000000 1\n"), "uid_map text");
+	r = lxm_idmap_format(maps, 3, 'g', buf, sizeof(buf));
+	check(r > 0 && streq(buf, "0 1000000 65536\n"), "gid_map text");
+	check(lxm_idmap_format(maps, 3, 'u', small, sizeof(small)) == -E2BIG, "-E2BIG when it does not fit");
+	check(lxm_idmap_format(NULL, 0, 'u', buf, sizeof(buf)) == 0 && buf[0] == '\0', "no maps, empty text");
+
+	check(lxm_idmap_format_lines(maps, 3, &lines) == 0, "format lines");
+	check(lines && streq(lines, "u 0 1000000 65536\ng 0 1000000 65536\nu 65536 3000000 1\n"), "lines text");
+	r = lxm_idmap_parse_lines(lines, &back, &n);
+	check(r == 0 && n == 3 && lxm_idmap_equal(maps, 3, back, n), "lines parse back to the same maps");
+	free(back);
+	free(lines);
+	check(lxm_idmap_parse_lines("u 0 1 2 3\n", &back, &n) == -EINVAL, "trailing junk is refused");
+	check(lxm_idmap_parse_lines("x 0 1 2\n", &back, &n) == -EINVAL, "bad type is refused");
+	check(lxm_idmap_parse_lines("", &back, &n) == 0 && n == 0, "empty text, no maps");
+
+	check(lxm_idmap_to_host(maps, 3, 'u', 0) == 1000000, "uid 0 -> host 1000000");
+	check(lxm_idmap_to_host(maps, 3, 'u', 65535) == 1065535, "uid 65535 -> host 1065535");
+	check(lxm_idmap_to_host(maps, 3, 'u', 65536) == 3000000, "second uid entry");
+	check(lxm_idmap_to_host(maps, 3, 'g', 65536) == -1, "unmapped gid -> -1");
+	check(lxm_idmap_to_host(NULL, 0, 'u', 42) == 42, "no maps is the identity");
+	check(lxm_idmap_to_container(maps, 3, 'u', 1000005) == 5, "host 1000005 -> uid 5");
+	check(lxm_idmap_to_container(maps, 3, 'u', 0) == -1, "host root unmapped");
+	check(lxm_idmap_equal(maps, 2, (struct lxm_idmap[]){ maps[1], maps[0] }, 2), "order does not matter");
+	check(!lxm_idmap_equal(maps, 2, maps, 3), "a missing entry is a difference");
+	check(!lxm_idmap_equal(maps, 2, NULL, 0), "maps differ from none");
+}
+
+static char tmpdir[] = "/tmp/lxm-test-idmap.XXXXXX";
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void test_files(void)
+{
+	char subuid[256], subgid[256], lib[256], p[512];
+	struct lxm_paths paths = { 0 };
+	struct lxm_idmap out[2], out2[2];
+	struct lxm_error err = { 0 };
+	struct lxm_id_range *v = NULL;
+	char *text = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!mkdtemp(tmpdir)) {
+		check(false, "mkdtemp");
+		return;
+	}
+	snprintf(subuid, sizeof(subuid), "%s/subuid", tmpdir);
+	snprintf(subgid, sizeof(subgid), "%s/subgid", tmpdir);
+	snprintf(lib, sizeof(lib), "%s/lib", tmpdir);
+	mkdir(lib, 0755);
+	setenv("LXM_SUBUID_FILE", subuid, 1);
+	setenv("LXM_SUBGID_FILE", subgid, 1);
+	check(streq(lxm_subid_path('u'), subuid) && streq(lxm_subid_path('g'), subgid), "env overrides the files");
+
+	write_text(subuid, "alice:100000:65536");     /* no newline at the end */
+	r = lxm_subid_root_ranges('u', &v, &n, &err);
+	check(r == 0 && n == 1 && v[0].start == LXM_SUBID_ADD_START && v[0].count == LXM_SUBID_ADD_COUNT,
+	      "a range for root is added when there is none");
+	free(v);
+	lxm_read_file_at(AT_FDCWD, subuid, &text, NULL);
+	check(text && streq(text, "alice:100000:65536\nroot:1000000:1000000000\n"), "the file gets one line");
+	free(text);
+	r = lxm_subid_root_ranges('u', &v, &n, &err);
+	check(r == 0 && n == 1, "and only once");
+	free(v);
+	write_text(subgid, "root:2000000:131072\n");
+
+	paths.lxmpath = lib;
+	r = lxm_idmap_allocate(&paths, "a", 65536, -1, out, &err);
+	check(r == 0 && out[0].type == 'u' && out[0].host == 1000000 && out[0].count == 65536 &&
+	      out[1].type == 'g' && out[1].host == 2000000 && out[0].container == 0, "first container's range");
+
+	/* a container "a" with that range, and a create in progress "b" */
+	snprintf(p, sizeof(p), "%s/a", lib);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/a/config", lib);
+	write_text(p, "idmap = ( { type = \"u\"; container = 0; host = 1000000; count = 65536; },\n"
+		      "          { type = \"g\"; container = 0; host = 2000000; count = 65536; } );\n");
+	snprintf(p, sizeof(p), "%s/b", lib);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/b/partial", lib);
+	{
+		int fd = open(p, O_RDWR | O_CREAT, 0600);
+
+		r = lxm_idmap_allocate(&paths, "b", 65536, fd, out2, &err);
+		close(fd);
+	}
+	check(r == 0 && out2[0].host == 1065536 && out2[1].host == 2065536, "second range is disjoint: %u %u",
+	      out2[0].host, out2[1].host);
+	text = NULL;
+	lxm_read_file_at(AT_FDCWD, p, &text, NULL);
+	check(text && streq(text, "u 0 1065536 65536\ng 0 2065536 65536\n"), "reserved in the partial marker");
+	free(text);
+	r = lxm_idmap_allocate(&paths, "c", 65536, -1, out2, &err);
+	check(r == -ENOSPC && strstr(err.msg, "no free range") && strstr(err.msg, subgid),
+	      "the gid ranges are full: %s", err.msg);
+	lxm_error_clear(&err);
+	r = lxm_idmap_allocate(&paths, "a", 65536, -1, out2, &err);
+	check(r == 0 && out2[0].host == 1000000, "a container's own range does not count against it");
+
+	r = lxm_idmap_check(&paths, "c", out, 2, &err);
+	check(r == -EEXIST && strstr(err.msg, "container 'a'") && strstr(err.msg, "1000000-1065535"),
+	      "an overlapping idmap names the other container: %s", err.msg);
+	lxm_error_clear(&err);
+	{
+		struct lxm_idmap far[2] = { { 'u', 0, 5, 65536 }, { 'g', 0, 2065536, 65536 } };
+
+		r = lxm_idmap_check(&paths, "a", far, 2, &err);
+		check(r == -ERANGE && strstr(err.msg, "not within") && strstr(err.msg, subuid),
+		      "an idmap outside root's ranges names the file: %s", err.msg);
+		lxm_error_clear(&err);
+	}
+	r = lxm_idmap_check(&paths, "a", out, 2, &err);
+	check(r == 0, "a container's own range is fine");
+
+	snprintf(p, sizeof(p), "rm -rf '%s'", tmpdir);
+	if (system(p) != 0)
+		printf("# could not remove %s\n", tmpdir);
+}
+
+int main(void)
+{
+	test_parse();
+	test_ranges();
+	test_format();
+	test_files();
+	return tap_done();
+}
