@@ -558,6 +558,23 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	r = lxm_container_load_config(paths, name, &conf, err);
 	if (r < 0)
 		return r;
+	{
+		/* the config init runs with, -s and -f included (start.c) */
+		_cleanup_free_ char *rtconf = lxm_runtime_path(paths, name, "config");
+
+		if (rtconf && access(rtconf, F_OK) == 0) {
+			lxm_config_free(&conf);
+			memset(&conf, 0, sizeof(conf));
+			r = lxm_config_init(&conf);
+			if (r < 0) {
+				r = lxm_error_set(err, -r, "loading config");
+				goto out;
+			}
+			r = lxm_config_read_file(&conf, rtconf, err);
+			if (r < 0)
+				goto out;
+		}
+	}
 	if (lxm_runtime_read(state_path, &rt) < 0 ||
 	    (pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime)) < 0) {
 		r = lxm_error_setr(err, ENOTCONN, "not running");

@@ -121,7 +121,7 @@ int lxm_container_query(const struct lxm_paths *paths, const char *name,
 /* Runtime leftovers of a container whose monitor is gone. */
 static void remove_runtime(const struct lxm_paths *paths, const char *name)
 {
-	static const char *const files[] = { "command", "state", "lock" };
+	static const char *const files[] = { "command", "state", "lock", "config" };
 	_cleanup_free_ char *dir = lxm_runtime_path(paths, name, NULL);
 	_cleanup_free_ char *aa = lxm_runtime_path(paths, name, "apparmor.profile");
 	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);

@@ -625,10 +625,13 @@ void lxm_monitor_cleanup(struct lxm_monitor *m)
 	if (m->lock_fd >= 0) {
 		_cleanup_free_ char *lock = lxm_runtime_path(m->paths, m->name, "lock");
 		_cleanup_free_ char *aa = lxm_runtime_path(m->paths, m->name, "apparmor.profile");
+		_cleanup_free_ char *rc = lxm_runtime_path(m->paths, m->name, "config");
 
 		unlink(m->state_path);
 		if (lock)
 			unlink(lock);
+		if (rc)
+			unlink(rc);
 		lxm_apparmor_release(aa, m->name, m->dir);
 		rmdir(m->rundir);
 		closep(&m->lock_fd);

@@ -295,6 +295,17 @@ static int prepare_security(struct lxm_monitor *m, struct lxm_seccomp **ret_sc, 
 	if (r < 0)
 		return r;
 	log_debug("seccomp policy '%s' compiled", conf->security.seccomp);
+	/* the config init runs with (-f, -s included): lxm-attach gives
+	 * attached processes the same confinement from it */
+	{
+		_cleanup_free_ char *path = lxm_runtime_path(m->paths, m->name, "config");
+
+		if (!path)
+			return lxm_error_set(err, ENOMEM, "runtime config");
+		r = lxm_config_write(conf, path, err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -715,7 +726,10 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 		unlink(lock);
 		{
 			_cleanup_free_ char *aa = lxm_runtime_path(m->paths, m->name, "apparmor.profile");
+			_cleanup_free_ char *rc = lxm_runtime_path(m->paths, m->name, "config");
 			lxm_apparmor_release(aa, m->name, m->dir);
+			if (rc)
+				unlink(rc);
 		}
 		if (rmdir(m->rundir) < 0 && errno != ENOENT)
 			return lxm_error_set(err, errno, "removing stale runtime dir '%s'", m->rundir);
@@ -777,9 +791,12 @@ static int run_monitor(struct lxm_monitor *m, struct lxm_error *err)
 	return 0;
 }
 
+#define AA_WARNING "AppArmor is not enabled on this host, the container runs without a profile"
+
 int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_start_opts *opts,
 	      struct lxm_error *err)
 {
+	bool aa_warn = false;
 	struct lxm_config conf = { 0 };
 	struct lxm_monitor m;
 	_cleanup_free_ char *logpath = NULL;
@@ -803,14 +820,15 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	r = check_rootfs(&m, err);
 	if (r < 0)
 		goto out;
-	/* AppArmor: said once, here, where the user sees it */
+	/* AppArmor: a named profile needs it; "generated" is said once, when
+	 * the start goes ahead (an error stays the only line on failure) */
 	if (lxm_apparmor_mode(conf.security.apparmor) != LXM_APPARMOR_UNCONFINED && !lxm_apparmor_enabled()) {
 		if (lxm_apparmor_mode(conf.security.apparmor) == LXM_APPARMOR_NAMED) {
 			r = lxm_error_setr(err, EOPNOTSUPP, "AppArmor profile '%s': AppArmor is not enabled on this host",
 					   conf.security.apparmor);
 			goto out;
 		}
-		log_warn("AppArmor is not enabled on this host, the container runs without a profile");
+		aa_warn = true;
 	}
 	r = claim_rundir(&m, err);
 	if (r < 0)
@@ -827,6 +845,8 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 		m.foreground = true;
 		m.stdin_fd = STDIN_FILENO;
 		m.stdout_fd = STDOUT_FILENO;
+		if (aa_warn)
+			log_warn(AA_WARNING);
 		r = run_monitor(&m, err);
 		if (r < 0) {
 			lxm_monitor_cleanup(&m);
@@ -900,6 +920,8 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 			r = -s.code;
 		} else {
 			r = 0;
+			if (aa_warn)
+				log_warn(AA_WARNING);
 		}
 	}
 	/* the monitor holds the lock now */

@@ -80,6 +80,10 @@ int main(int argc, char **argv)
 		return report(syscall(SYS_bpf, -1, NULL, 0));
 	if (!strcmp(c, "perf_event_open"))
 		return report(syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0));
+	if (!strcmp(c, "euid")) {
+		printf("%u\n", (unsigned)geteuid());
+		return 0;
+	}
 	if (!strcmp(c, "getppid"))
 		return report(syscall(SYS_getppid));
 	if (!strcmp(c, "unshare-user"))

@@ -1,0 +1,208 @@
+#!/bin/bash
+# Confinement, tested by trying to break out of real busybox containers with
+# a static probe (tests/integration/confine-probe, built by make check):
+# seccomp (default, none, custom policies, nesting), AppArmor settings,
+# capabilities, no_new_privs, read-only /proc/sys and /sys, the device
+# cgroup, pids and memory limits.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+PROBE=$BUILDDIR/tests/integration/confine-probe
+if [ ! -x "$PROBE" ]; then
+	echo "1..0 # SKIP $PROBE not built (make check)"
+	exit 0
+fi
+
+c=${PFX}-conf
+check "create" -- lxm-create -n "$c" -t busybox --privileged
+rootfs=$LXM_PATH/$c/rootfs
+install -m 0755 "$PROBE" "$rootfs/bin/confine-probe"
+# a setuid-root copy: shows whether setuid still works (no_new_privs off)
+install -m 4755 "$PROBE" "$rootfs/bin/suid-probe"
+
+probe() { lxm-attach -n "$c" -- confine-probe "$@" 2>&1; }
+aa_enabled=false
+[ -d /sys/kernel/security/apparmor ] && grep -qx Y /sys/module/apparmor/parameters/enabled 2>/dev/null && aa_enabled=true
+
+restart() {   # restart [-s KEY=VALUE ...]
+	lxm-stop -n "$c" -k >/dev/null 2>&1
+	lxm-start -n "$c" "$@" 2>"$TEST_TMP/start.err"
+}
+
+# ---- default confinement ----
+lxm-start -n "$c" 2>"$TEST_TMP/start.err"
+ok $? "start with the default confinement"
+if $aa_enabled; then
+	ok "$( [ ! -s "$TEST_TMP/start.err" ]; echo $?)" "no warning where AppArmor is enabled"
+else
+	ok "$( [ "$(cat "$TEST_TMP/start.err")" = "lxm-start: AppArmor is not enabled on this host, the container runs without a profile" ]; echo $?)" \
+		"one warning where AppArmor is not enabled"
+	diag "stderr: $(cat "$TEST_TMP/start.err")"
+fi
+pid=$(pid_of "$c")
+
+for call in kexec_load kexec_file_load init_module finit_module delete_module open_by_handle_at \
+	keyctl request_key bpf perf_event_open; do
+	out=$(probe "$call")
+	ok "$( [ "$out" = EPERM ]; echo $?)" "$call fails with EPERM inside ($out)"
+done
+out=$(probe unshare-user)
+ok "$( [ "$out" = EPERM ]; echo $?)" "unshare(CLONE_NEWUSER) fails with EPERM without nesting ($out)"
+out=$(probe clone-user)
+ok "$( [ "$out" = EPERM ]; echo $?)" "clone(CLONE_NEWUSER) fails with EPERM without nesting ($out)"
+out=$(probe clone3)
+ok "$( [ "$out" = ENOSYS ]; echo $?)" "clone3 fails with ENOSYS, so the C library falls back to clone ($out)"
+out=$(probe fork)
+ok "$( [ "$out" = ok ]; echo $?)" "fork() works ($out)"
+ok "$(lxm-attach -n "$c" -- sh -c 'echo hi | cat' | grep -qx hi; echo $?)" "shell pipelines work under the filter"
+
+out=$(probe write /proc/sysrq-trigger b)
+ok "$( [ "$out" != ok ]; echo $?)" "writing /proc/sysrq-trigger fails ($out)"
+out=$(probe write /proc/sys/kernel/panic 0)
+ok "$( [ "$out" != ok ]; echo $?)" "writing /proc/sys/kernel/panic fails ($out)"
+out=$(probe write /proc/sys/vm/drop_caches 1)
+ok "$( [ "$out" != ok ]; echo $?)" "writing /proc/sys/vm/drop_caches fails ($out)"
+out=$(probe write /sys/kernel/uevent_helper /x)
+ok "$( [ "$out" != ok ]; echo $?)" "writing /sys/kernel/uevent_helper fails ($out)"
+ok "$(lxm-attach -n "$c" -- awk '$2 == "/sys" { print $4 }' /proc/self/mounts | grep -q '^ro'; echo $?)" "/sys is mounted read-only"
+ok "$(lxm-attach -n "$c" -- hostname probe-ok >/dev/null 2>&1; echo $?)" "the namespaced hostname can still be set"
+
+# the host's disk
+disk=$(stat -c '%d' / 2>/dev/null)
+maj=$((disk >> 8)) min=$((disk & 0xff))
+[ "$maj" -eq 0 ] && { d=$(ls /sys/dev/block | head -1); maj=${d%%:*}; min=${d##*:}; }
+out=$(probe mknod-block /tmp/hostdisk "$maj" "$min")
+ok "$( [ "$out" = EPERM ]; echo $?)" "mknod of the host disk's block device $maj:$min fails ($out)"
+out=$(probe mknod-block /tmp/sda 8 0)
+ok "$( [ "$out" = EPERM ]; echo $?)" "mknod of block device 8:0 fails ($out)"
+out=$(probe write /dev/null x)
+ok "$( [ "$out" = ok ]; echo $?)" "the standard nodes work ($out)"
+
+capeff=$(awk '/^CapEff/ {print $2}' /proc/$pid/status)
+ok "$( [ $(( 0x$capeff >> 16 & 1 )) -eq 0 ] && [ $(( 0x$capeff >> 17 & 1 )) -eq 0 ] && [ $(( 0x$capeff >> 25 & 1 )) -eq 0 ]; echo $?)" \
+	"init's CapEff ($capeff) lacks sys_module, sys_rawio and sys_time"
+for set in CapPrm CapInh CapBnd CapAmb; do
+	v=$(awk -v s="$set:" '$1 == s {print $2}' /proc/$pid/status)
+	ok "$( [ $(( 0x$v >> 16 & 1 )) -eq 0 ]; echo $?)" "init's $set ($v) lacks sys_module"
+done
+acap=$(lxm-attach -n "$c" -- grep -E '^Cap(Eff|Bnd)' /proc/self/status | awk '{print $2}' | tr '\n' ' ')
+icap=$(grep -E '^Cap(Eff|Bnd)' /proc/$pid/status | awk '{print $2}' | tr '\n' ' ')
+ok "$( [ "$acap" = "$icap" ]; echo $?)" "an attached process has init's CapEff and CapBnd ($acap)"
+
+iseccomp=$(grep -E '^Seccomp' /proc/$pid/status | tr -s '\t ' ' ' | tr '\n' ';')
+aseccomp=$(lxm-attach -n "$c" -- grep -E '^Seccomp' /proc/self/status | tr -s '\t ' ' ' | tr '\n' ';')
+ok "$( [ "$iseccomp" = "$aseccomp" ] && echo "$iseccomp" | grep -q 'Seccomp: 2;'; echo $?)" \
+	"an attached process has init's Seccomp lines ($aseccomp)"
+out=$(lxm-attach -n "$c" -u 1000 -g 1000 -- confine-probe keyctl 2>&1)
+ok "$( [ "$out" = EPERM ]; echo $?)" "the filter also holds for attach -u 1000 ($out)"
+ok "$(grep -q '^NoNewPrivs:[[:space:]]*0' /proc/$pid/status; echo $?)" "no_new_privs is off by default (init)"
+ok "$(lxm-attach -n "$c" -- grep -q '^NoNewPrivs:[[:space:]]*0' /proc/self/status; echo $?)" "no_new_privs is off by default (attach)"
+out=$(lxm-attach -n "$c" -u 1000 -g 1000 -- suid-probe euid 2>&1)
+ok "$( [ "$out" = 0 ]; echo $?)" "setuid binaries work (euid $out)"
+
+# ---- no_new_privs when configured ----
+restart -s security.no_new_privs=true
+ok $? "restart with no_new_privs = true"
+pid=$(pid_of "$c")
+ok "$(grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$pid/status; echo $?)" "init has no_new_privs"
+out=$(lxm-attach -n "$c" -u 1000 -g 1000 -- suid-probe euid 2>&1)
+ok "$( [ "$out" = 1000 ]; echo $?)" "and setuid no longer raises privileges (euid $out)"
+
+# ---- seccomp none ----
+restart -s security.seccomp=none
+ok $? "restart with seccomp = none"
+pid=$(pid_of "$c")
+ok "$(grep -q '^Seccomp:[[:space:]]*0' /proc/$pid/status; echo $?)" "init has no filter"
+for call in keyctl open_by_handle_at bpf; do
+	out=$(probe "$call")
+	ok "$( [ "$out" != EPERM ]; echo $?)" "$call is not filtered ($out)"
+done
+out=$(probe clone3)
+ok "$( [ "$out" = ok ]; echo $?)" "clone3 works ($out)"
+
+# ---- nesting ----
+restart -s security.nesting=true
+ok $? "restart with nesting = true"
+out=$(probe unshare-user)
+ok "$( [ "$out" = ok ]; echo $?)" "unshare(CLONE_NEWUSER) works with nesting ($out)"
+out=$(probe clone3)
+ok "$( [ "$out" = ok ]; echo $?)" "clone3 works with nesting ($out)"
+out=$(probe keyctl)
+ok "$( [ "$out" = EPERM ]; echo $?)" "keyctl still fails with EPERM ($out)"
+
+# ---- custom policies ----
+cat >"$LXM_PATH/$c/policy" <<'POL'
+# a deny-list with errno and kill actions
+default allow
+errno:EACCES getppid
+kill request_key
+[x86]
+deny getppid
+POL
+restart -s security.seccomp=policy
+ok $? "restart with a custom policy (relative to the container dir)"
+out=$(probe getppid)
+ok "$( [ "$out" = EACCES ]; echo $?)" "an errno action returns its errno ($out)"
+probe request_key >/dev/null
+ok "$( [ $? -eq 159 ]; echo $?)" "a kill action kills the process with SIGSYS (exit 159)"
+out=$(probe keyctl)
+ok "$( [ "$out" != EPERM ]; echo $?)" "the custom policy replaces the default one ($out)"
+lxm-stop -n "$c" -k >/dev/null 2>&1
+printf 'default allow\ndeny not_a_syscall\n' >"$LXM_PATH/$c/bad-policy"
+expect_error "^lxm-start: $c: seccomp policy '.*bad-policy':2: unknown system call 'not_a_syscall'" \
+	"a malformed policy fails the start with its line number" -- lxm-start -n "$c" -s security.seccomp=bad-policy
+expect_error "^lxm-start: $c: reading seccomp policy '.*/missing'" \
+	"a missing policy fails the start" -- lxm-start -n "$c" -s security.seccomp=/nonexistent/missing
+no_leaks "$c" "failed starts leave nothing behind"
+
+# allow-list: default deny, with what busybox sh and the probe need
+{
+	echo "default errno:ENOSYS"
+	for s in read write open openat close fstat newfstatat stat lstat statx mmap mprotect munmap brk \
+		rt_sigaction rt_sigprocmask rt_sigreturn ioctl access execve exit exit_group arch_prctl \
+		set_tid_address set_robust_list rseq prlimit64 getrandom uname getuid geteuid getgid getegid \
+		getpid getppid fcntl dup2 dup3 close_range setgroups setresuid setresgid prctl capget capset \
+		chdir getcwd readlink readlinkat wait4 clone fork vfork sigaltstack futex lseek pread64 \
+		writev poll ppoll setsid getpgid setpgid getpgrp; do
+		echo "allow $s"
+	done
+} >"$LXM_PATH/$c/allow-policy"
+restart -s security.seccomp=allow-policy
+ok $? "restart with an allow-list policy"
+out=$(probe getppid)
+ok "$( [ "$out" = ok ]; echo $?)" "an allowed call works ($out)"
+out=$(probe keyctl)
+ok "$( [ "$out" = ENOSYS ]; echo $?)" "a call not on the list gets the default action ($out)"
+
+# ---- AppArmor settings ----
+lxm-stop -n "$c" -k >/dev/null 2>&1
+if $aa_enabled; then
+	skip "AppArmor is enabled here: the named-profile error is for hosts without it"
+else
+	expect_error "^lxm-start: $c: AppArmor profile 'my-profile': AppArmor is not enabled on this host" \
+		"a named profile is an error without AppArmor" -- lxm-start -n "$c" -s security.apparmor=my-profile
+fi
+lxm-start -n "$c" -s security.apparmor=unconfined 2>"$TEST_TMP/start.err"
+ok $? "apparmor = unconfined starts"
+ok "$( [ ! -s "$TEST_TMP/start.err" ]; echo $?)" "without a warning"
+
+# ---- resource limits ----
+restart -s limits.pids=64
+ok $? "restart with limits.pids = 64"
+out=$(lxm-attach -n "$c" -- confine-probe forkloop 2>&1)
+n=${out%% *}
+ok "$( [ -n "$n" ] && [ "$n" -lt 64 ] && [ "${out#* }" = EAGAIN ]; echo $?)" "a fork loop stops at the pids limit ($out)"
+ok "$(lxm-attach -n "$c" -- true; echo $?)" "the container stays manageable after the fork loop"
+restart -s limits.memory=64M
+ok $? "restart with limits.memory = 64M"
+lxm-attach -n "$c" -- confine-probe alloc 256 >/dev/null 2>&1
+rc=$?
+ok "$( [ $rc -eq 137 ]; echo $?)" "an allocation past the memory limit is killed inside (exit $rc)"
+ok "$( [ "$(state_of "$c")" = RUNNING ]; echo $?)" "the container keeps running"
+out=$(lxm-attach -n "$c" -- confine-probe alloc 16 2>&1)
+ok "$( [ "$out" = ok ]; echo $?)" "an allocation under the limit works ($out)"
+
+check "stop" -- lxm-stop -n "$c" -k
+no_leaks "$c" "nothing left"
+
+done_testing
