@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -220,6 +221,7 @@ stopped:
 int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm_stop_mode mode,
 		       int timeout, struct lxm_error *err)
 {
+	_cleanup_close_ int monitor_pidfd = -1;
 	_cleanup_close_ int fd = -1;
 	struct lxm_cmd_rsp rsp;
 	int r;
@@ -230,6 +232,14 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 	fd = connect_monitor(paths, name);
 	if (fd < 0)
 		return stop_without_monitor(paths, name, mode, timeout, err);
+	{
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+
+		/* the peer of a live connection is the monitor: its pid is valid */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0)
+			monitor_pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
+	}
 	r = lxm_cmd_call(fd, LXM_CMD_STOP, mode, timeout, &rsp, NULL);
 	if (r == -ECONNRESET || r == -EPIPE)
 		return 0;    /* the monitor exited while we asked: stopped */
@@ -242,7 +252,7 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 	/* the monitor closes our connection once everything is cleaned up; it
 	 * kills init itself when the timeout passes, so waiting much longer
 	 * than that means the monitor is stuck */
-	if (timeout < 0) {
+	if (timeout < 0 && mode == LXM_STOP_HALT) {
 		struct lxm_config conf = { 0 };
 		struct lxm_error cerr = { 0 };
 
@@ -265,8 +275,14 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 			if (r < 0)
 				return lxm_error_set(err, errno, "waiting for the stop");
 			if (r > 0 && recv(fd, buf, sizeof(buf), 0) <= 0)
-				return 0;
+				break;
 		}
+		/* the connection closes during the monitor's last steps: wait
+		 * for the process itself, so nothing of the container remains
+		 * when we return */
+		if (monitor_pidfd >= 0)
+			wait_pidfd(monitor_pidfd, 5000);
+		return 0;
 	}
 }
 

@@ -6,9 +6,11 @@
 
 static int tap_n, tap_failed;
 
+/* cond is evaluated once */
 #define ok(cond, ...) do {                                                   \
+		int tap_cond_ = !!(cond);                                    \
 		tap_n++;                                                     \
-		if (cond) {                                                  \
+		if (tap_cond_) {                                             \
 			printf("ok %d - ", tap_n);                           \
 		} else {                                                     \
 			tap_failed++;                                        \
@@ -16,7 +18,7 @@ static int tap_n, tap_failed;
 		}                                                            \
 		printf(__VA_ARGS__);                                         \
 		printf("\n");                                                \
-		if (!(cond))                                                 \
+		if (!tap_cond_)                                              \
 			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
 		fflush(stdout);                                              \
 	} while (0)

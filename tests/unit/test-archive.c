@@ -177,8 +177,8 @@ static void test_normal(void)
 	size_t len;
 
 	check(r == 0, "a normal archive imports (%s)", err.msg);
-	check(lxm_read_file_at(root, "etc/hosts", &hosts, &len) == 0 && streq(hosts, "127.0.0.1 localhost\n"),
-	      "file content");
+	r = lxm_read_file_at(root, "etc/hosts", &hosts, &len);
+	check(r == 0 && streq(hosts, "127.0.0.1 localhost\n"), "file content");
 	r = (int)readlinkat(root, "bin", buf, sizeof(buf) - 1);
 	check(r == 7 && strncmp(buf, "usr/bin", 7) == 0, "symlink kept");
 	check(fstatat(root, "etc/hosts", &a, 0) == 0 && fstatat(root, "etc/hosts2", &b, 0) == 0 &&
