@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <libconfig.h>
 #include <linux/if_link.h>
@@ -16,6 +17,7 @@
 
 #include "log.h"
 #include "net.h"
+#include "state.h"
 
 static void nl_sock_freep(struct nl_sock **s)
 {
@@ -315,6 +317,112 @@ int lxm_net_check(const struct lxm_config *conf, const char *confdir, struct lxm
 				      nic->name, what, nic->link);
 	}
 	return 0;
+}
+
+/* The address part of a CIDR, canonical ("10.0.3.10/24" -> binary). */
+static bool same_address(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	unsigned px, py;
+	int fx, fy;
+
+	if (lxm_net_parse_cidr(a, &fx, x, &px) < 0 || lxm_net_parse_cidr(b, &fy, y, &py) < 0)
+		return false;
+	return fx == fy && memcmp(x, y, 16) == 0;
+}
+
+/* Whether the container with runtime dir <rundir>/<name> runs: its init is
+ * alive (checked against pid reuse), or its monitor while it starts. */
+static bool is_running(const struct lxm_paths *paths, const char *name)
+{
+	_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
+	struct lxm_runtime rt;
+
+	if (!state || lxm_runtime_read(state, &rt) < 0)
+		return false;
+	if (rt.init_pid > 0) {
+		int fd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);
+
+		if (fd >= 0) {
+			close(fd);
+			return true;
+		}
+		return false;
+	}
+	return rt.monitor_pid > 0 && (kill(rt.monitor_pid, 0) == 0 || errno == EPERM);
+}
+
+/* A static address of nic that a running container (its effective config,
+ * <rundir>/<name>/config) already has on the same link. */
+static int check_one_running(const struct lxm_config *conf, const struct lxm_paths *paths,
+			     const char *other, struct lxm_error *err)
+{
+	_cleanup_free_ char *path = lxm_runtime_path(paths, other, "config");
+	struct lxm_config oc;
+	struct lxm_error ignore = { 0 };
+	int r = 0;
+
+	if (!path || access(path, R_OK) < 0 || !is_running(paths, other))
+		return 0;
+	if (lxm_config_init(&oc) < 0)
+		return 0;
+	if (lxm_config_read_file(&oc, path, &ignore) < 0)
+		goto out;
+	for (size_t i = 0; i < conf->n_nics && r == 0; i++) {
+		const struct lxm_nic *nic = &conf->nics[i];
+
+		if (nic->type != LXM_NET_VETH && nic->type != LXM_NET_MACVLAN)
+			continue;
+		for (size_t j = 0; j < oc.n_nics && r == 0; j++) {
+			const struct lxm_nic *on = &oc.nics[j];
+
+			if (on->type != nic->type || !streq(on->link, nic->link))
+				continue;
+			for (size_t a = 0; a < nic->n_ipv4 + nic->n_ipv6 && r == 0; a++) {
+				const char *mine = a < nic->n_ipv4 ? nic->ipv4[a] : nic->ipv6[a - nic->n_ipv4];
+
+				for (size_t b = 0; b < on->n_ipv4 + on->n_ipv6; b++) {
+					const char *theirs = b < on->n_ipv4 ? on->ipv4[b] : on->ipv6[b - on->n_ipv4];
+
+					if (!same_address(mine, theirs))
+						continue;
+					r = lxm_error_setr(err, EADDRINUSE, "network '%s': address '%s' on %s '%s' "
+							   "is already used by running container '%s' ('%s')",
+							   nic->name, mine, nic->type == LXM_NET_VETH ? "bridge" : "device",
+							   nic->link, other, on->name);
+					break;
+				}
+			}
+		}
+	}
+out:
+	lxm_config_free(&oc);
+	return r;
+}
+
+int lxm_net_check_conflicts(const struct lxm_config *conf, const struct lxm_paths *paths,
+			    struct lxm_error *err)
+{
+	DIR *d;
+	struct dirent *de;
+	bool statics = false;
+	int r = 0;
+
+	for (size_t i = 0; i < conf->n_nics; i++)
+		statics |= (conf->nics[i].type == LXM_NET_VETH || conf->nics[i].type == LXM_NET_MACVLAN) &&
+			   conf->nics[i].n_ipv4 + conf->nics[i].n_ipv6 > 0;
+	if (!statics || !paths->rundir)
+		return 0;
+	d = opendir(paths->rundir);
+	if (!d)
+		return 0;
+	while (r == 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || (conf->name && streq(de->d_name, conf->name)))
+			continue;
+		r = check_one_running(conf, paths, de->d_name, err);
+	}
+	closedir(d);
+	return r;
 }
 
 /* ---- monitor side: create the links ---- */

@@ -48,6 +48,13 @@ void lxm_net_default_bridge(const char *confdir, char out[IFNAMSIZ]);
  * otherwise the error names the interface, the link and the command. */
 int lxm_net_check(const struct lxm_config *conf, const char *confdir, struct lxm_error *err);
 
+/* Before the start: a static address of a veth or macvlan link that a
+ * running container of the same runtime dir already has on the same link
+ * is refused (-EADDRINUSE, the error names both containers). */
+struct lxm_paths;
+int lxm_net_check_conflicts(const struct lxm_config *conf, const struct lxm_paths *paths,
+			    struct lxm_error *err);
+
 /* Monitor side: make every link of conf with its container end in the
  * network namespace of pid. On error, whatever was made is removed. */
 int lxm_net_create_links(const struct lxm_config *conf, pid_t pid, struct lxm_error *err);

@@ -817,6 +817,9 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	r = lxm_net_check(&conf, paths->confdir, err);
 	if (r < 0)
 		goto out;
+	r = lxm_net_check_conflicts(&conf, paths, err);
+	if (r < 0)
+		goto out;
 	r = check_rootfs(&m, err);
 	if (r < 0)
 		goto out;

@@ -106,7 +106,7 @@ for _ in $(seq 1 50); do
 done
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "$([ "${daddr%.*}" = "$NET3" ]; echo $?)" "a DHCP lease from lxm-net's dnsmasq ($daddr after $ms ms)"
-ok "$([ "$ms" -lt 2500 ]; echo $?)" "the first lease came quickly ($ms ms)"
+ok "$([ -n "$daddr" ] && [ "$ms" -lt 1000 ]; echo $?)" "the first lease for a new MAC came within 1 s of the start ($ms ms)"
 ok "$(grep -qi "$dmac" "$NETRUN/dnsmasq.leases"; echo $?)" "the lease is in lxm-net's lease file"
 [ -n "$daddr" ] && check "the static container pings the DHCP one" -- lxm-attach -n "$s1" -- ping -c1 -W2 "$daddr"
 check "kill the DHCP container" -- lxm-stop -n "$d1" -k
@@ -166,7 +166,47 @@ expect_error "^lxm-start: $n1: network: type 'none' .*privileged" "type none ref
 printf 'net = ( { type = "veth"; link = "nosuch%s"; } );\n' $$ >"$TEST_TMP/nobr.conf"
 expect_error "^lxm-start: $n1: network 'eth0': bridge 'nosuch$$' does not exist" "a missing bridge is named" \
 	-- lxm-start -n "$n1" -f "$TEST_TMP/nobr.conf"
+printf 'net = ( { type = "vethx"; link = "%s"; } );\n' "$BR" >"$TEST_TMP/badtype.conf"
+expect_error "^lxm-start: $n1: .*net\[0\]\.type: invalid type 'vethx'" "an unknown type is named with its interface" \
+	-- lxm-start -n "$n1" -f "$TEST_TMP/badtype.conf"
+for cidr in "$NET3.300/24" "$NET3.10/33" "$NET3.10/x"; do
+	printf 'net = ( { type = "veth"; link = "%s"; ipv4 = ["%s"]; } );\n' "$BR" "$cidr" >"$TEST_TMP/badcidr.conf"
+	expect_error "^lxm-start: $n1: .*net\[0\]\.ipv4\[0\]: invalid IPv4 address '$cidr'" "a bad CIDR ($cidr) is named with its interface" \
+		-- lxm-start -n "$n1" -f "$TEST_TMP/badcidr.conf"
+done
+# two containers with the same static address on one bridge: the second
+# start is refused while the first runs, and allowed once it stopped
+check "start the static container" -- lxm-start -n "$s1"
+dup=$PFX-u
+mkconf "$dup" "net = ( { type = \"veth\"; link = \"$BR\"; name = \"eth3\"; ipv4 = [\"$NET3.10/24\"]; } );"
+expect_error "^lxm-start: $dup: network 'eth3': address '$NET3.10/24' on bridge '$BR' is already used by running container '$s1' \('eth0'\)" \
+	"a second container with the same static address on the bridge is refused" -- lxm-start -n "$dup"
+ok "$([ "$(state_of "$dup")" = STOPPED ] && [ -z "$(host_veths | grep -F "$(printf '%s' "$dup" | cut -c1-7)")" ]; echo $?)" \
+	"the refused container is stopped and has no host veth"
+no_leaks "$dup" "the refused start leaves nothing"
+check "the first one still answers" -- busybox ping -c1 -W2 "$NET3.10"
+check "stop the first one" -- lxm-stop -n "$s1" -k
+check "then the second one starts" -- lxm-start -n "$dup"
+check "stop it" -- lxm-stop -n "$dup" -k
+no_veths "no host veth after the refusals"
 no_leaks "$n1" "refused starts leave nothing"
+
+# ---- 50 start/stop cycles leave no interface behind ----
+c1=$PFX-c
+mkconf "$c1" "net = ( { type = \"veth\"; link = \"$BR\"; ipv4 = [\"$NET3.70/24\"]; } );"
+fails=0
+t0=$(date +%s%N)
+for i in $(seq 1 50); do
+	lxm-start -n "$c1" >/dev/null 2>&1 || { fails=$((fails + 1)); diag "start $i failed"; }
+	lxm-stop -n "$c1" -k >/dev/null 2>&1 || { fails=$((fails + 1)); diag "stop $i failed"; }
+done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$fails" "50 start/stop cycles of a veth container ($ms ms)"
+no_veths "no host veth left after 50 cycles"
+left=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^vlxm' | grep -F "$(printf 'vlxm%s' "$c1" | cut -c1-9)")
+ok "$([ -z "$left" ]; echo $?)" "ip link shows no leftover lxm interface of it"
+ok "$([ "$(ip -o link show master "$BR" | wc -l)" -eq 0 ]; echo $?)" "the bridge has no ports left"
+no_leaks "$c1" "nothing left of the cycled container"
 
 # ---- lxm-net stop, and the default bridge brought up on demand ----
 check "lxm-net stop" -- "$LXM_NET" stop
