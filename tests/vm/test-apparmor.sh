@@ -1,0 +1,143 @@
+#!/bin/bash
+# Inside the VM (tests/vm/run): AppArmor enforcing. A default container gets
+# its generated profile loaded in enforce mode, init and lxm-attach'ed
+# processes run under it, a path the profile denies cannot be read inside
+# (while an unconfined container can), lxm-destroy unloads it, and a
+# profile that denies something ordinary (/etc/hostname) is enforced: the
+# tier sees enforcement, not only loading.
+. "$SRCDIR/tests/integration/lib.sh"
+require_root
+
+SEC=/sys/kernel/security/apparmor
+if [ ! -r "$SEC/profiles" ] || [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+	echo "1..0 # SKIP AppArmor is not enabled in this kernel"
+	exit 0
+fi
+if ! command -v apparmor_parser >/dev/null; then
+	echo "1..0 # SKIP apparmor_parser is not in the VM"
+	exit 0
+fi
+
+profiles() { cat "$SEC/profiles"; }
+profile_of() { profiles | awk -v p="lxm-$1_" 'index($1, p) == 1 { print $1; exit }'; }
+
+# A start that does not finish: apparmor_parser may still be compiling.
+start_bounded() {   # start_bounded NAME [ARGS...]
+	local out rc
+	# into a file: a monitor left behind would hold a pipe open
+	timeout 60 lxm-start -n "$@" >"$TEST_TMP/start.out" 2>&1; rc=$?
+	out=$(cat "$TEST_TMP/start.out")
+	if [ $rc -eq 124 ]; then
+		diag "lxm-start did not finish within 60 s: $(ps -o args | grep '^apparmor_parser' | head -2 | tr '\n' ';')"
+		for p in $(pgrep -f "apparmor_parser.*$LXM_RUNDIR/$1/"); do kill -9 "$p"; done
+	elif [ $rc -ne 0 ]; then
+		diag "$out"
+	fi
+	return $rc
+}
+
+c=${PFX}-aa
+check "create a default (unprivileged, generated profile) container" -- lxm-create -n "$c" -t busybox
+t0=$(date +%s%N)
+start_bounded "$c"
+rc=$?
+gen_ok=$( [ $rc -eq 0 ] && echo 1 || echo 0)
+ok $rc "start it with its generated profile ($(( ($(date +%s%N) - t0) / 1000000 )) ms, the profile compiled in the VM)"
+pid=$(pid_of "$c")
+prof=$(profile_of "$c")
+init_label=$(cat /proc/$pid/attr/current 2>/dev/null)
+if [ $rc -eq 0 ] && [ -z "$prof" ] && [ "$init_label" = unconfined ]; then
+	# lxm-start of this build does not load profiles (issue 6 not wired)
+	lxm-stop -n "$c" -k >/dev/null 2>&1
+	echo "1..0 # SKIP this lxm-start does not load a generated AppArmor profile yet"
+	exit 0
+fi
+ok "$( [ -n "$prof" ] && profiles | grep -qx "$prof (enforce)"; echo $?)" "the profile ${prof:-lxm-${c}_*} is loaded in enforce mode"
+ok "$( [ -n "$prof" ] && [ "$init_label" = "$prof (enforce)" ]; echo $?)" "init runs under it (${init_label:-no init})"
+if grep -aq aa_change_onexec "$(command -v lxm-attach)"; then
+	lbl=$(timeout 20 lxm-attach -n "$c" -- /bin/cat /proc/self/attr/current 2>&1)
+	ok "$( [ -n "$prof" ] && [ "$lbl" = "$prof (enforce)" ]; echo $?)" "an lxm-attach'ed process runs under it ($lbl)"
+else
+	skip "lxm-attach does not switch to the container's AppArmor profile yet"
+fi
+lxm-stop -n "$c" -k >/dev/null 2>&1
+no_leaks "$c" "nothing is left after the stop"
+check "lxm-destroy" -- lxm-destroy -n "$c"
+ok "$( [ -n "$prof" ] && ! profiles | grep -q "^$prof "; echo $?)" "lxm-destroy unloads ${prof:-the profile}"
+
+# What the container's own processes see: rcS (run by the confined init)
+# runs a probe that writes its findings into the rootfs.
+fw=$(find /sys/firmware -type f -perm -0400 2>/dev/null | head -1)
+probe_setup() {   # probe_setup NAME
+	local r=$LXM_PATH/$1/rootfs
+	cat >"$r/etc/init.d/probe" <<EOF
+#!/bin/sh
+cat /proc/self/attr/current >/probe.label 2>&1
+cat '$fw' >/dev/null 2>/probe.fw.err; echo \$? >/probe.fw
+echo h 2>/probe.sysrq.err >/proc/sysrq-trigger; echo \$? >/probe.sysrq
+cat /etc/hostname >/dev/null 2>/probe.hn.err; echo \$? >/probe.hn
+echo done >/probe.done
+EOF
+	chmod 755 "$r/etc/init.d/probe"
+	sed -i 's|^exit 0$|/etc/init.d/probe\nexit 0|' "$r/etc/init.d/rcS"
+}
+probe() {   # probe NAME WHAT: waits for the probe, prints its result
+	local r=$LXM_PATH/$1/rootfs i
+	for i in $(seq 1 100); do [ -e "$r/probe.done" ] && break; sleep 0.1; done
+	cat "$r/probe.$2" 2>/dev/null
+}
+
+cp=${PFX}-aap cu=${PFX}-aau
+if [ "$gen_ok" = 1 ]; then
+	check "create a privileged container" -- lxm-create -n "$cp" -t busybox --privileged
+	check "create a privileged unconfined container" -- lxm-create -n "$cu" -t busybox --privileged
+	probe_setup "$cp"; probe_setup "$cu"
+	start_bounded "$cp"; ok $? "start it"
+	start_bounded "$cu" -s security.apparmor=unconfined; ok $? "start the unconfined one"
+	pprof=$(profile_of "$cp")
+	ok "$( [ "$(probe "$cp" label)" = "$pprof (enforce)" ]; echo $?)" "rcS, started by init, runs under $pprof ($(probe "$cp" label))"
+	ok "$( [ "$(probe "$cu" label)" = unconfined ]; echo $?)" "the unconfined container's rcS is unconfined ($(probe "$cu" label))"
+	if [ -n "$fw" ]; then
+		# root, no user namespace: only AppArmor stands between it and the file
+		ok "$( [ "$(probe "$cp" fw)" != 0 ] && grep -q 'Permission denied' "$LXM_PATH/$cp/rootfs/probe.fw.err"; echo $?)" \
+			"reading $fw inside fails with EACCES ($(cat "$LXM_PATH/$cp/rootfs/probe.fw.err"))"
+		ok "$( [ "$(probe "$cu" fw)" = 0 ]; echo $?)" "the unconfined container reads it"
+	else
+		skip "no readable file under /sys/firmware in this VM"
+		skip "no readable file under /sys/firmware in this VM"
+	fi
+	ok "$( [ "$(probe "$cp" sysrq)" != 0 ]; echo $?)" "writing /proc/sysrq-trigger inside fails ($(cat "$LXM_PATH/$cp/rootfs/probe.sysrq.err"))"
+	ok "$( [ "$(probe "$cp" hn)" = 0 ]; echo $?)" "reading /etc/hostname inside works"
+	check "stop both" -- sh -c "lxm-stop -n $cp -k && lxm-stop -n $cu -k"
+	lxm-destroy -n "$cp" >/dev/null 2>&1
+	ok "$( [ -n "$pprof" ] && ! profiles | grep -q "^$pprof "; echo $?)" "lxm-destroy unloads the privileged container's profile too"
+	lxm-destroy -n "$cu" >/dev/null 2>&1
+else
+	for i in 1 2 3 4 5 6 7; do
+		skip "confined vs unconfined: the generated profile did not load in time (above)"
+	done
+fi
+
+# Enforcement, not only loading: a profile (named in the config) that
+# denies reading /etc/hostname makes that read fail inside.
+bad=lxm-vmtest-no-hostname
+cat >"$TEST_TMP/bad.profile" <<EOF
+abi <abi/3.0>,
+profile $bad flags=(attach_disconnected,mediate_deleted) {
+  capability, file, mount, umount, pivot_root, signal, ptrace, unix, network,
+  deny /etc/hostname r,
+}
+EOF
+check "load a profile that denies reading /etc/hostname" -- apparmor_parser -r "$TEST_TMP/bad.profile"
+cb=${PFX}-aab
+check "create a container for it" -- lxm-create -n "$cb" -t busybox --privileged
+probe_setup "$cb"
+start_bounded "$cb" -s security.apparmor=$bad; ok $? "start it under that profile"
+ok "$( [ "$(probe "$cb" label)" = "$bad (enforce)" ]; echo $?)" "its rcS runs under $bad"
+ok "$( [ "$(probe "$cb" hn)" != 0 ] && grep -q 'Permission denied' "$LXM_PATH/$cb/rootfs/probe.hn.err"; echo $?)" \
+	"reading /etc/hostname inside is denied ($(cat "$LXM_PATH/$cb/rootfs/probe.hn.err"))"
+lxm-stop -n "$cb" -k >/dev/null 2>&1
+lxm-destroy -n "$cb" >/dev/null 2>&1
+apparmor_parser -R "$TEST_TMP/bad.profile" >/dev/null 2>&1
+
+done_testing
