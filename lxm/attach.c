@@ -40,6 +40,7 @@ struct attach_ctx {
 	int slave;                   /* -1 without a pty */
 	int errfd;                   /* write end: an error before exec */
 	struct lxm_seccomp *seccomp; /* compiled before entering, NULL: none */
+	bool in_v2;                  /* the intermediate was cloned into the v2 cgroup */
 	const char *aa_profile;      /* NULL: none */
 };
 
@@ -160,8 +161,8 @@ static bool confine_before_caps(const struct lxm_config *conf)
 				conf->security.n_cap_keep) & (1ULL << 21 /* CAP_SYS_ADMIN */));
 }
 
-/* The command's process: in every namespace, now joins the cgroup, drops
- * what init dropped and execs. */
+/* The command's process: in every namespace and cgroup (inherited from the
+ * intermediate), drops what init dropped and execs. */
 static _Noreturn void exec_command(const struct attach_ctx *a)
 {
 	const struct lxm_attach_opts *o = a->opts;
@@ -172,8 +173,6 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 	const char *cwd;
 	gid_t gid;
 
-	if (lxm_cgroup_enter_self(a->cg, &err) < 0)
-		fail_child(a->errfd, &err, 126);
 	if (setsid() < 0) {
 		lxm_error_set(&err, errno, "setsid");
 		fail_child(a->errfd, &err, 126);
@@ -259,35 +258,27 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 static _Noreturn void enter_and_run(struct attach_ctx *a)
 {
 	struct lxm_error err = { 0 };
-	int cgfd = lxm_cgroup_v2_fd(a->cg);
 	struct clone_args args = { .exit_signal = SIGCHLD };
 	siginfo_t si;
 	pid_t pid;
 
-	/* Join the v2 cgroup while still the host's root in the host's cgroup
-	 * namespace: after setns() the kernel refuses CLONE_INTO_CGROUP (no
-	 * write access to the common ancestor from the user namespace; outside
-	 * the cgroup namespace's root with nsdelegate), and the command would
-	 * run unlimited in the host's cgroup. The fork below inherits it. */
-	if (cgfd >= 0) {
-		if (lxm_cgroup_attach(a->cg, getpid(), false, &err) < 0)
-			fail_child(a->errfd, &err, 126);
-		cgfd = -1;
-	}
+	/* Join the cgroups while still the host's root in the host's cgroup
+	 * namespace (after setns() the kernel refuses writes and
+	 * CLONE_INTO_CGROUP outside the cgroup namespace's root, and the
+	 * command would run unlimited in the host's cgroup), and without
+	 * taking the global cgroup_threadgroup_rwsem for writing (an RCU grace
+	 * period, milliseconds; see cgroup.c): v2 came with clone3
+	 * (CLONE_INTO_CGROUP, lxm_attach), v1 is this single-threaded process
+	 * moving itself ("0" into each "tasks"). The fork below inherits all. */
+	if (lxm_cgroup_enter_self(a->cg, &err) < 0)
+		fail_child(a->errfd, &err, 126);
+	if (!a->in_v2 && lxm_cgroup_v2_fd(a->cg) >= 0 && lxm_cgroup_attach(a->cg, getpid(), false, &err) < 0)
+		fail_child(a->errfd, &err, 126);
 	if (setns(a->pidfd, a->nsflags) < 0) {
 		lxm_error_set(&err, errno, "entering the container's namespaces");
 		fail_child(a->errfd, &err, 126);
 	}
-	if (cgfd >= 0) {
-		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)cgfd;
-	}
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0 && cgfd >= 0) {
-		args.flags = 0;
-		args.cgroup = 0;
-		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-	}
 	if (pid < 0) {
 		lxm_error_set(&err, errno, "forking into the container");
 		fail_child(a->errfd, &err, 126);
@@ -534,6 +525,36 @@ static bool same_ns(pid_t pid, const char *ns)
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
 }
 
+/* The container must exist and run; the config is the one init runs with
+ * (the runtime copy that lxm-start wrote, -s and -f included, validated
+ * then). Only a container started before runtime copies existed has its
+ * config file read and validated here. Nothing from container.c: lxm-attach
+ * is linked statically and should not pull in what create needs. */
+static int load_config(const struct lxm_paths *paths, const char *name, const char *state_path,
+		       struct lxm_config *conf, struct lxm_runtime *rt, int *ret_pidfd, struct lxm_error *err)
+{
+	_cleanup_free_ char *cfg = lxm_container_path(paths, name, "config");
+	_cleanup_free_ char *rtconf = lxm_runtime_path(paths, name, "config");
+	bool runtime_copy;
+	int r;
+
+	if (!cfg || !rtconf)
+		return lxm_error_set(err, ENOMEM, "attaching");
+	if (access(cfg, F_OK) < 0)
+		return lxm_error_setr(err, ENOENT, "no such container in '%s'", paths->lxmpath);
+	if (lxm_runtime_read(state_path, rt) < 0 ||
+	    (*ret_pidfd = lxm_pidfd_open_checked(rt->init_pid, rt->init_starttime)) < 0)
+		return lxm_error_setr(err, ENOTCONN, "not running");
+	r = lxm_config_init(conf);
+	if (r < 0)
+		return lxm_error_set(err, -r, "loading config");
+	runtime_copy = access(rtconf, F_OK) == 0;
+	r = lxm_config_read_file(conf, runtime_copy ? rtconf : cfg, err);
+	if (r < 0)
+		return r;
+	return runtime_copy ? 0 : lxm_config_validate(conf, cfg, err);
+}
+
 int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm_attach_opts *opts,
 	       struct lxm_error *err)
 {
@@ -555,31 +576,9 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 
 	if (!state_path)
 		return lxm_error_set(err, ENOMEM, "attaching");
-	r = lxm_container_load_config(paths, name, &conf, err);
+	r = load_config(paths, name, state_path, &conf, &rt, &pidfd, err);
 	if (r < 0)
-		return r;
-	{
-		/* the config init runs with, -s and -f included (start.c) */
-		_cleanup_free_ char *rtconf = lxm_runtime_path(paths, name, "config");
-
-		if (rtconf && access(rtconf, F_OK) == 0) {
-			lxm_config_free(&conf);
-			memset(&conf, 0, sizeof(conf));
-			r = lxm_config_init(&conf);
-			if (r < 0) {
-				r = lxm_error_set(err, -r, "loading config");
-				goto out;
-			}
-			r = lxm_config_read_file(&conf, rtconf, err);
-			if (r < 0)
-				goto out;
-		}
-	}
-	if (lxm_runtime_read(state_path, &rt) < 0 ||
-	    (pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime)) < 0) {
-		r = lxm_error_setr(err, ENOTCONN, "not running");
 		goto out;
-	}
 	r = lxm_cgroup_open(name, &a.cg, err);
 	if (r < 0)
 		goto out;
@@ -624,7 +623,21 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		goto out;
 	}
 	a.errfd = errpipe[1];
-	pid = fork();
+	/* the intermediate straight into the v2 cgroup (the rwsem only for
+	 * reading); where that fails, it joins by writing its pid */
+	pid = -1;
+	if (lxm_cgroup_v2_fd(a.cg) >= 0) {
+		struct clone_args args = {
+			.flags = CLONE_INTO_CGROUP,
+			.exit_signal = SIGCHLD,
+			.cgroup = (uint64_t)lxm_cgroup_v2_fd(a.cg),
+		};
+
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		a.in_v2 = pid >= 0;
+	}
+	if (pid < 0)
+		pid = fork();
 	if (pid < 0) {
 		r = lxm_error_set(err, errno, "forking");
 		goto out;

@@ -6,7 +6,9 @@ require_root
 
 c=${PFX}-att
 check "create" -- lxm-create -n "$c" -t busybox
-expect_error "^lxm-attach: $c: not running" "attach to a stopped container fails" -- lxm-attach -n "$c" -- true
+expect_error "^lxm-attach: $c: not running$" "attach to a stopped container fails (one line, exit 1)" -- lxm-attach -n "$c" -- true
+expect_error "^lxm-attach: ${PFX}-nope: no such container in '.*'$" "attach to a missing container fails (one line, exit 1)" \
+	-- lxm-attach -n "${PFX}-nope" -- true
 check "start" -- lxm-start -n "$c"
 pid=$(pid_of "$c")
 
@@ -24,12 +26,40 @@ ok "$( [ "$(lxm-attach -n "$c" --cwd /etc -- pwd)" = /etc ]; echo $?)" "--cwd se
 ok "$( [ "$(lxm-attach -n "$c" -- pwd)" = /root ]; echo $?)" "the default directory is the user's home"
 lxm-attach -n "$c" -- sh -c 'exit 7'
 ok "$( [ $? -eq 7 ]; echo $?)" "the exit status is the command's"
+lxm-attach -n "$c" -- sh -c 'exit 42'
+ok "$( [ $? -eq 42 ]; echo $?)" "exit code 42 propagates"
+lxm-attach -n "$c" -- sh -c 'echo out; echo err >&2' >"$TEST_TMP/f1" 2>"$TEST_TMP/f2"
+ok "$( [ "$(cat "$TEST_TMP/f1")" = out ] && [ "$(cat "$TEST_TMP/f2")" = err ]; echo $?)" "stdout and stderr stay separate"
 lxm-attach -n "$c" -- sh -c 'kill -TERM $$'
 ok "$( [ $? -eq 143 ]; echo $?)" "a command killed by a signal exits 128+signal"
 expect_error "^lxm-attach: $c: executing 'nosuchcmd': No such file or directory" "a missing command is reported" -- lxm-attach -n "$c" -- nosuchcmd
 head -c 200000 /dev/urandom > "$TEST_TMP/blob"
 lxm-attach -n "$c" -- cat < "$TEST_TMP/blob" > "$TEST_TMP/blob.out"
 ok "$(cmp -s "$TEST_TMP/blob" "$TEST_TMP/blob.out"; echo $?)" "binary data passes through pipes unchanged"
+head -c 50M /dev/urandom > "$TEST_TMP/big"
+want=$(sha256sum < "$TEST_TMP/big")
+got=$(cat "$TEST_TMP/big" | lxm-attach -n "$c" -- cat | sha256sum)
+ok "$( [ "$want" = "$got" ]; echo $?)" "a 50 MiB binary stream through a pipe arrives byte-identical"
+rm -f "$TEST_TMP/big"
+# the attached process, seen from the host: every namespace of init's, and
+# init's cgroups
+tag=$((3000 + RANDOM % 5000))
+lxm-attach -n "$c" -- sleep "$tag" </dev/null >/dev/null 2>&1 &
+apid=
+for _ in $(seq 50); do
+	apid=$(pgrep -x -f "sleep $tag" | head -1)
+	[ -n "$apid" ] && break
+	sleep 0.05
+done
+nsdiff=
+for ns in mnt pid pid_for_children uts ipc net cgroup user time; do
+	[ -e "/proc/$pid/ns/$ns" ] || continue
+	[ "$(readlink "/proc/$apid/ns/$ns" 2>/dev/null)" = "$(readlink "/proc/$pid/ns/$ns")" ] || nsdiff="$nsdiff $ns"
+done
+ok "$( [ -n "$apid" ] && [ -z "$nsdiff" ]; echo $?)" "the attached process (host pid ${apid:-?}) is in all of init's namespaces${nsdiff:+ (differs:$nsdiff)}"
+ok "$( [ -n "$apid" ] && [ "$(cat "/proc/$apid/cgroup" 2>/dev/null)" = "$(cat "/proc/$pid/cgroup")" ]; echo $?)" "... and in init's cgroups (/proc/PID/cgroup from the host)"
+[ -n "$apid" ] && kill "$apid" 2>/dev/null
+wait
 (cd "$SRCDIR" && tar cf - templates) | lxm-attach -n "$c" -- tar xf - -C /tmp
 ok "$(lxm-attach -n "$c" -- test -x /tmp/templates/lxm-busybox; echo $?)" "tar c | lxm-attach -- tar x works"
 bnd=$(lxm-attach -n "$c" -- grep CapBnd /proc/self/status | awk '{print $2}')
@@ -52,6 +82,36 @@ if command -v script >/dev/null; then
 	ok "$( [ "$big" = 20000 ]; echo $?)" "large output through the tty proxy arrives complete"
 else
 	for i in 1 2 3 4 5 6 7; do skip "script(1) not installed"; done
+fi
+# TIOCSTI from the attached process, with the host side on a real terminal
+# (a tmux pane): whatever it pushes may land in the container's own pty at
+# most, never in the pane's input (the shell there reads it after the
+# command: GOT[...] must stay empty).
+PROBE=$BUILDDIR/tests/integration/tiocsti-probe
+if command -v tmux >/dev/null && [ -x "$PROBE" ]; then
+	install -m 0755 "$PROBE" "$LXM_PATH/$c/rootfs/bin/tiocsti-probe"
+	TSOCK=$TEST_TMP/tmux.sock
+	trap 'tmux -S "$TSOCK" kill-server >/dev/null 2>&1; cleanup' EXIT
+	for mode in pty no-pty; do
+		opt=; [ $mode = no-pty ] && opt=--no-pty
+		tmux -S "$TSOCK" new-session -d -x 100 -y 30 -s "$mode" \
+			"lxm-attach -n $c $opt -- tiocsti-probe; echo EXITED-\$?; read -r -t 2 line; echo \"GOT[\$line]\"; sleep 600"
+		for _ in $(seq 100); do
+			tmux -S "$TSOCK" capture-pane -p -t "$mode" | grep -q '^GOT\[' && break
+			sleep 0.05
+		done
+		screen=$(tmux -S "$TSOCK" capture-pane -p -J -t "$mode" | tr -d '\r')
+		printf '%s\n' "$screen" | grep '^fd[0-9]' | sed "s/^/# $mode: /"
+		ok "$(printf '%s\n' "$screen" | grep -qx 'EXITED-0' && [ "$(printf '%s\n' "$screen" | grep -c '^fd[0-2] ')" = 3 ]; echo $?)" \
+			"TIOCSTI probe ran on fds 0-2 from a tmux pane ($mode)"
+		ok "$(printf '%s\n' "$screen" | grep -qx 'GOT\[\]' && ! printf '%s\n' "$screen" | grep -q '^lxm-tiocsti-injected'; echo $?)" \
+			"TIOCSTI from the attached process does not reach the host's terminal ($mode)"
+		tmux -S "$TSOCK" kill-session -t "$mode" 2>/dev/null
+	done
+	tmux -S "$TSOCK" kill-server >/dev/null 2>&1
+else
+	skip "tmux or $PROBE missing (make check)"; skip "tmux or $PROBE missing (make check)"
+	skip "tmux or $PROBE missing (make check)"; skip "tmux or $PROBE missing (make check)"
 fi
 ok "$(lxm-attach -n "$c" -- ls /proc/self/fd 7</dev/null | grep -qx 7; [ $? -ne 0 ]; echo $?)" "an fd the caller left open (7) does not reach the command"
 check "stop" -- lxm-stop -n "$c" -k
