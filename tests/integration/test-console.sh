@@ -127,6 +127,23 @@ tstart s6 "lxm-console -n $c -t 2"
 ok "$(wait_screen s6 '^Connected to tty 2' 5; echo $?)" "... and its tty can be taken again"
 T send-keys -t s6 C-a q
 
+# SIGKILL of lxm-console in a real terminal: the terminal stays raw (no
+# handler runs), `reset` makes it usable again, the container goes on
+T new-session -d -x 100 -y 30 -s s8 "env PS1='sh8\$ ' bash --norc --noprofile"
+wait_screen s8 'sh8\$ $' 5 >/dev/null
+T send-keys -t s8 "lxm-console -n $c" Enter
+wait_screen s8 '^Connected to tty 0' 5 >/dev/null
+kill -KILL "$(console_pid s8)" 2>/dev/null
+sleep 0.3
+ok "$( [ "$(state_of "$c")" = RUNNING ]; echo $?)" "SIGKILL of lxm-console in a terminal leaves the container RUNNING"
+T send-keys -t s8 Enter reset Enter
+sleep 1
+T send-keys -t s8 clear Enter
+tok5=usable-$RANDOM$RANDOM
+T send-keys -t s8 "stty -a | tr ' ;' '\n\n' | grep -xE 'icanon|echo|opost' | sort | tr '\n' ' '; echo $tok5" Enter
+ok "$(wait_screen s8 "^echo icanon opost $tok5\$" 5; echo $?)" "... and after \`reset\` the terminal is usable (canonical, echo, output processing)"
+T kill-session -t s8 2>/dev/null
+
 # without a terminal: input from a pipe, output to a file
 tok4=pipe-$RANDOM$RANDOM
 (printf 'echo %s\r' "$tok4"; sleep 1; printf '\001q') | timeout 10 lxm-console -n "$c" -q > "$TEST_TMP/pipe.out" 2>&1
