@@ -823,6 +823,15 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	r = check_rootfs(&m, err);
 	if (r < 0)
 		goto out;
+	/* a hand-edited idmap: the same checks as at create (another
+	 * container's range, root's subordinate ranges) */
+	if (conf.n_idmaps) {
+		r = lxm_idmap_check(paths, name, conf.idmaps, conf.n_idmaps, err);
+		if (r < 0) {
+			lxm_error_prefix(err, "config");
+			goto out;
+		}
+	}
 	/* AppArmor: a named profile needs it; "generated" is said once, when
 	 * the start goes ahead (an error stays the only line on failure) */
 	if (lxm_apparmor_mode(conf.security.apparmor) != LXM_APPARMOR_UNCONFINED && !lxm_apparmor_enabled()) {

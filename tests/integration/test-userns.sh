@@ -97,6 +97,19 @@ check "stop the second" -- lxm-stop -n "$b" -k
 no_leaks "$a" "nothing left of the first after the stop"
 no_leaks "$b" "nothing left of the second after the stop"
 
+# lxm-start checks a hand-edited idmap again
+cp "$LXM_PATH/$b/config" "$TEST_TMP/b.config"
+sed -i "s/host = $bhost;/host = 1000100;/" "$LXM_PATH/$b/config"
+expect_error "^lxm-start: $b: config: idmap\[0\]: host uids .* overlap container '$a'" \
+	"lxm-start refuses a hand-edited idmap that overlaps another container's, naming both" -- \
+	lxm-start -n "$b"
+sed -i "s/host = 1000100;/host = 5000;/" "$LXM_PATH/$b/config"
+expect_error "^lxm-start: $b: config: idmap\[0\]: .*not within root's ranges in '$LXM_SUBUID_FILE'" \
+	"and one outside root's ranges, naming the file" -- lxm-start -n "$b"
+[ "$(state_of "$b")" = STOPPED ]
+ok $? "the refused container stays STOPPED"
+cp "$TEST_TMP/b.config" "$LXM_PATH/$b/config"
+
 # --privileged: no user namespace
 check "create a privileged one" -- lxm-create -n "$p" -t busybox --privileged
 ! grep -q idmap "$LXM_PATH/$p/config"
