@@ -441,6 +441,8 @@ static int set_hwaddr(struct rtnl_link *l, const char *hwaddr, struct lxm_error 
 	return 0;
 }
 
+static void delete_link(struct nl_sock *sk, const char *name);
+
 static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t i, pid_t pid,
 		       struct lxm_error *err)
 {
@@ -475,6 +477,24 @@ static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t
 		return r;
 	rtnl_link_set_ns_pid(peer, pid);
 	r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+	if (r == -NLE_EXIST) {
+		/* the host end of the previous run of this container, still
+		 * going away with its namespace: wait for it (1 s at most),
+		 * then delete it ourselves */
+		for (int t = 0; t < 1000 && if_nametoindex(host) > 0; t++)
+			usleep(1000);
+		if (if_nametoindex(host) > 0) {
+			_cleanup_(rtnl_link_putp) struct rtnl_link *old = NULL;
+			const char *t;
+
+			if (rtnl_link_get_kernel(sk, 0, host, &old) == 0 && (t = rtnl_link_get_type(old)) &&
+			    streq(t, "veth")) {
+				log_warn("host interface '%s' is still there, deleting it", host);
+				delete_link(sk, host);
+			}
+		}
+		r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+	}
 	if (r < 0)
 		return nl_error(err, r, "creating veth '%s' on bridge '%s'", host, nic->link);
 	return 0;
@@ -798,6 +818,13 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd)
 			}
 		}
 	}
+	/* With the container's namespace in hand, its release (the caller
+	 * closes netns_fd once init is gone) deletes both ends of every veth:
+	 * the kernel does that after the stop returns, off its critical path
+	 * (an explicit delete waits for RCU, ~15 ms a link). A start that
+	 * finds the old host end still there waits for it (create_veth). */
+	if (netns_fd >= 0)
+		return;
 	lxm_error_clear(&err);
 	if (route_socket(&host, &err) < 0) {
 		log_warn("removing host links: %s", lxm_error_text(&err, text, sizeof(text)));

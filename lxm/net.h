@@ -6,7 +6,7 @@
  * moved in, already named, with MAC and MTU); the child then brings them up
  * and adds addresses and routes from inside (lxm_net_configure_inside). On
  * every stop path lxm_net_teardown returns phys devices to the host under
- * their original name and deletes the host ends of veths. */
+ * their original name; veths go with the container's namespace. */
 #pragma once
 
 #include <netinet/in.h>
@@ -63,8 +63,10 @@ int lxm_net_create_links(const struct lxm_config *conf, pid_t pid, struct lxm_er
 int lxm_net_configure_inside(const struct lxm_config *conf, struct lxm_error *err);
 /* Every stop path: with netns_fd (the container's network namespace, kept
  * alive by that fd; -1 when gone) phys devices go back to the host under
- * their original name; host veth ends that are still there are deleted.
- * Best effort, logs what fails. */
+ * their original name, and the veths are left to the namespace's release
+ * (the caller closes netns_fd: the kernel deletes both ends then, off the
+ * stop's critical path); without it, host veth ends that are still there
+ * are deleted. Best effort, logs what fails. */
 void lxm_net_teardown(const struct lxm_config *conf, int netns_fd);
 
 /* The global addresses in the network namespace of pid (read over netlink

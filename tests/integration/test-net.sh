@@ -39,8 +39,14 @@ trap net_cleanup EXIT
 # host veth ends of this test's containers (all named vlxm<name...>)
 host_veths() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^vlxm(t$$|t${$:0:4})" ; }
 no_veths() {
-	local v
-	v=$(host_veths)
+	# host veth ends go with the container's namespace, which the kernel
+	# releases just after the stop returns: give it a second
+	local v i
+	for i in $(seq 1 100); do
+		v=$(host_veths)
+		[ -z "$v" ] && break
+		sleep 0.01
+	done
 	if [ -z "$v" ]; then ok 0 "$1"; else ok 1 "$1"; diag "left: $v"; fi
 }
 
@@ -181,7 +187,8 @@ dup=$PFX-u
 mkconf "$dup" "net = ( { type = \"veth\"; link = \"$BR\"; name = \"eth3\"; ipv4 = [\"$NET3.10/24\"]; } );"
 expect_error "^lxm-start: $dup: network 'eth3': address '$NET3.10/24' on bridge '$BR' is already used by running container '$s1' \('eth0'\)" \
 	"a second container with the same static address on the bridge is refused" -- lxm-start -n "$dup"
-ok "$([ "$(state_of "$dup")" = STOPPED ] && [ -z "$(host_veths | grep -F "$(printf '%s' "$dup" | cut -c1-7)")" ]; echo $?)" \
+dstate=$(state_of "$dup")
+ok "$([ "$dstate" = STOPPED ] && ! ip link show dev "vlxm$dup-0" >/dev/null 2>&1; echo $?)" \
 	"the refused container is stopped and has no host veth"
 no_leaks "$dup" "the refused start leaves nothing"
 check "the first one still answers" -- busybox ping -c1 -W2 "$NET3.10"
@@ -203,7 +210,11 @@ done
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "$fails" "50 start/stop cycles of a veth container ($ms ms)"
 no_veths "no host veth left after 50 cycles"
-left=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^vlxm' | grep -F "$(printf 'vlxm%s' "$c1" | cut -c1-9)")
+for _ in $(seq 1 100); do
+	left=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^vlxm' | grep -F "$(printf 'vlxm%s' "$c1" | cut -c1-9)")
+	[ -z "$left" ] && break
+	sleep 0.01
+done
 ok "$([ -z "$left" ]; echo $?)" "ip link shows no leftover lxm interface of it"
 ok "$([ "$(ip -o link show master "$BR" | wc -l)" -eq 0 ]; echo $?)" "the bridge has no ports left"
 no_leaks "$c1" "nothing left of the cycled container"

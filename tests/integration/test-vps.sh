@@ -118,7 +118,11 @@ t0=$(date +%s%N)
 lxm-stop -n "$v1" -t 30 >/dev/null 2>&1
 rc=$?
 ok "$([ $rc -eq 0 ] && [ "$(state_of "$v1")" = STOPPED ]; echo $?)" "lxm-stop halts it ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
-left=$(ip -o link show master "$BR" 2>/dev/null)
+for _ in $(seq 1 100); do   # released with the container's namespace, just after the stop
+	left=$(ip -o link show master "$BR" 2>/dev/null)
+	[ -z "$left" ] && break
+	sleep 0.01
+done
 ok "$([ -z "$left" ]; echo $?)" "no host veth left on $BR"
 no_leaks "$v1" "nothing left of the container"
 check "lxm-destroy it" -- lxm-destroy -n "$v1"
