@@ -349,11 +349,16 @@ int lxm_apparmor_unload(const char *profile, struct lxm_error *err)
 	return 0;
 }
 
+#define AA_FEATURES_FILE "/usr/share/apparmor-features/features"
+
 int lxm_apparmor_compile_check(const char *path)
 {
-	char *argv[] = { AA_PARSER, "-QTK", "-o", "/dev/null", (char *)path, NULL };
+	/* without a kernel to ask, compile against Debian's feature set, so
+	 * the check costs what a real load would (mount rules included) */
+	char *with_features[] = { AA_PARSER, "-QTK", "-M", AA_FEATURES_FILE, "-o", "/dev/null", (char *)path, NULL };
+	char *plain[] = { AA_PARSER, "-QTK", "-o", "/dev/null", (char *)path, NULL };
 
-	return run_parser(argv);
+	return run_parser(access(AA_FEATURES_FILE, R_OK) == 0 ? with_features : plain);
 }
 
 int lxm_apparmor_change_onexec(const char *profile, struct lxm_error *err)
