@@ -104,6 +104,18 @@ ok $? "an unknown release is refused with a clear message"
 [ $rc -eq 1 ] || diag "exit $rc: $err"
 [ ! -e "$LXM_PATH/$bad" ]
 ok $? "and leaves no half-made container"
+# a cold cache and no debootstrap: lxm-create runs templates with a fixed
+# PATH, so the template is run directly here, with /usr/sbin and /sbin
+# left out of its PATH (lxm-create's clean-up is the case above)
+nodeb=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v -x -e /usr/sbin -e /sbin -e /usr/local/sbin | paste -sd:)
+err=$(LXM_CACHEDIR=$TEST_TMP/cold PATH=$nodeb "$LXM_TEMPLATEDIR/lxm-debian" --name "$bad" \
+	--rootfs "$TEST_TMP/nodeb/rootfs" -r "$release" 2>&1 >/dev/null)
+rc=$?
+[ $rc -eq 1 ] && [ "$err" = "lxm-debian: 'debootstrap' is missing: install the Debian package 'debootstrap'" ]
+ok $? "a missing debootstrap is a clear error"
+[ $rc -eq 1 ] || diag "exit $rc: $err"
+[ ! -e "$TEST_TMP/nodeb" ] && [ -z "$(ls -A "$TEST_TMP/cold/debian" 2>/dev/null | grep -v '^\.lock-')" ]
+ok $? "and leaves no rootfs and no partial cache"
 
 # ---- boot ----
 # is-system-running --wait needs systemd's bus: retry until it is there
