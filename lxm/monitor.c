@@ -142,6 +142,19 @@ static void send_signal(struct lxm_monitor *m, int sig)
 		log_warn("sending signal %d to init: %s", sig, strerror(errno));
 }
 
+/* SIGKILL to init, and a thaw: a frozen (v1) init sits in the refrigerator
+ * with the signal pending and would never exit. */
+static void kill_init(struct lxm_monitor *m)
+{
+	struct lxm_error err = { 0 };
+	bool frozen = false;
+
+	send_signal(m, SIGKILL);
+	if (m->cg && lxm_cgroup_is_frozen(m->cg, &frozen) == 0 && frozen &&
+	    lxm_cgroup_freeze(m->cg, false, &err) < 0)
+		log_warn("thawing to kill: %s", err.msg);
+}
+
 static void begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeout)
 {
 	struct itimerspec its = { 0 };
@@ -150,7 +163,7 @@ static void begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeo
 	case LXM_STOP_KILL:
 		m->stop_requested = true;
 		m->state = LXM_STATE_STOPPING;
-		send_signal(m, SIGKILL);
+		kill_init(m);
 		break;
 	case LXM_STOP_HALT:
 		m->stop_requested = true;
@@ -158,7 +171,7 @@ static void begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeo
 		if (timeout < 0)
 			timeout = (int)m->conf->stop_timeout;
 		if (timeout == 0) {
-			send_signal(m, SIGKILL);
+			kill_init(m);
 			break;
 		}
 		send_signal(m, m->conf->halt_signal);
@@ -571,7 +584,7 @@ int lxm_monitor_loop(struct lxm_monitor *m)
 				uint64_t exp;
 				(void)!read(m->timer_fd, &exp, sizeof(exp));
 				log_info("stop timeout passed, killing init");
-				send_signal(m, SIGKILL);
+				kill_init(m);
 			} else if (tag == TAG_SIGNAL) {
 				struct signalfd_siginfo ssi;
 				if (read(m->signal_fd, &ssi, sizeof(ssi)) == sizeof(ssi))
