@@ -3,7 +3,8 @@
 # a static probe (tests/integration/confine-probe, built by make check):
 # seccomp (default, none, custom policies, nesting), AppArmor settings,
 # capabilities, no_new_privs, read-only /proc/sys and /sys, the device
-# cgroup, pids and memory limits.
+# cgroup, pids and memory limits, freeze/unfreeze (and stop -k when frozen);
+# the key checks again on an unprivileged (default) container.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -202,7 +203,83 @@ ok "$( [ "$(state_of "$c")" = RUNNING ]; echo $?)" "the container keeps running"
 out=$(lxm-attach -n "$c" -- confine-probe alloc 16 2>&1)
 ok "$( [ "$out" = ok ]; echo $?)" "an allocation under the limit works ($out)"
 
+# ---- freeze / unfreeze ----
+# freeze_test NAME LABEL: a counter loop attached in the background stops
+# while frozen (every task of the cgroup in D or T, freezer FROZEN) and
+# advances again once thawed; lxm-stop -k of a frozen container works.
+freeze_test() {
+	local n=$1 l=$2 ipid ap a b st bad=0 p procs states="" fstate
+	ipid=$(pid_of "$n")
+	# rename, so a reader never sees a half-written file
+	lxm-attach -n "$n" -- sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.n; mv /tmp/c.n /tmp/c; done' \
+		</dev/null >/dev/null 2>&1 &
+	ap=$!
+	for _ in $(seq 50); do [ -s "/proc/$ipid/root/tmp/c" ] && break; sleep 0.1; done
+	check "$l: lxm-freeze" -- lxm-freeze -n "$n"
+	st=$(state_of "$n")
+	ok "$( [ "$st" = FROZEN ]; echo $?)" "$l: lxm-info -s says FROZEN ($st)"
+	procs=$(cat $(find /sys/fs/cgroup/freezer/lxm/"$n" /sys/fs/cgroup/lxm/"$n" -name cgroup.procs 2>/dev/null) 2>/dev/null | sort -u)
+	for p in $procs; do
+		st=$(awk '/^State:/ {print $2}' "/proc/$p/status" 2>/dev/null)
+		states="$states $p:$st"
+		case $st in D|T|t|"") ;; *) bad=1 ;; esac
+	done
+	ok "$( [ -n "$procs" ] && [ $bad -eq 0 ]; echo $?)" "$l: every task of the cgroup is stopped ($(echo $procs | wc -w) tasks:$states)"
+	fstate=$(cat /sys/fs/cgroup/freezer/lxm/"$n"/freezer.state 2>/dev/null || \
+		sed -n 's/^frozen //p' /sys/fs/cgroup/lxm/"$n"/cgroup.events 2>/dev/null)
+	ok "$( [ "$fstate" = FROZEN ] || [ "$fstate" = 1 ]; echo $?)" "$l: the cgroup's freezer says frozen ($fstate)"
+	a=$(cat "/proc/$ipid/root/tmp/c" 2>/dev/null); sleep 0.5; b=$(cat "/proc/$ipid/root/tmp/c" 2>/dev/null)
+	ok "$( [ -n "$a" ] && [ "$a" = "$b" ]; echo $?)" "$l: the counter does not advance while frozen ($a -> $b)"
+	check "$l: lxm-unfreeze" -- lxm-unfreeze -n "$n"
+	st=$(state_of "$n")
+	ok "$( [ "$st" = RUNNING ]; echo $?)" "$l: RUNNING again ($st)"
+	sleep 0.3; b=$(cat "/proc/$ipid/root/tmp/c" 2>/dev/null)
+	ok "$( [ -n "$b" ] && [ "$b" -gt "$a" ]; echo $?)" "$l: the counter advances after the thaw ($a -> $b)"
+	check "$l: freeze again" -- lxm-freeze -n "$n"
+	check "$l: lxm-stop -k of a frozen container" -- timeout 20 lxm-stop -n "$n" -k
+	st=$(state_of "$n")
+	ok "$( [ "$st" = STOPPED ]; echo $?)" "$l: STOPPED ($st)"
+	for _ in $(seq 50); do kill -0 $ap 2>/dev/null || break; sleep 0.1; done
+	ok "$(! kill -0 $ap 2>/dev/null; echo $?)" "$l: the attached loop is gone"
+	kill $ap 2>/dev/null; wait $ap 2>/dev/null
+	no_leaks "$n" "$l: a frozen container's stop -k leaves nothing"
+}
+freeze_test "$c" "privileged"
+
 check "stop" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left"
+
+# ---- an unprivileged container (the default) ----
+u=${PFX}-unpriv
+check "create an unprivileged container" -- lxm-create -n "$u" -t busybox
+install -m 0755 "$PROBE" "$LXM_PATH/$u/rootfs/bin/confine-probe"
+lxm-start -n "$u" 2>/dev/null
+ok $? "unprivileged: start with the default confinement"
+upid=$(pid_of "$u")
+ok "$( [ -n "$upid" ] && [ "$(awk '/^Uid:/ {print $2}' /proc/$upid/status)" != 0 ]; echo $?)" "unprivileged: init is not host root"
+uprobe() { lxm-attach -n "$u" -- confine-probe "$@" 2>&1; }
+for call in kexec_load init_module finit_module open_by_handle_at keyctl bpf perf_event_open; do
+	out=$(uprobe "$call")
+	ok "$( [ "$out" = EPERM ]; echo $?)" "unprivileged: $call fails with EPERM inside ($out)"
+done
+out=$(uprobe unshare-user)
+ok "$( [ "$out" = EPERM ]; echo $?)" "unprivileged: unshare(CLONE_NEWUSER) fails with EPERM ($out)"
+out=$(uprobe write /proc/sysrq-trigger b)
+ok "$( [ "$out" != ok ]; echo $?)" "unprivileged: writing /proc/sysrq-trigger fails ($out)"
+out=$(uprobe write /proc/sys/kernel/panic 0)
+ok "$( [ "$out" != ok ]; echo $?)" "unprivileged: writing /proc/sys/kernel/panic fails ($out)"
+out=$(uprobe write /sys/kernel/uevent_helper /x)
+ok "$( [ "$out" != ok ]; echo $?)" "unprivileged: writing /sys/kernel/uevent_helper fails ($out)"
+ok "$(lxm-attach -n "$u" -- awk '$2 == "/sys" { print $4 }' /proc/self/mounts | grep -q '^ro'; echo $?)" "unprivileged: /sys is mounted read-only"
+out=$(uprobe mknod-block /tmp/hostdisk "$maj" "$min")
+ok "$( [ "$out" = EPERM ]; echo $?)" "unprivileged: mknod of the host disk's block device $maj:$min fails ($out)"
+out=$(uprobe write /dev/null x)
+ok "$( [ "$out" = ok ]; echo $?)" "unprivileged: the standard nodes work ($out)"
+capeff=$(awk '/^CapEff/ {print $2}' /proc/$upid/status)
+ok "$( [ $(( 0x$capeff >> 16 & 1 )) -eq 0 ] && [ $(( 0x$capeff >> 17 & 1 )) -eq 0 ] && [ $(( 0x$capeff >> 25 & 1 )) -eq 0 ]; echo $?)" \
+	"unprivileged: init's CapEff ($capeff) lacks sys_module, sys_rawio and sys_time"
+ok "$(grep -q '^Seccomp:[[:space:]]*2' /proc/$upid/status; echo $?)" "unprivileged: init has the seccomp filter"
+freeze_test "$u" "unprivileged"
+no_leaks "$u" "unprivileged: nothing left"
 
 done_testing
