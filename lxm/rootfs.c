@@ -28,7 +28,13 @@ int lxm_rootfs_open_in_root(int rootfd, const char *path, int flags)
 		path++;
 	if (!*path)
 		path = ".";
-	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	/* EAGAIN: a mount or rename somewhere on the system raced with a ".."
+	 * in the walk (busybox's /sbin/init -> ../bin/busybox); retry. */
+	for (int tries = 0;; tries++) {
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN || tries >= 100)
+			break;
+	}
 	return fd < 0 ? -errno : fd;
 }
 
