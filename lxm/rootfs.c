@@ -303,6 +303,7 @@ static int mount_overlay(const struct lxm_rootfs_spec *spec, int *ret, struct lx
 {
 	const char *paths[] = { spec->overlay_lower, spec->overlay_upper, spec->overlay_work };
 	_cleanup_free_ char *opts = NULL;
+	char target[FD_PATH_MAX];
 	int fd;
 
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
@@ -311,7 +312,7 @@ static int mount_overlay(const struct lxm_rootfs_spec *spec, int *ret, struct lx
 	opts = lxm_strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s", paths[0], paths[1], paths[2]);
 	if (!opts)
 		return lxm_error_set(err, ENOMEM, "overlay rootfs");
-	if (mount("overlay", spec->rootfs, "overlay", 0, opts) < 0)
+	if (mount("overlay", spec->have_fds ? fd_path(spec->rootfs_fd, target) : spec->rootfs, "overlay", 0, opts) < 0)
 		return lxm_error_set(err, errno, "mounting the overlay rootfs on '%s' (lower '%s')", spec->rootfs, paths[0]);
 	fd = open(spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
