@@ -1957,7 +1957,7 @@ int lxm_config_format(const struct lxm_config *conf, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-int lxm_config_write(const struct lxm_config *conf, const char *path, struct lxm_error *err)
+static int lxm_conf_save(const struct lxm_config *conf, const char *path, bool durable, struct lxm_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	int r;
@@ -1965,11 +1965,21 @@ int lxm_config_write(const struct lxm_config *conf, const char *path, struct lxm
 	r = lxm_config_format(conf, &text);
 	if (r < 0)
 		return lxm_error_set(err, -r, "format config '%s'", path);
-	r = lxm_write_file_atomic(path, text, strlen(text), 0640);
+	r = lxm_write_file_replace(path, text, strlen(text), 0640, durable);
 	if (r < 0)
 		return lxm_error_set(err, -r, "write config '%s'", path);
 	/* the umask may have taken bits away: the group (lxm admins) reads it */
 	if (chmod(path, 0640) < 0)
 		return lxm_error_set(err, errno, "chmod config '%s'", path);
 	return 0;
+}
+
+int lxm_config_write(const struct lxm_config *conf, const char *path, struct lxm_error *err)
+{
+	return lxm_conf_save(conf, path, true, err);
+}
+
+int lxm_config_write_runtime(const struct lxm_config *conf, const char *path, struct lxm_error *err)
+{
+	return lxm_conf_save(conf, path, false, err);
 }

@@ -140,6 +140,9 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
  * equal struct; write atomically (tmp, fsync, rename), mode 0640. */
 int lxm_config_format(const struct lxm_config *conf, char **ret);
 int lxm_config_write(const struct lxm_config *conf, const char *path, struct lxm_error *err);
+/* The same without fsync, for the runtime copy in /run: it does not
+ * outlive a reboot, readers only need the rename's atomicity. */
+int lxm_config_write_runtime(const struct lxm_config *conf, const char *path, struct lxm_error *err);
 
 /* Pure helpers (unit-tested). */
 int lxm_name_validate(const char *name, struct lxm_error *err);

@@ -302,7 +302,7 @@ static int prepare_security(struct lxm_monitor *m, struct lxm_seccomp **ret_sc, 
 
 		if (!path)
 			return lxm_error_set(err, ENOMEM, "runtime config");
-		r = lxm_config_write(conf, path, err);
+		r = lxm_config_write_runtime(conf, path, err);
 		if (r < 0)
 			return r;
 	}
