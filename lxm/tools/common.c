@@ -109,3 +109,17 @@ void lxm_tool_end(struct lxm_tool *t)
 	lxm_paths_free(&t->paths);
 	lxm_log_close();
 }
+
+void lxm_tool_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}

@@ -55,3 +55,5 @@ void lxm_tool_setup(struct lxm_tool *t, bool need_name);
 int lxm_tool_fail(const struct lxm_tool *t, const struct lxm_error *err);
 _Noreturn void lxm_tool_usage_error(const struct lxm_tool *t, const char *fmt, ...) _printf_(2, 3);
 void lxm_tool_end(struct lxm_tool *t);
+/* Print s as a JSON string literal on stdout. */
+void lxm_tool_json_string(const char *s);

@@ -14,20 +14,6 @@ static const char usage[] =
 
 enum { OPT_JSON = LXM_OPT_TOOL_BASE };
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void print_line(const char *label, const char *value)
 {
 	char l[32];
@@ -130,7 +116,7 @@ int main(int argc, char **argv)
 	}
 	if (json) {
 		printf("{\"name\": ");
-		json_string(t.name);
+		lxm_tool_json_string(t.name);
 		printf(", \"state\": \"%s\"", lxm_state_to_string(info.state));
 		if (info.init_pid)
 			printf(", \"pid\": %d", (int)info.init_pid);

@@ -39,20 +39,6 @@ static void print_addrs(char (*a)[INET6_ADDRSTRLEN], size_t n, bool json, int wi
 	printf("%-*s", width, n ? buf : "-");
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -139,10 +125,10 @@ int main(int argc, char **argv)
 		printf("[");
 		for (size_t i = 0; i < n_rows; i++) {
 			printf("%s{\"name\": ", i ? ", " : "");
-			json_string(rows[i].name);
+			lxm_tool_json_string(rows[i].name);
 			printf(", \"state\": \"%s\", \"autostart\": %s, \"groups\": ", rows[i].state,
 			       rows[i].autostart ? "true" : "false");
-			json_string(rows[i].groups);
+			lxm_tool_json_string(rows[i].groups);
 			printf(", \"ipv4\": ");
 			print_addrs(rows[i].addrs.ipv4, rows[i].addrs.n_ipv4, true, 0);
 			printf(", \"ipv6\": ");
