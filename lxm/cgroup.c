@@ -744,7 +744,28 @@ static int open_dir_at(int dirfd, const char *name, int flags)
 	return openat(dirfd, name, flags | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 }
 
+static int create_one_try(struct lxm_cgroup *cg, size_t i, struct lxm_error *err);
+
+/* Another container's stop may remove the empty "lxm" parent between our
+ * mkdir of it and of the container's cgroup (ENOENT): start over. */
 static int create_one(struct lxm_cgroup *cg, size_t i, struct lxm_error *err)
+{
+	int r = -ENOENT;
+
+	for (int attempt = 0; attempt < 5 && r == -ENOENT; attempt++) {
+		struct cg_fds *f = &cg->f[i];
+
+		closep(&f->root_fd);
+		closep(&f->lxm_fd);
+		f->root_fd = f->lxm_fd = -1;
+		if (err)
+			lxm_error_clear(err);
+		r = create_one_try(cg, i, err);
+	}
+	return r;
+}
+
+static int create_one_try(struct lxm_cgroup *cg, size_t i, struct lxm_error *err)
 {
 	struct lxm_cgroup_hierarchy *h = &cg->h[i];
 	struct cg_fds *f = &cg->f[i];
@@ -995,6 +1016,16 @@ static int rmdir_tree(int parent_fd, const char *name, const char *path, uint64_
 	}
 }
 
+/* The shared "lxm" parent goes with its last container, so a host with no
+ * container has no lxm cgroup left. A parent that still holds another
+ * container refuses the rmdir (EBUSY/ENOTEMPTY), which is fine; a create
+ * racing with this retries (see create_one). */
+static void remove_parent_if_empty(struct cg_fds *f)
+{
+	if (f->root_fd >= 0)
+		(void)unlinkat(f->root_fd, CGROUP_PARENT, AT_REMOVEDIR);
+}
+
 static void undo_create(struct lxm_cgroup *cg)
 {
 	uint64_t deadline = lxm_now_ns() + RMDIR_TIMEOUT_NS;
@@ -1006,6 +1037,8 @@ static void undo_create(struct lxm_cgroup *cg)
 			continue;
 		if (rmdir_tree(cg->f[i].lxm_fd, cg->name, cg->h[i].path, deadline, &e) < 0)
 			log_debug("cgroup: undo: %s: %s, ignoring", e.msg, strerror(e.code));
+		else
+			remove_parent_if_empty(&cg->f[i]);
 		cg->f[i].created = false;
 	}
 }
@@ -1399,6 +1432,7 @@ int lxm_cgroup_destroy(struct lxm_cgroup *cg, struct lxm_error *err)
 			if (r == 0) {
 				closep(&cg->f[i].fd);
 				cg->f[i].fd = -1;
+				remove_parent_if_empty(&cg->f[i]);
 			}
 		}
 	}

@@ -6,6 +6,7 @@ require_root
 
 CYCLES=${LXM_TEST_CYCLES:-50}
 mounts_before=$(wc -l < /proc/self/mountinfo)
+parents_before=$(ls -d /sys/fs/cgroup/*/lxm /sys/fs/cgroup/lxm 2>/dev/null)
 fails=0
 for i in $(seq "$CYCLES"); do
 	c=${PFX}-cyc$i
@@ -34,5 +35,8 @@ ok "$( [ -z "$(ls -A "$LXM_RUNDIR" 2>/dev/null)" ]; echo $?)" "the runtime dir i
 ok "$( [ -z "$(ls -A "$LXM_PATH")" ]; echo $?)" "the lxmpath is empty"
 left=$(find /sys/fs/cgroup/*/lxm /sys/fs/cgroup/lxm -maxdepth 1 -mindepth 1 -type d -name "${PFX}-*" 2>/dev/null)
 ok "$( [ -z "$left" ]; echo $?)" "no container cgroup is left"
+# the shared lxm parent goes with the last container (unless some other
+# container, not this test's, was running before)
+ok "$( [ "$(ls -d /sys/fs/cgroup/*/lxm /sys/fs/cgroup/lxm 2>/dev/null)" = "$parents_before" ]; echo $?)" "no lxm parent cgroup is left behind"
 
 done_testing
