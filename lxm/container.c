@@ -484,11 +484,10 @@ static int create_from_archive(int dirfd, struct lxm_config *conf, const struct 
 /* Unprivileged by default: a range of its own for the new container,
  * reserved in its partial marker until the config is written; an idmap
  * from the config files is checked instead. */
-static int create_idmap(const struct lxm_paths *paths, const char *name, int dirfd, struct lxm_config *conf,
+static int create_idmap(const struct lxm_paths *paths, const char *name, int partialfd, struct lxm_config *conf,
 			bool privileged, struct lxm_error *err)
 {
 	struct lxm_idmap maps[2];
-	_cleanup_close_ int partial = -1;
 	struct lxm_idmap *v;
 	int r;
 
@@ -502,8 +501,7 @@ static int create_idmap(const struct lxm_paths *paths, const char *name, int dir
 		r = lxm_idmap_check(paths, name, conf->idmaps, conf->n_idmaps, err);
 		return r < 0 ? lxm_error_prefix(err, "config") : 0;
 	}
-	partial = openat(dirfd, "partial", O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	r = lxm_idmap_allocate(paths, name, LXM_IDMAP_DEFAULT_COUNT, partial, maps, err);
+	r = lxm_idmap_allocate(paths, name, LXM_IDMAP_DEFAULT_COUNT, partialfd, maps, err);
 	if (r < 0)
 		return r;
 	v = malloc(sizeof(maps));
@@ -531,9 +529,18 @@ static int create_shift(const char *dir, const char *rootfs, const struct lxm_co
 	return r < 0 ? r : 0;
 }
 
-static int create_in(const struct lxm_paths *paths, const char *name, int dirfd, const char *dir,
-		     const struct lxm_create_opts *opts, struct lxm_error *err)
+struct create_ctx {
+	const struct lxm_paths *paths;
+	const char *name;
+	const struct lxm_create_opts *opts;
+};
+
+static int create_in(int dirfd, int partialfd, const char *dir, void *data, struct lxm_error *err)
 {
+	const struct create_ctx *ctx = data;
+	const struct lxm_paths *paths = ctx->paths;
+	const char *name = ctx->name;
+	const struct lxm_create_opts *opts = ctx->opts;
 	_cleanup_free_ char *defaults = lxm_strdup_printf("%s/default.conf", paths->confdir);
 	_cleanup_free_ char *rootfs = lxm_strdup_printf("%s/rootfs", dir);
 	_cleanup_free_ char *config = lxm_strdup_printf("%s/config", dir);
@@ -571,7 +578,7 @@ static int create_in(const struct lxm_paths *paths, const char *name, int dirfd,
 	r = add_default_hwaddrs(&conf, err);
 	if (r < 0)
 		goto out;
-	r = create_idmap(paths, name, dirfd, &conf, opts->privileged, err);
+	r = create_idmap(paths, name, partialfd, &conf, opts->privileged, err);
 	if (r < 0)
 		goto out;
 
@@ -629,10 +636,6 @@ static int create_in(const struct lxm_paths *paths, const char *name, int dirfd,
 		if (r < 0)
 			goto out;
 	}
-	if (lxm_create_interrupted) {
-		r = lxm_error_setr(err, EINTR, "interrupted");
-		goto out;
-	}
 	r = create_shift(dir, rootfs, &conf, opts->template, err);
 	if (r < 0)
 		goto out;
@@ -645,16 +648,13 @@ out:
 	return r;
 }
 
-int lxm_container_create(const struct lxm_paths *paths, const char *name,
-			 const struct lxm_create_opts *opts, struct lxm_error *err)
+int lxm_container_build(const struct lxm_paths *paths, const char *name, bool name_in_errors,
+			lxm_container_build_fn fn, void *data, struct lxm_error *err)
 {
 	_cleanup_close_ int lxmfd = -1, dirfd = -1, partialfd = -1;
 	_cleanup_free_ char *dir = NULL;
 	int r;
 
-	r = lxm_name_validate(name, err);
-	if (r < 0)
-		return r;
 	dir = lxm_container_path(paths, name, NULL);
 	if (!dir)
 		return lxm_error_set(err, ENOMEM, "creating");
@@ -685,9 +685,11 @@ int lxm_container_create(const struct lxm_paths *paths, const char *name,
 				continue;
 			}
 			if (marker >= 0)
-				return lxm_error_setr(err, EBUSY, "is being created");
+				return name_in_errors ? lxm_error_setr(err, EBUSY, "'%s' is being created", name)
+						      : lxm_error_setr(err, EBUSY, "is being created");
 		}
-		return lxm_error_setr(err, EEXIST, "already exists in '%s'", paths->lxmpath);
+		return name_in_errors ? lxm_error_setr(err, EEXIST, "'%s' already exists in '%s'", name, paths->lxmpath)
+				      : lxm_error_setr(err, EEXIST, "already exists in '%s'", paths->lxmpath);
 	}
 	dirfd = openat(lxmfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0) {
@@ -699,9 +701,13 @@ int lxm_container_create(const struct lxm_paths *paths, const char *name,
 		r = lxm_error_set(err, errno, "creating the partial marker in '%s'", dir);
 		goto fail;
 	}
-	r = create_in(paths, name, dirfd, dir, opts, err);
+	r = fn(dirfd, partialfd, dir, data, err);
 	if (r < 0)
 		goto fail;
+	if (lxm_create_interrupted) {
+		r = lxm_error_setr(err, EINTR, "interrupted");
+		goto fail;
+	}
 	if (unlinkat(dirfd, "partial", 0) < 0) {
 		r = lxm_error_set(err, errno, "removing the partial marker");
 		goto fail;
@@ -716,6 +722,17 @@ fail:
 			log_warn("cleaning up '%s': %s", dir, lxm_error_text(&rmerr, text, sizeof(text)));
 	}
 	return r;
+}
+
+int lxm_container_create(const struct lxm_paths *paths, const char *name,
+			 const struct lxm_create_opts *opts, struct lxm_error *err)
+{
+	struct create_ctx ctx = { .paths = paths, .name = name, .opts = opts };
+	int r = lxm_name_validate(name, err);
+
+	if (r < 0)
+		return r;
+	return lxm_container_build(paths, name, false, create_in, &ctx, err);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -49,6 +49,16 @@ struct lxm_create_opts {
 	bool privileged;
 };
 
+/* Make <lxmpath>/<name> atomically: claim the name (cleaning up after a
+ * killed create), hold a locked 'partial' marker while fn fills the
+ * directory, and remove everything if fn fails or a signal interrupts it.
+ * name_in_errors: the caller's messages are about another container, so
+ * "already exists" names this one. */
+typedef int (*lxm_container_build_fn)(int dirfd, int partialfd, const char *dir, void *data,
+				      struct lxm_error *err);
+int lxm_container_build(const struct lxm_paths *paths, const char *name, bool name_in_errors,
+			lxm_container_build_fn fn, void *data, struct lxm_error *err);
+
 int lxm_container_create(const struct lxm_paths *paths, const char *name,
 			 const struct lxm_create_opts *opts, struct lxm_error *err);
 /* Set by a signal handler: an interrupted create cleans up and fails. */

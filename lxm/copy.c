@@ -614,11 +614,24 @@ out:
 	return r;
 }
 
+struct copy_ctx {
+	const struct lxm_paths *paths;
+	const char *name;
+	const char *newname;
+	const struct lxm_copy_req *req;
+};
+
+static int copy_build(int dirfd, int partialfd, const char *dir, void *data, struct lxm_error *err)
+{
+	const struct copy_ctx *c = data;
+
+	return copy_into(c->paths, c->name, c->newname, dirfd, partialfd, dir, c->req, err);
+}
+
 int lxm_container_copy(const struct lxm_paths *paths, const char *name, const char *newname,
 		       const struct lxm_copy_req *req, struct lxm_error *err)
 {
-	_cleanup_close_ int lxmfd = -1, dirfd = -1, partialfd = -1;
-	_cleanup_free_ char *dir = NULL;
+	struct copy_ctx ctx = { .paths = paths, .name = name, .newname = newname, .req = req };
 	int r;
 
 	r = lxm_container_check_exists(paths, name, err);
@@ -627,46 +640,5 @@ int lxm_container_copy(const struct lxm_paths *paths, const char *name, const ch
 	r = lxm_name_validate(newname, err);
 	if (r < 0)
 		return r;
-	dir = lxm_container_path(paths, newname, NULL);
-	if (!dir)
-		return lxm_error_set(err, ENOMEM, "copying");
-	lxmfd = open(paths->lxmpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lxmfd < 0)
-		return lxm_error_set(err, errno, "opening '%s'", paths->lxmpath);
-	if (mkdirat(lxmfd, newname, 0750) < 0) {
-		if (errno == EEXIST)
-			return lxm_error_setr(err, EEXIST, "'%s' already exists in '%s'", newname, paths->lxmpath);
-		return lxm_error_set(err, errno, "creating '%s'", dir);
-	}
-	dirfd = openat(lxmfd, newname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dirfd < 0) {
-		r = lxm_error_set(err, errno, "opening '%s'", dir);
-		goto fail;
-	}
-	partialfd = openat(dirfd, "partial", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (partialfd < 0 || flock(partialfd, LOCK_EX) < 0) {
-		r = lxm_error_set(err, errno, "creating the partial marker in '%s'", dir);
-		goto fail;
-	}
-	r = copy_into(paths, name, newname, dirfd, partialfd, dir, req, err);
-	if (r < 0)
-		goto fail;
-	if (lxm_create_interrupted) {
-		r = lxm_error_setr(err, EINTR, "interrupted");
-		goto fail;
-	}
-	if (unlinkat(dirfd, "partial", 0) < 0) {
-		r = lxm_error_set(err, errno, "removing the partial marker");
-		goto fail;
-	}
-	return 0;
-fail:
-	{
-		struct lxm_error rmerr = { 0 };
-		char text[1024];
-
-		if (lxm_remove_tree_at(lxmfd, newname, &rmerr) < 0)
-			log_warn("cleaning up '%s': %s", dir, lxm_error_text(&rmerr, text, sizeof(text)));
-	}
-	return r;
+	return lxm_container_build(paths, newname, true, copy_build, &ctx, err);
 }
