@@ -286,6 +286,20 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 	}
 }
 
+/* A connection to the monitor of an existing, running container. */
+static int connect_running(const struct lxm_paths *paths, const char *name, struct lxm_error *err)
+{
+	int r = lxm_container_check_exists(paths, name, err);
+	int fd;
+
+	if (r < 0)
+		return r;
+	fd = connect_monitor(paths, name);
+	if (fd < 0)
+		return lxm_error_setr(err, ENOTCONN, "not running");
+	return fd;
+}
+
 int lxm_container_console_log(const struct lxm_paths *paths, const char *name, char **ret,
 			      size_t *ret_len, struct lxm_error *err)
 {
@@ -293,12 +307,9 @@ int lxm_container_console_log(const struct lxm_paths *paths, const char *name, c
 	struct lxm_cmd_rsp rsp;
 	int r;
 
-	r = lxm_container_check_exists(paths, name, err);
-	if (r < 0)
-		return r;
-	fd = connect_monitor(paths, name);
+	fd = connect_running(paths, name, err);
 	if (fd < 0)
-		return lxm_error_setr(err, ENOTCONN, "not running");
+		return fd;
 	r = lxm_cmd_call(fd, LXM_CMD_CONSOLE_LOG, 0, 0, &rsp, ret);
 	if (r < 0)
 		return lxm_error_set(err, -r, "reading the console buffer");
@@ -313,14 +324,11 @@ int lxm_container_console_open(const struct lxm_paths *paths, const char *name, 
 	struct lxm_cmd_rsp rsp;
 	int r;
 
-	r = lxm_container_check_exists(paths, name, err);
-	if (r < 0)
-		return r;
+	fd = connect_running(paths, name, err);
+	if (fd < 0)
+		return fd;
 	if (tty > LXM_CMD_TTY_MAX)
 		return lxm_error_setr(err, EINVAL, "invalid tty %u", tty);
-	fd = connect_monitor(paths, name);
-	if (fd < 0)
-		return lxm_error_setr(err, ENOTCONN, "not running");
 	r = lxm_cmd_call(fd, LXM_CMD_CONSOLE, (int32_t)tty, 0, &rsp, NULL);
 	if (r < 0)
 		return lxm_error_set(err, -r, "connecting to the console");
