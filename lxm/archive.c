@@ -89,32 +89,22 @@ static void le32_put(unsigned char *p, uint32_t v)
 static int clean_path(const char *in, char **ret)
 {
 	_cleanup_free_ char *out = malloc(strlen(in) + 1);
-	const char *p = in;
-	size_t n = 0;
+	const char *p = in, *c;
+	size_t n = 0, len;
 
 	if (!out)
 		return -ENOMEM;
-	while (*p) {
-		const char *slash;
-		size_t len;
-
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		slash = strchr(p, '/');
-		len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len == 2 && p[0] == '.' && p[1] == '.')
+	while (lxm_path_next(&p, &c, &len)) {
+		if (len == 2 && c[0] == '.' && c[1] == '.')
 			return -EXDEV;
 		if (len > NAME_MAX)
 			return -ENAMETOOLONG;
-		if (!(len == 1 && p[0] == '.')) {
+		if (!(len == 1 && c[0] == '.')) {
 			if (n)
 				out[n++] = '/';
-			memcpy(out + n, p, len);
+			memcpy(out + n, c, len);
 			n += len;
 		}
-		p += len;
 	}
 	out[n] = '\0';
 	*ret = TAKE_PTR(out);

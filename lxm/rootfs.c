@@ -43,29 +43,22 @@ int lxm_rootfs_mkdir_in_root(int rootfd, const char *path, mode_t mode)
 	_cleanup_free_ char *prefix = calloc(1, strlen(path) + 2);
 	_cleanup_close_ int dirfd = -1;
 	const char *p = path;
+	size_t len;
 
 	if (!prefix)
 		return -ENOMEM;
 	dirfd = lxm_rootfs_open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
 	if (dirfd < 0)
 		return dirfd;
-	for (;;) {
-		const char *slash;
-		size_t len, plen;
+	for (const char *c; lxm_path_next(&p, &c, &len);) {
+		size_t plen;
 		char comp[NAME_MAX + 1];
 		int next;
 
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		slash = strchr(p, '/');
-		len = slash ? (size_t)(slash - p) : strlen(p);
 		if (len > NAME_MAX)
 			return -ENAMETOOLONG;
-		memcpy(comp, p, len);
+		memcpy(comp, c, len);
 		comp[len] = '\0';
-		p += len;
 		plen = strlen(prefix);
 		prefix[plen] = '/';
 		memcpy(prefix + plen + 1, comp, len + 1);
@@ -86,25 +79,16 @@ int lxm_rootfs_mkdir_in_root(int rootfd, const char *path, mode_t mode)
 bool lxm_path_is_safe_relative(const char *path)
 {
 	int depth = 0;
-	const char *p = path;
+	const char *p = path, *c;
+	size_t len;
 
-	while (*p) {
-		const char *slash;
-		size_t len;
-
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		slash = strchr(p, '/');
-		len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len == 2 && p[0] == '.' && p[1] == '.') {
+	while (lxm_path_next(&p, &c, &len)) {
+		if (len == 2 && c[0] == '.' && c[1] == '.') {
 			if (--depth < 0)
 				return false;
-		} else if (!(len == 1 && p[0] == '.')) {
+		} else if (!(len == 1 && c[0] == '.')) {
 			depth++;
 		}
-		p += len;
 	}
 	return true;
 }

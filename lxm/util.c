@@ -175,6 +175,24 @@ int lxm_mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+bool lxm_path_next(const char **p, const char **ret_comp, size_t *ret_len)
+{
+	const char *s = *p;
+	const char *slash;
+
+	while (*s == '/')
+		s++;
+	if (!*s) {
+		*p = s;
+		return false;
+	}
+	slash = strchr(s, '/');
+	*ret_comp = s;
+	*ret_len = slash ? (size_t)(slash - s) : strlen(s);
+	*p = s + *ret_len;
+	return true;
+}
+
 uint64_t lxm_now_ns(void)
 {
 	struct timespec ts;

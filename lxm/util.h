@@ -78,6 +78,11 @@ int lxm_write_full(int fd, const void *buf, size_t len);
 /* Monotonic time in nanoseconds. */
 uint64_t lxm_now_ns(void);
 
+/* Step through the components of a path: skips slashes, sets *ret_comp
+ * and *ret_len to the next component and advances *p past it; false at the
+ * end. Empty components and repeated slashes never appear. */
+bool lxm_path_next(const char **p, const char **ret_comp, size_t *ret_len);
+
 /* Parse an unsigned decimal integer that must fit in max. */
 int lxm_parse_u64(const char *s, uint64_t max, uint64_t *ret);
 

@@ -225,8 +225,27 @@ static void test_proc(void)
 	check(t0 > 0 && t1 >= t0, "now_ns is monotonic");
 }
 
+static void test_path_next(void)
+{
+	const char *p = "//a/bc///./d/", *c;
+	char joined[64] = "";
+	size_t len, n = 0;
+
+	while (lxm_path_next(&p, &c, &len)) {
+		strncat(joined, c, len);
+		strcat(joined, "|");
+		n++;
+	}
+	ok(n == 4 && streq(joined, "a|bc|.|d|"), "lxm_path_next splits '//a/bc///./d/' into 4 components (%s)", joined);
+	p = "///";
+	ok(!lxm_path_next(&p, &c, &len), "a path of slashes has no component");
+	p = "";
+	ok(!lxm_path_next(&p, &c, &len), "an empty path has no component");
+}
+
 int main(void)
 {
+	test_path_next();
 	test_parse_u64();
 	test_strings();
 	test_files();
