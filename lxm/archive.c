@@ -653,40 +653,39 @@ static struct archive *reader_new(void)
 	return a;
 }
 
+/* Extract from a reader that archive_read_open_*() returned `opened` for,
+ * and free it. */
+static int extract_opened(struct archive *a, int opened, int rootfd, const struct lxm_import_opts *opts,
+			  struct lxm_import_stats *ret_stats, struct lxm_error *err)
+{
+	int r;
+
+	if (opened != ARCHIVE_OK)
+		r = lxm_error_setr(err, EIO, "reading the archive: %s", archive_error_string(a));
+	else
+		r = extract_all(a, rootfd, opts, ret_stats, err);
+	archive_read_free(a);
+	return r;
+}
+
 int lxm_archive_import_fd(int fd, int rootfd, const struct lxm_import_opts *opts,
 			  struct lxm_import_stats *ret_stats, struct lxm_error *err)
 {
 	struct archive *a = reader_new();
-	int r;
 
 	if (!a)
 		return lxm_error_set(err, ENOMEM, "reading the archive");
-	if (archive_read_open_fd(a, fd, READ_BLOCK) != ARCHIVE_OK) {
-		r = lxm_error_setr(err, EIO, "reading the archive: %s", archive_error_string(a));
-		archive_read_free(a);
-		return r;
-	}
-	r = extract_all(a, rootfd, opts, ret_stats, err);
-	archive_read_free(a);
-	return r;
+	return extract_opened(a, archive_read_open_fd(a, fd, READ_BLOCK), rootfd, opts, ret_stats, err);
 }
 
 int lxm_archive_import_memory(const void *buf, size_t len, int rootfd, const struct lxm_import_opts *opts,
 			      struct lxm_import_stats *ret_stats, struct lxm_error *err)
 {
 	struct archive *a = reader_new();
-	int r;
 
 	if (!a)
 		return lxm_error_set(err, ENOMEM, "reading the archive");
-	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
-		r = lxm_error_setr(err, EIO, "reading the archive: %s", archive_error_string(a));
-		archive_read_free(a);
-		return r;
-	}
-	r = extract_all(a, rootfd, opts, ret_stats, err);
-	archive_read_free(a);
-	return r;
+	return extract_opened(a, archive_read_open_memory(a, buf, len), rootfd, opts, ret_stats, err);
 }
 
 int lxm_archive_import(const char *source, int rootfd, const struct lxm_import_opts *opts,
