@@ -64,6 +64,14 @@ if make -C "$BUILDDIR" -s install DESTDIR="$DEST" >"$TEST_TMP/install.log" 2>&1;
 		ok "$(find "$DEST" -name "$f" | grep -q .; echo $?)" "$f is installed"
 	done
 	ok "$(find "$DEST" -path '*/man5/lxm.container.conf.5' | grep -q .; echo $?)" "lxm.container.conf.5 is installed"
+	# what a user types after installing: man looks the pages up by name
+	mandir=$(dirname "$(find "$DEST" -type d -name man1 | head -1)")
+	for q in "lxm-start" "5 lxm.container.conf"; do
+		# shellcheck disable=SC2086 # "5 NAME" is section and page
+		page=$(MANPATH=$mandir MANWIDTH=80 man $q 2>&1)
+		ok "$(printf '%s\n' "$page" | grep -q "^NAME" && printf '%s\n' "$page" | grep -q "${q#5 }"; echo $?)" \
+			"'man $q' renders the installed page"
+	done
 	ok "$(find "$DEST" -path '*/lxm/templates/lxm-busybox' | grep -q .; echo $?)" "the templates are installed"
 	ok "$(find "$DEST" -path '*/etc/lxm/default.conf' | grep -q .; echo $?)" "default.conf is installed"
 	if command -v systemd-analyze >/dev/null; then
