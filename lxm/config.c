@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "rootfs.h"
 #include "util.h"
 
 #define LXM_TTYS_MAX 63
@@ -277,6 +278,20 @@ static int check_group_name(char *s, char *why, size_t n)
 static int check_nonempty(char *s, char *why, size_t n)
 {
 	return *s ? 0 : why_fail(why, n, "must not be empty");
+}
+
+/* lxm's own mount options are checked now, not when the mount fails at start */
+static int check_mount_options(char *s, char *why, size_t n)
+{
+	struct lxm_mount_opts o;
+	int r = lxm_mount_options_parse(s, &o);
+
+	if (r == -EINVAL)
+		return why_fail(why, n, "'%s': create= must be 'dir' or 'file'", s);
+	if (r < 0)
+		return why_fail(why, n, "'%s': %s", s, strerror(-r));
+	free(o.data);
+	return 0;
 }
 
 static int check_idmapped(char *s, char *why, size_t n)
@@ -635,7 +650,7 @@ static const struct key keys[] = {
 	LIST("mounts", C(mounts), C(n_mounts), &mount_list),
 	KEY("mounts.source", string, MNT(source), .check = check_nonempty, .flags = K_REQUIRED),
 	KEY("mounts.target", string, MNT(target), .check = check_nonempty, .flags = K_REQUIRED),
-	KEY("mounts.options", string, MNT(options), .flags = K_EMPTY_NULL),
+	KEY("mounts.options", string, MNT(options), .check = check_mount_options, .flags = K_EMPTY_NULL),
 	KEY("mounts.fstype", string, MNT(fstype), .flags = K_EMPTY_NULL),
 
 	GROUP("autostart"),

@@ -117,13 +117,11 @@ static const struct {
 	{ "defaults", 0, 0 },
 };
 
-int lxm_mount_options_parse(const char *opts, unsigned long *ret_flags, bool *ret_bind,
-			    bool *ret_optional, char **ret_data)
+int lxm_mount_options_parse(const char *opts, struct lxm_mount_opts *ret)
 {
 	_cleanup_free_ char *copy = strdup(opts ? opts : "");
 	_cleanup_free_ char *data = NULL;
-	unsigned long flags = 0;
-	bool optional = false;
+	struct lxm_mount_opts o = { 0 };
 	size_t dlen = 0;
 	char *save = NULL;
 
@@ -132,17 +130,26 @@ int lxm_mount_options_parse(const char *opts, unsigned long *ret_flags, bool *re
 	data = calloc(1, strlen(copy) + 1);
 	if (!data)
 		return -ENOMEM;
-	for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+	for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
 		bool known = false;
 
-		if (streq(o, "optional")) {
-			optional = true;
+		if (streq(s, "optional")) {
+			o.optional = true;
+			continue;
+		}
+		if (lxm_startswith(s, "create=")) {
+			if (streq(s, "create=dir"))
+				o.create = LXM_MOUNT_CREATE_DIR;
+			else if (streq(s, "create=file"))
+				o.create = LXM_MOUNT_CREATE_FILE;
+			else
+				return -EINVAL;
 			continue;
 		}
 		for (size_t i = 0; i < ARRAY_SIZE(mount_opts); i++) {
-			if (streq(o, mount_opts[i].name)) {
-				flags |= mount_opts[i].set;
-				flags &= ~mount_opts[i].clear;
+			if (streq(s, mount_opts[i].name)) {
+				o.flags |= mount_opts[i].set;
+				o.flags &= ~mount_opts[i].clear;
 				known = true;
 				break;
 			}
@@ -151,13 +158,12 @@ int lxm_mount_options_parse(const char *opts, unsigned long *ret_flags, bool *re
 			continue;
 		if (dlen)
 			data[dlen++] = ',';
-		memcpy(data + dlen, o, strlen(o));
-		dlen += strlen(o);
+		memcpy(data + dlen, s, strlen(s));
+		dlen += strlen(s);
 	}
-	*ret_flags = flags;
-	*ret_bind = flags & MS_BIND;
-	*ret_optional = optional;
-	*ret_data = dlen ? TAKE_PTR(data) : NULL;
+	o.bind = o.flags & MS_BIND;
+	o.data = dlen ? TAKE_PTR(data) : NULL;
+	*ret = o;
 	return 0;
 }
 
@@ -203,15 +209,20 @@ static int user_mount(int rootfd, const struct lxm_rootfs_spec *spec, const stru
 {
 	_cleanup_free_ char *data = NULL, *source = NULL;
 	_cleanup_close_ int fd = -1;
+	struct lxm_mount_opts o;
 	unsigned long flags;
-	bool bind, optional;
+	bool bind, optional, file_target;
 	char buf[FD_PATH_MAX];
 	struct stat st;
 	int r;
 
-	r = lxm_mount_options_parse(m->options, &flags, &bind, &optional, &data);
+	r = lxm_mount_options_parse(m->options, &o);
 	if (r < 0)
 		return lxm_error_set(err, -r, "parsing options of mount '%s'", m->target);
+	flags = o.flags;
+	bind = o.bind;
+	optional = o.optional;
+	data = o.data;
 	if (m->source[0] == '/' || !bind)
 		source = strdup(m->source);
 	else
@@ -224,7 +235,12 @@ static int user_mount(int rootfd, const struct lxm_rootfs_spec *spec, const stru
 			return 0;
 		return lxm_error_set(err, errno, "mount '%s': source '%s'", m->target, source);
 	}
-	if (bind && !S_ISDIR(st.st_mode)) {
+	/* create=dir|file says what the target is; without it a bind's source decides */
+	if (o.create == LXM_MOUNT_CREATE_AUTO)
+		file_target = bind && !S_ISDIR(st.st_mode);
+	else
+		file_target = o.create == LXM_MOUNT_CREATE_FILE;
+	if (file_target) {
 		/* file bind mount: create the target file inside the root */
 		_cleanup_free_ char *parent = strdup(m->target);
 		char *slash = parent ? strrchr(parent, '/') : NULL;

@@ -43,8 +43,23 @@ int lxm_rootfs_pivot(int rootfd, struct lxm_error *err);
  * /proc/sysrq-trigger. */
 int lxm_rootfs_finish(struct lxm_error *err);
 
-/* Parse "bind,ro,nosuid" into mount flags and leftover data (pure). */
-int lxm_mount_options_parse(const char *opts, unsigned long *ret_flags, bool *ret_bind,
-			    bool *ret_optional, char **ret_data);
+enum lxm_mount_create {
+	LXM_MOUNT_CREATE_AUTO, /* a directory, or a file for a bind of a non-directory */
+	LXM_MOUNT_CREATE_DIR,  /* create=dir */
+	LXM_MOUNT_CREATE_FILE, /* create=file */
+};
+
+struct lxm_mount_opts {
+	unsigned long flags; /* MS_* */
+	bool bind;           /* bind or rbind */
+	bool optional;       /* a missing source is skipped */
+	enum lxm_mount_create create;
+	char *data;          /* what is left for the filesystem, or NULL; caller frees */
+};
+
+/* Parse "bind,ro,nosuid,create=dir" into flags, lxm's own options and the
+ * leftover filesystem data (pure); -EINVAL for a create= that is neither
+ * dir nor file. */
+int lxm_mount_options_parse(const char *opts, struct lxm_mount_opts *ret);
 /* Whether a path, once made absolute and normalized, stays inside "/" (pure). */
 bool lxm_path_is_safe_relative(const char *path);

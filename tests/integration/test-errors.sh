@@ -42,6 +42,9 @@ expect_error "^lxm-start: $c: .*config:$line: init.stop_timeout: " "a wrong type
 cp "$TEST_TMP/good.conf" "$cfg"; printf 'limits = { memory = "12Q"; };\n' >> "$cfg"
 expect_error "^lxm-start: $c: .*limits.memory: .*12Q" "a bad size is reported" -- lxm-start -n "$c"
 
+cp "$TEST_TMP/good.conf" "$cfg"; printf 'mounts = ( { source = "tmpfs"; target = "/a"; fstype = "tmpfs"; options = "create=pipe"; } );\n' >> "$cfg"
+expect_error "^lxm-start: $c: .*config:$(wc -l < "$cfg"): mounts\[0\].options: 'create=pipe': create= must be 'dir' or 'file'" "a bad create= is refused before the start" -- lxm-start -n "$c"
+
 cp "$TEST_TMP/good.conf" "$cfg"; sed -i 's/"SIGUSR2"/"SIGBOGUS"/' "$cfg"
 expect_error "^lxm-start: $c: .*init.halt_signal: .*SIGBOGUS" "an unknown signal is reported" -- lxm-start -n "$c"
 no_leaks "$c" "config errors leave nothing behind"
@@ -84,5 +87,16 @@ pid=$(pid_of "$c")
 ok "$(! nsenter -t "$pid" -m -p touch /tmp/escape/x 2>/dev/null; echo $?)" "the 'ro' option made the bind mount read-only"
 check "stop" -- lxm-stop -n "$c" -k
 rm -f "$LXM_PATH/$c/rootfs/mnt"
+
+# create=dir|file make missing targets of the right kind, deep paths included
+cp "$TEST_TMP/good.conf" "$cfg"
+echo "data-$PFX" > "$TEST_TMP/file"
+printf 'mounts = ( { source = "tmpfs"; target = "/srv/x/y"; fstype = "tmpfs"; options = "create=dir,size=1m"; },\n  { source = "%s"; target = "/etc/deep/f.conf"; options = "bind,ro,create=file"; } );\n' "$TEST_TMP/file" >> "$cfg"
+check "a container with create=dir and create=file mounts starts" -- lxm-start -n "$c"
+ok "$(lxm-attach -n "$c" -- awk '$2 == "/srv/x/y" { print $3 }' /proc/self/mounts | grep -qx tmpfs; echo $?)" "create=dir: a tmpfs on a new /srv/x/y"
+ok "$( [ "$(lxm-attach -n "$c" -- cat /etc/deep/f.conf)" = "data-$PFX" ]; echo $?)" "create=file: the file is bound on a new /etc/deep/f.conf"
+ok "$( [ -f "$LXM_PATH/$c/rootfs/etc/deep/f.conf" ] && [ -d "$LXM_PATH/$c/rootfs/srv/x/y" ]; echo $?)" "the targets were made inside the rootfs"
+check "stop" -- lxm-stop -n "$c" -k
+no_leaks "$c" "nothing left after the create= mounts"
 
 done_testing

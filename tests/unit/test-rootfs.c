@@ -1,5 +1,6 @@
 /* Mount option parsing, path safety, and path resolution inside a root dir:
  * symlinks and ".." never lead out of it. */
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -18,50 +19,60 @@ static const char *nn(const char *s)
 
 static void test_mount_options(void)
 {
-	unsigned long flags = 1;
-	bool bind = true, optional = true;
-	char *data = (char *)1;
+	struct lxm_mount_opts o;
 	int r;
 	bool good;
 
-	r = lxm_mount_options_parse(NULL, &flags, &bind, &optional, &data);
-	ok(r == 0 && flags == 0 && !bind && !optional && !data, "NULL options: nothing set");
-	r = lxm_mount_options_parse("", &flags, &bind, &optional, &data);
-	ok(r == 0 && flags == 0 && !bind && !optional && !data, "empty options: nothing set");
-	r = lxm_mount_options_parse(",,,", &flags, &bind, &optional, &data);
-	ok(r == 0 && flags == 0 && !data, "only commas: nothing set");
+	r = lxm_mount_options_parse(NULL, &o);
+	ok(r == 0 && o.flags == 0 && !o.bind && !o.optional && !o.data && o.create == LXM_MOUNT_CREATE_AUTO,
+	   "NULL options: nothing set");
+	r = lxm_mount_options_parse("", &o);
+	ok(r == 0 && o.flags == 0 && !o.bind && !o.optional && !o.data, "empty options: nothing set");
+	r = lxm_mount_options_parse(",,,", &o);
+	ok(r == 0 && o.flags == 0 && !o.data, "only commas: nothing set");
 
-	r = lxm_mount_options_parse("ro", &flags, &bind, &optional, &data);
-	ok(r == 0 && flags == MS_RDONLY && !bind && !data, "ro -> MS_RDONLY (%#lx)", flags);
-	r = lxm_mount_options_parse("ro,rw", &flags, &bind, &optional, &data);
-	ok(r == 0 && flags == 0, "ro,rw -> rw wins (%#lx)", flags);
-	r = lxm_mount_options_parse("rw", &flags, &bind, &optional, &data);
-	ok(r == 0 && flags == 0 && !data, "rw -> no flags (%#lx)", flags);
-	r = lxm_mount_options_parse("nosuid,nodev,noexec", &flags, &bind, &optional, &data);
-	ok(r == 0 && flags == (MS_NOSUID | MS_NODEV | MS_NOEXEC) && !data,
-	   "nosuid,nodev,noexec (%#lx)", flags);
-	r = lxm_mount_options_parse("bind", &flags, &bind, &optional, &data);
-	ok(r == 0 && flags == MS_BIND && bind, "bind -> MS_BIND, bind (%#lx)", flags);
-	r = lxm_mount_options_parse("rbind,ro", &flags, &bind, &optional, &data);
-	ok(r == 0 && flags == (MS_BIND | MS_REC | MS_RDONLY) && bind && !optional,
-	   "rbind,ro -> MS_BIND|MS_REC|MS_RDONLY, bind (%#lx)", flags);
-	r = lxm_mount_options_parse("bind,optional", &flags, &bind, &optional, &data);
-	ok(r == 0 && flags == MS_BIND && bind && optional && !data, "optional is not a flag nor data");
+	r = lxm_mount_options_parse("ro", &o);
+	ok(r == 0 && o.flags == MS_RDONLY && !o.bind && !o.data, "ro -> MS_RDONLY (%#lx)", o.flags);
+	r = lxm_mount_options_parse("ro,rw", &o);
+	ok(r == 0 && o.flags == 0, "ro,rw -> rw wins (%#lx)", o.flags);
+	r = lxm_mount_options_parse("rw", &o);
+	ok(r == 0 && o.flags == 0 && !o.data, "rw -> no flags (%#lx)", o.flags);
+	r = lxm_mount_options_parse("nosuid,nodev,noexec", &o);
+	ok(r == 0 && o.flags == (MS_NOSUID | MS_NODEV | MS_NOEXEC) && !o.data, "nosuid,nodev,noexec (%#lx)", o.flags);
+	r = lxm_mount_options_parse("bind", &o);
+	ok(r == 0 && o.flags == MS_BIND && o.bind, "bind -> MS_BIND, bind (%#lx)", o.flags);
+	r = lxm_mount_options_parse("rbind,ro", &o);
+	ok(r == 0 && o.flags == (MS_BIND | MS_REC | MS_RDONLY) && o.bind && !o.optional,
+	   "rbind,ro -> MS_BIND|MS_REC|MS_RDONLY, bind (%#lx)", o.flags);
+	r = lxm_mount_options_parse("bind,optional", &o);
+	ok(r == 0 && o.flags == MS_BIND && o.bind && o.optional && !o.data, "optional is not a flag nor data");
 
-	r = lxm_mount_options_parse("size=10m,mode=755", &flags, &bind, &optional, &data);
-	good = r == 0 && flags == 0 && !bind && data && streq(data, "size=10m,mode=755");
-	ok(good, "unknown options go to data (%s)", nn(data));
-	free(data);
-	data = NULL;
-	r = lxm_mount_options_parse("nosuid,size=10m,ro,,mode=755,nodev", &flags, &bind, &optional, &data);
-	good = r == 0 && flags == (MS_NOSUID | MS_RDONLY | MS_NODEV) && data &&
-	       streq(data, "size=10m,mode=755");
-	ok(good, "mixed: flags set, data comma-joined in order (%#lx, %s)", flags, nn(data));
-	free(data);
-	data = NULL;
-	r = lxm_mount_options_parse("uid=0", &flags, &bind, &optional, &data);
-	ok(r == 0 && data && streq(data, "uid=0"), "a single data option (%s)", nn(data));
-	free(data);
+	r = lxm_mount_options_parse("bind,create=file", &o);
+	ok(r == 0 && o.bind && o.create == LXM_MOUNT_CREATE_FILE && !o.data, "create=file is lxm's, not data");
+	r = lxm_mount_options_parse("create=dir,size=1m", &o);
+	good = r == 0 && o.create == LXM_MOUNT_CREATE_DIR && o.data && streq(o.data, "size=1m");
+	ok(good, "create=dir is lxm's, size=1m is data (%s)", r == 0 ? nn(o.data) : "error");
+	if (r == 0)
+		free(o.data);
+	r = lxm_mount_options_parse("bind,create=fifo", &o);
+	ok(r == -EINVAL, "create=fifo is refused (%d)", r);
+	r = lxm_mount_options_parse("create=", &o);
+	ok(r == -EINVAL, "an empty create= is refused (%d)", r);
+
+	r = lxm_mount_options_parse("size=10m,mode=755", &o);
+	good = r == 0 && o.flags == 0 && !o.bind && o.data && streq(o.data, "size=10m,mode=755");
+	ok(good, "unknown options go to data (%s)", r == 0 ? nn(o.data) : "error");
+	if (r == 0)
+		free(o.data);
+	r = lxm_mount_options_parse("nosuid,size=10m,ro,,mode=755,nodev", &o);
+	good = r == 0 && o.flags == (MS_NOSUID | MS_RDONLY | MS_NODEV) && o.data && streq(o.data, "size=10m,mode=755");
+	ok(good, "mixed: flags set, data comma-joined in order (%#lx, %s)", o.flags, r == 0 ? nn(o.data) : "error");
+	if (r == 0)
+		free(o.data);
+	r = lxm_mount_options_parse("uid=0", &o);
+	ok(r == 0 && o.data && streq(o.data, "uid=0"), "a single data option (%s)", r == 0 ? nn(o.data) : "error");
+	if (r == 0)
+		free(o.data);
 }
 
 static void test_safe_relative(void)
