@@ -122,7 +122,7 @@ int lxm_container_query(const struct lxm_paths *paths, const char *name,
 /* Runtime leftovers of a container whose monitor is gone. */
 static void remove_runtime(const struct lxm_paths *paths, const char *name)
 {
-	static const char *const files[] = { "command", "state", "lock", "config" };
+	static const char *const files[] = { "command", "state", "lock", "config", "seccomp.bpf" };
 	_cleanup_free_ char *dir = lxm_runtime_path(paths, name, NULL);
 	_cleanup_free_ char *aa = lxm_runtime_path(paths, name, "apparmor.profile");
 	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
@@ -509,7 +509,8 @@ static int create_idmap(const struct lxm_paths *paths, const char *name, int par
 		r = lxm_idmap_check(paths, name, conf->idmaps, conf->n_idmaps, err);
 		return r < 0 ? lxm_error_prefix(err, "config") : 0;
 	}
-	r = lxm_idmap_allocate(paths, name, LXM_IDMAP_DEFAULT_COUNT, partialfd, maps, err);
+	r = lxm_idmap_allocate(paths, name, conf->security.nesting ? LXM_IDMAP_NESTING_COUNT : LXM_IDMAP_DEFAULT_COUNT,
+			       partialfd, maps, err);
 	if (r < 0)
 		return r;
 	v = malloc(sizeof(maps));

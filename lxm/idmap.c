@@ -175,6 +175,70 @@ uint32_t lxm_subid_new_start(const struct lxm_id_range *all, size_t n, uint32_t 
 	}
 }
 
+/* The longest free run in [s, e) not overlapping any of all, start aligned
+ * to 65536 and length a multiple of it; len 0 when there is none. */
+static void longest_free(uint64_t s, uint64_t e, const struct lxm_id_range *all, size_t n,
+			 struct lxm_id_range *best)
+{
+	uint64_t cur = s;
+
+	while (cur < e) {
+		uint64_t next = e, a;
+		bool inside = false;
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t rs = all[i].start, re = rs + all[i].count;
+
+			if (rs <= cur && cur < re) {
+				cur = re;
+				inside = true;
+				break;
+			}
+			if (rs > cur && rs < next)
+				next = rs;
+		}
+		if (inside)
+			continue;
+		a = (cur + 65535) / 65536 * 65536;
+		if (next > a && (next - a) / 65536 * 65536 > best->count && (next - a) / 65536 * 65536 <= UINT32_MAX) {
+			best->start = (uint32_t)a;
+			best->count = (uint32_t)((next - a) / 65536 * 65536);
+		}
+		cur = next;
+	}
+}
+
+int lxm_subid_pick_new(const char *self_map, const struct lxm_id_range *all, size_t n,
+		       struct lxm_id_range *ret)
+{
+	struct lxm_id_range best = { 0, 0 };
+	const char *p = self_map ? self_map : "";
+
+	while (*p) {
+		unsigned long long in, out, count;
+		int used = 0;
+
+		if (sscanf(p, " %llu %llu %llu%n", &in, &out, &count, &used) != 3)
+			break;
+		p += used;
+		if (in == 0 && count >= UINT32_MAX) {
+			/* the initial user namespace */
+			uint32_t start = lxm_subid_new_start(all, n, LXM_SUBID_ADD_COUNT);
+
+			if ((uint64_t)start + LXM_SUBID_ADD_COUNT > UINT32_MAX)
+				return -ENOSPC;
+			*ret = (struct lxm_id_range){ start, LXM_SUBID_ADD_COUNT };
+			return 0;
+		}
+		if (in + count > 65536)
+			longest_free(in > 65536 ? in : 65536, in + count, all, n, &best);
+	}
+	if (best.count < 65536)
+		return -ENOSPC;
+	*ret = best;
+	return 0;
+}
+
 int lxm_idmap_format(const struct lxm_idmap *maps, size_t n, char type, char *buf, size_t size)
 {
 	size_t off = 0;
@@ -307,11 +371,12 @@ int lxm_subid_root_ranges(char type, struct lxm_id_range **ret, size_t *ret_n, s
 	const char *path = lxm_subid_path(type);
 	_cleanup_free_ char *text = NULL;
 	_cleanup_free_ struct lxm_id_range *all = NULL;
+	_cleanup_free_ char *self_map = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t n_all = 0, len = 0;
+	struct lxm_id_range add;
 	struct stat st;
 	char line[96];
-	uint32_t start;
 	int r;
 
 	/* the lock keeps two creates from both adding a range */
@@ -336,20 +401,31 @@ int lxm_subid_root_ranges(char type, struct lxm_id_range **ret, size_t *ret_n, s
 	r = lxm_subid_parse_all(text, &all, &n_all);
 	if (r < 0)
 		return lxm_error_set(err, -r, "parsing '%s'", path);
-	start = lxm_subid_new_start(all, n_all, LXM_SUBID_ADD_COUNT);
-	if ((uint64_t)start + LXM_SUBID_ADD_COUNT > UINT32_MAX)
-		return lxm_error_setr(err, ENOSPC, "no room in '%s' for a range for root", path);
+	{
+		char p[32];
+
+		snprintf(p, sizeof(p), "/proc/self/%cid_map", type);
+		r = lxm_read_file_at(AT_FDCWD, p, &self_map, NULL);
+		if (r < 0)
+			return lxm_error_set(err, -r, "reading '%s'", p);
+	}
+	r = lxm_subid_pick_new(self_map, all, n_all, &add);
+	if (r < 0)
+		return lxm_error_setr(err, ENOSPC,
+				      "no room in '%s' for a range for root: this user namespace maps too few %cids "
+				      "(a container that runs containers needs security.nesting = true, which gives it %u)",
+				      path, type, LXM_IDMAP_NESTING_COUNT);
 	snprintf(line, sizeof(line), "%sroot:%" PRIu32 ":%" PRIu32 "\n",
-		 len && text[len - 1] != '\n' ? "\n" : "", start, LXM_SUBID_ADD_COUNT);
+		 len && text[len - 1] != '\n' ? "\n" : "", add.start, add.count);
 	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_END) < 0 ||
 	    lxm_write_full(fd, line, strlen(line)) < 0 || fsync(fd) < 0)
 		return lxm_error_set(err, errno, "adding a range for root to '%s'", path);
-	log_warn("'%s' granted root no subordinate ids: added 'root:%" PRIu32 ":%" PRIu32 "'", path, start,
-		 LXM_SUBID_ADD_COUNT);
+	log_warn("'%s' granted root no subordinate ids: added 'root:%" PRIu32 ":%" PRIu32 "'", path, add.start,
+		 add.count);
 	free(*ret);
 	*ret = NULL;
 	*ret_n = 0;
-	if (push_range(ret, ret_n, start, LXM_SUBID_ADD_COUNT) < 0)
+	if (push_range(ret, ret_n, add.start, add.count) < 0)
 		return lxm_error_set(err, ENOMEM, "subordinate ids");
 	return 0;
 }

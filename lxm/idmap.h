@@ -10,6 +10,9 @@
 #include "state.h"
 
 #define LXM_IDMAP_DEFAULT_COUNT 65536u
+/* A container with security.nesting = true: its own 65536 ids and room for
+ * 15 nested containers of 65536 ids each. */
+#define LXM_IDMAP_NESTING_COUNT (16u * 65536u)
 /* What lxm adds for root when the subordinate id file grants it nothing. */
 #define LXM_SUBID_ADD_START 1000000u
 #define LXM_SUBID_ADD_COUNT 1000000000u
@@ -39,6 +42,14 @@ int lxm_id_range_allocate(const struct lxm_id_range *avail, size_t n_avail,
 /* Where to put a new range of count ids for root: LXM_SUBID_ADD_START, or
  * past every range already in the file when that overlaps one. */
 uint32_t lxm_subid_new_start(const struct lxm_id_range *all, size_t n, uint32_t count);
+/* The range to add for root, given the "INSIDE OUTSIDE COUNT" lines of
+ * /proc/self/{u,g}id_map: in the initial user namespace (every id mapped)
+ * LXM_SUBID_ADD_COUNT ids at lxm_subid_new_start(); inside a container (a
+ * nesting host) the largest run of its mapped ids at or above 65536 (its
+ * own users stay below) that overlaps none of all, in multiples of 65536.
+ * -ENOSPC when not even 65536 ids are left. */
+int lxm_subid_pick_new(const char *self_map, const struct lxm_id_range *all, size_t n,
+		       struct lxm_id_range *ret);
 /* The "CONTAINER HOST COUNT\n" lines of maps of one type ('u' or 'g');
  * returns the length, or -E2BIG when it does not fit. */
 int lxm_idmap_format(const struct lxm_idmap *maps, size_t n, char type, char *buf, size_t size);

@@ -92,6 +92,40 @@ static void test_ranges(void)
 	}
 }
 
+/* Where root's new range goes, on a host and inside a nesting container. */
+static void test_pick_new(void)
+{
+	struct lxm_id_range r;
+	int e;
+
+	e = lxm_subid_pick_new("         0          0 4294967295\n", NULL, 0, &r);
+	check(e == 0 && r.start == LXM_SUBID_ADD_START && r.count == LXM_SUBID_ADD_COUNT,
+	      "initial namespace: the usual range (%u:%u)", r.start, r.count);
+	e = lxm_subid_pick_new("0 1000000 1048576\n", NULL, 0, &r);
+	check(e == 0 && r.start == 65536 && r.count == 983040, "nesting container: ids 65536 up to its last (%u:%u)",
+	      r.start, r.count);
+	e = lxm_subid_pick_new("0 1000000 65536\n", NULL, 0, &r);
+	check(e == -ENOSPC, "a container with only 65536 ids has no room (%d)", e);
+	e = lxm_subid_pick_new("0 1000000 131071\n", NULL, 0, &r);
+	check(e == -ENOSPC, "65535 spare ids are not a range (%d)", e);
+	{
+		struct lxm_id_range other[] = { { 100000, 1000 } };
+
+		e = lxm_subid_pick_new("0 1000000 1048576\n", other, 1, &r);
+		check(e == 0 && r.start == 131072 && r.count == 917504,
+		      "an existing range is skipped, start aligned (%u:%u)", r.start, r.count);
+	}
+	{
+		struct lxm_id_range other[] = { { 500000, 10 } };
+
+		e = lxm_subid_pick_new("0 1000000 65536\n65536 3000000 1048576\n", other, 1, &r);
+		check(e == 0 && r.start == 524288 && r.count == 589824,
+		      "the larger free run of a split map (%u:%u)", r.start, r.count);
+	}
+	e = lxm_subid_pick_new("", NULL, 0, &r);
+	check(e == -ENOSPC, "an empty map gives no range (%d)", e);
+}
+
 static void test_format(void)
 {
 	struct lxm_idmap maps[] = {
@@ -239,6 +273,7 @@ int main(void)
 {
 	test_parse();
 	test_ranges();
+	test_pick_new();
 	test_format();
 	test_files();
 	return tap_done();
