@@ -1164,8 +1164,20 @@ int lxm_cgroup_enter_self(const struct lxm_cgroup *cg, struct lxm_error *err)
 		if (cg->f[i].tasks_fd < 0)
 			return lxm_error_set(err, EBADF, "joining cgroup '%s': no open 'tasks' file", cg->h[i].path);
 		/* "0" = the calling thread; see the top of this file */
-		if (pwrite(cg->f[i].tasks_fd, "0", 1, 0) < 0)
-			return lxm_error_set(err, errno, "joining cgroup '%s/tasks'", cg->h[i].path);
+		if (pwrite(cg->f[i].tasks_fd, "0", 1, 0) < 0) {
+			_cleanup_close_ int fd = -1;
+
+			/* v1 checks the opener's euid against the task's uid
+			 * unless the opener is the host's root: lxm nested in
+			 * a container opened the file as that container's
+			 * root, and this child is already its own mapped root,
+			 * which owns the file (delegated by the monitor) */
+			if (errno != EACCES)
+				return lxm_error_set(err, errno, "joining cgroup '%s/tasks'", cg->h[i].path);
+			fd = openat(cg->f[i].fd, "tasks", O_WRONLY | O_CLOEXEC);
+			if (fd < 0 || write(fd, "0", 1) < 0)
+				return lxm_error_set(err, errno, "joining cgroup '%s/tasks'", cg->h[i].path);
+		}
 	}
 	return 0;
 }
