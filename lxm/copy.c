@@ -13,6 +13,7 @@
 #include "idmap.h"
 #include "log.h"
 #include "shift.h"
+#include "snapshot.h"
 
 #define COPY_BUF (1 << 20)
 #define DEPTH_MAX 512
@@ -513,6 +514,7 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 	_cleanup_free_ char *odir = lxm_container_path(paths, name, NULL), *orootfs = NULL, *config = NULL;
 	struct lxm_config conf = { 0 };
 	struct lxm_container_info info;
+	bool marked = false;
 	int r;
 
 	if (!odir)
@@ -531,14 +533,48 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 		r = lxm_error_setr(err, ENOTSUP, "'%s' is a snapshot; copies of snapshots are not supported", name);
 		goto out;
 	}
+	if (req->snapshot) {
+		_cleanup_free_ char *rundir = lxm_runtime_path(paths, name, NULL);
+
+		/* the mark first, then the check: a start of the base makes
+		 * its runtime dir before it looks for marks, so either it
+		 * sees this one (and mounts its rootfs read-only) or we see
+		 * its runtime dir */
+		r = lxm_snapshot_register(odir, newname);
+		if (r < 0) {
+			lxm_error_set(err, -r, "marking '%s' as a snapshot base in '%s/" LXM_SNAPSHOTS_DIR "'", name, odir);
+			goto out;
+		}
+		marked = true;
+		if (!rundir) {
+			r = lxm_error_set(err, ENOMEM, "copying");
+			goto out;
+		}
+		if (access(rundir, F_OK) == 0) {
+			r = lxm_error_setr(err, EBUSY, "'%s' is starting or running; stop it first", name);
+			goto out;
+		}
+	}
 	orootfs = rootfs_of(odir, &conf);
 	config = lxm_strdup_printf("%s/config", newdir);
 	if (!orootfs || !config) {
 		r = lxm_error_set(err, ENOMEM, "copying");
 		goto out;
 	}
-	/* a snapshot shares its base's files, and so their owners */
-	r = new_identity(paths, newname, partialfd, &conf, req->snapshot, err);
+	if (req->snapshot && conf.n_idmaps) {
+		_cleanup_free_ struct lxm_idmap *shifted = NULL;
+		size_t n_shifted = 0;
+
+		/* the snapshot sees its base's files through an idmapped mount
+		 * with its own id range: they must be unshifted on disk */
+		if ((lxm_shift_read_state(odir, &shifted, &n_shifted) == 0 && n_shifted) ||
+		    (conf.rootfs_idmapped && streq(conf.rootfs_idmapped, "shift"))) {
+			r = lxm_error_setr(err, ENOTSUP, "'%s' has its files shifted on disk (no idmapped mounts): "
+					   "an unprivileged snapshot needs them unshifted; make a full copy instead", name);
+			goto out;
+		}
+	}
+	r = new_identity(paths, newname, partialfd, &conf, false, err);
 	if (r < 0)
 		goto out;
 	if (mkdirat(dirfd, "rootfs", 0755) < 0) {
@@ -554,6 +590,7 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 	if (req->snapshot) {
 		_cleanup_close_ int lower = open(orootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC), upper = -1;
 		_cleanup_free_ char *real = realpath(orootfs, NULL);
+		struct lxm_idshift sh;
 		struct stat st;
 
 		if (lower < 0 || !real || fstat(lower, &st) < 0) {
@@ -565,10 +602,20 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 			r = lxm_error_set(err, errno, "creating '%s/overlay'", newdir);
 			goto out;
 		}
-		/* the merged root shows the upper dir's owner and mode */
+		/* the merged root shows the upper dir's owner and mode; an
+		 * unprivileged snapshot's overlay is mounted by its root, which
+		 * writes both dirs and sees the lower's files through an
+		 * idmapped mount with its own range */
+		lxm_config_idshift(&conf, &sh);
 		upper = openat(dirfd, "overlay/upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (upper < 0 || fchown(upper, st.st_uid, st.st_gid) < 0 || fchmod(upper, st.st_mode & 07777) < 0) {
+		if (upper < 0 || fchown(upper, lxm_idshift_uid(&sh, st.st_uid, NULL), lxm_idshift_gid(&sh, st.st_gid, NULL)) < 0 ||
+		    fchmod(upper, st.st_mode & 07777) < 0) {
 			r = lxm_error_set(err, errno, "preparing '%s/overlay/upper'", newdir);
+			goto out;
+		}
+		if (fchownat(dirfd, "overlay/work", lxm_idshift_uid(&sh, 0, NULL), lxm_idshift_gid(&sh, 0, NULL),
+			     AT_SYMLINK_NOFOLLOW) < 0) {
+			r = lxm_error_set(err, errno, "preparing '%s/overlay/work'", newdir);
 			goto out;
 		}
 		conf.rootfs_overlay_lower = TAKE_PTR(real);
@@ -610,6 +657,8 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 		goto out;
 	r = lxm_config_write(&conf, config, err);
 out:
+	if (r < 0 && marked)
+		(void)lxm_snapshot_unregister(odir, newname);
 	lxm_config_free(&conf);
 	return r;
 }

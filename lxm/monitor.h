@@ -44,6 +44,7 @@ struct lxm_monitor {
 	uint64_t starttime;
 	enum lxm_state state;
 	bool stop_requested;        /* halt/kill: do not treat init's death as reboot */
+	bool rootfs_readonly;       /* the base of snapshots: its rootfs stays read-only */
 	bool foreground;
 	int stdin_fd;               /* foreground console input, -1 otherwise */
 	int stdout_fd;

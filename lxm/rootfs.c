@@ -297,6 +297,47 @@ static int user_mount(int rootfd, const struct lxm_rootfs_spec *spec, const stru
 	return 0;
 }
 
+/* The layers by fd (opened with host root's access, before the user
+ * namespace took it away; the lower is the monitor's idmapped mount of the
+ * base's rootfs when there is one): a new overlay mount, attached onto the
+ * rootfs directory. Returns the mount's fd. */
+static int mount_overlay_fds(const struct lxm_rootfs_spec *spec, int *ret, struct lxm_error *err)
+{
+	static const char *const keys[] = { "lowerdir", "upperdir", "workdir" };
+	_cleanup_close_ int fsfd = -1, mfd = -1;
+	char path[FD_PATH_MAX];
+
+	/* a layer must be a mount of our namespace: the idmapped lower goes
+	 * onto the rootfs directory, the overlay over it */
+	if (spec->tree_fd >= 0 && syscall(SYS_move_mount, spec->tree_fd, "", spec->rootfs_fd, "",
+					  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return lxm_error_set(err, errno, "mounting the snapshot's base '%s' (idmapped)", spec->overlay_lower);
+	fsfd = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return lxm_error_set(err, errno, "overlay rootfs: fsopen");
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		int fd = i == 0 && spec->tree_fd >= 0 ? spec->tree_fd : spec->overlay_fds[i];
+
+		if (syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, keys[i], fd_path(fd, path), 0) < 0)
+			return lxm_error_set(err, errno, "overlay rootfs: %s '%s'%s", keys[i],
+					     i == 0 ? spec->overlay_lower : i == 1 ? spec->overlay_upper : spec->overlay_work,
+					     i == 0 && spec->tree_fd >= 0 ? " (idmapped)" : "");
+	}
+	/* mounted by a mapped root, which cannot set trusted.* xattrs (opaque
+	 * directories, redirects): overlayfs's user.* ones instead */
+	if (spec->tree_fd >= 0 && syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		return lxm_error_set(err, errno, "overlay rootfs: userxattr");
+	if (syscall(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return lxm_error_set(err, errno, "mounting the overlay rootfs (lower '%s')", spec->overlay_lower);
+	mfd = (int)syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
+	if (mfd < 0)
+		return lxm_error_set(err, errno, "mounting the overlay rootfs (lower '%s')", spec->overlay_lower);
+	if (syscall(SYS_move_mount, mfd, "", spec->rootfs_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return lxm_error_set(err, errno, "mounting the overlay rootfs on '%s'", spec->rootfs);
+	*ret = TAKE_FD(mfd);
+	return 0;
+}
+
 /* A snapshot's rootfs: overlayfs over its base's rootfs, mounted where the
  * plain rootfs would be bound. */
 static int mount_overlay(const struct lxm_rootfs_spec *spec, int *ret, struct lxm_error *err)
@@ -306,6 +347,8 @@ static int mount_overlay(const struct lxm_rootfs_spec *spec, int *ret, struct lx
 	char target[FD_PATH_MAX];
 	int fd;
 
+	if (spec->have_fds)
+		return mount_overlay_fds(spec, ret, err);
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
 		if (!paths[i] || strpbrk(paths[i], ",:\\"))
 			return lxm_error_setr(err, EINVAL, "overlay rootfs: unusable path '%s'", paths[i] ?: "");
@@ -444,6 +487,14 @@ int lxm_rootfs_prepare(const struct lxm_rootfs_spec *spec, int *ret_rootfd, stru
 	if (rootfd < 0)
 		return lxm_error_set(err, errno, "opening rootfs '%s'", spec->rootfs);
 mounted:
+	if (spec->readonly && !spec->overlay_lower) {
+		/* this mount only (its superblock is the host's), before
+		 * anything is mounted on it */
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (syscall(SYS_mount_setattr, rootfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+			return lxm_error_set(err, errno, "making rootfs '%s' read-only", spec->rootfs);
+	}
 	r = mount_at(rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
 	if (r < 0)
 		return r;

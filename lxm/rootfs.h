@@ -17,12 +17,16 @@ struct lxm_rootfs_spec {
 	const char *overlay_lower;
 	const char *overlay_upper;
 	const char *overlay_work;
+	int overlay_fds[3];              /* with have_fds: O_PATH fds of lower, upper
+					  * and work (tree_fd, when set, is the lower) */
 	bool have_fds;                   /* rootfs_fd and tree_fd below are set */
 	int rootfs_fd;                   /* O_PATH fd of the rootfs in the child's mount
 					  * namespace (opened before the user namespace
 					  * took host root's access away) */
 	int tree_fd;                     /* idmapped detached mount of the rootfs
 					  * (open_tree + mount_setattr by the monitor), or -1 */
+	bool readonly;                   /* the rootfs mount read-only: the base of
+					  * snapshots (overlayfs lower layer) */
 	const struct lxm_cgroup_hierarchy *cgroups;   /* the container's own cgroup view */
 	size_t n_cgroups;
 };

@@ -24,6 +24,7 @@
 #include "rootfs.h"
 #include "seccomp.h"
 #include "shift.h"
+#include "snapshot.h"
 #include "start.h"
 #include "sync.h"
 
@@ -86,6 +87,7 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	};
 	_cleanup_free_ char **tty_paths = NULL, *ov_upper = NULL, *ov_work = NULL;
 	_cleanup_close_ int rootfd = -1, rootfs_fd = -1, tree_fd = -1;
+	_cleanup_close_ int ov_lower = -1, ov_upper_fd = -1, ov_work_fd = -1;
 	struct lxm_dev_spec dspec = { .console = c->m->console.path };
 	const char *hostname = conf->hostname ? conf->hostname : conf->name;
 	bool seccomp_early;
@@ -97,6 +99,7 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	if (rootfs_fd < 0)
 		return lxm_error_set(err, errno, "opening rootfs '%s'", c->m->rootfs);
 	rspec.rootfs_fd = rootfs_fd;
+	rspec.readonly = c->m->rootfs_readonly;
 	if (conf->rootfs_overlay_lower) {
 		/* a snapshot: upper and work are relative to the container dir */
 		rspec.overlay_lower = conf->rootfs_overlay_lower;
@@ -108,6 +111,16 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 			return lxm_error_set(err, ENOMEM, "overlay rootfs");
 		rspec.overlay_upper = ov_upper;
 		rspec.overlay_work = ov_work;
+		/* still reachable: the layers by fd */
+		ov_lower = open(conf->rootfs_overlay_lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ov_upper_fd = ov_lower < 0 ? -1 : open(ov_upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ov_work_fd = ov_upper_fd < 0 ? -1 : open(ov_work, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (ov_work_fd < 0)
+			return lxm_error_set(err, errno, "opening the overlay rootfs layers (lower '%s')",
+					     conf->rootfs_overlay_lower);
+		rspec.overlay_fds[0] = ov_lower;
+		rspec.overlay_fds[1] = ov_upper_fd;
+		rspec.overlay_fds[2] = ov_work_fd;
 	}
 	rspec.cgroups = lxm_cgroup_hierarchies(c->m->cg, &rspec.n_cgroups);
 	if (c->userns) {
@@ -366,6 +379,16 @@ static int rootfs_ownership(const struct lxm_monitor *m, struct lxm_error *err)
 	bool shift = conf->n_idmaps && !wants_idmapped_mount(m->dir, conf);
 	int r;
 
+	if (m->rootfs_readonly) {
+		_cleanup_free_ struct lxm_idmap *have = NULL;
+		size_t n = 0;
+
+		/* its files are the snapshots' lower layer */
+		if (lxm_shift_read_state(m->dir, &have, &n) < 0 ||
+		    !lxm_idmap_equal(have, n, shift ? conf->idmaps : NULL, shift ? conf->n_idmaps : 0))
+			return lxm_error_setr(err, EBUSY, "rootfs '%s' is the base of snapshots: its owners cannot be "
+					      "shifted to another id map", m->rootfs);
+	}
 	r = lxm_shift_ensure(m->dir, m->rootfs, shift ? conf->idmaps : NULL, shift ? conf->n_idmaps : 0, err);
 	return r < 0 ? r : 0;
 }
@@ -409,13 +432,21 @@ static void delegate_to_root(const struct lxm_monitor *m)
 static int rootfs_tree(const struct lxm_monitor *m, pid_t pid, struct lxm_error *err)
 {
 	const struct lxm_config *conf = m->conf;
-	int tree = lxm_idmap_mount_tree(m->rootfs, pid, true);
+	/* a snapshot: its base's rootfs, the overlay's lower layer */
+	const char *src = conf->rootfs_overlay_lower ? conf->rootfs_overlay_lower : m->rootfs;
+	int tree = lxm_idmap_mount_tree(src, pid, true);
 	int r;
 
 	if (tree >= 0)
 		return tree;
 	if (!streq(idmapped_method(conf), "auto"))
-		return lxm_error_set(err, -tree, "idmapped mount of rootfs '%s'", m->rootfs);
+		return lxm_error_set(err, -tree, "idmapped mount of rootfs '%s'", src);
+	if (conf->rootfs_overlay_lower)
+		return lxm_error_set(err, -tree, "idmapped mount of the snapshot's base '%s' (an unprivileged "
+				     "snapshot needs idmapped mounts)", src);
+	if (m->rootfs_readonly)
+		return lxm_error_set(err, -tree, "idmapped mount of rootfs '%s' (the base of snapshots: no shifting)",
+				     m->rootfs);
 	log_warn("no idmapped mount of '%s' (%s): shifting its ownership instead", m->rootfs, strerror(-tree));
 	r = lxm_shift_ensure(m->dir, m->rootfs, conf->idmaps, conf->n_idmaps, err);
 	if (r < 0)
@@ -797,6 +828,7 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	      struct lxm_error *err)
 {
 	bool aa_warn = false;
+	char ro_note[256] = "";
 	struct lxm_config conf = { 0 };
 	struct lxm_monitor m;
 	_cleanup_free_ char *logpath = NULL;
@@ -845,6 +877,10 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	r = claim_rundir(&m, err);
 	if (r < 0)
 		goto out;
+	/* after claiming the runtime dir: lxm-copy -s marks the base first,
+	 * then looks for it */
+	m.rootfs_readonly = !conf.rootfs_overlay_lower &&
+			    lxm_snapshot_base_readonly(paths, m.dir, m.rootfs, ro_note, sizeof(ro_note));
 	r = rootfs_ownership(&m, err);
 	if (r < 0) {
 		lxm_monitor_cleanup(&m);
@@ -859,6 +895,8 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 		m.stdout_fd = STDOUT_FILENO;
 		if (aa_warn)
 			log_warn(AA_WARNING);
+		if (m.rootfs_readonly)
+			log_warn("%s", ro_note);
 		r = run_monitor(&m, err);
 		if (r < 0) {
 			lxm_monitor_cleanup(&m);
@@ -934,6 +972,8 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 			r = 0;
 			if (aa_warn)
 				log_warn(AA_WARNING);
+			if (m.rootfs_readonly)
+				log_warn("%s", ro_note);
 		}
 	}
 	/* the monitor holds the lock now */

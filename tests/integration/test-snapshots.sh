@@ -1,0 +1,127 @@
+#!/bin/bash
+# lxm-copy -s at scale and the base's protection (issue 8):
+#  - a base with snapshots starts with its rootfs mounted read-only (one
+#    warning line says why); overlayfs leaves writes to a lower layer under
+#    a mounted overlay undefined, so nothing may write it;
+#  - an unprivileged snapshot gets an id range of its own and sees its
+#    base's files, owned by its own root, through an idmapped lower layer;
+#  - 100 snapshots of one busybox base are made, booted, each writes a
+#    known file, and destroyed: the disk use grows only by what they wrote,
+#    and the base is untouched.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+N=${LXM_TEST_SNAPSHOTS:-100}
+KB=64                 # what each snapshot writes, in KiB
+
+# the first host id of a container's uid map
+idhost() { grep -A3 '^idmap' "$LXM_PATH/$1/config" | grep -o 'host = [0-9]*' | head -1 | awk '{ print $3 }'; }
+# a digest of the base's tree: names, types, sizes, modes, owners, mtimes
+tree_sum() { (cd "$1" && find . -printf '%p %y %s %m %u:%g %T@\n' | sort | md5sum | cut -d' ' -f1); }
+
+b=${PFX}-base
+check "create an (unprivileged) busybox base" -- lxm-create -n "$b" -t busybox
+r=$LXM_PATH/$b/rootfs
+sum0=$(tree_sum "$r")
+
+# ---- the base while it has snapshots ---------------------------------------------
+s=${PFX}-s
+check "lxm-copy -s" -- lxm-copy -n "$b" -N "$s" -s
+ok "$(grep -q '^idmap' "$LXM_PATH/$s/config" && [ "$(idhost "$s")" != "$(idhost "$b")" ]; echo $?)" \
+	"the unprivileged snapshot has an id range of its own ($(idhost "$s"), base $(idhost "$b"))"
+err=$(lxm-start -n "$b" 2>&1 >/dev/null)
+rc=$?
+ok "$( [ $rc = 0 ] && wait_state "$b" RUNNING 10; echo $?)" "the base still starts"
+ok "$(printf '%s\n' "$err" | grep -q "^lxm-start: '$b' is the base of 1 snapshot(s) ('$s'): its rootfs is mounted read-only"; echo $?)" \
+	"and says once that its rootfs is read-only"
+[ $rc = 0 ] || diag "$err"
+out=$(lxm-attach -n "$b" -- /bin/sh -c 'touch /probe 2>&1; echo "rc=$?"; awk "\$2 == \"/\" { print \$4 }" /proc/mounts' 2>&1)
+ok "$(printf '%s\n' "$out" | grep -q 'Read-only file system' && printf '%s\n' "$out" | grep -q '^ro'; echo $?)" \
+	"a write to the base's / fails: EROFS, / is mounted ro"
+ok "$( [ ! -e "$r/probe" ]; echo $?)" "nothing was written into the base's rootfs"
+check "its snapshot starts alongside" -- sh -c "lxm-start -n $s && lxm-wait -n $s -s RUNNING -t 10"
+out=$(lxm-attach -n "$s" -- /bin/sh -c 'echo hi > /in-snap && cat /in-snap && stat -c %u:%g /bin/busybox /etc/inittab | sort -u' 2>&1)
+ok "$( [ "$out" = "$(printf 'hi\n0:0')" ]; echo $?)" "the snapshot writes, and sees its base's files owned by its own root"
+[ "$out" = "$(printf 'hi\n0:0')" ] || diag "$out"
+hostuid=$(stat -c %u "$LXM_PATH/$s/overlay/upper/in-snap" 2>/dev/null)
+ok "$( [ "$hostuid" = "$(idhost "$s")" ]; echo $?)" \
+	"its write is owned by its own range on the host ($hostuid)"
+expect_error "^lxm-copy: $b: '$b' is (RUNNING|starting or running); stop it first" "no new snapshot of a running base" -- lxm-copy -n "$b" -N "${PFX}-late" -s
+ok "$( [ ! -e "$LXM_PATH/${PFX}-late" ] && [ "$(ls "$LXM_PATH/$b/snapshots")" = "$s" ]; echo $?)" "and no mark of it is left"
+lxm-stop -n "$s" -k >/dev/null 2>&1
+lxm-stop -n "$b" -k >/dev/null 2>&1
+no_leaks "$b" "nothing left of the base's start"
+no_leaks "$s" "nothing left of the snapshot's start"
+sum1=$(tree_sum "$r")
+ok "$( [ "$sum0" = "$sum1" ]; echo $?)" "the base's boot left its tree unchanged (names, sizes, modes, owners, mtimes)"
+check "destroy the snapshot" -- lxm-destroy -n "$s"
+err=$(lxm-start -n "$b" 2>&1 >/dev/null)
+ok "$( ! printf '%s\n' "$err" | grep -q 'base of'; echo $?)" "without snapshots the base starts without the note"
+check "and writable again" -- lxm-attach -n "$b" -- /bin/sh -c 'touch /probe && rm /probe'
+lxm-stop -n "$b" -k >/dev/null 2>&1
+ok "$( [ ! -e "$LXM_PATH/$b/snapshots" ]; echo $?)" "the stale mark is gone"
+sum0=$(tree_sum "$r")      # after that writable boot
+
+# ---- N snapshots: made, booted, each writes, destroyed -----------------------------
+du_k() { du -sk "$@" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
+base_k=$(du_k "$r")
+free0=$(stat -f -c '%a*%S' "$LXM_PATH" | bc)
+t0=$(date +%s%N)
+made=0
+for i in $(seq -w 1 "$N"); do
+	lxm-copy -n "$b" -N "${PFX}-n$i" -s >/dev/null 2>&1 && made=$((made + 1))
+done
+t1=$(date +%s%N)
+ok "$( [ $made = "$N" ]; echo $?)" "$N snapshots made ($made, $(( (t1 - t0) / 1000000 )) ms)"
+empty_k=$(du_k "$LXM_PATH"/${PFX}-n*)
+diag "$N fresh snapshots take $empty_k KiB in all (config, empty upper and work dirs)"
+booted=0 wrote=0
+for i in $(seq -w 1 "$N"); do
+	c=${PFX}-n$i
+	lxm-start -n "$c" >/dev/null 2>&1 || { diag "start $c: $(lxm-start -n "$c" 2>&1)"; continue; }
+	booted=$((booted + 1))
+	lxm-attach -n "$c" -- /bin/sh -c "dd if=/dev/urandom of=/snap-$i bs=1024 count=$KB 2>/dev/null && sync" \
+		>/dev/null 2>&1 && wrote=$((wrote + 1))
+	lxm-stop -n "$c" -k >/dev/null 2>&1
+done
+t2=$(date +%s%N)
+ok "$( [ $booted = "$N" ] && [ $wrote = "$N" ]; echo $?)" \
+	"each booted and wrote $KB KiB ($booted booted, $wrote wrote; $(( (t2 - t1) / 1000000 )) ms)"
+leaked=
+for i in $(seq -w 1 "$N"); do leaked+=$(leaks_of "${PFX}-n$i"); done
+ok "$( [ -z "$leaked" ]; echo $?)" "no cgroup, mount, runtime dir or monitor left by the $N boots"
+[ -z "$leaked" ] || printf '%s\n' "$leaked" | head -5 | sed 's/^/#   /'
+
+# each upper holds its own file and what its boot wrote (a few small files)
+bad=0 max_other=0
+for i in $(seq -w 1 "$N"); do
+	up=$LXM_PATH/${PFX}-n$i/overlay/upper
+	[ "$(stat -c %s "$up/snap-$i" 2>/dev/null)" = $((KB * 1024)) ] || bad=$((bad + 1))
+	other=$(( $(du_k "$up") - $(du_k "$up/snap-$i") ))
+	[ $other -gt $max_other ] && max_other=$other
+done
+ok "$( [ $bad = 0 ]; echo $?)" "each snapshot's upper dir holds its own $KB KiB file ($bad missing)"
+all_k=$(du_k "$LXM_PATH"/${PFX}-n*)
+growth=$((all_k - empty_k))
+expect=$((N * KB))
+diag "after the boots: $all_k KiB for $N snapshots, $growth KiB more than fresh; written $expect KiB; at most $max_other KiB besides the file in one upper dir (what a busybox boot writes)"
+ok "$( [ $growth -ge $expect ] && [ $growth -le $((expect + N * 64)) ]; echo $?)" \
+	"the snapshots grew by what they wrote ($growth KiB for $expect KiB written, <= 64 KiB of boot writes each)"
+ok "$( [ "$(du_k "$r")" = "$base_k" ]; echo $?)" "the base's rootfs did not grow ($base_k KiB)"
+free1=$(stat -f -c '%a*%S' "$LXM_PATH" | bc)
+diag "statfs: $(( (free0 - free1) / 1024 )) KiB less free space than before the snapshots (the file system is shared with others: informative)"
+ok "$( [ "$(ls "$LXM_PATH/$b/snapshots" | wc -l)" = "$N" ]; echo $?)" "the base holds a mark for each"
+expect_error "^lxm-destroy: $b: is the base of $N snapshot" "the base cannot be destroyed while they exist" -- lxm-destroy -n "$b"
+
+gone=0
+t2=$(date +%s%N)
+for i in $(seq -w 1 "$N"); do
+	lxm-destroy -n "${PFX}-n$i" >/dev/null 2>&1 && gone=$((gone + 1))
+done
+t3=$(date +%s%N)
+ok "$( [ $gone = "$N" ] && [ -z "$(ls -d "$LXM_PATH"/${PFX}-n* 2>/dev/null)" ]; echo $?)" "all $N destroyed ($(( (t3 - t2) / 1000000 )) ms)"
+sum2=$(tree_sum "$r")
+ok "$( [ "$sum0" = "$sum2" ]; echo $?)" "the base's tree is unchanged after $N snapshots"
+check "the base is writable again and boots" -- sh -c "lxm-start -n $b 2>&1 | grep -v 'base of' >/dev/null; lxm-attach -n $b -- /bin/touch /probe && lxm-stop -n $b -k"
+check "then the base can go" -- lxm-destroy -n "$b"
+done_testing
