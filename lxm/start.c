@@ -308,6 +308,17 @@ static int prepare_security(struct lxm_monitor *m, struct lxm_seccomp **ret_sc, 
 	if (r < 0)
 		return r;
 	log_debug("seccomp policy '%s' compiled", conf->security.seccomp);
+	/* the program itself, for the child and for lxm-attach (which then
+	 * neither parses nor compiles the policy) */
+	{
+		_cleanup_free_ char *path = lxm_runtime_path(m->paths, m->name, "seccomp.bpf");
+
+		if (!path)
+			return lxm_error_set(err, ENOMEM, "seccomp");
+		r = lxm_seccomp_save(*ret_sc, path, err);
+		if (r < 0)
+			return r;
+	}
 	/* the config init runs with (-f, -s included): lxm-attach gives
 	 * attached processes the same confinement from it */
 	{
@@ -758,9 +769,12 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 		{
 			_cleanup_free_ char *aa = lxm_runtime_path(m->paths, m->name, "apparmor.profile");
 			_cleanup_free_ char *rc = lxm_runtime_path(m->paths, m->name, "config");
+			_cleanup_free_ char *bpf = lxm_runtime_path(m->paths, m->name, "seccomp.bpf");
 			lxm_apparmor_release(aa, m->name, m->dir);
 			if (rc)
 				unlink(rc);
+			if (bpf)
+				unlink(bpf);
 		}
 		if (rmdir(m->rundir) < 0 && errno != ENOENT)
 			return lxm_error_set(err, errno, "removing stale runtime dir '%s'", m->rundir);
