@@ -49,6 +49,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cgroup-limits.h"
 #include "cgroup.h"
 #include "log.h"
 
@@ -852,60 +853,47 @@ static bool v2_has_controller(const struct lxm_cgroup *cg, size_t i, const char 
 	return list_has(avail, controller);
 }
 
-static int set_limit(const struct lxm_cgroup *cg, const char *controller, const char *v2_file,
-		     const char *v2_value, const char *v1_file, const char *v1_value, struct lxm_error *err)
+int lxm_cgroup_controller_fd(const struct lxm_cgroup *cg, const char *controller, bool *ret_unified,
+			     const char **ret_path)
 {
-	ssize_t i = find_v1(cg, controller);
-	const char *file, *value;
-	int r;
+	ssize_t i;
 
-	if (i >= 0) {
-		file = v1_file;
-		value = v1_value;
-	} else {
+	if (!cg || cg->destroyed)
+		return -ENOENT;
+	i = find_v1(cg, controller);
+	if (i < 0) {
 		i = find_v2(cg);
-		if (i < 0 || !v2_has_controller(cg, (size_t)i, controller))
-			return lxm_error_setr(err, ENOENT,
-					      "setting '%s' for '%s': the '%s' controller is not available on this host",
-					      i < 0 ? v1_file : v2_file, cg->rel, controller);
-		file = v2_file;
-		value = v2_value;
+		if (i < 0 || (controller && !v2_has_controller(cg, (size_t)i, controller)))
+			return -ENOENT;
 	}
-	r = write_str_at(cg->f[i].fd, file, value);
-	if (r < 0)
-		return lxm_error_set(err, -r, "setting '%s' for '%s'", file, cg->rel);
-	log_debug("cgroup: %s/%s = %s", cg->h[i].path, file, value);
-	return 0;
+	if (ret_unified)
+		*ret_unified = cg->h[i].unified;
+	if (ret_path)
+		*ret_path = cg->h[i].path;
+	return cg->f[i].fd;
 }
 
+/* The limits that are set, each through cgroup-limits.c. memory_swap and
+ * io_weight depend on host features (swap accounting; an I/O scheduler or
+ * iocost that has weights): where the host lacks them the start goes on
+ * with one warning each. */
 static int apply_limits(const struct lxm_cgroup *cg, const struct lxm_cgroup_limits *l, struct lxm_error *err)
 {
-	char a[32], b[32];
-	int r;
-
 	if (!l)
 		return 0;
-	if (l->memory) {
-		snprintf(a, sizeof(a), "%" PRIu64, l->memory);
-		r = set_limit(cg, "memory", "memory.max", a, "memory.limit_in_bytes", a, err);
-		if (r < 0)
-			return r;
-	}
-	if (l->pids) {
-		snprintf(a, sizeof(a), "%" PRIu64, l->pids);
-		r = set_limit(cg, "pids", "pids.max", a, "pids.max", a, err);
-		if (r < 0)
-			return r;
-	}
-	if (l->cpu_weight) {
-		snprintf(a, sizeof(a), "%" PRIu32, l->cpu_weight);
-		snprintf(b, sizeof(b), "%" PRIu64, lxm_cgroup_weight_to_shares(l->cpu_weight));
-		r = set_limit(cg, "cpu", "cpu.weight", a, "cpu.shares", b, err);
-		if (r < 0)
-			return r;
-	}
-	if (l->cpuset && l->cpuset[0]) {
-		r = set_limit(cg, "cpuset", "cpuset.cpus", l->cpuset, "cpuset.cpus", l->cpuset, err);
+	for (int k = 0; k < LXM_LIMIT_MAX; k++) {
+		int r;
+
+		if (!lxm_cgroup_limit_is_set(l, (enum lxm_limit)k))
+			continue;
+		r = lxm_cgroup_limit_apply(cg, (enum lxm_limit)k, l, err);
+		if (r == -EOPNOTSUPP) {
+			char text[LXM_ERROR_MSG_MAX + 64];
+
+			log_warn("%s, ignoring", lxm_error_text(err, text, sizeof(text)));
+			lxm_error_clear(err);
+			continue;
+		}
 		if (r < 0)
 			return r;
 	}

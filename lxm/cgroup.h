@@ -20,6 +20,8 @@ struct lxm_cgroup_limits {
 	uint64_t pids;            /* 0: none */
 	uint32_t cpu_weight;      /* 1-10000 (v2 scale; v1 cpu.shares = weight*1024/100), 0: none */
 	const char *cpuset;       /* "0-1", NULL: none */
+	uint64_t memory_swap;     /* memory + swap (v1 memsw; v2 swap.max = this - memory), 0: none */
+	uint32_t io_weight;       /* 1-10000 (v2 io.weight scale, see cgroup-limits.h), 0: none */
 };
 
 struct lxm_cgroup_stats {
@@ -57,6 +59,12 @@ int lxm_cgroup_v2_fd(const struct lxm_cgroup *cg);
 int lxm_cgroup_attach(const struct lxm_cgroup *cg, pid_t pid, bool skip_v2, struct lxm_error *err);
 /* Whether attach has anything to do for v1 hierarchies. */
 bool lxm_cgroup_has_v1(const struct lxm_cgroup *cg);
+/* The O_PATH fd (owned by cg) of the container's cgroup that holds a
+ * controller's files: the v1 hierarchy that has it, else the v2 one when
+ * it offers the controller (controller NULL: the v2 one); ret_unified and
+ * ret_path (optional) say which. -ENOENT when none has it. */
+int lxm_cgroup_controller_fd(const struct lxm_cgroup *cg, const char *controller, bool *ret_unified,
+			     const char **ret_path);
 
 /* Kill whatever is left (cgroup.kill on v2, else SIGKILL to every pid until
  * empty) and rmdir the container's cgroup in every hierarchy. */

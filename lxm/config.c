@@ -577,6 +577,9 @@ static int nics_finish(struct reader *rd, const config_setting_t *s, void *elems
 static const struct list_desc idmap_list = { sizeof(struct lxm_idmap), idmap_free, NULL };
 static const struct list_desc nic_list = { sizeof(struct lxm_nic), nic_free, nics_finish };
 static const struct list_desc mount_list = { sizeof(struct lxm_mount), mount_free, NULL };
+/* not a list: the check a group gets once its members are read */
+static int limits_finish(struct reader *rd, const config_setting_t *s, void *base, size_t n);
+static const struct list_desc limits_group = { 0, NULL, limits_finish };
 
 #define C(f) offsetof(struct lxm_config, f)
 #define NIC(f) offsetof(struct lxm_nic, f)
@@ -629,11 +632,13 @@ static const struct key keys[] = {
 	KEY("console.buffer", size, C(console.buffer), .flags = K_ALWAYS),
 	KEY("console.log_size", size, C(console.log_size), .flags = K_ALWAYS),
 
-	GROUP("limits"),
+	{ .path = "limits", .parse = parse_group, .list = &limits_group },
 	KEY("limits.memory", size, C(limits.memory)),
+	KEY("limits.memory_swap", size, C(limits.memory_swap)),
 	KEY("limits.pids", u64, C(limits.pids), .max = LXM_PIDS_MAX),
 	KEY("limits.cpu_weight", u32, C(limits.cpu_weight), .min = 1, .max = 10000),
 	KEY("limits.cpuset", string, C(limits.cpuset), .check = check_cpuset, .flags = K_EMPTY_NULL),
+	KEY("limits.io_weight", u32, C(limits.io_weight), .min = 1, .max = 10000),
 
 	GROUP("security"),
 	KEY("security.apparmor", string, C(security.apparmor), .check = check_nonempty, .flags = K_ALWAYS),
@@ -1064,7 +1069,45 @@ static int parse_group(struct reader *rd, const struct key *k, const config_sett
 
 	if (r < 0)
 		return r;
-	return walk_group(rd, k->path, kname, s, base, false);
+	r = walk_group(rd, k->path, kname, s, base, false);
+	if (r == 0 && k->list && k->list->finish)
+		r = k->list->finish(rd, s, base, 1);
+	return r;
+}
+
+static const char *size_text(uint64_t v, char *buf, size_t n)
+{
+	static const char units[] = "KMGTPE";
+	int u = -1;
+
+	while (v && u < 5 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, n, "%" PRIu64, v);
+	else
+		snprintf(buf, n, "%" PRIu64 "%c", v, units[u]);
+	return buf;
+}
+
+/* memory_swap is memory plus swap, so never below memory. Checked where a
+ * file sets either (over what earlier files set), so that the error names
+ * the line; lxm_config_validate() checks the result again. */
+static int limits_finish(struct reader *rd, const config_setting_t *s, void *base, size_t n _unused_)
+{
+	const struct lxm_config *conf = base;
+	const config_setting_t *sw = config_setting_get_member(s, "memory_swap");
+	const config_setting_t *mem = config_setting_get_member(s, "memory");
+	char a[32], b[32];
+
+	if (!conf->limits.memory_swap || conf->limits.memory_swap >= conf->limits.memory || (!sw && !mem))
+		return 0;
+	size_text(conf->limits.memory_swap, a, sizeof(a));
+	size_text(conf->limits.memory, b, sizeof(b));
+	if (sw)
+		return rd_fail(rd, sw, "limits.memory_swap", "%s is less than limits.memory (%s): it is memory plus swap", a, b);
+	return rd_fail(rd, mem, "limits.memory", "%s is more than limits.memory_swap (%s), which is memory plus swap", b, a);
 }
 
 static int parse_list(struct reader *rd, const struct key *k, const config_setting_t *s,
@@ -1384,6 +1427,76 @@ int lxm_config_set(struct lxm_config *conf, const char *key, const char *value, 
 	return lxm_config_read_string(conf, text, "command line", err);
 }
 
+static const struct key *key_by_path(const char *path)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (streq(keys[i].path, path))
+			return &keys[i];
+	return NULL;
+}
+
+int lxm_config_set_limit(struct lxm_config *conf, const char *name, const char *value, struct lxm_error *err)
+{
+	_cleanup_free_ char *path = lxm_strdup_printf("limits.%s", name);
+	const struct key *k;
+	size_t plen;
+	int r;
+
+	if (!path)
+		return lxm_error_set(err, ENOMEM, "%s", name);
+	k = key_by_path(path);
+	if (!k || strchr(name, '.'))
+		return lxm_error_setr(err, ENOENT, "%s: unknown limit", name);
+	/* a bare word would be taken as a string and fail as "expected an
+	 * integer, got a string": say what is wrong with it instead */
+	if ((k->parse == parse_u32 || k->parse == parse_u64) &&
+	    (!*value || strspn(value, "0123456789") != strlen(value)))
+		return lxm_error_setr(err, EINVAL, "%s: '%s' is not a number", name, value);
+	if (k->parse == parse_string) {
+		/* a string even when it looks like a number: cpuset "0" */
+		_cleanup_free_ char *q = quote(value);
+		_cleanup_free_ char *text = q ? lxm_strdup_printf("limits = { %s = %s; };", name, q) : NULL;
+
+		if (!text)
+			return lxm_error_set(err, ENOMEM, "%s", name);
+		r = lxm_config_read_string(conf, text, "command line", err);
+	} else {
+		r = lxm_config_set(conf, path, value, err);
+	}
+	if (r < 0) {
+		/* "command line:1: limits.NAME: why" -> "NAME: why" */
+		const char *p = strstr(err->msg, path);
+
+		plen = strlen("limits.");
+		if (p)
+			memmove(err->msg, p + plen, strlen(p + plen) + 1);
+	}
+	return r;
+}
+
+int lxm_config_format_key(const struct lxm_config *conf, const char *key, char **ret)
+{
+	const struct key *k = key_by_path(key);
+	int r;
+
+	*ret = NULL;
+	if (!k || !k->format || strchr(key, '.') != strrchr(key, '.'))
+		return -ENOENT;
+	if (strchr(key, '.')) {
+		char group[64];
+
+		snprintf(group, sizeof(group), "%.*s", (int)(strchr(key, '.') - key), key);
+		k = key_by_path(group);
+		if (!k || k->parse != parse_group)
+			return -ENOENT;   /* inside a list */
+		k = key_by_path(key);
+	}
+	r = k->format(k, conf, ret);
+	if (r <= 0)
+		*ret = NULL;
+	return r;
+}
+
 /* ---- defaults, free ------------------------------------------------------ */
 
 static char **strv_new(const char *const *src, size_t n)
@@ -1629,6 +1742,12 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 		return val_fail(err, label, "limits.cpu_weight", "must be between 1 and 10000");
 	if (conf->limits.pids > LXM_PIDS_MAX)
 		return val_fail(err, label, "limits.pids", "must be at most %llu", LXM_PIDS_MAX);
+	if (conf->limits.memory_swap && !conf->limits.memory)
+		return val_fail(err, label, "limits.memory_swap", "needs limits.memory (it is memory plus swap)");
+	if (conf->limits.memory_swap && conf->limits.memory_swap < conf->limits.memory)
+		return val_fail(err, label, "limits.memory_swap", "is less than limits.memory: it is memory plus swap");
+	if (conf->limits.io_weight > 10000)
+		return val_fail(err, label, "limits.io_weight", "must be between 1 and 10000");
 	if (!conf->security.apparmor || !conf->security.apparmor[0])
 		return val_fail(err, label, "security.apparmor", "missing");
 	if (!conf->security.seccomp || !conf->security.seccomp[0])

@@ -86,9 +86,11 @@ struct lxm_config {
 
 	struct {
 		uint64_t memory;             /* bytes, 0: unlimited */
+		uint64_t memory_swap;        /* memory + swap, bytes, 0: unset; needs memory */
 		uint64_t pids;               /* 0: unlimited */
 		uint32_t cpu_weight;         /* 1-10000, 0: unset */
 		char *cpuset;                /* NULL: unset */
+		uint32_t io_weight;          /* 1-10000 (v2 io.weight scale), 0: unset */
 	} limits;
 
 	struct {
@@ -133,6 +135,20 @@ int lxm_config_read_string(struct lxm_config *conf, const char *text, const char
  * lists (net, idmap, mounts) cannot be set this way. Errors as above, with
  * "command line" as the file. */
 int lxm_config_set(struct lxm_config *conf, const char *key, const char *value, struct lxm_error *err);
+/* lxm-cgroup's values: set limits.NAME ("memory", "pids", ...) from a bare
+ * VALUE ("512M", "100", "0-1") with the config file's own parser and
+ * checks. Errors (-EINVAL): "NAME: what is wrong"; an unknown NAME is
+ * -ENOENT. */
+int lxm_config_set_limit(struct lxm_config *conf, const char *name, const char *value, struct lxm_error *err);
+/* The value of KEY ("limits.memory") as the writer writes it (a libconfig
+ * literal, "\"512M\""); 0 with *ret NULL when the writer leaves it out. */
+int lxm_config_format_key(const struct lxm_config *conf, const char *key, char **ret);
+/* Change one "group.key" (or top-level "key") in config TEXT, keeping every
+ * other line and comment: replace its value with VALUE (a libconfig
+ * literal), add it to the group (the group to the end) when missing, or
+ * remove it when VALUE is NULL. Pure text work; the caller reads the
+ * result back to check it. -EINVAL when the text cannot be followed. */
+int lxm_config_edit_text(const char *text, const char *key, const char *value, char **ret);
 /* Checks across keys (init present, rootfs present, idmaps complete, ...). */
 int lxm_config_validate(const struct lxm_config *conf, const char *label, struct lxm_error *err);
 

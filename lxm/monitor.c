@@ -49,6 +49,8 @@ int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err)
 		.pids = conf->limits.pids,
 		.cpu_weight = conf->limits.cpu_weight,
 		.cpuset = conf->limits.cpuset,
+		.memory_swap = conf->limits.memory_swap,
+		.io_weight = conf->limits.io_weight,
 	};
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int r;

@@ -1,5 +1,6 @@
 #include "common.h"
 #include "container.h"
+#include "limitctl.h"
 #include "net.h"
 
 static const char usage[] =
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
 	struct lxm_tool t;
 	bool want_state = false, want_pid = false, want_stats = false, raw = false, json = false;
 	bool want_ip = false;
+	struct lxm_limit_value limits[LXM_LIMIT_MAX] = { 0 };
+	bool has_limits = false;
 	struct lxm_net_addrs addrs = { 0 };
 	char links[LXM_NET_ADDRS_MAX][IFNAMSIZ];
 	size_t n_links = 0;
@@ -113,6 +116,7 @@ int main(int argc, char **argv)
 					n_links++;
 		}
 		lxm_config_free(&conf);
+		has_limits = lxm_limits_get_all(&t.paths, t.name, limits, &nerr) == 0;
 	}
 	if (json) {
 		printf("{\"name\": ");
@@ -139,7 +143,25 @@ int main(int argc, char **argv)
 			printf(", \"memory_bytes\": %llu", (unsigned long long)info.stats.memory_bytes);
 		if (info.has_stats && info.stats.has_pids)
 			printf(", \"pids\": %llu", (unsigned long long)info.stats.pids);
+		/* the limits in force: numbers, "max" for none, null where
+		 * the host lacks the file */
+		if (has_limits) {
+			printf(", \"limits\": {");
+			for (int l = 0; l < LXM_LIMIT_MAX; l++) {
+				const char *v = limits[l].value;
+
+				printf("%s\"%s\": ", l ? ", " : "", lxm_limit_to_string((enum lxm_limit)l));
+				if (!v)
+					printf("null");
+				else if (l == LXM_LIMIT_CPUSET || streq(v, "max"))
+					lxm_tool_json_string(v);
+				else
+					printf("%s", v);
+			}
+			printf("}");
+		}
 		printf("}\n");
+		lxm_limits_values_free(limits);
 		lxm_tool_end(&t);
 		return 0;
 	}
@@ -177,6 +199,32 @@ int main(int argc, char **argv)
 			print_line("Tasks", buf);
 		}
 	}
+	/* the limits that are set (not at the cgroup's default) */
+	if ((all || want_stats) && has_limits) {
+		static const char *const labels[LXM_LIMIT_MAX] = {
+			[LXM_LIMIT_MEMORY] = "Memory limit",
+			[LXM_LIMIT_MEMORY_SWAP] = "Mem+swap limit",
+			[LXM_LIMIT_PIDS] = "Tasks limit",
+			[LXM_LIMIT_CPU_WEIGHT] = "CPU weight",
+			[LXM_LIMIT_CPUSET] = "CPUs",
+			[LXM_LIMIT_IO_WEIGHT] = "IO weight",
+		};
+
+		for (int l = 0; l < LXM_LIMIT_MAX; l++) {
+			const char *v = limits[l].value;
+			uint64_t bytes;
+
+			if (!v || limits[l].is_default)
+				continue;
+			if (!raw && (l == LXM_LIMIT_MEMORY || l == LXM_LIMIT_MEMORY_SWAP) &&
+			    lxm_parse_u64(v, UINT64_MAX, &bytes) == 0) {
+				human_bytes(bytes, buf, sizeof(buf));
+				v = buf;
+			}
+			print_line(labels[l], v);
+		}
+	}
+	lxm_limits_values_free(limits);
 	if (all)
 		for (size_t i = 0; i < n_links; i++)
 			print_line("Link", links[i]);

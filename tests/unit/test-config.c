@@ -94,6 +94,7 @@ static bool config_eq(const struct lxm_config *a, const struct lxm_config *b)
 	       a->console.buffer == b->console.buffer && a->console.log_size == b->console.log_size &&
 	       a->limits.memory == b->limits.memory && a->limits.pids == b->limits.pids &&
 	       a->limits.cpu_weight == b->limits.cpu_weight && str_eq(a->limits.cpuset, b->limits.cpuset) &&
+	       a->limits.memory_swap == b->limits.memory_swap && a->limits.io_weight == b->limits.io_weight &&
 	       str_eq(a->security.apparmor, b->security.apparmor) && str_eq(a->security.seccomp, b->security.seccomp) &&
 	       strv_eq(a->security.cap_drop, a->security.n_cap_drop, b->security.cap_drop, b->security.n_cap_drop) &&
 	       strv_eq(a->security.cap_keep, a->security.n_cap_keep, b->security.cap_keep, b->security.n_cap_keep) &&
@@ -609,6 +610,86 @@ static void test_round_trip(void)
 	lxm_config_free(&b);
 }
 
+/* limits.memory_swap and limits.io_weight; the value parser lxm-cgroup uses */
+static void test_limits(void)
+{
+	struct lxm_config c, d;
+	struct lxm_error err = { 0 };
+	_cleanup_free_ char *text = NULL, *lit = NULL;
+	int r;
+
+	check(parse(&c, "limits = { memory = \"1G\"; memory_swap = \"2G\"; io_weight = 500; };", &err) == 0 &&
+	      c.limits.memory == 1ULL << 30 && c.limits.memory_swap == 2ULL << 30 && c.limits.io_weight == 500 &&
+	      lxm_config_validate(&c, "c", &err) == 0, "memory_swap and io_weight are read");
+	check(lxm_config_format(&c, &text) == 0 && strstr(text, "\tmemory_swap = \"2G\";\n") &&
+	      strstr(text, "\tio_weight = 500;\n"), "and written");
+	check(parse(&d, text, &err) == 0 && d.limits.memory_swap == c.limits.memory_swap &&
+	      d.limits.io_weight == c.limits.io_weight, "and read back");
+	lxm_config_free(&d);
+	lxm_config_free(&c);
+
+	expect_valid("limits = { memory = \"1G\"; memory_swap = \"1G\"; };", "memory_swap = memory (no swap)");
+	expect_error("limits = { memory = \"1G\"; memory_swap = \"512M\"; };",
+		     "config:1: limits.memory_swap: 512M is less than limits.memory (1G): it is memory plus swap");
+	expect_error("name = \"x\";\nlimits = {\n\tmemory = \"1G\";\n\tmemory_swap = \"1000\";\n};\n",
+		     "config:4: limits.memory_swap: 1000 is less than limits.memory (1G): it is memory plus swap");
+	expect_error("limits = { memory_swap = \"12Q\"; };", "config:1: limits.memory_swap: invalid size '12Q'");
+	expect_error("limits = { io_weight = 0; };", "config:1: limits.io_weight: must be between 1 and 10000, got 0");
+	expect_error("limits = { io_weight = 10001; };", "config:1: limits.io_weight: must be between 1 and 10000, got 10001");
+	expect_error("limits = { io_weight = \"100\"; };", "config:1: limits.io_weight: expected an integer, got a string");
+	expect_invalid("limits = { memory_swap = \"1G\"; };",
+		       "c1: limits.memory_swap: needs limits.memory (it is memory plus swap)");
+
+	/* read over: the file that makes the pair wrong is named, at its line */
+	check(parse(&c, "limits = { memory = \"512M\"; memory_swap = \"1G\"; };", &err) == 0, "base with swap");
+	r = lxm_config_read_string(&c, "\nlimits = { memory = \"2G\"; };", "over", &err);
+	check(r == -EINVAL && streq(err.msg, "over:2: limits.memory: 2G is more than limits.memory_swap (1G), which is memory plus swap"),
+	      "raising memory past an inherited memory_swap names the line");
+	if (r != -EINVAL)
+		printf("#   got '%s'\n", err.msg);
+	check(lxm_config_read_string(&c, "limits = { memory = \"2G\"; memory_swap = \"3G\"; };", "over2", &err) == 0,
+	      "both raised together is fine");
+	lxm_config_free(&c);
+
+	/* lxm-cgroup's values: the same parser, errors "NAME: why" */
+	check(lxm_config_init(&c) == 0, "init for set_limit");
+	check(lxm_config_set_limit(&c, "memory", "256M", &err) == 0 && c.limits.memory == 256ULL << 20, "memory 256M");
+	check(lxm_config_set_limit(&c, "memory", "268435456", &err) == 0 && c.limits.memory == 256ULL << 20,
+	      "memory in bytes");
+	r = lxm_config_set_limit(&c, "memory", "12X", &err);
+	check(r == -EINVAL && streq(err.msg, "memory: invalid size '12X'"), "memory 12X: %s", err.msg);
+	r = lxm_config_set_limit(&c, "pids", "abc", &err);
+	check(r == -EINVAL && streq(err.msg, "pids: 'abc' is not a number"), "pids abc: %s", err.msg);
+	r = lxm_config_set_limit(&c, "pids", "-1", &err);
+	check(r == -EINVAL && streq(err.msg, "pids: '-1' is not a number"), "pids -1: %s", err.msg);
+	r = lxm_config_set_limit(&c, "pids", "99999999", &err);
+	check(r == -EINVAL && streq(err.msg, "pids: must be between 0 and 4194304, got 99999999"), "pids too many: %s", err.msg);
+	r = lxm_config_set_limit(&c, "cpu_weight", "0", &err);
+	check(r == -EINVAL && streq(err.msg, "cpu_weight: must be between 1 and 10000, got 0"), "cpu_weight 0: %s", err.msg);
+	check(lxm_config_set_limit(&c, "cpuset", "0", &err) == 0 && streq(c.limits.cpuset, "0"), "cpuset 0 is a string");
+	check(lxm_config_set_limit(&c, "cpuset", "", &err) == 0 && !c.limits.cpuset, "cpuset \"\" unsets it");
+	r = lxm_config_set_limit(&c, "cpuset", "0-", &err);
+	check(r == -EINVAL && streq(err.msg, "cpuset: invalid cpuset '0-': expected a list like '0-3,6'"), "cpuset 0-: %s", err.msg);
+	r = lxm_config_set_limit(&c, "memory_swap", "128M", &err);
+	check(r == -EINVAL && streq(err.msg, "memory_swap: 128M is less than limits.memory (256M): it is memory plus swap"),
+	      "memory_swap below memory: %s", err.msg);
+	check(lxm_config_set_limit(&c, "memory_swap", "1G", &err) == 0 && c.limits.memory_swap == 1ULL << 30, "memory_swap 1G");
+	r = lxm_config_set_limit(&c, "foo", "1", &err);
+	check(r == -ENOENT && streq(err.msg, "foo: unknown limit"), "unknown limit: %s", err.msg);
+	r = lxm_config_set_limit(&c, "memory.max", "1", &err);
+	check(r == -ENOENT, "a cgroup file is not a limit");
+	check(lxm_config_set_limit(&c, "io_weight", "300", &err) == 0 && c.limits.io_weight == 300, "io_weight 300");
+
+	check(lxm_config_format_key(&c, "limits.memory", &lit) == 1 && streq(lit, "\"256M\""), "format_key memory");
+	free(lit);
+	lit = NULL;
+	check(lxm_config_format_key(&c, "limits.pids", &lit) == 0 && !lit, "format_key: unset pids is left out");
+	check(lxm_config_format_key(&c, "limits.cpu_weight", &lit) == 0 && !lit, "nor an unset weight");
+	check(lxm_config_format_key(&c, "net.link", &lit) == -ENOENT && !lit, "keys inside lists cannot be formatted alone");
+	check(lxm_config_format_key(&c, "nothing", &lit) == -ENOENT, "unknown keys neither");
+	lxm_config_free(&c);
+}
+
 static void test_files(void)
 {
 	char dir[] = "/tmp/test-config.XXXXXX";
@@ -894,6 +975,7 @@ int main(void)
 	test_errors();
 	test_validate();
 	test_round_trip();
+	test_limits();
 	test_files();
 	test_default_conf();
 	test_set();
