@@ -472,6 +472,10 @@ static int create_from_archive(int dirfd, struct lxm_config *conf, const struct 
 	if (r < 0)
 		return lxm_error_prefix(err, "importing");
 	log_debug("imported %llu entries, %llu bytes", (unsigned long long)st.entries, (unsigned long long)st.bytes);
+	/* an export of another container names that one in /etc/hostname */
+	r = lxm_rootfs_rename_host(rootfd, rootfd, NULL, conf->hostname ? conf->hostname : conf->name, err);
+	if (r < 0)
+		return r;
 	r = lxm_init_detect(rootfd, &init, err);
 	if (r < 0)
 		return r;

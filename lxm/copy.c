@@ -12,6 +12,7 @@
 #include "destroy.h"
 #include "idmap.h"
 #include "log.h"
+#include "rootfs.h"
 #include "shift.h"
 #include "snapshot.h"
 
@@ -618,6 +619,10 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 			r = lxm_error_set(err, errno, "preparing '%s/overlay/work'", newdir);
 			goto out;
 		}
+		/* the guest's /etc/hostname (and /etc/hosts) in the upper dir */
+		r = lxm_rootfs_rename_host(lower, upper, &sh, newname, err);
+		if (r < 0)
+			goto out;
 		conf.rootfs_overlay_lower = TAKE_PTR(real);
 		conf.rootfs_overlay_upper = strdup("overlay/upper");
 		conf.rootfs_overlay_work = strdup("overlay/work");
@@ -651,6 +656,9 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 		}
 		log_debug("copied %llu entries, %llu bytes (%llu files reflinked)", (unsigned long long)cst.entries,
 			  (unsigned long long)cst.bytes, (unsigned long long)cst.reflinked);
+		r = lxm_rootfs_rename_host(dst, dst, NULL, newname, err);
+		if (r < 0)
+			goto out;
 	}
 	r = lxm_config_validate(&conf, config, err);
 	if (r < 0)
@@ -690,4 +698,118 @@ int lxm_container_copy(const struct lxm_paths *paths, const char *name, const ch
 	if (r < 0)
 		return r;
 	return lxm_container_build(paths, newname, true, copy_build, &ctx, err);
+}
+
+/* ---- the guest's own idea of its name -------------------------------------------- */
+
+/* "web1 web1.lan" with old "web1" -> "web2 web2.lan"? No: only whole words
+ * (a host name, not a prefix of a domain), on lines that are not comments. */
+static char *replace_words(const char *text, const char *old, const char *new)
+{
+	size_t olen = strlen(old), nlen = strlen(new), n = 0, cap = strlen(text) + 1;
+	char *out;
+	bool comment = false, word_start = true;
+
+	for (const char *p = text; *p; p++)
+		if (strncmp(p, old, olen) == 0)
+			cap += nlen;
+	out = malloc(cap);
+	if (!out)
+		return NULL;
+	for (const char *p = text; *p;) {
+		char c = p[olen];
+
+		if (*p == '\n')
+			comment = false;
+		else if (*p == '#')
+			comment = true;
+		if (!comment && word_start && strncmp(p, old, olen) == 0 && (c == '\0' || c == ' ' || c == '\t' || c == '\n')) {
+			memcpy(out + n, new, nlen);
+			n += nlen;
+			p += olen;
+			word_start = false;
+			continue;
+		}
+		word_start = *p == ' ' || *p == '\t' || *p == '\n';
+		out[n++] = *p++;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static int read_small(int fd, char **ret)
+{
+	char path[64];
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return lxm_read_file_at(AT_FDCWD, path, ret, &len);
+}
+
+/* Write TEXT as dst's etc/NAME with src's etc/NAME's mode and owner (shifted). */
+static int write_etc_file(int srcroot, int dstroot, const struct lxm_idshift *sh, const char *name,
+			  const char *text, struct lxm_error *err)
+{
+	_cleanup_close_ int sdir = lxm_rootfs_open_in_root(srcroot, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	_cleanup_close_ int ddir = -1, fd = -1;
+	struct stat dst_st, fst;
+	size_t len = strlen(text);
+
+	if (sdir < 0 || fstat(sdir, &dst_st) < 0 || fstatat(sdir, name, &fst, AT_SYMLINK_NOFOLLOW) < 0)
+		return lxm_error_set(err, sdir < 0 ? -sdir : errno, "'/etc/%s' in the rootfs", name);
+	if (srcroot != dstroot && mkdirat(dstroot, "etc", dst_st.st_mode & 07777) == 0 &&
+	    fchownat(dstroot, "etc", lxm_idshift_uid(sh, dst_st.st_uid, NULL), lxm_idshift_gid(sh, dst_st.st_gid, NULL),
+		     AT_SYMLINK_NOFOLLOW) < 0)
+		return lxm_error_set(err, errno, "'/etc' in the new rootfs");
+	ddir = srcroot == dstroot ? TAKE_FD(sdir) : openat(dstroot, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ddir < 0)
+		return lxm_error_set(err, errno, "'/etc' in the new rootfs");
+	/* a new file, renamed over: the old one may be a hardlink */
+	(void)unlinkat(ddir, ".lxm-name.tmp", 0);
+	fd = openat(ddir, ".lxm-name.tmp", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || lxm_write_full(fd, text, len) < 0 ||
+	    (geteuid() == 0 && fchown(fd, lxm_idshift_uid(sh, fst.st_uid, NULL), lxm_idshift_gid(sh, fst.st_gid, NULL)) < 0) ||
+	    fchmod(fd, fst.st_mode & 07777) < 0 || renameat(ddir, ".lxm-name.tmp", ddir, name) < 0) {
+		int e = errno;
+
+		(void)unlinkat(ddir, ".lxm-name.tmp", 0);
+		return lxm_error_set(err, e, "writing '/etc/%s' in the new rootfs", name);
+	}
+	return 0;
+}
+
+int lxm_rootfs_rename_host(int srcroot, int dstroot, const struct lxm_idshift *shift, const char *newname,
+			   struct lxm_error *err)
+{
+	static const struct lxm_idshift none = { 0 };
+	_cleanup_free_ char *old = NULL, *hosts = NULL, *newhosts = NULL, *line = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	shift = shift ?: &none;
+	fd = lxm_rootfs_open_in_root(srcroot, "etc/hostname", O_RDONLY | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;           /* none, or a symlink: the guest's business */
+	r = read_small(fd, &old);
+	if (r < 0 || !old)
+		return 0;
+	old[strcspn(old, " \t\r\n")] = '\0';
+	if (!old[0] || streq(old, newname))
+		return 0;
+	line = lxm_strdup_printf("%s\n", newname);
+	if (!line)
+		return lxm_error_set(err, ENOMEM, "renaming");
+	r = write_etc_file(srcroot, dstroot, shift, "hostname", line, err);
+	if (r < 0)
+		return r;
+	closep(&fd);
+	fd = lxm_rootfs_open_in_root(srcroot, "etc/hosts", O_RDONLY | O_NOFOLLOW);
+	if (fd < 0 || read_small(fd, &hosts) < 0 || !hosts)
+		return 0;
+	newhosts = replace_words(hosts, old, newname);
+	if (!newhosts)
+		return lxm_error_set(err, ENOMEM, "renaming");
+	if (streq(newhosts, hosts))
+		return 0;
+	return write_etc_file(srcroot, dstroot, shift, "hosts", newhosts, err);
 }

@@ -52,3 +52,10 @@ int lxm_container_copy(const struct lxm_paths *paths, const char *name, const ch
 /* Names of the containers in lxmpath whose rootfs is an overlay over
  * NAME's rootfs (NULL-terminated; free with lxm_strv_free(v, -1)). */
 int lxm_container_snapshots(const struct lxm_paths *paths, const char *name, char ***ret, size_t *ret_n);
+
+/* The guest's own name: /etc/hostname (and its words in /etc/hosts) of the
+ * rootfs srcroot, written with newname into dstroot (the same fd: in place;
+ * a snapshot's upper dir: new files there with the lower's modes and
+ * owners, shifted). Nothing when there is no /etc/hostname. */
+int lxm_rootfs_rename_host(int srcroot, int dstroot, const struct lxm_idshift *shift, const char *newname,
+			   struct lxm_error *err);

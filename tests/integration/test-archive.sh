@@ -1,7 +1,8 @@
 #!/bin/bash
 # Rootfs archives: lxm-export / lxm-create -t archive (file, stdin, directory,
 # each compression), metadata kept across a round trip (setuid, file
-# capability, xattr, hardlink, sparse file), hostile and truncated archives,
+# capability, xattr, hardlink, 10 GiB sparse file, pax and GNU), hostile and
+# truncated archives, /etc/hostname of imports and copies,
 # lxm-copy full copies and overlayfs snapshots.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -30,12 +31,12 @@ if command -v setcap >/dev/null && setcap cap_net_raw+ep "$r/bin/cap-probe" 2>/d
 setfattr_ok=0
 if python3 -c "import os; os.setxattr('$r/etc/inittab', 'user.lxm-test', b'kept')" 2>/dev/null; then setfattr_ok=1; fi
 ln "$r/etc/inittab" "$r/etc/inittab.hard"
-truncate -s 1G "$r/var-sparse" && echo end >> "$r/var-sparse"
+truncate -s 10G "$r/var-sparse" && echo end >> "$r/var-sparse"
 
 exp=$TEST_TMP/base.tar.zst
 check "lxm-export to .tar.zst" -- lxm-export -n "$b" -o "$exp"
 ok "$(zstd -dc "$exp" | tar -t 2>/dev/null | grep -q '^\./\.lxm-export/config$'; echo $?)" "the export carries the config as metadata"
-ok "$( [ "$(stat -c %s "$exp")" -lt $((64 << 20)) ]; echo $?)" "a 1 GiB sparse file does not bloat the export"
+ok "$( [ "$(stat -c %s "$exp")" -lt $((64 << 20)) ]; echo $?)" "a 10 GiB sparse file does not bloat the export"
 
 # ---- import: file, each compression, stdin, directory -------------------------
 i=${PFX}-imp
@@ -49,13 +50,21 @@ if [ $setfattr_ok = 1 ]; then
 	ok "$(python3 -c "import os,sys; sys.exit(os.getxattr('$ir/etc/inittab', 'user.lxm-test') != b'kept')"; echo $?)" "round trip keeps an xattr"
 else skip "no user xattrs here"; fi
 ok "$( [ "$(stat -c %i "$ir/etc/inittab")" = "$(stat -c %i "$ir/etc/inittab.hard")" ]; echo $?)" "round trip keeps a hardlink"
-ok "$( [ "$(stat -c %s "$ir/var-sparse")" = $(( (1 << 30) + 4 )) ] && [ "$(stat -c %b "$ir/var-sparse")" -lt 1024 ]; echo $?)" "a sparse file stays sparse"
+ok "$( [ "$(stat -c %s "$ir/var-sparse")" = $(( (10 << 30) + 4 )) ] && [ "$(stat -c %b "$ir/var-sparse")" -lt 1024 ]; echo $?)" "a 10 GiB sparse file stays sparse (not 10 GiB of disk)"
 ok "$( [ ! -e "$ir/.lxm-export" ]; echo $?)" "the metadata entry is not in the rootfs"
 ok "$(grep -q 'halt_signal = "SIGUSR2"' "$LXM_PATH/$i/config"; echo $?)" "busybox init detected: halt signal SIGUSR2"
+ok "$( [ "$(cat "$ir/etc/hostname")" = "$i" ] && [ "$(cat "$r/etc/hostname")" = "$b" ]; echo $?)" "the import's /etc/hostname names it, not the exported container"
 check "the imported container boots and stops" -- boots "$i"
 no_leaks "$i" "nothing left after its stop"
 
-rm -f "$r/var-sparse"
+# the same file in GNU tar's own sparse format
+tar -C "$r" -S -cf "$TEST_TMP/gnusparse.tar" . 2>/dev/null
+gs=${PFX}-gnusparse
+check "a GNU sparse tar imports" -- lxm-create -n "$gs" -t archive --privileged -- --file "$TEST_TMP/gnusparse.tar"
+ok "$( [ "$(stat -c %s "$LXM_PATH/$gs/rootfs/var-sparse")" = $(( (10 << 30) + 4 )) ] &&
+      [ "$(stat -c %b "$LXM_PATH/$gs/rootfs/var-sparse")" -lt 1024 ] && [ "$(tail -c 4 "$LXM_PATH/$gs/rootfs/var-sparse")" = end ]; echo $?)" \
+	"its 10 GiB sparse file stays sparse, with its data at the end"
+rm -f "$r/var-sparse" "$TEST_TMP/gnusparse.tar"
 for comp in gz xz bz2 zst tar; do
 	n=${PFX}-c$comp
 	f=$TEST_TMP/plain.$comp
@@ -142,6 +151,7 @@ f=${PFX}-full
 check "lxm-copy full copy" -- lxm-copy -n "$b" -N "$f"
 ok "$( [ "$(cfg "$f" uuid)" != "$(cfg "$b" uuid)" ] && [ "$(cfg "$f" hostname)" = "$f" ]; echo $?)" "the copy has a new uuid and hostname"
 ok "$( ! grep -q 'enabled = true' "$LXM_PATH/$f/config"; echo $?)" "the copy's autostart is off"
+ok "$( [ "$(cat "$LXM_PATH/$f/rootfs/etc/hostname")" = "$f" ]; echo $?)" "the copy's /etc/hostname names it"
 ok "$( [ "$(stat -c %a "$LXM_PATH/$f/rootfs/bin/suid-probe")" = 4755 ]; echo $?)" "the copy keeps setuid"
 if [ $have_caps = 1 ]; then
 	ok "$(getcap "$LXM_PATH/$f/rootfs/bin/cap-probe" | grep -q cap_net_raw; echo $?)" "the copy keeps the file capability"
@@ -153,7 +163,9 @@ expect_error "^lxm-copy: $b: '$f' already exists" "copying onto an existing name
 sn=${PFX}-snap
 check "lxm-copy -s snapshot" -- lxm-copy -n "$b" -N "$sn" -s
 ok "$(grep -q "overlay_lower = \"$LXM_PATH/$b/rootfs\"" "$LXM_PATH/$sn/config"; echo $?)" "the snapshot's config names its base"
-ok "$( [ -z "$(ls -A "$LXM_PATH/$sn/overlay/upper")" ]; echo $?)" "the snapshot starts with an empty upper dir"
+ok "$( [ "$(cd "$LXM_PATH/$sn/overlay/upper" && find . -mindepth 1 | grep -v '^\./etc/hosts$' | sort | tr '\n' ' ')" = "./etc ./etc/hostname " ] &&
+      [ "$(cat "$LXM_PATH/$sn/overlay/upper/etc/hostname")" = "$sn" ] && [ "$(cat "$r/etc/hostname")" = "$b" ]; echo $?)" \
+	"the snapshot's upper dir starts with only its own /etc/hostname (the base keeps its own)"
 check "the snapshot boots" -- sh -c "lxm-start -n $sn && lxm-wait -n $sn -s RUNNING -t 10"
 check "a write inside the snapshot" -- lxm-attach -n "$sn" -- /bin/sh -c 'echo snap > /written-in-snapshot'
 lxm-stop -n "$sn" -t 10 >/dev/null 2>&1
