@@ -113,6 +113,32 @@ else
 	skip "tmux or $PROBE missing (make check)"; skip "tmux or $PROBE missing (make check)"
 	skip "tmux or $PROBE missing (make check)"; skip "tmux or $PROBE missing (make check)"
 fi
+# CVE-2019-5736: nothing in the container may get hold of the host's
+# lxm-attach through /proc/PID/exe of an attached process before its execve
+# (the container is unprivileged: its root has no CAP_SYS_PTRACE over the
+# host, so only the process's non-dumpable state stands in the way). A probe
+# inside watches /proc and opens every new process's exe while many
+# attaches run; it must never reach the host binary's inode.
+EPROBE=$BUILDDIR/tests/integration/exe-probe
+if [ -x "$EPROBE" ]; then
+	install -m 0755 "$EPROBE" "$LXM_PATH/$c/rootfs/bin/exe-probe"
+	read -r adev aino < <(stat -L -c '%d %i' "$(command -v lxm-attach)")
+	stopf=$LXM_PATH/$c/rootfs/.exe-probe-stop
+	rm -f "$stopf"
+	lxm-attach -n "$c" -- exe-probe "$adev" "$aino" 30 /.exe-probe-stop >"$TEST_TMP/exe-probe.out" 2>&1 &
+	eppid=$!
+	for _ in $(seq 200); do grep -q '^ready' "$TEST_TMP/exe-probe.out" && break; sleep 0.02; done
+	for _ in $(seq 150); do lxm-attach -n "$c" -- true; done
+	touch "$stopf"
+	wait "$eppid"
+	rm -f "$stopf" "$LXM_PATH/$c/rootfs/bin/exe-probe"
+	res=$(tail -1 "$TEST_TMP/exe-probe.out")
+	grep '^hit' "$TEST_TMP/exe-probe.out" | head -3 | sed 's/^/# /'
+	ok "$(echo "$res" | grep -q '^seen [0-9]* opened [0-9]* hit 0$' && [ "$(echo "$res" | awk '{ print $2 }')" -ge 50 ]; echo $?)" \
+		"an attached process never exposes the host's lxm-attach through /proc/PID/exe (CVE-2019-5736; probe: ${res:-no output})"
+else
+	skip "$EPROBE missing (make check)"
+fi
 ok "$(lxm-attach -n "$c" -- ls /proc/self/fd 7</dev/null | grep -qx 7; [ $? -ne 0 ]; echo $?)" "an fd the caller left open (7) does not reach the command"
 check "stop" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left"
