@@ -51,6 +51,7 @@
 
 #include "cgroup-limits.h"
 #include "cgroup.h"
+#include "devcg.h"
 #include "log.h"
 
 #define CGROUP_PARENT "lxm"
@@ -900,44 +901,64 @@ static int apply_limits(const struct lxm_cgroup *cg, const struct lxm_cgroup_lim
 	return 0;
 }
 
-/* The device cgroup (v1): everything denied, then the standard nodes of
- * the container's /dev (devices.c) and its ptys. mknod of a block device,
- * or opening one bound in, fails. On a pure v2 host this needs a BPF device
- * program, which lxm does not attach yet. */
-const char *const lxm_cgroup_device_allow[] = {
-	"c 1:3 rwm",      /* null */
-	"c 1:5 rwm",      /* zero */
-	"c 1:7 rwm",      /* full */
-	"c 1:8 rwm",      /* random */
-	"c 1:9 rwm",      /* urandom */
-	"c 5:0 rwm",      /* tty */
-	"c 5:1 rwm",      /* console */
-	"c 5:2 rwm",      /* ptmx */
-	"c 136:* rwm",    /* pts: the console, ttys and the container's own */
-	"c 10:200 rwm",   /* net/tun */
-	"c 10:229 rwm",   /* fuse */
-	NULL,
-};
+/* The device policy (devcg.c: the standard nodes of the container's /dev
+ * and its ptys, plus the config's devices): with a v1 devices controller,
+ * everything denied and then each rule allowed; without one (a pure v2
+ * host), a BPF device program on the v2 cgroup. mknod of a block device, or
+ * opening one bound in, fails with EPERM either way. On a hybrid host both
+ * would apply; the v1 controller alone is used there. */
 
-static int apply_devices(const struct lxm_cgroup *cg, struct lxm_error *err)
+static int apply_devices(const struct lxm_cgroup *cg, const struct lxm_devcg_rule *rules, size_t n_rules,
+			 struct lxm_error *err)
 {
-	for (size_t i = 0; i < cg->n; i++) {
-		int r;
+	bool v1 = false;
+	ssize_t v2;
+	int r;
 
+	for (size_t i = 0; i < cg->n; i++) {
 		if (cg->h[i].unified || !lxm_cgroup_hierarchy_has(&cg->h[i], "devices"))
 			continue;
 		r = write_str_at(cg->f[i].fd, "devices.deny", "a");
 		if (r < 0)
 			return lxm_error_set(err, -r, "setting 'devices.deny' for '%s'", cg->rel);
-		for (size_t k = 0; lxm_cgroup_device_allow[k]; k++) {
-			r = write_str_at(cg->f[i].fd, "devices.allow", lxm_cgroup_device_allow[k]);
+		v1 = true;
+		for (size_t k = 0; k < n_rules; k++) {
+			char line[64];
+
+			r = lxm_devcg_rule_format(&rules[k], line, sizeof(line));
+			if (r >= 0)
+				r = write_str_at(cg->f[i].fd, "devices.allow", line);
 			if (r < 0)
-				return lxm_error_set(err, -r, "allowing device '%s' for '%s'",
-						     lxm_cgroup_device_allow[k], cg->rel);
+				return lxm_error_set(err, -r, "allowing device '%s' for '%s'", line, cg->rel);
 		}
 		log_debug("cgroup: %s: device policy set", cg->h[i].path);
 	}
+	v2 = find_v2(cg);
+	if (v1 || v2 < 0)
+		return 0;
+	r = lxm_devcg_attach(cg->f[v2].fd, rules, n_rules, err);
+	if (r == -EPERM && lxm_devcg_confined()) {
+		/* loading BPF takes CAP_BPF/CAP_SYS_ADMIN in init's user
+		 * namespace, and lxm's seccomp policy denies bpf(2): a nested
+		 * container keeps the outer container's program, which its
+		 * cgroup (a descendant) inherits */
+		log_debug("cgroup: %s: device program is the outer container's (user namespace), ignoring",
+			  cg->h[v2].path);
+		lxm_error_clear(err);
+		return 0;
+	}
+	if (r < 0)
+		return lxm_error_prefix(err, "cgroup '%s'", cg->rel);
+	log_debug("cgroup: %s: device program attached", cg->h[v2].path);
 	return 0;
+}
+
+int lxm_cgroup_set_devices(const struct lxm_cgroup *cg, const struct lxm_devcg_rule *rules, size_t n_rules,
+			   struct lxm_error *err)
+{
+	if (!cg || cg->destroyed)
+		return lxm_error_set(err, ENOENT, "setting the device policy of a removed cgroup");
+	return apply_devices(cg, rules, n_rules, err);
 }
 
 /* ---- removal ---- */
@@ -1068,9 +1089,7 @@ int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
 	r = apply_limits(cg, limits, err);
 	if (r < 0)
 		goto fail;
-	r = apply_devices(cg, err);
-	if (r < 0)
-		goto fail;
+
 	log_debug("cgroup: created '%s' in %zu hierarchies (%s)", cg->rel, cg->n,
 		  lxm_cgroup_layout_to_string(cg->layout));
 	*ret = TAKE_PTR(cg);

@@ -43,9 +43,13 @@ const char *lxm_cgroup_layout_to_string(enum lxm_cgroup_layout l);
  * it is an error (EBUSY). */
 int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
 		      struct lxm_cgroup **ret, struct lxm_error *err);
-/* The devices a container may use (v1 devices.allow lines; everything else
- * is denied), NULL-terminated. */
-extern const char *const lxm_cgroup_device_allow[];
+/* The device policy: allow exactly these rules (devcg.h), deny the rest:
+ * v1 devices.deny/devices.allow where the host has the devices controller,
+ * else a BPF device program on the v2 cgroup. Call before anything runs in
+ * the cgroup. */
+struct lxm_devcg_rule;
+int lxm_cgroup_set_devices(const struct lxm_cgroup *cg, const struct lxm_devcg_rule *rules, size_t n_rules,
+			   struct lxm_error *err);
 /* Open the existing cgroups of a container (for stop/info/freeze). ENOENT
  * when there is none. */
 int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error *err);

@@ -26,6 +26,8 @@
 #define LXM_PIDS_MAX 4194304ULL      /* PID_MAX_LIMIT on 64-bit */
 #define LXM_CPU_MAX 8192             /* largest CONFIG_NR_CPUS */
 #define LXM_IDMAP_LINES_MAX 340      /* kernel limit per map since 4.15 */
+#define LXM_DEV_MAJOR_MAX 4095       /* MAJOR() is 12 bits */
+#define LXM_DEV_MINOR_MAX 1048575    /* MINOR() is 20 bits */
 #define WHY_MAX 256
 
 /* ---- pure helpers -------------------------------------------------------- */
@@ -471,6 +473,50 @@ static int check_cap(char *s, char *why, size_t n)
 	return 0;
 }
 
+/* "rwm" or a part of it, each letter once */
+static int check_dev_access(char *s, char *why, size_t n)
+{
+	const char *letters = "rwm";
+
+	if (!*s)
+		return why_fail(why, n, "invalid access '': expected letters from \"rwm\"");
+	for (const char *p = s; *p; p++)
+		if (!strchr(letters, *p) || strchr(p + 1, *p))
+			return why_fail(why, n, "invalid access '%s': expected \"rwm\" or a part of it, each letter once", s);
+	return 0;
+}
+
+/* A node below /dev that devices.c does not make itself. */
+static int check_dev_path(char *s, char *why, size_t n)
+{
+	static const char *const taken[] = {
+		"null", "zero", "full", "random", "urandom", "tty", "console", "ptmx", "pts",
+		"shm", "mqueue", "fd", "stdin", "stdout", "stderr",
+	};
+	size_t first;
+
+	if (!lxm_startswith(s, "/dev/") || !s[5])
+		return why_fail(why, n, "invalid path '%s': expected a path below '/dev/'", s);
+	if (strlen(s) > 255)
+		return why_fail(why, n, "invalid path '%s': longer than 255 characters", s);
+	for (const char *c = s + 5; ; ) {
+		size_t l = strcspn(c, "/");
+
+		if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
+			return why_fail(why, n, "invalid path '%s': empty, '.' or '..' component", s);
+		if (!c[l])
+			break;
+		c += l + 1;
+	}
+	first = strcspn(s + 5, "/");
+	for (size_t i = 0; i < ARRAY_SIZE(taken); i++)
+		if (strlen(taken[i]) == first && strncmp(s + 5, taken[i], first) == 0)
+			return why_fail(why, n, "invalid path '%s': '/dev/%s' is one of the standard nodes", s, taken[i]);
+	if (lxm_startswith(s + 5, "tty") && first > 3 && strspn(s + 8, "0123456789") == first - 3)
+		return why_fail(why, n, "invalid path '%s': the ttys are the console's (console.ttys)", s);
+	return 0;
+}
+
 /* ---- the key table --------------------------------------------------------- */
 
 struct reader {
@@ -534,6 +580,8 @@ static int parse_signal(struct reader *, const struct key *, const config_settin
 static int parse_bool(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
 static int parse_nettype(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
 static int parse_idtype(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_devtype(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+static int parse_devnum(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
 static int format_string(const struct key *, const void *, char **);
 static int format_chars(const struct key *, const void *, char **);
 static int format_strv(const struct key *, const void *, char **);
@@ -545,6 +593,8 @@ static int format_signal(const struct key *, const void *, char **);
 static int format_bool(const struct key *, const void *, char **);
 static int format_nettype(const struct key *, const void *, char **);
 static int format_idtype(const struct key *, const void *, char **);
+static int format_devtype(const struct key *, const void *, char **);
+static int format_devnum(const struct key *, const void *, char **);
 
 static void idmap_free(void *elem _unused_)
 {
@@ -572,11 +622,22 @@ static void mount_free(void *elem)
 	memset(m, 0, sizeof(*m));
 }
 
+static void device_free(void *elem)
+{
+	struct lxm_device *d = elem;
+
+	free(d->access);
+	free(d->path);
+	memset(d, 0, sizeof(*d));
+}
+
 static int nics_finish(struct reader *rd, const config_setting_t *s, void *elems, size_t n);
+static int devices_finish(struct reader *rd, const config_setting_t *s, void *elems, size_t n);
 
 static const struct list_desc idmap_list = { sizeof(struct lxm_idmap), idmap_free, NULL };
 static const struct list_desc nic_list = { sizeof(struct lxm_nic), nic_free, nics_finish };
 static const struct list_desc mount_list = { sizeof(struct lxm_mount), mount_free, NULL };
+static const struct list_desc device_list = { sizeof(struct lxm_device), device_free, devices_finish };
 /* not a list: the check a group gets once its members are read */
 static int limits_finish(struct reader *rd, const config_setting_t *s, void *base, size_t n);
 static const struct list_desc limits_group = { 0, NULL, limits_finish };
@@ -585,6 +646,7 @@ static const struct list_desc limits_group = { 0, NULL, limits_finish };
 #define NIC(f) offsetof(struct lxm_nic, f)
 #define IDMAP(f) offsetof(struct lxm_idmap, f)
 #define MNT(f) offsetof(struct lxm_mount, f)
+#define DEV(f) offsetof(struct lxm_device, f)
 #define GROUP(p) { .path = p, .parse = parse_group }
 #define KEY(p, kind, off, ...) { .path = p, .parse = parse_##kind, .format = format_##kind, .offset = off, __VA_ARGS__ }
 #define LIST(p, off, count, desc, ...) \
@@ -657,6 +719,13 @@ static const struct key keys[] = {
 	KEY("mounts.target", string, MNT(target), .check = check_nonempty, .flags = K_REQUIRED),
 	KEY("mounts.options", string, MNT(options), .check = check_mount_options, .flags = K_EMPTY_NULL),
 	KEY("mounts.fstype", string, MNT(fstype), .flags = K_EMPTY_NULL),
+
+	LIST("devices", C(devices), C(n_devices), &device_list, .flags = K_ONE_LINE),
+	KEY("devices.type", devtype, DEV(type), .flags = K_REQUIRED | K_ALWAYS),
+	KEY("devices.major", devnum, DEV(major), .max = LXM_DEV_MAJOR_MAX, .flags = K_REQUIRED | K_ALWAYS),
+	KEY("devices.minor", devnum, DEV(minor), .max = LXM_DEV_MINOR_MAX, .flags = K_REQUIRED | K_ALWAYS),
+	KEY("devices.access", string, DEV(access), .check = check_dev_access, .flags = K_EMPTY_NULL),
+	KEY("devices.path", string, DEV(path), .check = check_dev_path, .flags = K_EMPTY_NULL),
 
 	GROUP("autostart"),
 	KEY("autostart.enabled", bool, C(autostart.enabled)),
@@ -1030,6 +1099,45 @@ static int parse_idtype(struct reader *rd, const struct key *k, const config_set
 	return 0;
 }
 
+static int parse_devtype(struct reader *rd, const struct key *k, const config_setting_t *s,
+			 const char *kname, void *base)
+{
+	const char *str;
+	int r;
+
+	r = expect_type(rd, s, kname, CONFIG_TYPE_STRING, "a string");
+	if (r < 0)
+		return r;
+	str = config_setting_get_string(s);
+	if (!streq(str, "c") && !streq(str, "b"))
+		return rd_fail(rd, s, kname, "invalid type '%s': expected \"c\" (character) or \"b\" (block)", str);
+	*FIELD(base, k, char) = str[0];
+	return 0;
+}
+
+/* A device major or minor: 0..k->max, or "*" (any), stored as -1. */
+static int parse_devnum(struct reader *rd, const struct key *k, const config_setting_t *s,
+			const char *kname, void *base)
+{
+	long long v = 0;
+	int r;
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		if (!streq(config_setting_get_string(s), "*"))
+			return rd_fail(rd, s, kname, "invalid value '%s': expected a number or \"*\"",
+				       config_setting_get_string(s));
+		*FIELD(base, k, int32_t) = -1;
+		return 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+		return rd_fail(rd, s, kname, "expected an integer or \"*\", got %s", type_name(config_setting_type(s)));
+	r = get_int(rd, s, kname, 0, (long long)k->max, &v);
+	if (r < 0)
+		return r;
+	*FIELD(base, k, int32_t) = (int32_t)v;
+	return 0;
+}
+
 /* Parse the members of group s into base; prefix is the table path of the
  * group ("" for the top level), dname its name in messages. */
 static int walk_group(struct reader *rd, const char *prefix, const char *dname,
@@ -1198,6 +1306,28 @@ static int nics_finish(struct reader *rd _unused_, const config_setting_t *s _un
 				break;
 			}
 		}
+	}
+	return 0;
+}
+
+/* A node can only be made for one device; each path once. */
+static int devices_finish(struct reader *rd, const config_setting_t *s, void *elems, size_t n)
+{
+	const struct lxm_device *devs = elems;
+
+	for (size_t i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		char ename[64];
+
+		snprintf(ename, sizeof(ename), "devices[%zu].path", i);
+		if (!devs[i].path)
+			continue;
+		if (devs[i].major < 0 || devs[i].minor < 0)
+			return rd_fail(rd, e, ename, "'%s' needs a device: major and minor must not be \"*\"",
+				       devs[i].path);
+		for (size_t j = 0; j < i; j++)
+			if (devs[j].path && streq(devs[j].path, devs[i].path))
+				return rd_fail(rd, e, ename, "'%s' is listed twice", devs[i].path);
 	}
 	return 0;
 }
@@ -1557,6 +1687,9 @@ void lxm_config_free(struct lxm_config *conf)
 	for (size_t i = 0; conf->mounts && i < conf->n_mounts; i++)
 		mount_free(&conf->mounts[i]);
 	free(conf->mounts);
+	for (size_t i = 0; conf->devices && i < conf->n_devices; i++)
+		device_free(&conf->devices[i]);
+	free(conf->devices);
 	lxm_strv_free(conf->autostart.groups, conf->autostart.n_groups);
 	memset(conf, 0, sizeof(*conf));
 }
@@ -1984,6 +2117,24 @@ static int format_idtype(const struct key *k, const void *base, char **ret)
 	if (t != 'u' && t != 'g')
 		return -EINVAL;
 	return set_ret(lxm_strdup_printf("\"%c\"", t), ret);
+}
+
+static int format_devtype(const struct key *k, const void *base, char **ret)
+{
+	char t = *CFIELD(base, k, char);
+
+	if (t != 'c' && t != 'b')
+		return -EINVAL;
+	return set_ret(lxm_strdup_printf("\"%c\"", t), ret);
+}
+
+static int format_devnum(const struct key *k, const void *base, char **ret)
+{
+	int32_t v = *CFIELD(base, k, int32_t);
+
+	if (v < 0)
+		return set_ret(strdup("\"*\""), ret);
+	return set_ret(lxm_strdup_printf("%" PRId32, v), ret);
 }
 
 static int write_members(FILE *f, const char *prefix, const void *base, int depth, bool one_line);

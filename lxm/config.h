@@ -50,6 +50,16 @@ struct lxm_mount {
 	char *fstype;                /* NULL for bind mounts */
 };
 
+/* A device the container may use (as lxc.cgroup.devices.allow), with an
+ * optional node made for it in the container's /dev. */
+struct lxm_device {
+	char type;                   /* 'c' or 'b' */
+	int32_t major;               /* -1: any ("*") */
+	int32_t minor;               /* -1: any ("*") */
+	char *access;                /* "rwm" or a part of it; NULL: "rwm" */
+	char *path;                  /* "/dev/net/tun"; NULL: no node */
+};
+
 struct lxm_config {
 	char *name;
 	char uuid[LXM_UUID_STR_LEN];
@@ -106,6 +116,9 @@ struct lxm_config {
 
 	struct lxm_mount *mounts;
 	size_t n_mounts;
+
+	struct lxm_device *devices;
+	size_t n_devices;
 
 	struct {
 		bool enabled;

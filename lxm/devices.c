@@ -47,6 +47,64 @@ static int bind_onto(int devfd, const char *name, const char *source, struct lxm
 	return 0;
 }
 
+/* A configured device's node at d->path ("/dev/net/tun"), parents made as
+ * needed. mknod where the container may (privileged, and "m" allowed by
+ * the device cgroup, which the child is in already), else a bind of the
+ * host's node at the same path, which must be that device. The mode is the
+ * host node's where it has one, else 0660. */
+static int make_node(int devfd, const struct lxm_device *d, struct lxm_error *err)
+{
+	_cleanup_free_ char *rel = strdup(d->path + strlen("/dev/"));
+	_cleanup_close_ int dirfd = -1;
+	mode_t type = d->type == 'b' ? S_IFBLK : S_IFCHR, mode = 0660;
+	dev_t dev = makedev((unsigned)d->major, (unsigned)d->minor);
+	char *leaf, *slash, target[64];
+	struct stat st;
+	bool on_host;
+	int fd;
+
+	if (!rel)
+		return lxm_error_set(err, ENOMEM, "creating '%s'", d->path);
+	dirfd = fcntl(devfd, F_DUPFD_CLOEXEC, 3);
+	if (dirfd < 0)
+		return lxm_error_set(err, errno, "creating '%s'", d->path);
+	for (leaf = rel; (slash = strchr(leaf, '/')); leaf = slash + 1) {
+		int sub;
+
+		*slash = '\0';
+		if (mkdirat(dirfd, leaf, 0755) < 0 && errno != EEXIST)
+			return lxm_error_set(err, errno, "creating the directory of '%s'", d->path);
+		sub = openat(dirfd, leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return lxm_error_set(err, errno, "opening the directory of '%s'", d->path);
+		close(dirfd);
+		dirfd = sub;
+	}
+	on_host = stat(d->path, &st) == 0 && (st.st_mode & S_IFMT) == type && st.st_rdev == dev;
+	if (on_host)
+		mode = st.st_mode & 0777;
+	if (mknodat(dirfd, leaf, type | mode, dev) == 0)
+		return 0;
+	if (errno != EPERM)
+		return lxm_error_set(err, errno, "creating '%s'", d->path);
+	if (!on_host)
+		return lxm_error_set(err, EPERM, "creating '%s' (%c %d:%d): mknod is not allowed here and the host has no such node to bind",
+				     d->path, d->type, (int)d->major, (int)d->minor);
+	/* a user namespace may not mknod: bind the host's node instead */
+	fd = openat(dirfd, leaf, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
+	if (fd < 0)
+		return lxm_error_set(err, errno, "creating '%s'", d->path);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	if (mount(d->path, target, NULL, MS_BIND, NULL) < 0) {
+		int e = errno;
+
+		close(fd);
+		return lxm_error_set(err, e, "binding the host's '%s'", d->path);
+	}
+	close(fd);
+	return 0;
+}
+
 int lxm_devices_setup(int rootfd, const struct lxm_dev_spec *spec, struct lxm_error *err)
 {
 	_cleanup_close_ int devpath = lxm_rootfs_open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY);
@@ -131,6 +189,13 @@ int lxm_devices_setup(int rootfd, const struct lxm_dev_spec *spec, struct lxm_er
 
 		snprintf(name, sizeof(name), "tty%zu", i + 1);
 		r = bind_onto(devfd, name, spec->ttys[i], err);
+		if (r < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < spec->n_devices; i++) {
+		if (!spec->devices[i].path)
+			continue;
+		r = make_node(devfd, &spec->devices[i], err);
 		if (r < 0)
 			goto out;
 	}

@@ -15,6 +15,7 @@
 
 #include "apparmor.h"
 #include "cmd.h"
+#include "devcg.h"
 #include "log.h"
 #include "monitor.h"
 #include "net.h"
@@ -86,6 +87,18 @@ int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err)
 	if (r < 0)
 		return r;
 	log_debug("cgroup 'lxm/%s' created", m->name);
+	{
+		/* before clone3 puts init into the cgroup */
+		_cleanup_free_ struct lxm_devcg_rule *rules = NULL;
+		size_t n_rules = 0;
+
+		r = lxm_devcg_rules_new(conf->devices, conf->n_devices, &rules, &n_rules);
+		if (r < 0)
+			return lxm_error_set(err, -r, "device policy");
+		r = lxm_cgroup_set_devices(m->cg, rules, n_rules, err);
+		if (r < 0)
+			return r;
+	}
 
 	if (lxm_strscpy(sa.sun_path, m->sock_path, sizeof(sa.sun_path)) < 0)
 		return lxm_error_setr(err, ENAMETOOLONG, "command socket path '%s' is too long", m->sock_path);

@@ -538,6 +538,62 @@ int lxm_rootfs_pivot(int rootfd, struct lxm_error *err)
 	return 0;
 }
 
+/* Files in /proc that show or poke the host kernel, masked inside (not only
+ * by the AppArmor profile, which a host without AppArmor lacks): each gets a
+ * read-only bind of an empty file on top, so reads give nothing and writes
+ * fail with EROFS. (Not /dev/null: a device node takes writes even on a
+ * read-only mount.) The empty file is made in the container's fresh /dev
+ * tmpfs and unlinked again once bound, so nothing of it shows in /dev. A
+ * file this kernel does not have is skipped. Only the first bind needs
+ * mount_setattr: a bind of a read-only bind copies its mount flags, so the
+ * others are one mount(2) each.
+ * Nesting: a mount on top of anything in /proc makes the kernel refuse a
+ * nested "mount -t proc" (mount_too_revealing), so a nesting container
+ * needs an unobstructed proc elsewhere as well; that belongs here too. */
+static const char *const masked_proc_files[] = {
+	"/proc/sysrq-trigger",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/timer_list",
+	"/proc/sched_debug",
+};
+
+static int mask_proc_paths(struct lxm_error *err)
+{
+	static const char empty[] = "/dev/.lxm-mask";
+	const char *first = NULL;
+	int fd, r = 0;
+
+	fd = open(empty, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return lxm_error_set(err, errno, "creating '%s'", empty);
+	close(fd);
+	for (size_t i = 0; i < ARRAY_SIZE(masked_proc_files); i++) {
+		const char *path = masked_proc_files[i];
+
+		if (mount(first ? first : empty, path, NULL, MS_BIND, NULL) < 0) {
+			if (errno == ENOENT)
+				continue;
+			r = lxm_error_set(err, errno, "masking '%s'", path);
+			break;
+		}
+		if (!first) {
+			struct mount_attr attr = {
+				.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			};
+
+			if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, &attr, sizeof(attr)) < 0) {
+				r = lxm_error_set(err, errno, "making the mask of '%s' read-only", path);
+				break;
+			}
+			first = path;
+		}
+	}
+	if (unlink(empty) < 0 && r == 0)
+		r = lxm_error_set(err, errno, "removing '%s'", empty);
+	return r;
+}
+
 int lxm_rootfs_finish(struct lxm_error *err)
 {
 	const unsigned long procflags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -551,11 +607,5 @@ int lxm_rootfs_finish(struct lxm_error *err)
 		return lxm_error_set(err, errno, "binding '/proc/sys/net'");
 	if (mount(NULL, "/proc/sys/net", NULL, MS_BIND | MS_REMOUNT | procflags, NULL) < 0)
 		return lxm_error_set(err, errno, "making '/proc/sys/net' writable");
-	/* kernels without CONFIG_MAGIC_SYSRQ have no sysrq-trigger */
-	if (access("/proc/sysrq-trigger", F_OK) == 0) {
-		r = remount_ro("/proc/sysrq-trigger", procflags, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return mask_proc_paths(err);
 }

@@ -88,7 +88,11 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	_cleanup_free_ char **tty_paths = NULL, *ov_upper = NULL, *ov_work = NULL;
 	_cleanup_close_ int rootfd = -1, rootfs_fd = -1, tree_fd = -1;
 	_cleanup_close_ int ov_lower = -1, ov_upper_fd = -1, ov_work_fd = -1;
-	struct lxm_dev_spec dspec = { .console = c->m->console.path };
+	struct lxm_dev_spec dspec = {
+		.console = c->m->console.path,
+		.devices = conf->devices,
+		.n_devices = conf->n_devices,
+	};
 	const char *hostname = conf->hostname ? conf->hostname : conf->name;
 	bool seccomp_early;
 	int r;

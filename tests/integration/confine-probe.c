@@ -7,6 +7,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -124,6 +125,88 @@ int main(int argc, char **argv)
 		int fd = open(argv[2], O_RDONLY);
 		return report(fd);
 	}
+	if (!strcmp(c, "mknod-char") && argc > 4) {
+		long r = mknod(argv[2], S_IFCHR | 0600, makedev(atoi(argv[3]), atoi(argv[4])));
+		if (r == 0)
+			unlink(argv[2]);
+		return report(r);
+	}
+	if (!strcmp(c, "open") && argc > 2) {  /* open a node read-write */
+		int fd = open(argv[2], O_RDWR | O_NOCTTY);
+		return report(fd);
+	}
+	if (!strcmp(c, "read") && argc > 2) {  /* "ok N": N bytes read (up to 64 KiB) */
+		static char buf[65536];
+		int fd = open(argv[2], O_RDONLY);
+		ssize_t n;
+		if (fd < 0)
+			return report(fd);
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0)
+			return report(n);
+		printf("ok %zd\n", n);
+		return 0;
+	}
+	/* run on the host (the VM): the cgroup device programs of a cgroup,
+	 * "COUNT FLAGS" (attached directly) or "COUNT" (effective) */
+	if (!strcmp(c, "bpf-query") && argc > 2) {
+		union bpf_attr a;
+		uint32_t ids[64];
+		int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			return report(fd);
+		memset(&a, 0, sizeof(a));
+		a.query.target_fd = (uint32_t)fd;
+		a.query.attach_type = BPF_CGROUP_DEVICE;
+		a.query.query_flags = argc > 3 && !strcmp(argv[3], "effective") ? BPF_F_QUERY_EFFECTIVE : 0;
+		a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+		a.query.prog_cnt = 64;
+		if (syscall(SYS_bpf, BPF_PROG_QUERY, &a, sizeof(a)) < 0)
+			return report(-1);
+		if (a.query.query_flags)
+			printf("%u\n", a.query.prog_cnt);
+		else
+			printf("%u %s\n", a.query.prog_cnt, a.query.attach_flags == BPF_F_ALLOW_MULTI ? "ALLOW_MULTI" :
+			       a.query.attach_flags == BPF_F_ALLOW_OVERRIDE ? "ALLOW_OVERRIDE" :
+			       a.query.attach_flags ? "OTHER" : "NONE");
+		return 0;
+	}
+	/* run on the host: attach an allow-everything device program to a
+	 * cgroup with BPF_F_ALLOW_MULTI, as systemd does for its units */
+	if (!strcmp(c, "bpf-allow-all") && argc > 2) {
+		struct bpf_insn prog[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+		union bpf_attr a;
+		long pfd;
+		int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			return report(fd);
+		memset(&a, 0, sizeof(a));
+		a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+		a.expected_attach_type = BPF_CGROUP_DEVICE;
+		a.insns = (uint64_t)(uintptr_t)prog;
+		a.insn_cnt = 2;
+		a.license = (uint64_t)(uintptr_t)"GPL";
+		pfd = syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+		if (pfd < 0)
+			return report(pfd);
+		memset(&a, 0, sizeof(a));
+		a.target_fd = (uint32_t)fd;
+		a.attach_bpf_fd = (uint32_t)pfd;
+		a.attach_type = BPF_CGROUP_DEVICE;
+		a.attach_flags = BPF_F_ALLOW_MULTI;
+		return report(syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof(a)));
+	}
+	if (!strcmp(c, "stat-dev") && argc > 2) {  /* "c 10:200" */
+		struct stat st;
+		if (stat(argv[2], &st) < 0)
+			return report(-1);
+		printf("%c %u:%u\n", S_ISCHR(st.st_mode) ? 'c' : S_ISBLK(st.st_mode) ? 'b' : '-',
+		       major(st.st_rdev), minor(st.st_rdev));
+		return 0;
+	}
 	if (!strcmp(c, "write") && argc > 3) {
 		int fd = open(argv[2], O_WRONLY);
 		if (fd < 0)
@@ -157,6 +240,6 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "usage: confine-probe SYSCALL|unshare-user|clone-user|clone3|fork|"
-		"mknod-block PATH MAJ MIN|write FILE DATA|alloc MIB|forkloop\n");
+		"mknod-block|mknod-char PATH MAJ MIN|open-block|open|read|stat-dev PATH|write FILE DATA|alloc MIB|forkloop\n");
 	return 2;
 }

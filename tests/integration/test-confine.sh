@@ -79,6 +79,70 @@ ok "$( [ "$out" = EPERM ]; echo $?)" "mknod of block device 8:0 fails ($out)"
 out=$(probe write /dev/null x)
 ok "$( [ "$out" = ok ]; echo $?)" "the standard nodes work ($out)"
 
+# ---- masked /proc files: a read-only /dev/null on top of each ----
+masked=0
+for f in sysrq-trigger kcore keys timer_list sched_debug; do
+	[ -e "/proc/$f" ] || continue   # this kernel has none: lxm skips it too
+	masked=$((masked + 1))
+	out=$(probe read "/proc/$f")
+	ok "$( [ "$out" = "ok 0" ]; echo $?)" "/proc/$f reads as empty inside ($out)"
+	out=$(probe write "/proc/$f" x)
+	ok "$( [ "$out" = EROFS ]; echo $?)" "writing /proc/$f fails with EROFS ($out)"
+done
+ok "$( [ $masked -gt 0 ]; echo $?)" "this kernel has $masked of the masked /proc files"
+ok "$( [ "$(lxm-attach -n "$c" -- grep -cE ' /proc/(sysrq-trigger|kcore|keys|timer_list|sched_debug) ' /proc/self/mountinfo)" = $masked ]; echo $?)" \
+	"one mount on each of them, none for a file the kernel lacks"
+out=$(probe read /proc/uptime)
+ok "$( [ "${out%% *}" = ok ] && [ "${out#ok }" -gt 0 ]; echo $?)" "other /proc files still read ($out)"
+
+# ---- the device policy: only the standard nodes, and configured devices ----
+# nodes made by the host in the rootfs: the device cgroup still refuses them
+mknod "$rootfs/blk-loop" b 7 0 && mknod "$rootfs/mem" c 1 1 && mknod "$rootfs/fuse-node" c 10 229 && \
+	mknod "$rootfs/tun-node" c 10 200
+out=$(probe open-block /blk-loop)
+ok "$( [ "$out" = EPERM ]; echo $?)" "opening a block node (7:0) placed in the rootfs fails with EPERM ($out)"
+out=$(probe open /mem)
+ok "$( [ "$out" = EPERM ]; echo $?)" "opening /dev/mem's device (c 1:1) fails with EPERM ($out)"
+out=$(probe open /tun-node)
+ok "$( [ "$out" = EPERM ]; echo $?)" "net/tun (c 10:200) is not allowed unless configured ($out)"
+out=$(probe mknod-char /tmp/tun 10 200)
+ok "$( [ "$out" = EPERM ]; echo $?)" "nor may it be made with mknod ($out)"
+out=$(probe stat-dev /dev/net/tun)
+ok "$( [ "$out" = ENOENT ]; echo $?)" "and /dev/net/tun does not exist ($out)"
+out=$(probe mknod-char /tmp/null 1 3)
+ok "$( [ "$out" = ok ]; echo $?)" "mknod of a standard node (c 1:3) works ($out)"
+cp "$LXM_PATH/$c/config" "$TEST_TMP/config.nodev"
+cat >>"$LXM_PATH/$c/config" <<'DEV'
+devices = ( { type = "c"; major = 10; minor = 200; path = "/dev/net/tun"; },
+            { type = "b"; major = 7; minor = "*"; access = "r"; } );
+DEV
+restart
+ok $? "restart with devices: net/tun (with a node) and block 7:* read-only"
+out=$(probe stat-dev /dev/net/tun)
+ok "$( [ "$out" = "c 10:200" ]; echo $?)" "the configured node /dev/net/tun is there ($out)"
+out=$(probe open /dev/net/tun)
+ok "$( [ "$out" = ok ]; echo $?)" "and opens read-write ($out)"
+out=$(probe mknod-char /tmp/tun 10 200)
+ok "$( [ "$out" = ok ]; echo $?)" "mknod of it is allowed too (access rwm by default) ($out)"
+out=$(probe open /fuse-node)
+ok "$( [ "$out" = EPERM ]; echo $?)" "an unconfigured device (fuse, c 10:229) still fails with EPERM ($out)"
+out=$(probe open-block /blk-loop)
+ok "$( [ "$out" != EPERM ]; echo $?)" "block 7:0 may be opened read-only now ($out)"
+out=$(probe open /blk-loop)
+ok "$( [ "$out" = EPERM ]; echo $?)" "but not read-write (access \"r\") ($out)"
+out=$(probe mknod-block /tmp/sda 8 0)
+ok "$( [ "$out" = EPERM ]; echo $?)" "and block 8:0 stays refused ($out)"
+lxm-stop -n "$c" -k >/dev/null 2>&1
+sed -i 's/^\( *{ type = "b"; major = 7;\).*/\1 minor = "*"; access = "x"; } );/' "$LXM_PATH/$c/config"
+line=$(grep -n 'access = "x"' "$LXM_PATH/$c/config" | cut -d: -f1)
+expect_error "^lxm-start: $c: .*config:$line: devices\[1\]\.access: invalid access 'x'" \
+	"a bad devices entry fails the start with FILE:LINE" -- lxm-start -n "$c"
+cp "$TEST_TMP/config.nodev" "$LXM_PATH/$c/config"
+rm -f "$rootfs/blk-loop" "$rootfs/mem" "$rootfs/fuse-node" "$rootfs/tun-node"
+restart
+ok $? "restart without devices"
+pid=$(pid_of "$c")
+
 capeff=$(awk '/^CapEff/ {print $2}' /proc/$pid/status)
 ok "$( [ $(( 0x$capeff >> 16 & 1 )) -eq 0 ] && [ $(( 0x$capeff >> 17 & 1 )) -eq 0 ] && [ $(( 0x$capeff >> 25 & 1 )) -eq 0 ]; echo $?)" \
 	"init's CapEff ($capeff) lacks sys_module, sys_rawio and sys_time"
@@ -253,6 +317,13 @@ no_leaks "$c" "nothing left"
 u=${PFX}-unpriv
 check "create an unprivileged container" -- lxm-create -n "$u" -t busybox
 install -m 0755 "$PROBE" "$LXM_PATH/$u/rootfs/bin/confine-probe"
+# a configured device with a node: a user namespace cannot mknod, so the
+# host's node is bound in
+cat >>"$LXM_PATH/$u/config" <<'DEV'
+devices = ( { type = "c"; major = 10; minor = 200; path = "/dev/net/tun"; } );
+DEV
+mknod "$LXM_PATH/$u/rootfs/blk-loop" b 7 0 && mknod "$LXM_PATH/$u/rootfs/fuse-node" c 10 229 && \
+	chmod 666 "$LXM_PATH/$u/rootfs/blk-loop" "$LXM_PATH/$u/rootfs/fuse-node"
 lxm-start -n "$u" 2>/dev/null
 ok $? "unprivileged: start with the default confinement"
 upid=$(pid_of "$u")
@@ -275,6 +346,18 @@ out=$(uprobe mknod-block /tmp/hostdisk "$maj" "$min")
 ok "$( [ "$out" = EPERM ]; echo $?)" "unprivileged: mknod of the host disk's block device $maj:$min fails ($out)"
 out=$(uprobe write /dev/null x)
 ok "$( [ "$out" = ok ]; echo $?)" "unprivileged: the standard nodes work ($out)"
+for f in kcore keys timer_list; do
+	[ -e "/proc/$f" ] || continue
+	out=$(uprobe read "/proc/$f")
+	ok "$( [ "$out" = "ok 0" ]; echo $?)" "unprivileged: /proc/$f reads as empty ($out)"
+done
+out=$(uprobe stat-dev /dev/net/tun)
+ok "$( [ "$out" = "c 10:200" ]; echo $?)" "unprivileged: the configured /dev/net/tun is there, the host's node bound in ($out)"
+ok "$(lxm-attach -n "$u" -- grep -q ' /dev/net/tun ' /proc/self/mountinfo; echo $?)" "unprivileged: as a bind mount"
+out=$(uprobe open-block /blk-loop)
+ok "$( [ "$out" = EPERM ]; echo $?)" "unprivileged: opening a block node (7:0, mode 666) in the rootfs fails with EPERM ($out)"
+out=$(uprobe open /fuse-node)
+ok "$( [ "$out" = EPERM ]; echo $?)" "unprivileged: an unconfigured device (fuse, mode 666) fails with EPERM ($out)"
 capeff=$(awk '/^CapEff/ {print $2}' /proc/$upid/status)
 ok "$( [ $(( 0x$capeff >> 16 & 1 )) -eq 0 ] && [ $(( 0x$capeff >> 17 & 1 )) -eq 0 ] && [ $(( 0x$capeff >> 25 & 1 )) -eq 0 ]; echo $?)" \
 	"unprivileged: init's CapEff ($capeff) lacks sys_module, sys_rawio and sys_time"

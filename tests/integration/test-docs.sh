@@ -36,7 +36,7 @@ for t in $tools; do
 done
 ok "$( [ -f "$MAN/lxm.container.conf.5.scd" ]; echo $?)" "lxm.container.conf(5) exists"
 # every key of the config table is documented
-keys=$(grep -oE 'KEY\("[a-z_.0-9]+"' "$SRCDIR/lxm/config.c" | sed 's/KEY("//; s/"//' | sed 's/^\(idmap\|net\|mounts\)\..*/\1/' | sort -u)
+keys=$(grep -oE 'KEY\("[a-z_.0-9]+"' "$SRCDIR/lxm/config.c" | sed 's/KEY("//; s/"//' | sed 's/^\(idmap\|net\|mounts\|devices\)\..*/\1/' | sort -u)
 missing=""
 for k in $keys; do
 	grep -qF -- "*$(printf '%s' "$k" | sed 's/_/\\_/g')*" "$MAN/lxm.container.conf.5.scd" || missing="$missing $k"

@@ -90,6 +90,13 @@ static bool config_eq(const struct lxm_config *a, const struct lxm_config *b)
 		if (!str_eq(a->mounts[i].source, b->mounts[i].source) || !str_eq(a->mounts[i].target, b->mounts[i].target) ||
 		    !str_eq(a->mounts[i].options, b->mounts[i].options) || !str_eq(a->mounts[i].fstype, b->mounts[i].fstype))
 			return false;
+	if (a->n_devices != b->n_devices)
+		return false;
+	for (size_t i = 0; i < a->n_devices; i++)
+		if (a->devices[i].type != b->devices[i].type || a->devices[i].major != b->devices[i].major ||
+		    a->devices[i].minor != b->devices[i].minor || !str_eq(a->devices[i].access, b->devices[i].access) ||
+		    !str_eq(a->devices[i].path, b->devices[i].path))
+			return false;
 	return a->console.ttys == b->console.ttys && str_eq(a->console.log, b->console.log) &&
 	       a->console.buffer == b->console.buffer && a->console.log_size == b->console.log_size &&
 	       a->limits.memory == b->limits.memory && a->limits.pids == b->limits.pids &&
@@ -690,6 +697,85 @@ static void test_limits(void)
 	lxm_config_free(&c);
 }
 
+/* devices: the allow-list entries and the nodes made for them */
+static void test_devices(void)
+{
+	static const char text[] =
+		"devices = (\n"
+		"  { type = \"c\"; major = 10; minor = 200; access = \"rw\"; path = \"/dev/net/tun\"; },\n"
+		"  { type = \"c\"; major = 136; minor = \"*\"; },\n"
+		"  { type = \"b\"; major = \"*\"; minor = \"*\"; access = \"m\"; },\n"
+		"  { type = \"c\"; major = 0; minor = 0; access = \"\"; }\n"
+		");\n";
+	struct lxm_config a, b;
+	struct lxm_error err = { 0 };
+	_cleanup_free_ char *t = NULL, *t2 = NULL;
+	int r;
+
+	r = parse(&a, text, &err);
+	check(r == 0, "devices parse");
+	if (r < 0) {
+		printf("#   %s\n", err.msg);
+		lxm_config_free(&a);
+		return;
+	}
+	check(lxm_config_validate(&a, "c1", &err) == 0, "devices validate");
+	check(a.n_devices == 4 && a.devices[0].type == 'c' && a.devices[0].major == 10 && a.devices[0].minor == 200 &&
+	      streq(a.devices[0].access, "rw") && streq(a.devices[0].path, "/dev/net/tun"), "devices[0]: all fields");
+	check(a.devices[1].major == 136 && a.devices[1].minor == -1 && !a.devices[1].access && !a.devices[1].path,
+	      "devices[1]: minor \"*\" is -1, access and path default to NULL (rwm, no node)");
+	check(a.devices[2].type == 'b' && a.devices[2].major == -1 && a.devices[2].minor == -1 &&
+	      streq(a.devices[2].access, "m"), "devices[2]: block, both wildcards");
+	check(a.devices[3].major == 0 && a.devices[3].minor == 0 && !a.devices[3].access, "devices[3]: 0:0, access \"\" is NULL");
+	check(lxm_config_format(&a, &t) == 0, "format devices");
+	check(t && strstr(t, "{ type = \"c\"; major = 10; minor = 200; access = \"rw\"; path = \"/dev/net/tun\"; }") &&
+	      strstr(t, "{ type = \"b\"; major = \"*\"; minor = \"*\"; access = \"m\"; }"), "one entry per line, \"*\" written back");
+	check(parse(&b, t, &err) == 0 && config_eq(&a, &b), "devices round trip");
+	check(lxm_config_format(&b, &t2) == 0 && streq(t, t2), "and the same text");
+	lxm_config_free(&a);
+	lxm_config_free(&b);
+
+	expect_error("devices = ( { major = 1; minor = 3; } );", "config:1: devices[0].type: required key is missing");
+	expect_error("devices = ( { type = \"c\"; minor = 3; } );", "config:1: devices[0].major: required key is missing");
+	expect_error("devices = ( { type = \"c\"; major = 1; } );", "config:1: devices[0].minor: required key is missing");
+	expect_error("devices = ( { type = \"a\"; major = 1; minor = 3; } );",
+		     "config:1: devices[0].type: invalid type 'a': expected \"c\" (character) or \"b\" (block)");
+	expect_error("devices = (\n { type = \"c\"; major = 4096; minor = 3; } );",
+		     "config:2: devices[0].major: must be between 0 and 4095, got 4096");
+	expect_error("devices = ( { type = \"c\"; major = 1; minor = 1048576; } );",
+		     "config:1: devices[0].minor: must be between 0 and 1048575, got 1048576");
+	expect_error("devices = ( { type = \"c\"; major = -1; minor = 3; } );",
+		     "config:1: devices[0].major: must be between 0 and 4095, got -1");
+	expect_error("devices = ( { type = \"c\"; major = \"all\"; minor = 3; } );",
+		     "config:1: devices[0].major: invalid value 'all': expected a number or \"*\"");
+	expect_error("devices = ( { type = \"c\"; major = 1.5; minor = 3; } );",
+		     "config:1: devices[0].major: expected an integer or \"*\", got a float");
+	expect_error("devices = ( { type = \"c\"; major = 1; minor = 3; access = \"rwx\"; } );",
+		     "config:1: devices[0].access: invalid access 'rwx': expected \"rwm\" or a part of it, each letter once");
+	expect_error("devices = ( { type = \"c\"; major = 1; minor = 3; access = \"rr\"; } );",
+		     "config:1: devices[0].access: invalid access 'rr': expected \"rwm\" or a part of it, each letter once");
+	expect_error("devices = ( { type = \"c\"; major = 10; minor = 200; path = \"/tmp/tun\"; } );",
+		     "config:1: devices[0].path: invalid path '/tmp/tun': expected a path below '/dev/'");
+	expect_error("devices = ( { type = \"c\"; major = 10; minor = 200; path = \"/dev/net/../../etc/x\"; } );",
+		     "config:1: devices[0].path: invalid path '/dev/net/../../etc/x': empty, '.' or '..' component");
+	expect_error("devices = ( { type = \"c\"; major = 10; minor = 200; path = \"/dev/net/\"; } );",
+		     "config:1: devices[0].path: invalid path '/dev/net/': empty, '.' or '..' component");
+	expect_error("devices = ( { type = \"c\"; major = 1; minor = 3; path = \"/dev/null\"; } );",
+		     "config:1: devices[0].path: invalid path '/dev/null': '/dev/null' is one of the standard nodes");
+	expect_error("devices = ( { type = \"c\"; major = 136; minor = 1; path = \"/dev/pts/1\"; } );",
+		     "config:1: devices[0].path: invalid path '/dev/pts/1': '/dev/pts' is one of the standard nodes");
+	expect_error("devices = ( { type = \"c\"; major = 4; minor = 1; path = \"/dev/tty1\"; } );",
+		     "config:1: devices[0].path: invalid path '/dev/tty1': the ttys are the console's (console.ttys)");
+	expect_valid("devices = ( { type = \"c\"; major = 4; minor = 64; path = \"/dev/ttyS0\"; } );", "/dev/ttyS0 is not a console tty");
+	expect_error("devices = (\n  { type = \"c\"; major = 10; minor = 200; },\n  { type = \"c\"; major = 10; minor = \"*\"; path = \"/dev/x\"; } );",
+		     "config:3: devices[1].path: '/dev/x' needs a device: major and minor must not be \"*\"");
+	expect_error("devices = (\n  { type = \"c\"; major = 10; minor = 200; path = \"/dev/x\"; },\n"
+		     "  { type = \"c\"; major = 10; minor = 229; path = \"/dev/x\"; } );",
+		     "config:3: devices[1].path: '/dev/x' is listed twice");
+	expect_error("devices = { type = \"c\"; };", "config:1: devices: expected a list ( { ... }, ... ), got a group");
+	expect_valid("devices = ();", "an empty devices list");
+}
+
 static void test_files(void)
 {
 	char dir[] = "/tmp/test-config.XXXXXX";
@@ -976,6 +1062,7 @@ int main(void)
 	test_validate();
 	test_round_trip();
 	test_limits();
+	test_devices();
 	test_files();
 	test_default_conf();
 	test_set();
