@@ -641,6 +641,17 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		};
 
 		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid < 0 && errno == EBUSY) {
+			/* the container enabled controllers for its children
+			 * (delegation): its own cgroup may hold no process,
+			 * init's cgroup (systemd: init.scope) may */
+			_cleanup_close_ int leaf = lxm_cgroup_v2_open_of(a.cg, rt.init_pid);
+
+			if (leaf >= 0) {
+				args.cgroup = (uint64_t)leaf;
+				pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+			}
+		}
 		a.in_v2 = pid >= 0;
 	}
 	if (pid < 0)

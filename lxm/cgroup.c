@@ -614,6 +614,42 @@ int lxm_cgroup_v2_fd(const struct lxm_cgroup *cg)
 	return i < 0 ? -1 : cg->f[i].fd;
 }
 
+int lxm_cgroup_v2_open_of(const struct lxm_cgroup *cg, pid_t pid)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[64], *line, *rel;
+	size_t len;
+	ssize_t i;
+
+	if (!cg || cg->destroyed || (i = find_v2(cg)) < 0)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (lxm_read_file_at(AT_FDCWD, path, &text, NULL) < 0)
+		return -ENOENT;
+	for (line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (lxm_startswith(line, "0::/"))
+			break;
+	if (!line)
+		return -ENOENT;
+	rel = line + 4;
+	rel[strcspn(rel, "\n")] = '\0';
+	/* "lxm/NAME/sub/dir", in this process's cgroup namespace */
+	len = strlen(cg->rel);
+	if (strncmp(rel, cg->rel, len) != 0 || (rel[len] != '/' && rel[len] != '\0'))
+		return -EXDEV;
+	rel += len;
+	while (*rel == '/')
+		rel++;
+	if (!*rel)
+		return fcntl(cg->f[i].fd, F_DUPFD_CLOEXEC, 3);
+	if (strstr(rel, "..") || strstr(rel, "//"))
+		return -EINVAL;
+	{
+		int fd = openat(cg->f[i].fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		return fd < 0 ? -errno : fd;
+	}
+}
+
 bool lxm_cgroup_has_v1(const struct lxm_cgroup *cg)
 {
 	if (!cg || cg->destroyed)

@@ -58,6 +58,11 @@ void lxm_cgroup_free(struct lxm_cgroup *cg);
 /* O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP), or -1
  * when there is no v2 hierarchy. Owned by cg. */
 int lxm_cgroup_v2_fd(const struct lxm_cgroup *cg);
+/* O_PATH|O_DIRECTORY fd (the caller's) of the v2 cgroup that pid is in,
+ * when that is the container's cgroup or below it: where the container
+ * enabled controllers for its children (systemd's delegation), its own
+ * cgroup may hold no process and lxm-attach joins init's instead. */
+int lxm_cgroup_v2_open_of(const struct lxm_cgroup *cg, pid_t pid);
 /* Move pid into every v1 hierarchy (and into v2 too unless skip_v2, used
  * when clone3 already put it there). */
 int lxm_cgroup_attach(const struct lxm_cgroup *cg, pid_t pid, bool skip_v2, struct lxm_error *err);

@@ -436,12 +436,21 @@ static void delegate_to_root(const struct lxm_monitor *m)
 
 		if (dfd < 0)
 			continue;
+		_cleanup_free_ char *more = NULL;
+		char *save = NULL;
 		(void)fchown(dfd, (uid_t)uid, (gid_t)gid);
 		for (size_t f = 0; f < ARRAY_SIZE(files); f++)
 			(void)fchownat(dfd, files[f], (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW);
 	}
 }
 
+		/* v2: whatever else this kernel says is safe to delegate
+		 * (memory.oom.group, memory.reclaim, ...) */
+		if (!h[i].unified || lxm_read_file_at(AT_FDCWD, "/sys/kernel/cgroup/delegate", &more, NULL) < 0)
+			continue;
+		for (char *f = strtok_r(more, " \n", &save); f; f = strtok_r(NULL, " \n", &save))
+			if (!strchr(f, '/'))
+				(void)fchownat(dfd, f, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW);
 /* The rootfs for the child: idmapped when wanted; in "auto" mode a
  * filesystem that refuses gets shifted now, and a plain clone. */
 static int rootfs_tree(const struct lxm_monitor *m, pid_t pid, struct lxm_error *err)
