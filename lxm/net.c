@@ -136,7 +136,7 @@ int lxm_net_loopback_up(struct lxm_error *err)
 
 /* ---- pure helpers ---- */
 
-int lxm_net_host_ifname(const char *name, unsigned index, char out[IFNAMSIZ])
+static int host_ifname(const char *name, unsigned index, char sep, char out[IFNAMSIZ])
 {
 	static const char prefix[] = "vlxm";
 	char suffix[16], clean[LXM_NAME_MAX + 1];
@@ -152,7 +152,7 @@ int lxm_net_host_ifname(const char *name, unsigned index, char out[IFNAMSIZ])
 	}
 	clean[i] = '\0';
 	len = i;
-	snprintf(suffix, sizeof(suffix), "-%u", index);
+	snprintf(suffix, sizeof(suffix), "%c%u", sep, index);
 	if (sizeof(prefix) - 1 + strlen(suffix) + 5 > IFNAMSIZ - 1)
 		return -ERANGE;
 	room = IFNAMSIZ - 1 - (sizeof(prefix) - 1) - strlen(suffix);
@@ -164,6 +164,16 @@ int lxm_net_host_ifname(const char *name, unsigned index, char out[IFNAMSIZ])
 		snprintf(out, IFNAMSIZ, "%s%.*s%04x%s", prefix, (int)(room - 4), clean, h & 0xffff, suffix);
 	}
 	return 0;
+}
+
+int lxm_net_host_ifname(const char *name, unsigned index, char out[IFNAMSIZ])
+{
+	return host_ifname(name, index, '-', out);
+}
+
+int lxm_net_host_ifname_alt(const char *name, unsigned index, char out[IFNAMSIZ])
+{
+	return host_ifname(name, index, '_', out);
 }
 
 int lxm_net_parse_cidr(const char *s, int *ret_family, unsigned char addr[16], unsigned *ret_prefix)
@@ -427,6 +437,26 @@ int lxm_net_check_conflicts(const struct lxm_config *conf, const struct lxm_path
 
 /* ---- monitor side: create the links ---- */
 
+/* A netlink socket in the namespace of nsfd (the caller is single-threaded
+ * here: the monitor, or a command). */
+static int socket_in_netns(int nsfd, struct nl_sock **ret, struct lxm_error *err)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (self < 0)
+		return lxm_error_set(err, errno, "opening '/proc/self/ns/net'");
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return lxm_error_set(err, errno, "entering the container's network namespace");
+	r = route_socket(ret, err);
+	if (setns(self, CLONE_NEWNET) < 0) {
+		/* cannot happen for root; never go on in the wrong namespace */
+		log_error("returning to the host's network namespace: %s", strerror(errno));
+		abort();
+	}
+	return r;
+}
+
 static int set_hwaddr(struct rtnl_link *l, const char *hwaddr, struct lxm_error *err)
 {
 	_cleanup_(nl_addr_putp) struct nl_addr *a = NULL;
@@ -438,116 +468,6 @@ static int set_hwaddr(struct rtnl_link *l, const char *hwaddr, struct lxm_error 
 	if (r < 0)
 		return nl_error(err, r, "hwaddr '%s'", hwaddr);
 	rtnl_link_set_addr(l, a);
-	return 0;
-}
-
-static void delete_link(struct nl_sock *sk, const char *name);
-
-static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t i, pid_t pid,
-		       struct lxm_error *err)
-{
-	const struct lxm_nic *nic = &conf->nics[i];
-	_cleanup_(rtnl_link_putp) struct rtnl_link *veth = NULL, *peer = NULL, *br = NULL;
-	char host[IFNAMSIZ];
-	const char *type;
-	int r;
-
-	if (lxm_net_host_ifname(conf->name, (unsigned)i, host) < 0)
-		return lxm_error_set(err, EINVAL, "host interface name");
-	r = rtnl_link_get_kernel(sk, 0, nic->link, &br);
-	if (r < 0)
-		return nl_error(err, r, "bridge '%s'", nic->link);
-	type = rtnl_link_get_type(br);
-	if (!type || !streq(type, "bridge"))
-		return lxm_error_setr(err, EINVAL, "link '%s' is not a bridge", nic->link);
-	veth = rtnl_link_veth_alloc();
-	if (!veth)
-		return lxm_error_set(err, ENOMEM, "allocating veth");
-	peer = rtnl_link_veth_get_peer(veth);
-	rtnl_link_set_name(veth, host);
-	rtnl_link_set_master(veth, rtnl_link_get_ifindex(br));
-	rtnl_link_set_flags(veth, IFF_UP);
-	if (nic->mtu) {
-		rtnl_link_set_mtu(veth, nic->mtu);
-		rtnl_link_set_mtu(peer, nic->mtu);
-	}
-	rtnl_link_set_name(peer, nic->name);
-	r = set_hwaddr(peer, nic->hwaddr, err);
-	if (r < 0)
-		return r;
-	rtnl_link_set_ns_pid(peer, pid);
-	r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
-	if (r == -NLE_EXIST) {
-		/* the host end of the previous run of this container, still
-		 * going away with its namespace: wait for it (1 s at most),
-		 * then delete it ourselves */
-		for (int t = 0; t < 1000 && if_nametoindex(host) > 0; t++)
-			usleep(1000);
-		if (if_nametoindex(host) > 0) {
-			_cleanup_(rtnl_link_putp) struct rtnl_link *old = NULL;
-			const char *t;
-
-			if (rtnl_link_get_kernel(sk, 0, host, &old) == 0 && (t = rtnl_link_get_type(old)) &&
-			    streq(t, "veth")) {
-				log_warn("host interface '%s' is still there, deleting it", host);
-				delete_link(sk, host);
-			}
-		}
-		r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
-	}
-	if (r < 0)
-		return nl_error(err, r, "creating veth '%s' on bridge '%s'", host, nic->link);
-	return 0;
-}
-
-static int create_macvlan(struct nl_sock *sk, const struct lxm_nic *nic, pid_t pid, struct lxm_error *err)
-{
-	_cleanup_(rtnl_link_putp) struct rtnl_link *mv = NULL;
-	int ifindex = (int)if_nametoindex(nic->link);
-	int r;
-
-	if (ifindex <= 0)
-		return lxm_error_set(err, ENODEV, "device '%s'", nic->link);
-	mv = rtnl_link_macvlan_alloc();
-	if (!mv)
-		return lxm_error_set(err, ENOMEM, "allocating macvlan");
-	rtnl_link_set_link(mv, ifindex);
-	rtnl_link_macvlan_set_mode(mv, MACVLAN_MODE_BRIDGE);
-	rtnl_link_set_name(mv, nic->name);
-	if (nic->mtu)
-		rtnl_link_set_mtu(mv, nic->mtu);
-	r = set_hwaddr(mv, nic->hwaddr, err);
-	if (r < 0)
-		return r;
-	rtnl_link_set_ns_pid(mv, pid);
-	r = rtnl_link_add(sk, mv, NLM_F_CREATE | NLM_F_EXCL);
-	if (r < 0)
-		return nl_error(err, r, "creating macvlan on '%s'", nic->link);
-	return 0;
-}
-
-/* Move a link from the namespace of sk to the one of netns_fd/pid, named
- * `to` there. */
-static int move_link(struct nl_sock *sk, const char *from, const char *to, pid_t pid, int netns_fd,
-		     struct lxm_error *err)
-{
-	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL, *change = NULL;
-	int r;
-
-	r = rtnl_link_get_kernel(sk, 0, from, &dev);
-	if (r < 0)
-		return nl_error(err, r, "device '%s'", from);
-	change = rtnl_link_alloc();
-	if (!change)
-		return lxm_error_set(err, ENOMEM, "allocating link");
-	rtnl_link_set_name(change, to);
-	if (netns_fd >= 0)
-		rtnl_link_set_ns_fd(change, netns_fd);
-	else
-		rtnl_link_set_ns_pid(change, pid);
-	r = rtnl_link_change(sk, dev, change, 0);
-	if (r < 0)
-		return nl_error(err, r, "moving device '%s'", from);
 	return 0;
 }
 
@@ -566,52 +486,132 @@ static void delete_link(struct nl_sock *sk, const char *name)
 		log_debug("deleted '%s'", name);
 }
 
-int lxm_net_create_links(const struct lxm_config *conf, pid_t pid, struct lxm_error *err)
+static bool link_exists(const char *name)
 {
-	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
-	size_t i;
-	int r;
-
-	r = route_socket(&sk, err);
-	if (r < 0)
-		return r;
-	for (i = 0; i < conf->n_nics; i++) {
-		const struct lxm_nic *nic = &conf->nics[i];
-
-		switch (nic->type) {
-		case LXM_NET_VETH:
-			r = create_veth(sk, conf, i, pid, err);
-			break;
-		case LXM_NET_MACVLAN:
-			r = create_macvlan(sk, nic, pid, err);
-			break;
-		case LXM_NET_PHYS:
-			r = move_link(sk, nic->link, nic->name, pid, -1, err);
-			break;
-		default:
-			r = 0;
-		}
-		if (r < 0) {
-			lxm_error_prefix(err, "network '%s'", nic->name);
-			goto undo;
-		}
-	}
-	return 0;
-undo:
-	/* the container's namespace goes with the child; phys devices and
-	 * host veth ends are ours to take back */
-	{
-		char path[64];
-		_cleanup_close_ int nsfd = -1;
-
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-		nsfd = open(path, O_RDONLY | O_CLOEXEC);
-		lxm_net_teardown(conf, nsfd);
-	}
-	return r;
+	return if_nametoindex(name) > 0;
 }
 
-/* ---- child side ---- */
+static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t i, int netns_fd,
+		       struct lxm_error *err)
+{
+	const struct lxm_nic *nic = &conf->nics[i];
+	_cleanup_(rtnl_link_putp) struct rtnl_link *veth = NULL, *peer = NULL, *br = NULL;
+	char host[IFNAMSIZ], alt[IFNAMSIZ];
+	const char *type;
+	int r;
+
+	if (lxm_net_host_ifname(conf->name, (unsigned)i, host) < 0 ||
+	    lxm_net_host_ifname_alt(conf->name, (unsigned)i, alt) < 0)
+		return lxm_error_set(err, EINVAL, "host interface name");
+	r = rtnl_link_get_kernel(sk, 0, nic->link, &br);
+	if (r < 0)
+		return nl_error(err, r, "bridge '%s'", nic->link);
+	type = rtnl_link_get_type(br);
+	if (!type || !streq(type, "bridge"))
+		return lxm_error_setr(err, EINVAL, "link '%s' is not a bridge", nic->link);
+	veth = rtnl_link_veth_alloc();
+	if (!veth)
+		return lxm_error_set(err, ENOMEM, "allocating veth");
+	peer = rtnl_link_veth_get_peer(veth);
+	rtnl_link_set_name(veth, host);
+	rtnl_link_set_master(veth, rtnl_link_get_ifindex(br));
+	rtnl_link_set_flags(veth, IFF_UP);
+	if (nic->mtu) {
+		rtnl_link_set_mtu(veth, nic->mtu);
+		rtnl_link_set_mtu(peer, nic->mtu);
+	}
+	/* the container end is made in the container's namespace, named,
+	 * with its MAC: nothing is moved (that waits for RCU). Not up yet:
+	 * a veth end cannot open before the pair is linked (ENOTCONN) */
+	rtnl_link_set_name(peer, nic->name);
+	r = set_hwaddr(peer, nic->hwaddr, err);
+	if (r < 0)
+		return r;
+	rtnl_link_set_ns_fd(peer, netns_fd);
+	r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+	if (r == -NLE_EXIST && link_exists(host)) {
+		/* the host end of the previous run of this container, most
+		 * likely, still going away with its namespace (the kernel's
+		 * netns cleanup, after an RCU grace period: 5-35 ms here):
+		 * take the other name instead of waiting for it */
+		rtnl_link_set_name(veth, alt);
+		r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+		if (r == 0)
+			log_debug("host interface '%s' is still there, using '%s'", host, alt);
+	}
+	if (r == -NLE_EXIST) {
+		/* both taken (two quick restarts): wait for either (1 s at
+		 * most), then delete the first if it is a leftover veth */
+		for (int t = 0; t < 1000 && link_exists(host) && link_exists(alt); t++)
+			usleep(1000);
+		if (link_exists(host) && link_exists(alt)) {
+			_cleanup_(rtnl_link_putp) struct rtnl_link *old = NULL;
+			const char *t;
+
+			if (rtnl_link_get_kernel(sk, 0, host, &old) == 0 && (t = rtnl_link_get_type(old)) &&
+			    streq(t, "veth")) {
+				log_warn("host interface '%s' is still there, deleting it", host);
+				delete_link(sk, host);
+			}
+		}
+		rtnl_link_set_name(veth, link_exists(host) ? alt : host);
+		r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+	}
+	if (r < 0)
+		return nl_error(err, r, "creating veth '%s' on bridge '%s'", rtnl_link_get_name(veth), nic->link);
+	return 0;
+}
+
+static int create_macvlan(struct nl_sock *sk, const struct lxm_nic *nic, int netns_fd, struct lxm_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *mv = NULL;
+	int ifindex = (int)if_nametoindex(nic->link);
+	int r;
+
+	if (ifindex <= 0)
+		return lxm_error_set(err, ENODEV, "device '%s'", nic->link);
+	mv = rtnl_link_macvlan_alloc();
+	if (!mv)
+		return lxm_error_set(err, ENOMEM, "allocating macvlan");
+	rtnl_link_set_link(mv, ifindex);
+	rtnl_link_macvlan_set_mode(mv, MACVLAN_MODE_BRIDGE);
+	rtnl_link_set_name(mv, nic->name);
+	rtnl_link_set_flags(mv, IFF_UP);
+	if (nic->mtu)
+		rtnl_link_set_mtu(mv, nic->mtu);
+	r = set_hwaddr(mv, nic->hwaddr, err);
+	if (r < 0)
+		return r;
+	rtnl_link_set_ns_fd(mv, netns_fd);
+	r = rtnl_link_add(sk, mv, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nl_error(err, r, "creating macvlan on '%s'", nic->link);
+	return 0;
+}
+
+/* Move a link from the namespace of sk to the one of netns_fd, named `to`
+ * there. */
+static int move_link(struct nl_sock *sk, const char *from, const char *to, int netns_fd,
+		     struct lxm_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL, *change = NULL;
+	int r;
+
+	r = rtnl_link_get_kernel(sk, 0, from, &dev);
+	if (r < 0)
+		return nl_error(err, r, "device '%s'", from);
+	change = rtnl_link_alloc();
+	if (!change)
+		return lxm_error_set(err, ENOMEM, "allocating link");
+	rtnl_link_set_name(change, to);
+	rtnl_link_set_ns_fd(change, netns_fd);
+	r = rtnl_link_change(sk, dev, change, 0);
+	if (r < 0)
+		return nl_error(err, r, "moving device '%s'", from);
+	return 0;
+}
+
+/* ---- inside the container's namespace (through a socket made there) ---- */
 
 static int add_address(struct nl_sock *sk, int ifindex, const char *cidr, struct lxm_error *err)
 {
@@ -643,6 +643,8 @@ static int add_address(struct nl_sock *sk, int ifindex, const char *cidr, struct
 		if (bcast)
 			rtnl_addr_set_broadcast(a, bcast);
 	}
+	/* a static address is usable at once: no duplicate address
+	 * detection (1-2 s in "tentative", when nothing can use it) */
 	if (family == AF_INET6)
 		rtnl_addr_set_flags(a, IFA_F_NODAD);
 	r = rtnl_addr_add(sk, a, 0);
@@ -689,9 +691,12 @@ static int add_default_route(struct nl_sock *sk, int ifindex, const char *gw, in
 	return 0;
 }
 
+/* Up, MTU and MAC (changed only where they differ: a veth or macvlan is
+ * made with MTU and MAC already, a macvlan up), addresses, default routes. */
 static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, struct lxm_error *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL, *change = NULL;
+	bool changed = false;
 	int ifindex, r;
 
 	r = rtnl_link_get_kernel(sk, 0, nic->name, &l);
@@ -701,9 +706,14 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, struct l
 	change = rtnl_link_alloc();
 	if (!change)
 		return lxm_error_set(err, ENOMEM, "allocating link");
-	rtnl_link_set_flags(change, IFF_UP);
-	if (nic->mtu && rtnl_link_get_mtu(l) != nic->mtu)
+	if (!(rtnl_link_get_flags(l) & IFF_UP)) {
+		rtnl_link_set_flags(change, IFF_UP);
+		changed = true;
+	}
+	if (nic->mtu && rtnl_link_get_mtu(l) != nic->mtu) {
 		rtnl_link_set_mtu(change, nic->mtu);
+		changed = true;
+	}
 	if (nic->hwaddr[0]) {
 		char cur[32] = "";
 		struct nl_addr *a = rtnl_link_get_addr(l);
@@ -714,11 +724,15 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, struct l
 			r = set_hwaddr(change, nic->hwaddr, err);
 			if (r < 0)
 				return r;
+			changed = true;
 		}
 	}
-	r = rtnl_link_change(sk, l, change, 0);
-	if (r < 0)
-		return nl_error(err, r, "bringing '%s' up", nic->name);
+	if (changed) {
+		rtnl_link_set_flags(change, IFF_UP);
+		r = rtnl_link_change(sk, l, change, 0);
+		if (r < 0)
+			return nl_error(err, r, "bringing '%s' up", nic->name);
+	}
 	for (size_t j = 0; j < nic->n_ipv4; j++) {
 		r = add_address(sk, ifindex, nic->ipv4[j], err);
 		if (r < 0)
@@ -742,23 +756,46 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, struct l
 	return 0;
 }
 
-int lxm_net_configure_inside(const struct lxm_config *conf, struct lxm_error *err)
+int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm_error *err)
 {
-	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL, *inside = NULL;
+	size_t i;
 	int r;
 
 	r = route_socket(&sk, err);
 	if (r < 0)
 		return r;
-	r = loopback_up(sk, err);
+	for (i = 0; i < conf->n_nics; i++) {
+		const struct lxm_nic *nic = &conf->nics[i];
+
+		switch (nic->type) {
+		case LXM_NET_VETH:
+			r = create_veth(sk, conf, i, netns_fd, err);
+			break;
+		case LXM_NET_MACVLAN:
+			r = create_macvlan(sk, nic, netns_fd, err);
+			break;
+		case LXM_NET_PHYS:
+			r = move_link(sk, nic->link, nic->name, netns_fd, err);
+			break;
+		default:
+			r = 0;
+		}
+		if (r < 0)
+			return lxm_error_prefix(err, "network '%s'", nic->name);
+	}
+	r = socket_in_netns(netns_fd, &inside, err);
+	if (r < 0)
+		return r;
+	r = loopback_up(inside, err);
 	if (r < 0)
 		return lxm_error_prefix(err, "network 'lo'");
-	for (size_t i = 0; i < conf->n_nics; i++) {
+	for (i = 0; i < conf->n_nics; i++) {
 		const struct lxm_nic *nic = &conf->nics[i];
 
 		if (!has_link(nic))
 			continue;
-		r = configure_nic(sk, nic, err);
+		r = configure_nic(inside, nic, err);
 		if (r < 0)
 			return lxm_error_prefix(err, "network '%s'", nic->name);
 	}
@@ -766,26 +803,6 @@ int lxm_net_configure_inside(const struct lxm_config *conf, struct lxm_error *er
 }
 
 /* ---- teardown ---- */
-
-/* A netlink socket in the namespace of nsfd (the caller is single-threaded
- * here: the monitor, or a command). */
-static int socket_in_netns(int nsfd, struct nl_sock **ret, struct lxm_error *err)
-{
-	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int r;
-
-	if (self < 0)
-		return lxm_error_set(err, errno, "opening '/proc/self/ns/net'");
-	if (setns(nsfd, CLONE_NEWNET) < 0)
-		return lxm_error_set(err, errno, "entering the container's network namespace");
-	r = route_socket(ret, err);
-	if (setns(self, CLONE_NEWNET) < 0) {
-		/* cannot happen for root; never go on in the wrong namespace */
-		log_error("returning to the host's network namespace: %s", strerror(errno));
-		abort();
-	}
-	return r;
-}
 
 void lxm_net_teardown(const struct lxm_config *conf, int netns_fd)
 {
@@ -810,7 +827,7 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd)
 				if (nic->type != LXM_NET_PHYS)
 					continue;
 				lxm_error_clear(&err);
-				if (move_link(inside, nic->name, nic->link, 0, hostns, &err) < 0)
+				if (move_link(inside, nic->name, nic->link, hostns, &err) < 0)
 					log_warn("returning '%s' to the host as '%s': %s", nic->name, nic->link,
 						 lxm_error_text(&err, text, sizeof(text)));
 				else
@@ -822,7 +839,8 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd)
 	 * closes netns_fd once init is gone) deletes both ends of every veth:
 	 * the kernel does that after the stop returns, off its critical path
 	 * (an explicit delete waits for RCU, ~15 ms a link). A start that
-	 * finds the old host end still there waits for it (create_veth). */
+	 * finds the old host end still there takes the other name
+	 * (create_veth). */
 	if (netns_fd >= 0)
 		return;
 	lxm_error_clear(&err);
@@ -833,10 +851,12 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd)
 	for (size_t i = 0; i < conf->n_nics; i++) {
 		char name[IFNAMSIZ];
 
-		if (conf->nics[i].type != LXM_NET_VETH || !conf->name ||
-		    lxm_net_host_ifname(conf->name, (unsigned)i, name) < 0)
+		if (conf->nics[i].type != LXM_NET_VETH || !conf->name)
 			continue;
-		delete_link(host, name);
+		if (lxm_net_host_ifname(conf->name, (unsigned)i, name) == 0)
+			delete_link(host, name);
+		if (lxm_net_host_ifname_alt(conf->name, (unsigned)i, name) == 0)
+			delete_link(host, name);
 	}
 }
 
@@ -892,4 +912,33 @@ int lxm_net_query_addrs(pid_t pid, struct lxm_net_addrs *ret, struct lxm_error *
 		return nl_error(err, r, "reading addresses");
 	nl_cache_foreach(cache, collect_addr, &w);
 	return 0;
+}
+
+size_t lxm_net_query_host_links(const struct lxm_config *conf, pid_t pid, char links[][IFNAMSIZ], size_t max)
+{
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
+	_cleanup_close_ int nsfd = -1;
+	struct lxm_error err = { 0 };
+	char path[64];
+	size_t n = 0;
+
+	if (pid <= 0 || !lxm_net_has_links(conf))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 || socket_in_netns(nsfd, &sk, &err) < 0)
+		return 0;
+	for (size_t i = 0; i < conf->n_nics && n < max; i++) {
+		_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+		int peer;
+
+		if (conf->nics[i].type != LXM_NET_VETH ||
+		    rtnl_link_get_kernel(sk, 0, conf->nics[i].name, &l) < 0)
+			continue;
+		/* a veth's IFLA_LINK: its peer's index, in the host's namespace */
+		peer = rtnl_link_get_link(l);
+		if (peer > 0 && if_indextoname((unsigned)peer, links[n]))
+			n++;
+	}
+	return n;
 }

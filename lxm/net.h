@@ -1,12 +1,13 @@
 /* Network links over netlink (libnl-route-3).
  *
  * A start with host links goes: the monitor creates each link with its
- * container end placed straight in the child's network namespace
- * (lxm_net_create_links: veth peer / macvlan created there, a phys device
- * moved in, already named, with MAC and MTU); the child then brings them up
- * and adds addresses and routes from inside (lxm_net_configure_inside). On
- * every stop path lxm_net_teardown returns phys devices to the host under
- * their original name; veths go with the container's namespace. */
+ * container end placed straight in the child's network namespace (veth
+ * peer / macvlan created there, named, with MAC and MTU, up; a phys device
+ * moved in), then adds addresses and routes through a netlink socket made
+ * in that namespace (lxm_net_create_links), while the child sets up its
+ * rootfs; the child waits for it only before it execs init. On every stop
+ * path lxm_net_teardown returns phys devices to the host under their
+ * original name; veths go with the container's namespace. */
 #pragma once
 
 #include <netinet/in.h>
@@ -29,6 +30,10 @@ int lxm_net_loopback_up(struct lxm_error *err);
  * with the name cut and a hash of the whole name added when that does not
  * fit in IFNAMSIZ. Characters not allowed in a link name become '_'. */
 int lxm_net_host_ifname(const char *name, unsigned index, char out[IFNAMSIZ]);
+/* The same with '_' before the index: the name a start takes when the
+ * first one is still there (the previous run's host end, which goes with
+ * its namespace a few ms after the stop). */
+int lxm_net_host_ifname_alt(const char *name, unsigned index, char out[IFNAMSIZ]);
 /* "10.0.3.10/24" or "fd42::10/64" (prefix optional: /32, /128). addr gets
  * 4 or 16 bytes. -EINVAL when malformed. */
 int lxm_net_parse_cidr(const char *s, int *ret_family, unsigned char addr[16], unsigned *ret_prefix);
@@ -56,11 +61,10 @@ int lxm_net_check_conflicts(const struct lxm_config *conf, const struct lxm_path
 			    struct lxm_error *err);
 
 /* Monitor side: make every link of conf with its container end in the
- * network namespace of pid. On error, whatever was made is removed. */
-int lxm_net_create_links(const struct lxm_config *conf, pid_t pid, struct lxm_error *err);
-/* Child side, in its own network namespace: lo and every link up, MAC and
- * MTU checked, addresses and gateway routes added. */
-int lxm_net_configure_inside(const struct lxm_config *conf, struct lxm_error *err);
+ * network namespace netns_fd, then, from inside it, lo and every link up,
+ * addresses and gateway routes added. On error the caller's
+ * lxm_net_teardown(conf, netns_fd) takes back what was made. */
+int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm_error *err);
 /* Every stop path: with netns_fd (the container's network namespace, kept
  * alive by that fd; -1 when gone) phys devices go back to the host under
  * their original name, and the veths are left to the namespace's release
@@ -78,3 +82,7 @@ struct lxm_net_addrs {
 	char ipv6[LXM_NET_ADDRS_MAX][INET6_ADDRSTRLEN];
 };
 int lxm_net_query_addrs(pid_t pid, struct lxm_net_addrs *ret, struct lxm_error *err);
+/* The host ends of the veths of conf in the network namespace of pid, in
+ * config order (each found as the peer of the container's end, so the
+ * name in use, first or alternate); returns how many (at most max). */
+size_t lxm_net_query_host_links(const struct lxm_config *conf, pid_t pid, char links[][IFNAMSIZ], size_t max);

@@ -153,15 +153,6 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		if (r < 0)
 			return lxm_error_set(err, -r, "sync");
 	}
-	if (c->net_links) {
-		/* host side links are in place */
-		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_NET_CONFIGURED, err);
-		if (r < 0)
-			return r;
-		r = lxm_net_configure_inside(conf, err);
-		if (r < 0)
-			return r;
-	}
 	if (c->enter_self) {
 		/* joining as a single thread skips the global cgroup rwsem and
 		 * its RCU grace period (see cgroup.c) */
@@ -212,6 +203,13 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	r = lxm_rootfs_finish(err);
 	if (r < 0)
 		return r;
+	if (c->net_links) {
+		/* host side links are in place (the monitor configures them
+		 * while we set up the rootfs; init must find them ready) */
+		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_NET_CONFIGURED, err);
+		if (r < 0)
+			return r;
+	}
 	r = setup_console_stdio(err);
 	if (r < 0)
 		return r;
@@ -598,21 +596,23 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 			goto fail;
 		}
 	}
-	if (ctx.net_links) {
-		r = lxm_net_create_links(conf, pid, err);
-		if (r < 0)
-			goto fail;
-		/* host side links are in place */
-		r = lxm_sync_send(sv[0], LXM_SYNC_NET_CONFIGURED);
-		if (r < 0)
-			goto child_failed;
-	}
 	if (ctx.wait_cgroup) {
 		r = lxm_cgroup_attach(m->cg, pid, false, err);
 		if (r < 0)
 			goto fail;
 		/* the parent has put us in every cgroup */
 		r = lxm_sync_send(sv[0], LXM_SYNC_CGROUP_JOINED);
+		if (r < 0)
+			goto child_failed;
+	}
+	if (ctx.net_links) {
+		/* the child waits for this only before its exec */
+		r = lxm_net_create_links(conf, m->netns_fd, err);
+		if (r < 0)
+			goto fail;
+		/* host side links are in place (the monitor configures them
+		 * while we set up the rootfs; init must find them ready) */
+		r = lxm_sync_send(sv[0], LXM_SYNC_NET_CONFIGURED);
 		if (r < 0)
 			goto child_failed;
 	}

@@ -108,13 +108,8 @@ int main(int argc, char **argv)
 
 		/* read from inside the container's network namespace */
 		(void)lxm_net_query_addrs(info.init_pid, &addrs, &nerr);
-		if (lxm_container_load_config(&t.paths, t.name, &conf, &nerr) == 0) {
-			for (size_t i = 0; i < conf.n_nics && n_links < LXM_NET_ADDRS_MAX; i++)
-				if (conf.nics[i].type == LXM_NET_VETH &&
-				    lxm_net_host_ifname(t.name, (unsigned)i, links[n_links]) == 0 &&
-				    if_nametoindex(links[n_links]) > 0)
-					n_links++;
-		}
+		if (lxm_container_load_config(&t.paths, t.name, &conf, &nerr) == 0)
+			n_links = lxm_net_query_host_links(&conf, info.init_pid, links, LXM_NET_ADDRS_MAX);
 		lxm_config_free(&conf);
 		has_limits = lxm_limits_get_all(&t.paths, t.name, limits, &nerr) == 0;
 	}

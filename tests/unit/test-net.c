@@ -47,6 +47,19 @@ static void test_host_ifname(void)
 	r = lxm_net_host_ifname("a-long-container-name", 99999, a);
 	check(r == 0 && strlen(a) < IFNAMSIZ, "index 99999 fits: '%s'", a);
 	check(lxm_net_host_ifname("x", 4294967295u, a) == -ERANGE, "an index too long to fit refused");
+
+	/* the alternate name (the first one still going away) */
+	r = lxm_net_host_ifname_alt("web1", 0, a);
+	check(r == 0 && streq(a, "vlxmweb1_0"), "alternate name: '%s'", a);
+	lxm_net_host_ifname("container-one", 2, b);
+	lxm_net_host_ifname_alt("container-one", 2, c);
+	check(strlen(c) == strlen(b) && !streq(b, c) && strncmp(b, c, strlen(b) - 2) == 0,
+	      "cut alternate name: same length and stem, other separator: '%s' '%s'", b, c);
+	/* a first name ends in '-<index>', an alternate in '_<index>': an
+	 * alternate never equals another container's first name */
+	lxm_net_host_ifname("a_0", 0, b);
+	lxm_net_host_ifname_alt("a", 0, c);
+	check(!streq(b, c), "'a_0' first and 'a' alternate differ: '%s' '%s'", b, c);
 }
 
 static void test_parse_cidr(void)
