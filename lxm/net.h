@@ -55,7 +55,9 @@ int lxm_net_check(const struct lxm_config *conf, const char *confdir, struct lxm
 
 /* Before the start: a static address of a veth or macvlan link that a
  * running container of the same runtime dir already has on the same link
- * is refused (-EADDRINUSE, the error names both containers). */
+ * is refused (-EADDRINUSE, the error names both containers). Each address
+ * is claimed in <rundir>/.addrs (a symlink "<link>,<address>" -> name), so
+ * the check reads one entry per address, however many containers run. */
 struct lxm_paths;
 int lxm_net_check_conflicts(const struct lxm_config *conf, const struct lxm_paths *paths,
 			    struct lxm_error *err);
