@@ -265,10 +265,11 @@ static int apply_memory_swap(const struct where *w, const struct lxm_cgroup_limi
 	return v1_memory_pair(w, lim->memory, lim->memory_swap, err);
 }
 
-/* v1 cpuset.cpus back to the parent's */
+/* the parent's CPUs: v1 cpuset.cpus; v2 cpuset.cpus.effective (its
+ * cpuset.cpus may be empty: "the same as my parent") */
 static int parent_cpus(const struct where *w, char **ret, struct lxm_error *err)
 {
-	return get(w->fd, w->path, "../cpuset.cpus", ret, err);
+	return get(w->fd, w->path, w->v2 ? "../cpuset.cpus.effective" : "../cpuset.cpus", ret, err);
 }
 
 /* The weight file on this host: v2 io.weight (iocost) or io.bfq.weight,
@@ -328,8 +329,8 @@ int lxm_cgroup_limit_apply(const struct lxm_cgroup *cg, enum lxm_limit l, const 
 
 		if (lim->cpuset && lim->cpuset[0])
 			return put(w.fd, w.path, "cpuset.cpus", lim->cpuset, err);
-		if (w.v2)   /* empty: all of the parent's */
-			return put(w.fd, w.path, "cpuset.cpus", "", err);
+		/* back to all of the parent's CPUs: v2 refuses an empty list
+		 * (ENOSPC) while the cgroup has tasks */
 		r = parent_cpus(&w, &cpus, err);
 		return r < 0 ? r : put(w.fd, w.path, "cpuset.cpus", cpus, err);
 	}
@@ -426,21 +427,17 @@ int lxm_cgroup_limit_read(const struct lxm_cgroup *cg, enum lxm_limit l, char **
 		r = get(w.fd, w.path, "cpuset.cpus", &s, err);
 		if (r < 0)
 			return r;
-		if (w.v2) {
-			dflt = !*s;
-			if (dflt) {
-				free(s);
-				s = NULL;
-				r = get(w.fd, w.path, "cpuset.cpus.effective", &s, err);
-				if (r < 0)
-					return r;
-			}
-		} else {
-			r = parent_cpus(&w, &s2, err);
+		if (w.v2 && !*s) {
+			free(s);
+			s = NULL;
+			r = get(w.fd, w.path, "cpuset.cpus.effective", &s, err);
 			if (r < 0)
 				return r;
-			dflt = streq(s, s2);
 		}
+		r = parent_cpus(&w, &s2, err);
+		if (r < 0)
+			return r;
+		dflt = streq(s, s2);
 		out = TAKE_PTR(s);
 		break;
 	case LXM_LIMIT_IO_WEIGHT: {
