@@ -14,11 +14,14 @@ export LXM_NET=$SRCDIR/net/lxm-net
 BR=lxmt$$                                  # <= 11 chars
 NET3=10.231.$(( $$ % 250 ))                # this test's /24
 GW=$NET3.1
+NET6=fd42:7e57:$(printf %x $(( $$ % 65536 )))   # this test's IPv6 /64 (unique local)
+GW6=$NET6::1
 PHYS=lxmp$$
 MVPARENT=lxmm$$
 cat >"$LXM_CONFDIR/lxm.conf" <<EOF
 net_bridge = "$BR";
 net_ipv4 = "$GW/24";
+net_ipv6 = "$GW6/64";
 net_nat = true;
 net_domain = "";
 EOF
@@ -66,6 +69,8 @@ net_snapshot() {
 check "lxm-net start" -- "$LXM_NET" start
 ok "$(ip link show dev "$BR" >/dev/null 2>&1; echo $?)" "the bridge exists"
 ok "$(ip -4 addr show dev "$BR" | grep -qF "inet $GW/24"; echo $?)" "the bridge has $GW/24"
+ok "$(ip -6 addr show dev "$BR" | grep -F "inet6 $GW6/64" | grep -qv tentative; echo $?)" \
+	"the bridge has $GW6/64, usable at once (no DAD)"
 ok "$(nft list tables | grep -qx "table ip lxm_$BR"; echo $?)" "nftables table lxm_$BR"
 dpid=$(cat "$NETRUN/dnsmasq.pid" 2>/dev/null)
 ok "$([ "$(cat /proc/"${dpid:-0}"/comm 2>/dev/null)" = dnsmasq ] && tr '\0' ' ' </proc/"$dpid"/cmdline | grep -q -- '--no-ping'; echo $?)" \
@@ -96,6 +101,30 @@ no_veths "no host veth after the halt"
 check "start again" -- lxm-start -n "$s1"
 ok "$([ "$(lxm-attach -n "$s1" -- cat /sys/class/net/eth0/address)" = "$mac" ]; echo $?)" "the MAC is stable across restarts"
 check "host pings it right after the restart" -- busybox ping -c1 -W2 "$NET3.10"
+
+# ---- IPv6: static address and gateway ----
+s6=$PFX-6
+mkconf "$s6" "net = ( { type = \"veth\"; link = \"$BR\"; ipv4 = [\"$NET3.20/24\"]; ipv6 = [\"$NET6::20/64\"]; ipv6_gateway = \"$GW6\"; } );"
+check "start a container with a static IPv6 address" -- lxm-start -n "$s6"
+a6=$(lxm-attach -n "$s6" -- ip -6 addr show dev eth0 2>&1)
+ok "$(printf '%s\n' "$a6" | grep -F "inet6 $NET6::20/64" | grep -qv tentative; echo $?)" \
+	"eth0 has $NET6::20/64 right at RUNNING, not tentative (no DAD)"
+check "host pings the container over IPv6" -- busybox ping -6 -c1 -W2 "$NET6::20"
+check "the container pings the bridge over IPv6" -- lxm-attach -n "$s6" -- ping -6 -c1 -W2 "$GW6"
+ok "$(lxm-attach -n "$s6" -- ip -6 route show default | grep -q "default via $GW6 dev eth0"; echo $?)" \
+	"the container's default IPv6 route is via $GW6"
+ok "$(lxm-info -n "$s6" -i | grep -Eq "^IP: +$NET6::20$"; echo $?)" "lxm-info -i shows the IPv6 address"
+ok "$(lxm-ls --json | grep -F "\"$s6\"" | grep -qF "\"$NET6::20\""; echo $?)" "lxm-ls --json shows the IPv6 address"
+check "stop the IPv6 container" -- lxm-stop -n "$s6" -k
+for _ in $(seq 1 100); do
+	ip link show dev "vlxm$s6-0" >/dev/null 2>&1 || ip link show dev "vlxm${s6}_0" >/dev/null 2>&1 || break
+	sleep 0.01
+done
+ok "$(! ip link show dev "vlxm$s6-0" >/dev/null 2>&1 && ! ip link show dev "vlxm${s6}_0" >/dev/null 2>&1; echo $?)" \
+	"no host veth of the IPv6 container after its stop"
+printf 'net = ( { type = "veth"; link = "%s"; ipv6 = ["%s::zz/64"]; } );\n' "$BR" "$NET6" >"$TEST_TMP/bad6.conf"
+expect_error "^lxm-start: $s6: .*net\[0\]\.ipv6\[0\]: invalid IPv6 address '$NET6::zz/64'" "a bad IPv6 address is named with its interface" \
+	-- lxm-start -n "$s6" -f "$TEST_TMP/bad6.conf"
 
 # ---- DHCP ----
 d1=$PFX-d
@@ -209,6 +238,16 @@ for i in $(seq 1 50); do
 done
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "$fails" "50 start/stop cycles of a veth container ($ms ms)"
+# a start right after a stop: the old host end may still be going away
+# with its namespace; the new one takes the other name, and works
+check "start" -- lxm-start -n "$c1"
+check "stop -k" -- lxm-stop -n "$c1" -k
+check "start right after the stop" -- lxm-start -n "$c1"
+link=$(lxm-info -n "$c1" | awk '$1 == "Link:" {print $2}')
+ok "$(case $link in vlxm*) ip link show dev "$link" | grep -q "master $BR" ;; *) false ;; esac; echo $?)" \
+	"lxm-info Link: names its host veth on the bridge ($link)"
+check "host pings it" -- busybox ping -c1 -W2 "$NET3.70"
+check "stop -k" -- lxm-stop -n "$c1" -k
 no_veths "no host veth left after 50 cycles"
 for _ in $(seq 1 100); do
 	left=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^vlxm' | grep -F "$(printf 'vlxm%s' "$c1" | cut -c1-9)")
