@@ -661,7 +661,7 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	r = load_config(paths, name, state_path, &conf, &rt, &pidfd, err);
 	if (r < 0)
 		goto out;
-	r = lxm_cgroup_open(name, &a.cg, err);
+	r = lxm_cgroup_open_join(name, &a.cg, err);
 	if (r < 0)
 		goto out;
 	a.conf = &conf;

@@ -6,16 +6,6 @@
 #include "caps.h"
 #include "config.h"
 
-static int cap_last(void)
-{
-	_cleanup_free_ char *s = NULL;
-	int last = -1;
-
-	if (lxm_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &s, NULL) == 0)
-		last = atoi(s);
-	return last > 0 && last < 64 ? last : 40;
-}
-
 uint64_t lxm_caps_mask(char *const *drop, size_t n_drop, char *const *keep, size_t n_keep)
 {
 	uint64_t mask = ~0ULL;
@@ -42,15 +32,20 @@ int lxm_caps_apply(char *const *drop, size_t n_drop, char *const *keep, size_t n
 	uint64_t mask = lxm_caps_mask(drop, n_drop, keep, n_keep);
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
-	int last = cap_last();
 
 	if (mask == ~0ULL)
 		return 0;
-	for (int c = 0; c <= last; c++) {
+	/* up to the kernel's last capability, where it says EINVAL (instead
+	 * of reading /proc/sys/kernel/cap_last_cap: in lxm-attach that is
+	 * the container's /proc, and a file read costs more than the drops) */
+	for (int c = 0; c < 64; c++) {
 		if (mask & (1ULL << c))
 			continue;
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
 			const char *name = lxm_cap_to_name(c);
+
+			if (errno == EINVAL)
+				break;
 			return lxm_error_set(err, errno, "dropping capability '%s'", name ? name : "?");
 		}
 	}

@@ -46,7 +46,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "cgroup-limits.h"
@@ -1164,6 +1166,44 @@ int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error 
 		}
 		if (!h->unified) {
 			/* only lxm_cgroup_enter_self() needs it: not fatal */
+			f->tasks_fd = openat(f->fd, "tasks", O_WRONLY | O_CLOEXEC);
+			if (f->tasks_fd < 0)
+				log_debug("cgroup: opening '%s/tasks': %s, ignoring", h->path, strerror(errno));
+		}
+	}
+	cgroup_compact(cg);
+	if (cg->n == 0)
+		return lxm_error_set(err, ENOENT, "opening cgroup '%s'", cg->rel);
+	*ret = TAKE_PTR(cg);
+	return 0;
+}
+
+int lxm_cgroup_open_join(const char *name, struct lxm_cgroup **ret, struct lxm_error *err)
+{
+	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
+	int r;
+
+	r = cgroup_new(name, &cg, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < cg->n; i++) {
+		struct lxm_cgroup_hierarchy *h = &cg->h[i];
+		struct cg_fds *f = &cg->f[i];
+		/* the whole path in one lookup that follows no symlink (the
+		 * mount point comes from mountinfo, which has none) */
+		struct open_how how = {
+			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		};
+
+		f->fd = (int)syscall(SYS_openat2, AT_FDCWD, h->path, &how, sizeof(how));
+		if (f->fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			/* no openat2, or a symlink after all: the long way */
+			return lxm_cgroup_open(name, ret, err);
+		}
+		if (!h->unified) {
 			f->tasks_fd = openat(f->fd, "tasks", O_WRONLY | O_CLOEXEC);
 			if (f->tasks_fd < 0)
 				log_debug("cgroup: opening '%s/tasks': %s, ignoring", h->path, strerror(errno));

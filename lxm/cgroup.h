@@ -53,6 +53,10 @@ int lxm_cgroup_set_devices(const struct lxm_cgroup *cg, const struct lxm_devcg_r
 /* Open the existing cgroups of a container (for stop/info/freeze). ENOENT
  * when there is none. */
 int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error *err);
+/* The same for joining only (lxm-attach: lxm_cgroup_enter_self,
+ * lxm_cgroup_v2_fd, lxm_cgroup_attach): two opens per hierarchy instead of
+ * four; not for removing or changing the cgroups. */
+int lxm_cgroup_open_join(const char *name, struct lxm_cgroup **ret, struct lxm_error *err);
 void lxm_cgroup_free(struct lxm_cgroup *cg);
 
 /* O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP), or -1
