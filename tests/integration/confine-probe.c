@@ -171,11 +171,12 @@ int main(int argc, char **argv)
 			       a.query.attach_flags ? "OTHER" : "NONE");
 		return 0;
 	}
-	/* run on the host: attach an allow-everything device program to a
-	 * cgroup with BPF_F_ALLOW_MULTI, as systemd does for its units */
-	if (!strcmp(c, "bpf-allow-all") && argc > 2) {
+	/* run on the host: attach an allow-everything (or deny-everything)
+	 * device program to a cgroup with BPF_F_ALLOW_MULTI, as systemd does
+	 * for its units */
+	if ((!strcmp(c, "bpf-allow-all") || !strcmp(c, "bpf-deny-all")) && argc > 2) {
 		struct bpf_insn prog[] = {
-			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = !strcmp(c, "bpf-allow-all") },
 			{ .code = BPF_JMP | BPF_EXIT },
 		};
 		union bpf_attr a;

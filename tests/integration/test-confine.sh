@@ -111,6 +111,15 @@ out=$(probe stat-dev /dev/net/tun)
 ok "$( [ "$out" = ENOENT ]; echo $?)" "and /dev/net/tun does not exist ($out)"
 out=$(probe mknod-char /tmp/null 1 3)
 ok "$( [ "$out" = ok ]; echo $?)" "mknod of a standard node (c 1:3) works ($out)"
+if [ -d "/sys/fs/cgroup/devices/lxm/$c" ]; then
+	ok "$(grep -qx 'c 136:\* rwm' "/sys/fs/cgroup/devices/lxm/$c/devices.list" && \
+		! grep -q '^a ' "/sys/fs/cgroup/devices/lxm/$c/devices.list"; echo $?)" \
+		"the v1 devices cgroup lists the policy ($(wc -l <"/sys/fs/cgroup/devices/lxm/$c/devices.list") rules)"
+	if [ -d "/sys/fs/cgroup/unified/lxm/$c" ]; then
+		out=$("$PROBE" bpf-query "/sys/fs/cgroup/unified/lxm/$c")
+		ok "$( [ "$out" = "0 NONE" ]; echo $?)" "hybrid host: no BPF device program on the v2 cgroup, the v1 controller does it ($out)"
+	fi
+fi
 cp "$LXM_PATH/$c/config" "$TEST_TMP/config.nodev"
 cat >>"$LXM_PATH/$c/config" <<'DEV'
 devices = ( { type = "c"; major = 10; minor = 200; path = "/dev/net/tun"; },

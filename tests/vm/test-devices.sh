@@ -93,6 +93,22 @@ check "stop" -- lxm-stop -n "$c" -k
 ok "$( [ ! -d "$d" ]; echo $?)" "the cgroup (and with it the program) is gone"
 no_leaks "$c" "nothing is left"
 
+# a leftover cgroup of the same name (a crash) is reused: a device program
+# still attached to it is replaced, not stacked (a stale one would keep
+# denying what the new policy allows)
+mkdir -p "$d"
+out=$("$PROBE" bpf-deny-all "$d")
+ok "$( [ "$out" = ok ]; echo $?)" "a leftover cgroup with a deny-all device program ($out)"
+check "start over it" -- lxm-start -n "$c"
+out=$("$PROBE" bpf-query "$d")
+ok "$( [ "$out" = "1 ALLOW_MULTI" ]; echo $?)" "one device program: the old one was detached ($out)"
+out=$(probe write /dev/null x)
+ok "$( [ "$out" = ok ]; echo $?)" "/dev/null works again ($out)"
+out=$(probe open-block /blk-loop)
+ok "$( [ "$out" = EPERM ]; echo $?)" "block 7:0 is still refused ($out)"
+check "stop" -- lxm-stop -n "$c" -k
+no_leaks "$c" "nothing is left"
+
 # a default (unprivileged) container: the same program
 u=${PFX}-udev
 check "create an unprivileged busybox container" -- lxm-create -n "$u" -t busybox
