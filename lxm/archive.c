@@ -9,7 +9,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -207,6 +209,61 @@ static uint32_t ent_gid(struct extractor *x, struct archive_entry *e)
 	return id;
 }
 
+/* An ACL entry that names its user or group ("group:adm:r-x", as GNU tar
+ * writes them even with --numeric-owner): the id from the rootfs's own
+ * /etc/passwd or /etc/group (read when first needed, inside the rootfs),
+ * else from the host's, as tar would; -1 when neither knows the name. */
+static int64_t id_from_db(int rootfd, const char *db, const char *name)
+{
+	_cleanup_close_ int fd = lxm_rootfs_open_in_root(rootfd, db, O_RDONLY);
+	_cleanup_fclose_ FILE *f = NULL;
+	char line[1024];
+	size_t nlen = strlen(name);
+
+	if (fd < 0 || !(f = fdopen(fd, "re")))
+		return -1;
+	fd = -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+		unsigned long id;
+
+		if (strncmp(line, name, nlen) != 0 || line[nlen] != ':')
+			continue;
+		p = strchr(line + nlen + 1, ':');      /* past the password field */
+		if (!p)
+			continue;
+		errno = 0;
+		id = strtoul(p + 1, &end, 10);
+		if (errno == 0 && end != p + 1 && *end == ':' && id < UINT32_MAX)
+			return (int64_t)id;
+	}
+	return -1;
+}
+
+static int64_t acl_name_id(struct extractor *x, bool group, const char *name)
+{
+	char buf[4096];
+	int64_t id;
+
+	if (!name || !name[0])
+		return -1;
+	id = id_from_db(x->rootfd, group ? "etc/group" : "etc/passwd", name);
+	if (id >= 0)
+		return id;
+	if (group) {
+		struct group gr, *res = NULL;
+
+		if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) == 0 && res)
+			return res->gr_gid;
+	} else {
+		struct passwd pw, *res = NULL;
+
+		if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) == 0 && res)
+			return res->pw_uid;
+	}
+	return -1;
+}
+
 /* POSIX ACLs from libarchive's entry to the kernel's xattr format
  * (struct posix_acl_xattr_header/entry, little endian, sorted by tag, id). */
 struct acl_ent {
@@ -246,11 +303,19 @@ static int acl_to_xattr(struct extractor *x, struct archive_entry *e, int want, 
 		case ARCHIVE_ENTRY_ACL_USER_OBJ: a.tag = 0x01; break;
 		case ARCHIVE_ENTRY_ACL_USER:
 			a.tag = 0x02;
+			if (id < 0 && (id = (int)acl_name_id(x, false, name)) < 0) {
+				log_debug("ACL entry for unknown user '%s' left out", name ? name : "");
+				continue;
+			}
 			a.id = lxm_idshift_uid(&x->opts->shift, (uint32_t)id, NULL);
 			break;
 		case ARCHIVE_ENTRY_ACL_GROUP_OBJ: a.tag = 0x04; break;
 		case ARCHIVE_ENTRY_ACL_GROUP:
 			a.tag = 0x08;
+			if (id < 0 && (id = (int)acl_name_id(x, true, name)) < 0) {
+				log_debug("ACL entry for unknown group '%s' left out", name ? name : "");
+				continue;
+			}
 			a.id = lxm_idshift_gid(&x->opts->shift, (uint32_t)id, NULL);
 			break;
 		case ARCHIVE_ENTRY_ACL_MASK: a.tag = 0x10; break;

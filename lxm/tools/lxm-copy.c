@@ -8,8 +8,9 @@ static const char usage[] =
 	"Usage: lxm-copy -n NAME -N NEWNAME [-s]\n"
 	"Copy a stopped container: a full copy of its rootfs (reflinked where the\n"
 	"filesystem can), or with -s a snapshot on overlayfs over its rootfs, which\n"
-	"then stays the snapshot's read-only base (lxm-destroy refuses it while the\n"
-	"snapshot exists). The copy gets a new uuid, MAC addresses, hostname and\n"
+	"then stays the snapshot's read-only base: lxm-destroy refuses it and\n"
+	"lxm-start mounts its rootfs read-only while the snapshot exists. The copy\n"
+	"gets a new uuid, MAC addresses, hostname (also in its /etc/hostname) and\n"
 	"id range, and autostart off. An interrupted copy leaves nothing behind.\n\n"
 	"  -N, --newname=NAME     the new container\n"
 	"  -s, --snapshot         overlayfs snapshot instead of a full copy\n";

@@ -27,6 +27,14 @@ struct ent {
 
 static char tmpdir[] = "/tmp/test-archive.XXXXXX";
 
+static const char *tmpdir_path(const char *rel)
+{
+	static char p[600];
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
+	return p;
+}
+
 /* A tar (optionally gzip'ed) of the entries, malloc'ed. */
 static void *make_tar(const struct ent *ents, size_t n, bool gzip, size_t *ret_len)
 {
@@ -443,6 +451,65 @@ static void test_idshift(void)
 	check(c == 100000 + 65534 && clamped, "an id outside the range becomes the overflow id");
 }
 
+/* GNU tar writes named ACL entries ("group:adm:r-x") even with
+ * --numeric-owner: the id comes from the rootfs's /etc/group; an unknown
+ * name is left out instead of failing the import (it failed with EINVAL). */
+static void test_named_acl(void)
+{
+	static const char group[] = "root:x:0:\nlxmtestgrp:x:4242:\n";
+	size_t cap = 1 << 20, used = 0;
+	_cleanup_free_ char *buf = malloc(cap);
+	struct archive *w = archive_write_new();
+	struct lxm_import_opts o = { 0 };
+	struct lxm_error err = { 0 };
+	unsigned char val[256];
+	ssize_t len;
+	bool found = false;
+	int fd = fresh(), r;
+
+	archive_write_set_format_pax_restricted(w);
+	archive_write_open_memory(w, buf, cap, &used);
+	for (int i = 0; i < 3; i++) {
+		struct archive_entry *e = archive_entry_new();
+
+		archive_entry_set_pathname(e, i == 0 ? "./etc" : i == 1 ? "./etc/group" : "./journal");
+		archive_entry_set_filetype(e, i == 1 ? AE_IFREG : AE_IFDIR);
+		archive_entry_set_perm(e, i == 1 ? 0644 : 0755);
+		archive_entry_set_uid(e, geteuid());
+		archive_entry_set_gid(e, getegid());
+		if (i == 1)
+			archive_entry_set_size(e, sizeof(group) - 1);
+		if (i == 2) {
+			archive_entry_acl_add_entry(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS, 7, ARCHIVE_ENTRY_ACL_USER_OBJ, -1, NULL);
+			archive_entry_acl_add_entry(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS, 5, ARCHIVE_ENTRY_ACL_GROUP_OBJ, -1, NULL);
+			archive_entry_acl_add_entry(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS, 5, ARCHIVE_ENTRY_ACL_GROUP, -1, "lxmtestgrp");
+			archive_entry_acl_add_entry(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS, 5, ARCHIVE_ENTRY_ACL_GROUP, -1,
+						    "no-such-group-lxm");
+			archive_entry_acl_add_entry(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS, 5, ARCHIVE_ENTRY_ACL_MASK, -1, NULL);
+			archive_entry_acl_add_entry(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS, 5, ARCHIVE_ENTRY_ACL_OTHER, -1, NULL);
+		}
+		archive_write_header(w, e);
+		if (i == 1)
+			archive_write_data(w, group, sizeof(group) - 1);
+		archive_entry_free(e);
+	}
+	archive_write_close(w);
+	archive_write_free(w);
+	r = lxm_archive_import_memory(buf, used, fd, &o, NULL, &err);
+	check(r == 0, "named ACL entries import (%s)", err.msg);
+	len = getxattr(tmpdir_path("rootfs/journal"), "system.posix_acl_access", val, sizeof(val));
+	if (len < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP)) {
+		ok(1, "# SKIP no ACLs on this file system");
+	} else {
+		for (ssize_t off = 4; off + 8 <= len; off += 8)
+			if (val[off] == 0x08 && val[off + 4] == (4242 & 0xff) && val[off + 5] == (4242 >> 8))
+				found = true;
+		check(found && len == 4 + 5 * 8, "the named group's id comes from the rootfs's /etc/group; "
+		      "an unknown name is left out");
+	}
+	close(fd);
+}
+
 int main(void)
 {
 	char p[600];
@@ -464,6 +531,7 @@ int main(void)
 	test_init_detect();
 	test_copy_and_export();
 	test_idshift();
+	test_named_acl();
 
 	{
 		int t = open("/tmp", O_RDONLY | O_DIRECTORY);
