@@ -672,8 +672,19 @@ bool lxm_cgroup_has_v1(const struct lxm_cgroup *cg)
 static void enable_controllers(int dirfd, const char *where)
 {
 	static const char *const wanted[] = { "cpu", "memory", "pids", "cpuset", "io" };
-	_cleanup_free_ char *avail = NULL, *enabled = NULL;
+	_cleanup_free_ char *avail = NULL, *enabled = NULL, *procs = NULL;
 
+	/* A non-root cgroup with processes in it (the cgroup namespace root
+	 * of a container that runs lxm: its init is there) takes the
+	 * threaded controllers (cpu, pids, cpuset) anyway and becomes a
+	 * thread root, and then no cgroup below it can hold a process
+	 * (clone3 into one fails with EOPNOTSUPP): leave it alone. The real
+	 * root has no cgroup.type. */
+	if (faccessat(dirfd, "cgroup.type", F_OK, 0) == 0 && read_trimmed_at(dirfd, "cgroup.procs", &procs) == 0 &&
+	    procs[0]) {
+		log_debug("cgroup: '%s' holds processes: no controllers enabled for its children", where);
+		return;
+	}
 	if (read_trimmed_at(dirfd, "cgroup.controllers", &avail) < 0 ||
 	    read_trimmed_at(dirfd, "cgroup.subtree_control", &enabled) < 0) {
 		log_debug("cgroup: cannot read the controllers of '%s', ignoring", where);
@@ -957,6 +968,14 @@ static int apply_devices(const struct lxm_cgroup *cg, const struct lxm_devcg_rul
 		if (cg->h[i].unified || !lxm_cgroup_hierarchy_has(&cg->h[i], "devices"))
 			continue;
 		r = write_str_at(cg->f[i].fd, "devices.deny", "a");
+		if (r == -EPERM && lxm_devcg_confined()) {
+			/* only init's user namespace may change a device
+			 * cgroup: a nested container keeps the policy of the
+			 * container it runs in (its cgroup is a child of it) */
+			log_debug("cgroup: %s: device policy is the outer container's (user namespace), ignoring",
+				  cg->h[i].path);
+			continue;
+		}
 		if (r < 0)
 			return lxm_error_set(err, -r, "setting 'devices.deny' for '%s'", cg->rel);
 		v1 = true;

@@ -609,3 +609,33 @@ int lxm_rootfs_finish(struct lxm_error *err)
 		return lxm_error_set(err, errno, "making '/proc/sys/net' writable");
 	return mask_proc_paths(err);
 }
+
+/* security.nesting: a clean proc and sysfs at /dev/.lxm/{proc,sys}. A
+ * container inside this one mounts its own proc and sysfs in a new user
+ * namespace, and the kernel allows that only when a mount of the same
+ * filesystem is already fully visible in the mount namespace it copies
+ * (mount_too_revealing): this container's /proc has read-only binds and
+ * masks on top (locked in the copy), so it does not count. These two have
+ * nothing on top. The AppArmor nesting profile denies any access through
+ * them; nothing else needs them. sysfs read-only: a nested mount may then
+ * only be read-only as well, which is how lxm mounts it. */
+int lxm_rootfs_nesting(struct lxm_error *err)
+{
+	static const struct {
+		const char *dir, *fstype;
+		unsigned long flags;
+	} m[] = {
+		{ "/dev/.lxm/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC },
+		{ "/dev/.lxm/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC },
+	};
+
+	if (mkdir("/dev/.lxm", 0700) < 0 && errno != EEXIST)
+		return lxm_error_set(err, errno, "creating '/dev/.lxm'");
+	for (size_t i = 0; i < ARRAY_SIZE(m); i++) {
+		if (mkdir(m[i].dir, 0700) < 0 && errno != EEXIST)
+			return lxm_error_set(err, errno, "creating '%s'", m[i].dir);
+		if (mount(m[i].fstype, m[i].dir, m[i].fstype, m[i].flags, NULL) < 0)
+			return lxm_error_set(err, errno, "mounting %s on '%s' for nesting", m[i].fstype, m[i].dir);
+	}
+	return 0;
+}

@@ -47,6 +47,10 @@ int lxm_rootfs_pivot(int rootfd, struct lxm_error *err);
  * /proc/sysrq-trigger, kcore, keys, timer_list and sched_debug masked by a
  * read-only /dev/null. */
 int lxm_rootfs_finish(struct lxm_error *err);
+/* After pivot_root, with security.nesting: an unobstructed proc and sysfs
+ * at /dev/.lxm/proc and /dev/.lxm/sys, so that containers inside may mount
+ * their own. */
+int lxm_rootfs_nesting(struct lxm_error *err);
 
 enum lxm_mount_create {
 	LXM_MOUNT_CREATE_AUTO, /* a directory, or a file for a bind of a non-directory */

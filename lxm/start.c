@@ -131,6 +131,16 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		/* the parent writes gid_map, then uid_map */
 		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_IDMAPS_WRITTEN, err);
 		if (r < 0)
+	if (c->enter_self) {
+		/* joining as a single thread skips the global cgroup rwsem and
+		 * its RCU grace period (see cgroup.c); before becoming the
+		 * container's root: v1 lets the fds' opener (the monitor) move
+		 * only tasks of its own uid unless it is host root, and a
+		 * nested monitor is not */
+		r = lxm_cgroup_enter_self(c->m->cg, err);
+		if (r < 0)
+			return r;
+	}
 			return r;
 		if (c->idmapped_mount) {
 			/* the rootfs mounted with the container's id map */
@@ -152,13 +162,6 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		r = lxm_sync_send(c->sync_fd, LXM_SYNC_NET_UNSHARED);
 		if (r < 0)
 			return lxm_error_set(err, -r, "sync");
-	}
-	if (c->enter_self) {
-		/* joining as a single thread skips the global cgroup rwsem and
-		 * its RCU grace period (see cgroup.c) */
-		r = lxm_cgroup_enter_self(c->m->cg, err);
-		if (r < 0)
-			return r;
 	}
 	if (c->wait_cgroup) {
 		/* the parent has put us in every cgroup */
@@ -207,6 +210,8 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		/* host side links are in place (the monitor configures them
 		 * while we set up the rootfs; init must find them ready) */
 		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_NET_CONFIGURED, err);
+	if (conf->security.nesting && (r = lxm_rootfs_nesting(err)) < 0)
+		return r;
 		if (r < 0)
 			return r;
 	}

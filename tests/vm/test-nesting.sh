@@ -1,0 +1,151 @@
+#!/bin/bash
+# security.nesting = true: lxm runs a container inside a container. A
+# default (unprivileged) busybox container with nesting gets the lxm
+# commands of the build tree bind-mounted read-only (with the libraries
+# they load and the templates); inside it, lxm-create -t busybox and
+# lxm-start make a nested default container that reaches RUNNING, in a
+# user namespace inside the outer one, in a cgroup below the outer's, and
+# lxm-attach into it works. Also: the clean proc and sysfs that make the
+# nested proc/sysfs mounts possible (/dev/.lxm) are no way around the
+# AppArmor profile, and without nesting the same start is refused.
+# In the VM (pure cgroup v2, AppArmor enforcing) and, through
+# tests/integration/test-nesting.sh, on this host.
+. "$SRCDIR/tests/integration/lib.sh"
+require_root
+
+CG=/sys/fs/cgroup
+if [ "$(stat -f -c %T $CG)" = cgroup2fs ]; then V2=$CG; else V2=$CG/unified; fi
+aa=0
+[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && [ -r /sys/kernel/security/apparmor/profiles ] &&
+	command -v apparmor_parser >/dev/null && aa=1
+
+# the lxm commands, their libraries and the templates, read-only
+mounts="mounts = (
+	{ source = \"$BUILDDIR\"; target = \"/lxm/build\"; options = \"bind,ro,create=dir\"; },
+	{ source = \"$LXM_TEMPLATEDIR\"; target = \"/lxm/templates\"; options = \"bind,ro,create=dir\"; }"
+for d in /lib /lib64 /usr/lib; do
+	[ -d $d ] && mounts="$mounts,
+	{ source = \"$d\"; target = \"$d\"; options = \"bind,ro,create=dir,optional\"; }"
+done
+mounts="$mounts
+);"
+printf 'security = { nesting = true; };\n%s\n' "$mounts" >"$TEST_TMP/nesting.conf"
+printf '%s\n' "$mounts" >"$TEST_TMP/plain.conf"
+
+# what runs inside the outer container (lxm-attach), KEY=VALUE lines
+cat >"$TEST_TMP/nested.sh" <<'EOF'
+#!/bin/sh
+export PATH=/lxm/build:$PATH LXM_TEMPLATEDIR=/lxm/templates
+n=nested
+lxm-create -n $n -t busybox >/tmp/create.out 2>&1; echo "create=$?"
+echo "create_out=$(tr '\n' ' ' </tmp/create.out)"
+echo "idmap=$(grep 'type = "u"' /var/lib/lxm/$n/config | tr -d '\t')"
+lxm-start -n $n >/tmp/start.out 2>&1; echo "start=$?"
+echo "start_out=$(tr '\n' ' ' </tmp/start.out)"
+echo "state=$(lxm-info -n $n -s | awk '{ print $2 }')"
+echo "pid=$(lxm-info -n $n -p | awk '{ print $2 }')"
+echo "attach=$(lxm-attach -n $n -- /bin/sh -c 'echo "$(hostname) $(id -u) $(cat /proc/1/cgroup | grep "^0::")"' 2>/dev/null)"
+echo "nested_uidmap=$(lxm-attach -n $n -- /bin/cat /proc/self/uid_map 2>/dev/null | awk '{ print $1, $2, $3 }')"
+echo "nested_proc=$(lxm-attach -n $n -- /bin/sh -c 'ls /proc/1/ >/dev/null && echo ok' 2>/dev/null)"
+echo "sysrq_nested=$(lxm-attach -n $n -- /bin/sh -c 'echo h >/proc/sysrq-trigger 2>/dev/null; echo $?' 2>/dev/null)"
+[ "${KEEP:-0}" = 1 ] && { echo done=1; exit 0; }
+lxm-stop -n $n -t 10 >/dev/null 2>&1; echo "stop=$?"
+echo "state_after=$(lxm-info -n $n -s | awk '{ print $2 }')"
+lxm-destroy -n $n >/dev/null 2>&1; echo "destroy=$?"
+echo done=1
+EOF
+chmod 755 "$TEST_TMP/nested.sh"
+val() { printf '%s\n' "$out" | sed -n "s/^$1=//p" | head -1; }
+run_nested() {   # run_nested NAME [KEEP]
+	cp "$TEST_TMP/nested.sh" "$LXM_PATH/$1/rootfs/nested.sh"
+	out=$(KEEP=${2:-0} timeout 180 lxm-attach -n "$1" -v KEEP=${2:-0} -- /bin/sh /nested.sh 2>&1)
+}
+
+o=${PFX}-nest
+check "create a default (unprivileged) busybox container with security.nesting = true" -- \
+	lxm-create -n "$o" -t busybox -f "$TEST_TMP/nesting.conf"
+grep -q 'nesting = true' "$LXM_PATH/$o/config" || sed -i 's/^security = {/security = {\n\tnesting = true;/' "$LXM_PATH/$o/config"
+ocount=$(sed -n 's/.*type = "u"; container = 0; host = [0-9]*; count = \([0-9]*\).*/\1/p' "$LXM_PATH/$o/config")
+ohost=$(sed -n 's/.*type = "u"; container = 0; host = \([0-9]*\);.*/\1/p' "$LXM_PATH/$o/config")
+ok "$( [ "${ocount:-0}" -gt 65536 ]; echo $?)" "it gets more ids than a container needs itself ($ocount from $ohost)"
+t0=$(date +%s%N)
+check "start it" -- timeout 120 lxm-start -n "$o"
+diag "outer start: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+opid=$(pid_of "$o")
+mi=$(cat /proc/$opid/mountinfo 2>/dev/null)
+ok "$(echo "$mi" | awk '$5 == "/dev/.lxm/proc"' | grep -q ' - proc ' && echo "$mi" | awk '$5 == "/dev/.lxm/sys"' | grep -q ' - sysfs '; echo $?)" \
+	"it has an unobstructed proc and sysfs at /dev/.lxm/proc and /dev/.lxm/sys"
+ok "$( ! echo "$mi" | awk '$5 ~ "^/dev/.lxm/(proc|sys)/"' | grep -q .; echo $?)" "with nothing mounted on top of them"
+if [ $aa = 1 ]; then
+	lbl=$(cat /proc/$opid/attr/current 2>/dev/null)
+	ok "$(echo "$lbl" | grep -q "^lxm-${o}_.* (enforce)\$"; echo $?)" "init runs under its generated profile ($lbl)"
+	r=$(lxm-attach -n "$o" -- /bin/sh -c 'cat /dev/.lxm/proc/uptime 2>&1; cat /dev/.lxm/sys/kernel/uevent_seqnum 2>&1' 2>&1)
+	ok "$( [ "$(echo "$r" | grep -c 'Permission denied')" = 2 ]; echo $?)" \
+		"the profile denies reading through /dev/.lxm/proc and /dev/.lxm/sys ($(echo "$r" | tr '\n' ' '))"
+else
+	skip "AppArmor is not enabled here: no profile to check"
+	skip "AppArmor is not enabled here: no profile to check"
+fi
+# host-wide knobs through the clean proc: the kernel (unmapped owner) and,
+# where enabled, AppArmor refuse
+r=$(lxm-attach -n "$o" -- /bin/sh -c 'echo 1 >/dev/.lxm/proc/sys/vm/drop_caches; echo rc=$?
+	[ -e /proc/sysrq-trigger ] && { echo h >/dev/.lxm/proc/sysrq-trigger; echo rc=$?; }' 2>&1)
+ok "$(echo "$r" | grep -q 'rc=' && ! echo "$r" | grep -q 'rc=0'; echo $?)" \
+	"writing /dev/.lxm/proc/sys/vm/drop_caches (and sysrq-trigger) fails ($(echo "$r" | tr '\n' ' '))"
+
+t0=$(date +%s%N)
+run_nested "$o" 1
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ "$(val done)" != 1 ] || [ "$(val state)" != RUNNING ]; then
+	printf '%s\n' "$out" | sed 's/^/# inside: /'
+	dmesg 2>/dev/null | grep -a 'apparmor="DENIED"' | tail -5 | sed 's/^/# dmesg: /'
+fi
+ok "$( [ "$(val create)" = 0 ]; echo $?)" "inside: lxm-create -t busybox of a nested default container ($(val idmap))"
+ok "$( [ "$(val start)" = 0 ] && [ "$(val state)" = RUNNING ]; echo $?)" \
+	"inside: lxm-start; the nested container is $(val state) (create + start + attach: $ms ms)$( [ "$(val start)" = 0 ] || echo ": $(val start_out)")"
+ok "$(val attach | grep -q '^nested 0 0::/$'; echo $?)" "inside: lxm-attach into it: hostname, uid 0, its own cgroup root ($(val attach))"
+ok "$( [ "$(val nested_proc)" = ok ]; echo $?)" "the nested container has its own proc"
+ok "$( [ "$(val sysrq_nested)" != 0 ] && [ -n "$(val sysrq_nested)" ]; echo $?)" "and cannot write its /proc/sysrq-trigger"
+# from the host: the nested init is a process of the outer's id range,
+# in a cgroup below the outer container's
+npid=""
+for p in $(grep -l "^0::/lxm/$o/lxm/nested\$" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3); do
+	[ "$(awk '/^NSpid:/ { print $(NF) }' /proc/$p/status)" = 1 ] && npid=$p
+done
+nuid=$(awk '/^Uid:/ { print $2 }' /proc/${npid:-0}/status 2>/dev/null)
+ok "$( [ -n "$npid" ] && [ -d "$V2/lxm/$o/lxm/nested" ]; echo $?)" \
+	"from the host: the nested init (pid ${npid:-none}) is in $V2/lxm/$o/lxm/nested"
+ok "$( [ -n "$nuid" ] && [ "$nuid" -gt "$ohost" ] && [ "$nuid" -lt $((ohost + ocount)) ]; echo $?)" \
+	"it runs as host uid ${nuid:-?}, inside the outer container's range ($ohost-$((ohost + ocount - 1)))"
+ok "$( [ -n "$npid" ] && [ "$(readlink /proc/$npid/ns/user)" != "$(readlink /proc/$opid/ns/user)" ] &&
+	[ "$(readlink /proc/$npid/ns/pid)" != "$(readlink /proc/$opid/ns/pid)" ]; echo $?)" \
+	"in its own user and PID namespaces"
+if [ $aa = 1 ]; then
+	ok "$( [ "$(cat /proc/${npid:-0}/attr/current 2>/dev/null)" = "$lbl" ]; echo $?)" \
+		"and still under the outer container's AppArmor profile ($(cat /proc/${npid:-0}/attr/current 2>/dev/null))"
+else
+	skip "AppArmor is not enabled here"
+fi
+out=$(timeout 60 lxm-attach -n "$o" -- /bin/sh -c 'export PATH=/lxm/build:$PATH; lxm-stop -n nested -t 10 && lxm-info -n nested -s && lxm-destroy -n nested && echo gone' 2>&1)
+ok "$(echo "$out" | grep -q STOPPED && echo "$out" | grep -q '^gone$'; echo $?)" "inside: lxm-stop and lxm-destroy of the nested container ($(echo "$out" | tr '\n' ' '))"
+ok "$( [ ! -d "$V2/lxm/$o/lxm/nested" ]; echo $?)" "its cgroup is gone"
+# a nested container stopped together with the outer one: nothing left
+run_nested "$o" 1
+ok "$( [ "$(val state)" = RUNNING ]; echo $?)" "a second nested container runs"
+check "stop the outer container with the nested one running" -- lxm-stop -n "$o" -k
+no_leaks "$o" "nothing is left (cgroups of both included)"
+
+# without nesting: the same is refused
+p=${PFX}-flat
+check "create a container without nesting" -- lxm-create -n "$p" -t busybox -f "$TEST_TMP/plain.conf"
+# as many ids as the nesting one: only the nesting setting differs
+sed -i 's/count = 65536;/count = 131072;/' "$LXM_PATH/$p/config"
+check "start it" -- timeout 120 lxm-start -n "$p"
+run_nested "$p"
+ok "$( [ "$(val start)" != 0 ] && [ "$(val state)" != RUNNING ]; echo $?)" "inside it, a nested start fails ($(val start_out))"
+check "stop it" -- lxm-stop -n "$p" -k
+no_leaks "$p" "nothing is left"
+lxm-destroy -n "$p" >/dev/null 2>&1
+check "destroy the nesting container" -- lxm-destroy -n "$o"
+
+done_testing
