@@ -383,3 +383,23 @@ bool lxm_devcg_confined(void)
 		return false;
 	return !(sscanf(map, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295UL);
 }
+
+int lxm_devcg_probe(void)
+{
+	_cleanup_free_ struct lxm_devcg_rule *rules = NULL;
+	_cleanup_free_ struct bpf_insn *insns = NULL;
+	size_t n, n_insns;
+	int r, fd;
+
+	r = lxm_devcg_rules_new(NULL, 0, &rules, &n);
+	if (r < 0)
+		return r;
+	r = lxm_devcg_build(rules, n, &insns, &n_insns);
+	if (r < 0)
+		return r;
+	fd = prog_load(insns, n_insns, NULL, 0);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}

@@ -63,3 +63,6 @@ int lxm_devcg_count_attached(int cgroup_fd, uint32_t *ret);
  * a nested container manager. Its containers' cgroups are below the outer
  * container's, whose device policy covers them too. */
 bool lxm_devcg_confined(void);
+/* Whether this kernel loads the standard device program (lxm-checkconfig):
+ * 0, or -errno (-EPERM without the privilege to load BPF). */
+int lxm_devcg_probe(void);

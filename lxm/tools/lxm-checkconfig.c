@@ -21,6 +21,7 @@
 
 #include "cgroup.h"
 #include "common.h"
+#include "devcg.h"
 
 static const char usage[] =
 	"Usage: lxm-checkconfig\n"
@@ -114,6 +115,36 @@ static void check_namespaces(void)
 	}
 }
 
+/* What enforces the container's device policy (devcg.h): the v1 devices
+ * controller where there is one, else a BPF device program on cgroup v2. */
+static void check_device_policy(const struct lxm_cgroup_mounts *m)
+{
+	bool v1 = false, v2 = false;
+	int r;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->h[i].unified)
+			v2 = true;
+		else if (lxm_cgroup_hierarchy_has(&m->h[i], "devices"))
+			v1 = true;
+	}
+	if (v1) {
+		line("device policy", YES, "cgroup v1 devices controller");
+		return;
+	}
+	if (!v2) {
+		line("device policy", MISSING, "no devices controller and no cgroup v2");
+		return;
+	}
+	r = lxm_devcg_probe();
+	if (r == 0)
+		line("device policy", YES, "BPF device program on cgroup v2");
+	else if (r == -EPERM && geteuid() != 0)
+		line("device policy", NO, "loading a BPF device program needs root: run as root to check");
+	else
+		line("device policy", MISSING, "loading a BPF device program: %s", strerror(-r));
+}
+
 static void check_cgroups(void)
 {
 	struct lxm_cgroup_mounts m = { 0 };
@@ -172,6 +203,7 @@ static void check_cgroups(void)
 			line(what, NO, "limits.%s cannot be applied",
 			     streq(wanted[w], "cpu") ? "cpu_weight" : wanted[w]);
 	}
+	check_device_policy(&m);
 	lxm_cgroup_mounts_done(&m);
 }
 

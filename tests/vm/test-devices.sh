@@ -29,6 +29,9 @@ unconfined() {   # unconfined NAME: AppArmor off in the config (attach sees it t
 	fi
 }
 
+out=$(lxm-checkconfig 2>/dev/null | grep '^device policy')
+ok "$(echo "$out" | grep -q 'yes - BPF device program on cgroup v2'; echo $?)" "lxm-checkconfig: $out"
+
 c=${PFX}-dev
 check "create a privileged busybox container" -- lxm-create -n "$c" -t busybox --privileged
 rootfs=$LXM_PATH/$c/rootfs
