@@ -568,6 +568,7 @@ static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t
 	_cleanup_(rtnl_link_putp) struct rtnl_link *veth = NULL, *peer = NULL, *br = NULL;
 	char host[IFNAMSIZ], alt[IFNAMSIZ];
 	const char *type;
+	uint64_t t0;
 	int r;
 
 	if (lxm_net_host_ifname(conf->name, (unsigned)i, host) < 0 ||
@@ -598,6 +599,7 @@ static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t
 	if (r < 0)
 		return r;
 	rtnl_link_set_ns_fd(peer, netns_fd);
+	t0 = lxm_now_ns();
 	r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
 	if (r == -NLE_EXIST && link_exists(host)) {
 		/* the host end of the previous run of this container, most
@@ -629,6 +631,9 @@ static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t
 	}
 	if (r < 0)
 		return nl_error(err, r, "creating veth '%s' on bridge '%s'", rtnl_link_get_name(veth), nic->link);
+	/* slow when the kernel's netns cleanup holds rtnl_lock */
+	log_debug("veth '%s' on '%s' made in %.2f ms", rtnl_link_get_name(veth), nic->link,
+		  (double)(lxm_now_ns() - t0) / 1e6);
 	return 0;
 }
 
@@ -826,27 +831,26 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, struct l
 	return 0;
 }
 
-int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm_error *err)
+/* Links made with host (a socket in the host's namespace) into netns_fd,
+ * then configured through inside (a socket in netns_fd). */
+static int make_links(const struct lxm_config *conf, struct nl_sock *host, int netns_fd, struct nl_sock *inside,
+		      struct lxm_error *err)
 {
-	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL, *inside = NULL;
 	size_t i;
 	int r;
 
-	r = route_socket(&sk, err);
-	if (r < 0)
-		return r;
 	for (i = 0; i < conf->n_nics; i++) {
 		const struct lxm_nic *nic = &conf->nics[i];
 
 		switch (nic->type) {
 		case LXM_NET_VETH:
-			r = create_veth(sk, conf, i, netns_fd, err);
+			r = create_veth(host, conf, i, netns_fd, err);
 			break;
 		case LXM_NET_MACVLAN:
-			r = create_macvlan(sk, nic, netns_fd, err);
+			r = create_macvlan(host, nic, netns_fd, err);
 			break;
 		case LXM_NET_PHYS:
-			r = move_link(sk, nic->link, nic->name, netns_fd, err);
+			r = move_link(host, nic->link, nic->name, netns_fd, err);
 			break;
 		default:
 			r = 0;
@@ -854,9 +858,6 @@ int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm
 		if (r < 0)
 			return lxm_error_prefix(err, "network '%s'", nic->name);
 	}
-	r = socket_in_netns(netns_fd, &inside, err);
-	if (r < 0)
-		return r;
 	r = loopback_up(inside, err);
 	if (r < 0)
 		return lxm_error_prefix(err, "network 'lo'");
@@ -869,6 +870,24 @@ int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm
 		if (r < 0)
 			return lxm_error_prefix(err, "network '%s'", nic->name);
 	}
+	return 0;
+}
+
+int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm_error *err)
+{
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL, *inside = NULL;
+	int r;
+
+	r = route_socket(&sk, err);
+	if (r < 0)
+		return r;
+	r = socket_in_netns(netns_fd, &inside, err);
+	if (r < 0)
+		return r;
+	r = make_links(conf, sk, netns_fd, inside, err);
+	if (r < 0)
+		return r;
+	log_debug("network links made and configured");
 	return 0;
 }
 
