@@ -737,6 +737,20 @@ int lxm_idmap_mount_tree(const char *path, pid_t pid, bool idmapped)
 	tree = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0)
 		return -errno;
+	{
+		/* A clone of a shared mount (the lxmpath's on a systemd
+		 * host, / is rshared) stays in its peer group: whatever the
+		 * child mounts on it (proc, sys, dev) would show up on the
+		 * host too, and pivot_root into it fails (EINVAL); the 6.1
+		 * kernel also refuses to idmap it (EINVAL). */
+		struct mount_attr priv = { .propagation = MS_PRIVATE };
+
+		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &priv, sizeof(priv)) < 0) {
+			int e = errno;
+			close(tree);
+			return -e;
+		}
+	}
 	if (!idmapped)
 		return tree;
 	snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)pid);
