@@ -53,7 +53,9 @@ int lxm_devcg_build(const struct lxm_devcg_rule *rules, size_t n, struct bpf_ins
  * O_PATH fd is fine) with BPF_F_ALLOW_MULTI, so that programs attached below
  * it (systemd's, a nested manager's) still run and can only restrict more.
  * Device programs attached directly to this cgroup before (a leftover
- * cgroup that is reused) are detached afterwards. */
+ * cgroup that is reused) are detached afterwards. A program with the same
+ * instructions already attached to a sibling cgroup (another container with
+ * the same policy) is attached instead of loading another copy. */
 int lxm_devcg_attach(int cgroup_fd, const struct lxm_devcg_rule *rules, size_t n,
 		     struct lxm_error *err);
 /* How many device programs are attached directly to the cgroup. */

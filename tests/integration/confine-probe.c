@@ -171,6 +171,25 @@ int main(int argc, char **argv)
 			       a.query.attach_flags ? "OTHER" : "NONE");
 		return 0;
 	}
+	/* run on the host: the ids of the device programs attached to a cgroup */
+	if (!strcmp(c, "bpf-ids") && argc > 2) {
+		union bpf_attr a;
+		uint32_t ids[64];
+		int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			return report(fd);
+		memset(&a, 0, sizeof(a));
+		a.query.target_fd = (uint32_t)fd;
+		a.query.attach_type = BPF_CGROUP_DEVICE;
+		a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+		a.query.prog_cnt = 64;
+		if (syscall(SYS_bpf, BPF_PROG_QUERY, &a, sizeof(a)) < 0)
+			return report(-1);
+		for (uint32_t i = 0; i < a.query.prog_cnt && i < 64; i++)
+			printf("%s%u", i ? " " : "", ids[i]);
+		printf("\n");
+		return 0;
+	}
 	/* run on the host: attach an allow-everything (or deny-everything)
 	 * device program to a cgroup with BPF_F_ALLOW_MULTI, as systemd does
 	 * for its units */

@@ -125,7 +125,26 @@ out=$(lxm-attach -n "$u" -- /bin/confine-probe open-block /blk-loop 2>&1)
 ok "$( [ "$out" = EPERM ]; echo $?)" "unprivileged: opening block 7:0 (mode 666) fails with EPERM ($out)"
 out=$(lxm-attach -n "$u" -- /bin/confine-probe write /dev/null x 2>&1)
 ok "$( [ "$out" = ok ]; echo $?)" "unprivileged: /dev/null works ($out)"
-check "stop" -- lxm-stop -n "$u" -k
+# a second container with the same policy shares the loaded program
+# instead of loading (verifier, JIT) another copy
+u2=${PFX}-udev2
+check "create a second default container" -- lxm-create -n "$u2" -t busybox
+unconfined "$u2"
+check "start it" -- lxm-start -n "$u2" -l debug -o "$TEST_TMP/start2.log"
+id1=$("$PROBE" bpf-ids "$CG/lxm/$u") id2=$("$PROBE" bpf-ids "$CG/lxm/$u2")
+ok "$( [ -n "$id1" ] && [ "$id1" = "$id2" ]; echo $?)" "it shares the first one's device program (ids $id1 and $id2)"
+ok "$(grep -q 'shared with another container' "$TEST_TMP/start2.log"; echo $?)" "its log says so"
+mknod -m 666 "$LXM_PATH/$u2/rootfs/blk-loop" b 7 0
+cp "$PROBE" "$LXM_PATH/$u2/rootfs/bin/confine-probe" && chmod 755 "$LXM_PATH/$u2/rootfs/bin/confine-probe"
+out=$(lxm-attach -n "$u2" -- /bin/confine-probe open-block /blk-loop 2>&1)
+ok "$( [ "$out" = EPERM ]; echo $?)" "and it is enforced there too ($out)"
+check "stop the first" -- lxm-stop -n "$u" -k
+out=$(lxm-attach -n "$u2" -- /bin/confine-probe open-block /blk-loop 2>&1)
+ok "$( [ "$out" = EPERM ] && [ "$("$PROBE" bpf-ids "$CG/lxm/$u2")" = "$id2" ]; echo $?)" \
+	"the shared program stays with the second after the first is gone ($out)"
+check "stop the second" -- lxm-stop -n "$u2" -k
+no_leaks "$u2" "nothing is left of the second"
+check "destroy" -- lxm-destroy -n "$u2"
 no_leaks "$u" "unprivileged: nothing is left"
 check "destroy" -- lxm-destroy -n "$c"
 check "destroy" -- lxm-destroy -n "$u"
