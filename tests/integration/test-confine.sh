@@ -94,6 +94,21 @@ ok "$( [ "$(lxm-attach -n "$c" -- grep -cE ' /proc/(sysrq-trigger|kcore|keys|tim
 	"one mount on each of them, none for a file the kernel lacks"
 out=$(probe read /proc/uptime)
 ok "$( [ "${out%% *}" = ok ] && [ "${out#ok }" -gt 0 ]; echo $?)" "other /proc files still read ($out)"
+ok "$(lxm-attach -n "$c" -- test -e /dev/.lxm-mask; [ $? -eq 1 ]; echo $?)" "the masks' empty file is not left in /dev"
+# only the standard nodes in /dev: no block device, character devices only
+# null zero full random urandom tty ptmx (1:3 1:5 1:7 1:8 1:9 5:0 5:2) and
+# the console and ttys (ptys, 136:N)
+nodes=$(lxm-attach -n "$c" -- find /dev -xdev \( -type b -o -type c \) | grep -Ev '^/dev/(console|tty[0-9]+)$' | sort | tr '\n' ' ')
+ok "$( [ "$nodes" = "/dev/full /dev/null /dev/random /dev/tty /dev/urandom /dev/zero " ]; echo $?)" \
+	"the container's /dev holds only the standard nodes, the console and the ttys ($nodes)"
+devs=$(lxm-attach -n "$c" -- sh -c 'for f in /dev/* /dev/pts/*; do [ -L "$f" ] || [ -d "$f" ] || confine-probe stat-dev "$f"; done' | \
+	awk '{ split($2, n, ":") }
+		!($1 == "c" && ((n[1] == 1 && (n[2] == 3 || n[2] == 5 || n[2] == 7 || n[2] == 8 || n[2] == 9)) ||
+				(n[1] == 5 && n[2] <= 2) || n[1] == 136)) { bad = bad " " $0 }
+		END { print bad }')
+nall=$(lxm-attach -n "$c" -- sh -c 'for f in /dev/* /dev/pts/*; do [ -L "$f" ] || [ -d "$f" ] || echo "$f"; done' | wc -l)
+ok "$( [ -z "$devs" ] && [ "$nall" -ge 12 ]; echo $?)" \
+	"each of the $nall nodes in /dev and /dev/pts (binds included) is c 1:3/5/7/8/9, c 5:0-2 or a pty (c 136:N)${devs:+ (not:$devs)}"
 
 # ---- the device policy: only the standard nodes, and configured devices ----
 # nodes made by the host in the rootfs: the device cgroup still refuses them
