@@ -595,8 +595,9 @@ static int create_in(int dirfd, int partialfd, const char *dir, void *data, stru
 	if (r < 0)
 		goto out;
 
-	if (mkdirat(dirfd, "rootfs", 0755) < 0) {
-		r = lxm_error_set(err, errno, "creating '%s'", rootfs);
+	r = lxm_template_make_rootfs(dirfd);
+	if (r < 0) {
+		r = lxm_error_set(err, -r, "creating '%s'", rootfs);
 		goto out;
 	}
 	if (streq(opts->template, "archive")) {

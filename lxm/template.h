@@ -20,6 +20,9 @@ struct lxm_template_result {
 	char *reboot_signal;      /* from "reboot_signal=..." or NULL */
 };
 
+/* mkdir "rootfs" in the container directory dirfd (O_RDONLY), spread
+ * over the filesystem (see template.c); 0 or -errno. */
+int lxm_template_make_rootfs(int dirfd);
 /* Template names are [a-z0-9_-]+. */
 bool lxm_template_name_valid(const char *name);
 /* Find lxm-<name> in $LXM_TEMPLATEDIR, else LXM_DEFAULT_TEMPLATEDIR, and
