@@ -16,6 +16,7 @@
 
 #include "apparmor.h"
 #include "caps.h"
+#include "devcg.h"
 #include "devices.h"
 #include "idmap.h"
 #include "log.h"
@@ -546,7 +547,14 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	}
 	if (pid < 0) {
-		r = lxm_error_set(err, errno, "cloning the container's init");
+		int e = errno;
+
+		/* lxm's own seccomp policy in an outer container, unless it
+		 * has security.nesting: clone3 is ENOSYS, new user
+		 * namespaces EPERM */
+		r = lxm_error_set(err, e, "cloning the container's init%s",
+				  (e == ENOSYS || e == EPERM) && lxm_devcg_confined() ?
+				  " (inside a container without security.nesting = true?)" : "");
 		close(sv[0]);
 		close(sv[1]);
 		return r;

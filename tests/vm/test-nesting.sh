@@ -142,7 +142,8 @@ check "create a container without nesting" -- lxm-create -n "$p" -t busybox -f "
 sed -i 's/count = 65536;/count = 131072;/' "$LXM_PATH/$p/config"
 check "start it" -- timeout 120 lxm-start -n "$p"
 run_nested "$p"
-ok "$( [ "$(val start)" != 0 ] && [ "$(val state)" != RUNNING ]; echo $?)" "inside it, a nested start fails ($(val start_out))"
+ok "$( [ "$(val start)" != 0 ] && [ "$(val state)" != RUNNING ] && val start_out | grep -q 'without security.nesting'; echo $?)" \
+	"inside it, a nested start fails and says why ($(val start_out))"
 check "stop it" -- lxm-stop -n "$p" -k
 no_leaks "$p" "nothing is left"
 lxm-destroy -n "$p" >/dev/null 2>&1
