@@ -122,6 +122,17 @@ for _ in $(seq 1 100); do
 done
 ok "$(! ip link show dev "vlxm$s6-0" >/dev/null 2>&1 && ! ip link show dev "vlxm${s6}_0" >/dev/null 2>&1; echo $?)" \
 	"no host veth of the IPv6 container after its stop"
+# unprivileged (the default): the monitor configures a namespace that the
+# container's user namespace owns
+u6=$PFX-w
+printf '%s\n' "net = ( { type = \"veth\"; link = \"$BR\"; ipv4 = [\"$NET3.21/24\"]; ipv4_gateway = \"$GW\"; ipv6 = [\"$NET6::21/64\"]; ipv6_gateway = \"$GW6\"; } );" >"$TEST_TMP/$u6.conf"
+check "create an unprivileged container with static IPv4 and IPv6 addresses" -- lxm-create -n "$u6" -t busybox -f "$TEST_TMP/$u6.conf"
+check "start it" -- lxm-start -n "$u6"
+check "host pings it over IPv4" -- busybox ping -c1 -W2 "$NET3.21"
+check "host pings it over IPv6" -- busybox ping -6 -c1 -W2 "$NET6::21"
+ok "$(lxm-attach -n "$u6" -- ip -6 route show default | grep -q "default via $GW6 dev eth0" &&
+	lxm-attach -n "$u6" -- ip route show default | grep -q "default via $GW dev eth0"; echo $?)" "its default IPv4 and IPv6 routes are set"
+check "stop it" -- lxm-stop -n "$u6" -k
 printf 'net = ( { type = "veth"; link = "%s"; ipv6 = ["%s::zz/64"]; } );\n' "$BR" "$NET6" >"$TEST_TMP/bad6.conf"
 expect_error "^lxm-start: $s6: .*net\[0\]\.ipv6\[0\]: invalid IPv6 address '$NET6::zz/64'" "a bad IPv6 address is named with its interface" \
 	-- lxm-start -n "$s6" -f "$TEST_TMP/bad6.conf"
