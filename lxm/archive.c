@@ -55,9 +55,9 @@ uint32_t lxm_idshift_gid(const struct lxm_idshift *s, uint32_t id, bool *clamped
 }
 
 /* host id -> container id (export); ids outside the range become overflow */
-static uint32_t unshift_id(uint32_t base, uint32_t count, uint32_t id)
+static uint32_t unshift_id(uint32_t base, uint32_t count, bool keep_below, uint32_t id)
 {
-	if (count == 0)
+	if (count == 0 || (keep_below && id < count))
 		return id;
 	if (id < base || id - base >= count)
 		return OVERFLOW_ID;
@@ -826,8 +826,8 @@ static int unshift_entry(struct archive_entry *e, const struct lxm_idshift *s)
 
 	if (!s || !s->count)
 		return 0;
-	archive_entry_set_uid(e, unshift_id(s->uid_base, s->count, (uint32_t)archive_entry_uid(e)));
-	archive_entry_set_gid(e, unshift_id(s->gid_base, s->count, (uint32_t)archive_entry_gid(e)));
+	archive_entry_set_uid(e, unshift_id(s->uid_base, s->count, s->keep_below_count, (uint32_t)archive_entry_uid(e)));
+	archive_entry_set_gid(e, unshift_id(s->gid_base, s->count, s->keep_below_count, (uint32_t)archive_entry_gid(e)));
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &name, &val, &len) == ARCHIVE_OK) {
 		if (n == ARRAY_SIZE(xa)) {
@@ -847,7 +847,7 @@ static int unshift_entry(struct archive_entry *e, const struct lxm_idshift *s)
 		if (streq(name, "security.capability") && len == VFS_CAP_V3_SIZE &&
 		    (le32_get(val) & 0xff000000U) == VFS_CAP_V3) {
 			unsigned char *v = xa[n].val;
-			uint32_t rootid = unshift_id(s->uid_base, s->count, le32_get(v + 20));
+			uint32_t rootid = unshift_id(s->uid_base, s->count, s->keep_below_count, le32_get(v + 20));
 
 			if (rootid == 0) {
 				le32_put(v, (le32_get(v) & 0x00ffffffU) | VFS_CAP_V2);
@@ -1176,7 +1176,10 @@ static int mount_snapshot_view(const char *dir, const struct lxm_config *conf, c
 	       lxm_strdup_printf("%s/%s", dir, conf->rootfs_overlay_work);
 	if (!upper || !work)
 		return lxm_error_set(err, ENOMEM, "exporting");
-	opts = lxm_strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s", conf->rootfs_overlay_lower, upper, work);
+	/* an unprivileged snapshot's overlay keeps its opaque directories in
+	 * user.* xattrs (it was mounted by the container's root) */
+	opts = lxm_strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s%s", conf->rootfs_overlay_lower, upper, work,
+				 conf->n_idmaps ? ",userxattr" : "");
 	if (!opts)
 		return lxm_error_set(err, ENOMEM, "exporting");
 	if (unshare(CLONE_NEWNS) < 0)
@@ -1228,7 +1231,12 @@ int lxm_container_export(const struct lxm_paths *paths, const char *name, const 
 		r = mount_snapshot_view(dir, &conf, rootfs, err);
 		if (r < 0)
 			goto out;
-		/* a snapshot's files keep its base's owners */
+		/* an unprivileged snapshot's own files belong to its range on
+		 * the host, its base's are unshifted container ids */
+		if (conf.n_idmaps) {
+			lxm_config_idshift(&conf, &shift);
+			shift.keep_below_count = true;
+		}
 	}
 	if (lxm_shift_read_state(dir, &shifted, &n_shifted) == 0 && n_shifted) {
 		struct lxm_config tmpc = { .idmaps = shifted, .n_idmaps = n_shifted };

@@ -23,6 +23,9 @@
 struct lxm_idshift {
 	uint32_t uid_base, gid_base;
 	uint32_t count;
+	/* export of an unprivileged snapshot: ids below count come from its
+	 * base's lower layer, unshifted on disk, and stay as they are */
+	bool keep_below_count;
 };
 
 struct lxm_import_opts {

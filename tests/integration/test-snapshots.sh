@@ -46,12 +46,24 @@ ok "$( [ "$out" = "$(printf 'hi\n0:0')" ]; echo $?)" "the snapshot writes, and s
 hostuid=$(stat -c %u "$LXM_PATH/$s/overlay/upper/in-snap" 2>/dev/null)
 ok "$( [ "$hostuid" = "$(idhost "$s")" ]; echo $?)" \
 	"its write is owned by its own range on the host ($hostuid)"
+check "it deletes a base file and replaces a base directory" -- lxm-attach -n "$s" -- /bin/sh -c \
+	'rm /etc/inittab && rm -rf /etc/init.d && mkdir /etc/init.d && touch /etc/init.d/only-this'
 expect_error "^lxm-copy: $b: '$b' is (RUNNING|starting or running); stop it first" "no new snapshot of a running base" -- lxm-copy -n "$b" -N "${PFX}-late" -s
 ok "$( [ ! -e "$LXM_PATH/${PFX}-late" ] && [ "$(ls "$LXM_PATH/$b/snapshots")" = "$s" ]; echo $?)" "and no mark of it is left"
 lxm-stop -n "$s" -k >/dev/null 2>&1
 lxm-stop -n "$b" -k >/dev/null 2>&1
 no_leaks "$b" "nothing left of the base's start"
 no_leaks "$s" "nothing left of the snapshot's start"
+ex=$TEST_TMP/usnap.tar.zst
+check "the unprivileged snapshot exports" -- lxm-export -n "$s" -o "$ex"
+listing=$(zstd -dc "$ex" 2>/dev/null | tar -tv --numeric-owner 2>/dev/null | awk '{ print $2, $NF }')
+ok "$(printf '%s\n' "$listing" | awk '{ split($1, o, "/"); if (o[1] + 0 >= 65536 || o[2] + 0 >= 65536) bad++ } END { exit !(NR > 100 && !bad) }'; echo $?)" \
+	"its export has container ids only (its own files and its base's)"
+ok "$(printf '%s\n' "$listing" | grep -qx '0/0 ./in-snap' && printf '%s\n' "$listing" | grep -qx '0/0 ./bin/busybox'; echo $?)" \
+	"its own file and its base's are root's"
+ok "$( ! printf '%s\n' "$listing" | grep -q ' ./etc/inittab$' &&
+      [ "$(printf '%s\n' "$listing" | grep -c ' ./etc/init.d/.')" = 1 ] && printf '%s\n' "$listing" | grep -q ' ./etc/init.d/only-this$'; echo $?)" \
+	"the export leaves out what it deleted, and the replaced directory has only its new file"
 sum1=$(tree_sum "$r")
 ok "$( [ "$sum0" = "$sum1" ]; echo $?)" "the base's boot left its tree unchanged (names, sizes, modes, owners, mtimes)"
 check "destroy the snapshot" -- lxm-destroy -n "$s"
