@@ -128,10 +128,6 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		rspec.overlay_fds[2] = ov_work_fd;
 	}
 	rspec.cgroups = lxm_cgroup_hierarchies(c->m->cg, &rspec.n_cgroups);
-	if (c->userns) {
-		/* the parent writes gid_map, then uid_map */
-		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_IDMAPS_WRITTEN, err);
-		if (r < 0)
 	if (c->enter_self) {
 		/* joining as a single thread skips the global cgroup rwsem and
 		 * its RCU grace period (see cgroup.c); before becoming the
@@ -142,6 +138,10 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		if (r < 0)
 			return r;
 	}
+	if (c->userns) {
+		/* the parent writes gid_map, then uid_map */
+		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_IDMAPS_WRITTEN, err);
+		if (r < 0)
 			return r;
 		if (c->idmapped_mount) {
 			/* the rootfs mounted with the container's id map */
@@ -207,12 +207,12 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	r = lxm_rootfs_finish(err);
 	if (r < 0)
 		return r;
+	if (conf->security.nesting && (r = lxm_rootfs_nesting(err)) < 0)
+		return r;
 	if (c->net_links) {
 		/* host side links are in place (the monitor configures them
 		 * while we set up the rootfs; init must find them ready) */
 		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_NET_CONFIGURED, err);
-	if (conf->security.nesting && (r = lxm_rootfs_nesting(err)) < 0)
-		return r;
 		if (r < 0)
 			return r;
 	}
@@ -437,17 +437,14 @@ static void delegate_to_root(const struct lxm_monitor *m)
 	h = lxm_cgroup_hierarchies(m->cg, &n);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_close_ int dfd = h[i].path ? open(h[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		_cleanup_free_ char *more = NULL;
+		char *save = NULL;
 
 		if (dfd < 0)
 			continue;
-		_cleanup_free_ char *more = NULL;
-		char *save = NULL;
 		(void)fchown(dfd, (uid_t)uid, (gid_t)gid);
 		for (size_t f = 0; f < ARRAY_SIZE(files); f++)
 			(void)fchownat(dfd, files[f], (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW);
-	}
-}
-
 		/* v2: whatever else this kernel says is safe to delegate
 		 * (memory.oom.group, memory.reclaim, ...) */
 		if (!h[i].unified || lxm_read_file_at(AT_FDCWD, "/sys/kernel/cgroup/delegate", &more, NULL) < 0)
@@ -455,6 +452,9 @@ static void delegate_to_root(const struct lxm_monitor *m)
 		for (char *f = strtok_r(more, " \n", &save); f; f = strtok_r(NULL, " \n", &save))
 			if (!strchr(f, '/'))
 				(void)fchownat(dfd, f, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW);
+	}
+}
+
 /* The rootfs for the child: idmapped when wanted; in "auto" mode a
  * filesystem that refuses gets shifted now, and a plain clone. */
 static int rootfs_tree(const struct lxm_monitor *m, pid_t pid, struct lxm_error *err)
