@@ -51,7 +51,7 @@ expect_error "^lxm-start: $c: already running" "starting a running container fai
 
 sleep 0.3
 ok "$(grep -q 'Please press Enter' "$LXM_PATH/$c/console.log"; echo $?)" "console.log has the boot output"
-ok "$(ls "$LXM_RUNDIR/$c" | sort | tr '\n' ' ' | grep -Eqx '(apparmor.profile )?command config lock state '; echo $?)" "the runtime dir holds command, config, lock and state"
+ok "$(ls "$LXM_RUNDIR/$c" | sort | tr '\n' ' ' | grep -Eqx '(apparmor.profile )?command config lock (seccomp.bpf )?state '; echo $?)" "the runtime dir holds command, config, lock, state (and the seccomp program, 3d303e1)"
 
 # reboot from inside: busybox reboot signals init, init calls reboot(2)
 nsenter -t "$pid" -a /bin/busybox reboot >/dev/null 2>&1
