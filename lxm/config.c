@@ -509,6 +509,8 @@ static int check_dev_path(char *s, char *why, size_t n)
 		c += l + 1;
 	}
 	first = strcspn(s + 5, "/");
+	if (s[5] == '.')
+		return why_fail(why, n, "invalid path '%s': names starting with '.' in '/dev' are lxm's own", s);
 	for (size_t i = 0; i < ARRAY_SIZE(taken); i++)
 		if (strlen(taken[i]) == first && strncmp(s + 5, taken[i], first) == 0)
 			return why_fail(why, n, "invalid path '%s': '/dev/%s' is one of the standard nodes", s, taken[i]);

@@ -767,6 +767,9 @@ static void test_devices(void)
 	expect_error("devices = ( { type = \"c\"; major = 4; minor = 1; path = \"/dev/tty1\"; } );",
 		     "config:1: devices[0].path: invalid path '/dev/tty1': the ttys are the console's (console.ttys)");
 	expect_valid("devices = ( { type = \"c\"; major = 4; minor = 64; path = \"/dev/ttyS0\"; } );", "/dev/ttyS0 is not a console tty");
+	expect_error("devices = ( { type = \"c\"; major = 10; minor = 200; path = \"/dev/.lxm/tun\"; } );",
+		     "config:1: devices[0].path: invalid path '/dev/.lxm/tun': names starting with '.' in '/dev' are lxm's own");
+	expect_valid("devices = ( { type = \"c\"; major = 10; minor = 200; path = \"/dev/net/.tun\"; } );", "a hidden name further down is fine");
 	expect_error("devices = (\n  { type = \"c\"; major = 10; minor = 200; },\n  { type = \"c\"; major = 10; minor = \"*\"; path = \"/dev/x\"; } );",
 		     "config:3: devices[1].path: '/dev/x' needs a device: major and minor must not be \"*\"");
 	expect_error("devices = (\n  { type = \"c\"; major = 10; minor = 200; path = \"/dev/x\"; },\n"
