@@ -702,8 +702,8 @@ int lxm_container_copy(const struct lxm_paths *paths, const char *name, const ch
 
 /* ---- the guest's own idea of its name -------------------------------------------- */
 
-/* "web1 web1.lan" with old "web1" -> "web2 web2.lan"? No: only whole words
- * (a host name, not a prefix of a domain), on lines that are not comments. */
+/* OLD replaced by NEW where it is a whole word (so "web1" in "127.0.1.1 web1"
+ * but not in "web1.lan"), outside comments. */
 static char *replace_words(const char *text, const char *old, const char *new)
 {
 	size_t olen = strlen(old), nlen = strlen(new), n = 0, cap = strlen(text) + 1;
@@ -752,13 +752,13 @@ static int write_etc_file(int srcroot, int dstroot, const struct lxm_idshift *sh
 {
 	_cleanup_close_ int sdir = lxm_rootfs_open_in_root(srcroot, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
 	_cleanup_close_ int ddir = -1, fd = -1;
-	struct stat dst_st, fst;
+	struct stat etc_st, fst;
 	size_t len = strlen(text);
 
-	if (sdir < 0 || fstat(sdir, &dst_st) < 0 || fstatat(sdir, name, &fst, AT_SYMLINK_NOFOLLOW) < 0)
+	if (sdir < 0 || fstat(sdir, &etc_st) < 0 || fstatat(sdir, name, &fst, AT_SYMLINK_NOFOLLOW) < 0)
 		return lxm_error_set(err, sdir < 0 ? -sdir : errno, "'/etc/%s' in the rootfs", name);
-	if (srcroot != dstroot && mkdirat(dstroot, "etc", dst_st.st_mode & 07777) == 0 &&
-	    fchownat(dstroot, "etc", lxm_idshift_uid(sh, dst_st.st_uid, NULL), lxm_idshift_gid(sh, dst_st.st_gid, NULL),
+	if (srcroot != dstroot && mkdirat(dstroot, "etc", etc_st.st_mode & 07777) == 0 &&
+	    fchownat(dstroot, "etc", lxm_idshift_uid(sh, etc_st.st_uid, NULL), lxm_idshift_gid(sh, etc_st.st_gid, NULL),
 		     AT_SYMLINK_NOFOLLOW) < 0)
 		return lxm_error_set(err, errno, "'/etc' in the new rootfs");
 	ddir = srcroot == dstroot ? TAKE_FD(sdir) : openat(dstroot, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
