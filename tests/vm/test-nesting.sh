@@ -135,6 +135,24 @@ ok "$( [ "$(val state)" = RUNNING ]; echo $?)" "a second nested container runs"
 check "stop the outer container with the nested one running" -- lxm-stop -n "$o" -k
 no_leaks "$o" "nothing is left (cgroups of both included)"
 
+# a privileged container with nesting: the nested default container gets
+# a user namespace of its own (ids from the host's range for root)
+pn=${PFX}-pnest
+check "privileged: create a --privileged container with nesting" -- \
+	lxm-create -n "$pn" -t busybox --privileged -f "$TEST_TMP/nesting.conf"
+check "privileged: start it" -- timeout 120 lxm-start -n "$pn"
+run_nested "$pn"
+[ "$(val state)" = RUNNING ] || printf '%s\n' "$out" | sed 's/^/# inside: /'
+ok "$( [ "$(val start)" = 0 ] && [ "$(val state)" = RUNNING ] && val attach | grep -q '^nested 0 0::/$'; echo $?)" \
+	"privileged: a nested default container reaches RUNNING and answers lxm-attach ($(val attach))"
+ok "$( [ "$(val nested_uidmap | awk '{ print $1, $3 }')" = "0 65536" ] && [ "$(val nested_uidmap | awk '{ print $2 }')" != 0 ]; echo $?)" \
+	"privileged: in a user namespace of its own ($(val nested_uidmap))"
+ok "$( [ "$(val stop)" = 0 ] && [ "$(val state_after)" = STOPPED ] && [ "$(val destroy)" = 0 ]; echo $?)" \
+	"privileged: inside: stop and destroy"
+check "privileged: stop it" -- lxm-stop -n "$pn" -k
+no_leaks "$pn" "privileged: nothing is left"
+lxm-destroy -n "$pn" >/dev/null 2>&1
+
 # without nesting: the same is refused
 p=${PFX}-flat
 check "create a container without nesting" -- lxm-create -n "$p" -t busybox -f "$TEST_TMP/plain.conf"
