@@ -114,6 +114,13 @@ int main(void)
 	ok(r == 0 && has(nest, "  mount fstype=proc,\n") && has(nest, "change_profile -> lxm-*,"),
 	   "the nesting profile allows proc anywhere and nested profiles");
 	ok(nest && !strstr(nest, "deny mount fstype=proc -> /var/lib/**"), "and drops the !nesting block");
+	ok(nest && has(nest, "deny /dev/.lxm/proc/** rwklx,") && has(nest, "deny /dev/.lxm/sys/** rwklx,") &&
+	   plain && !strstr(plain, "/dev/.lxm/"),
+	   "the nesting profile denies the clean proc and sysfs that nesting mounts at /dev/.lxm");
+	/* "options=(rprivate) -> /**" never matched the kernel's "rw, rprivate"
+	 * on "/" (AppArmor: "failed flags match", seen in the VM tier) */
+	ok(plain && has(plain, "mount options=(rw,make-rprivate) -> **,") && has(plain, "mount options=(rw,make-rslave) -> **,"),
+	   "propagation changes are allowed in the form the kernel matches");
 
 	spec.nesting = false;
 	spec.ro_mounts = ro;
