@@ -98,6 +98,8 @@ out=$(inside lxm-create -n "$inner" -t busybox -f /root/vps.conf 2>&1)
 ok $? "lxm-create of a busybox container inside"
 printf '%s\n' "$out" | grep -v "^lxm-create: '/etc/sub[ug]id' granted root no subordinate ids" | sed 's/^/#   /'
 ok "$(inside sh -c 'grep -q "^root:65536:" /etc/subuid'; echo $?)" "lxm inside took root's ids from what the outer container maps ($(inside cat /etc/subuid 2>/dev/null))"
+out=$(inside lxm-autostart -L 2>&1)
+ok "$(printf '%s\n' "$out" | grep -qw "$inner"; echo $?)" "lxm-autostart -L inside lists it ($(echo $out))"
 ok "$( [ "$(inner_state)" = STOPPED ]; echo $?)" "the nested container is STOPPED before the reboot"
 
 # ---- reboot the outer container: lxm.service brings the nested one up ----
@@ -126,7 +128,14 @@ read -r _ huid _ < <(grep '^Uid:' "${st_file:-/dev/null}" 2>/dev/null)
 [ -n "${huid:-}" ] && [ "$huid" -ge $((1000000 + 65536)) ]
 ok $? "the nested init runs as a host uid of the outer container's nested range (${huid:-?})"
 
-check "lxm-stop the outer container (the nested one goes down with it)" -- lxm-stop -n "$outer" -t 60
+# at the outer's halt, systemd stops lxm.service, which halts the nested one
+clog=$R/var/lib/lxm/$inner/console.log
+[ -f "$clog" ] && : >"$clog"
+t0=$(date +%s%N)
+check "a clean stop of the outer container" -- lxm-stop -n "$outer" -t 60
+diag "stop: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+ok "$(grep -aq -e 'going down' -e 'poweroff' "$clog" 2>/dev/null; echo $?)" \
+	"lxm.service halted the nested container cleanly first (its console: $(tr -d '\r' <"$clog" 2>/dev/null | grep -a . | tail -2 | tr '\n' ' '))"
 no_leaks "$outer" "nothing left behind"
 check "lxm-destroy it" -- lxm-destroy -n "$outer"
 
