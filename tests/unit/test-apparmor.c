@@ -117,8 +117,8 @@ int main(void)
 	ok(nest && has(nest, "deny /dev/.lxm/proc/** rwklx,") && has(nest, "deny /dev/.lxm/sys/** rwklx,") &&
 	   plain && !strstr(plain, "/dev/.lxm/"),
 	   "the nesting profile denies the clean proc and sysfs that nesting mounts at /dev/.lxm");
-	/* "options=(rprivate) -> /**" never matched the kernel's "rw, rprivate"
-	 * on "/" (AppArmor: "failed flags match", seen in the VM tier) */
+	/* the old "options=(rprivate)" rules never matched the kernel's
+	 * "rw, rprivate" on "/" (AppArmor: "failed flags match", VM tier) */
 	ok(plain && has(plain, "mount options=(rw,make-rprivate) -> **,") && has(plain, "mount options=(rw,make-rslave) -> **,"),
 	   "propagation changes are allowed in the form the kernel matches");
 
