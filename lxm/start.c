@@ -639,13 +639,23 @@ child_failed:
 	log_debug("init exec'd");
 	return 0;
 fail:
-	close(sv[0]);
 	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	{
 		siginfo_t si;
 		while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
 			;
 	}
+	{
+		/* a child that failed first says why; what failed here may
+		 * only follow from it (its /proc/PID/ns gone: EACCES) */
+		struct lxm_error child_err = { 0 };
+
+		if (lxm_sync_pending_error(sv[0], &child_err) < 0) {
+			*err = child_err;
+			r = -child_err.code;
+		}
+	}
+	close(sv[0]);
 	close(pidfd);
 	m->pidfd = -1;
 	m->pid = 0;

@@ -79,6 +79,27 @@ int lxm_sync_wait(int fd, enum lxm_sync_step step, struct lxm_error *err)
 	return r < 0 ? r : 0;
 }
 
+int lxm_sync_pending_error(int fd, struct lxm_error *err)
+{
+	struct sync_msg m;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, &m, sizeof(m), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		if ((size_t)n == sizeof(m) && m.step == LXM_SYNC_ERROR) {
+			m.msg[sizeof(m.msg) - 1] = '\0';
+			err->code = m.code > 0 ? m.code : EIO;
+			err->complete = m.complete;
+			memcpy(err->msg, m.msg, sizeof(err->msg));
+			return -err->code;
+		}
+	}
+}
+
 int lxm_sync_wait_exec(int fd, struct lxm_error *err)
 {
 	int r = sync_recv(fd, true, LXM_SYNC_STEP_MAX, err);

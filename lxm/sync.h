@@ -24,3 +24,7 @@ int lxm_sync_send_error(int fd, const struct lxm_error *e);
 int lxm_sync_wait(int fd, enum lxm_sync_step step, struct lxm_error *err);
 /* Parent: wait for the child's exec (EOF) or its error. */
 int lxm_sync_wait_exec(int fd, struct lxm_error *err);
+/* Parent, once the child is gone: the error it sent, if any (messages
+ * still queued are read without blocking). Returns -code with err filled,
+ * or 0 when it sent none. */
+int lxm_sync_pending_error(int fd, struct lxm_error *err);
