@@ -92,7 +92,8 @@ static enum tok next(struct lexer *lx)
 		break;
 	}
 	if (isalpha((unsigned char)c) || c == '*') {
-		while (isalnum((unsigned char)t[lx->pos]) || strchr("-_*", t[lx->pos]))
+		/* strchr() finds the terminating NUL too: test it first */
+		while (t[lx->pos] && (isalnum((unsigned char)t[lx->pos]) || strchr("-_*", t[lx->pos])))
 			lx->pos++;
 		lx->end = lx->pos;
 		/* true/false are values, but a setting may be named so too:

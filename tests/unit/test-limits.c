@@ -76,6 +76,16 @@ static void test_edit(void)
 		    "a string value");
 	expect_edit("hostname = \"a\";\nname = \"b\";\n", "hostname", "\"c\"", "hostname = \"c\";\nname = \"b\";\n",
 		    "a top-level key");
+	{
+		/* a name (true, false) ends the text: on the heap, so that
+		 * ASan sees a read past its NUL */
+		char *t = strdup("autostart = true");
+
+		expect_edit(t, "limits.pids", "3", "autostart = true\n\nlimits = {\n\tpids = 3;\n};\n",
+			    "a name at the very end of the text");
+		expect_edit(t, "autostart", "false", "autostart = false", "a name at the end, replaced");
+		free(t);
+	}
 	expect_edit_fails("limits = 5;\n", "limits.pids", "3", "the group is not a group");
 	expect_edit_fails("limits = { memory = ; };\n", "limits.pids", "3", "a setting without a value");
 	expect_edit_fails("limits = { pids = 1;\n", "limits.memory", "3", "an unclosed group");
