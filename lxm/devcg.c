@@ -419,10 +419,13 @@ int lxm_devcg_attach(int cgroup_fd, const struct lxm_devcg_rule *rules, size_t n
 		_cleanup_free_ char *log = malloc(16384);
 
 		/* again with the verifier's log, for the debug log */
-		if (log && (r = prog_load(insns, n_insns, log, 16384)) < 0)
-			log_debug("devcg: verifier: %s", log);
-		else if (r >= 0)
-			close(r);
+		if (log) {
+			r = prog_load(insns, n_insns, log, 16384);
+			if (r < 0)
+				log_debug("devcg: verifier: %s", log);
+			else
+				close(r);
+		}
 		return lxm_error_set(err, -progfd, "loading the device program (%zu instructions)", n_insns);
 	}
 	(void)prog_matches(progfd, insns, n_insns, &id);
