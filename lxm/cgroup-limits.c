@@ -31,6 +31,16 @@ static const char *const limit_controllers[LXM_LIMIT_MAX] = {
 	[LXM_LIMIT_IO_WEIGHT] = NULL,   /* "blkio" on v1, "io" on v2 */
 };
 
+/* the v2 file each limit sets, for messages */
+static const char *const limit_v2_files[LXM_LIMIT_MAX] = {
+	[LXM_LIMIT_MEMORY] = "memory.max",
+	[LXM_LIMIT_MEMORY_SWAP] = "memory.swap.max",
+	[LXM_LIMIT_PIDS] = "pids.max",
+	[LXM_LIMIT_CPU_WEIGHT] = "cpu.weight",
+	[LXM_LIMIT_CPUSET] = "cpuset.cpus",
+	[LXM_LIMIT_IO_WEIGHT] = "io.weight",
+};
+
 const char *lxm_limit_to_string(enum lxm_limit l)
 {
 	return (unsigned)l < LXM_LIMIT_MAX ? limit_names[l] : NULL;
@@ -194,8 +204,9 @@ static int find(const struct lxm_cgroup *cg, enum lxm_limit l, struct where *w, 
 	} else {
 		fd = lxm_cgroup_controller_fd(cg, ctl, &w->v2, &w->path);
 		if (fd < 0)
-			return lxm_error_setr(err, ENOENT, "limits.%s: the '%s' controller is not available on this host",
-					      limit_names[l], ctl);
+			return lxm_error_setr(err, ENOENT,
+					      "limits.%s: setting '%s' for '%s': the '%s' controller is not available on this host",
+					      limit_names[l], limit_v2_files[l], lxm_cgroup_rel_path(cg), ctl);
 	}
 	w->fd = fd;
 	return 0;
