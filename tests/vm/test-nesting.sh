@@ -37,7 +37,14 @@ cat >"$TEST_TMP/nested.sh" <<'EOF'
 #!/bin/sh
 export PATH=/lxm/build:$PATH LXM_TEMPLATEDIR=/lxm/templates
 n=nested
+if [ "${LIMIT:-0}" = 1 ] && [ -e /sys/fs/cgroup/cgroup.subtree_control ]; then
+	# cgroup v2: like systemd (init.scope), every process leaves the
+	# container's root cgroup, which may then pass controllers on
+	mkdir -p /sys/fs/cgroup/init
+	for p in $(cat /sys/fs/cgroup/cgroup.procs); do echo $p >/sys/fs/cgroup/init/cgroup.procs; done 2>/dev/null
+fi
 lxm-create -n $n -t busybox >/tmp/create.out 2>&1; echo "create=$?"
+[ "${LIMIT:-0}" = 1 ] && echo 'limits = { pids = 50; };' >>/var/lib/lxm/$n/config
 echo "create_out=$(tr '\n' ' ' </tmp/create.out)"
 echo "idmap=$(grep 'type = "u"' /var/lib/lxm/$n/config | tr -d '\t')"
 lxm-start -n $n >/tmp/start.out 2>&1; echo "start=$?"
@@ -56,9 +63,9 @@ echo done=1
 EOF
 chmod 755 "$TEST_TMP/nested.sh"
 val() { printf '%s\n' "$out" | sed -n "s/^$1=//p" | head -1; }
-run_nested() {   # run_nested NAME [KEEP]
+run_nested() {   # run_nested NAME [KEEP [LIMIT]]
 	cp "$TEST_TMP/nested.sh" "$LXM_PATH/$1/rootfs/nested.sh"
-	out=$(KEEP=${2:-0} timeout 180 lxm-attach -n "$1" -v KEEP=${2:-0} -- /bin/sh /nested.sh 2>&1)
+	out=$(timeout 180 lxm-attach -n "$1" -v KEEP=${2:-0} -v LIMIT=${3:-0} -- /bin/sh /nested.sh 2>&1)
 }
 
 o=${PFX}-nest
@@ -129,9 +136,14 @@ fi
 out=$(timeout 60 lxm-attach -n "$o" -- /bin/sh -c 'export PATH=/lxm/build:$PATH; lxm-stop -n nested -t 10 && lxm-info -n nested -s && lxm-destroy -n nested && echo gone' 2>&1)
 ok "$(echo "$out" | grep -q STOPPED && echo "$out" | grep -q '^gone$'; echo $?)" "inside: lxm-stop and lxm-destroy of the nested container ($(echo "$out" | tr '\n' ' '))"
 ok "$( [ ! -d "$V2/lxm/$o/lxm/nested" ]; echo $?)" "its cgroup is gone"
-# a nested container stopped together with the outer one: nothing left
-run_nested "$o" 1
-ok "$( [ "$(val state)" = RUNNING ]; echo $?)" "a second nested container runs"
+# a nested container with a limit of its own, stopped together with the
+# outer one: nothing left. On v2 the outer container's processes first
+# leave its root cgroup (as systemd does) so that it can pass controllers on
+run_nested "$o" 1 1
+[ "$(val state)" = RUNNING ] || printf '%s\n' "$out" | sed 's/^/# inside: /'
+ok "$( [ "$(val state)" = RUNNING ]; echo $?)" "a second nested container runs, with limits.pids = 50"
+if [ "$V2" = "$CG" ]; then pm=$V2/lxm/$o/lxm/nested/pids.max; else pm=$CG/pids/lxm/$o/lxm/nested/pids.max; fi
+ok "$( [ "$(cat "$pm" 2>/dev/null)" = 50 ]; echo $?)" "its pids.max is set, below the outer container's cgroup ($pm: $(cat "$pm" 2>/dev/null))"
 check "stop the outer container with the nested one running" -- lxm-stop -n "$o" -k
 no_leaks "$o" "nothing is left (cgroups of both included)"
 
