@@ -26,7 +26,8 @@ is() {    # is DESCRIPTION EXPECTED ACTUAL
 	[ "$2" = "$3" ] || diag "expected '$2'"
 }
 # start N sleepers inside (busybox sh), as far as forks go
-sleepers() { lxm-attach -n "$c" -- /bin/sh -c "i=0; while [ \$i -lt $1 ]; do sleep 60 & i=\$((i + 1)); done" >/dev/null 2>&1; }
+# (their stdio closed: lxm-attach then need not wait for them)
+sleepers() { lxm-attach -n "$c" -- /bin/sh -c "i=0; while [ \$i -lt $1 ]; do sleep 60 </dev/null >/dev/null 2>&1 & i=\$((i + 1)); done" >/dev/null 2>&1 </dev/null; }
 killsleepers() { lxm-attach -n "$c" -- /bin/sh -c 'killall sleep' >/dev/null 2>&1; sleep 0.2; }
 # touch N MiB at once inside: dd fills a buffer of that size
 alloc() { lxm-attach -n "$c" -- /bin/dd if=/dev/zero of=/dev/null bs=${1}M count=1 >/dev/null 2>&1; }
