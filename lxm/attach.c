@@ -643,7 +643,7 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	struct lxm_config conf = { 0 };
 	struct attach_ctx a = { .opts = opts, .slave = -1 };
 	struct stdio_proxy proxy = { .ours = { -1, -1, -1 }, .theirs = { -1, -1, -1 } };
-	_cleanup_close_ int child_pidfd = -1;
+	_cleanup_close_ int child_pidfd = -1, own_pidns = -1;
 	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *seccomp = NULL;
 	_cleanup_free_ char *aa_profile = NULL, *dir = NULL;
 	struct lxm_runtime rt;
@@ -723,7 +723,8 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* this process's children are born in the container's PID
 	 * namespace; it stays in the host's own */
-	if (setns(pidfd, CLONE_NEWPID) < 0) {
+	own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own_pidns < 0 || setns(pidfd, CLONE_NEWPID) < 0) {
 		r = lxm_error_set(err, errno, "entering the container's PID namespace");
 		goto out;
 	}
@@ -758,8 +759,14 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		a.in_v2 = false;
 		pid = spawn_child(&args, &sp);
 	}
+	r = pid < 0 ? errno : 0;
+	/* the caller's later children are born in its own PID namespace
+	 * again (LeakSanitizer's tracer at exit waits forever for one whose
+	 * parent is outside its namespace) */
+	if (setns(own_pidns, CLONE_NEWPID) < 0)
+		log_debug("attach: back to our own PID namespace for children: %s, ignoring", strerror(errno));
 	if (pid < 0) {
-		r = lxm_error_set(err, errno, "forking");
+		r = lxm_error_set(err, r, "forking");
 		goto out;
 	}
 	/* the child has exec'd (or failed) and shares nothing with us now */
