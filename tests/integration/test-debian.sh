@@ -1,7 +1,7 @@
 #!/bin/bash
 # Debian containers (issue 3): templates/lxm-debian builds bookworm with
-# debootstrap into the cache once, a second create copies the cache in
-# seconds, and the unprivileged container boots systemd to "running" (or
+# debootstrap into the cache once (the tree and a zstd tar of it), a second
+# create imports that archive in seconds, and the unprivileged container boots systemd to "running" (or
 # "degraded"), answers lxm-attach, and halts cleanly on lxm-stop.
 #
 # The first build takes 1-2.5 minutes. The built tree is kept (hard links)
@@ -24,6 +24,12 @@ seeded=
 if [ -n "$seed" ] && [ -x "$seed/debian/$release-$arch/sbin/init" ]; then
 	cp -al "$seed/debian/$release-$arch" "$LXM_CACHEDIR/debian/" 2>/dev/null ||
 		cp -a "$seed/debian/$release-$arch" "$LXM_CACHEDIR/debian/"
+	# its archive too, when an earlier run kept it (else the template
+	# makes it from the tree)
+	if [ -s "$seed/debian/$release-$arch.tar.zst" ]; then
+		cp -l "$seed/debian/$release-$arch.tar.zst" "$LXM_CACHEDIR/debian/" 2>/dev/null ||
+			cp "$seed/debian/$release-$arch.tar.zst" "$LXM_CACHEDIR/debian/"
+	fi
 	seeded=1
 else
 	# the mirror the template takes: the host's, else deb.debian.org
@@ -57,6 +63,9 @@ grep -q '^idmap' "$LXM_PATH/$d1/config"
 ok $? "it is unprivileged (an idmap in the config)"
 [ -x "$LXM_CACHEDIR/debian/$release-$arch/sbin/init" ] || [ -L "$LXM_CACHEDIR/debian/$release-$arch/sbin/init" ]
 ok $? "the debootstrapped tree is cached in \$LXM_CACHEDIR/debian/$release-$arch"
+zarch=$LXM_CACHEDIR/debian/$release-$arch.tar.zst
+[ -s "$zarch" ] && [ "$(stat -c %a "$zarch")" = 600 ] && zstd -q -t "$zarch"
+ok $? "... with a zstd-compressed tar of it next to it, mode 0600 (it holds /etc/shadow)"
 if [ -z "$seeded" ] && [ -n "$seed" ] && [ -x "$LXM_CACHEDIR/debian/$release-$arch/sbin/init" ]; then
 	# keep it for the next runs (hard links where the file system allows)
 	mkdir -p "$seed/debian" && rm -rf "$seed/debian/.new" &&
@@ -65,15 +74,23 @@ if [ -z "$seeded" ] && [ -n "$seed" ] && [ -x "$LXM_CACHEDIR/debian/$release-$ar
 		rm -rf "$seed/debian/$release-$arch" && mv "$seed/debian/.new" "$seed/debian/$release-$arch" ||
 		diag "could not keep the tree in '$seed'"
 fi
+if [ -n "$seed" ] && [ -d "$seed/debian" ] && [ -s "$zarch" ] && [ ! -s "$seed/debian/$release-$arch.tar.zst" ]; then
+	{ cp -l "$zarch" "$seed/debian/.new.tar.zst" 2>/dev/null || cp "$zarch" "$seed/debian/.new.tar.zst"; } &&
+		mv "$seed/debian/.new.tar.zst" "$seed/debian/$release-$arch.tar.zst" ||
+		diag "could not keep the archive in '$seed'"
+fi
 
 keyfile=$TEST_TMP/key.pub
 echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Qta2V5LWZvci1seG0tZGViaWFuLXRlc3QAAAAA test@lxm" >"$keyfile"
+# the second create imports the archive: the tree is out of reach meanwhile
+mv "$LXM_CACHEDIR/debian/$release-$arch" "$LXM_CACHEDIR/debian/.away"
 t0=$(date +%s%N)
 out=$(timeout 60 lxm-create -n "$d2" -t debian -- -r "$release" --password 'lxm-test' --auth-key "$keyfile" 2>&1)
 rc=$?
 t1=$(date +%s%N)
+mv "$LXM_CACHEDIR/debian/.away" "$LXM_CACHEDIR/debian/$release-$arch"
 ms=$(( (t1 - t0) / 1000000 ))
-ok $rc "a second create of $release from the cache"
+ok $rc "a second create of $release from the cache (an import of its archive alone)"
 [ $rc -eq 0 ] || printf '%s\n' "$out" | tail -20 | sed 's/^/#   /'
 [ "$ms" -lt 30000 ]
 ok $? "takes seconds, not minutes ($ms ms)"
