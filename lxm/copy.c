@@ -717,13 +717,15 @@ static char *replace_words(const char *text, const char *old, const char *new)
 	if (!out)
 		return NULL;
 	for (const char *p = text; *p;) {
-		char c = p[olen];
+		/* p[olen] only once p holds OLD: nearer the end it is past the NUL */
+		bool match = strncmp(p, old, olen) == 0;
+		char c = match ? p[olen] : '\0';
 
 		if (*p == '\n')
 			comment = false;
 		else if (*p == '#')
 			comment = true;
-		if (!comment && word_start && strncmp(p, old, olen) == 0 && (c == '\0' || c == ' ' || c == '\t' || c == '\n')) {
+		if (!comment && word_start && match && (c == '\0' || c == ' ' || c == '\t' || c == '\n')) {
 			memcpy(out + n, new, nlen);
 			n += nlen;
 			p += olen;

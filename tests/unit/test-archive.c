@@ -510,6 +510,29 @@ static void test_named_acl(void)
 	close(fd);
 }
 
+/* lxm-copy's new name in the guest's /etc/hostname and /etc/hosts: whole
+ * words outside comments; a last line shorter than the old name. */
+static void test_rename_host(void)
+{
+	static const char hosts[] = "127.0.0.1 localhost\n127.0.1.1 oldname1 oldname1.lan\n# oldname1\nx oldname1";
+	_cleanup_free_ char *hn = NULL, *h = NULL;
+	struct lxm_error err = { 0 };
+	int fd = fresh(), r;
+
+	r = mkdirat(fd, "etc", 0755);
+	if (r == 0)
+		r = lxm_write_file_at(fd, "etc/hostname", "oldname1\n", 9, O_CREAT | O_TRUNC, 0644);
+	if (r == 0)
+		r = lxm_write_file_at(fd, "etc/hosts", hosts, sizeof(hosts) - 1, O_CREAT | O_TRUNC, 0644);
+	r = r == 0 ? lxm_rootfs_rename_host(fd, fd, NULL, "new", &err) : r;
+	check(r == 0, "renaming the guest (%s)", err.msg);
+	check(lxm_read_file_at(fd, "etc/hostname", &hn, NULL) == 0 && streq(hn, "new\n"), "/etc/hostname has the new name");
+	check(lxm_read_file_at(fd, "etc/hosts", &h, NULL) == 0 &&
+	      streq(h, "127.0.0.1 localhost\n127.0.1.1 new oldname1.lan\n# oldname1\nx new"),
+	      "/etc/hosts: whole words outside comments");
+	close(fd);
+}
+
 int main(void)
 {
 	char p[600];
@@ -532,6 +555,7 @@ int main(void)
 	test_copy_and_export();
 	test_idshift();
 	test_named_acl();
+	test_rename_host();
 
 	{
 		int t = open("/tmp", O_RDONLY | O_DIRECTORY);
