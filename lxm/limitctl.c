@@ -128,6 +128,9 @@ static int persist(const struct lxm_paths *paths, const char *name, enum lxm_lim
 	r = lxm_write_file_replace(path, out, strlen(out), st.st_mode & 07777, true);
 	if (r < 0)
 		return lxm_error_set(err, -r, "writing '%s'", path);
+	/* the new file is ours (root's): give it the old one's owner */
+	if ((st.st_uid != geteuid() || st.st_gid != getegid()) && chown(path, st.st_uid, st.st_gid) < 0)
+		return lxm_error_set(err, errno, "keeping the owner of '%s'", path);
 	log_debug("'%s': %s = %s", path, key, lit ?: "(removed)");
 	return 0;
 }
