@@ -7,6 +7,7 @@
 #include <seccomp.h>   /* lxm/seccomp.h, which pulls in libseccomp's */
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -322,11 +323,58 @@ static void test_load(void)
 	ok(r < 0, "an empty name is a path too");
 }
 
+/* The program lxm-start saves in the runtime dir for lxm-attach. */
+static void test_saved(void)
+{
+	struct lxm_seccomp *s = NULL, *s2 = NULL;
+	struct lxm_error err = { 0 };
+	char dir[] = "/tmp/lxm-test-seccomp-saved.XXXXXX";
+	char path[256], bad[256];
+	struct stat st;
+	int r, fd;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
+	snprintf(bad, sizeof(bad), "%s/bad.bpf", dir);
+	r = lxm_seccomp_prepare("default", NULL, false, &s, &err);
+	r = r == 0 ? lxm_seccomp_save(s, path, &err) : r;
+	ok(r == 0 && stat(path, &st) == 0 && (st.st_mode & 07777) == 0600 && st.st_size > 0 && st.st_size % 8 == 0,
+	   "the compiled program is saved, mode 0600, whole instructions (%s)", err.msg);
+	r = in_child(s, do_keyctl);
+	ok(r == EPERM, "the filter it was saved from loads that program: keyctl fails with EPERM (%d)", r);
+	r = lxm_seccomp_load_saved(path, &s2, &err);
+	ok(r == 0 && s2, "the saved program loads back (%s)", err.msg);
+	ok(in_child(s2, do_keyctl) == EPERM && in_child(s2, do_clone3) == ENOSYS && in_child(s2, do_getpid) == 0,
+	   "and filters as the compiled policy does (keyctl EPERM, clone3 ENOSYS, getpid allowed)");
+	lxm_seccomp_free(s2);
+	s2 = NULL;
+
+	ok(chmod(path, 0644) == 0 && lxm_seccomp_load_saved(path, &s2, &err) == -EPERM && !s2,
+	   "a saved program others can read or write is refused: %s", err.msg);
+	fd = open(bad, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ok(fd >= 0 && write(fd, "1234567", 7) == 7 && close(fd) == 0 && lxm_seccomp_load_saved(bad, &s2, &err) == -EINVAL,
+	   "a file that is not whole instructions is refused: %s", err.msg);
+	unlink(bad);
+	ok(symlink(path, bad) == 0 && lxm_seccomp_load_saved(bad, &s2, &err) < 0 && !s2, "a symlink is not followed");
+	unlink(bad);
+	snprintf(bad, sizeof(bad), "%s/none.bpf", dir);
+	memset(&err, 0, sizeof(err));
+	ok(lxm_seccomp_load_saved(bad, &s2, &err) == -ENOENT && !s2 && !err.msg[0],
+	   "no saved program: -ENOENT, no error text (the caller compiles)");
+	ok(lxm_seccomp_save(NULL, path, &err) == 0 && access(path, F_OK) < 0, "saving no filter removes the file");
+	lxm_seccomp_free(s);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_actions();
 	test_default_policy();
 	test_syntax();
 	test_load();
+	test_saved();
 	return tap_done();
 }
