@@ -29,6 +29,25 @@ static char *parse_and_format(const char *text)
 	return out;
 }
 
+/* lxm-cgroup's in-place change of one key (config-edit.c) on any text,
+ * config or not: it must stay inside the text and answer 0 with a result
+ * or an error without one (whether the result parses, its caller checks) */
+static void edit(const char *text)
+{
+	static const char *const keys[] = { "limits.memory", "limits.cpuset", "hostname" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		for (int set = 0; set < 2; set++) {
+			char *out = NULL;
+			int r = lxm_config_edit_text(text, keys[i], set ? "\"1G\"" : NULL, &out);
+
+			if (r == 0 ? !out : (out || (r != -EINVAL && r != -ENOMEM)))
+				abort();
+			free(out);
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	_cleanup_free_ char *text = NULL, *first = NULL, *second = NULL;
@@ -38,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = strndup((const char *)data, size);
 	if (!text)
 		abort();
+	edit(text);
 	first = parse_and_format(text);
 	if (!first)
 		return 0;
