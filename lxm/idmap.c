@@ -170,7 +170,11 @@ uint32_t lxm_subid_new_start(const struct lxm_id_range *all, size_t n, uint32_t 
 				moved = true;
 			}
 		}
-		if (!moved || start + count > UINT32_MAX)
+		/* no room: a start that callers see overflow (2^32 itself
+		 * would wrap to 0) */
+		if (start + count > UINT32_MAX)
+			return UINT32_MAX;
+		if (!moved)
 			return (uint32_t)start;
 	}
 }

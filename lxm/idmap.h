@@ -40,7 +40,8 @@ int lxm_id_range_allocate(const struct lxm_id_range *avail, size_t n_avail,
 			  const struct lxm_id_range *used, size_t n_used, uint32_t count,
 			  uint32_t *ret_start);
 /* Where to put a new range of count ids for root: LXM_SUBID_ADD_START, or
- * past every range already in the file when that overlaps one. */
+ * past every range already in the file when that overlaps one; UINT32_MAX
+ * (start + count overflows) when there is no room below 2^32. */
 uint32_t lxm_subid_new_start(const struct lxm_id_range *all, size_t n, uint32_t count);
 /* The range to add for root, given the "INSIDE OUTSIDE COUNT" lines of
  * /proc/self/{u,g}id_map: in the initial user namespace (every id mapped)

@@ -122,6 +122,15 @@ static void test_pick_new(void)
 		check(e == 0 && r.start == 524288 && r.count == 589824,
 		      "the larger free run of a split map (%u:%u)", r.start, r.count);
 	}
+	{
+		/* the last range ends at 2^32: no room, not a start wrapped to 0 */
+		struct lxm_id_range full[] = { { 1000000, 4293967296u } };
+		uint32_t ns = lxm_subid_new_start(full, 1, LXM_SUBID_ADD_COUNT);
+
+		check((uint64_t)ns + LXM_SUBID_ADD_COUNT > UINT32_MAX, "no room up to 2^32 says so (%u)", ns);
+		e = lxm_subid_pick_new("0 0 4294967295\n", full, 1, &r);
+		check(e == -ENOSPC, "initial namespace, ids used up to 2^32: no room (%d, %u:%u)", e, r.start, r.count);
+	}
 	e = lxm_subid_pick_new("", NULL, 0, &r);
 	check(e == -ENOSPC, "an empty map gives no range (%d)", e);
 }
