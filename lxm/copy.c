@@ -15,7 +15,6 @@
 #include "rootfs.h"
 #include "shift.h"
 #include "snapshot.h"
-#include "template.h"
 
 #define COPY_BUF (1 << 20)
 #define DEPTH_MAX 512
@@ -465,7 +464,10 @@ int lxm_container_snapshots(const struct lxm_paths *paths, const char *name, cha
 		if (lower && streq(lower, real))
 			out[k++] = TAKE_PTR(names[i]);
 	}
-	lxm_strv_free(names, n);
+	/* not lxm_strv_free(): it stops at the first NULL, a name taken above */
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	*ret = out;
 	*ret_n = k;
 	return 0;
@@ -579,10 +581,8 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 	r = new_identity(paths, newname, partialfd, &conf, false, err);
 	if (r < 0)
 		goto out;
-	/* spread over the disk, as for a create (template.c) */
-	r = lxm_template_make_rootfs(dirfd);
-	if (r < 0) {
-		r = lxm_error_set(err, -r, "creating '%s/rootfs'", newdir);
+	if (mkdirat(dirfd, "rootfs", 0755) < 0) {
+		r = lxm_error_set(err, errno, "creating '%s/rootfs'", newdir);
 		goto out;
 	}
 	free(conf.rootfs_path);
