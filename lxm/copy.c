@@ -15,6 +15,7 @@
 #include "rootfs.h"
 #include "shift.h"
 #include "snapshot.h"
+#include "template.h"
 
 #define COPY_BUF (1 << 20)
 #define DEPTH_MAX 512
@@ -581,8 +582,10 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 	r = new_identity(paths, newname, partialfd, &conf, false, err);
 	if (r < 0)
 		goto out;
-	if (mkdirat(dirfd, "rootfs", 0755) < 0) {
-		r = lxm_error_set(err, errno, "creating '%s/rootfs'", newdir);
+	/* spread over the disk, as for a create (template.c) */
+	r = lxm_template_make_rootfs(dirfd);
+	if (r < 0) {
+		r = lxm_error_set(err, -r, "creating '%s/rootfs'", newdir);
 		goto out;
 	}
 	free(conf.rootfs_path);
