@@ -1085,8 +1085,9 @@ static int parse_nettype(struct reader *rd, const struct key *k, const config_se
 	return 0;
 }
 
-static int parse_idtype(struct reader *rd, const struct key *k, const config_setting_t *s,
-			const char *kname, void *base)
+/* A one-letter type, one of letters, stored as that char. */
+static int parse_type_letter(struct reader *rd, const struct key *k, const config_setting_t *s,
+			     const char *kname, void *base, const char *letters, const char *expected)
 {
 	const char *str;
 	int r;
@@ -1095,26 +1096,22 @@ static int parse_idtype(struct reader *rd, const struct key *k, const config_set
 	if (r < 0)
 		return r;
 	str = config_setting_get_string(s);
-	if (!streq(str, "u") && !streq(str, "g"))
-		return rd_fail(rd, s, kname, "invalid type '%s': expected \"u\" or \"g\"", str);
+	if (!str[0] || str[1] || !strchr(letters, str[0]))
+		return rd_fail(rd, s, kname, "invalid type '%s': expected %s", str, expected);
 	*FIELD(base, k, char) = str[0];
 	return 0;
+}
+
+static int parse_idtype(struct reader *rd, const struct key *k, const config_setting_t *s,
+			const char *kname, void *base)
+{
+	return parse_type_letter(rd, k, s, kname, base, "ug", "\"u\" or \"g\"");
 }
 
 static int parse_devtype(struct reader *rd, const struct key *k, const config_setting_t *s,
 			 const char *kname, void *base)
 {
-	const char *str;
-	int r;
-
-	r = expect_type(rd, s, kname, CONFIG_TYPE_STRING, "a string");
-	if (r < 0)
-		return r;
-	str = config_setting_get_string(s);
-	if (!streq(str, "c") && !streq(str, "b"))
-		return rd_fail(rd, s, kname, "invalid type '%s': expected \"c\" (character) or \"b\" (block)", str);
-	*FIELD(base, k, char) = str[0];
-	return 0;
+	return parse_type_letter(rd, k, s, kname, base, "cb", "\"c\" (character) or \"b\" (block)");
 }
 
 /* A device major or minor: 0..k->max, or "*" (any), stored as -1. */
