@@ -47,7 +47,10 @@ boots_systemd() {   # boots_systemd NAME: start, running|degraded, clean halt
 		lxm-stop -n "$1" -k >/dev/null 2>&1; return 1 ;;
 	esac
 	[ "$(lxm-attach -n "$1" -- cat /proc/1/comm 2>/dev/null)" = systemd ] &&
-		[ "$(lxm-attach -n "$1" -- hostname 2>/dev/null)" = "$1" ] || { lxm-stop -n "$1" -k >/dev/null 2>&1; return 1; }
+		[ "$(lxm-attach -n "$1" -- hostname 2>/dev/null)" = "$1" ] &&
+		[ "$(lxm-attach -n "$1" -- cat /etc/hostname 2>/dev/null)" = "$1" ] ||
+		{ diag "$1: init $(lxm-attach -n "$1" -- cat /proc/1/comm 2>&1), hostname $(lxm-attach -n "$1" -- hostname 2>&1)"
+		  lxm-stop -n "$1" -k >/dev/null 2>&1; return 1; }
 }
 
 src=${PFX}-src imp=${PFX}-imp snap=${PFX}-snap
@@ -75,7 +78,8 @@ if command -v getcap >/dev/null && [ -e "$LXM_PATH/$imp/rootfs/usr/bin/ping" ] &
 else
 	skip "no file capability on ping in this tree"
 fi
-check "the imported Debian boots systemd to running or degraded" -- boots_systemd "$imp"
+boots_systemd "$imp"
+ok $? "the imported Debian boots systemd to running or degraded"
 t0=$(date +%s%N)
 check "and halts cleanly" -- lxm-stop -n "$imp" -t 30
 ok "$(grep -q -e 'Halting system' -e 'System Halt' -e 'Reached target.*System Shutdown' "$LXM_PATH/$imp/console.log"; echo $?)" \
@@ -87,7 +91,8 @@ base=$LXM_PATH/$imp/rootfs
 sum0=$(tree_sum "$base")
 mt0=$(stat -c %Y.%y "$base")
 check "lxm-copy -s of the Debian container" -- lxm-copy -n "$imp" -N "$snap" -s
-check "the snapshot boots systemd to running or degraded" -- boots_systemd "$snap"
+boots_systemd "$snap"
+ok $? "the snapshot boots systemd to running or degraded"
 check "it writes and deletes inside" -- lxm-attach -n "$snap" -- sh -c 'echo snap > /etc/written-in-snapshot && rm /etc/debian_version && apt-get --version >/dev/null'
 ok "$(lxm-attach -n "$snap" -- test ! -e /etc/debian_version; echo $?)" "a deleted base file is gone in the snapshot"
 lxm-stop -n "$snap" -t 30 >/dev/null 2>&1
