@@ -718,8 +718,9 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	/* Not dumpable until the command's execve: the child is visible in
 	 * the container's PID namespace from its first instruction, and
 	 * nothing there may open its /proc/PID/exe (this binary, the
-	 * CVE-2019-5736 class) or its memory. The flag is inherited by the
-	 * fork; the kernel resets it at execve. */
+	 * CVE-2019-5736 class) or its memory. The flag belongs to the mm,
+	 * which the child shares (CLONE_VM) or copies; its execve gives it
+	 * a new one. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* this process's children are born in the container's PID
 	 * namespace; it stays in the host's own */
@@ -769,9 +770,13 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		r = lxm_error_set(err, r, "forking");
 		goto out;
 	}
-	/* the child has exec'd (or failed) and shares nothing with us now */
+	/* the child has exec'd (or failed): the environment is ours again.
+	 * We stay non-dumpable: the kernel wakes a CLONE_VFORK parent at the
+	 * start of the child's execve, while the child still runs on the
+	 * shared mm (this binary), and the flag is the mm's; turned back on
+	 * here it let a process in the container open the child's
+	 * /proc/PID/exe in that window (test-attach's probe caught it). */
 	environ = saved_environ;
-	(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	relay = master >= 0 || proxy.ours[0] >= 0 || proxy.ours[1] >= 0 || proxy.ours[2] >= 0;
 	if (relay)
 		child_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
