@@ -18,6 +18,7 @@
 #include <uuid/uuid.h>
 
 #include "config.h"
+#include "devcg.h"
 #include "log.h"
 #include "rootfs.h"
 #include "util.h"
@@ -26,8 +27,6 @@
 #define LXM_PIDS_MAX 4194304ULL      /* PID_MAX_LIMIT on 64-bit */
 #define LXM_CPU_MAX 8192             /* largest CONFIG_NR_CPUS */
 #define LXM_IDMAP_LINES_MAX 340      /* kernel limit per map since 4.15 */
-#define LXM_DEV_MAJOR_MAX 4095       /* MAJOR() is 12 bits */
-#define LXM_DEV_MINOR_MAX 1048575    /* MINOR() is 20 bits */
 #define WHY_MAX 256
 
 /* ---- pure helpers -------------------------------------------------------- */
@@ -473,16 +472,13 @@ static int check_cap(char *s, char *why, size_t n)
 	return 0;
 }
 
-/* "rwm" or a part of it, each letter once */
+/* "rwm" or a part of it, each letter once (the device program's parser) */
 static int check_dev_access(char *s, char *why, size_t n)
 {
-	const char *letters = "rwm";
-
 	if (!*s)
 		return why_fail(why, n, "invalid access '': expected letters from \"rwm\"");
-	for (const char *p = s; *p; p++)
-		if (!strchr(letters, *p) || strchr(p + 1, *p))
-			return why_fail(why, n, "invalid access '%s': expected \"rwm\" or a part of it, each letter once", s);
+	if (lxm_devcg_access_parse(s) < 0)
+		return why_fail(why, n, "invalid access '%s': expected \"rwm\" or a part of it, each letter once", s);
 	return 0;
 }
 
@@ -724,8 +720,8 @@ static const struct key keys[] = {
 
 	LIST("devices", C(devices), C(n_devices), &device_list, .flags = K_ONE_LINE),
 	KEY("devices.type", devtype, DEV(type), .flags = K_REQUIRED | K_ALWAYS),
-	KEY("devices.major", devnum, DEV(major), .max = LXM_DEV_MAJOR_MAX, .flags = K_REQUIRED | K_ALWAYS),
-	KEY("devices.minor", devnum, DEV(minor), .max = LXM_DEV_MINOR_MAX, .flags = K_REQUIRED | K_ALWAYS),
+	KEY("devices.major", devnum, DEV(major), .max = LXM_DEVCG_MAJOR_MAX, .flags = K_REQUIRED | K_ALWAYS),
+	KEY("devices.minor", devnum, DEV(minor), .max = LXM_DEVCG_MINOR_MAX, .flags = K_REQUIRED | K_ALWAYS),
 	KEY("devices.access", string, DEV(access), .check = check_dev_access, .flags = K_EMPTY_NULL),
 	KEY("devices.path", string, DEV(path), .check = check_dev_path, .flags = K_EMPTY_NULL),
 
