@@ -48,7 +48,8 @@ int lxm_template_make_rootfs(int dirfd)
 	snprintf(tmp, sizeof(tmp), ".rootfs-%016llx", (unsigned long long)rnd);
 	if (mkdirat(dirfd, tmp, 0755) < 0)
 		return -errno;
-	if (renameat(dirfd, tmp, dirfd, "rootfs") < 0) {
+	/* a rootfs that is already there stays, and the caller hears EEXIST */
+	if (renameat2(dirfd, tmp, dirfd, "rootfs", RENAME_NOREPLACE) < 0) {
 		int r = -errno;
 
 		(void)unlinkat(dirfd, tmp, AT_REMOVEDIR);
