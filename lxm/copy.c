@@ -414,65 +414,6 @@ void lxm_config_idshift(const struct lxm_config *conf, struct lxm_idshift *ret)
 
 /* ---- container copies ------------------------------------------------------------ */
 
-static char *rootfs_of(const char *dir, const struct lxm_config *conf)
-{
-	if (conf->rootfs_path[0] == '/')
-		return strdup(conf->rootfs_path);
-	return lxm_strdup_printf("%s/%s", dir, conf->rootfs_path);
-}
-
-int lxm_container_snapshots(const struct lxm_paths *paths, const char *name, char ***ret, size_t *ret_n)
-{
-	_cleanup_free_ char *dir = lxm_container_path(paths, name, NULL), *base = NULL, *real = NULL;
-	struct lxm_config conf = { 0 };
-	struct lxm_error err = { 0 };
-	char **names = NULL, **out = NULL;
-	size_t n = 0, k = 0;
-	int r;
-
-	*ret = NULL;
-	*ret_n = 0;
-	if (!dir)
-		return -ENOMEM;
-	if (lxm_container_load_config(paths, name, &conf, &err) < 0)
-		return 0;
-	base = rootfs_of(dir, &conf);
-	lxm_config_free(&conf);
-	if (!base)
-		return -ENOMEM;
-	real = realpath(base, NULL);
-	if (!real)
-		return 0;
-	r = lxm_container_list(paths, &names, &n);
-	if (r < 0)
-		return r;
-	out = calloc(n + 1, sizeof(char *));
-	if (!out) {
-		lxm_strv_free(names, n);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct lxm_config c = { 0 };
-		_cleanup_free_ char *lower = NULL;
-
-		if (streq(names[i], name) || lxm_container_load_config(paths, names[i], &c, &err) < 0) {
-			lxm_config_free(&c);
-			continue;
-		}
-		if (c.rootfs_overlay_lower)
-			lower = realpath(c.rootfs_overlay_lower, NULL);
-		lxm_config_free(&c);
-		if (lower && streq(lower, real))
-			out[k++] = TAKE_PTR(names[i]);
-	}
-	/* not lxm_strv_free(): it stops at the first NULL, a name taken above */
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	*ret = out;
-	*ret_n = k;
-	return 0;
-}
 
 static int new_identity(const struct lxm_paths *paths, const char *newname, int partialfd,
 			struct lxm_config *conf, bool keep_idmaps, struct lxm_error *err)
@@ -560,7 +501,7 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 			goto out;
 		}
 	}
-	orootfs = rootfs_of(odir, &conf);
+	orootfs = lxm_container_rootfs_path(odir, &conf);
 	config = lxm_strdup_printf("%s/config", newdir);
 	if (!orootfs || !config) {
 		r = lxm_error_set(err, ENOMEM, "copying");

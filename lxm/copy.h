@@ -49,9 +49,6 @@ struct lxm_copy_req {
 int lxm_container_copy(const struct lxm_paths *paths, const char *name, const char *newname,
 		       const struct lxm_copy_req *req, struct lxm_error *err);
 
-/* Names of the containers in lxmpath whose rootfs is an overlay over
- * NAME's rootfs (NULL-terminated; free with lxm_strv_free(v, -1)). */
-int lxm_container_snapshots(const struct lxm_paths *paths, const char *name, char ***ret, size_t *ret_n);
 
 /* The guest's own name: /etc/hostname (and its words in /etc/hosts) of the
  * rootfs srcroot, written with newname into dstroot (the same fd: in place;
