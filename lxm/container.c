@@ -89,7 +89,9 @@ int lxm_container_query(const struct lxm_paths *paths, const char *name,
 	if (!info.monitor_alive && have_rt) {
 		_cleanup_close_ int pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);
 
-		if (pidfd >= 0) {
+		/* without pidfd_open, never call a live container stopped: a
+		 * destroy would then orphan it */
+		if (pidfd >= 0 || (pidfd == -ENOSYS && lxm_process_matches(rt.init_pid, rt.init_starttime))) {
 			info.state = LXM_STATE_RUNNING;
 			info.init_pid = rt.init_pid;
 		}
@@ -165,6 +167,8 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 		return 0;
 	}
 	pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);
+	if (pidfd == -ENOSYS && lxm_process_matches(rt.init_pid, rt.init_starttime))
+		return lxm_error_setr(err, ENOSYS, "no pidfd for init %d (pidfd_open needs Linux 5.3)", (int)rt.init_pid);
 	if (pidfd >= 0) {
 		if (mode == LXM_STOP_REBOOT)
 			return lxm_error_setr(err, ENOTCONN, "cannot reboot: the monitor is gone (stop and start it instead)");

@@ -165,6 +165,14 @@ int lxm_runtime_read(const char *path, struct lxm_runtime *ret)
 	return lxm_runtime_parse(text, ret);
 }
 
+bool lxm_process_matches(pid_t pid, uint64_t starttime)
+{
+	uint64_t now;
+	char st;
+
+	return pid > 0 && lxm_proc_stat(pid, &st, &now) == 0 && now == starttime && st != 'Z' && st != 'X';
+}
+
 int lxm_pidfd_open_checked(pid_t pid, uint64_t starttime)
 {
 	_cleanup_close_ int fd = -1;

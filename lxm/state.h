@@ -54,5 +54,9 @@ int lxm_runtime_write(const char *path, const struct lxm_runtime *rt);
 int lxm_runtime_read(const char *path, struct lxm_runtime *ret);
 
 /* Open a pidfd for pid, and only if it is still the process that started at
- * starttime. -ESRCH when it is gone or was replaced. */
+ * starttime. -ESRCH when it is gone or was replaced; -ENOSYS where the
+ * kernel (or valgrind) has no pidfd_open, which says nothing about pid. */
 int lxm_pidfd_open_checked(pid_t pid, uint64_t starttime);
+/* Whether pid is still the live (not zombie) process that started at
+ * starttime, from /proc alone (racy: for when no pidfd can be had). */
+bool lxm_process_matches(pid_t pid, uint64_t starttime);

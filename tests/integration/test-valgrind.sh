@@ -15,6 +15,14 @@ V="valgrind -q --child-silent-after-fork=yes --leak-check=full --show-leak-kinds
 vg() {   # vg DESCRIPTION COMMAND...
 	local desc=$1; shift
 	local out rc
+	# the static commands (lxm-start, lxm-attach, and lxm-stop, -info,
+	# -ls, -wait for their start-up time) cannot be instrumented by
+	# valgrind; they run under ASan in the second pass of scripts/test-all
+	if ! ldd "$(command -v "$1")" >/dev/null 2>&1; then
+		"$@" >/dev/null 2>&1   # the test goes on as if it had run
+		skip "$desc: $1 is linked statically, checked under ASan instead"
+		return
+	fi
 	out=$($V "$@" 2>&1); rc=$?
 	if [ $rc -eq 99 ] || printf '%s' "$out" | grep -q '==[0-9]*== '; then
 		ok 1 "$desc"
@@ -31,14 +39,7 @@ vg "lxm-info of a running container is valgrind-clean" lxm-info -n "$c"
 vg "lxm-info --json is valgrind-clean" lxm-info -n "$c" --json
 vg "lxm-ls -f is valgrind-clean" lxm-ls -f
 vg "lxm-ls --json is valgrind-clean" lxm-ls --json
-# lxm-attach and lxm-start are linked statically (fast start, small
-# monitor), which valgrind cannot instrument; both run under ASan in the
-# second pass of scripts/test-all instead
-if ldd "$(command -v lxm-attach)" >/dev/null 2>&1; then
-	vg "lxm-attach without a pty is valgrind-clean" lxm-attach -n "$c" -- true
-else
-	skip "lxm-attach is static: checked under ASan instead"
-fi
+vg "lxm-attach without a pty is valgrind-clean" lxm-attach -n "$c" -- true
 vg "lxm-wait is valgrind-clean" lxm-wait -n "$c" -s RUNNING -t 1
 vg "lxm-freeze is valgrind-clean" lxm-freeze -n "$c"
 vg "lxm-unfreeze is valgrind-clean" lxm-unfreeze -n "$c"
