@@ -27,6 +27,7 @@ net_domain = "";
 EOF
 NETRUN=$LXM_RUNDIR/.net-$BR
 FWD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
+FWD6_BEFORE=$(cat /proc/sys/net/ipv6/conf/all/forwarding)
 
 net_cleanup() {
 	cleanup
@@ -35,7 +36,9 @@ net_cleanup() {
 	ip link del "$PHYS" 2>/dev/null
 	ip link del "$MVPARENT" 2>/dev/null
 	nft delete table ip "lxm_$BR" 2>/dev/null
+	nft delete table ip6 "lxm_$BR" 2>/dev/null
 	echo "$FWD_BEFORE" >/proc/sys/net/ipv4/ip_forward
+	echo "$FWD6_BEFORE" >/proc/sys/net/ipv6/conf/all/forwarding
 }
 trap net_cleanup EXIT
 
@@ -63,8 +66,8 @@ ip4_of() { lxm-info -n "$1" -i 2>/dev/null | awk '$1 == "IP:" && $2 ~ /\./ {prin
 # ---- lxm-net ----
 net_snapshot() {
 	ip link show dev "$BR" 2>/dev/null; ip addr show dev "$BR" 2>/dev/null | grep inet; cat "$NETRUN/state" 2>/dev/null
-	nft list table ip "lxm_$BR" 2>/dev/null
-	cat "$NETRUN/dnsmasq.pid" 2>/dev/null; cat /proc/sys/net/ipv4/ip_forward
+	nft list table ip "lxm_$BR" 2>/dev/null; nft list table ip6 "lxm_$BR" 2>/dev/null
+	cat "$NETRUN/dnsmasq.pid" 2>/dev/null; cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding
 }
 check "lxm-net start" -- "$LXM_NET" start
 ok "$(ip link show dev "$BR" >/dev/null 2>&1; echo $?)" "the bridge exists"
@@ -72,6 +75,8 @@ ok "$(ip -4 addr show dev "$BR" | grep -qF "inet $GW/24"; echo $?)" "the bridge 
 ok "$(ip -6 addr show dev "$BR" | grep -F "inet6 $GW6/64" | grep -qv tentative; echo $?)" \
 	"the bridge has $GW6/64, usable at once (no DAD)"
 ok "$(nft list tables | grep -qx "table ip lxm_$BR"; echo $?)" "nftables table lxm_$BR"
+ok "$(nft list table ip6 "lxm_$BR" 2>/dev/null | grep -q "ip6 saddr $NET6::/64 ip6 daddr != $NET6::/64 masquerade" &&
+	[ "$(cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ]; echo $?)" "IPv6: table ip6 lxm_$BR masquerades $NET6::/64, forwarding on"
 dpid=$(cat "$NETRUN/dnsmasq.pid" 2>/dev/null)
 ok "$([ "$(cat /proc/"${dpid:-0}"/comm 2>/dev/null)" = dnsmasq ] && tr '\0' ' ' </proc/"$dpid"/cmdline | grep -q -- '--no-ping'; echo $?)" \
 	"dnsmasq runs with --no-ping"
@@ -274,7 +279,8 @@ check "lxm-net stop" -- "$LXM_NET" stop
 ok "$( ! ip link show dev "$BR" >/dev/null 2>&1; echo $?)" "the bridge is gone"
 ok "$( ! nft list tables | grep -q "lxm_$BR"; echo $?)" "the nft table is gone"
 ok "$( ! kill -0 "$dpid" 2>/dev/null; echo $?)" "dnsmasq is gone"
-ok "$([ ! -e "$NETRUN" ] && [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$FWD_BEFORE" ]; echo $?)" "runtime dir gone, ip_forward restored"
+ok "$([ ! -e "$NETRUN" ] && [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$FWD_BEFORE" ] &&
+	[ "$(cat /proc/sys/net/ipv6/conf/all/forwarding)" = "$FWD6_BEFORE" ]; echo $?)" "runtime dir gone, ip_forward and IPv6 forwarding restored"
 check "lxm-net stop when stopped" -- "$LXM_NET" stop
 out=$(lxm-start -n "$s1" 2>&1); rc=$?
 ok "$([ $rc -eq 0 ] && printf '%s' "$out" | grep -q "bridge '$BR' does not exist, starting lxm-net" && ip link show dev "$BR" >/dev/null 2>&1; echo $?)" \
