@@ -53,7 +53,6 @@ int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err)
 		.memory_swap = conf->limits.memory_swap,
 		.io_weight = conf->limits.io_weight,
 	};
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int r;
 
 	r = lxm_pty_open(&m->console, err);
@@ -99,6 +98,12 @@ int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err)
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+int lxm_monitor_listen(struct lxm_monitor *m, struct lxm_error *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
 	if (lxm_strscpy(sa.sun_path, m->sock_path, sizeof(sa.sun_path)) < 0)
 		return lxm_error_setr(err, ENAMETOOLONG, "command socket path '%s' is too long", m->sock_path);

@@ -55,7 +55,10 @@ struct lxm_monitor {
 int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err);
 
 /* monitor.c */
-int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err);  /* ptys, cgroup, socket */
+int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err);  /* ptys, cgroup */
+/* the command socket and the event loop's fds: lxm_start_spawn() makes
+ * them while the child sets itself up */
+int lxm_monitor_listen(struct lxm_monitor *m, struct lxm_error *err);
 int lxm_monitor_write_state(struct lxm_monitor *m);
 int lxm_monitor_loop(struct lxm_monitor *m);                           /* until the container stops */
 void lxm_monitor_cleanup(struct lxm_monitor *m);                       /* cgroup, runtime dir */

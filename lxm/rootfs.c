@@ -396,6 +396,7 @@ static int attach_rootfs(const struct lxm_rootfs_spec *spec, int *ret, struct lx
  * hierarchy as the host has it, or it co-mounts cpu,cpuacct and loses both. */
 static int mount_cgroups(int rootfd, const struct lxm_rootfs_spec *spec, struct lxm_error *err)
 {
+	_cleanup_close_ int tmpfs = -1;
 	bool top_v2 = false;
 	int r;
 
@@ -409,6 +410,12 @@ static int mount_cgroups(int rootfd, const struct lxm_rootfs_spec *spec, struct 
 			     "mode=755,size=64k", err);
 		if (r < 0)
 			return r;
+		/* the tmpfs just made holds nothing but what we add: its
+		 * mount points need no walk from the rootfs (which would be
+		 * ~13 syscalls per hierarchy, ten of them on a hybrid host) */
+		tmpfs = lxm_rootfs_open_in_root(rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+		if (tmpfs < 0)
+			return lxm_error_set(err, -tmpfs, "opening mount point 'sys/fs/cgroup' in the rootfs");
 	}
 	for (size_t i = 0; i < spec->n_cgroups; i++) {
 		const struct lxm_cgroup_hierarchy *h = &spec->cgroups[i];
@@ -419,6 +426,26 @@ static int mount_cgroups(int rootfd, const struct lxm_rootfs_spec *spec, struct 
 			continue;
 		sub = h->mountpoint + strlen("/sys/fs/cgroup");
 		snprintf(target, sizeof(target), "sys/fs/cgroup%s", sub);
+		if (tmpfs >= 0 && sub[0] == '/' && sub[1] && sub[1] != '.' && !strchr(sub + 1, '/')) {
+			_cleanup_close_ int fd = -1;
+			char buf[FD_PATH_MAX];
+
+			if ((mkdirat(tmpfs, sub + 1, 0755) < 0 && errno != EEXIST) ||
+			    (fd = openat(tmpfs, sub + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				return lxm_error_set(err, errno, "opening mount point '%s' in the rootfs", target);
+			if (h->unified)
+				r = mount("cgroup2", fd_path(fd, buf), "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+			else
+				r = mount("cgroup", fd_path(fd, buf), "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+					  h->controllers);
+			/* no cgroup namespace mount: bind the container's cgroup */
+			if (r < 0 && h->path)
+				r = mount(h->path, fd_path(fd, buf), NULL, MS_BIND, NULL);
+			if (r < 0)
+				return lxm_error_set(err, errno, "mounting %s on '%s'",
+						     h->path ? h->path : h->unified ? "cgroup2" : "cgroup", target);
+			continue;
+		}
 		if (h->unified)
 			r = mount_at(rootfd, target, "cgroup2", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
 		else
@@ -445,7 +472,8 @@ static int mount_cgroups(int rootfd, const struct lxm_rootfs_spec *spec, struct 
 			continue;
 		base = h->mountpoint + strlen("/sys/fs/cgroup/");
 		copy = strdup(h->controllers);
-		dir = lxm_rootfs_open_in_root(rootfd, "sys/fs/cgroup", O_DIRECTORY | O_RDONLY);
+		dir = tmpfs >= 0 ? openat(tmpfs, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC) :
+				   lxm_rootfs_open_in_root(rootfd, "sys/fs/cgroup", O_DIRECTORY | O_RDONLY);
 		if (!copy || dir < 0)
 			continue;
 		for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save))

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -316,14 +317,24 @@ static int prepare_security(struct lxm_monitor *m, struct lxm_seccomp **ret_sc, 
 	if (r < 0)
 		return r;
 	log_debug("seccomp policy '%s' compiled", conf->security.seccomp);
-	/* the program itself, for the child and for lxm-attach (which then
-	 * neither parses nor compiles the policy) */
+	return 0;
+}
+
+/* What lxm-attach reads once the container runs: written while the child
+ * sets itself up, off the start's critical path. */
+static int save_runtime_files(struct lxm_monitor *m, struct lxm_seccomp *sc, struct lxm_error *err)
+{
+	const struct lxm_config *conf = m->conf;
+	int r;
+
+	/* the program itself, for lxm-attach (which then neither parses
+	 * nor compiles the policy) */
 	{
 		_cleanup_free_ char *path = lxm_runtime_path(m->paths, m->name, "seccomp.bpf");
 
 		if (!path)
 			return lxm_error_set(err, ENOMEM, "seccomp");
-		r = lxm_seccomp_save(*ret_sc, path, err);
+		r = lxm_seccomp_save(sc, path, err);
 		if (r < 0)
 			return r;
 	}
@@ -629,6 +640,12 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		if (r < 0)
 			goto child_failed;
 	}
+	r = save_runtime_files(m, seccomp, err);
+	if (r < 0)
+		goto fail;
+	/* the first start: the command socket (a reboot keeps it) */
+	if (m->listen_fd < 0 && (r = lxm_monitor_listen(m, err)) < 0)
+		goto fail;
 child_failed:
 	r = lxm_sync_wait_exec(sv[0], err);
 	if (r < 0)
@@ -874,6 +891,38 @@ static int run_monitor(struct lxm_monitor *m, struct lxm_error *err)
 
 #define AA_WARNING "AppArmor is not enabled on this host, the container runs without a profile"
 
+/* The command and the monitor mostly wait for each other and for the
+ * child, and the one woken gets the CPU of the one that woke it: with the
+ * default slice it waits there until that one's slice ends (init, just
+ * exec'd, keeps the CPU for ~0.7 ms). A short slice lets their wakeups
+ * preempt (kernel 6.12+; older ones ignore it). reset_on_fork: the
+ * container's processes get the default again. */
+static void short_slice(bool reset_on_fork)
+{
+	/* <linux/sched/types.h>'s, which clashes with <sched.h> */
+	struct {
+		uint32_t size, sched_policy;
+		uint64_t sched_flags;
+		int32_t sched_nice;
+		uint32_t sched_priority;
+		uint64_t sched_runtime, sched_deadline, sched_period;
+	} attr = {
+		.size = sizeof(attr),
+		.sched_policy = SCHED_OTHER,
+		.sched_flags = reset_on_fork ? 0x01 : 0,   /* SCHED_FLAG_RESET_ON_FORK */
+		.sched_runtime = 100 * 1000,   /* ns: the shortest slice there is */
+	};
+	int nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);
+	/* reset_on_fork would also reset a negative nice */
+	if (errno || nice < 0 || sched_getscheduler(0) != SCHED_OTHER)
+		return;
+	attr.sched_nice = nice;
+	(void)syscall(SYS_sched_setattr, 0, &attr, 0);
+}
+
 int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_start_opts *opts,
 	      struct lxm_error *err)
 {
@@ -889,6 +938,7 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	r = lxm_name_validate(name, err);
 	if (r < 0)
 		return r;
+	short_slice(opts->foreground);
 	if (monitor_init(&m, paths, name, &conf) < 0) {
 		r = lxm_error_set(err, ENOMEM, "starting");
 		goto out;
@@ -977,6 +1027,7 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 		close(pipefd[0]);
 		setsid();
 		signal(SIGPIPE, SIG_IGN);
+		short_slice(true);
 		r = run_monitor(&m, err);
 		if (r < 0) {
 			lxm_monitor_cleanup(&m);
