@@ -28,6 +28,7 @@ EOF
 NETRUN=$LXM_RUNDIR/.net-$BR
 FWD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
 FWD6_BEFORE=$(cat /proc/sys/net/ipv6/conf/all/forwarding)
+NFT_BEFORE=$(nft list tables 2>/dev/null)
 
 net_cleanup() {
 	cleanup
@@ -39,6 +40,14 @@ net_cleanup() {
 	nft delete table ip6 "lxm_$BR" 2>/dev/null
 	echo "$FWD_BEFORE" >/proc/sys/net/ipv4/ip_forward
 	echo "$FWD6_BEFORE" >/proc/sys/net/ipv6/conf/all/forwarding
+	# the tables iptables (over nftables) makes on its first use, when
+	# this test made them and they are empty again
+	nft list tables 2>/dev/null | while read -r _ fam name; do
+		printf '%s\n' "$NFT_BEFORE" | grep -qx "table $fam $name" && continue
+		case $name in nat|filter) ;; *) continue ;; esac
+		nft list table "$fam" "$name" 2>/dev/null | grep -qvE '^[[:space:]]*(table |chain |type |}|$)' ||
+			nft delete table "$fam" "$name" 2>/dev/null
+	done
 }
 trap net_cleanup EXIT
 
@@ -289,5 +298,28 @@ check "host pings it" -- busybox ping -c1 -W2 "$NET3.10"
 check "stop" -- lxm-stop -n "$s1" -k
 no_veths "no host veth at the end"
 "$LXM_NET" stop
+
+# ---- where nftables is absent: iptables rules, tagged, and gone at stop ----
+if command -v iptables >/dev/null 2>&1 && command -v ip6tables >/dev/null 2>&1; then
+	ipt_mine() { { iptables-save; ip6tables-save; } 2>/dev/null | grep -F -- "lxm-net:$BR"; }
+	export LXM_NET_FIREWALL=iptables
+	check "lxm-net start with net_firewall = iptables" -- "$LXM_NET" start
+	ok "$(iptables -w -t nat -S POSTROUTING | grep -F -- "lxm-net:$BR" | grep -F -- "-s $NET3.0/24 ! -d $NET3.0/24" | grep -q MASQUERADE; echo $?)" \
+		"iptables masquerades $NET3.0/24"
+	ok "$(ip6tables -w -t nat -S POSTROUTING | grep -F -- "lxm-net:$BR" | grep -F -- "-s $NET6::/64 ! -d $NET6::/64" | grep -q MASQUERADE; echo $?)" \
+		"ip6tables masquerades $NET6::/64"
+	ok "$( [ "$(iptables -w -S FORWARD | grep -cF -- "lxm-net:$BR")" = 2 ] && [ "$(ip6tables -w -S FORWARD | grep -cF -- "lxm-net:$BR")" = 2 ]; echo $?)" \
+		"forwarding from the bridge and back (related, established) in both"
+	ok "$( ! nft list tables | grep -q "lxm_$BR"; echo $?)" "and no nftables table of lxm's"
+	n=$(ipt_mine | wc -l)
+	check "lxm-net start again" -- "$LXM_NET" start
+	ok "$( [ "$(ipt_mine | wc -l)" = "$n" ] && [ "$n" = 6 ]; echo $?)" "a second start adds nothing ($n rules)"
+	ok "$("$LXM_NET" status | grep -qx "nat: iptables rules"; echo $?)" "lxm-net status names them"
+	check "lxm-net stop" -- "$LXM_NET" stop
+	ok "$( [ -z "$(ipt_mine)" ]; echo $?)" "no rule of it left$(ipt_mine | sed 's/^/: /' | head -3)"
+	unset LXM_NET_FIREWALL
+else
+	skip "iptables is not installed (scripts/deps installs it)"
+fi
 
 done_testing
