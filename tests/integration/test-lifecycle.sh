@@ -30,6 +30,13 @@ ok "$( [ "$(nsenter -t "$pid" -u hostname)" = "$c" ]; echo $?)" "the hostname in
 ok "$(grep -q '^NSpid:.*[[:space:]]1$' /proc/$pid/status; echo $?)" "init is pid 1 in its namespace"
 ok "$(tr '\0' '\n' < /proc/$pid/environ | grep -qx 'container=lxm'; echo $?)" "init has container=lxm in its environment"
 ok "$( [ "$(readlink /proc/$pid/exe)" != "" ] && [ "$(cat /proc/$pid/comm)" = init ]; echo $?)" "init runs /sbin/init"
+# the monitor runs with a short scheduler slice (its wakeups preempt); init,
+# its child, must get the default back (reset on fork)
+mon=$(awk '{ print $4 }' /proc/$pid/stat)
+if [ "$(awk '/^se.slice/ { print $3 }' /proc/$mon/sched 2>/dev/null)" = 100000 ]; then
+	ok "$( [ "$(awk '/^se.slice/ { print $3 }' /proc/$pid/sched)" != 100000 ]; echo $?)" \
+		"init does not inherit the monitor's scheduler slice"
+fi
 mounts=$(cat /proc/$pid/mounts)
 ok "$(printf '%s\n' "$mounts" | grep -q '^proc /proc proc'; echo $?)" "proc is mounted inside"
 ok "$(printf '%s\n' "$mounts" | grep -Eq '^sysfs /sys sysfs ro,'; echo $?)" "sysfs is read-only inside"
