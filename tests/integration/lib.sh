@@ -86,6 +86,20 @@ expect_error() {
 state_of() { lxm-info -n "$1" -s 2>/dev/null | awk '{print $2}'; }
 pid_of() { lxm-info -n "$1" -p 2>/dev/null | awk '{print $2}'; }
 
+# wait_running NAME SECS: wait for systemd in the container to be up
+# (running, degraded, ...) and print that state. is-system-running --wait
+# needs systemd's bus, which may not be there yet: retry until it is.
+wait_running() {
+	local end=$((SECONDS + $2)) st
+	while :; do
+		st=$(timeout "$2" lxm-attach -n "$1" -- systemctl is-system-running --wait 2>/dev/null)
+		case $st in running|degraded|maintenance|stopping) break ;; esac
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.02
+	done
+	printf '%s\n' "$st"
+}
+
 wait_state() {  # wait_state NAME STATE SECS
 	lxm-wait -n "$1" -s "$2" -t "$3" >/dev/null 2>&1
 }

@@ -25,17 +25,6 @@ cp -al "$seed/debian/$release-$arch" "$LXM_CACHEDIR/debian/" 2>/dev/null ||
 
 tree_sum() { (cd "$1" && find . -printf '%p %y %s %m %u:%g %T@\n' | sort | md5sum | cut -d' ' -f1); }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-# systemctl is-system-running --wait needs systemd's bus: retry until it is there
-wait_running() {   # wait_running NAME SECS: prints the final state
-	local end=$((SECONDS + $2)) st
-	while :; do
-		st=$(timeout "$2" lxm-attach -n "$1" -- systemctl is-system-running --wait 2>/dev/null)
-		case $st in running|degraded|maintenance|stopping) break ;; esac
-		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.05
-	done
-	printf '%s\n' "$st"
-}
 boots_systemd() {   # boots_systemd NAME: start, running|degraded, clean halt
 	local t0 st
 	t0=$(date +%s%N)

@@ -135,19 +135,6 @@ ok $? "a missing debootstrap is a clear error"
 ok $? "and leaves no rootfs and no partial cache"
 
 # ---- boot ----
-# is-system-running --wait needs systemd's bus: retry until it is there
-wait_running() {   # wait_running NAME SECS: prints the final state
-	local end=$((SECONDS + $2)) st
-	while :; do
-		st=$(timeout "$2" lxm-attach -n "$1" -- systemctl is-system-running --wait 2>/dev/null)
-		case $st in
-		running|degraded|maintenance|stopping) break ;;
-		esac
-		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.02
-	done
-	printf '%s\n' "$st"
-}
 t0=$(date +%s%N)
 check "start it (unprivileged)" -- lxm-start -n "$d1"
 st=$(wait_running "$d1" 60)

@@ -71,19 +71,6 @@ make -C "$BUILDDIR" -s install DESTDIR="$R" >"$TEST_TMP/install.log" 2>&1
 ok $? "make install DESTDIR=<the container's rootfs>"
 [ $? -eq 0 ] || sed 's/^/#   /' "$TEST_TMP/install.log" | tail -20
 
-# is-system-running --wait needs systemd's bus: retry until it is there
-wait_running() {   # wait_running NAME SECS: prints the final state
-	local end=$((SECONDS + $2)) st
-	while :; do
-		st=$(timeout "$2" lxm-attach -n "$1" -- systemctl is-system-running --wait 2>/dev/null)
-		case $st in
-		running|degraded|maintenance|stopping) break ;;
-		esac
-		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.05
-	done
-	printf '%s\n' "$st"
-}
 inside() { timeout 60 lxm-attach -n "$outer" -- "$@"; }
 inner_state() { inside lxm-info -n "$inner" -s 2>/dev/null | awk '{ print $NF }'; }
 
