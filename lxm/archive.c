@@ -1216,7 +1216,7 @@ int lxm_container_export(const struct lxm_paths *paths, const char *name, const 
 		r = lxm_error_setr(err, EBUSY, "is %s; stop it before exporting", lxm_state_to_string(info.state));
 		goto out;
 	}
-	rootfs = conf.rootfs_path[0] == '/' ? strdup(conf.rootfs_path) : lxm_strdup_printf("%s/%s", dir, conf.rootfs_path);
+	rootfs = lxm_config_rootfs_path(&conf, dir);
 	cfgpath = lxm_strdup_printf("%s/config", dir);
 	if (!rootfs || !cfgpath) {
 		r = lxm_error_set(err, ENOMEM, "exporting");

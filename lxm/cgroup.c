@@ -1156,6 +1156,30 @@ fail:
 	return r;
 }
 
+/* The end of lxm_cgroup_open() and lxm_cgroup_open_join(): each v1
+ * hierarchy found gets its 'tasks' fd (only lxm_cgroup_enter_self() needs
+ * it: not fatal), the ones not found are dropped, and none at all is an
+ * error. */
+static int open_done(struct lxm_cgroup **cgp, struct lxm_cgroup **ret, struct lxm_error *err)
+{
+	struct lxm_cgroup *cg = *cgp;
+
+	for (size_t i = 0; i < cg->n; i++) {
+		struct cg_fds *f = &cg->f[i];
+
+		if (cg->h[i].unified || f->fd < 0)
+			continue;
+		f->tasks_fd = openat(f->fd, "tasks", O_WRONLY | O_CLOEXEC);
+		if (f->tasks_fd < 0)
+			log_debug("cgroup: opening '%s/tasks': %s, ignoring", cg->h[i].path, strerror(errno));
+	}
+	cgroup_compact(cg);
+	if (cg->n == 0)
+		return lxm_error_set(err, ENOENT, "opening cgroup '%s'", cg->rel);
+	*ret = TAKE_PTR(*cgp);
+	return 0;
+}
+
 int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error *err)
 {
 	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
@@ -1183,18 +1207,8 @@ int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error 
 				continue;
 			return lxm_error_set(err, errno, "opening cgroup '%s'", h->path);
 		}
-		if (!h->unified) {
-			/* only lxm_cgroup_enter_self() needs it: not fatal */
-			f->tasks_fd = openat(f->fd, "tasks", O_WRONLY | O_CLOEXEC);
-			if (f->tasks_fd < 0)
-				log_debug("cgroup: opening '%s/tasks': %s, ignoring", h->path, strerror(errno));
-		}
 	}
-	cgroup_compact(cg);
-	if (cg->n == 0)
-		return lxm_error_set(err, ENOENT, "opening cgroup '%s'", cg->rel);
-	*ret = TAKE_PTR(cg);
-	return 0;
+	return open_done(&cg, ret, err);
 }
 
 int lxm_cgroup_open_join(const char *name, struct lxm_cgroup **ret, struct lxm_error *err)
@@ -1222,17 +1236,8 @@ int lxm_cgroup_open_join(const char *name, struct lxm_cgroup **ret, struct lxm_e
 			/* no openat2, or a symlink after all: the long way */
 			return lxm_cgroup_open(name, ret, err);
 		}
-		if (!h->unified) {
-			f->tasks_fd = openat(f->fd, "tasks", O_WRONLY | O_CLOEXEC);
-			if (f->tasks_fd < 0)
-				log_debug("cgroup: opening '%s/tasks': %s, ignoring", h->path, strerror(errno));
-		}
 	}
-	cgroup_compact(cg);
-	if (cg->n == 0)
-		return lxm_error_set(err, ENOENT, "opening cgroup '%s'", cg->rel);
-	*ret = TAKE_PTR(cg);
-	return 0;
+	return open_done(&cg, ret, err);
 }
 
 /* ---- attach ---- */

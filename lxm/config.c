@@ -1657,6 +1657,13 @@ static char **strv_new(const char *const *src, size_t n)
 	return v;
 }
 
+char *lxm_config_rootfs_path(const struct lxm_config *conf, const char *dir)
+{
+	if (conf->rootfs_path[0] == '/')
+		return strdup(conf->rootfs_path);
+	return lxm_strdup_printf("%s/%s", dir, conf->rootfs_path);
+}
+
 void lxm_config_free(struct lxm_config *conf)
 {
 	if (!conf)

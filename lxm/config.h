@@ -132,6 +132,9 @@ struct lxm_config {
 /* Fill conf with built-in defaults (no name, no rootfs). */
 int lxm_config_init(struct lxm_config *conf);
 void lxm_config_free(struct lxm_config *conf);
+/* The absolute path of the rootfs: rootfs.path, relative to the container's
+ * directory dir unless absolute. NULL without memory. */
+char *lxm_config_rootfs_path(const struct lxm_config *conf, const char *dir);
 
 /* Read a config file over what conf already holds (so default.conf then the
  * container's config): a key that is present replaces the value (an array or

@@ -423,13 +423,6 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 	return 0;
 }
 
-char *lxm_container_rootfs_path(const char *dir, const struct lxm_config *conf)
-{
-	if (conf->rootfs_path[0] == '/')
-		return strdup(conf->rootfs_path);
-	return lxm_strdup_printf("%s/%s", dir, conf->rootfs_path);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -498,7 +491,7 @@ int lxm_container_snapshots(const struct lxm_paths *paths, const char *name, cha
 		return -ENOMEM;
 	if (lxm_container_load_config(paths, name, &conf, &err) < 0)
 		return 0;
-	base = lxm_container_rootfs_path(dir, &conf);
+	base = lxm_config_rootfs_path(&conf, dir);
 	lxm_config_free(&conf);
 	if (!base)
 		return -ENOMEM;

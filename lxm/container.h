@@ -68,9 +68,6 @@ extern volatile sig_atomic_t lxm_create_interrupted;
  * sorted. */
 int lxm_container_list(const struct lxm_paths *paths, char ***ret, size_t *ret_n);
 
-/* The absolute path of a container's rootfs: rootfs.path, relative to its
- * directory dir unless absolute. NULL without memory. */
-char *lxm_container_rootfs_path(const char *dir, const struct lxm_config *conf);
 /* Names of the containers in lxmpath whose rootfs is an overlay over
  * NAME's rootfs (NULL-terminated; free with lxm_strv_free(v, -1)). */
 int lxm_container_snapshots(const struct lxm_paths *paths, const char *name, char ***ret, size_t *ret_n);

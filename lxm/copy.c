@@ -501,7 +501,7 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 			goto out;
 		}
 	}
-	orootfs = lxm_container_rootfs_path(odir, &conf);
+	orootfs = lxm_config_rootfs_path(&conf, odir);
 	config = lxm_strdup_printf("%s/config", newdir);
 	if (!orootfs || !config) {
 		r = lxm_error_set(err, ENOMEM, "copying");

@@ -740,10 +740,7 @@ static int load_config(struct lxm_monitor *m, const struct lxm_start_opts *opts,
 	r = lxm_config_validate(m->conf, path, err);
 	if (r < 0)
 		return r;
-	if (m->conf->rootfs_path[0] == '/')
-		m->rootfs = strdup(m->conf->rootfs_path);
-	else
-		m->rootfs = lxm_strdup_printf("%s/%s", m->dir, m->conf->rootfs_path);
+	m->rootfs = lxm_config_rootfs_path(m->conf, m->dir);
 	if (!m->rootfs)
 		return lxm_error_set(err, ENOMEM, "loading config");
 	return 0;
