@@ -86,6 +86,24 @@ expect_error() {
 state_of() { lxm-info -n "$1" -s 2>/dev/null | awk '{print $2}'; }
 pid_of() { lxm-info -n "$1" -p 2>/dev/null | awk '{print $2}'; }
 
+# skip_unless_debian_mirror RELEASE: end the test with a SKIP when the
+# mirror the Debian template would debootstrap from (the host's, else
+# deb.debian.org) does not answer for RELEASE.
+skip_unless_debian_mirror() {
+	local mirror
+	mirror=$(sed -n -e 's/^URIs:[[:space:]]*\(https\{0,1\}:[^[:space:]]*\).*/\1/p' \
+		-e 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]*\)\{0,1\}\(https\{0,1\}:[^[:space:]]*\).*/\2/p' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		grep -v security | grep '/debian/\{0,1\}$' | head -n 1)
+	mirror=${mirror:-http://deb.debian.org/debian}
+	if ! timeout 20 python3 -c 'import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="HEAD"), timeout=15)' \
+		"${mirror%/}/dists/$1/Release" >/dev/null 2>&1; then
+		echo "1..0 # SKIP the Debian mirror ${mirror} is unreachable"
+		exit 0
+	fi
+}
+
 # wait_running NAME SECS: wait for systemd in the container to be up
 # (running, degraded, ...) and print that state. is-system-running --wait
 # needs systemd's bus, which may not be there yet: retry until it is.

@@ -32,18 +32,7 @@ if [ -n "$seed" ] && [ -x "$seed/debian/$release-$arch/sbin/init" ]; then
 	fi
 	seeded=1
 else
-	# the mirror the template takes: the host's, else deb.debian.org
-	mirror=$(sed -n -e 's/^URIs:[[:space:]]*\(https\{0,1\}:[^[:space:]]*\).*/\1/p' \
-		-e 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]*\)\{0,1\}\(https\{0,1\}:[^[:space:]]*\).*/\2/p' \
-		/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -v security | grep '/debian/\{0,1\}$' | head -n 1)
-	mirror=${mirror:-http://deb.debian.org/debian}
-	if ! timeout 20 python3 -c 'import sys, urllib.request
-urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="HEAD"), timeout=15)' \
-		"${mirror%/}/dists/$release/Release" >/dev/null 2>&1; then
-		echo "1..0 # SKIP the Debian mirror ${mirror} is unreachable"
-		exit 0
-	fi
+	skip_unless_debian_mirror "$release"
 fi
 
 d1=${PFX}-d1 d2=${PFX}-d2 bad=${PFX}-bad
