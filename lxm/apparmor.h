@@ -44,8 +44,12 @@ bool lxm_apparmor_enabled(void);
  * container's setting; errors on a named profile without AppArmor. */
 int lxm_apparmor_exec_profile(const char *setting, const char *name, const char *dir,
 			      bool enabled, char **ret, struct lxm_error *err);
-/* Write text to path and load (replace) it into the kernel. */
-int lxm_apparmor_load(const char *path, const char *text, struct lxm_error *err);
+/* Load (replace) the generated profile's text into the kernel, through
+ * apparmor_parser's cache in the container's dir <dir>/apparmor; marker,
+ * in the runtime dir, gets the profile's name first (see
+ * lxm_apparmor_release). */
+int lxm_apparmor_load(const char *dir, const char *marker, const char *profile, const char *text,
+		      struct lxm_error *err);
 /* Remove a loaded profile by name; no error when it is not loaded. */
 int lxm_apparmor_unload(const char *profile, struct lxm_error *err);
 /* After the container stopped: remove the generated profile's file from

@@ -308,7 +308,7 @@ static int prepare_security(struct lxm_monitor *m, struct lxm_seccomp **ret_sc, 
 		r = lxm_apparmor_generate(lxm_apparmor_base, &spec, &text);
 		if (r < 0)
 			return lxm_error_set(err, -r, "generating AppArmor profile '%s'", *ret_aa);
-		r = lxm_apparmor_load(path, text, err);
+		r = lxm_apparmor_load(m->dir, path, *ret_aa, text, err);
 		if (r < 0)
 			return r;
 		log_debug("AppArmor profile '%s' loaded", *ret_aa);

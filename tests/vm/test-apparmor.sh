@@ -62,7 +62,36 @@ else
 fi
 lxm-stop -n "$c" -k >/dev/null 2>&1
 no_leaks "$c" "nothing is left after the stop"
+ok "$( [ -n "$prof" ] && ! profiles | grep -q "^$prof "; echo $?)" "the stop unloads the profile"
+
+# The compiled profile is cached in the container's dir: a start with the
+# same profile loads it from there, one that changes the profile compiles
+# again.
+aa=$LXM_PATH/$c/apparmor
+cached() { find "$aa/cache" -type f -name profile 2>/dev/null | head -1; }
+ino() { [ -e "$1" ] && stat -c %i "$1"; }
+src_ino=$(ino "$aa/profile") cache_ino=$(ino "$(cached)")
+ok "$( [ -n "$src_ino" ] && [ -n "$cache_ino" ]; echo $?)" "the profile's source and its compiled cache are in $aa (source inode ${src_ino:-none}, cache ${cache_ino:-none})"
+t0=$(date +%s%N)
+start_bounded "$c"; rc=$?
+ok $rc "start again with the same profile ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+ok "$( [ "$(ino "$aa/profile")" = "$src_ino" ] && [ "$(ino "$(cached)")" = "$cache_ino" ]; echo $?)" \
+	"neither the source nor the cache was rewritten: loaded from the cache, not compiled"
+pid=$(pid_of "$c")
+ok "$( [ -n "$prof" ] && [ "$(cat /proc/$pid/attr/current 2>/dev/null)" = "$prof (enforce)" ]; echo $?)" "init runs under the cached profile, enforced"
+lxm-stop -n "$c" -k >/dev/null 2>&1
+mkdir -p "$TEST_TMP/ro"
+printf 'mounts = ( { source = "%s"; target = "/mnt/ro"; options = "bind,ro,create=dir"; } );\n' "$TEST_TMP/ro" >"$TEST_TMP/ro.conf"
+t0=$(date +%s%N)
+start_bounded "$c" -f "$TEST_TMP/ro.conf"; rc=$?
+ok $rc "start with a read-only bind mount, which changes the profile ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+ok "$( [ "$(ino "$aa/profile")" != "$src_ino" ] && grep -q /mnt/ro "$aa/profile" && [ -n "$(cached)" ] && [ "$(ino "$(cached)")" != "$cache_ino" ]; echo $?)" \
+	"the source was rewritten and compiled again into the cache"
+pid=$(pid_of "$c")
+ok "$( [ -n "$prof" ] && [ "$(cat /proc/$pid/attr/current 2>/dev/null)" = "$prof (enforce)" ]; echo $?)" "init runs under the new profile, enforced"
+lxm-stop -n "$c" -k >/dev/null 2>&1
 check "lxm-destroy" -- lxm-destroy -n "$c"
+ok "$( [ ! -e "$aa" ]; echo $?)" "lxm-destroy removes the cache with the container"
 ok "$( [ -n "$prof" ] && ! profiles | grep -q "^$prof "; echo $?)" "lxm-destroy unloads ${prof:-the profile}"
 
 # What the container's own processes see: rcS (run by the confined init)
