@@ -611,7 +611,8 @@ static bool same_ns(pid_t pid, const char *ns)
  * config file read and validated here. Nothing from container.c: lxm-attach
  * is linked statically and should not pull in what create needs. */
 static int load_config(const struct lxm_paths *paths, const char *name, const char *state_path,
-		       struct lxm_config *conf, struct lxm_runtime *rt, int *ret_pidfd, struct lxm_error *err)
+		       struct lxm_config *conf, struct lxm_runtime *rt, int *ret_pidfd, bool *ret_runtime_copy,
+		       struct lxm_error *err)
 {
 	_cleanup_free_ char *cfg = lxm_container_path(paths, name, "config");
 	_cleanup_free_ char *rtconf = lxm_runtime_path(paths, name, "config");
@@ -620,16 +621,21 @@ static int load_config(const struct lxm_paths *paths, const char *name, const ch
 
 	if (!cfg || !rtconf)
 		return lxm_error_set(err, ENOMEM, "attaching");
-	if (access(cfg, F_OK) < 0)
-		return lxm_error_setr(err, ENOENT, "no such container in '%s'", paths->lxmpath);
 	if (lxm_runtime_read(state_path, rt) < 0 ||
-	    (*ret_pidfd = lxm_pidfd_open_checked(rt->init_pid, rt->init_starttime)) < 0)
+	    (*ret_pidfd = lxm_pidfd_open_checked(rt->init_pid, rt->init_starttime)) < 0) {
+		if (access(cfg, F_OK) < 0)
+			return lxm_error_setr(err, ENOENT, "no such container in '%s'", paths->lxmpath);
 		return lxm_error_setr(err, ENOTCONN, "not running");
+	}
 	r = lxm_config_init(conf);
 	if (r < 0)
 		return lxm_error_set(err, -r, "loading config");
-	runtime_copy = access(rtconf, F_OK) == 0;
-	r = lxm_config_read_file(conf, runtime_copy ? rtconf : cfg, err);
+	r = lxm_config_read_file(conf, rtconf, err);
+	runtime_copy = *ret_runtime_copy = r >= 0;
+	if (r == -ENOENT) {
+		lxm_error_clear(err);
+		r = lxm_config_read_file(conf, cfg, err);
+	}
 	if (r < 0)
 		return r;
 	return runtime_copy ? 0 : lxm_config_validate(conf, cfg, err);
@@ -651,17 +657,17 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	struct lxm_error child_err;
 	struct spawn sp;
 	char **saved_environ = environ;
-	bool pty, relay;
+	bool pty, relay, runtime_copy = false;
 	pid_t pid, waited = -1;
 	ssize_t n;
 	int r, status;
 
 	if (!state_path)
 		return lxm_error_set(err, ENOMEM, "attaching");
-	r = load_config(paths, name, state_path, &conf, &rt, &pidfd, err);
+	r = load_config(paths, name, state_path, &conf, &rt, &pidfd, &runtime_copy, err);
 	if (r < 0)
 		goto out;
-	r = lxm_cgroup_open_join(name, &a.cg, err);
+	r = lxm_cgroup_open_join(name, rt.cgroup_mounts, &a.cg, err);
 	if (r < 0)
 		goto out;
 	a.conf = &conf;
@@ -697,7 +703,10 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	 * cgroup and network; it either enters all or none. The PID
 	 * namespace is this process's, for its child only (below). */
 	a.nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
-	if (!same_ns(rt.init_pid, "user"))
+	/* init got a user namespace of its own exactly when the config it
+	 * runs with maps ids (lxm_start_spawn); only a container started
+	 * before runtime copies existed is asked */
+	if (runtime_copy ? conf.n_idmaps > 0 : !same_ns(rt.init_pid, "user"))
 		a.nsflags |= CLONE_NEWUSER;
 	pty = opts->use_pty > 0 || (opts->use_pty < 0 && isatty(STDIN_FILENO));
 	if (pty) {
@@ -723,9 +732,18 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	 * a new one. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* this process's children are born in the container's PID
-	 * namespace; it stays in the host's own */
+	 * namespace; it stays in the host's own. Under LeakSanitizer they
+	 * have to be born in our own again afterwards: its tracer at exit,
+	 * a child of ours, waits forever for one whose parent is outside
+	 * its namespace. Nothing else forks here after the command. */
+#ifdef __SANITIZE_ADDRESS__
 	own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	if (own_pidns < 0 || setns(pidfd, CLONE_NEWPID) < 0) {
+	if (own_pidns < 0) {
+		r = lxm_error_set(err, errno, "opening our own PID namespace");
+		goto out;
+	}
+#endif
+	if (setns(pidfd, CLONE_NEWPID) < 0) {
 		r = lxm_error_set(err, errno, "entering the container's PID namespace");
 		goto out;
 	}
@@ -761,10 +779,7 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		pid = spawn_child(&args, &sp);
 	}
 	r = pid < 0 ? errno : 0;
-	/* the caller's later children are born in its own PID namespace
-	 * again (LeakSanitizer's tracer at exit waits forever for one whose
-	 * parent is outside its namespace) */
-	if (setns(own_pidns, CLONE_NEWPID) < 0)
+	if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
 		log_debug("attach: back to our own PID namespace for children: %s, ignoring", strerror(errno));
 	if (pid < 0) {
 		r = lxm_error_set(err, r, "forking");
@@ -788,6 +803,10 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	errpipe[1] = -1;
 	closep(&slave);
 	slave = -1;
+	/* the child has exec'd or failed: the cgroup fds (a dozen on a
+	 * hybrid host) are closed while the command runs, not after it */
+	lxm_cgroup_free(a.cg);
+	a.cg = NULL;
 	/* Nothing to relay: sleep until the exit (one wakeup, not one at the
 	 * exec and one at the exit); a failure before the exec has left its
 	 * message in the pipe by then. */

@@ -522,7 +522,9 @@ static int check_name(const char *name, struct lxm_error *err)
 	return 0;
 }
 
-static int cgroup_new(const char *name, struct lxm_cgroup **ret, struct lxm_error *err)
+/* mounts: the hierarchies as lxm_cgroup_format_mounts() wrote them, or
+ * NULL (or unusable): this process's mountinfo */
+static int cgroup_new(const char *name, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err)
 {
 	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
 	struct lxm_cgroup_mounts m = { 0 };
@@ -531,9 +533,11 @@ static int cgroup_new(const char *name, struct lxm_cgroup **ret, struct lxm_erro
 	r = check_name(name, err);
 	if (r < 0)
 		return r;
-	r = load_mounts(&m, err);
-	if (r < 0)
-		return r;
+	if (!mounts || !*mounts || lxm_cgroup_parse_mountinfo(mounts, &m, NULL) < 0) {
+		r = load_mounts(&m, err);
+		if (r < 0)
+			return r;
+	}
 	cg = calloc(1, sizeof(*cg));
 	if (cg)
 		cg->f = calloc(m.n, sizeof(*cg->f));
@@ -565,7 +569,8 @@ static void cgroup_compact(struct lxm_cgroup *cg)
 	size_t w = 0;
 
 	for (size_t i = 0; i < cg->n; i++) {
-		if (cg->f[i].fd < 0) {
+		/* lxm_cgroup_open_join() keeps only the 'tasks' fd of a v1 one */
+		if (cg->f[i].fd < 0 && cg->f[i].tasks_fd < 0) {
 			closep(&cg->f[i].root_fd);
 			closep(&cg->f[i].lxm_fd);
 			closep(&cg->f[i].tasks_fd);
@@ -593,6 +598,43 @@ static ssize_t find_v2(const struct lxm_cgroup *cg)
 		if (cg->f[i].fd >= 0 && cg->h[i].unified)
 			return (ssize_t)i;
 	return -1;
+}
+
+/* Each hierarchy as a line of mountinfo that lxm_cgroup_parse_mountinfo()
+ * reads back (only the fields it looks at are real), with the mount point
+ * escaped as the kernel does. */
+int lxm_cgroup_format_mounts(const struct lxm_cgroup_hierarchy *hs, size_t n_hs, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (!size)
+		return -ENOBUFS;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n_hs; i++) {
+		const struct lxm_cgroup_hierarchy *h = &hs[i];
+		char mp[LXM_CGROUP_MOUNT_LINE_MAX];
+		size_t w = 0;
+		int n;
+
+		for (const char *c = h->mountpoint; *c; c++) {
+			if (w + 5 > sizeof(mp))
+				return -ENOBUFS;
+			if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\\')
+				w += (size_t)snprintf(mp + w, sizeof(mp) - w, "\\%03o", (unsigned char)*c);
+			else
+				mp[w++] = *c;
+		}
+		mp[w] = '\0';
+		if (!h->unified && (!h->controllers || strpbrk(h->controllers, " \t\n")))
+			return -EINVAL;
+		n = snprintf(buf + len, size - len, "%zu 0 0:0 / %s rw - %s %s rw%s%s\n", i + 1, mp,
+			     h->unified ? "cgroup2" : "cgroup", h->unified ? "cgroup2" : "cgroup",
+			     h->unified ? "" : ",", h->unified ? "" : h->controllers);
+		if (n < 0 || (size_t)n >= size - len || n >= LXM_CGROUP_MOUNT_LINE_MAX)
+			return -ENOBUFS;
+		len += (size_t)n;
+	}
+	return (int)len;
 }
 
 const struct lxm_cgroup_hierarchy *lxm_cgroup_hierarchies(const struct lxm_cgroup *cg, size_t *ret_n)
@@ -1118,7 +1160,7 @@ int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
 	if (limits && limits->cpu_weight > 10000)
 		return lxm_error_setr(err, EINVAL, "cpu weight %" PRIu32 " is out of range (1-10000)",
 				      limits->cpu_weight);
-	r = cgroup_new(name, &cg, err);
+	r = cgroup_new(name, NULL, &cg, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < cg->n; i++) {
@@ -1185,7 +1227,7 @@ int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error 
 	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
 	int r;
 
-	r = cgroup_new(name, &cg, err);
+	r = cgroup_new(name, NULL, &cg, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < cg->n; i++) {
@@ -1211,26 +1253,37 @@ int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error 
 	return open_done(&cg, ret, err);
 }
 
-int lxm_cgroup_open_join(const char *name, struct lxm_cgroup **ret, struct lxm_error *err)
+int lxm_cgroup_open_join(const char *name, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err)
 {
 	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
 	int r;
 
-	r = cgroup_new(name, &cg, err);
+	r = cgroup_new(name, mounts, &cg, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < cg->n; i++) {
 		struct lxm_cgroup_hierarchy *h = &cg->h[i];
 		struct cg_fds *f = &cg->f[i];
 		/* the whole path in one lookup that follows no symlink (the
-		 * mount point comes from mountinfo, which has none) */
+		 * mount point comes from mountinfo, which has none): v2's
+		 * directory (clone3 wants it), v1's 'tasks' only */
 		struct open_how how = {
 			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 			.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 		};
+		int fd;
 
-		f->fd = (int)syscall(SYS_openat2, AT_FDCWD, h->path, &how, sizeof(how));
-		if (f->fd < 0) {
+		if (h->unified) {
+			fd = f->fd = (int)syscall(SYS_openat2, AT_FDCWD, h->path, &how, sizeof(how));
+		} else {
+			_cleanup_free_ char *tasks = lxm_strdup_printf("%s/tasks", h->path);
+
+			if (!tasks)
+				return lxm_error_set(err, ENOMEM, "opening cgroup '%s'", h->path);
+			how.flags = O_WRONLY | O_CLOEXEC;
+			fd = f->tasks_fd = (int)syscall(SYS_openat2, AT_FDCWD, tasks, &how, sizeof(how));
+		}
+		if (fd < 0) {
 			if (errno == ENOENT)
 				continue;
 			/* no openat2, or a symlink after all: the long way */
@@ -1266,7 +1319,7 @@ int lxm_cgroup_enter_self(const struct lxm_cgroup *cg, struct lxm_error *err)
 	if (!cg || cg->destroyed)
 		return lxm_error_set(err, ENOENT, "joining a removed cgroup");
 	for (size_t i = 0; i < cg->n; i++) {
-		if (cg->h[i].unified || cg->f[i].fd < 0)
+		if (cg->h[i].unified || (cg->f[i].fd < 0 && cg->f[i].tasks_fd < 0))
 			continue;
 		if (cg->f[i].tasks_fd < 0)
 			return lxm_error_set(err, EBADF, "joining cgroup '%s': no open 'tasks' file", cg->h[i].path);
@@ -1281,7 +1334,13 @@ int lxm_cgroup_enter_self(const struct lxm_cgroup *cg, struct lxm_error *err)
 			 * which owns the file (delegated by the monitor) */
 			if (errno != EACCES)
 				return lxm_error_set(err, errno, "joining cgroup '%s/tasks'", cg->h[i].path);
-			fd = openat(cg->f[i].fd, "tasks", O_WRONLY | O_CLOEXEC);
+			if (cg->f[i].fd >= 0) {
+				fd = openat(cg->f[i].fd, "tasks", O_WRONLY | O_CLOEXEC);
+			} else {
+				_cleanup_free_ char *tasks = lxm_strdup_printf("%s/tasks", cg->h[i].path);
+
+				fd = tasks ? open(tasks, O_WRONLY | O_CLOEXEC) : -1;
+			}
 			if (fd < 0 || write(fd, "0", 1) < 0)
 				return lxm_error_set(err, errno, "joining cgroup '%s/tasks'", cg->h[i].path);
 		}

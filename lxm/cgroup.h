@@ -54,9 +54,11 @@ int lxm_cgroup_set_devices(const struct lxm_cgroup *cg, const struct lxm_devcg_r
  * when there is none. */
 int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error *err);
 /* The same for joining only (lxm-attach: lxm_cgroup_enter_self,
- * lxm_cgroup_v2_fd, lxm_cgroup_attach): two opens per hierarchy instead of
- * four; not for removing or changing the cgroups. */
-int lxm_cgroup_open_join(const char *name, struct lxm_cgroup **ret, struct lxm_error *err);
+ * lxm_cgroup_v2_fd, lxm_cgroup_attach): one open per hierarchy (v1's
+ * 'tasks', v2's directory) instead of four; not for removing or changing
+ * the cgroups. mounts: the state file's
+ * lxm_cgroup_format_mounts() lines, or NULL to read mountinfo. */
+int lxm_cgroup_open_join(const char *name, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err);
 void lxm_cgroup_free(struct lxm_cgroup *cg);
 
 /* O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP), or -1
@@ -118,6 +120,13 @@ uint64_t lxm_cgroup_weight_to_shares(uint32_t weight);
 const struct lxm_cgroup_hierarchy *lxm_cgroup_hierarchies(const struct lxm_cgroup *cg, size_t *ret_n);
 /* "lxm/<name>" */
 const char *lxm_cgroup_rel_path(const struct lxm_cgroup *cg);
+/* Hierarchies (lxm_cgroup_hierarchies) as mountinfo lines that
+ * lxm_cgroup_parse_mountinfo reads back, each shorter than
+ * LXM_CGROUP_MOUNT_LINE_MAX, for the state file (lxm-attach then reads no
+ * /proc/self/mountinfo): length, -ENOBUFS when one or all do not fit,
+ * -EINVAL for what a line cannot carry. */
+#define LXM_CGROUP_MOUNT_LINE_MAX 200
+int lxm_cgroup_format_mounts(const struct lxm_cgroup_hierarchy *hs, size_t n_hs, char *buf, size_t size);
 
 /* Fast path for the container's child (and an lxm-attach child): move the
  * CALLING, single-threaded process into every v1 hierarchy by writing "0"

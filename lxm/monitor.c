@@ -153,6 +153,14 @@ int lxm_monitor_write_state(struct lxm_monitor *m)
 	};
 
 	snprintf(rt.cgroup, sizeof(rt.cgroup), "lxm/%s", m->name);
+	/* none when they do not fit: lxm-attach reads mountinfo then */
+	if (m->cg) {
+		size_t n;
+		const struct lxm_cgroup_hierarchy *h = lxm_cgroup_hierarchies(m->cg, &n);
+
+		if (lxm_cgroup_format_mounts(h, n, rt.cgroup_mounts, sizeof(rt.cgroup_mounts)) < 0)
+			rt.cgroup_mounts[0] = '\0';
+	}
 	return lxm_runtime_write(m->state_path, &rt);
 }
 

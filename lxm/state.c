@@ -85,20 +85,34 @@ char *lxm_runtime_path(const struct lxm_paths *p, const char *name, const char *
 
 int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
 {
+	size_t len;
 	int n = snprintf(buf, size,
 			 "init_pid=%d\ninit_starttime=%llu\nmonitor_pid=%d\nstate=%s\ncgroup=%s\n",
 			 (int)rt->init_pid, (unsigned long long)rt->init_starttime,
 			 (int)rt->monitor_pid, lxm_state_to_string(rt->state), rt->cgroup);
+
 	if (n < 0 || (size_t)n >= size)
 		return -ENOBUFS;
-	return n;
+	len = (size_t)n;
+	/* one "cgroup_mount=" line each */
+	for (const char *l = rt->cgroup_mounts; *l; ) {
+		const char *nl = strchr(l, '\n');
+		size_t ll = nl ? (size_t)(nl - l) : strlen(l);
+
+		n = snprintf(buf + len, size - len, "cgroup_mount=%.*s\n", (int)ll, l);
+		if (n < 0 || (size_t)n >= size - len)
+			return -ENOBUFS;
+		len += (size_t)n;
+		l += ll + (nl ? 1 : 0);
+	}
+	return (int)len;
 }
 
 int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
 {
 	struct lxm_runtime rt = { .state = LXM_STATE_STOPPED };
 	const char *line = text;
-	bool have_pid = false;
+	bool have_pid = false, mounts_dropped = false;
 
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
@@ -136,6 +150,19 @@ int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
 		} else if (streq(buf, "cgroup")) {
 			if (lxm_strscpy(rt.cgroup, eq, sizeof(rt.cgroup)) < 0)
 				return -EINVAL;
+		} else if (streq(buf, "cgroup_mount")) {
+			size_t have = strlen(rt.cgroup_mounts), add = strlen(eq);
+
+			/* too many to keep: none, the reader falls back to
+			 * mountinfo */
+			if (have + add + 2 > sizeof(rt.cgroup_mounts) || mounts_dropped) {
+				mounts_dropped = true;
+				rt.cgroup_mounts[0] = '\0';
+				continue;
+			}
+			memcpy(rt.cgroup_mounts + have, eq, add);
+			rt.cgroup_mounts[have + add] = '\n';
+			rt.cgroup_mounts[have + add + 1] = '\0';
 		}
 		/* unknown keys: written by a newer lxm, ignore */
 	}
@@ -147,7 +174,7 @@ int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
 
 int lxm_runtime_write(const char *path, const struct lxm_runtime *rt)
 {
-	char buf[512];
+	char buf[2048];
 	int n = lxm_runtime_format(rt, buf, sizeof(buf));
 
 	if (n < 0)

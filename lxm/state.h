@@ -46,6 +46,9 @@ struct lxm_runtime {
 	pid_t monitor_pid;
 	enum lxm_state state;
 	char cgroup[128];          /* cgroup name ("lxm/<name>") */
+	/* the hierarchies the container has a cgroup in, as mountinfo lines
+	 * (lxm_cgroup_format_mounts); "": not known, read mountinfo */
+	char cgroup_mounts[1536];
 };
 
 int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size);

@@ -60,6 +60,15 @@ ok "$( [ -n "$apid" ] && [ -z "$nsdiff" ]; echo $?)" "the attached process (host
 ok "$( [ -n "$apid" ] && [ "$(cat "/proc/$apid/cgroup" 2>/dev/null)" = "$(cat "/proc/$pid/cgroup")" ]; echo $?)" "... and in init's cgroups (/proc/PID/cgroup from the host)"
 [ -n "$apid" ] && kill "$apid" 2>/dev/null
 wait
+# the state file names the cgroup hierarchies (no mountinfo to read); one
+# written without them (an older monitor) still gets every cgroup
+st=$LXM_RUNDIR/$c/state
+ok "$(grep -q '^cgroup_mount=' "$st"; echo $?)" "the state file lists the cgroup hierarchies ($(grep -c '^cgroup_mount=' "$st") lines)"
+cp "$st" "$TEST_TMP/state.full"
+grep -v '^cgroup_mount=' "$TEST_TMP/state.full" >"$st.tmp" && mv "$st.tmp" "$st"
+ok "$( [ "$(lxm-attach -n "$c" -- cat /proc/self/cgroup)" = "$(lxm-attach -n "$c" -- cat /proc/1/cgroup)" ] &&
+	[ -n "$(lxm-attach -n "$c" -- cat /proc/self/cgroup)" ]; echo $?)" "without them (read from mountinfo) the command is in init's cgroups too"
+cp "$TEST_TMP/state.full" "$st"
 (cd "$SRCDIR" && tar cf - templates) | lxm-attach -n "$c" -- tar xf - -C /tmp
 ok "$(lxm-attach -n "$c" -- test -x /tmp/templates/lxm-busybox; echo $?)" "tar c | lxm-attach -- tar x works"
 bnd=$(lxm-attach -n "$c" -- grep CapBnd /proc/self/status | awk '{print $2}')

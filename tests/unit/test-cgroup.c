@@ -101,6 +101,51 @@ static void test_parse_hybrid(void)
 	ok(m.n == 0 && m.h == NULL, "mounts_done resets");
 }
 
+/* The state file's lines: what format_mounts writes, the mountinfo parser
+ * reads back as the same hierarchies. */
+static void test_format_mounts(void)
+{
+	struct lxm_cgroup_mounts m = { 0 }, back = { 0 };
+	struct lxm_error err = { 0 };
+	struct lxm_cgroup_hierarchy odd[2] = {
+		{ .mountpoint = "/run/cg roups\\x\tend", .controllers = "cpu,cpuacct" },
+		{ .mountpoint = "/run/u", .unified = true },
+	};
+	char buf[2048], small[64], longmp[300];
+	bool same;
+	int n, r;
+
+	r = lxm_cgroup_parse_mountinfo(mi_hybrid, &m, &err);
+	n = lxm_cgroup_format_mounts(m.h, m.n, buf, sizeof(buf));
+	ok(r == 0 && n > 0 && (size_t)n == strlen(buf), "format_mounts: hybrid, %d bytes", n);
+	r = lxm_cgroup_parse_mountinfo(buf, &back, &err);
+	same = r == 0 && back.n == m.n && back.layout == m.layout;
+	for (size_t i = 0; same && i < m.n; i++)
+		same = streq(back.h[i].mountpoint, m.h[i].mountpoint) && back.h[i].unified == m.h[i].unified &&
+		       (m.h[i].unified ? !back.h[i].controllers : streq(back.h[i].controllers, m.h[i].controllers));
+	ok(same, "format_mounts: parsed back, the same %zu hierarchies and layout", m.n);
+	lxm_cgroup_mounts_done(&back);
+	n = lxm_cgroup_format_mounts(m.h, m.n, small, sizeof(small));
+	ok(n == -ENOBUFS, "format_mounts: too small a buffer -> ENOBUFS (%d)", n);
+	lxm_cgroup_mounts_done(&m);
+
+	n = lxm_cgroup_format_mounts(odd, 2, buf, sizeof(buf));
+	r = n > 0 ? lxm_cgroup_parse_mountinfo(buf, &back, &err) : n;
+	ok(r == 0 && back.n == 2 && streq(back.h[0].mountpoint, odd[0].mountpoint) &&
+	   streq(back.h[0].controllers, "cpu,cpuacct") && back.h[1].unified && back.layout == LXM_CGROUP_HYBRID,
+	   "format_mounts: space, backslash and tab in a mount point escaped and read back");
+	lxm_cgroup_mounts_done(&back);
+	memset(longmp, 'a', sizeof(longmp) - 1);
+	longmp[0] = '/';
+	longmp[sizeof(longmp) - 1] = '\0';
+	odd[1].mountpoint = longmp;
+	n = lxm_cgroup_format_mounts(odd, 2, buf, sizeof(buf));
+	ok(n == -ENOBUFS, "format_mounts: a line past LXM_CGROUP_MOUNT_LINE_MAX -> ENOBUFS (%d)", n);
+	odd[0].controllers = "cpu memory";
+	n = lxm_cgroup_format_mounts(odd, 1, buf, sizeof(buf));
+	ok(n == -EINVAL, "format_mounts: a controller list with a space -> EINVAL (%d)", n);
+}
+
 static void test_parse_unified(void)
 {
 	struct lxm_cgroup_mounts m = { 0 };
@@ -799,6 +844,7 @@ int main(void)
 	}
 	unsetenv("LXM_CGROUP_MOUNTINFO");
 	test_parse_hybrid();
+	test_format_mounts();
 	test_parse_unified();
 	test_parse_legacy();
 	test_parse_special();

@@ -145,9 +145,37 @@ static void test_runtime_text(void)
 	n = lxm_runtime_format(&rt, small, sizeof(small));
 	ok(n == -ENOBUFS, "format into a small buffer -> ENOBUFS (%d)", n);
 
+	{
+		struct lxm_runtime wm = rt;
+
+		snprintf(wm.cgroup_mounts, sizeof(wm.cgroup_mounts), "%s",
+			 "1 0 0:0 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
+			 "2 0 0:0 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n");
+		n = lxm_runtime_format(&wm, buf, sizeof(buf));
+		ok(n > 0 && strstr(buf, "cgroup=lxm/c1\ncgroup_mount=1 0 0:0 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
+					"cgroup_mount=2 0 0:0 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"),
+		   "cgroup mounts: one cgroup_mount= line each");
+		r = lxm_runtime_parse(buf, &out);
+		ok(r == 0 && streq(out.cgroup_mounts, wm.cgroup_mounts) && out.init_pid == rt.init_pid,
+		   "cgroup mounts: parsed back (%d)", r);
+	}
+	{
+		/* more than the field holds: none rather than some */
+		char big[8192];
+		size_t len = (size_t)snprintf(big, sizeof(big), "init_pid=3\n");
+
+		for (int i = 0; i < 40; i++)
+			len += (size_t)snprintf(big + len, sizeof(big) - len,
+						"cgroup_mount=%d 0 0:0 / /sys/fs/cgroup/hierarchy-%02d rw - cgroup cgroup rw,x%d\n",
+						i + 1, i, i);
+		r = lxm_runtime_parse(big, &out);
+		ok(r == 0 && out.init_pid == 3 && out.cgroup_mounts[0] == '\0',
+		   "cgroup mounts: too many for the field -> none kept, the rest parsed (%d)", r);
+	}
+
 	r = lxm_runtime_parse("init_pid=7", &out);
 	same = r == 0 && out.init_pid == 7 && out.init_starttime == 0 && out.monitor_pid == 0 &&
-	       out.state == LXM_STATE_STOPPED && out.cgroup[0] == '\0';
+	       out.state == LXM_STATE_STOPPED && out.cgroup[0] == '\0' && out.cgroup_mounts[0] == '\0';
 	ok(same, "only init_pid, no newline: the rest defaults (%d)", r);
 	r = lxm_runtime_parse("\n\nfuture_key=whatever\ninit_pid=8\nx=\n\n", &out);
 	ok(r == 0 && out.init_pid == 8, "unknown keys and empty lines are ignored (%d)", r);
