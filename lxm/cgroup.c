@@ -1284,6 +1284,11 @@ int lxm_cgroup_open_join(const char *name, const char *mounts, struct lxm_cgroup
 			fd = f->tasks_fd = (int)syscall(SYS_openat2, AT_FDCWD, tasks, &how, sizeof(how));
 		}
 		if (fd < 0) {
+			/* the state file names only hierarchies the container
+			 * has a cgroup in: one that is gone was moved or
+			 * unmounted since, and mountinfo knows where it is */
+			if (errno == ENOENT && mounts && *mounts)
+				return lxm_cgroup_open_join(name, NULL, ret, err);
 			if (errno == ENOENT)
 				continue;
 			/* no openat2, or a symlink after all: the long way */

@@ -68,6 +68,12 @@ cp "$st" "$TEST_TMP/state.full"
 grep -v '^cgroup_mount=' "$TEST_TMP/state.full" >"$st.tmp" && mv "$st.tmp" "$st"
 ok "$( [ "$(lxm-attach -n "$c" -- cat /proc/self/cgroup)" = "$(lxm-attach -n "$c" -- cat /proc/1/cgroup)" ] &&
 	[ -n "$(lxm-attach -n "$c" -- cat /proc/self/cgroup)" ]; echo $?)" "without them (read from mountinfo) the command is in init's cgroups too"
+# a hierarchy the state file names that is not there (moved since): the
+# mount points are looked up again
+sed '0,/^cgroup_mount=/s|^\(cgroup_mount=[0-9]* 0 0:0 / \)/|\1/nonexistent/|' "$TEST_TMP/state.full" >"$st.tmp" && mv "$st.tmp" "$st"
+ok "$(grep -q '^cgroup_mount=.* /nonexistent/' "$st" &&
+	[ "$(lxm-attach -n "$c" -- cat /proc/self/cgroup)" = "$(lxm-attach -n "$c" -- cat /proc/1/cgroup)" ]; echo $?)" \
+	"with a hierarchy in it that is gone, the command is still in init's cgroups"
 cp "$TEST_TMP/state.full" "$st"
 (cd "$SRCDIR" && tar cf - templates) | lxm-attach -n "$c" -- tar xf - -C /tmp
 ok "$(lxm-attach -n "$c" -- test -x /tmp/templates/lxm-busybox; echo $?)" "tar c | lxm-attach -- tar x works"
