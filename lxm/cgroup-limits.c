@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cgroup-limits.h"
+#include "config.h"
 #include "log.h"
 
 /* v1 shows "no limit" as PAGE_COUNTER_MAX pages in bytes (2^63 - 4096 with
@@ -52,6 +53,18 @@ int lxm_limit_from_string(const char *s)
 		if (streq(s, limit_names[i]))
 			return i;
 	return -EINVAL;
+}
+
+void lxm_cgroup_limits_of(const struct lxm_config *conf, struct lxm_cgroup_limits *ret)
+{
+	*ret = (struct lxm_cgroup_limits){
+		.memory = conf->limits.memory,
+		.memory_swap = conf->limits.memory_swap,
+		.pids = conf->limits.pids,
+		.cpu_weight = conf->limits.cpu_weight,
+		.cpuset = conf->limits.cpuset,
+		.io_weight = conf->limits.io_weight,
+	};
 }
 
 bool lxm_cgroup_limit_is_set(const struct lxm_cgroup_limits *lim, enum lxm_limit l)

@@ -34,6 +34,9 @@ const char *lxm_limit_to_string(enum lxm_limit l);
 /* -EINVAL when s is not one */
 int lxm_limit_from_string(const char *s);
 bool lxm_cgroup_limit_is_set(const struct lxm_cgroup_limits *lim, enum lxm_limit l);
+/* The limits a config sets (its "limits" section; cpuset points into it). */
+struct lxm_config;
+void lxm_cgroup_limits_of(const struct lxm_config *conf, struct lxm_cgroup_limits *ret);
 
 /* Value mapping (pure). */
 uint64_t lxm_cgroup_io_weight_to_blkio(uint32_t weight);   /* 10-1000 */

@@ -14,18 +14,6 @@ static void cgroup_freep(struct lxm_cgroup **cg)
 	lxm_cgroup_free(*cg);
 }
 
-static void limits_of(const struct lxm_config *conf, struct lxm_cgroup_limits *l)
-{
-	*l = (struct lxm_cgroup_limits){
-		.memory = conf->limits.memory,
-		.memory_swap = conf->limits.memory_swap,
-		.pids = conf->limits.pids,
-		.cpu_weight = conf->limits.cpu_weight,
-		.cpuset = conf->limits.cpuset,
-		.io_weight = conf->limits.io_weight,
-	};
-}
-
 static bool is_raw(const char *key)
 {
 	return strchr(key, '.') != NULL;
@@ -157,9 +145,9 @@ static int apply_live(const struct lxm_paths *paths, const char *name, enum lxm_
 			r = set_in_config(&rt, l, value, err);
 		if (r < 0)
 			goto out;
-		limits_of(&rt, &lim);
+		lxm_cgroup_limits_of(&rt, &lim);
 	} else {
-		limits_of(conf, &lim);
+		lxm_cgroup_limits_of(conf, &lim);
 	}
 	r = lxm_cgroup_open(name, &cg, err);
 	if (r < 0)

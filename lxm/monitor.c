@@ -14,6 +14,7 @@
 #include <termios.h>
 
 #include "apparmor.h"
+#include "cgroup-limits.h"
 #include "cmd.h"
 #include "devcg.h"
 #include "log.h"
@@ -45,14 +46,7 @@ static int epoll_add(int epfd, int fd, uint64_t tag)
 int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err)
 {
 	const struct lxm_config *conf = m->conf;
-	struct lxm_cgroup_limits limits = {
-		.memory = conf->limits.memory,
-		.pids = conf->limits.pids,
-		.cpu_weight = conf->limits.cpu_weight,
-		.cpuset = conf->limits.cpuset,
-		.memory_swap = conf->limits.memory_swap,
-		.io_weight = conf->limits.io_weight,
-	};
+	struct lxm_cgroup_limits limits;
 	int r;
 
 	r = lxm_pty_open(&m->console, err);
@@ -82,6 +76,7 @@ int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err)
 	}
 
 	log_debug("console and %zu ttys allocated", m->n_ttys);
+	lxm_cgroup_limits_of(conf, &limits);
 	r = lxm_cgroup_create(m->name, &limits, &m->cg, err);
 	if (r < 0)
 		return r;
