@@ -204,8 +204,12 @@ struct where {
 
 static int find(const struct lxm_cgroup *cg, enum lxm_limit l, struct where *w, struct lxm_error *err)
 {
-	const char *ctl = limit_controllers[l];
+	const char *ctl;
 	int fd;
+
+	if ((unsigned)l >= LXM_LIMIT_MAX)
+		return lxm_error_setr(err, EINVAL, "unknown limit %d", (int)l);
+	ctl = limit_controllers[l];
 
 	if (l == LXM_LIMIT_IO_WEIGHT) {
 		fd = lxm_cgroup_controller_fd(cg, "blkio", &w->v2, &w->path);
@@ -325,8 +329,6 @@ int lxm_cgroup_limit_apply(const struct lxm_cgroup *cg, enum lxm_limit l, const 
 	char v[32];
 	int r;
 
-	if ((unsigned)l >= LXM_LIMIT_MAX)
-		return lxm_error_setr(err, EINVAL, "unknown limit %d", (int)l);
 	r = find(cg, l, &w, err);
 	if (r < 0)
 		return r;
@@ -400,8 +402,6 @@ int lxm_cgroup_limit_read(const struct lxm_cgroup *cg, enum lxm_limit l, char **
 	char *out = NULL;
 	int r;
 
-	if ((unsigned)l >= LXM_LIMIT_MAX)
-		return lxm_error_setr(err, EINVAL, "unknown limit %d", (int)l);
 	r = find(cg, l, &w, err);
 	if (r < 0)
 		return r;
