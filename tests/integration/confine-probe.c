@@ -57,6 +57,27 @@ static int report(long r)
 	return 0;
 }
 
+/* BPF_PROG_QUERY for the device programs of the cgroup at dir, flags as
+ * query_flags, at most n ids into ids: -1 with errno on failure. */
+static int query_device_progs(const char *dir, uint32_t flags, union bpf_attr *a, uint32_t *ids, uint32_t n)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), r, e;
+
+	if (fd < 0)
+		return -1;
+	memset(a, 0, sizeof(*a));
+	a->query.target_fd = (uint32_t)fd;
+	a->query.attach_type = BPF_CGROUP_DEVICE;
+	a->query.query_flags = flags;
+	a->query.prog_ids = (uint64_t)(uintptr_t)ids;
+	a->query.prog_cnt = n;
+	r = (int)syscall(SYS_bpf, BPF_PROG_QUERY, a, sizeof(*a));
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -152,16 +173,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "bpf-query") && argc > 2) {
 		union bpf_attr a;
 		uint32_t ids[64];
-		int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
-		if (fd < 0)
-			return report(fd);
-		memset(&a, 0, sizeof(a));
-		a.query.target_fd = (uint32_t)fd;
-		a.query.attach_type = BPF_CGROUP_DEVICE;
-		a.query.query_flags = argc > 3 && !strcmp(argv[3], "effective") ? BPF_F_QUERY_EFFECTIVE : 0;
-		a.query.prog_ids = (uint64_t)(uintptr_t)ids;
-		a.query.prog_cnt = 64;
-		if (syscall(SYS_bpf, BPF_PROG_QUERY, &a, sizeof(a)) < 0)
+		if (query_device_progs(argv[2], argc > 3 && !strcmp(argv[3], "effective") ? BPF_F_QUERY_EFFECTIVE : 0,
+				       &a, ids, 64) < 0)
 			return report(-1);
 		if (a.query.query_flags)
 			printf("%u\n", a.query.prog_cnt);
@@ -175,15 +188,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "bpf-ids") && argc > 2) {
 		union bpf_attr a;
 		uint32_t ids[64];
-		int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
-		if (fd < 0)
-			return report(fd);
-		memset(&a, 0, sizeof(a));
-		a.query.target_fd = (uint32_t)fd;
-		a.query.attach_type = BPF_CGROUP_DEVICE;
-		a.query.prog_ids = (uint64_t)(uintptr_t)ids;
-		a.query.prog_cnt = 64;
-		if (syscall(SYS_bpf, BPF_PROG_QUERY, &a, sizeof(a)) < 0)
+		if (query_device_progs(argv[2], 0, &a, ids, 64) < 0)
 			return report(-1);
 		for (uint32_t i = 0; i < a.query.prog_cnt && i < 64; i++)
 			printf("%s%u", i ? " " : "", ids[i]);
