@@ -104,6 +104,21 @@ urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="HEAD"), timeo
 	fi
 }
 
+# use_debian_seed RELEASE ARCH: the Debian tree test-debian.sh keeps in
+# $LXM_TEST_DEBIAN_CACHE (default /var/tmp/lxm-test-cache), hard-linked
+# into this test's template cache; the test is skipped without it (a
+# debootstrap here would take minutes).
+use_debian_seed() {
+	local seed=${LXM_TEST_DEBIAN_CACHE-/var/tmp/lxm-test-cache}
+	if [ -z "$seed" ] || [ ! -x "$seed/debian/$1-$2/sbin/init" ]; then
+		echo "1..0 # SKIP no Debian $1 tree in '$seed' (test-debian.sh makes it)"
+		exit 0
+	fi
+	mkdir -p "$LXM_CACHEDIR/debian"
+	cp -al "$seed/debian/$1-$2" "$LXM_CACHEDIR/debian/" 2>/dev/null ||
+		cp -a "$seed/debian/$1-$2" "$LXM_CACHEDIR/debian/"
+}
+
 # wait_running NAME SECS: wait for systemd in the container to be up
 # (running, degraded, ...) and print that state. is-system-running --wait
 # needs systemd's bus, which may not be there yet: retry until it is.

@@ -14,14 +14,7 @@ require_root
 
 release=bookworm
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
-seed=${LXM_TEST_DEBIAN_CACHE-/var/tmp/lxm-test-cache}
-if [ -z "$seed" ] || [ ! -x "$seed/debian/$release-$arch/sbin/init" ]; then
-	echo "1..0 # SKIP no Debian $release tree in '$seed' (test-debian.sh makes it)"
-	exit 0
-fi
-mkdir -p "$LXM_CACHEDIR/debian"
-cp -al "$seed/debian/$release-$arch" "$LXM_CACHEDIR/debian/" 2>/dev/null ||
-	cp -a "$seed/debian/$release-$arch" "$LXM_CACHEDIR/debian/"
+use_debian_seed "$release" "$arch"
 
 tree_sum() { (cd "$1" && find . -printf '%p %y %s %m %u:%g %T@\n' | sort | md5sum | cut -d' ' -f1); }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
@@ -62,7 +55,7 @@ ok "$(grep -q 'halt_signal = "SIGRTMIN+3"' "$LXM_PATH/$imp/config" && grep -q '^
 	"systemd detected (halt signal SIGRTMIN+3), unprivileged"
 ok "$( [ "$(stat -c %a "$LXM_PATH/$imp/rootfs/usr/bin/passwd")" = 4755 ] &&
       [ "$(stat -c %a "$LXM_PATH/$imp/rootfs/usr/bin/su")" = 4755 ]; echo $?)" "setuid binaries kept (passwd, su)"
-if command -v getcap >/dev/null && [ -e "$LXM_PATH/$imp/rootfs/usr/bin/ping" ] && getcap "$seed/debian/$release-$arch/usr/bin/ping" 2>/dev/null | grep -q cap_net_raw; then
+if command -v getcap >/dev/null && [ -e "$LXM_PATH/$imp/rootfs/usr/bin/ping" ] && getcap "$LXM_CACHEDIR/debian/$release-$arch/usr/bin/ping" 2>/dev/null | grep -q cap_net_raw; then
 	ok "$(getcap "$LXM_PATH/$imp/rootfs/usr/bin/ping" | grep -q cap_net_raw; echo $?)" "ping's file capability kept"
 else
 	skip "no file capability on ping in this tree"

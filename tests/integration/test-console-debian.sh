@@ -9,7 +9,6 @@ require_root
 
 release=bookworm
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
-seed=${LXM_TEST_DEBIAN_CACHE-/var/tmp/lxm-test-cache}
 if ! command -v tmux >/dev/null; then
 	echo "1..0 # SKIP tmux not installed (scripts/deps)"
 	exit 0
@@ -18,13 +17,7 @@ if ! command -v debootstrap >/dev/null 2>&1; then
 	echo "1..0 # SKIP debootstrap is not installed (scripts/deps)"
 	exit 0
 fi
-if [ -z "$seed" ] || [ ! -x "$seed/debian/$release-$arch/sbin/init" ]; then
-	echo "1..0 # SKIP no cached Debian $release tree in '${seed}' (run test-debian first)"
-	exit 0
-fi
-mkdir -p "$LXM_CACHEDIR/debian"
-cp -al "$seed/debian/$release-$arch" "$LXM_CACHEDIR/debian/" 2>/dev/null ||
-	cp -a "$seed/debian/$release-$arch" "$LXM_CACHEDIR/debian/"
+use_debian_seed "$release" "$arch"
 
 TSOCK=$TEST_TMP/tmux.sock
 T() { tmux -S "$TSOCK" "$@"; }
