@@ -161,7 +161,9 @@ no_leaks() {   # no_leaks NAME DESCRIPTION
 	fi
 }
 
-cleanup() {
+# every container in $LXM_PATH stopped and destroyed (a test that mounts
+# something on $LXM_PATH calls this before its umount)
+destroy_all() {
 	local c
 	for c in $(ls "$LXM_PATH" 2>/dev/null); do
 		lxm-stop -n "$c" -k >/dev/null 2>&1
@@ -171,6 +173,10 @@ cleanup() {
 			[ -d "$d" ] && rmdir "$d" 2>/dev/null
 		done
 	done
+}
+
+cleanup() {
+	destroy_all
 	rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT

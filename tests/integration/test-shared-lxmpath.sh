@@ -10,11 +10,7 @@ require_root
 mount -t tmpfs -o mode=0755 lxm-shared "$LXM_PATH" || { echo "1..0 # SKIP cannot mount a tmpfs"; exit 0; }
 mount --make-shared "$LXM_PATH"
 shared_cleanup() {
-	local x
-	for x in $(ls "$LXM_PATH" 2>/dev/null); do
-		lxm-stop -n "$x" -k >/dev/null 2>&1
-		lxm-destroy -n "$x" -f >/dev/null 2>&1
-	done
+	destroy_all
 	umount -l "$LXM_PATH" 2>/dev/null
 	cleanup
 }

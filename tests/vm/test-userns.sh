@@ -52,11 +52,7 @@ if echo "$cc" | grep -Eq '^idmapped mounts +no' && [ "$(stat -f -c %T "$LXM_PATH
 		diag "could not make an ext4 lxmpath (loop/ext4 modules, mke2fs): containers stay on tmpfs"
 	fi
 	fs_cleanup() {
-		local x
-		for x in $(ls "$LXM_PATH" 2>/dev/null); do
-			lxm-stop -n "$x" -k >/dev/null 2>&1
-			lxm-destroy -n "$x" -f >/dev/null 2>&1
-		done
+		destroy_all
 		umount "$LXM_PATH" 2>/dev/null
 		loopdev=$(cat "$TEST_TMP/loopdev" 2>/dev/null)
 		[ -n "$loopdev" ] && losetup -d "$loopdev" 2>/dev/null
