@@ -15,8 +15,6 @@
 #include "tap.h"
 #include "util.h"
 
-#define check ok
-
 struct ent {
 	const char *path;
 	char type;                 /* f file, d dir, l symlink, h hardlink, c chardev, z sparse zeros */
@@ -184,17 +182,17 @@ static void test_normal(void)
 	_cleanup_free_ char *hosts = NULL;
 	size_t len;
 
-	check(r == 0, "a normal archive imports (%s)", err.msg);
+	ok(r == 0, "a normal archive imports (%s)", err.msg);
 	r = lxm_read_file_at(root, "etc/hosts", &hosts, &len);
-	check(r == 0 && streq(hosts, "127.0.0.1 localhost\n"), "file content");
+	ok(r == 0 && streq(hosts, "127.0.0.1 localhost\n"), "file content");
 	r = (int)readlinkat(root, "bin", buf, sizeof(buf) - 1);
-	check(r == 7 && strncmp(buf, "usr/bin", 7) == 0, "symlink kept");
-	check(fstatat(root, "etc/hosts", &a, 0) == 0 && fstatat(root, "etc/hosts2", &b, 0) == 0 &&
+	ok(r == 7 && strncmp(buf, "usr/bin", 7) == 0, "symlink kept");
+	ok(fstatat(root, "etc/hosts", &a, 0) == 0 && fstatat(root, "etc/hosts2", &b, 0) == 0 &&
 	      a.st_ino == b.st_ino && a.st_nlink == 2, "hardlink inside the rootfs");
-	check(fstatat(root, "usr/bin/su", &a, 0) == 0 && (a.st_mode & 07777) == 04755, "setuid bit kept");
-	check(exists_at(root, "abs/file"), "an absolute path lands inside the rootfs");
-	check(fstatat(root, "etc/hosts", &a, 0) == 0 && a.st_mtime == 1700000000, "mtime kept");
-	check(outside_untouched(), "nothing outside the rootfs changed");
+	ok(fstatat(root, "usr/bin/su", &a, 0) == 0 && (a.st_mode & 07777) == 04755, "setuid bit kept");
+	ok(exists_at(root, "abs/file"), "an absolute path lands inside the rootfs");
+	ok(fstatat(root, "etc/hosts", &a, 0) == 0 && a.st_mtime == 1700000000, "mtime kept");
+	ok(outside_untouched(), "nothing outside the rootfs changed");
 }
 
 static void test_hostile(void)
@@ -210,16 +208,16 @@ static void test_hostile(void)
 		_cleanup_close_ int root = fresh();
 
 		r = import(ents, 1, root, &st, &err);
-		check(r == -EXDEV && strstr(err.msg, "leaves the rootfs"), "'../' is refused: %s", err.msg);
-		check(outside_untouched(), "'../': outside untouched");
+		ok(r == -EXDEV && strstr(err.msg, "leaves the rootfs"), "'../' is refused: %s", err.msg);
+		ok(outside_untouched(), "'../': outside untouched");
 	}
 	{
 		static const struct ent ents[] = { { "a/b/../../../escape", 'f', "x", 0644, 0 } };
 		_cleanup_close_ int root = fresh();
 
 		r = import(ents, 1, root, &st, &err);
-		check(r == -EXDEV, "nested '..' is refused");
-		check(outside_untouched(), "nested '..': outside untouched");
+		ok(r == -EXDEV, "nested '..' is refused");
+		ok(outside_untouched(), "nested '..': outside untouched");
 	}
 	{
 		/* symlink to the host directory, then a file through it */
@@ -229,9 +227,9 @@ static void test_hostile(void)
 		snprintf(through, sizeof(through), "%s/pwned", target + 1);
 		r = import(ents, 2, root, &st, &err);
 		/* the link leads nowhere inside the rootfs: refused */
-		check(r < 0, "symlink to a host dir, then a file through it: refused (%s)", err.msg);
-		check(outside_untouched(), "symlink to a host dir: the file did not land there");
-		check(!exists_at(root, through), "symlink to a host dir: nothing made for it");
+		ok(r < 0, "symlink to a host dir, then a file through it: refused (%s)", err.msg);
+		ok(outside_untouched(), "symlink to a host dir: the file did not land there");
+		ok(!exists_at(root, through), "symlink to a host dir: nothing made for it");
 	}
 	{
 		static const struct ent ents[] = { { "root", 'l', "/", 0, 0 }, { "up", 'l', "../../../../..", 0, 0 },
@@ -239,9 +237,9 @@ static void test_hostile(void)
 		_cleanup_close_ int root = fresh();
 
 		r = import(ents, 4, root, &st, &err);
-		check(r == 0 && exists_at(root, "etc/x") && exists_at(root, "y"),
+		ok(r == 0 && exists_at(root, "etc/x") && exists_at(root, "y"),
 		      "symlinks to '/' and '../..' resolve inside the rootfs (%s)", err.msg);
-		check(outside_untouched(), "symlinks to '/': outside untouched");
+		ok(outside_untouched(), "symlinks to '/': outside untouched");
 	}
 	{
 		char sentinel[600];
@@ -250,23 +248,23 @@ static void test_hostile(void)
 
 		snprintf(sentinel, sizeof(sentinel), "%s/sentinel", target);
 		r = import(ents, 1, root, &st, &err);
-		check(r == -ENOENT && strstr(err.msg, "inside the rootfs"), "hardlink to a host file fails: %s", err.msg);
-		check(outside_untouched(), "hardlink to a host file: sentinel still has one link");
+		ok(r == -ENOENT && strstr(err.msg, "inside the rootfs"), "hardlink to a host file fails: %s", err.msg);
+		ok(outside_untouched(), "hardlink to a host file: sentinel still has one link");
 	}
 	{
 		static const struct ent ents[] = { { "link", 'h', "../outside/sentinel", 0, 0 } };
 		_cleanup_close_ int root = fresh();
 
 		r = import(ents, 1, root, &st, &err);
-		check(r == -EXDEV, "hardlink through '..' is refused");
-		check(outside_untouched(), "hardlink through '..': outside untouched");
+		ok(r == -EXDEV, "hardlink through '..' is refused");
+		ok(outside_untouched(), "hardlink through '..': outside untouched");
 	}
 	{
 		static const struct ent ents[] = { { "dev/", 'd', NULL, 0755, 0 }, { "dev/mem", 'c', NULL, 0600, 0 } };
 		_cleanup_close_ int root = fresh();
 
 		r = import(ents, 2, root, &st, &err);
-		check(r == 0 && st.skipped_devices == 1 && !exists_at(root, "dev/mem"),
+		ok(r == 0 && st.skipped_devices == 1 && !exists_at(root, "dev/mem"),
 		      "a device node is left out of an unprivileged import");
 	}
 	{
@@ -275,9 +273,9 @@ static void test_hostile(void)
 		_cleanup_close_ int root = fresh();
 
 		r = import(ents, 4, root, &st, &err);
-		check(r == 0 && exists_at(root, "tmp/z"), "a dir replaced by a symlink: later entries stay inside (%s)",
+		ok(r == 0 && exists_at(root, "tmp/z"), "a dir replaced by a symlink: later entries stay inside (%s)",
 		      err.msg);
-		check(outside_untouched(), "dir replaced by symlink: outside untouched");
+		ok(outside_untouched(), "dir replaced by symlink: outside untouched");
 	}
 }
 
@@ -300,16 +298,16 @@ static void test_truncated_and_sparse(void)
 		_cleanup_close_ int root = fresh();
 
 		r = lxm_archive_import_memory(tar, len / 2, root, &o, &st, &err);
-		check(r < 0 && strstr(err.msg, "runcat") != NULL, "a truncated archive fails cleanly: %s", err.msg);
-		check(outside_untouched(), "truncated: outside untouched");
+		ok(r < 0 && strstr(err.msg, "runcat") != NULL, "a truncated archive fails cleanly: %s", err.msg);
+		ok(outside_untouched(), "truncated: outside untouched");
 	}
 	{
 		_cleanup_close_ int root = fresh();
 
 		memset(&err, 0, sizeof(err));
 		r = lxm_archive_import_memory(tar, len, root, &o, &st, &err);
-		check(r == 0, "the whole archive imports (%s)", err.msg);
-		check(fstatat(root, "sparse", &s, 0) == 0 && s.st_size == (64 << 20) + 3 && s.st_blocks * 512 < (1 << 20),
+		ok(r == 0, "the whole archive imports (%s)", err.msg);
+		ok(fstatat(root, "sparse", &s, 0) == 0 && s.st_size == (64 << 20) + 3 && s.st_blocks * 512 < (1 << 20),
 		      "zeros became a hole: size %lld, %lld blocks", (long long)s.st_size, (long long)s.st_blocks);
 	}
 }
@@ -325,7 +323,7 @@ static void test_init_detect(void)
 		_cleanup_close_ int root = fresh();
 		struct lxm_import_stats st;
 
-		check(import(ents, 2, root, &st, &err) == 0 && lxm_init_detect(root, &info, &err) == 0 &&
+		ok(import(ents, 2, root, &st, &err) == 0 && lxm_init_detect(root, &info, &err) == 0 &&
 		      info.kind == LXM_INIT_BUSYBOX && info.halt_signal == SIGUSR2 && info.reboot_signal == SIGTERM &&
 		      streq(info.cmd, "/sbin/init"), "busybox init detected");
 	}
@@ -335,7 +333,7 @@ static void test_init_detect(void)
 		_cleanup_close_ int root = fresh();
 		struct lxm_import_stats st;
 
-		check(import(ents, 2, root, &st, &err) == 0 && lxm_init_detect(root, &info, &err) == 0 &&
+		ok(import(ents, 2, root, &st, &err) == 0 && lxm_init_detect(root, &info, &err) == 0 &&
 		      info.kind == LXM_INIT_SYSTEMD && info.halt_signal == SIGRTMIN + 3, "systemd detected");
 	}
 	{
@@ -344,7 +342,7 @@ static void test_init_detect(void)
 		_cleanup_close_ int root = fresh();
 		struct lxm_import_stats st;
 
-		check(import(ents, 2, root, &st, &err) == 0 && lxm_init_detect(root, &info, &err) == 0 &&
+		ok(import(ents, 2, root, &st, &err) == 0 && lxm_init_detect(root, &info, &err) == 0 &&
 		      info.kind == LXM_INIT_SYSVINIT && info.halt_signal == SIGPWR, "sysvinit detected");
 	}
 	{
@@ -353,7 +351,7 @@ static void test_init_detect(void)
 		struct lxm_import_stats st;
 
 		memset(&err, 0, sizeof(err));
-		check(import(ents, 1, root, &st, &err) == 0 && lxm_init_detect(root, &info, &err) == -ENOENT &&
+		ok(import(ents, 1, root, &st, &err) == 0 && lxm_init_detect(root, &info, &err) == -ENOENT &&
 		      strstr(err.msg, "no init in the rootfs"), "no init: %s", err.msg);
 	}
 }
@@ -376,26 +374,26 @@ static void test_copy_and_export(void)
 	struct stat a, b;
 	int r;
 
-	check(import(ents, ARRAY_SIZE(ents), root, &st, &err) == 0, "source tree imported");
+	ok(import(ents, ARRAY_SIZE(ents), root, &st, &err) == 0, "source tree imported");
 	have_xattr = fsetxattr(openat(root, "etc/hosts", O_RDONLY | O_CLOEXEC), "user.test", "v", 1, 0) == 0;
 	snprintf(src, sizeof(src), "%s/rootfs", tmpdir);
 	snprintf(dst, sizeof(dst), "%s/copy", tmpdir);
 	mkdir(dst, 0755);
 	dfd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = lxm_copy_tree(root, dfd, NULL, &cst, &err);
-	check(r == 0, "directory tree copied (%s)", err.msg);
-	check(fstatat(root, "var/sparse", &a, 0) == 0 && a.st_blocks * 512 < (1 << 20), "source sparse (%lld blocks)", (long long)a.st_blocks);
-	check(fstatat(dfd, "etc/hosts", &a, 0) == 0 && fstatat(dfd, "etc/hosts2", &b, 0) == 0 &&
+	ok(r == 0, "directory tree copied (%s)", err.msg);
+	ok(fstatat(root, "var/sparse", &a, 0) == 0 && a.st_blocks * 512 < (1 << 20), "source sparse (%lld blocks)", (long long)a.st_blocks);
+	ok(fstatat(dfd, "etc/hosts", &a, 0) == 0 && fstatat(dfd, "etc/hosts2", &b, 0) == 0 &&
 	      a.st_ino == b.st_ino && (a.st_mode & 07777) == 0640, "copy: hardlink and mode kept");
-	check(fstatat(dfd, "usr/bin/su", &a, 0) == 0 && (a.st_mode & 07777) == 04755, "copy: setuid kept");
-	check(fstatat(dfd, "var/sparse", &a, 0) == 0 && a.st_size == (16 << 20) + 1 && a.st_blocks * 512 < (1 << 20),
+	ok(fstatat(dfd, "usr/bin/su", &a, 0) == 0 && (a.st_mode & 07777) == 04755, "copy: setuid kept");
+	ok(fstatat(dfd, "var/sparse", &a, 0) == 0 && a.st_size == (16 << 20) + 1 && a.st_blocks * 512 < (1 << 20),
 	      "copy: sparse stays sparse (%lld blocks)", (long long)a.st_blocks);
-	check(fstatat(dfd, "bin", &a, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(a.st_mode), "copy: symlink kept");
+	ok(fstatat(dfd, "bin", &a, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(a.st_mode), "copy: symlink kept");
 	if (have_xattr) {
 		char v[4] = "";
 		int fd = openat(dfd, "etc/hosts", O_RDONLY | O_CLOEXEC);
 
-		check(fgetxattr(fd, "user.test", v, sizeof(v)) == 1 && v[0] == 'v', "copy: xattr kept");
+		ok(fgetxattr(fd, "user.test", v, sizeof(v)) == 1 && v[0] == 'v', "copy: xattr kept");
 		close(fd);
 	}
 
@@ -403,7 +401,7 @@ static void test_copy_and_export(void)
 	snprintf(out, sizeof(out), "%s/export.tar.zst", tmpdir);
 	ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	r = lxm_archive_export(src, ofd, lxm_compression_from_name(out), NULL, "name = \"x\";\n", &err);
-	check(r == 0, "export (%s)", err.msg);
+	ok(r == 0, "export (%s)", err.msg);
 	close(ofd);
 	ofd = -1;
 	{
@@ -418,23 +416,23 @@ static void test_copy_and_export(void)
 
 		memset(&err, 0, sizeof(err));
 		r = lxm_archive_import(out, r2, NULL, &st, &err);
-		check(r == 0, "the export imports (%s)", err.msg);
-		check(fstatat(r2, "usr/bin/su", &a, 0) == 0 && (a.st_mode & 07777) == 04755, "round trip: setuid kept");
-		check(fstatat(r2, "etc/hosts", &a, 0) == 0 && fstatat(r2, "etc/hosts2", &b, 0) == 0 &&
+		ok(r == 0, "the export imports (%s)", err.msg);
+		ok(fstatat(r2, "usr/bin/su", &a, 0) == 0 && (a.st_mode & 07777) == 04755, "round trip: setuid kept");
+		ok(fstatat(r2, "etc/hosts", &a, 0) == 0 && fstatat(r2, "etc/hosts2", &b, 0) == 0 &&
 		      a.st_ino == b.st_ino, "round trip: hardlink kept");
-		check(fstatat(r2, "var/sparse", &a, 0) == 0 && a.st_size == (16 << 20) + 1 && a.st_blocks * 512 < (1 << 20),
+		ok(fstatat(r2, "var/sparse", &a, 0) == 0 && a.st_size == (16 << 20) + 1 && a.st_blocks * 512 < (1 << 20),
 		      "round trip: sparse stays sparse");
-		check(!exists_at(r2, ".lxm-export"), "round trip: the metadata entry is not extracted");
+		ok(!exists_at(r2, ".lxm-export"), "round trip: the metadata entry is not extracted");
 		if (have_xattr) {
 			char v[4] = "";
 			int fd = openat(r2, "etc/hosts", O_RDONLY | O_CLOEXEC);
 
-			check(fgetxattr(fd, "user.test", v, sizeof(v)) == 1 && v[0] == 'v', "round trip: xattr kept");
+			ok(fgetxattr(fd, "user.test", v, sizeof(v)) == 1 && v[0] == 'v', "round trip: xattr kept");
 			close(fd);
 		}
 	}
 	unlink(out);
-	check(lxm_compression_from_name("a.tar.gz") == LXM_COMPRESS_GZIP &&
+	ok(lxm_compression_from_name("a.tar.gz") == LXM_COMPRESS_GZIP &&
 	      lxm_compression_from_name("a.tar") == LXM_COMPRESS_NONE &&
 	      lxm_compression_from_name("-") == LXM_COMPRESS_ZSTD, "compression from the file name");
 }
@@ -446,9 +444,9 @@ static void test_idshift(void)
 	uint32_t a = lxm_idshift_uid(&s, 0, &clamped), b = lxm_idshift_gid(&s, 5, &clamped);
 	uint32_t c;
 
-	check(a == 100000 && b == 200005 && !clamped, "ids shift into the range");
+	ok(a == 100000 && b == 200005 && !clamped, "ids shift into the range");
 	c = lxm_idshift_uid(&s, 70000, &clamped);
-	check(c == 100000 + 65534 && clamped, "an id outside the range becomes the overflow id");
+	ok(c == 100000 + 65534 && clamped, "an id outside the range becomes the overflow id");
 }
 
 /* GNU tar writes named ACL entries ("group:adm:r-x") even with
@@ -496,7 +494,7 @@ static void test_named_acl(void)
 	archive_write_close(w);
 	archive_write_free(w);
 	r = lxm_archive_import_memory(buf, used, fd, &o, NULL, &err);
-	check(r == 0, "named ACL entries import (%s)", err.msg);
+	ok(r == 0, "named ACL entries import (%s)", err.msg);
 	len = getxattr(tmpdir_path("rootfs/journal"), "system.posix_acl_access", val, sizeof(val));
 	if (len < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP)) {
 		ok(1, "# SKIP no ACLs on this file system");
@@ -504,7 +502,7 @@ static void test_named_acl(void)
 		for (ssize_t off = 4; off + 8 <= len; off += 8)
 			if (val[off] == 0x08 && val[off + 4] == (4242 & 0xff) && val[off + 5] == (4242 >> 8))
 				found = true;
-		check(found && len == 4 + 5 * 8, "the named group's id comes from the rootfs's /etc/group; "
+		ok(found && len == 4 + 5 * 8, "the named group's id comes from the rootfs's /etc/group; "
 		      "an unknown name is left out");
 	}
 	close(fd);
@@ -525,9 +523,9 @@ static void test_rename_host(void)
 	if (r == 0)
 		r = lxm_write_file_at(fd, "etc/hosts", hosts, sizeof(hosts) - 1, O_CREAT | O_TRUNC, 0644);
 	r = r == 0 ? lxm_rootfs_rename_host(fd, fd, NULL, "new", &err) : r;
-	check(r == 0, "renaming the guest (%s)", err.msg);
-	check(lxm_read_file_at(fd, "etc/hostname", &hn, NULL) == 0 && streq(hn, "new\n"), "/etc/hostname has the new name");
-	check(lxm_read_file_at(fd, "etc/hosts", &h, NULL) == 0 &&
+	ok(r == 0, "renaming the guest (%s)", err.msg);
+	ok(lxm_read_file_at(fd, "etc/hostname", &hn, NULL) == 0 && streq(hn, "new\n"), "/etc/hostname has the new name");
+	ok(lxm_read_file_at(fd, "etc/hosts", &h, NULL) == 0 &&
 	      streq(h, "127.0.0.1 localhost\n127.0.1.1 new oldname1.lan\n# oldname1\nx new"),
 	      "/etc/hosts: whole words outside comments");
 	close(fd);

@@ -4,12 +4,6 @@
 #include "util.h"
 #include "tap.h"
 
-/* tap.h's ok() evaluates its condition twice: evaluate it once here. */
-#define check(cond, ...) do {                                                  \
-		bool check_ = (cond);                                          \
-		ok(check_, __VA_ARGS__);                                       \
-	} while (0)
-
 static char *web[] = { "web", NULL };
 static char *db[] = { "db", NULL };
 static char *webdb[] = { "web", "db", NULL };
@@ -52,7 +46,7 @@ static void expect_plan(const struct lxm_autostart_select *sel, bool reverse, co
 {
 	char *got = plan_text(sel, reverse);
 
-	check(streq(got, want), "%s: '%s'", what, want);
+	ok(streq(got, want), "%s: '%s'", what, want);
 	if (!streq(got, want))
 		printf("#   got '%s'\n", got);
 	free(got);
@@ -93,7 +87,7 @@ static void test_empty(void)
 	struct lxm_autostart_select sel = { .all = true };
 	int n = lxm_autostart_plan(NULL, 0, &sel, false, &v);
 
-	check(n == 0 && v != NULL, "an empty list plans nothing");
+	ok(n == 0 && v != NULL, "an empty list plans nothing");
 	free(v);
 }
 
@@ -103,9 +97,9 @@ static void test_compare(void)
 	struct lxm_autostart_entry c = { .name = "a", .order = 2 };
 	int r1 = lxm_autostart_compare(&a, &b), r2 = lxm_autostart_compare(&b, &c), r3 = lxm_autostart_compare(&a, &a);
 
-	check(r1 < 0, "same order: by name");
-	check(r2 < 0, "lower order first, whatever the name");
-	check(r3 == 0, "an entry equals itself");
+	ok(r1 < 0, "same order: by name");
+	ok(r2 < 0, "lower order first, whatever the name");
+	ok(r3 == 0, "an entry equals itself");
 }
 
 static void test_parse_groups(void)
@@ -115,16 +109,16 @@ static void test_parse_groups(void)
 	int r;
 
 	r = lxm_autostart_parse_groups("web", &g, &n);
-	check(r == 0 && n == 1 && streq(g[0], "web") && !g[1], "one group");
+	ok(r == 0 && n == 1 && streq(g[0], "web") && !g[1], "one group");
 	r = lxm_autostart_parse_groups("db,web,", &g, &n);
-	check(r == 0 && n == 3 && streq(g[1], "db") && streq(g[2], ""), "a list with a trailing comma adds the no-group set, without duplicates");
+	ok(r == 0 && n == 3 && streq(g[1], "db") && streq(g[2], ""), "a list with a trailing comma adds the no-group set, without duplicates");
 	r = lxm_autostart_parse_groups("", &g, &n);
-	check(r == 0 && n == 3, "an empty value is the no-group set (already there)");
+	ok(r == 0 && n == 3, "an empty value is the no-group set (already there)");
 	lxm_strv_free(g, n);
 	g = NULL;
 	n = 0;
 	r = lxm_autostart_parse_groups("", &g, &n);
-	check(r == 0 && n == 1 && streq(g[0], ""), "-g '' alone");
+	ok(r == 0 && n == 1 && streq(g[0], ""), "-g '' alone");
 	lxm_strv_free(g, n);
 }
 

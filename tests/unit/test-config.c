@@ -10,15 +10,6 @@
 #include "../../lxm/config.h" /* not the build dir's autoconf config.h */
 #include "tap.h"
 
-/* tap.h's ok() evaluates its condition twice: evaluate it once here, since
- * many conditions below parse or write. */
-#define check(cond, ...) do {                                                  \
-		bool check_ = (cond);                                          \
-		ok(check_, __VA_ARGS__);                                       \
-		if (!check_)                                                   \
-			printf("#   condition: %s\n", #cond);                 \
-	} while (0)
-
 static const char example[] =
 	"name = \"web1\";\n"
 	"uuid = \"3F6C2E9A-1111-4222-8333-444455556666\";\n"
@@ -125,7 +116,7 @@ static void expect_error(const char *text, const char *expected)
 	struct lxm_error err = { 0 };
 	int r = parse(&c, text, &err);
 
-	check(r == -EINVAL && err.code == EINVAL && err.complete && streq(err.msg, expected), "rejects: %s", expected);
+	ok(r == -EINVAL && err.code == EINVAL && err.complete && streq(err.msg, expected), "rejects: %s", expected);
 	if (!(r == -EINVAL && streq(err.msg, expected)))
 		printf("#   got r=%d '%s'\n", r, err.msg);
 	lxm_config_free(&c);
@@ -138,11 +129,11 @@ static void expect_invalid(const char *text, const char *expected)
 	int r = parse(&c, text, &err);
 
 	if (r < 0) {
-		check(false, "parses before validation: %s", expected);
+		ok(false, "parses before validation: %s", expected);
 		printf("#   got '%s'\n", err.msg);
 	} else {
 		r = lxm_config_validate(&c, "c1", &err);
-		check(r == -EINVAL && streq(err.msg, expected), "invalid: %s", expected);
+		ok(r == -EINVAL && streq(err.msg, expected), "invalid: %s", expected);
 		if (!(r == -EINVAL && streq(err.msg, expected)))
 			printf("#   got r=%d '%s'\n", r, err.msg);
 	}
@@ -157,7 +148,7 @@ static void expect_valid(const char *text, const char *desc)
 
 	if (r == 0)
 		r = lxm_config_validate(&c, "c1", &err);
-	check(r == 0, "valid: %s", desc);
+	ok(r == 0, "valid: %s", desc);
 	if (r < 0)
 		printf("#   got '%s'\n", err.msg);
 	lxm_config_free(&c);
@@ -168,31 +159,31 @@ static void test_defaults(void)
 	struct lxm_config c;
 	struct lxm_error err = { 0 };
 
-	check(lxm_config_init(&c) == 0, "init");
-	check(c.n_init_cmd == 1 && streq(c.init_cmd[0], "/sbin/init") && c.init_cmd[1] == NULL,
+	ok(lxm_config_init(&c) == 0, "init");
+	ok(c.n_init_cmd == 1 && streq(c.init_cmd[0], "/sbin/init") && c.init_cmd[1] == NULL,
 	   "default init.cmd is /sbin/init, NULL-terminated");
-	check(c.halt_signal == SIGPWR && c.reboot_signal == SIGINT && c.stop_timeout == 30, "default signals and timeout");
-	check(c.console.ttys == 4 && streq(c.console.log, "console.log") && c.console.buffer == 128 * 1024 &&
+	ok(c.halt_signal == SIGPWR && c.reboot_signal == SIGINT && c.stop_timeout == 30, "default signals and timeout");
+	ok(c.console.ttys == 4 && streq(c.console.log, "console.log") && c.console.buffer == 128 * 1024 &&
 	   c.console.log_size == 1024 * 1024, "default console");
-	check(streq(c.security.apparmor, "generated") && streq(c.security.seccomp, "default"), "default LSM and seccomp");
-	check(c.security.n_cap_drop == 5 && streq(c.security.cap_drop[0], "sys_module") &&
+	ok(streq(c.security.apparmor, "generated") && streq(c.security.seccomp, "default"), "default LSM and seccomp");
+	ok(c.security.n_cap_drop == 5 && streq(c.security.cap_drop[0], "sys_module") &&
 	   streq(c.security.cap_drop[1], "sys_time") && streq(c.security.cap_drop[2], "sys_rawio") &&
 	   streq(c.security.cap_drop[3], "mac_admin") && streq(c.security.cap_drop[4], "mac_override") &&
 	   c.security.n_cap_keep == 0, "default cap_drop");
-	check(streq(c.rootfs_path, "rootfs") && !c.name && !c.hostname && !c.uuid[0], "default rootfs, no name");
-	check(c.n_nics == 0 && c.n_idmaps == 0 && c.n_mounts == 0 && !c.autostart.enabled, "no nets, idmaps, mounts, autostart");
-	check(c.limits.memory == 0 && c.limits.pids == 0 && c.limits.cpu_weight == 0 && !c.limits.cpuset, "no limits");
-	check(!c.security.no_new_privs && !c.security.nesting, "no_new_privs and nesting off");
-	check(lxm_config_validate(&c, "c1", &err) == 0, "defaults validate");
+	ok(streq(c.rootfs_path, "rootfs") && !c.name && !c.hostname && !c.uuid[0], "default rootfs, no name");
+	ok(c.n_nics == 0 && c.n_idmaps == 0 && c.n_mounts == 0 && !c.autostart.enabled, "no nets, idmaps, mounts, autostart");
+	ok(c.limits.memory == 0 && c.limits.pids == 0 && c.limits.cpu_weight == 0 && !c.limits.cpuset, "no limits");
+	ok(!c.security.no_new_privs && !c.security.nesting, "no_new_privs and nesting off");
+	ok(lxm_config_validate(&c, "c1", &err) == 0, "defaults validate");
 	lxm_config_free(&c);
-	check(c.init_cmd == NULL && c.n_init_cmd == 0, "free zeroes the struct");
+	ok(c.init_cmd == NULL && c.n_init_cmd == 0, "free zeroes the struct");
 	lxm_config_free(&c);
-	check(true, "free twice is harmless");
+	ok(true, "free twice is harmless");
 
 	struct lxm_config z = { 0 };
 	lxm_config_free(&z);
 	lxm_config_free(NULL);
-	check(true, "free of a zeroed struct and NULL");
+	ok(true, "free of a zeroed struct and NULL");
 }
 
 static void test_example(void)
@@ -201,37 +192,37 @@ static void test_example(void)
 	struct lxm_error err = { 0 };
 	int r = parse(&c, example, &err);
 
-	check(r == 0, "example parses");
+	ok(r == 0, "example parses");
 	if (r < 0) {
 		printf("#   %s\n", err.msg);
 		lxm_config_free(&c);
 		return;
 	}
-	check(lxm_config_validate(&c, "web1", &err) == 0, "example validates");
-	check(streq(c.name, "web1") && streq(c.hostname, "web1.example.org"), "name and hostname");
-	check(streq(c.uuid, "3f6c2e9a-1111-4222-8333-444455556666"), "uuid stored lower-case");
-	check(c.n_init_cmd == 2 && streq(c.init_cmd[1], "--quiet") && !c.init_cmd[2], "init.cmd");
-	check(c.halt_signal == SIGUSR2 && c.reboot_signal == SIGINT && c.stop_timeout == 30, "signals, reboot kept");
-	check(c.n_idmaps == 2 && c.idmaps[0].type == 'u' && c.idmaps[0].host == 1000000 && c.idmaps[1].type == 'g' &&
+	ok(lxm_config_validate(&c, "web1", &err) == 0, "example validates");
+	ok(streq(c.name, "web1") && streq(c.hostname, "web1.example.org"), "name and hostname");
+	ok(streq(c.uuid, "3f6c2e9a-1111-4222-8333-444455556666"), "uuid stored lower-case");
+	ok(c.n_init_cmd == 2 && streq(c.init_cmd[1], "--quiet") && !c.init_cmd[2], "init.cmd");
+	ok(c.halt_signal == SIGUSR2 && c.reboot_signal == SIGINT && c.stop_timeout == 30, "signals, reboot kept");
+	ok(c.n_idmaps == 2 && c.idmaps[0].type == 'u' && c.idmaps[0].host == 1000000 && c.idmaps[1].type == 'g' &&
 	   c.idmaps[1].host == 3000000000U && c.idmaps[1].count == 65536, "idmaps, host id beyond 2^31");
-	check(c.n_nics == 2 && c.nics[0].type == LXM_NET_VETH && streq(c.nics[0].link, "lxmbr0") &&
+	ok(c.n_nics == 2 && c.nics[0].type == LXM_NET_VETH && streq(c.nics[0].link, "lxmbr0") &&
 	   streq(c.nics[0].name, "eth0") && streq(c.nics[0].hwaddr, "00:16:3e:5a:01:02") && c.nics[0].mtu == 1500,
 	   "net[0] link, name, hwaddr (lower-cased), mtu");
-	check(c.nics[0].n_ipv4 == 1 && streq(c.nics[0].ipv4[0], "10.0.3.10/24") && streq(c.nics[0].ipv4_gateway, "10.0.3.1") &&
+	ok(c.nics[0].n_ipv4 == 1 && streq(c.nics[0].ipv4[0], "10.0.3.10/24") && streq(c.nics[0].ipv4_gateway, "10.0.3.1") &&
 	   c.nics[0].n_ipv6 == 1 && streq(c.nics[0].ipv6[0], "fd00::10/64") && streq(c.nics[0].ipv6_gateway, "fd00::1"),
 	   "net[0] addresses");
-	check(c.nics[1].type == LXM_NET_MACVLAN && streq(c.nics[1].name, "eth1") && !c.nics[1].hwaddr[0],
+	ok(c.nics[1].type == LXM_NET_MACVLAN && streq(c.nics[1].name, "eth1") && !c.nics[1].hwaddr[0],
 	   "net[1] gets the name eth1, hwaddr left for derivation");
-	check(c.console.ttys == 2 && c.console.log == NULL && c.console.buffer == 64 * 1024 && c.console.log_size == 4096,
+	ok(c.console.ttys == 2 && c.console.log == NULL && c.console.buffer == 64 * 1024 && c.console.log_size == 4096,
 	   "console: log \"\" means none, sizes as string and integer");
-	check(c.limits.memory == 512ULL << 20 && c.limits.pids == 1024 && c.limits.cpu_weight == 100 &&
+	ok(c.limits.memory == 512ULL << 20 && c.limits.pids == 1024 && c.limits.cpu_weight == 100 &&
 	   streq(c.limits.cpuset, "0-1,3"), "limits");
-	check(streq(c.security.apparmor, "unconfined") && streq(c.security.seccomp, "none") &&
+	ok(streq(c.security.apparmor, "unconfined") && streq(c.security.seccomp, "none") &&
 	   c.security.n_cap_drop == 2 && streq(c.security.cap_drop[1], "sys_time") && c.security.no_new_privs &&
 	   c.security.nesting, "security, CAP_SYS_TIME stored as sys_time");
-	check(c.n_mounts == 2 && streq(c.mounts[0].options, "bind,ro") && !c.mounts[0].fstype &&
+	ok(c.n_mounts == 2 && streq(c.mounts[0].options, "bind,ro") && !c.mounts[0].fstype &&
 	   streq(c.mounts[1].fstype, "tmpfs") && !c.mounts[1].options, "mounts");
-	check(c.autostart.enabled && c.autostart.delay == 5 && c.autostart.order == -10 && c.autostart.n_groups == 2 &&
+	ok(c.autostart.enabled && c.autostart.delay == 5 && c.autostart.order == -10 && c.autostart.n_groups == 2 &&
 	   streq(c.autostart.groups[1], "prod"), "autostart");
 	lxm_config_free(&c);
 }
@@ -253,34 +244,34 @@ static void test_read_over(void)
 		"init = { cmd = [\"/bin/init\"]; };\n"
 		"security = { cap_keep = [\"chown\"]; };\n";
 
-	check(parse(&c, defaults, &err) == 0, "defaults file parses");
-	check(lxm_config_read_string(&c, own, "own", &err) == 0, "own config reads over it");
-	check(c.console.ttys == 1 && c.console.buffer == 1024 * 1024, "a present key replaces, an absent one is kept");
-	check(c.limits.memory == 1ULL << 30 && c.stop_timeout == 30, "untouched groups are kept");
-	check(c.n_nics == 1 && c.nics[0].type == LXM_NET_MACVLAN && streq(c.nics[0].name, "eth0"),
+	ok(parse(&c, defaults, &err) == 0, "defaults file parses");
+	ok(lxm_config_read_string(&c, own, "own", &err) == 0, "own config reads over it");
+	ok(c.console.ttys == 1 && c.console.buffer == 1024 * 1024, "a present key replaces, an absent one is kept");
+	ok(c.limits.memory == 1ULL << 30 && c.stop_timeout == 30, "untouched groups are kept");
+	ok(c.n_nics == 1 && c.nics[0].type == LXM_NET_MACVLAN && streq(c.nics[0].name, "eth0"),
 	   "a list replaces the previous list entirely");
-	check(c.n_init_cmd == 1 && streq(c.init_cmd[0], "/bin/init") && !c.init_cmd[1],
+	ok(c.n_init_cmd == 1 && streq(c.init_cmd[0], "/bin/init") && !c.init_cmd[1],
 	   "an array replaces the previous array entirely");
-	check(c.security.n_cap_keep == 1 && c.security.n_cap_drop == 0 && !c.security.cap_drop,
+	ok(c.security.n_cap_keep == 1 && c.security.n_cap_drop == 0 && !c.security.cap_drop,
 	   "cap_keep in a later file clears an inherited cap_drop");
-	check(lxm_config_validate(&c, "c1", &err) == 0, "merged config validates");
-	check(lxm_config_read_string(&c, "security = { cap_drop = [\"bpf\"]; };", "third", &err) == 0 &&
+	ok(lxm_config_validate(&c, "c1", &err) == 0, "merged config validates");
+	ok(lxm_config_read_string(&c, "security = { cap_drop = [\"bpf\"]; };", "third", &err) == 0 &&
 	   c.security.n_cap_drop == 1 && c.security.n_cap_keep == 0, "cap_drop clears an inherited cap_keep");
-	check(lxm_config_read_string(&c, "net = ();", "x", &err) == 0 && c.n_nics == 0 && !c.nics, "net = () clears nets");
-	check(lxm_config_read_string(&c, "net = [];", "x", &err) == 0 && c.n_nics == 0, "net = [] is an empty list too");
-	check(lxm_config_read_string(&c, "security = { cap_drop = []; };", "x", &err) == 0 && c.security.n_cap_drop == 0,
+	ok(lxm_config_read_string(&c, "net = ();", "x", &err) == 0 && c.n_nics == 0 && !c.nics, "net = () clears nets");
+	ok(lxm_config_read_string(&c, "net = [];", "x", &err) == 0 && c.n_nics == 0, "net = [] is an empty list too");
+	ok(lxm_config_read_string(&c, "security = { cap_drop = []; };", "x", &err) == 0 && c.security.n_cap_drop == 0,
 	   "an empty array clears");
-	check(lxm_config_read_string(&c, "limits = { cpuset = \"\"; };", "x", &err) == 0 && !c.limits.cpuset,
+	ok(lxm_config_read_string(&c, "limits = { cpuset = \"\"; };", "x", &err) == 0 && !c.limits.cpuset,
 	   "cpuset \"\" unsets");
 	/* a failed read leaves the struct safe to free */
-	check(lxm_config_read_string(&c, "net = ( { type = \"veth\"; ipv4 = [\"1.2.3.4/8\"]; }, { type = \"x\"; } );",
+	ok(lxm_config_read_string(&c, "net = ( { type = \"veth\"; ipv4 = [\"1.2.3.4/8\"]; }, { type = \"x\"; } );",
 				  "bad", &err) == -EINVAL, "failing list read");
-	check(c.n_nics == 0, "a failed list read keeps the old list");
+	ok(c.n_nics == 0, "a failed list read keeps the old list");
 	lxm_config_free(&c);
 
-	check(parse(&c, "", &err) == 0 && c.stop_timeout == 30, "empty text keeps the defaults");
+	ok(parse(&c, "", &err) == 0 && c.stop_timeout == 30, "empty text keeps the defaults");
 	lxm_config_free(&c);
-	check(parse(&c, "# just a comment\n/* and another */\n// and one more\n", &err) == 0, "comments only");
+	ok(parse(&c, "# just a comment\n/* and another */\n// and one more\n", &err) == 0, "comments only");
 	lxm_config_free(&c);
 }
 
@@ -289,9 +280,9 @@ static void test_nic_names(void)
 	struct lxm_config c;
 	struct lxm_error err = { 0 };
 
-	check(parse(&c, "net = ( { type = \"veth\"; }, { type = \"veth\"; name = \"eth0\"; }, { type = \"empty\"; },"
+	ok(parse(&c, "net = ( { type = \"veth\"; }, { type = \"veth\"; name = \"eth0\"; }, { type = \"empty\"; },"
 		     " { type = \"phys\"; link = \"enp1s0\"; } );", &err) == 0, "nets without names");
-	check(streq(c.nics[0].name, "eth1") && streq(c.nics[1].name, "eth0") && !c.nics[2].name[0] &&
+	ok(streq(c.nics[0].name, "eth1") && streq(c.nics[1].name, "eth0") && !c.nics[2].name[0] &&
 	   streq(c.nics[3].name, "eth2"), "unnamed nets get the first free eth<N>; empty gets none");
 	lxm_config_free(&c);
 }
@@ -392,12 +383,12 @@ static void test_errors(void)
 		struct lxm_config c;
 		struct lxm_error e = { 0 };
 
-		check(parse(&c, "rootfs = { path = \"r\"; overlay_lower = \"base\"; "
+		ok(parse(&c, "rootfs = { path = \"r\"; overlay_lower = \"base\"; "
 			"overlay_upper = \"u\"; overlay_work = \"w\"; };", &e) == 0, "overlay keys parse");
-		check(lxm_config_validate(&c, "c", &e) == -EINVAL &&
+		ok(lxm_config_validate(&c, "c", &e) == -EINVAL &&
 		      streq(e.msg, "c: rootfs.overlay_lower: 'base' is not an absolute path"), "overlay lower must be absolute");
 		lxm_config_free(&c);
-		check(parse(&c, "rootfs = { overlay_lower = \"/b\"; };", &e) == 0 &&
+		ok(parse(&c, "rootfs = { overlay_lower = \"/b\"; };", &e) == 0 &&
 		      lxm_config_validate(&c, "c", &e) == -EINVAL &&
 		      streq(e.msg, "c: rootfs.overlay_lower: needs rootfs.overlay_upper and rootfs.overlay_work"),
 		      "overlay lower needs upper and work");
@@ -532,30 +523,30 @@ static void test_validate(void)
 		     " ipv4_gateway = \"10.0.3.1\"; } );", "veth with static address");
 
 	/* a struct built in code gets the same checks */
-	check(lxm_config_init(&c) == 0, "init for programmatic checks");
+	ok(lxm_config_init(&c) == 0, "init for programmatic checks");
 	c.security.cap_keep = calloc(2, sizeof(char *));
 	c.security.cap_keep[0] = strdup("chown");
 	c.security.n_cap_keep = 1;
-	check(lxm_config_validate(&c, "c1", &err) == -EINVAL &&
+	ok(lxm_config_validate(&c, "c1", &err) == -EINVAL &&
 	   streq(err.msg, "c1: security: cap_drop and cap_keep are mutually exclusive"), "cap_drop and cap_keep together");
 	lxm_config_free(&c);
 
-	check(lxm_config_init(&c) == 0, "init");
+	ok(lxm_config_init(&c) == 0, "init");
 	free(c.rootfs_path);
 	c.rootfs_path = NULL;
-	check(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: rootfs.path: missing"), "rootfs missing");
+	ok(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: rootfs.path: missing"), "rootfs missing");
 	c.rootfs_path = strdup("rootfs");
 	c.name = strdup("a/b");
-	check(lxm_config_validate(&c, "c1", &err) == -EINVAL &&
+	ok(lxm_config_validate(&c, "c1", &err) == -EINVAL &&
 	   streq(err.msg, "c1: name: invalid container name 'a/b': must not contain '/'"), "bad name in struct");
 	free(c.name);
 	c.name = NULL;
 	c.console.ttys = 100;
-	check(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: console.ttys: must be between 0 and 63"),
+	ok(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: console.ttys: must be between 0 and 63"),
 	   "ttys out of range in struct");
 	c.console.ttys = 1;
 	c.halt_signal = 0;
-	check(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: init.halt_signal: missing or invalid"),
+	ok(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: init.halt_signal: missing or invalid"),
 	   "no halt signal");
 	lxm_config_free(&c);
 }
@@ -566,25 +557,25 @@ static void test_round_trip(void)
 	struct lxm_error err = { 0 };
 	_cleanup_free_ char *t1 = NULL, *t2 = NULL, *t3 = NULL;
 
-	check(parse(&a, example, &err) == 0, "parse example for round trip");
-	check(lxm_config_format(&a, &t1) == 0, "format");
-	check(parse(&b, t1, &err) == 0, "formatted text parses");
+	ok(parse(&a, example, &err) == 0, "parse example for round trip");
+	ok(lxm_config_format(&a, &t1) == 0, "format");
+	ok(parse(&b, t1, &err) == 0, "formatted text parses");
 	if (err.msg[0])
 		printf("#   %s\n", err.msg);
-	check(config_eq(&a, &b), "round trip gives an equal struct");
-	check(lxm_config_format(&b, &t2) == 0 && streq(t1, t2), "and the same text");
-	check(strstr(t1, "\tlog = \"\";\n") && strstr(t1, "memory = \"512M\";") && strstr(t1, "host = 3000000000;") &&
+	ok(config_eq(&a, &b), "round trip gives an equal struct");
+	ok(lxm_config_format(&b, &t2) == 0 && streq(t1, t2), "and the same text");
+	ok(strstr(t1, "\tlog = \"\";\n") && strstr(t1, "memory = \"512M\";") && strstr(t1, "host = 3000000000;") &&
 	   strstr(t1, "halt_signal = \"SIGUSR2\";") && strstr(t1, "cap_drop = [ \"sys_module\", \"sys_time\" ];"),
 	   "formatted text is readable");
 	lxm_config_free(&b);
 
 	/* the same text read over an empty struct gives the same struct too */
-	check(lxm_config_read_string(&z, t1, "z", &err) == 0 && config_eq(&a, &z), "round trip over a zeroed struct");
+	ok(lxm_config_read_string(&z, t1, "z", &err) == 0 && config_eq(&a, &z), "round trip over a zeroed struct");
 	lxm_config_free(&z);
 	lxm_config_free(&a);
 
 	/* awkward values set in code */
-	check(lxm_config_init(&a) == 0, "init for awkward values");
+	ok(lxm_config_init(&a) == 0, "init for awkward values");
 	free(a.init_cmd[0]);
 	a.init_cmd[0] = strdup("/bin/sh \"quoted\" back\\slash\n\ttab\x01\x7f" "caf\xc3\xa9");
 	a.console.buffer = 12345;
@@ -605,12 +596,12 @@ static void test_round_trip(void)
 	lxm_strv_free(a.security.cap_drop, a.security.n_cap_drop);
 	a.security.cap_drop = NULL;
 	a.security.n_cap_drop = 0;
-	check(lxm_config_format(&a, &t3) == 0, "format awkward values");
-	check(parse(&b, t3, &err) == 0, "awkward values parse back");
+	ok(lxm_config_format(&a, &t3) == 0, "format awkward values");
+	ok(parse(&b, t3, &err) == 0, "awkward values parse back");
 	if (err.msg[0])
 		printf("#   %s\n", err.msg);
-	check(config_eq(&a, &b), "awkward values round trip");
-	check(b.limits.memory == UINT64_MAX && b.console.log_size == 3ULL << 40 && b.console.buffer == 12345 &&
+	ok(config_eq(&a, &b), "awkward values round trip");
+	ok(b.limits.memory == UINT64_MAX && b.console.log_size == 3ULL << 40 && b.console.buffer == 12345 &&
 	   b.halt_signal == SIGRTMIN + 3 && b.reboot_signal == SIGRTMAX && b.security.n_cap_drop == 0 && !b.console.log,
 	   "sizes, realtime signals, empty cap_drop and no log survive");
 	lxm_config_free(&a);
@@ -625,12 +616,12 @@ static void test_limits(void)
 	_cleanup_free_ char *text = NULL, *lit = NULL;
 	int r;
 
-	check(parse(&c, "limits = { memory = \"1G\"; memory_swap = \"2G\"; io_weight = 500; };", &err) == 0 &&
+	ok(parse(&c, "limits = { memory = \"1G\"; memory_swap = \"2G\"; io_weight = 500; };", &err) == 0 &&
 	      c.limits.memory == 1ULL << 30 && c.limits.memory_swap == 2ULL << 30 && c.limits.io_weight == 500 &&
 	      lxm_config_validate(&c, "c", &err) == 0, "memory_swap and io_weight are read");
-	check(lxm_config_format(&c, &text) == 0 && strstr(text, "\tmemory_swap = \"2G\";\n") &&
+	ok(lxm_config_format(&c, &text) == 0 && strstr(text, "\tmemory_swap = \"2G\";\n") &&
 	      strstr(text, "\tio_weight = 500;\n"), "and written");
-	check(parse(&d, text, &err) == 0 && d.limits.memory_swap == c.limits.memory_swap &&
+	ok(parse(&d, text, &err) == 0 && d.limits.memory_swap == c.limits.memory_swap &&
 	      d.limits.io_weight == c.limits.io_weight, "and read back");
 	lxm_config_free(&d);
 	lxm_config_free(&c);
@@ -648,52 +639,52 @@ static void test_limits(void)
 		       "c1: limits.memory_swap: needs limits.memory (it is memory plus swap)");
 
 	/* read over: the file that makes the pair wrong is named, at its line */
-	check(parse(&c, "limits = { memory = \"512M\"; memory_swap = \"1G\"; };", &err) == 0, "base with swap");
+	ok(parse(&c, "limits = { memory = \"512M\"; memory_swap = \"1G\"; };", &err) == 0, "base with swap");
 	r = lxm_config_read_string(&c, "\nlimits = { memory = \"2G\"; };", "over", &err);
-	check(r == -EINVAL && streq(err.msg, "over:2: limits.memory: 2G is more than limits.memory_swap (1G), which is memory plus swap"),
+	ok(r == -EINVAL && streq(err.msg, "over:2: limits.memory: 2G is more than limits.memory_swap (1G), which is memory plus swap"),
 	      "raising memory past an inherited memory_swap names the line");
 	if (r != -EINVAL)
 		printf("#   got '%s'\n", err.msg);
-	check(lxm_config_read_string(&c, "limits = { memory = \"2G\"; memory_swap = \"3G\"; };", "over2", &err) == 0,
+	ok(lxm_config_read_string(&c, "limits = { memory = \"2G\"; memory_swap = \"3G\"; };", "over2", &err) == 0,
 	      "both raised together is fine");
 	lxm_config_free(&c);
 
 	/* lxm-cgroup's values: the same parser, errors "NAME: why" */
-	check(lxm_config_init(&c) == 0, "init for set_limit");
-	check(lxm_config_set_limit(&c, "memory", "256M", &err) == 0 && c.limits.memory == 256ULL << 20, "memory 256M");
-	check(lxm_config_set_limit(&c, "memory", "268435456", &err) == 0 && c.limits.memory == 256ULL << 20,
+	ok(lxm_config_init(&c) == 0, "init for set_limit");
+	ok(lxm_config_set_limit(&c, "memory", "256M", &err) == 0 && c.limits.memory == 256ULL << 20, "memory 256M");
+	ok(lxm_config_set_limit(&c, "memory", "268435456", &err) == 0 && c.limits.memory == 256ULL << 20,
 	      "memory in bytes");
 	r = lxm_config_set_limit(&c, "memory", "12X", &err);
-	check(r == -EINVAL && streq(err.msg, "memory: invalid size '12X'"), "memory 12X: %s", err.msg);
+	ok(r == -EINVAL && streq(err.msg, "memory: invalid size '12X'"), "memory 12X: %s", err.msg);
 	r = lxm_config_set_limit(&c, "pids", "abc", &err);
-	check(r == -EINVAL && streq(err.msg, "pids: 'abc' is not a number"), "pids abc: %s", err.msg);
+	ok(r == -EINVAL && streq(err.msg, "pids: 'abc' is not a number"), "pids abc: %s", err.msg);
 	r = lxm_config_set_limit(&c, "pids", "-1", &err);
-	check(r == -EINVAL && streq(err.msg, "pids: '-1' is not a number"), "pids -1: %s", err.msg);
+	ok(r == -EINVAL && streq(err.msg, "pids: '-1' is not a number"), "pids -1: %s", err.msg);
 	r = lxm_config_set_limit(&c, "pids", "99999999", &err);
-	check(r == -EINVAL && streq(err.msg, "pids: must be between 0 and 4194304, got 99999999"), "pids too many: %s", err.msg);
+	ok(r == -EINVAL && streq(err.msg, "pids: must be between 0 and 4194304, got 99999999"), "pids too many: %s", err.msg);
 	r = lxm_config_set_limit(&c, "cpu_weight", "0", &err);
-	check(r == -EINVAL && streq(err.msg, "cpu_weight: must be between 1 and 10000, got 0"), "cpu_weight 0: %s", err.msg);
-	check(lxm_config_set_limit(&c, "cpuset", "0", &err) == 0 && streq(c.limits.cpuset, "0"), "cpuset 0 is a string");
-	check(lxm_config_set_limit(&c, "cpuset", "", &err) == 0 && !c.limits.cpuset, "cpuset \"\" unsets it");
+	ok(r == -EINVAL && streq(err.msg, "cpu_weight: must be between 1 and 10000, got 0"), "cpu_weight 0: %s", err.msg);
+	ok(lxm_config_set_limit(&c, "cpuset", "0", &err) == 0 && streq(c.limits.cpuset, "0"), "cpuset 0 is a string");
+	ok(lxm_config_set_limit(&c, "cpuset", "", &err) == 0 && !c.limits.cpuset, "cpuset \"\" unsets it");
 	r = lxm_config_set_limit(&c, "cpuset", "0-", &err);
-	check(r == -EINVAL && streq(err.msg, "cpuset: invalid cpuset '0-': expected a list like '0-3,6'"), "cpuset 0-: %s", err.msg);
+	ok(r == -EINVAL && streq(err.msg, "cpuset: invalid cpuset '0-': expected a list like '0-3,6'"), "cpuset 0-: %s", err.msg);
 	r = lxm_config_set_limit(&c, "memory_swap", "128M", &err);
-	check(r == -EINVAL && streq(err.msg, "memory_swap: 128M is less than limits.memory (256M): it is memory plus swap"),
+	ok(r == -EINVAL && streq(err.msg, "memory_swap: 128M is less than limits.memory (256M): it is memory plus swap"),
 	      "memory_swap below memory: %s", err.msg);
-	check(lxm_config_set_limit(&c, "memory_swap", "1G", &err) == 0 && c.limits.memory_swap == 1ULL << 30, "memory_swap 1G");
+	ok(lxm_config_set_limit(&c, "memory_swap", "1G", &err) == 0 && c.limits.memory_swap == 1ULL << 30, "memory_swap 1G");
 	r = lxm_config_set_limit(&c, "foo", "1", &err);
-	check(r == -ENOENT && streq(err.msg, "foo: unknown limit"), "unknown limit: %s", err.msg);
+	ok(r == -ENOENT && streq(err.msg, "foo: unknown limit"), "unknown limit: %s", err.msg);
 	r = lxm_config_set_limit(&c, "memory.max", "1", &err);
-	check(r == -ENOENT, "a cgroup file is not a limit");
-	check(lxm_config_set_limit(&c, "io_weight", "300", &err) == 0 && c.limits.io_weight == 300, "io_weight 300");
+	ok(r == -ENOENT, "a cgroup file is not a limit");
+	ok(lxm_config_set_limit(&c, "io_weight", "300", &err) == 0 && c.limits.io_weight == 300, "io_weight 300");
 
-	check(lxm_config_format_key(&c, "limits.memory", &lit) == 1 && streq(lit, "\"256M\""), "format_key memory");
+	ok(lxm_config_format_key(&c, "limits.memory", &lit) == 1 && streq(lit, "\"256M\""), "format_key memory");
 	free(lit);
 	lit = NULL;
-	check(lxm_config_format_key(&c, "limits.pids", &lit) == 0 && !lit, "format_key: unset pids is left out");
-	check(lxm_config_format_key(&c, "limits.cpu_weight", &lit) == 0 && !lit, "nor an unset weight");
-	check(lxm_config_format_key(&c, "net.link", &lit) == -ENOENT && !lit, "keys inside lists cannot be formatted alone");
-	check(lxm_config_format_key(&c, "nothing", &lit) == -ENOENT, "unknown keys neither");
+	ok(lxm_config_format_key(&c, "limits.pids", &lit) == 0 && !lit, "format_key: unset pids is left out");
+	ok(lxm_config_format_key(&c, "limits.cpu_weight", &lit) == 0 && !lit, "nor an unset weight");
+	ok(lxm_config_format_key(&c, "net.link", &lit) == -ENOENT && !lit, "keys inside lists cannot be formatted alone");
+	ok(lxm_config_format_key(&c, "nothing", &lit) == -ENOENT, "unknown keys neither");
 	lxm_config_free(&c);
 }
 
@@ -713,25 +704,25 @@ static void test_devices(void)
 	int r;
 
 	r = parse(&a, text, &err);
-	check(r == 0, "devices parse");
+	ok(r == 0, "devices parse");
 	if (r < 0) {
 		printf("#   %s\n", err.msg);
 		lxm_config_free(&a);
 		return;
 	}
-	check(lxm_config_validate(&a, "c1", &err) == 0, "devices validate");
-	check(a.n_devices == 4 && a.devices[0].type == 'c' && a.devices[0].major == 10 && a.devices[0].minor == 200 &&
+	ok(lxm_config_validate(&a, "c1", &err) == 0, "devices validate");
+	ok(a.n_devices == 4 && a.devices[0].type == 'c' && a.devices[0].major == 10 && a.devices[0].minor == 200 &&
 	      streq(a.devices[0].access, "rw") && streq(a.devices[0].path, "/dev/net/tun"), "devices[0]: all fields");
-	check(a.devices[1].major == 136 && a.devices[1].minor == -1 && !a.devices[1].access && !a.devices[1].path,
+	ok(a.devices[1].major == 136 && a.devices[1].minor == -1 && !a.devices[1].access && !a.devices[1].path,
 	      "devices[1]: minor \"*\" is -1, access and path default to NULL (rwm, no node)");
-	check(a.devices[2].type == 'b' && a.devices[2].major == -1 && a.devices[2].minor == -1 &&
+	ok(a.devices[2].type == 'b' && a.devices[2].major == -1 && a.devices[2].minor == -1 &&
 	      streq(a.devices[2].access, "m"), "devices[2]: block, both wildcards");
-	check(a.devices[3].major == 0 && a.devices[3].minor == 0 && !a.devices[3].access, "devices[3]: 0:0, access \"\" is NULL");
-	check(lxm_config_format(&a, &t) == 0, "format devices");
-	check(t && strstr(t, "{ type = \"c\"; major = 10; minor = 200; access = \"rw\"; path = \"/dev/net/tun\"; }") &&
+	ok(a.devices[3].major == 0 && a.devices[3].minor == 0 && !a.devices[3].access, "devices[3]: 0:0, access \"\" is NULL");
+	ok(lxm_config_format(&a, &t) == 0, "format devices");
+	ok(t && strstr(t, "{ type = \"c\"; major = 10; minor = 200; access = \"rw\"; path = \"/dev/net/tun\"; }") &&
 	      strstr(t, "{ type = \"b\"; major = \"*\"; minor = \"*\"; access = \"m\"; }"), "one entry per line, \"*\" written back");
-	check(parse(&b, t, &err) == 0 && config_eq(&a, &b), "devices round trip");
-	check(lxm_config_format(&b, &t2) == 0 && streq(t, t2), "and the same text");
+	ok(parse(&b, t, &err) == 0 && config_eq(&a, &b), "devices round trip");
+	ok(lxm_config_format(&b, &t2) == 0 && streq(t, t2), "and the same text");
 	lxm_config_free(&a);
 	lxm_config_free(&b);
 
@@ -792,16 +783,16 @@ static void test_files(void)
 	struct dirent *de;
 	mode_t old;
 
-	check(mkdtemp(dir) != NULL, "mkdtemp");
+	ok(mkdtemp(dir) != NULL, "mkdtemp");
 	path = lxm_strdup_printf("%s/config", dir);
 	binpath = lxm_strdup_printf("%s/binary", dir);
 
-	check(parse(&a, example, &err) == 0, "parse example for writing");
+	ok(parse(&a, example, &err) == 0, "parse example for writing");
 	old = umask(077);
-	check(lxm_config_write(&a, path, &err) == 0, "write config");
+	ok(lxm_config_write(&a, path, &err) == 0, "write config");
 	umask(old);
-	check(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640 && S_ISREG(st.st_mode), "mode 0640 despite umask 077");
-	check(lxm_read_file_at(AT_FDCWD, path, &text, NULL) == 0 && lxm_config_format(&a, &expected) == 0 &&
+	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640 && S_ISREG(st.st_mode), "mode 0640 despite umask 077");
+	ok(lxm_read_file_at(AT_FDCWD, path, &text, NULL) == 0 && lxm_config_format(&a, &expected) == 0 &&
 	   streq(text, expected), "file holds the formatted text");
 	d = opendir(dir);
 	while (d && (de = readdir(d)))
@@ -809,37 +800,37 @@ static void test_files(void)
 			count++;
 	if (d)
 		closedir(d);
-	check(count == 1, "no temporary file left behind");
-	check(lxm_config_write(&a, path, &err) == 0, "overwrite");
-	check(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, path, &err) == 0 && config_eq(&a, &b), "read back equal");
+	ok(count == 1, "no temporary file left behind");
+	ok(lxm_config_write(&a, path, &err) == 0, "overwrite");
+	ok(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, path, &err) == 0 && config_eq(&a, &b), "read back equal");
 	lxm_config_free(&b);
 
 	{
 		const char *bad = "name = \"x\";\nlimits = { memory = \"12Q\"; };\n";
 
-		check(lxm_write_file_atomic(path, bad, strlen(bad), 0640) == 0, "write bad file");
+		ok(lxm_write_file_atomic(path, bad, strlen(bad), 0640) == 0, "write bad file");
 	}
-	check(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, path, &err) == -EINVAL, "bad file fails");
+	ok(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, path, &err) == -EINVAL, "bad file fails");
 	snprintf(msg, sizeof(msg), "%s:2: limits.memory: invalid size '12Q'", path);
-	check(streq(err.msg, msg), "error names the file and line");
+	ok(streq(err.msg, msg), "error names the file and line");
 	if (!streq(err.msg, msg))
 		printf("#   got '%s'\n", err.msg);
 	lxm_config_free(&b);
 
-	check(lxm_write_file_atomic(path, "name = \"x\";\n\0junk", 17, 0640) == 0, "write file with a NUL byte");
-	check(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, path, &err) == -EINVAL, "NUL byte rejected");
+	ok(lxm_write_file_atomic(path, "name = \"x\";\n\0junk", 17, 0640) == 0, "write file with a NUL byte");
+	ok(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, path, &err) == -EINVAL, "NUL byte rejected");
 	lxm_config_free(&b);
 
-	check(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, binpath, &err) == -ENOENT &&
+	ok(lxm_config_init(&b) == 0 && lxm_config_read_file(&b, binpath, &err) == -ENOENT &&
 	   err.code == ENOENT, "missing file: -ENOENT");
 	snprintf(msg, sizeof(msg), "read config '%s': %s", binpath, strerror(ENOENT));
-	check(streq(lxm_error_text(&err, msg + 512, 512), msg), "missing file message: %s", msg);
+	ok(streq(lxm_error_text(&err, msg + 512, 512), msg), "missing file message: %s", msg);
 	lxm_config_free(&b);
 
 	{
 		_cleanup_free_ char *nodir = lxm_strdup_printf("%s/nodir/config", dir);
 
-		check(lxm_config_write(&a, nodir, &err) == -ENOENT && err.code == ENOENT, "write into a missing dir fails");
+		ok(lxm_config_write(&a, nodir, &err) == -ENOENT && err.code == ENOENT, "write into a missing dir fails");
 	}
 	lxm_config_free(&a);
 	unlink(path);
@@ -858,13 +849,13 @@ static void test_default_conf(void)
 	else
 		path = lxm_strdup_printf("%s/../../config/default.conf", dirname(file));
 	if (access(path, R_OK) < 0) {
-		check(true, "# SKIP %s not found", path);
+		ok(true, "# SKIP %s not found", path);
 		return;
 	}
-	check(lxm_config_init(&c) == 0 && lxm_config_read_file(&c, path, &err) == 0, "config/default.conf parses");
+	ok(lxm_config_init(&c) == 0 && lxm_config_read_file(&c, path, &err) == 0, "config/default.conf parses");
 	if (err.msg[0])
 		printf("#   %s\n", err.msg);
-	check(lxm_config_validate(&c, "default.conf", &err) == 0, "config/default.conf validates");
+	ok(lxm_config_validate(&c, "default.conf", &err) == 0, "config/default.conf validates");
 	lxm_config_free(&c);
 }
 
@@ -873,27 +864,27 @@ static void test_set(void)
 	struct lxm_config c;
 	struct lxm_error err = { 0 };
 
-	check(lxm_config_init(&c) == 0, "init for set");
-	check(lxm_config_set(&c, "limits.memory", "512M", &err) == 0 && c.limits.memory == 512ULL << 20, "set a size");
-	check(lxm_config_set(&c, "limits.pids", "100", &err) == 0 && c.limits.pids == 100 && c.limits.memory == 512ULL << 20,
+	ok(lxm_config_init(&c) == 0, "init for set");
+	ok(lxm_config_set(&c, "limits.memory", "512M", &err) == 0 && c.limits.memory == 512ULL << 20, "set a size");
+	ok(lxm_config_set(&c, "limits.pids", "100", &err) == 0 && c.limits.pids == 100 && c.limits.memory == 512ULL << 20,
 	      "set an integer, the rest of the group is kept");
-	check(lxm_config_set(&c, "hostname", "box", &err) == 0 && streq(c.hostname, "box"), "set a bare string");
-	check(lxm_config_set(&c, "init.halt_signal", "\"SIGUSR2\"", &err) == 0 && c.halt_signal == SIGUSR2,
+	ok(lxm_config_set(&c, "hostname", "box", &err) == 0 && streq(c.hostname, "box"), "set a bare string");
+	ok(lxm_config_set(&c, "init.halt_signal", "\"SIGUSR2\"", &err) == 0 && c.halt_signal == SIGUSR2,
 	      "set a quoted string");
-	check(lxm_config_set(&c, "init.cmd", "[\"/bin/sh\", \"-l\"]", &err) == 0 && c.n_init_cmd == 2 &&
+	ok(lxm_config_set(&c, "init.cmd", "[\"/bin/sh\", \"-l\"]", &err) == 0 && c.n_init_cmd == 2 &&
 	      streq(c.init_cmd[1], "-l"), "set an array");
-	check(lxm_config_set(&c, "security.nesting", "true", &err) == 0 && c.security.nesting, "set a boolean");
-	check(lxm_config_set(&c, "init.cmd", "a b; c", &err) == -EINVAL &&
+	ok(lxm_config_set(&c, "security.nesting", "true", &err) == 0 && c.security.nesting, "set a boolean");
+	ok(lxm_config_set(&c, "init.cmd", "a b; c", &err) == -EINVAL &&
 	      streq(err.msg, "command line:1: init.cmd: expected an array of strings, got a string"), "wrong type");
-	check(lxm_config_set(&c, "limits.memory", "12Q", &err) == -EINVAL &&
+	ok(lxm_config_set(&c, "limits.memory", "12Q", &err) == -EINVAL &&
 	      streq(err.msg, "command line:1: limits.memory: invalid size '12Q'"), "bad value");
-	check(lxm_config_set(&c, "limits.colour", "1", &err) == -EINVAL && streq(err.msg, "limits.colour: unknown key"),
+	ok(lxm_config_set(&c, "limits.colour", "1", &err) == -EINVAL && streq(err.msg, "limits.colour: unknown key"),
 	      "unknown key");
-	check(lxm_config_set(&c, "net.link", "br0", &err) == -EINVAL &&
+	ok(lxm_config_set(&c, "net.link", "br0", &err) == -EINVAL &&
 	      streq(err.msg, "net.link: keys inside a list cannot be set from the command line"), "list member");
-	check(lxm_config_set(&c, "limits", "1", &err) == -EINVAL &&
+	ok(lxm_config_set(&c, "limits", "1", &err) == -EINVAL &&
 	      streq(err.msg, "limits: a group cannot be set from the command line"), "group");
-	check(lxm_config_set(&c, "hostname", "x\"; name = \"y", &err) == -EINVAL && !c.name, "no injection through a value");
+	ok(lxm_config_set(&c, "hostname", "x\"; name = \"y", &err) == -EINVAL && !c.name, "no injection through a value");
 	lxm_config_free(&c);
 }
 
@@ -919,15 +910,15 @@ static void test_names(void)
 	struct lxm_error err = { 0 };
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
-		check(lxm_name_validate(good[i], &err) == 0, "name '%s' is valid", good[i]);
+		ok(lxm_name_validate(good[i], &err) == 0, "name '%s' is valid", good[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		lxm_error_clear(&err);
-		check(lxm_name_validate(bad[i].name, &err) == -EINVAL && err.complete && streq(err.msg, bad[i].msg),
+		ok(lxm_name_validate(bad[i].name, &err) == -EINVAL && err.complete && streq(err.msg, bad[i].msg),
 		   "%s", bad[i].msg);
 		if (!streq(err.msg, bad[i].msg))
 			printf("#   got '%s'\n", err.msg);
 	}
-	check(lxm_name_validate(NULL, &err) == -EINVAL, "NULL name");
+	ok(lxm_name_validate(NULL, &err) == -EINVAL, "NULL name");
 }
 
 static void test_sizes(void)
@@ -952,32 +943,32 @@ static void test_sizes(void)
 		uint64_t v = 42;
 		int r = lxm_parse_size(cases[i].s, &v);
 
-		check(r == cases[i].r && (r < 0 ? v == 42 : v == cases[i].v), "size '%s' -> %d", cases[i].s, cases[i].r);
+		ok(r == cases[i].r && (r < 0 ? v == 42 : v == cases[i].v), "size '%s' -> %d", cases[i].s, cases[i].r);
 	}
-	check(lxm_parse_size(NULL, &(uint64_t){ 0 }) == -EINVAL, "size NULL");
+	ok(lxm_parse_size(NULL, &(uint64_t){ 0 }) == -EINVAL, "size NULL");
 }
 
 static void test_signals(void)
 {
 	char buf[32];
 
-	check(lxm_signal_from_name("SIGUSR2") == SIGUSR2 && lxm_signal_from_name("USR2") == SIGUSR2, "SIGUSR2 and USR2");
-	check(lxm_signal_from_name("SIGPWR") == SIGPWR && lxm_signal_from_name("sigterm") == SIGTERM, "PWR, lower case");
-	check(lxm_signal_from_name("SIGRTMIN+3") == SIGRTMIN + 3 && lxm_signal_from_name("RTMIN+3") == SIGRTMIN + 3,
+	ok(lxm_signal_from_name("SIGUSR2") == SIGUSR2 && lxm_signal_from_name("USR2") == SIGUSR2, "SIGUSR2 and USR2");
+	ok(lxm_signal_from_name("SIGPWR") == SIGPWR && lxm_signal_from_name("sigterm") == SIGTERM, "PWR, lower case");
+	ok(lxm_signal_from_name("SIGRTMIN+3") == SIGRTMIN + 3 && lxm_signal_from_name("RTMIN+3") == SIGRTMIN + 3,
 	   "SIGRTMIN+3 and RTMIN+3");
-	check(lxm_signal_from_name("SIGRTMIN") == SIGRTMIN && lxm_signal_from_name("SIGRTMAX") == SIGRTMAX &&
+	ok(lxm_signal_from_name("SIGRTMIN") == SIGRTMIN && lxm_signal_from_name("SIGRTMAX") == SIGRTMAX &&
 	   lxm_signal_from_name("SIGRTMAX-2") == SIGRTMAX - 2, "RTMIN, RTMAX, RTMAX-2");
-	check(lxm_signal_from_name("SIGIOT") == SIGABRT && lxm_signal_from_name("SIGCLD") == SIGCHLD, "aliases");
-	check(lxm_signal_from_name("15") == -EINVAL && lxm_signal_from_name("SIG") == -EINVAL &&
+	ok(lxm_signal_from_name("SIGIOT") == SIGABRT && lxm_signal_from_name("SIGCLD") == SIGCHLD, "aliases");
+	ok(lxm_signal_from_name("15") == -EINVAL && lxm_signal_from_name("SIG") == -EINVAL &&
 	   lxm_signal_from_name("") == -EINVAL && lxm_signal_from_name(NULL) == -EINVAL &&
 	   lxm_signal_from_name("SIGRTMIN+") == -EINVAL && lxm_signal_from_name("SIGRTMIN-1") == -EINVAL &&
 	   lxm_signal_from_name("SIGRTMAX+1") == -EINVAL && lxm_signal_from_name("SIGRTMIN+31") == -EINVAL &&
 	   lxm_signal_from_name("SIGUSR3") == -EINVAL, "numbers and unknown names rejected");
-	check(streq(lxm_signal_to_name(SIGPWR, buf, sizeof(buf)), "SIGPWR"), "to name SIGPWR");
-	check(streq(lxm_signal_to_name(SIGABRT, buf, sizeof(buf)), "SIGABRT"), "to name prefers SIGABRT to SIGIOT");
-	check(streq(lxm_signal_to_name(SIGRTMIN + 3, buf, sizeof(buf)), "SIGRTMIN+3"), "to name SIGRTMIN+3");
-	check(streq(lxm_signal_to_name(SIGRTMIN, buf, sizeof(buf)), "SIGRTMIN"), "to name SIGRTMIN");
-	check(lxm_signal_to_name(0, buf, sizeof(buf)) == NULL && lxm_signal_to_name(SIGRTMAX + 1, buf, sizeof(buf)) == NULL,
+	ok(streq(lxm_signal_to_name(SIGPWR, buf, sizeof(buf)), "SIGPWR"), "to name SIGPWR");
+	ok(streq(lxm_signal_to_name(SIGABRT, buf, sizeof(buf)), "SIGABRT"), "to name prefers SIGABRT to SIGIOT");
+	ok(streq(lxm_signal_to_name(SIGRTMIN + 3, buf, sizeof(buf)), "SIGRTMIN+3"), "to name SIGRTMIN+3");
+	ok(streq(lxm_signal_to_name(SIGRTMIN, buf, sizeof(buf)), "SIGRTMIN"), "to name SIGRTMIN");
+	ok(lxm_signal_to_name(0, buf, sizeof(buf)) == NULL && lxm_signal_to_name(SIGRTMAX + 1, buf, sizeof(buf)) == NULL,
 	   "to name of invalid signals");
 	for (int sig = 1; sig <= SIGRTMAX; sig++) {
 		const char *n;
@@ -986,11 +977,11 @@ static void test_signals(void)
 			continue; /* reserved by the C library */
 		n = lxm_signal_to_name(sig, buf, sizeof(buf));
 		if (!n || lxm_signal_from_name(n) != sig) {
-			check(false, "signal %d round trips through '%s'", sig, n ?: "(null)");
+			ok(false, "signal %d round trips through '%s'", sig, n ?: "(null)");
 			return;
 		}
 	}
-	check(true, "every signal round trips through its name");
+	ok(true, "every signal round trips through its name");
 }
 
 static void test_mac_uuid(void)
@@ -999,13 +990,13 @@ static void test_mac_uuid(void)
 		again[LXM_HWADDR_STR_LEN], other[LXM_HWADDR_STR_LEN];
 	bool distinct = true, format = true;
 
-	check(lxm_uuid_generate(u) == 0 && strlen(u) == 36 && u[8] == '-' && u[14] == '4', "uuid generated (version 4)");
-	check(lxm_uuid_generate(u2) == 0 && !streq(u, u2), "two uuids differ");
-	check(lxm_mac_from_uuid(u, 0, m0) == 0 && lxm_mac_from_uuid(u, 0, again) == 0 && streq(m0, again),
+	ok(lxm_uuid_generate(u) == 0 && strlen(u) == 36 && u[8] == '-' && u[14] == '4', "uuid generated (version 4)");
+	ok(lxm_uuid_generate(u2) == 0 && !streq(u, u2), "two uuids differ");
+	ok(lxm_mac_from_uuid(u, 0, m0) == 0 && lxm_mac_from_uuid(u, 0, again) == 0 && streq(m0, again),
 	   "MAC stable for (uuid, index)");
-	check(lxm_mac_from_uuid(u, 1, m1) == 0 && !streq(m0, m1), "another index gives another MAC");
-	check(lxm_mac_from_uuid(u2, 0, other) == 0 && !streq(m0, other), "another uuid gives another MAC");
-	check(lxm_mac_from_uuid("3f6c2e9a-1111-4222-8333-444455556666", 0, m0) == 0 &&
+	ok(lxm_mac_from_uuid(u, 1, m1) == 0 && !streq(m0, m1), "another index gives another MAC");
+	ok(lxm_mac_from_uuid(u2, 0, other) == 0 && !streq(m0, other), "another uuid gives another MAC");
+	ok(lxm_mac_from_uuid("3f6c2e9a-1111-4222-8333-444455556666", 0, m0) == 0 &&
 	   lxm_mac_from_uuid("3F6C2E9A-1111-4222-8333-444455556666", 0, m1) == 0 && streq(m0, m1),
 	   "uuid case does not matter");
 	for (unsigned i = 0; i < 64; i++) {
@@ -1023,9 +1014,9 @@ static void test_mac_uuid(void)
 				distinct = false;
 		}
 	}
-	check(format, "MACs look like 00:16:3e:xx:xx:xx");
-	check(distinct, "64 indexes give 64 distinct MACs");
-	check(lxm_mac_from_uuid("nope", 0, m0) == -EINVAL && lxm_mac_from_uuid(NULL, 0, m0) == -EINVAL, "bad uuid rejected");
+	ok(format, "MACs look like 00:16:3e:xx:xx:xx");
+	ok(distinct, "64 indexes give 64 distinct MACs");
+	ok(lxm_mac_from_uuid("nope", 0, m0) == -EINVAL && lxm_mac_from_uuid(NULL, 0, m0) == -EINVAL, "bad uuid rejected");
 
 	/* a derived MAC is accepted as hwaddr */
 	{
@@ -1035,23 +1026,23 @@ static void test_mac_uuid(void)
 
 		lxm_mac_from_uuid(u, 0, m0);
 		text = lxm_strdup_printf("net = ( { type = \"veth\"; hwaddr = \"%s\"; } );", m0);
-		check(parse(&c, text, &err) == 0 && streq(c.nics[0].hwaddr, m0), "derived MAC is a valid hwaddr");
+		ok(parse(&c, text, &err) == 0 && streq(c.nics[0].hwaddr, m0), "derived MAC is a valid hwaddr");
 		lxm_config_free(&c);
 	}
 }
 
 static void test_tables(void)
 {
-	check(streq(lxm_net_type_to_string(LXM_NET_VETH), "veth") && streq(lxm_net_type_to_string(LXM_NET_MACVLAN), "macvlan") &&
+	ok(streq(lxm_net_type_to_string(LXM_NET_VETH), "veth") && streq(lxm_net_type_to_string(LXM_NET_MACVLAN), "macvlan") &&
 	   streq(lxm_net_type_to_string(LXM_NET_PHYS), "phys") && streq(lxm_net_type_to_string(LXM_NET_EMPTY), "empty") &&
 	   streq(lxm_net_type_to_string(LXM_NET_NONE), "none") && lxm_net_type_to_string(LXM_NET_MAX) == NULL,
 	   "net type names");
-	check(lxm_net_type_from_string("phys") == LXM_NET_PHYS && lxm_net_type_from_string("bridge") == -EINVAL, "net type from string");
-	check(lxm_cap_from_name("chown") == 0 && lxm_cap_from_name("sys_admin") == 21 && lxm_cap_from_name("CAP_SYS_ADMIN") == 21 &&
+	ok(lxm_net_type_from_string("phys") == LXM_NET_PHYS && lxm_net_type_from_string("bridge") == -EINVAL, "net type from string");
+	ok(lxm_cap_from_name("chown") == 0 && lxm_cap_from_name("sys_admin") == 21 && lxm_cap_from_name("CAP_SYS_ADMIN") == 21 &&
 	   lxm_cap_from_name("checkpoint_restore") == 40 && lxm_cap_from_name("cap_bpf") == 39, "capability numbers");
-	check(lxm_cap_from_name("fly") == -EINVAL && lxm_cap_from_name("") == -EINVAL && lxm_cap_from_name("CAP_") == -EINVAL,
+	ok(lxm_cap_from_name("fly") == -EINVAL && lxm_cap_from_name("") == -EINVAL && lxm_cap_from_name("CAP_") == -EINVAL,
 	   "unknown capabilities");
-	check(streq(lxm_cap_to_name(21), "sys_admin") && lxm_cap_to_name(41) == NULL && lxm_cap_to_name(-1) == NULL,
+	ok(streq(lxm_cap_to_name(21), "sys_admin") && lxm_cap_to_name(41) == NULL && lxm_cap_to_name(-1) == NULL,
 	   "capability names");
 }
 

@@ -146,7 +146,6 @@ static void test_special_files(void)
 	int s, r;
 
 	mk("t3");
-	/* ok() evaluates its condition twice: no side effects inside. */
 	r = mkfifoat(tmpfd, "t3/fifo", 0644);
 	ok(r == 0, "made a fifo");
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -7,11 +7,6 @@
 #include "idmap.h"
 #include "tap.h"
 
-#define check(cond, ...) do {                                                  \
-		bool check_ = (cond);                                          \
-		ok(check_, __VA_ARGS__);                                       \
-	} while (0)
-
 static void test_parse(void)
 {
 	const char *text =
@@ -31,17 +26,17 @@ static void test_parse(void)
 	int r;
 
 	r = lxm_subid_parse(text, "root", "0", &v, &n);
-	check(r == 0 && n == 3, "root has 3 valid ranges (by name and by id), got %zu", n);
-	check(n == 3 && v[0].start == 1000000 && v[0].count == 1000000000 && v[1].start == 200000 &&
+	ok(r == 0 && n == 3, "root has 3 valid ranges (by name and by id), got %zu", n);
+	ok(n == 3 && v[0].start == 1000000 && v[0].count == 1000000000 && v[1].start == 200000 &&
 	      v[1].count == 65536 && v[2].start == 300000 && v[2].count == 10, "range values");
 	free(v);
 	r = lxm_subid_parse(text, "alice", NULL, &v, &n);
-	check(r == 0 && n == 1 && v[0].start == 100000, "alice's range");
+	ok(r == 0 && n == 1 && v[0].start == 100000, "alice's range");
 	free(v);
 	r = lxm_subid_parse("", "root", "0", &v, &n);
-	check(r == 0 && n == 0 && !v, "empty file: no range");
+	ok(r == 0 && n == 0 && !v, "empty file: no range");
 	r = lxm_subid_parse_all(text, &v, &n);
-	check(r == 0 && n == 5, "all valid ranges: %zu", n);
+	ok(r == 0 && n == 5, "all valid ranges: %zu", n);
 	free(v);
 }
 
@@ -53,42 +48,42 @@ static void test_ranges(void)
 	uint32_t s = 0;
 	int r;
 
-	check(lxm_id_range_overlap(&a, &b) && lxm_id_range_overlap(&b, &a), "touching by one id overlaps");
-	check(!lxm_id_range_overlap(&a, &c) && !lxm_id_range_overlap(&c, &a), "adjacent ranges do not overlap");
-	check(!lxm_id_range_overlap(&a, &z), "an empty range overlaps nothing");
-	check(lxm_id_range_within(&(struct lxm_id_range){ 1000000, 65536 }, avail, 2), "within");
-	check(!lxm_id_range_within(&(struct lxm_id_range){ 1000000 + 65536 * 3 - 1, 2 }, avail, 2),
+	ok(lxm_id_range_overlap(&a, &b) && lxm_id_range_overlap(&b, &a), "touching by one id overlaps");
+	ok(!lxm_id_range_overlap(&a, &c) && !lxm_id_range_overlap(&c, &a), "adjacent ranges do not overlap");
+	ok(!lxm_id_range_overlap(&a, &z), "an empty range overlaps nothing");
+	ok(lxm_id_range_within(&(struct lxm_id_range){ 1000000, 65536 }, avail, 2), "within");
+	ok(!lxm_id_range_within(&(struct lxm_id_range){ 1000000 + 65536 * 3 - 1, 2 }, avail, 2),
 	      "crossing the end is not within");
-	check(!lxm_id_range_within(&(struct lxm_id_range){ 999999, 2 }, avail, 2), "crossing the start is not within");
+	ok(!lxm_id_range_within(&(struct lxm_id_range){ 999999, 2 }, avail, 2), "crossing the start is not within");
 
 	r = lxm_id_range_allocate(avail, 2, NULL, 0, 65536, &s);
-	check(r == 0 && s == 1000000, "first fit at the start: %u", s);
+	ok(r == 0 && s == 1000000, "first fit at the start: %u", s);
 	r = lxm_id_range_allocate(avail, 2, used, 2, 65536, &s);
-	check(r == 0 && s == 1065536 + 110, "skips used ranges: %u", s);
+	ok(r == 0 && s == 1065536 + 110, "skips used ranges: %u", s);
 	r = lxm_id_range_allocate(avail, 2, used, 2, 65536 * 2, &s);
-	check(r == -ENOSPC, "no room for two blocks past the used ones");
+	ok(r == -ENOSPC, "no room for two blocks past the used ones");
 	{
 		struct lxm_id_range full[] = { { 1000000, 65536 * 3 } };
 
 		r = lxm_id_range_allocate(avail, 2, full, 1, 65536, &s);
-		check(r == 0 && s == 5000000, "falls through to the second range: %u", s);
+		ok(r == 0 && s == 5000000, "falls through to the second range: %u", s);
 		r = lxm_id_range_allocate(avail, 1, full, 1, 65536, &s);
-		check(r == -ENOSPC, "-ENOSPC when every range is used");
+		ok(r == -ENOSPC, "-ENOSPC when every range is used");
 	}
 	{
 		struct lxm_id_range top[] = { { UINT32_MAX - 65535, 65536 } };
 
 		r = lxm_id_range_allocate(top, 1, NULL, 0, 65536, &s);
-		check(r == 0 && s == UINT32_MAX - 65535, "a range ending at 2^32");
+		ok(r == 0 && s == UINT32_MAX - 65535, "a range ending at 2^32");
 	}
-	check(lxm_id_range_allocate(avail, 2, NULL, 0, 0, &s) == -EINVAL, "count 0 is invalid");
+	ok(lxm_id_range_allocate(avail, 2, NULL, 0, 0, &s) == -EINVAL, "count 0 is invalid");
 
-	check(lxm_subid_new_start(NULL, 0, LXM_SUBID_ADD_COUNT) == LXM_SUBID_ADD_START, "new range at 1000000");
+	ok(lxm_subid_new_start(NULL, 0, LXM_SUBID_ADD_COUNT) == LXM_SUBID_ADD_START, "new range at 1000000");
 	{
 		struct lxm_id_range other[] = { { 100000, 65536 }, { 1500000, 10 } };
 		uint32_t ns = lxm_subid_new_start(other, 2, LXM_SUBID_ADD_COUNT);
 
-		check(ns == 1507328, "new range placed past an overlapping one, aligned: %u", ns);
+		ok(ns == 1507328, "new range placed past an overlapping one, aligned: %u", ns);
 	}
 }
 
@@ -99,27 +94,27 @@ static void test_pick_new(void)
 	int e;
 
 	e = lxm_subid_pick_new("         0          0 4294967295\n", NULL, 0, &r);
-	check(e == 0 && r.start == LXM_SUBID_ADD_START && r.count == LXM_SUBID_ADD_COUNT,
+	ok(e == 0 && r.start == LXM_SUBID_ADD_START && r.count == LXM_SUBID_ADD_COUNT,
 	      "initial namespace: the usual range (%u:%u)", r.start, r.count);
 	e = lxm_subid_pick_new("0 1000000 1048576\n", NULL, 0, &r);
-	check(e == 0 && r.start == 65536 && r.count == 983040, "nesting container: ids 65536 up to its last (%u:%u)",
+	ok(e == 0 && r.start == 65536 && r.count == 983040, "nesting container: ids 65536 up to its last (%u:%u)",
 	      r.start, r.count);
 	e = lxm_subid_pick_new("0 1000000 65536\n", NULL, 0, &r);
-	check(e == -ENOSPC, "a container with only 65536 ids has no room (%d)", e);
+	ok(e == -ENOSPC, "a container with only 65536 ids has no room (%d)", e);
 	e = lxm_subid_pick_new("0 1000000 131071\n", NULL, 0, &r);
-	check(e == -ENOSPC, "65535 spare ids are not a range (%d)", e);
+	ok(e == -ENOSPC, "65535 spare ids are not a range (%d)", e);
 	{
 		struct lxm_id_range other[] = { { 100000, 1000 } };
 
 		e = lxm_subid_pick_new("0 1000000 1048576\n", other, 1, &r);
-		check(e == 0 && r.start == 131072 && r.count == 917504,
+		ok(e == 0 && r.start == 131072 && r.count == 917504,
 		      "an existing range is skipped, start aligned (%u:%u)", r.start, r.count);
 	}
 	{
 		struct lxm_id_range other[] = { { 500000, 10 } };
 
 		e = lxm_subid_pick_new("0 1000000 65536\n65536 3000000 1048576\n", other, 1, &r);
-		check(e == 0 && r.start == 524288 && r.count == 589824,
+		ok(e == 0 && r.start == 524288 && r.count == 589824,
 		      "the larger free run of a split map (%u:%u)", r.start, r.count);
 	}
 	{
@@ -127,12 +122,12 @@ static void test_pick_new(void)
 		struct lxm_id_range full[] = { { 1000000, 4293967296u } };
 		uint32_t ns = lxm_subid_new_start(full, 1, LXM_SUBID_ADD_COUNT);
 
-		check((uint64_t)ns + LXM_SUBID_ADD_COUNT > UINT32_MAX, "no room up to 2^32 says so (%u)", ns);
+		ok((uint64_t)ns + LXM_SUBID_ADD_COUNT > UINT32_MAX, "no room up to 2^32 says so (%u)", ns);
 		e = lxm_subid_pick_new("0 0 4294967295\n", full, 1, &r);
-		check(e == -ENOSPC, "initial namespace, ids used up to 2^32: no room (%d, %u:%u)", e, r.start, r.count);
+		ok(e == -ENOSPC, "initial namespace, ids used up to 2^32: no room (%d, %u:%u)", e, r.start, r.count);
 	}
 	e = lxm_subid_pick_new("", NULL, 0, &r);
-	check(e == -ENOSPC, "an empty map gives no range (%d)", e);
+	ok(e == -ENOSPC, "an empty map gives no range (%d)", e);
 }
 
 static void test_format(void)
@@ -149,32 +144,32 @@ static void test_format(void)
 	int r;
 
 	r = lxm_idmap_format(maps, 3, 'u', buf, sizeof(buf));
-	check(r > 0 && streq(buf, "0 1000000 65536\n65536 3000000 1\n"), "uid_map text");
+	ok(r > 0 && streq(buf, "0 1000000 65536\n65536 3000000 1\n"), "uid_map text");
 	r = lxm_idmap_format(maps, 3, 'g', buf, sizeof(buf));
-	check(r > 0 && streq(buf, "0 1000000 65536\n"), "gid_map text");
-	check(lxm_idmap_format(maps, 3, 'u', small, sizeof(small)) == -E2BIG, "-E2BIG when it does not fit");
-	check(lxm_idmap_format(NULL, 0, 'u', buf, sizeof(buf)) == 0 && buf[0] == '\0', "no maps, empty text");
+	ok(r > 0 && streq(buf, "0 1000000 65536\n"), "gid_map text");
+	ok(lxm_idmap_format(maps, 3, 'u', small, sizeof(small)) == -E2BIG, "-E2BIG when it does not fit");
+	ok(lxm_idmap_format(NULL, 0, 'u', buf, sizeof(buf)) == 0 && buf[0] == '\0', "no maps, empty text");
 
-	check(lxm_idmap_format_lines(maps, 3, &lines) == 0, "format lines");
-	check(lines && streq(lines, "u 0 1000000 65536\ng 0 1000000 65536\nu 65536 3000000 1\n"), "lines text");
+	ok(lxm_idmap_format_lines(maps, 3, &lines) == 0, "format lines");
+	ok(lines && streq(lines, "u 0 1000000 65536\ng 0 1000000 65536\nu 65536 3000000 1\n"), "lines text");
 	r = lxm_idmap_parse_lines(lines, &back, &n);
-	check(r == 0 && n == 3 && lxm_idmap_equal(maps, 3, back, n), "lines parse back to the same maps");
+	ok(r == 0 && n == 3 && lxm_idmap_equal(maps, 3, back, n), "lines parse back to the same maps");
 	free(back);
 	free(lines);
-	check(lxm_idmap_parse_lines("u 0 1 2 3\n", &back, &n) == -EINVAL, "trailing junk is refused");
-	check(lxm_idmap_parse_lines("x 0 1 2\n", &back, &n) == -EINVAL, "bad type is refused");
-	check(lxm_idmap_parse_lines("", &back, &n) == 0 && n == 0, "empty text, no maps");
+	ok(lxm_idmap_parse_lines("u 0 1 2 3\n", &back, &n) == -EINVAL, "trailing junk is refused");
+	ok(lxm_idmap_parse_lines("x 0 1 2\n", &back, &n) == -EINVAL, "bad type is refused");
+	ok(lxm_idmap_parse_lines("", &back, &n) == 0 && n == 0, "empty text, no maps");
 
-	check(lxm_idmap_to_host(maps, 3, 'u', 0) == 1000000, "uid 0 -> host 1000000");
-	check(lxm_idmap_to_host(maps, 3, 'u', 65535) == 1065535, "uid 65535 -> host 1065535");
-	check(lxm_idmap_to_host(maps, 3, 'u', 65536) == 3000000, "second uid entry");
-	check(lxm_idmap_to_host(maps, 3, 'g', 65536) == -1, "unmapped gid -> -1");
-	check(lxm_idmap_to_host(NULL, 0, 'u', 42) == 42, "no maps is the identity");
-	check(lxm_idmap_to_container(maps, 3, 'u', 1000005) == 5, "host 1000005 -> uid 5");
-	check(lxm_idmap_to_container(maps, 3, 'u', 0) == -1, "host root unmapped");
-	check(lxm_idmap_equal(maps, 2, (struct lxm_idmap[]){ maps[1], maps[0] }, 2), "order does not matter");
-	check(!lxm_idmap_equal(maps, 2, maps, 3), "a missing entry is a difference");
-	check(!lxm_idmap_equal(maps, 2, NULL, 0), "maps differ from none");
+	ok(lxm_idmap_to_host(maps, 3, 'u', 0) == 1000000, "uid 0 -> host 1000000");
+	ok(lxm_idmap_to_host(maps, 3, 'u', 65535) == 1065535, "uid 65535 -> host 1065535");
+	ok(lxm_idmap_to_host(maps, 3, 'u', 65536) == 3000000, "second uid entry");
+	ok(lxm_idmap_to_host(maps, 3, 'g', 65536) == -1, "unmapped gid -> -1");
+	ok(lxm_idmap_to_host(NULL, 0, 'u', 42) == 42, "no maps is the identity");
+	ok(lxm_idmap_to_container(maps, 3, 'u', 1000005) == 5, "host 1000005 -> uid 5");
+	ok(lxm_idmap_to_container(maps, 3, 'u', 0) == -1, "host root unmapped");
+	ok(lxm_idmap_equal(maps, 2, (struct lxm_idmap[]){ maps[1], maps[0] }, 2), "order does not matter");
+	ok(!lxm_idmap_equal(maps, 2, maps, 3), "a missing entry is a difference");
+	ok(!lxm_idmap_equal(maps, 2, NULL, 0), "maps differ from none");
 }
 
 static char tmpdir[] = "/tmp/lxm-test-idmap.XXXXXX";
@@ -201,7 +196,7 @@ static void test_files(void)
 	int r;
 
 	if (!mkdtemp(tmpdir)) {
-		check(false, "mkdtemp");
+		ok(false, "mkdtemp");
 		return;
 	}
 	snprintf(subuid, sizeof(subuid), "%s/subuid", tmpdir);
@@ -210,24 +205,24 @@ static void test_files(void)
 	mkdir(lib, 0755);
 	setenv("LXM_SUBUID_FILE", subuid, 1);
 	setenv("LXM_SUBGID_FILE", subgid, 1);
-	check(streq(lxm_subid_path('u'), subuid) && streq(lxm_subid_path('g'), subgid), "env overrides the files");
+	ok(streq(lxm_subid_path('u'), subuid) && streq(lxm_subid_path('g'), subgid), "env overrides the files");
 
 	write_text(subuid, "alice:100000:65536");     /* no newline at the end */
 	r = lxm_subid_root_ranges('u', &v, &n, &err);
-	check(r == 0 && n == 1 && v[0].start == LXM_SUBID_ADD_START && v[0].count == LXM_SUBID_ADD_COUNT,
+	ok(r == 0 && n == 1 && v[0].start == LXM_SUBID_ADD_START && v[0].count == LXM_SUBID_ADD_COUNT,
 	      "a range for root is added when there is none");
 	free(v);
 	lxm_read_file_at(AT_FDCWD, subuid, &text, NULL);
-	check(text && streq(text, "alice:100000:65536\nroot:1000000:1000000000\n"), "the file gets one line");
+	ok(text && streq(text, "alice:100000:65536\nroot:1000000:1000000000\n"), "the file gets one line");
 	free(text);
 	r = lxm_subid_root_ranges('u', &v, &n, &err);
-	check(r == 0 && n == 1, "and only once");
+	ok(r == 0 && n == 1, "and only once");
 	free(v);
 	write_text(subgid, "root:2000000:131072\n");
 
 	paths.lxmpath = lib;
 	r = lxm_idmap_allocate(&paths, "a", 65536, -1, out, &err);
-	check(r == 0 && out[0].type == 'u' && out[0].host == 1000000 && out[0].count == 65536 &&
+	ok(r == 0 && out[0].type == 'u' && out[0].host == 1000000 && out[0].count == 65536 &&
 	      out[1].type == 'g' && out[1].host == 2000000 && out[0].container == 0, "first container's range");
 
 	/* a container "a" with that range, and a create in progress "b" */
@@ -245,33 +240,33 @@ static void test_files(void)
 		r = lxm_idmap_allocate(&paths, "b", 65536, fd, out2, &err);
 		close(fd);
 	}
-	check(r == 0 && out2[0].host == 1065536 && out2[1].host == 2065536, "second range is disjoint: %u %u",
+	ok(r == 0 && out2[0].host == 1065536 && out2[1].host == 2065536, "second range is disjoint: %u %u",
 	      out2[0].host, out2[1].host);
 	text = NULL;
 	lxm_read_file_at(AT_FDCWD, p, &text, NULL);
-	check(text && streq(text, "u 0 1065536 65536\ng 0 2065536 65536\n"), "reserved in the partial marker");
+	ok(text && streq(text, "u 0 1065536 65536\ng 0 2065536 65536\n"), "reserved in the partial marker");
 	free(text);
 	r = lxm_idmap_allocate(&paths, "c", 65536, -1, out2, &err);
-	check(r == -ENOSPC && strstr(err.msg, "no free range") && strstr(err.msg, subgid),
+	ok(r == -ENOSPC && strstr(err.msg, "no free range") && strstr(err.msg, subgid),
 	      "the gid ranges are full: %s", err.msg);
 	lxm_error_clear(&err);
 	r = lxm_idmap_allocate(&paths, "a", 65536, -1, out2, &err);
-	check(r == 0 && out2[0].host == 1000000, "a container's own range does not count against it");
+	ok(r == 0 && out2[0].host == 1000000, "a container's own range does not count against it");
 
 	r = lxm_idmap_check(&paths, "c", out, 2, &err);
-	check(r == -EEXIST && strstr(err.msg, "container 'a'") && strstr(err.msg, "1000000-1065535"),
+	ok(r == -EEXIST && strstr(err.msg, "container 'a'") && strstr(err.msg, "1000000-1065535"),
 	      "an overlapping idmap names the other container: %s", err.msg);
 	lxm_error_clear(&err);
 	{
 		struct lxm_idmap far[2] = { { 'u', 0, 5, 65536 }, { 'g', 0, 2065536, 65536 } };
 
 		r = lxm_idmap_check(&paths, "a", far, 2, &err);
-		check(r == -ERANGE && strstr(err.msg, "not within") && strstr(err.msg, subuid),
+		ok(r == -ERANGE && strstr(err.msg, "not within") && strstr(err.msg, subuid),
 		      "an idmap outside root's ranges names the file: %s", err.msg);
 		lxm_error_clear(&err);
 	}
 	r = lxm_idmap_check(&paths, "a", out, 2, &err);
-	check(r == 0, "a container's own range is fine");
+	ok(r == 0, "a container's own range is fine");
 
 	snprintf(p, sizeof(p), "rm -rf '%s'", tmpdir);
 	if (system(p) != 0)

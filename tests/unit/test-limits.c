@@ -8,20 +8,13 @@
 #include "../../lxm/config.h" /* not the build dir's autoconf config.h */
 #include "tap.h"
 
-#define check(cond, ...) do {                                                  \
-		bool check_ = (cond);                                          \
-		ok(check_, __VA_ARGS__);                                       \
-		if (!check_)                                                   \
-			printf("#   condition: %s\n", #cond);                 \
-	} while (0)
-
 static void expect_edit(const char *text, const char *key, const char *value, const char *expected,
 			const char *desc)
 {
 	char *out = NULL;
 	int r = lxm_config_edit_text(text, key, value, &out);
 
-	check(r == 0 && out && streq(out, expected), "edit: %s", desc);
+	ok(r == 0 && out && streq(out, expected), "edit: %s", desc);
 	if (!(r == 0 && out && streq(out, expected)))
 		printf("#   r=%d got:\n%s\n#   expected:\n%s\n", r, out ? out : "(null)", expected);
 	free(out);
@@ -32,7 +25,7 @@ static void expect_edit_fails(const char *text, const char *key, const char *val
 	char *out = NULL;
 	int r = lxm_config_edit_text(text, key, value, &out);
 
-	check(r == -EINVAL && !out, "edit refused: %s", desc);
+	ok(r == -EINVAL && !out, "edit refused: %s", desc);
 	free(out);
 }
 
@@ -100,15 +93,15 @@ static void test_mapping(void)
 	bool all = true;
 	uint64_t v = 1;
 
-	check(lxm_cgroup_io_weight_to_blkio(100) == 500, "io weight 100 is blkio.weight's default 500");
-	check(lxm_cgroup_io_weight_to_blkio(1) == 10 && lxm_cgroup_io_weight_to_blkio(2) == 10,
+	ok(lxm_cgroup_io_weight_to_blkio(100) == 500, "io weight 100 is blkio.weight's default 500");
+	ok(lxm_cgroup_io_weight_to_blkio(1) == 10 && lxm_cgroup_io_weight_to_blkio(2) == 10,
 	      "io weights below 2 clamp to blkio.weight 10");
-	check(lxm_cgroup_io_weight_to_blkio(50) == 250 && lxm_cgroup_io_weight_to_blkio(200) == 1000 &&
+	ok(lxm_cgroup_io_weight_to_blkio(50) == 250 && lxm_cgroup_io_weight_to_blkio(200) == 1000 &&
 	      lxm_cgroup_io_weight_to_blkio(10000) == 1000, "x5, clamped to 1000");
-	check(lxm_cgroup_io_weight_to_bfq(100) == 100 && lxm_cgroup_io_weight_to_bfq(1) == 1 &&
+	ok(lxm_cgroup_io_weight_to_bfq(100) == 100 && lxm_cgroup_io_weight_to_bfq(1) == 1 &&
 	      lxm_cgroup_io_weight_to_bfq(1000) == 1000 && lxm_cgroup_io_weight_to_bfq(10000) == 1000,
 	      "BFQ weights: the same scale, clamped to 1-1000");
-	check(lxm_cgroup_blkio_to_io_weight(500) == 100 && lxm_cgroup_blkio_to_io_weight(10) == 2 &&
+	ok(lxm_cgroup_blkio_to_io_weight(500) == 100 && lxm_cgroup_blkio_to_io_weight(10) == 2 &&
 	      lxm_cgroup_blkio_to_io_weight(1000) == 200, "blkio.weight back to io weight");
 	for (uint32_t w = 1; w <= 10000; w++)
 		if (lxm_cgroup_shares_to_weight(lxm_cgroup_weight_to_shares(w)) != w) {
@@ -117,22 +110,22 @@ static void test_mapping(void)
 			all = false;
 			break;
 		}
-	check(all, "every cpu weight 1-10000 survives cpu.shares and back");
-	check(lxm_cgroup_shares_to_weight(1024) == 100 && lxm_cgroup_shares_to_weight(2) == 1 &&
+	ok(all, "every cpu weight 1-10000 survives cpu.shares and back");
+	ok(lxm_cgroup_shares_to_weight(1024) == 100 && lxm_cgroup_shares_to_weight(2) == 1 &&
 	      lxm_cgroup_shares_to_weight(262144) == 10000, "cpu.shares 1024 is weight 100; out of range clamps");
-	check(lxm_cgroup_parse_max("max", &v) == 0 && v == 0, "'max' is no limit");
-	check(lxm_cgroup_parse_max("9223372036854771712", &v) == 0 && v == 0, "v1's huge number is no limit");
-	check(lxm_cgroup_parse_max("67108864", &v) == 0 && v == 67108864, "a number is itself");
-	check(lxm_cgroup_parse_max("12X", &v) < 0 && lxm_cgroup_parse_max("", &v) < 0, "garbage is refused");
+	ok(lxm_cgroup_parse_max("max", &v) == 0 && v == 0, "'max' is no limit");
+	ok(lxm_cgroup_parse_max("9223372036854771712", &v) == 0 && v == 0, "v1's huge number is no limit");
+	ok(lxm_cgroup_parse_max("67108864", &v) == 0 && v == 67108864, "a number is itself");
+	ok(lxm_cgroup_parse_max("12X", &v) < 0 && lxm_cgroup_parse_max("", &v) < 0, "garbage is refused");
 	for (int l = 0; l < LXM_LIMIT_MAX; l++)
 		if (lxm_limit_from_string(lxm_limit_to_string((enum lxm_limit)l)) != l)
 			all = false;
-	check(all && lxm_limit_from_string("memory.max") == -EINVAL && lxm_limit_from_string("") == -EINVAL &&
+	ok(all && lxm_limit_from_string("memory.max") == -EINVAL && lxm_limit_from_string("") == -EINVAL &&
 	      !lxm_limit_to_string(LXM_LIMIT_MAX), "limit names round trip; others are refused");
 	{
 		struct lxm_cgroup_limits lim = { .memory = 1, .cpuset = "" };
 
-		check(lxm_cgroup_limit_is_set(&lim, LXM_LIMIT_MEMORY) && !lxm_cgroup_limit_is_set(&lim, LXM_LIMIT_CPUSET) &&
+		ok(lxm_cgroup_limit_is_set(&lim, LXM_LIMIT_MEMORY) && !lxm_cgroup_limit_is_set(&lim, LXM_LIMIT_CPUSET) &&
 		      !lxm_cgroup_limit_is_set(&lim, LXM_LIMIT_MEMORY_SWAP) && !lxm_cgroup_limit_is_set(&lim, LXM_LIMIT_IO_WEIGHT),
 		      "which limits are set");
 	}
@@ -184,7 +177,7 @@ static void expect_file(const char *rel, const char *expected, const char *desc)
 {
 	_cleanup_free_ char *v = content(rel);
 
-	check(streq(v, expected), "%s: '%s' = '%s'", desc, rel, v);
+	ok(streq(v, expected), "%s: '%s' = '%s'", desc, rel, v);
 }
 
 static struct lxm_cgroup *open_tree(const char *mi)
@@ -233,32 +226,32 @@ static void test_tree_v1(void)
 	mkfile("cpuset/lxm/c1/cpuset.cpus", "");
 	mkfile("blkio/lxm/c1/blkio.weight", "");
 	cg = open_tree(mi);
-	check(cg != NULL, "v1 tree opens");
+	ok(cg != NULL, "v1 tree opens");
 	if (!cg)
 		return;
-	check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_MEMORY, &lim, &err) == 0, "v1 memory");
+	ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_MEMORY, &lim, &err) == 0, "v1 memory");
 	expect_file("memory/lxm/c1/memory.limit_in_bytes", "67108864", "v1 memory");
 	r = lxm_cgroup_limit_apply(cg, LXM_LIMIT_MEMORY_SWAP, &lim, &err);
-	check(r == -EOPNOTSUPP && strstr(err.msg, "limits.memory_swap: this host has no swap accounting (no 'memory.memsw.limit_in_bytes'"),
+	ok(r == -EOPNOTSUPP && strstr(err.msg, "limits.memory_swap: this host has no swap accounting (no 'memory.memsw.limit_in_bytes'"),
 	      "v1 memory_swap without swap accounting: EOPNOTSUPP (%s)", err.msg);
 	r = lxm_cgroup_limit_read(cg, LXM_LIMIT_MEMORY_SWAP, &v, NULL, &err);
-	check(r == -EOPNOTSUPP && !v, "reading it too");
-	check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_PIDS, &lim, &err) == 0, "v1 pids");
+	ok(r == -EOPNOTSUPP && !v, "reading it too");
+	ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_PIDS, &lim, &err) == 0, "v1 pids");
 	expect_file("pids/lxm/c1/pids.max", "50", "v1 pids");
-	check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPU_WEIGHT, &lim, &err) == 0, "v1 cpu_weight");
+	ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPU_WEIGHT, &lim, &err) == 0, "v1 cpu_weight");
 	expect_file("cpu/lxm/c1/cpu.shares", "102", "v1 cpu_weight 10 -> cpu.shares");
-	check(lxm_cgroup_limit_read(cg, LXM_LIMIT_CPU_WEIGHT, &v, &dflt, &err) == 0 && streq(v, "10") && !dflt,
+	ok(lxm_cgroup_limit_read(cg, LXM_LIMIT_CPU_WEIGHT, &v, &dflt, &err) == 0 && streq(v, "10") && !dflt,
 	      "read back as 10 (%s)", v);
 	free(v);
 	v = NULL;
-	check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_IO_WEIGHT, &lim, &err) == 0, "v1 io_weight");
+	ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_IO_WEIGHT, &lim, &err) == 0, "v1 io_weight");
 	expect_file("blkio/lxm/c1/blkio.weight", "1000", "v1 io_weight 300 -> blkio.weight (x5, clamped)");
 	mkfile("blkio/lxm/c1/blkio.weight", "250\n");
-	check(lxm_cgroup_limit_read(cg, LXM_LIMIT_IO_WEIGHT, &v, &dflt, &err) == 0 && streq(v, "50"),
+	ok(lxm_cgroup_limit_read(cg, LXM_LIMIT_IO_WEIGHT, &v, &dflt, &err) == 0 && streq(v, "50"),
 	      "blkio.weight 250 reads as io_weight 50 (%s)", v);
 	free(v);
 	v = NULL;
-	check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPUSET, &lim, &err) == 0, "v1 cpuset");
+	ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPUSET, &lim, &err) == 0, "v1 cpuset");
 	expect_file("cpuset/lxm/c1/cpuset.cpus", "1", "v1 cpuset");
 	{
 		const struct lxm_cgroup_limits none = { 0 };
@@ -267,31 +260,31 @@ static void test_tree_v1(void)
 		mkfile("pids/lxm/c1/pids.max", "");
 		mkfile("memory/lxm/c1/memory.limit_in_bytes", "");
 		mkfile("cpu/lxm/c1/cpu.shares", "");
-		check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPUSET, &none, &err) == 0, "v1 cpuset reset");
+		ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPUSET, &none, &err) == 0, "v1 cpuset reset");
 		expect_file("cpuset/lxm/c1/cpuset.cpus", "0-3", "v1 cpuset reset: the parent's CPUs");
-		check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_PIDS, &none, &err) == 0, "v1 pids reset");
+		ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_PIDS, &none, &err) == 0, "v1 pids reset");
 		expect_file("pids/lxm/c1/pids.max", "max", "v1 pids reset");
-		check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_MEMORY, &none, &err) == 0, "v1 memory reset");
+		ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_MEMORY, &none, &err) == 0, "v1 memory reset");
 		expect_file("memory/lxm/c1/memory.limit_in_bytes", "-1", "v1 memory reset");
-		check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPU_WEIGHT, &none, &err) == 0, "v1 cpu_weight reset");
+		ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPU_WEIGHT, &none, &err) == 0, "v1 cpu_weight reset");
 		expect_file("cpu/lxm/c1/cpu.shares", "1024", "v1 cpu_weight reset");
 	}
 	mkfile("memory/lxm/c1/memory.limit_in_bytes", "9223372036854771712\n");
-	check(lxm_cgroup_limit_read(cg, LXM_LIMIT_MEMORY, &v, &dflt, &err) == 0 && streq(v, "max") && dflt,
+	ok(lxm_cgroup_limit_read(cg, LXM_LIMIT_MEMORY, &v, &dflt, &err) == 0 && streq(v, "max") && dflt,
 	      "v1's huge number reads as max (%s)", v);
 	free(v);
 	v = NULL;
 	/* raw files: the controller's hierarchy; no way out of it */
 	mkfile("memory/lxm/c1/memory.soft_limit_in_bytes", "");
-	check(lxm_cgroup_file_write(cg, "memory.soft_limit_in_bytes", "123", &err) == 0, "raw write");
+	ok(lxm_cgroup_file_write(cg, "memory.soft_limit_in_bytes", "123", &err) == 0, "raw write");
 	expect_file("memory/lxm/c1/memory.soft_limit_in_bytes", "123", "raw write");
-	check(lxm_cgroup_file_write(cg, "../memory.x", "1", &err) == -EINVAL &&
+	ok(lxm_cgroup_file_write(cg, "../memory.x", "1", &err) == -EINVAL &&
 	      lxm_cgroup_file_write(cg, "memory/x", "1", &err) == -EINVAL &&
 	      lxm_cgroup_file_write(cg, "memory", "1", &err) == -EINVAL &&
 	      lxm_cgroup_file_write(cg, ".memory", "1", &err) == -EINVAL &&
 	      lxm_cgroup_file_write(cg, "memory.", "1", &err) == -EINVAL, "raw names with '/', '..' or no 'ctl.file' are refused");
 	r = lxm_cgroup_file_write(cg, "memory.nosuch", "1", &err);
-	check(r == -ENOENT, "a missing file is ENOENT, never created");
+	ok(r == -ENOENT, "a missing file is ENOENT, never created");
 	lxm_cgroup_free(cg);
 }
 
@@ -318,22 +311,22 @@ static void test_tree_v2(void)
 	mkfile("v2/lxm/c1/cpuset.cpus", "");
 	mkfile("v2/lxm/cpuset.cpus.effective", "0-7\n");
 	cg = open_tree(mi);
-	check(cg != NULL, "v2 tree opens");
+	ok(cg != NULL, "v2 tree opens");
 	if (!cg)
 		return;
-	check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_MEMORY, &lim, &err) == 0, "v2 memory");
+	ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_MEMORY, &lim, &err) == 0, "v2 memory");
 	expect_file("v2/lxm/c1/memory.max", "67108864", "v2 memory");
 	expect_file("v2/lxm/c1/memory.swap.max", "33554432", "v2 memory also sets swap.max = memory_swap - memory");
-	check(lxm_cgroup_limit_read(cg, LXM_LIMIT_MEMORY_SWAP, &v, &dflt, &err) == 0 && streq(v, "100663296") && !dflt,
+	ok(lxm_cgroup_limit_read(cg, LXM_LIMIT_MEMORY_SWAP, &v, &dflt, &err) == 0 && streq(v, "100663296") && !dflt,
 	      "memory_swap reads back as memory.max + memory.swap.max (%s)", v);
 	free(v);
 	v = NULL;
-	check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPU_WEIGHT, &lim, &err) == 0, "v2 cpu_weight");
+	ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPU_WEIGHT, &lim, &err) == 0, "v2 cpu_weight");
 	expect_file("v2/lxm/c1/cpu.weight", "10", "v2 cpu_weight as it is");
-	check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_IO_WEIGHT, &lim, &err) == 0, "v2 io_weight");
+	ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_IO_WEIGHT, &lim, &err) == 0, "v2 io_weight");
 	expect_file("v2/lxm/c1/io.bfq.weight", "1000", "v2 io_weight 3000 -> io.bfq.weight (clamped)");
 	mkfile("v2/lxm/c1/io.bfq.weight", "default 100\n");
-	check(lxm_cgroup_limit_read(cg, LXM_LIMIT_IO_WEIGHT, &v, &dflt, &err) == 0 && streq(v, "100") && dflt,
+	ok(lxm_cgroup_limit_read(cg, LXM_LIMIT_IO_WEIGHT, &v, &dflt, &err) == 0 && streq(v, "100") && dflt,
 	      "'default 100' reads as 100, the default (%s)", v);
 	free(v);
 	v = NULL;
@@ -341,14 +334,14 @@ static void test_tree_v2(void)
 		const struct lxm_cgroup_limits none = { .memory = 64 << 20 };
 
 		mkfile("v2/lxm/c1/memory.swap.max", "");
-		check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_MEMORY_SWAP, &none, &err) == 0, "v2 memory_swap reset");
+		ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_MEMORY_SWAP, &none, &err) == 0, "v2 memory_swap reset");
 		expect_file("v2/lxm/c1/memory.swap.max", "max", "v2 memory_swap reset: swap.max max");
-		check(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPUSET, &none, &err) == 0, "v2 cpuset reset");
+		ok(lxm_cgroup_limit_apply(cg, LXM_LIMIT_CPUSET, &none, &err) == 0, "v2 cpuset reset");
 		expect_file("v2/lxm/c1/cpuset.cpus", "0-7", "v2 cpuset reset: the parent's effective CPUs");
 	}
 	unlink(strcat(strcpy(mi, tree), "/v2/lxm/c1/io.bfq.weight"));
 	r = lxm_cgroup_limit_apply(cg, LXM_LIMIT_IO_WEIGHT, &lim, &err);
-	check(r == -EOPNOTSUPP && strstr(err.msg, "limits.io_weight: this host has no I/O weights"),
+	ok(r == -EOPNOTSUPP && strstr(err.msg, "limits.io_weight: this host has no I/O weights"),
 	      "v2 without io.weight or io.bfq.weight: EOPNOTSUPP (%s)", err.msg);
 	lxm_cgroup_free(cg);
 }

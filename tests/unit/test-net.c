@@ -5,14 +5,6 @@
 #include "net.h"
 #include "tap.h"
 
-/* tap.h's ok() evaluates its condition twice: evaluate it once here. */
-#define check(cond, ...) do {                                                  \
-		bool check_ = (cond);                                          \
-		ok(check_, __VA_ARGS__);                                       \
-		if (!check_)                                                   \
-			printf("#   condition: %s\n", #cond);                 \
-	} while (0)
-
 static void test_host_ifname(void)
 {
 	char a[IFNAMSIZ], b[IFNAMSIZ], c[IFNAMSIZ];
@@ -20,46 +12,46 @@ static void test_host_ifname(void)
 	int r;
 
 	r = lxm_net_host_ifname("web1", 0, a);
-	check(r == 0 && streq(a, "vlxmweb1-0"), "short name kept: '%s'", a);
+	ok(r == 0 && streq(a, "vlxmweb1-0"), "short name kept: '%s'", a);
 	r = lxm_net_host_ifname("web1", 12, a);
-	check(r == 0 && streq(a, "vlxmweb1-12"), "index appended: '%s'", a);
+	ok(r == 0 && streq(a, "vlxmweb1-12"), "index appended: '%s'", a);
 	r = lxm_net_host_ifname("abcdefgh", 1, a);
-	check(r == 0 && streq(a, "vlxmabcdefgh-1"), "name that just fits: '%s'", a);
+	ok(r == 0 && streq(a, "vlxmabcdefgh-1"), "name that just fits: '%s'", a);
 
 	memset(longname, 'x', LXM_NAME_MAX);
 	longname[LXM_NAME_MAX] = '\0';
 	r = lxm_net_host_ifname(longname, 3, a);
-	check(r == 0 && strlen(a) < IFNAMSIZ, "64-char name fits IFNAMSIZ: '%s'", a);
-	check(strncmp(a, "vlxm", 4) == 0 && streq(a + strlen(a) - 2, "-3"), "prefix and index kept: '%s'", a);
+	ok(r == 0 && strlen(a) < IFNAMSIZ, "64-char name fits IFNAMSIZ: '%s'", a);
+	ok(strncmp(a, "vlxm", 4) == 0 && streq(a + strlen(a) - 2, "-3"), "prefix and index kept: '%s'", a);
 
 	lxm_net_host_ifname("container-one", 0, a);
 	lxm_net_host_ifname("container-two", 0, b);
 	lxm_net_host_ifname("container-one", 1, c);
-	check(strlen(a) < IFNAMSIZ && strlen(b) < IFNAMSIZ, "cut names fit: '%s' '%s'", a, b);
-	check(!streq(a, b), "names sharing a prefix differ: '%s' '%s'", a, b);
-	check(!streq(a, c), "indexes differ: '%s' '%s'", a, c);
+	ok(strlen(a) < IFNAMSIZ && strlen(b) < IFNAMSIZ, "cut names fit: '%s' '%s'", a, b);
+	ok(!streq(a, b), "names sharing a prefix differ: '%s' '%s'", a, b);
+	ok(!streq(a, c), "indexes differ: '%s' '%s'", a, c);
 	lxm_net_host_ifname("container-one", 0, b);
-	check(streq(a, b), "stable: '%s' '%s'", a, b);
+	ok(streq(a, b), "stable: '%s' '%s'", a, b);
 
 	r = lxm_net_host_ifname("a:b/c d", 0, a);
-	check(r == 0 && !strpbrk(a, ":/ "), "no ':' '/' or space: '%s'", a);
-	check(lxm_net_host_ifname("", 0, a) == -EINVAL, "empty name refused");
+	ok(r == 0 && !strpbrk(a, ":/ "), "no ':' '/' or space: '%s'", a);
+	ok(lxm_net_host_ifname("", 0, a) == -EINVAL, "empty name refused");
 	r = lxm_net_host_ifname("a-long-container-name", 99999, a);
-	check(r == 0 && strlen(a) < IFNAMSIZ, "index 99999 fits: '%s'", a);
-	check(lxm_net_host_ifname("x", 4294967295u, a) == -ERANGE, "an index too long to fit refused");
+	ok(r == 0 && strlen(a) < IFNAMSIZ, "index 99999 fits: '%s'", a);
+	ok(lxm_net_host_ifname("x", 4294967295u, a) == -ERANGE, "an index too long to fit refused");
 
 	/* the alternate name (the first one still going away) */
 	r = lxm_net_host_ifname_alt("web1", 0, a);
-	check(r == 0 && streq(a, "vlxmweb1_0"), "alternate name: '%s'", a);
+	ok(r == 0 && streq(a, "vlxmweb1_0"), "alternate name: '%s'", a);
 	lxm_net_host_ifname("container-one", 2, b);
 	lxm_net_host_ifname_alt("container-one", 2, c);
-	check(strlen(c) == strlen(b) && !streq(b, c) && strncmp(b, c, strlen(b) - 2) == 0,
+	ok(strlen(c) == strlen(b) && !streq(b, c) && strncmp(b, c, strlen(b) - 2) == 0,
 	      "cut alternate name: same length and stem, other separator: '%s' '%s'", b, c);
 	/* a first name ends in '-<index>', an alternate in '_<index>': an
 	 * alternate never equals another container's first name */
 	lxm_net_host_ifname("a_0", 0, b);
 	lxm_net_host_ifname_alt("a", 0, c);
-	check(!streq(b, c), "'a_0' first and 'a' alternate differ: '%s' '%s'", b, c);
+	ok(!streq(b, c), "'a_0' first and 'a' alternate differ: '%s' '%s'", b, c);
 }
 
 static void test_parse_cidr(void)
@@ -99,12 +91,12 @@ static void test_parse_cidr(void)
 		if (r == 0)
 			inet_ntop(family, addr, buf, sizeof(buf));
 		if (cases[i].r < 0)
-			check(r == cases[i].r, "'%s' refused", cases[i].s);
+			ok(r == cases[i].r, "'%s' refused", cases[i].s);
 		else
-			check(r == 0 && family == cases[i].family && prefix == cases[i].prefix &&
+			ok(r == 0 && family == cases[i].family && prefix == cases[i].prefix &&
 			      streq(buf, cases[i].addr), "'%s' -> %s/%u", cases[i].s, buf, prefix);
 	}
-	check(lxm_net_parse_cidr(NULL, &(int){ 0 }, (unsigned char[16]){ 0 }, &(unsigned){ 0 }) == -EINVAL,
+	ok(lxm_net_parse_cidr(NULL, &(int){ 0 }, (unsigned char[16]){ 0 }, &(unsigned){ 0 }) == -EINVAL,
 	      "NULL refused");
 }
 
@@ -113,12 +105,12 @@ static void test_predicates(void)
 	struct lxm_nic nics[2] = { { .type = LXM_NET_EMPTY }, { .type = LXM_NET_VETH } };
 	struct lxm_config conf = { .nics = nics, .n_nics = 1 };
 
-	check(!lxm_net_has_links(&conf) && !lxm_net_shares_host(&conf), "empty: no links, own network");
+	ok(!lxm_net_has_links(&conf) && !lxm_net_shares_host(&conf), "empty: no links, own network");
 	conf.n_nics = 2;
-	check(lxm_net_has_links(&conf), "veth: links");
+	ok(lxm_net_has_links(&conf), "veth: links");
 	nics[0].type = LXM_NET_NONE;
 	conf.n_nics = 1;
-	check(lxm_net_shares_host(&conf) && !lxm_net_has_links(&conf), "none: the host's network");
+	ok(lxm_net_shares_host(&conf) && !lxm_net_has_links(&conf), "none: the host's network");
 }
 
 static void test_default_bridge(void)
@@ -127,13 +119,13 @@ static void test_default_bridge(void)
 	FILE *f;
 
 	lxm_net_default_bridge(NULL, br);
-	check(streq(br, "lxmbr0"), "no confdir: lxmbr0");
+	ok(streq(br, "lxmbr0"), "no confdir: lxmbr0");
 	if (!mkdtemp(dir)) {
 		ok(false, "mkdtemp");
 		return;
 	}
 	lxm_net_default_bridge(dir, br);
-	check(streq(br, "lxmbr0"), "no lxm.conf: lxmbr0");
+	ok(streq(br, "lxmbr0"), "no lxm.conf: lxmbr0");
 	snprintf(path, sizeof(path), "%s/lxm.conf", dir);
 	f = fopen(path, "w");
 	if (f) {
@@ -141,7 +133,7 @@ static void test_default_bridge(void)
 		fclose(f);
 	}
 	lxm_net_default_bridge(dir, br);
-	check(streq(br, "lxmtest0"), "lxm.conf's net_bridge: '%s'", br);
+	ok(streq(br, "lxmtest0"), "lxm.conf's net_bridge: '%s'", br);
 	unlink(path);
 	rmdir(dir);
 }

@@ -8,14 +8,6 @@
 #include "util.h"
 #include "tap.h"
 
-/* tap.h's ok() evaluates its condition twice: evaluate it once here. */
-#define check(cond, ...) do {                                                  \
-		bool check_ = (cond);                                          \
-		ok(check_, __VA_ARGS__);                                       \
-		if (!check_)                                                   \
-			printf("#   condition: %s\n", #cond);                 \
-	} while (0)
-
 static void test_parse_u64(void)
 {
 	static const struct {
@@ -44,10 +36,10 @@ static void test_parse_u64(void)
 		uint64_t v = 42;
 		int r = lxm_parse_u64(cases[i].s, cases[i].max, &v);
 
-		check(r == cases[i].r && (r < 0 ? v == 42 : v == cases[i].v), "parse_u64('%s', max %llu) = %d",
+		ok(r == cases[i].r && (r < 0 ? v == 42 : v == cases[i].v), "parse_u64('%s', max %llu) = %d",
 		      cases[i].s, (unsigned long long)cases[i].max, cases[i].r);
 	}
-	check(lxm_parse_u64(NULL, 10, &(uint64_t){ 0 }) == -EINVAL, "parse_u64(NULL)");
+	ok(lxm_parse_u64(NULL, 10, &(uint64_t){ 0 }) == -EINVAL, "parse_u64(NULL)");
 }
 
 static void test_strings(void)
@@ -56,14 +48,14 @@ static void test_strings(void)
 	_cleanup_free_ char *p = lxm_strdup_printf("%s-%d", "a", 42);
 	char **v;
 
-	check(lxm_strscpy(buf, "abc", sizeof(buf)) == 0 && streq(buf, "abc"), "strscpy fits exactly");
-	check(lxm_strscpy(buf, "", sizeof(buf)) == 0 && streq(buf, ""), "strscpy empty");
+	ok(lxm_strscpy(buf, "abc", sizeof(buf)) == 0 && streq(buf, "abc"), "strscpy fits exactly");
+	ok(lxm_strscpy(buf, "", sizeof(buf)) == 0 && streq(buf, ""), "strscpy empty");
 	memcpy(buf, "xyz", 4);
-	check(lxm_strscpy(buf, "abcd", sizeof(buf)) == -ENAMETOOLONG && streq(buf, "xyz"),
+	ok(lxm_strscpy(buf, "abcd", sizeof(buf)) == -ENAMETOOLONG && streq(buf, "xyz"),
 	      "strscpy too long: -ENAMETOOLONG, destination untouched");
 
-	check(p && streq(p, "a-42"), "strdup_printf");
-	check(lxm_startswith("lxm-start", "lxm-") && !lxm_startswith("lx", "lxm") && lxm_startswith("x", ""),
+	ok(p && streq(p, "a-42"), "strdup_printf");
+	ok(lxm_startswith("lxm-start", "lxm-") && !lxm_startswith("lx", "lxm") && lxm_startswith("x", ""),
 	      "startswith");
 
 	v = calloc(3, sizeof(char *));
@@ -74,13 +66,13 @@ static void test_strings(void)
 	v[0] = strdup("a");
 	lxm_strv_free(v, (size_t)-1);
 	lxm_strv_free(NULL, 3);
-	check(true, "strv_free with a count, NULL-terminated, and NULL");
+	ok(true, "strv_free with a count, NULL-terminated, and NULL");
 	{
 		_cleanup_strv_ char **w = calloc(2, sizeof(char *));
 
 		w[0] = strdup("x");
 	}
-	check(true, "_cleanup_strv_");
+	ok(true, "_cleanup_strv_");
 }
 
 static void test_files(void)
@@ -97,27 +89,27 @@ static void test_files(void)
 	char *made;
 
 	made = mkdtemp(dir);
-	check(made != NULL, "mkdtemp");
+	ok(made != NULL, "mkdtemp");
 	if (!made)
 		return;
 	file = lxm_strdup_printf("%s/file", dir);
 	deep = lxm_strdup_printf("%s/a/b/c", dir);
 	link = lxm_strdup_printf("%s/link", dir);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	check(dfd >= 0, "open the temp dir");
+	ok(dfd >= 0, "open the temp dir");
 
 	old = umask(022);
-	check(lxm_write_file_atomic(file, "hello\n", 6, 0640) == 0, "write_file_atomic");
-	check(stat(file, &st) == 0 && (st.st_mode & 07777) == 0640, "atomic file has the requested mode");
-	check(lxm_read_file_at(dfd, "file", &data, &len) == 0 && len == 6 && streq(data, "hello\n"),
+	ok(lxm_write_file_atomic(file, "hello\n", 6, 0640) == 0, "write_file_atomic");
+	ok(stat(file, &st) == 0 && (st.st_mode & 07777) == 0640, "atomic file has the requested mode");
+	ok(lxm_read_file_at(dfd, "file", &data, &len) == 0 && len == 6 && streq(data, "hello\n"),
 	      "read_file_at relative to a dirfd");
 	free(data);
 	data = NULL;
-	check(lxm_write_file_atomic(file, "new", 3, 0640) == 0 && lxm_read_file_at(AT_FDCWD, file, &data, NULL) == 0 &&
+	ok(lxm_write_file_atomic(file, "new", 3, 0640) == 0 && lxm_read_file_at(AT_FDCWD, file, &data, NULL) == 0 &&
 	      streq(data, "new"), "write_file_atomic replaces the content");
 	free(data);
 	data = NULL;
-	check(lxm_write_file_atomic(file, "", 0, 0600) == 0 && lxm_read_file_at(AT_FDCWD, file, &data, &len) == 0 &&
+	ok(lxm_write_file_atomic(file, "", 0, 0600) == 0 && lxm_read_file_at(AT_FDCWD, file, &data, &len) == 0 &&
 	      len == 0 && streq(data, ""), "empty file, NUL-terminated");
 	free(data);
 	data = NULL;
@@ -126,7 +118,7 @@ static void test_files(void)
 	big = malloc(100000);
 	for (size_t i = 0; i < 100000; i++)
 		big[i] = (char)('a' + i % 26);
-	check(lxm_write_file_atomic(file, big, 100000, 0640) == 0 &&
+	ok(lxm_write_file_atomic(file, big, 100000, 0640) == 0 &&
 	      lxm_read_file_at(AT_FDCWD, file, &data, &len) == 0 && len == 100000 && memcmp(data, big, len) == 0 &&
 	      data[len] == '\0', "100000 bytes round trip");
 	free(data);
@@ -138,27 +130,27 @@ static void test_files(void)
 			count++;
 	if (d)
 		closedir(d);
-	check(count == 1, "no temporary file left behind");
+	ok(count == 1, "no temporary file left behind");
 
-	check(lxm_read_file_at(dfd, "missing", &data, NULL) == -ENOENT && data == NULL, "read of a missing file: -ENOENT");
-	check(lxm_write_file_at(dfd, "plain", "x", 1, O_CREAT | O_EXCL, 0600) == 0, "write_file_at O_CREAT|O_EXCL");
-	check(lxm_write_file_at(dfd, "plain", "x", 1, O_CREAT | O_EXCL, 0600) == -EEXIST, "write_file_at: -EEXIST");
-	check(symlink("file", link) == 0, "symlink");
+	ok(lxm_read_file_at(dfd, "missing", &data, NULL) == -ENOENT && data == NULL, "read of a missing file: -ENOENT");
+	ok(lxm_write_file_at(dfd, "plain", "x", 1, O_CREAT | O_EXCL, 0600) == 0, "write_file_at O_CREAT|O_EXCL");
+	ok(lxm_write_file_at(dfd, "plain", "x", 1, O_CREAT | O_EXCL, 0600) == -EEXIST, "write_file_at: -EEXIST");
+	ok(symlink("file", link) == 0, "symlink");
 	{
 		_cleanup_free_ char *tmp = lxm_strdup_printf("%s.tmp.%d", link, (int)getpid());
 
-		check(symlink("file", tmp) == 0 && lxm_write_file_atomic(link, "y", 1, 0640) == -ELOOP,
+		ok(symlink("file", tmp) == 0 && lxm_write_file_atomic(link, "y", 1, 0640) == -ELOOP,
 		      "write_file_atomic does not follow a symlink at its temp path");
 		unlink(tmp);
 	}
-	check(lxm_write_file_atomic("/nonexistent-dir-lxm/x", "y", 1, 0640) == -ENOENT, "write into a missing dir: -ENOENT");
+	ok(lxm_write_file_atomic("/nonexistent-dir-lxm/x", "y", 1, 0640) == -ENOENT, "write into a missing dir: -ENOENT");
 
-	check(lxm_mkdir_p(deep, 0755) == 0 && stat(deep, &st) == 0 && S_ISDIR(st.st_mode), "mkdir_p creates a tree");
-	check(lxm_mkdir_p(deep, 0755) == 0, "mkdir_p on an existing tree");
+	ok(lxm_mkdir_p(deep, 0755) == 0 && stat(deep, &st) == 0 && S_ISDIR(st.st_mode), "mkdir_p creates a tree");
+	ok(lxm_mkdir_p(deep, 0755) == 0, "mkdir_p on an existing tree");
 	{
 		_cleanup_free_ char *under_file = lxm_strdup_printf("%s/file/sub", dir);
 
-		check(lxm_mkdir_p(under_file, 0755) == -ENOTDIR, "mkdir_p below a file: -ENOTDIR");
+		ok(lxm_mkdir_p(under_file, 0755) == -ENOTDIR, "mkdir_p below a file: -ENOTDIR");
 	}
 	umask(old);
 
@@ -174,7 +166,7 @@ static void test_files(void)
 	}
 	unlink(link);
 	unlink(file);
-	check(rmdir(dir) == 0, "temp dir left empty");
+	ok(rmdir(dir) == 0, "temp dir left empty");
 }
 
 static void test_io(void)
@@ -182,13 +174,13 @@ static void test_io(void)
 	int p[2];
 	char buf[16] = { 0 };
 
-	check(pipe(p) == 0, "pipe");
-	check(lxm_write_full(p[1], "abcdef", 6) == 0, "write_full");
+	ok(pipe(p) == 0, "pipe");
+	ok(lxm_write_full(p[1], "abcdef", 6) == 0, "write_full");
 	close(p[1]);
-	check(lxm_read_full(p[0], buf, sizeof(buf)) == 6 && streq(buf, "abcdef"), "read_full stops at EOF");
-	check(lxm_read_full(p[0], buf, sizeof(buf)) == 0, "read_full at EOF returns 0");
+	ok(lxm_read_full(p[0], buf, sizeof(buf)) == 6 && streq(buf, "abcdef"), "read_full stops at EOF");
+	ok(lxm_read_full(p[0], buf, sizeof(buf)) == 0, "read_full at EOF returns 0");
 	close(p[0]);
-	check(lxm_read_full(-1, buf, 1) == -EBADF && lxm_write_full(-1, buf, 1) == -EBADF, "bad fd: -EBADF");
+	ok(lxm_read_full(-1, buf, 1) == -EBADF && lxm_write_full(-1, buf, 1) == -EBADF, "bad fd: -EBADF");
 }
 
 /* Field 22 of /proc/self/stat, parsed here independently. */
@@ -213,16 +205,16 @@ static void test_proc(void)
 {
 	uint64_t a = 0, b = 0, t0, t1, expected = own_starttime();
 
-	check(lxm_proc_starttime(getpid(), &a) == 0 && a > 0, "starttime of getpid()");
-	check(a == expected, "starttime is field 22 of /proc/PID/stat (%llu)", (unsigned long long)expected);
+	ok(lxm_proc_starttime(getpid(), &a) == 0 && a > 0, "starttime of getpid()");
+	ok(a == expected, "starttime is field 22 of /proc/PID/stat (%llu)", (unsigned long long)expected);
 	if (a != expected)
 		printf("#   got %llu\n", (unsigned long long)a);
-	check(lxm_proc_starttime(getpid(), &b) == 0 && a == b, "starttime is stable");
-	check(lxm_proc_starttime(getppid(), &b) == 0 && b <= a, "parent started no later");
-	check(lxm_proc_starttime(-5, &b) == -ENOENT, "starttime of a bad pid: -ENOENT");
+	ok(lxm_proc_starttime(getpid(), &b) == 0 && a == b, "starttime is stable");
+	ok(lxm_proc_starttime(getppid(), &b) == 0 && b <= a, "parent started no later");
+	ok(lxm_proc_starttime(-5, &b) == -ENOENT, "starttime of a bad pid: -ENOENT");
 	t0 = lxm_now_ns();
 	t1 = lxm_now_ns();
-	check(t0 > 0 && t1 >= t0, "now_ns is monotonic");
+	ok(t0 > 0 && t1 >= t0, "now_ns is monotonic");
 }
 
 static void test_path_next(void)
