@@ -509,11 +509,6 @@ void lxm_cgroup_free(struct lxm_cgroup *cg)
 	free(cg);
 }
 
-static void cgroup_freep(struct lxm_cgroup **cg)
-{
-	lxm_cgroup_free(*cg);
-}
-
 static int check_name(const char *name, struct lxm_error *err)
 {
 	if (!name || !*name || strchr(name, '/') || streq(name, ".") || streq(name, "..") ||
@@ -526,7 +521,7 @@ static int check_name(const char *name, struct lxm_error *err)
  * NULL (or unusable): this process's mountinfo */
 static int cgroup_new(const char *name, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err)
 {
-	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
+	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
 	struct lxm_cgroup_mounts m = { 0 };
 	int r;
 
@@ -1154,7 +1149,7 @@ static void undo_create(struct lxm_cgroup *cg)
 int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
 		      struct lxm_cgroup **ret, struct lxm_error *err)
 {
-	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
+	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
 	int r;
 
 	if (limits && limits->cpu_weight > 10000)
@@ -1224,7 +1219,7 @@ static int open_done(struct lxm_cgroup **cgp, struct lxm_cgroup **ret, struct lx
 
 int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error *err)
 {
-	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
+	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
 	int r;
 
 	r = cgroup_new(name, NULL, &cg, err);
@@ -1255,7 +1250,7 @@ int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error 
 
 int lxm_cgroup_open_join(const char *name, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err)
 {
-	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
+	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
 	int r;
 
 	r = cgroup_new(name, mounts, &cg, err);

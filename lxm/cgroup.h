@@ -60,6 +60,10 @@ int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error 
  * lxm_cgroup_format_mounts() lines, or NULL to read mountinfo. */
 int lxm_cgroup_open_join(const char *name, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err);
 void lxm_cgroup_free(struct lxm_cgroup *cg);
+static inline void lxm_cgroup_freep(struct lxm_cgroup **cg)
+{
+	lxm_cgroup_free(*cg);
+}
 
 /* O_PATH|O_DIRECTORY fd of the v2 cgroup for clone3(CLONE_INTO_CGROUP), or -1
  * when there is no v2 hierarchy. Owned by cg. */

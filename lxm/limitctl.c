@@ -9,11 +9,6 @@
 #include "limitctl.h"
 #include "log.h"
 
-static void cgroup_freep(struct lxm_cgroup **cg)
-{
-	lxm_cgroup_free(*cg);
-}
-
 static bool is_raw(const char *key)
 {
 	return strchr(key, '.') != NULL;
@@ -129,7 +124,7 @@ static int apply_live(const struct lxm_paths *paths, const char *name, enum lxm_
 		      const struct lxm_config *conf, struct lxm_error *err)
 {
 	_cleanup_free_ char *rtpath = lxm_runtime_path(paths, name, "config");
-	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
+	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
 	struct lxm_config rt = { 0 };
 	struct lxm_cgroup_limits lim;
 	bool have_rt;
@@ -192,7 +187,7 @@ static int open_running(const struct lxm_paths *paths, const char *name, const c
 int lxm_limits_set(const struct lxm_paths *paths, const char *name, const char *key, const char *value,
 		   bool persist_it, struct lxm_error *err)
 {
-	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
+	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
 	struct lxm_config conf = { 0 };
 	bool running = false;
 	int l, r;
@@ -264,7 +259,7 @@ static char *config_value(const struct lxm_config *conf, enum lxm_limit l)
 int lxm_limits_get(const struct lxm_paths *paths, const char *name, const char *key, char **ret,
 		   struct lxm_error *err)
 {
-	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
+	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
 	struct lxm_config conf = { 0 };
 	bool running = false;
 	int l = -1, r;
@@ -297,7 +292,7 @@ int lxm_limits_get(const struct lxm_paths *paths, const char *name, const char *
 int lxm_limits_get_all(const struct lxm_paths *paths, const char *name, struct lxm_limit_value ret[LXM_LIMIT_MAX],
 		       struct lxm_error *err)
 {
-	_cleanup_(cgroup_freep) struct lxm_cgroup *cg = NULL;
+	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
 	int r;
 
 	memset(ret, 0, sizeof(*ret) * LXM_LIMIT_MAX);
