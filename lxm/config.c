@@ -1929,6 +1929,18 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 	return validate_nics(conf, label, err);
 }
 
+int lxm_config_load(struct lxm_config *conf, const char *path, struct lxm_error *err)
+{
+	int r = lxm_config_init(conf);
+
+	if (r < 0)
+		return lxm_error_set(err, -r, "loading '%s'", path);
+	r = lxm_config_read_file(conf, path, err);
+	if (r < 0)
+		return r;
+	return lxm_config_validate(conf, path, err);
+}
+
 /* ---- writing ------------------------------------------------------------------- */
 
 /* A libconfig string literal. */

@@ -167,6 +167,9 @@ int lxm_config_format_key(const struct lxm_config *conf, const char *key, char *
 int lxm_config_edit_text(const char *text, const char *key, const char *value, char **ret);
 /* Checks across keys (init present, rootfs present, idmaps complete, ...). */
 int lxm_config_validate(const struct lxm_config *conf, const char *label, struct lxm_error *err);
+/* lxm_config_init(), lxm_config_read_file() and lxm_config_validate() of
+ * one file: a whole config from path alone. */
+int lxm_config_load(struct lxm_config *conf, const char *path, struct lxm_error *err);
 
 /* Serialize to libconfig text that reads back (over lxm_config_init()) to an
  * equal struct; write atomically (tmp, fsync, rename), mode 0640. */

@@ -36,17 +36,10 @@ int lxm_container_load_config(const struct lxm_paths *paths, const char *name,
 			      struct lxm_config *conf, struct lxm_error *err)
 {
 	_cleanup_free_ char *path = lxm_container_path(paths, name, "config");
-	int r;
 
 	if (!path)
 		return lxm_error_set(err, ENOMEM, "loading config");
-	r = lxm_config_init(conf);
-	if (r < 0)
-		return lxm_error_set(err, -r, "loading config");
-	r = lxm_config_read_file(conf, path, err);
-	if (r < 0)
-		return r;
-	return lxm_config_validate(conf, path, err);
+	return lxm_config_load(conf, path, err);
 }
 
 static int connect_monitor(const struct lxm_paths *paths, const char *name)

@@ -50,18 +50,6 @@ static int set_in_config(struct lxm_config *conf, enum lxm_limit l, const char *
 	return r;
 }
 
-static int load_runtime_config(const char *path, struct lxm_config *conf, struct lxm_error *err)
-{
-	int r = lxm_config_init(conf);
-
-	if (r < 0)
-		return lxm_error_set(err, -r, "loading '%s'", path);
-	r = lxm_config_read_file(conf, path, err);
-	if (r < 0)
-		return r;
-	return lxm_config_validate(conf, path, err);
-}
-
 /* Rewrite the one key in the config file, keeping the rest of its text. */
 static int persist(const struct lxm_paths *paths, const char *name, enum lxm_limit l,
 		   const struct lxm_config *conf, struct lxm_error *err)
@@ -135,7 +123,7 @@ static int apply_live(const struct lxm_paths *paths, const char *name, enum lxm_
 	/* the running values: init's config (-s and -f included) plus this */
 	have_rt = access(rtpath, F_OK) == 0;
 	if (have_rt) {
-		r = load_runtime_config(rtpath, &rt, err);
+		r = lxm_config_load(&rt, rtpath, err);
 		if (r == 0)
 			r = set_in_config(&rt, l, value, err);
 		if (r < 0)
