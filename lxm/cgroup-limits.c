@@ -13,44 +13,29 @@
 #define V1_UNLIMITED_FROM (1ULL << 62)
 #define WEIGHT_DEFAULT 100
 
-static const char *const limit_names[LXM_LIMIT_MAX] = {
-	[LXM_LIMIT_MEMORY] = "memory",
-	[LXM_LIMIT_MEMORY_SWAP] = "memory_swap",
-	[LXM_LIMIT_PIDS] = "pids",
-	[LXM_LIMIT_CPU_WEIGHT] = "cpu_weight",
-	[LXM_LIMIT_CPUSET] = "cpuset",
-	[LXM_LIMIT_IO_WEIGHT] = "io_weight",
-};
-
-/* the controller each limit needs */
-static const char *const limit_controllers[LXM_LIMIT_MAX] = {
-	[LXM_LIMIT_MEMORY] = "memory",
-	[LXM_LIMIT_MEMORY_SWAP] = "memory",
-	[LXM_LIMIT_PIDS] = "pids",
-	[LXM_LIMIT_CPU_WEIGHT] = "cpu",
-	[LXM_LIMIT_CPUSET] = "cpuset",
-	[LXM_LIMIT_IO_WEIGHT] = NULL,   /* "blkio" on v1, "io" on v2 */
-};
-
-/* the v2 file each limit sets, for messages */
-static const char *const limit_v2_files[LXM_LIMIT_MAX] = {
-	[LXM_LIMIT_MEMORY] = "memory.max",
-	[LXM_LIMIT_MEMORY_SWAP] = "memory.swap.max",
-	[LXM_LIMIT_PIDS] = "pids.max",
-	[LXM_LIMIT_CPU_WEIGHT] = "cpu.weight",
-	[LXM_LIMIT_CPUSET] = "cpuset.cpus",
-	[LXM_LIMIT_IO_WEIGHT] = "io.weight",
+/* each limit's name (after "limits." in the config), the controller it
+ * needs and the v2 file it sets (for messages) */
+static const struct {
+	const char *name, *controller, *v2_file;
+} limit_info[LXM_LIMIT_MAX] = {
+	[LXM_LIMIT_MEMORY] = { "memory", "memory", "memory.max" },
+	[LXM_LIMIT_MEMORY_SWAP] = { "memory_swap", "memory", "memory.swap.max" },
+	[LXM_LIMIT_PIDS] = { "pids", "pids", "pids.max" },
+	[LXM_LIMIT_CPU_WEIGHT] = { "cpu_weight", "cpu", "cpu.weight" },
+	[LXM_LIMIT_CPUSET] = { "cpuset", "cpuset", "cpuset.cpus" },
+	/* "blkio" on v1, "io" on v2 */
+	[LXM_LIMIT_IO_WEIGHT] = { "io_weight", NULL, "io.weight" },
 };
 
 const char *lxm_limit_to_string(enum lxm_limit l)
 {
-	return (unsigned)l < LXM_LIMIT_MAX ? limit_names[l] : NULL;
+	return (unsigned)l < LXM_LIMIT_MAX ? limit_info[l].name : NULL;
 }
 
 int lxm_limit_from_string(const char *s)
 {
 	for (int i = 0; s && i < LXM_LIMIT_MAX; i++)
-		if (streq(s, limit_names[i]))
+		if (streq(s, limit_info[i].name))
 			return i;
 	return -EINVAL;
 }
@@ -209,7 +194,7 @@ static int find(const struct lxm_cgroup *cg, enum lxm_limit l, struct where *w, 
 
 	if ((unsigned)l >= LXM_LIMIT_MAX)
 		return lxm_error_setr(err, EINVAL, "unknown limit %d", (int)l);
-	ctl = limit_controllers[l];
+	ctl = limit_info[l].controller;
 
 	if (l == LXM_LIMIT_IO_WEIGHT) {
 		fd = lxm_cgroup_controller_fd(cg, "blkio", &w->v2, &w->path);
@@ -223,7 +208,7 @@ static int find(const struct lxm_cgroup *cg, enum lxm_limit l, struct where *w, 
 		if (fd < 0)
 			return lxm_error_setr(err, ENOENT,
 					      "limits.%s: setting '%s' for '%s': the '%s' controller is not available on this host",
-					      limit_names[l], limit_v2_files[l], lxm_cgroup_rel_path(cg), ctl);
+					      limit_info[l].name, limit_info[l].v2_file, lxm_cgroup_rel_path(cg), ctl);
 	}
 	w->fd = fd;
 	return 0;
@@ -484,7 +469,7 @@ int lxm_cgroup_limit_read(const struct lxm_cgroup *cg, enum lxm_limit l, char **
 		return lxm_error_setr(err, EINVAL, "unknown limit %d", (int)l);
 	}
 	if (!out)
-		return lxm_error_set(err, ENOMEM, "reading limits.%s", limit_names[l]);
+		return lxm_error_set(err, ENOMEM, "reading limits.%s", limit_info[l].name);
 	*ret = out;
 	if (ret_default)
 		*ret_default = dflt;
