@@ -104,6 +104,15 @@ urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="HEAD"), timeo
 	fi
 }
 
+# require_pure_cgroup2: the test is skipped unless /sys/fs/cgroup is a pure
+# cgroup v2 hierarchy (the VM tier's tests of v2-only mechanisms)
+require_pure_cgroup2() {
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+		echo "1..0 # SKIP /sys/fs/cgroup is not a pure cgroup v2 hierarchy"
+		exit 0
+	fi
+}
+
 # use_debian_seed RELEASE ARCH: the Debian tree test-debian.sh keeps in
 # $LXM_TEST_DEBIAN_CACHE (default /var/tmp/lxm-test-cache), hard-linked
 # into this test's template cache; the test is skipped without it (a

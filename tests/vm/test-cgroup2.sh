@@ -7,11 +7,8 @@
 . "$SRCDIR/tests/integration/lib.sh"
 require_root
 
+require_pure_cgroup2
 CG=/sys/fs/cgroup
-if [ "$(stat -f -c %T $CG)" != cgroup2fs ]; then
-	echo "1..0 # SKIP /sys/fs/cgroup is not a pure cgroup v2 hierarchy"
-	exit 0
-fi
 
 c=${PFX}-cg
 check "create a busybox container" -- lxm-create -n "$c" -t busybox

@@ -10,11 +10,8 @@
 . "$SRCDIR/tests/integration/lib.sh"
 require_root
 
+require_pure_cgroup2
 CG=/sys/fs/cgroup
-if [ "$(stat -f -c %T $CG)" != cgroup2fs ]; then
-	echo "1..0 # SKIP /sys/fs/cgroup is not a pure cgroup v2 hierarchy"
-	exit 0
-fi
 PROBE=$BUILDDIR/tests/integration/confine-probe
 if [ ! -x "$PROBE" ]; then
 	echo "1..0 # SKIP $PROBE not built (make check)"
