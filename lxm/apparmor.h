@@ -60,3 +60,9 @@ void lxm_apparmor_release(const char *file, const char *name, const char *dir);
 int lxm_apparmor_compile_check(const char *path);
 /* aa_change_onexec(profile) (NULL: nothing). */
 int lxm_apparmor_change_onexec(const char *profile, struct lxm_error *err);
+/* The same change, written by lxm-attach's child into the attr file of
+ * the host's /proc, before it enters the container: a container cannot
+ * redirect the write by mounting over its own /proc (the CVE-2019-16884
+ * class), and lxm-attach needs no libapparmor. Refuses an attr file that
+ * is not on procfs. (apparmor-onexec.c) */
+int lxm_apparmor_onexec_host(const char *profile, struct lxm_error *err);

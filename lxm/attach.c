@@ -21,10 +21,9 @@
 #include "attach.h"
 #include "caps.h"
 #include "cgroup.h"
-#include "container.h"
 #include "log.h"
 #include "rootfs.h"
-#include "seccomp.h"
+#include "seccomp-prog.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -33,15 +32,15 @@
 extern char **environ;
 
 struct attach_ctx {
-	const struct lxm_config *conf;
+	const struct lxm_confinement *confine; /* init's, from the state file */
 	const struct lxm_attach_opts *opts;
 	struct lxm_cgroup *cg;
 	int pidfd;
 	int nsflags;
 	int slave;                   /* -1 without a pty */
 	int errfd;                   /* write end: an error before exec */
-	struct lxm_seccomp *seccomp; /* compiled before entering, NULL: none */
-	bool in_v2;                  /* the intermediate was cloned into the v2 cgroup */
+	const struct lxm_seccomp_prog *seccomp; /* init's program, NULL: none */
+	bool in_v2;                  /* the child was cloned into the v2 cgroup */
 	const char *aa_profile;      /* NULL: none */
 };
 
@@ -136,30 +135,17 @@ static _Noreturn void fail_child(int errfd, const struct lxm_error *e, int code)
 	_exit(code);
 }
 
-/* THE place where the attached process gets the container's confinement,
- * the same as init's: the AppArmor profile (aa_change_onexec, effective at
- * the execve below) and the seccomp filter. exec_command calls it once,
- * after the capability bounding set is applied and while the process is
- * still root of the container: without no_new_privs, loading a seccomp
- * filter needs CAP_SYS_ADMIN in the container's user namespace, which the
- * switch to -u/-g drops. What runs after it (setgroups, setresgid/setresuid,
- * PR_SET_NO_NEW_PRIVS, chdir, execve) must be allowed by the filter. */
-static int attach_confine(const struct attach_ctx *a, struct lxm_error *err)
+/* THE place where the attached process gets init's seccomp filter.
+ * exec_command calls it once, next to the capability drop (before it when
+ * the bounding set lacks CAP_SYS_ADMIN, as for init) and while the process
+ * is still root of the container: without no_new_privs, loading a filter
+ * needs CAP_SYS_ADMIN in the container's user namespace, which the switch
+ * to -u/-g drops. What runs after it (setgroups, setresgid/setresuid,
+ * PR_SET_NO_NEW_PRIVS, chdir, execve) must be allowed by the filter. (The
+ * AppArmor profile was set before entering, enter_and_run.) */
+static int attach_seccomp(const struct attach_ctx *a, struct lxm_error *err)
 {
-	int r = lxm_apparmor_change_onexec(a->aa_profile, err);
-
-	if (r < 0)
-		return r;
-	return lxm_seccomp_load(a->seccomp, err);
-}
-
-/* A config that drops CAP_SYS_ADMIN without no_new_privs: the filter has to
- * come before the capability drop (as for init). */
-static bool confine_before_caps(const struct lxm_config *conf)
-{
-	return !conf->security.no_new_privs &&
-		!(lxm_caps_mask(conf->security.cap_drop, conf->security.n_cap_drop, conf->security.cap_keep,
-				conf->security.n_cap_keep) & (1ULL << 21 /* CAP_SYS_ADMIN */));
+	return a->seccomp ? lxm_seccomp_prog_load(a->seccomp, err) : 0;
 }
 
 /* The command's process: in every namespace and cgroup (inherited from the
@@ -209,12 +195,11 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 		/* a login shell: "-sh" as argv[0] */
 		argv[2] = lxm_strdup_printf("-%s", base ? base + 1 : shell);
 	}
-	if (confine_before_caps(a->conf) && attach_confine(a, &err) < 0)
+	if (lxm_confinement_seccomp_first(a->confine) && attach_seccomp(a, &err) < 0)
 		fail_child(a->errfd, &err, 126);
-	if (lxm_caps_apply(a->conf->security.cap_drop, a->conf->security.n_cap_drop,
-			   a->conf->security.cap_keep, a->conf->security.n_cap_keep, &err) < 0)
+	if (lxm_caps_apply_mask(a->confine->caps, &err) < 0)
 		fail_child(a->errfd, &err, 126);
-	if (!confine_before_caps(a->conf) && attach_confine(a, &err) < 0)
+	if (!lxm_confinement_seccomp_first(a->confine) && attach_seccomp(a, &err) < 0)
 		fail_child(a->errfd, &err, 126);
 	if (setgroups(0, NULL) < 0 && errno != EPERM) {
 		lxm_error_set(&err, errno, "dropping supplementary groups");
@@ -224,7 +209,7 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 		lxm_error_set(&err, errno, "switching to uid %u gid %u", (unsigned)o->uid, (unsigned)gid);
 		fail_child(a->errfd, &err, 126);
 	}
-	if (a->conf->security.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+	if (a->confine->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		lxm_error_set(&err, errno, "setting no_new_privs");
 		fail_child(a->errfd, &err, 126);
 	}
@@ -272,6 +257,11 @@ static _Noreturn void enter_and_run(struct attach_ctx *a)
 	if (lxm_cgroup_enter_self(a->cg, &err) < 0)
 		fail_child(a->errfd, &err, 126);
 	if (!a->in_v2 && lxm_cgroup_v2_fd(a->cg) >= 0 && lxm_cgroup_attach(a->cg, getpid(), false, &err) < 0)
+		fail_child(a->errfd, &err, 126);
+	/* init's AppArmor profile from the next execve on, written while the
+	 * host's /proc is the one we see (the container's could be mounted
+	 * over); it stays through setns() */
+	if (lxm_apparmor_onexec_host(a->aa_profile, &err) < 0)
 		fail_child(a->errfd, &err, 126);
 	if (setns(a->pidfd, a->nsflags) < 0) {
 		lxm_error_set(&err, errno, "entering the container's namespaces");
@@ -595,50 +585,27 @@ static pid_t spawn_child(struct clone_args *args, const struct spawn *sp)
 	return pid;
 }
 
-static bool same_ns(pid_t pid, const char *ns)
+/* The container must exist and run; its state file says how init is
+ * confined (lxm-attach reads no config: what init runs with, -f and -s
+ * included, was recorded at start). */
+static int read_state(const struct lxm_paths *paths, const char *name, const char *state_path,
+		      struct lxm_runtime *rt, int *ret_pidfd, struct lxm_error *err)
 {
-	char a[64], b[64];
-	struct stat sa, sb;
-
-	snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, ns);
-	snprintf(b, sizeof(b), "/proc/self/ns/%s", ns);
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
-}
-
-/* The container must exist and run; the config is the one init runs with
- * (the runtime copy that lxm-start wrote, -s and -f included, validated
- * then). Only a container started before runtime copies existed has its
- * config file read and validated here. Nothing from container.c: lxm-attach
- * is linked statically and should not pull in what create needs. */
-static int load_config(const struct lxm_paths *paths, const char *name, const char *state_path,
-		       struct lxm_config *conf, struct lxm_runtime *rt, int *ret_pidfd, bool *ret_runtime_copy,
-		       struct lxm_error *err)
-{
-	_cleanup_free_ char *cfg = lxm_container_path(paths, name, "config");
-	_cleanup_free_ char *rtconf = lxm_runtime_path(paths, name, "config");
-	bool runtime_copy;
-	int r;
-
-	if (!cfg || !rtconf)
-		return lxm_error_set(err, ENOMEM, "attaching");
 	if (lxm_runtime_read(state_path, rt) < 0 ||
 	    (*ret_pidfd = lxm_pidfd_open_checked(rt->init_pid, rt->init_starttime)) < 0) {
+		_cleanup_free_ char *cfg = lxm_container_path(paths, name, "config");
+
+		if (!cfg)
+			return lxm_error_set(err, ENOMEM, "attaching");
 		if (access(cfg, F_OK) < 0)
 			return lxm_error_setr(err, ENOENT, "no such container in '%s'", paths->lxmpath);
 		return lxm_error_setr(err, ENOTCONN, "not running");
 	}
-	r = lxm_config_init(conf);
-	if (r < 0)
-		return lxm_error_set(err, -r, "loading config");
-	r = lxm_config_read_file(conf, rtconf, err);
-	runtime_copy = *ret_runtime_copy = r >= 0;
-	if (r == -ENOENT) {
-		lxm_error_clear(err);
-		r = lxm_config_read_file(conf, cfg, err);
-	}
-	if (r < 0)
-		return r;
-	return runtime_copy ? 0 : lxm_config_validate(conf, cfg, err);
+	if (!rt->confine.known)
+		return lxm_error_setr(err, EPROTO,
+				      "its state file does not say how init is confined (started by an older lxm?); "
+				      "restart the container to attach to it");
+	return 0;
 }
 
 int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm_attach_opts *opts,
@@ -646,56 +613,43 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 {
 	_cleanup_free_ char *state_path = lxm_runtime_path(paths, name, "state");
 	_cleanup_close_ int pidfd = -1, master = -1, slave = -1;
-	struct lxm_config conf = { 0 };
 	struct attach_ctx a = { .opts = opts, .slave = -1 };
 	struct stdio_proxy proxy = { .ours = { -1, -1, -1 }, .theirs = { -1, -1, -1 } };
 	_cleanup_close_ int child_pidfd = -1, own_pidns = -1;
-	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *seccomp = NULL;
-	_cleanup_free_ char *aa_profile = NULL, *dir = NULL;
+	struct lxm_seccomp_prog seccomp = { 0 };
 	struct lxm_runtime rt;
 	int errpipe[2] = { -1, -1 };
 	struct lxm_error child_err;
 	struct spawn sp;
 	char **saved_environ = environ;
-	bool pty, relay, runtime_copy = false;
+	bool pty, relay;
 	pid_t pid, waited = -1;
 	ssize_t n;
 	int r, status;
 
 	if (!state_path)
 		return lxm_error_set(err, ENOMEM, "attaching");
-	r = load_config(paths, name, state_path, &conf, &rt, &pidfd, &runtime_copy, err);
+	r = read_state(paths, name, state_path, &rt, &pidfd, err);
 	if (r < 0)
 		goto out;
 	r = lxm_cgroup_open_join(name, rt.cgroup_mounts, &a.cg, err);
 	if (r < 0)
 		goto out;
-	a.conf = &conf;
+	a.confine = &rt.confine;
 	a.pidfd = pidfd;
-	/* init's confinement, prepared while the host's files (a custom
-	 * seccomp policy) are reachable; attach_confine() applies it */
-	dir = lxm_container_path(paths, name, NULL);
-	if (!dir) {
-		r = lxm_error_set(err, ENOMEM, "attaching");
-		goto out;
-	}
-	r = lxm_apparmor_exec_profile(conf.security.apparmor, name, dir, lxm_apparmor_enabled(), &aa_profile, err);
-	if (r < 0)
-		goto out;
+	a.aa_profile = rt.confine.apparmor[0] ? rt.confine.apparmor : NULL;
 	/* the program init got, saved by lxm-start (nothing to parse or
-	 * compile); compiled from the policy only for a container started
-	 * before such a file existed */
-	if (!streq(conf.security.seccomp, "none")) {
+	 * compile), read while the host's files are reachable */
+	if (rt.confine.seccomp) {
 		_cleanup_free_ char *bpf = lxm_runtime_path(paths, name, "seccomp.bpf");
 
-		r = bpf ? lxm_seccomp_load_saved(bpf, &seccomp, err) : lxm_error_set(err, ENOMEM, "attaching");
+		r = bpf ? lxm_seccomp_prog_open(bpf, &seccomp, err) : lxm_error_set(err, ENOMEM, "attaching");
 		if (r == -ENOENT)
-			r = lxm_seccomp_prepare(conf.security.seccomp, dir, conf.security.nesting, &seccomp, err);
+			r = lxm_error_setr(err, ENOENT, "init's seccomp program '%s' is missing", bpf);
 		if (r < 0)
 			goto out;
+		a.seccomp = &seccomp;
 	}
-	a.seccomp = seccomp;
-	a.aa_profile = aa_profile;
 	/* One setns() on the pidfd in the child enters them all at once, and
 	 * the kernel takes them in the order that makes each step's
 	 * permission check right: the user namespace first (so that the rest
@@ -703,10 +657,7 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	 * cgroup and network; it either enters all or none. The PID
 	 * namespace is this process's, for its child only (below). */
 	a.nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
-	/* init got a user namespace of its own exactly when the config it
-	 * runs with maps ids (lxm_start_spawn); only a container started
-	 * before runtime copies existed is asked */
-	if (runtime_copy ? conf.n_idmaps > 0 : !same_ns(rt.init_pid, "user"))
+	if (rt.confine.userns)
 		a.nsflags |= CLONE_NEWUSER;
 	pty = opts->use_pty > 0 || (opts->use_pty < 0 && isatty(STDIN_FILENO));
 	if (pty) {
@@ -843,6 +794,6 @@ out:
 		close(errpipe[1]);
 	if (a.cg)
 		lxm_cgroup_free(a.cg);
-	lxm_config_free(&conf);
+	lxm_seccomp_prog_free(&seccomp);
 	return r;
 }

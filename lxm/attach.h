@@ -8,7 +8,6 @@
  * so no host terminal fd reaches the container. */
 #pragma once
 
-#include "config.h"
 #include "state.h"
 
 struct lxm_attach_opts {

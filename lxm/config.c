@@ -17,10 +17,12 @@
 #include <sys/stat.h>
 #include <uuid/uuid.h>
 
+#include "caps.h"
 #include "config.h"
 #include "devcg.h"
 #include "log.h"
 #include "rootfs.h"
+#include "state.h"
 #include "util.h"
 
 #define LXM_TTYS_MAX 63
@@ -30,34 +32,6 @@
 #define WHY_MAX 256
 
 /* ---- pure helpers -------------------------------------------------------- */
-
-static const char *const cap_names[] = {
-	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
-	"setgid", "setuid", "setpcap", "linux_immutable", "net_bind_service",
-	"net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
-	"sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
-	"sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time",
-	"sys_tty_config", "mknod", "lease", "audit_write", "audit_control",
-	"setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
-	"block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
-};
-
-int lxm_cap_from_name(const char *name)
-{
-	if (strncasecmp(name, "cap_", 4) == 0)
-		name += 4;
-	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
-		if (strcasecmp(name, cap_names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
-}
-
-const char *lxm_cap_to_name(int cap)
-{
-	if (cap < 0 || (size_t)cap >= ARRAY_SIZE(cap_names))
-		return NULL;
-	return cap_names[cap];
-}
 
 static const struct {
 	const char *name;
@@ -231,54 +205,29 @@ static int why_fail(char *why, size_t n, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int check_name_kind(const char *what, const char *s, char *why, size_t n)
-{
-	if (!*s)
-		return why_fail(why, n, "invalid %s '': must not be empty", what);
-	if (strlen(s) > LXM_NAME_MAX)
-		return why_fail(why, n, "invalid %s '%s': longer than %d characters", what, s, LXM_NAME_MAX);
-	if (strchr(s, '/'))
-		return why_fail(why, n, "invalid %s '%s': must not contain '/'", what, s);
-	if (streq(s, ".") || streq(s, ".."))
-		return why_fail(why, n, "invalid %s '%s': must not be '.' or '..'", what, s);
-	if (s[0] == '.' || s[0] == '-')
-		return why_fail(why, n, "invalid %s '%s': must not start with '%c'", what, s, s[0]);
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (isascii(c) && (isalnum(c) || c == '_' || c == '.' || c == '-'))
-			continue;
-		if (isprint(c))
-			return why_fail(why, n, "invalid %s '%s': invalid character '%c'", what, s, c);
-		return why_fail(why, n, "invalid %s: invalid character 0x%02x", what, c);
-	}
-	return 0;
-}
-
-int lxm_name_validate(const char *name, struct lxm_error *err)
-{
-	char why[WHY_MAX];
-
-	if (!name)
-		return lxm_error_setr(err, EINVAL, "invalid container name: none given");
-	if (check_name_kind("container name", name, why, sizeof(why)) < 0)
-		return lxm_error_setr(err, EINVAL, "%s", why);
-	return 0;
-}
-
 static int check_name(char *s, char *why, size_t n)
 {
-	return check_name_kind("container name", s, why, n);
+	return lxm_name_check("container name", s, why, n);
 }
 
 static int check_group_name(char *s, char *why, size_t n)
 {
-	return check_name_kind("group name", s, why, n);
+	return lxm_name_check("group name", s, why, n);
 }
 
 static int check_nonempty(char *s, char *why, size_t n)
 {
 	return *s ? 0 : why_fail(why, n, "must not be empty");
+}
+
+/* a profile name the runtime state can record (struct lxm_runtime) */
+static int check_apparmor(char *s, char *why, size_t n)
+{
+	if (!*s)
+		return why_fail(why, n, "must not be empty");
+	if (strlen(s) >= LXM_APPARMOR_PROFILE_MAX)
+		return why_fail(why, n, "profile name longer than %d characters", LXM_APPARMOR_PROFILE_MAX - 1);
+	return 0;
 }
 
 /* lxm's own mount options are checked now, not when the mount fails at start */
@@ -468,7 +417,7 @@ static int check_cap(char *s, char *why, size_t n)
 
 	if (cap < 0)
 		return why_fail(why, n, "unknown capability '%s'", s);
-	strcpy(s, cap_names[cap]); /* never longer than the input */
+	strcpy(s, lxm_cap_to_name(cap)); /* never longer than the input */
 	return 0;
 }
 
@@ -701,7 +650,7 @@ static const struct key keys[] = {
 	KEY("limits.io_weight", u32, C(limits.io_weight), .min = 1, .max = 10000),
 
 	GROUP("security"),
-	KEY("security.apparmor", string, C(security.apparmor), .check = check_nonempty, .flags = K_ALWAYS),
+	KEY("security.apparmor", string, C(security.apparmor), .check = check_apparmor, .flags = K_ALWAYS),
 	KEY("security.seccomp", string, C(security.seccomp), .check = check_nonempty, .flags = K_ALWAYS),
 	KEY("security.cap_drop", caps, C(security.cap_drop), .aux = C(security.n_cap_drop),
 	  .check = check_cap, .flags = K_ALWAYS | K_UNIQUE, .conflict = "security.cap_keep",
@@ -1853,7 +1802,7 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 	int r;
 
 	label = label ?: "config";
-	if (conf->name && check_name_kind("container name", conf->name, why, sizeof(why)) < 0)
+	if (conf->name && lxm_name_check("container name", conf->name, why, sizeof(why)) < 0)
 		return val_fail(err, label, "name", "%s", why);
 	if (conf->uuid[0]) {
 		char u[LXM_UUID_STR_LEN];

@@ -180,7 +180,6 @@ int lxm_config_write(const struct lxm_config *conf, const char *path, struct lxm
 int lxm_config_write_runtime(const struct lxm_config *conf, const char *path, struct lxm_error *err);
 
 /* Pure helpers (unit-tested). */
-int lxm_name_validate(const char *name, struct lxm_error *err);
 int lxm_parse_size(const char *s, uint64_t *ret);
 int lxm_signal_from_name(const char *s);          /* -EINVAL when unknown */
 const char *lxm_signal_to_name(int sig, char *buf, size_t size);
@@ -191,9 +190,3 @@ int lxm_mac_from_uuid(const char *uuid, unsigned index, char out[LXM_HWADDR_STR_
 const char *lxm_net_type_to_string(enum lxm_net_type t);
 /* "veth" -> LXM_NET_VETH; -EINVAL when unknown. */
 int lxm_net_type_from_string(const char *s);
-/* Capability number for "sys_admin" or "CAP_SYS_ADMIN" (any case), up to
- * checkpoint_restore (40); -EINVAL when unknown. The config stores the
- * canonical lower-case name without "cap_". */
-int lxm_cap_from_name(const char *name);
-/* "sys_admin" for 21; NULL when unknown. */
-const char *lxm_cap_to_name(int cap);

@@ -145,6 +145,7 @@ int lxm_monitor_write_state(struct lxm_monitor *m)
 		.init_starttime = m->starttime,
 		.monitor_pid = getpid(),
 		.state = m->state,
+		.confine = m->confine,
 	};
 
 	snprintf(rt.cgroup, sizeof(rt.cgroup), "lxm/%s", m->name);

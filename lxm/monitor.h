@@ -43,6 +43,7 @@ struct lxm_monitor {
 	int netns_fd;               /* the container's network namespace, -1: none/host */
 	uint64_t starttime;
 	enum lxm_state state;
+	struct lxm_confinement confine; /* init's, for the state file */
 	bool stop_requested;        /* halt/kill: do not treat init's death as reboot */
 	bool rootfs_readonly;       /* the base of snapshots: its rootfs stays read-only */
 	bool foreground;

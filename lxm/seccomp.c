@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 
 #include "log.h"
+#include "seccomp-prog.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -23,8 +24,7 @@ const char lxm_seccomp_default_policy[] =
 
 struct lxm_seccomp {
 	scmp_filter_ctx ctx;         /* NULL when loaded from a saved program */
-	struct sock_filter *prog;    /* the BPF, once generated or read */
-	size_t n_prog;
+	struct lxm_seccomp_prog prog; /* the BPF, once generated or read */
 };
 
 static const struct {
@@ -567,37 +567,12 @@ int lxm_seccomp_load(struct lxm_seccomp *s, struct lxm_error *err)
 
 	if (!s)
 		return 0;
-	if (s->prog) {
-		/* what seccomp_load() does with our attributes (no NNP, no
-		 * TSYNC, no flags), minus generating the program again */
-		struct sock_fprog fprog = { .len = (unsigned short)s->n_prog, .filter = s->prog };
-
-		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
-			return lxm_error_set(err, errno, "loading the seccomp filter");
-		return 0;
-	}
+	/* the program as it is, without generating it again */
+	if (s->prog.n)
+		return lxm_seccomp_prog_load(&s->prog, err);
 	r = seccomp_load(s->ctx);
 	if (r < 0)
 		return lxm_error_set(err, -r, "loading the seccomp filter");
-	return 0;
-}
-
-/* A program is whole sock_filter instructions, BPF_MAXINSNS at most. */
-static int read_prog(int fd, size_t size, struct lxm_seccomp *s)
-{
-	ssize_t n;
-
-	if (size == 0 || size % sizeof(struct sock_filter) || size / sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return -EINVAL;
-	s->prog = malloc(size);
-	if (!s->prog)
-		return -ENOMEM;
-	n = pread(fd, s->prog, size, 0);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n != size)
-		return -EIO;
-	s->n_prog = size / sizeof(struct sock_filter);
 	return 0;
 }
 
@@ -625,9 +600,7 @@ int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *
 		r = lxm_error_set(err, -r, "writing the seccomp program to '%s'", tmp);
 		goto fail;
 	}
-	free(s->prog);
-	s->prog = NULL;
-	r = fstat(fd, &st) < 0 ? -errno : read_prog(fd, (size_t)st.st_size, s);
+	r = fstat(fd, &st) < 0 ? -errno : lxm_seccomp_prog_read(fd, (size_t)st.st_size, &s->prog);
 	if (r < 0) {
 		r = lxm_error_set(err, -r, "reading back '%s'", tmp);
 		goto fail;
@@ -638,34 +611,23 @@ int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *
 	}
 	return 0;
 fail:
-	free(s->prog);
-	s->prog = NULL;
+	lxm_seccomp_prog_free(&s->prog);
 	(void)unlink(tmp);
 	return r;
 }
 
 int lxm_seccomp_load_saved(const char *path, struct lxm_seccomp **ret, struct lxm_error *err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct lxm_seccomp *s;
-	struct stat st;
+	struct lxm_seccomp *s = calloc(1, sizeof(*s));
 	int r;
 
 	*ret = NULL;
-	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : lxm_error_set(err, errno, "opening '%s'", path);
-	if (fstat(fd, &st) < 0)
-		return lxm_error_set(err, errno, "checking '%s'", path);
-	/* only a program that root wrote and nobody else can change */
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077))
-		return lxm_error_setr(err, EPERM, "'%s' is not a regular file of ours with mode 0600", path);
-	s = calloc(1, sizeof(*s));
 	if (!s)
 		return lxm_error_set(err, ENOMEM, "seccomp");
-	r = read_prog(fd, (size_t)st.st_size, s);
+	r = lxm_seccomp_prog_open(path, &s->prog, err);
 	if (r < 0) {
-		lxm_seccomp_free(s);
-		return lxm_error_set(err, -r, "reading the seccomp program '%s'", path);
+		free(s);
+		return r;
 	}
 	*ret = s;
 	return 0;
@@ -677,7 +639,7 @@ void lxm_seccomp_free(struct lxm_seccomp *s)
 		return;
 	if (s->ctx)
 		seccomp_release(s->ctx);
-	free(s->prog);
+	lxm_seccomp_prog_free(&s->prog);
 	free(s);
 }
 

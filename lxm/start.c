@@ -226,13 +226,10 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		return r;
 	/* without no_new_privs the kernel wants CAP_SYS_ADMIN to load a
 	 * filter: a config that drops it gets the filter before the drop */
-	seccomp_early = !conf->security.no_new_privs &&
-		!(lxm_caps_mask(conf->security.cap_drop, conf->security.n_cap_drop, conf->security.cap_keep,
-				conf->security.n_cap_keep) & (1ULL << CAP_SYS_ADMIN));
+	seccomp_early = lxm_confinement_seccomp_first(&c->m->confine);
 	if (seccomp_early && (r = lxm_seccomp_load(c->seccomp, err)) < 0)
 		return r;
-	r = lxm_caps_apply(conf->security.cap_drop, conf->security.n_cap_drop,
-			   conf->security.cap_keep, conf->security.n_cap_keep, err);
+	r = lxm_caps_apply_mask(c->m->confine.caps, err);
 	if (r < 0)
 		return r;
 	if (conf->security.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -542,6 +539,17 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		return r;
 	ctx.seccomp = seccomp;
 	ctx.aa_profile = aa_profile;
+	/* for the state file: lxm-attach confines attached processes so */
+	m->confine = (struct lxm_confinement){
+		.known = true,
+		.userns = userns,
+		.no_new_privs = conf->security.no_new_privs,
+		.seccomp = seccomp != NULL,
+		.caps = lxm_caps_mask(conf->security.cap_drop, conf->security.n_cap_drop,
+				      conf->security.cap_keep, conf->security.n_cap_keep),
+	};
+	if (aa_profile && lxm_strscpy(m->confine.apparmor, aa_profile, sizeof(m->confine.apparmor)) < 0)
+		return lxm_error_setr(err, ENAMETOOLONG, "AppArmor profile name '%s' too long", aa_profile);
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return lxm_error_set(err, errno, "creating the sync socket");

@@ -1,7 +1,9 @@
+#include <ctype.h>
 #include <fcntl.h>
 #include <strings.h>
 #include <sys/syscall.h>
 
+#include "config.h"
 #include "state.h"
 
 static const char *const state_names[LXM_STATE_MAX] = {
@@ -36,6 +38,53 @@ static int path_from(char **dst, const char *env, const char *dflt)
 	*dst = strdup(v && *v ? v : dflt);
 	return *dst ? 0 : -ENOMEM;
 }
+
+static int name_fail(char *why, size_t n, const char *fmt, ...) _printf_(3, 4);
+static int name_fail(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int lxm_name_check(const char *what, const char *s, char *why, size_t n)
+{
+	if (!*s)
+		return name_fail(why, n, "invalid %s '': must not be empty", what);
+	if (strlen(s) > LXM_NAME_MAX)
+		return name_fail(why, n, "invalid %s '%s': longer than %d characters", what, s, LXM_NAME_MAX);
+	if (strchr(s, '/'))
+		return name_fail(why, n, "invalid %s '%s': must not contain '/'", what, s);
+	if (streq(s, ".") || streq(s, ".."))
+		return name_fail(why, n, "invalid %s '%s': must not be '.' or '..'", what, s);
+	if (s[0] == '.' || s[0] == '-')
+		return name_fail(why, n, "invalid %s '%s': must not start with '%c'", what, s, s[0]);
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (isascii(c) && (isalnum(c) || c == '_' || c == '.' || c == '-'))
+			continue;
+		if (isprint(c))
+			return name_fail(why, n, "invalid %s '%s': invalid character '%c'", what, s, c);
+		return name_fail(why, n, "invalid %s: invalid character 0x%02x", what, c);
+	}
+	return 0;
+}
+
+int lxm_name_validate(const char *name, struct lxm_error *err)
+{
+	char why[256];
+
+	if (!name)
+		return lxm_error_setr(err, EINVAL, "invalid container name: none given");
+	if (lxm_name_check("container name", name, why, sizeof(why)) < 0)
+		return lxm_error_setr(err, EINVAL, "%s", why);
+	return 0;
+}
+
 
 int lxm_paths_init(struct lxm_paths *p, const char *lxmpath)
 {
@@ -105,6 +154,15 @@ int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
 		len += (size_t)n;
 		l += ll + (nl ? 1 : 0);
 	}
+	if (rt->confine.known) {
+		const struct lxm_confinement *c = &rt->confine;
+
+		n = snprintf(buf + len, size - len, "userns=%d\nno_new_privs=%d\nseccomp=%d\ncaps=%llu\napparmor=%s\n",
+			     c->userns, c->no_new_privs, c->seccomp, (unsigned long long)c->caps, c->apparmor);
+		if (n < 0 || (size_t)n >= size - len)
+			return -ENOBUFS;
+		len += (size_t)n;
+	}
 	return (int)len;
 }
 
@@ -113,11 +171,12 @@ int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
 	struct lxm_runtime rt = { .state = LXM_STATE_STOPPED };
 	const char *line = text;
 	bool have_pid = false, mounts_dropped = false;
+	unsigned confine_keys = 0;
 
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char buf[256];
+		char buf[512];
 		char *eq;
 		uint64_t v;
 
@@ -163,18 +222,45 @@ int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
 			memcpy(rt.cgroup_mounts + have, eq, add);
 			rt.cgroup_mounts[have + add] = '\n';
 			rt.cgroup_mounts[have + add + 1] = '\0';
+		} else if (streq(buf, "userns")) {
+			if (lxm_parse_u64(eq, 1, &v) < 0)
+				return -EINVAL;
+			rt.confine.userns = v;
+			confine_keys |= 1;
+		} else if (streq(buf, "no_new_privs")) {
+			if (lxm_parse_u64(eq, 1, &v) < 0)
+				return -EINVAL;
+			rt.confine.no_new_privs = v;
+			confine_keys |= 2;
+		} else if (streq(buf, "seccomp")) {
+			if (lxm_parse_u64(eq, 1, &v) < 0)
+				return -EINVAL;
+			rt.confine.seccomp = v;
+			confine_keys |= 4;
+		} else if (streq(buf, "caps")) {
+			if (lxm_parse_u64(eq, UINT64_MAX, &rt.confine.caps) < 0)
+				return -EINVAL;
+			confine_keys |= 8;
+		} else if (streq(buf, "apparmor")) {
+			if (lxm_strscpy(rt.confine.apparmor, eq, sizeof(rt.confine.apparmor)) < 0)
+				return -EINVAL;
+			confine_keys |= 16;
 		}
 		/* unknown keys: written by a newer lxm, ignore */
 	}
 	if (!have_pid)
 		return -EINVAL;
+	/* all of the record or none of it */
+	if (confine_keys != 0 && confine_keys != 31)
+		return -EINVAL;
+	rt.confine.known = confine_keys == 31;
 	*ret = rt;
 	return 0;
 }
 
 int lxm_runtime_write(const char *path, const struct lxm_runtime *rt)
 {
-	char buf[2048];
+	char buf[4096];
 	int n = lxm_runtime_format(rt, buf, sizeof(buf));
 
 	if (n < 0)

@@ -5,6 +5,8 @@
  * lock; the runtime dir exists only while the container runs. */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -22,6 +24,13 @@ enum lxm_state {
 const char *lxm_state_to_string(enum lxm_state s);
 int lxm_state_from_string(const char *s, enum lxm_state *ret);
 
+/* A container name is one safe path component: 1-64 of [A-Za-z0-9_.-],
+ * not starting with '.' or '-'. -EINVAL with the reason (naming it as
+ * what) in why. */
+int lxm_name_check(const char *what, const char *s, char *why, size_t n);
+/* The same for a container name, the reason in err. */
+int lxm_name_validate(const char *name, struct lxm_error *err);
+
 struct lxm_paths {
 	char *lxmpath;     /* containers */
 	char *rundir;      /* runtime state */
@@ -38,6 +47,27 @@ void lxm_paths_free(struct lxm_paths *p);
 char *lxm_container_path(const struct lxm_paths *p, const char *name, const char *file);
 char *lxm_runtime_path(const struct lxm_paths *p, const char *name, const char *file);
 
+#define LXM_APPARMOR_PROFILE_MAX 256  /* with the NUL */
+
+/* How init is confined, recorded at start from the config it runs with, so
+ * that lxm-attach gives attached processes the same without reading (or
+ * linking a parser of) any config. */
+struct lxm_confinement {
+	bool known;                /* false: a state file without the record */
+	bool userns;               /* init has a user namespace of its own */
+	bool no_new_privs;
+	bool seccomp;              /* <rundir>/<name>/seccomp.bpf is init's filter */
+	uint64_t caps;             /* the capability bounding set kept (mask) */
+	char apparmor[LXM_APPARMOR_PROFILE_MAX]; /* init's exec profile, "": none */
+};
+
+/* Without no_new_privs, loading a seccomp filter needs CAP_SYS_ADMIN: a
+ * bounding set without it gets the filter before the capability drop. */
+static inline bool lxm_confinement_seccomp_first(const struct lxm_confinement *c)
+{
+	return !c->no_new_privs && !(c->caps & (1ULL << 21 /* CAP_SYS_ADMIN */));
+}
+
 /* What the monitor records in <rundir>/<name>/state, so that a container
  * whose monitor died can still be found, checked and stopped. */
 struct lxm_runtime {
@@ -49,6 +79,7 @@ struct lxm_runtime {
 	/* the hierarchies the container has a cgroup in, as mountinfo lines
 	 * (lxm_cgroup_format_mounts); "": not known, read mountinfo */
 	char cgroup_mounts[1536];
+	struct lxm_confinement confine;
 };
 
 int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size);

@@ -1,4 +1,3 @@
-#include "config.h"
 #include "common.h"
 
 void lxm_tool_begin(struct lxm_tool *t, const char *prog, const char *usage)

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include "../../lxm/config.h" /* not the build dir's autoconf config.h */
+#include "../../lxm/caps.h"
+#include "../../lxm/state.h"
 #include "tap.h"
 
 static const char example[] =
