@@ -223,7 +223,7 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 	}
 	/* nothing of the host's but stdin/stdout/stderr (already pipes, a file
 	 * or the container's pty) crosses the exec */
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		for (int fd = 3; fd < 1024; fd++)
 			if (fd != a->errfd)
 				(void)!fcntl(fd, F_SETFD, FD_CLOEXEC);

@@ -2,6 +2,11 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
+#ifndef FSOPEN_CLOEXEC
+/* a C library whose <sys/mount.h> lacks the new mount API (musl, for
+ * lxm-attach) */
+#include <linux/mount.h>
+#endif
 #include <sys/stat.h>
 #include <sys/syscall.h>
 

@@ -75,6 +75,23 @@ ok "$(grep -q '^cgroup_mount=.* /nonexistent/' "$st" &&
 	[ "$(lxm-attach -n "$c" -- cat /proc/self/cgroup)" = "$(lxm-attach -n "$c" -- cat /proc/1/cgroup)" ]; echo $?)" \
 	"with a hierarchy in it that is gone, the command is still in init's cgroups"
 cp "$TEST_TMP/state.full" "$st"
+# how init is confined comes from the state file, recorded at start: no
+# config is read (a broken runtime copy changes nothing), a state file
+# without the record (an older lxm) is refused, and so is a missing program
+ok "$(grep -qx 'caps=[0-9]*' "$st" && grep -qx 'seccomp=1' "$st" && grep -qx 'userns=[01]' "$st"; echo $?)" \
+	"the state file records init's confinement"
+cp "$LXM_RUNDIR/$c/config" "$TEST_TMP/config.rt"
+echo 'this is { not a config' >"$LXM_RUNDIR/$c/config"
+ok "$( [ "$(lxm-attach -n "$c" -- hostname)" = "$c" ]; echo $?)" "attach reads no config (the runtime copy broken)"
+cp "$TEST_TMP/config.rt" "$LXM_RUNDIR/$c/config"
+grep -Ev '^(userns|no_new_privs|seccomp|caps|apparmor)=' "$TEST_TMP/state.full" >"$st.tmp" && mv "$st.tmp" "$st"
+expect_error "^lxm-attach: $c: its state file does not say how init is confined \(started by an older lxm\?\); restart the container to attach to it$" \
+	"a state file without the record is refused (one line, exit 1)" -- lxm-attach -n "$c" -- true
+cp "$TEST_TMP/state.full" "$st"
+mv "$LXM_RUNDIR/$c/seccomp.bpf" "$TEST_TMP/seccomp.bpf"
+expect_error "^lxm-attach: $c: init's seccomp program '.*/seccomp.bpf' is missing$" \
+	"a missing seccomp program is refused, not run without a filter" -- lxm-attach -n "$c" -- true
+mv "$TEST_TMP/seccomp.bpf" "$LXM_RUNDIR/$c/seccomp.bpf"
 (cd "$SRCDIR" && tar cf - templates) | lxm-attach -n "$c" -- tar xf - -C /tmp
 ok "$(lxm-attach -n "$c" -- test -x /tmp/templates/lxm-busybox; echo $?)" "tar c | lxm-attach -- tar x works"
 bnd=$(lxm-attach -n "$c" -- grep CapBnd /proc/self/status | awk '{print $2}')

@@ -459,6 +459,14 @@ static void test_errors(void)
 	expect_error("security = {\n  cap_keep = [\"chown\"];\n  cap_drop = [\"sys_admin\"];\n};",
 		     "config:3: security.cap_drop: must not be used together with 'cap_keep'");
 	expect_error("security = { apparmor = \"\"; };", "config:1: security.apparmor: must not be empty");
+	{
+		char text[400], name[257];
+
+		memset(name, 'p', 256);
+		name[256] = '\0';
+		snprintf(text, sizeof(text), "security = { apparmor = \"%s\"; };", name);
+		expect_error(text, "config:1: security.apparmor: profile name longer than 255 characters");
+	}
 	expect_error("security = { seccomp = \"\"; };", "config:1: security.seccomp: must not be empty");
 
 	/* idmap, mounts */

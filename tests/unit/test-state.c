@@ -128,7 +128,7 @@ static void test_runtime_text(void)
 		.state = LXM_STATE_FROZEN, .cgroup = "lxm/c1",
 	};
 	struct lxm_runtime out;
-	char buf[512], small[16];
+	char buf[1024], small[16];
 	int n, r;
 	bool same;
 
@@ -204,9 +204,9 @@ static void test_runtime_text(void)
 	r = lxm_runtime_parse("init_pid=1\nno equals sign\n", &out);
 	ok(r == -EINVAL, "a line without '=' -> EINVAL (%d)", r);
 
-	memset(buf, 'a', 300);
+	memset(buf, 'a', 600);
 	memcpy(buf, "init_pid=1\ncgroup=", 18);
-	buf[300] = '\0';
+	buf[600] = '\0';
 	r = lxm_runtime_parse(buf, &out);
 	ok(r == -EINVAL, "overlong line -> EINVAL (%d)", r);
 	memset(buf, 'a', 200);
@@ -216,6 +216,60 @@ static void test_runtime_text(void)
 	ok(r == -EINVAL, "cgroup longer than the field -> EINVAL (%d)", r);
 	same = out.init_pid == 0x55555555;
 	ok(same, "failed parses leave the output alone");
+}
+
+/* init's confinement, for lxm-attach: all of the record or none */
+static void test_confinement(void)
+{
+	struct lxm_runtime rt = { .init_pid = 5, .cgroup = "lxm/c" }, out;
+	char buf[2048];
+	int n, r;
+
+	rt.confine = (struct lxm_confinement){
+		.known = true, .userns = true, .no_new_privs = false, .seccomp = true,
+		.caps = 0x1ffffffffeULL,
+	};
+	snprintf(rt.confine.apparmor, sizeof(rt.confine.apparmor), "lxm-c_0123abcd");
+	n = lxm_runtime_format(&rt, buf, sizeof(buf));
+	ok(n > 0 && strstr(buf, "\nuserns=1\nno_new_privs=0\nseccomp=1\ncaps=137438953470\napparmor=lxm-c_0123abcd\n"),
+	   "confinement: five lines");
+	memset(&out, 0, sizeof(out));
+	r = lxm_runtime_parse(buf, &out);
+	ok(r == 0 && out.confine.known && out.confine.userns && !out.confine.no_new_privs && out.confine.seccomp &&
+	   out.confine.caps == rt.confine.caps && streq(out.confine.apparmor, "lxm-c_0123abcd"),
+	   "confinement: parsed back (%d)", r);
+	ok(!lxm_confinement_seccomp_first(&out.confine), "CAP_SYS_ADMIN kept: the filter after the drop");
+	out.confine.caps &= ~(1ULL << 21);
+	ok(lxm_confinement_seccomp_first(&out.confine), "CAP_SYS_ADMIN dropped, no no_new_privs: the filter first");
+	out.confine.no_new_privs = true;
+	ok(!lxm_confinement_seccomp_first(&out.confine), "with no_new_privs: the filter last");
+
+	rt.confine.apparmor[0] = '\0';
+	n = lxm_runtime_format(&rt, buf, sizeof(buf));
+	r = n > 0 ? lxm_runtime_parse(buf, &out) : n;
+	ok(r == 0 && out.confine.known && out.confine.apparmor[0] == '\0' && strstr(buf, "\napparmor=\n"),
+	   "confinement: no AppArmor profile (%d)", r);
+
+	rt.confine = (struct lxm_confinement){ 0 };
+	n = lxm_runtime_format(&rt, buf, sizeof(buf));
+	ok(n > 0 && !strstr(buf, "caps=") && !strstr(buf, "userns="), "unknown confinement: no lines");
+	r = lxm_runtime_parse("init_pid=5\n", &out);
+	ok(r == 0 && !out.confine.known, "a state file without the record: not known (%d)", r);
+	r = lxm_runtime_parse("init_pid=5\nuserns=1\ncaps=12\n", &out);
+	ok(r == -EINVAL, "part of the record -> EINVAL (%d)", r);
+	r = lxm_runtime_parse("init_pid=5\nuserns=2\nno_new_privs=0\nseccomp=0\ncaps=1\napparmor=\n", &out);
+	ok(r == -EINVAL, "a flag other than 0/1 -> EINVAL (%d)", r);
+	r = lxm_runtime_parse("init_pid=5\nuserns=0\nno_new_privs=0\nseccomp=0\ncaps=0x1f\napparmor=\n", &out);
+	ok(r == -EINVAL, "caps not decimal -> EINVAL (%d)", r);
+	{
+		char name[300];
+
+		memset(name, 'p', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		snprintf(buf, sizeof(buf), "init_pid=5\nuserns=0\nno_new_privs=0\nseccomp=0\ncaps=1\napparmor=%s\n", name);
+		r = lxm_runtime_parse(buf, &out);
+		ok(r == -EINVAL, "a profile name longer than the field -> EINVAL (%d)", r);
+	}
 }
 
 static int count_entries(const char *dir)
@@ -335,6 +389,7 @@ int main(void)
 	test_state_names();
 	test_paths();
 	test_runtime_text();
+	test_confinement();
 	test_runtime_file();
 	test_pidfd();
 	r = rmdir(tmp);
