@@ -616,23 +616,6 @@ fail:
 	return r;
 }
 
-int lxm_seccomp_load_saved(const char *path, struct lxm_seccomp **ret, struct lxm_error *err)
-{
-	struct lxm_seccomp *s = calloc(1, sizeof(*s));
-	int r;
-
-	*ret = NULL;
-	if (!s)
-		return lxm_error_set(err, ENOMEM, "seccomp");
-	r = lxm_seccomp_prog_open(path, &s->prog, err);
-	if (r < 0) {
-		free(s);
-		return r;
-	}
-	*ret = s;
-	return 0;
-}
-
 void lxm_seccomp_free(struct lxm_seccomp *s)
 {
 	if (!s)

@@ -111,10 +111,7 @@ int lxm_seccomp_load(struct lxm_seccomp *s, struct lxm_error *err);
  * PATH.tmp and renamed), kept in s too: a later lxm_seccomp_load() loads
  * it as it is. s NULL (no filter): PATH is removed. */
 int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *err);
-/* A program that lxm_seccomp_save() wrote, for loading as init got it;
- * -ENOENT (err untouched) when there is none. Refuses a file that is not
- * ours or that others may write. */
-int lxm_seccomp_load_saved(const char *path, struct lxm_seccomp **ret, struct lxm_error *err);
+/* (lxm-attach reads and loads the saved program with seccomp-prog.h.) */
 void lxm_seccomp_free(struct lxm_seccomp *s);
 static inline void lxm_seccomp_freep(struct lxm_seccomp **s)
 {

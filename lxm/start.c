@@ -317,7 +317,7 @@ static int prepare_security(struct lxm_monitor *m, struct lxm_seccomp **ret_sc, 
 	return 0;
 }
 
-/* What lxm-attach reads once the container runs: written while the child
+/* What others read once the container runs: written while the child
  * sets itself up, off the start's critical path. */
 static int save_runtime_files(struct lxm_monitor *m, struct lxm_seccomp *sc, struct lxm_error *err)
 {
@@ -335,8 +335,8 @@ static int save_runtime_files(struct lxm_monitor *m, struct lxm_seccomp *sc, str
 		if (r < 0)
 			return r;
 	}
-	/* the config init runs with (-f, -s included): lxm-attach gives
-	 * attached processes the same confinement from it */
+	/* the config init runs with (-f, -s included), for lxm-cgroup's
+	 * live changes and other starts' address checks (net.c) */
 	{
 		_cleanup_free_ char *path = lxm_runtime_path(m->paths, m->name, "config");
 

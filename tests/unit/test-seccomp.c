@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include <seccomp.h>   /* lxm/seccomp.h, which pulls in libseccomp's */
+#include "../../lxm/seccomp-prog.h"
 #include "tap.h"
 
 static int parse(const char *text, struct lxm_seccomp_policy *p, struct lxm_error *err)
@@ -323,10 +323,28 @@ static void test_load(void)
 	ok(r < 0, "an empty name is a path too");
 }
 
+/* in_child() for a saved program, loaded as lxm-attach loads it */
+static int in_child_prog(const struct lxm_seccomp_prog *p, int (*fn)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct lxm_error err;
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || lxm_seccomp_prog_load(p, &err) < 0)
+			_exit(100);
+		_exit(fn());
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+}
+
 /* The program lxm-start saves in the runtime dir for lxm-attach. */
 static void test_saved(void)
 {
-	struct lxm_seccomp *s = NULL, *s2 = NULL;
+	struct lxm_seccomp *s = NULL;
+	struct lxm_seccomp_prog p = { 0 };
 	struct lxm_error err = { 0 };
 	char dir[] = "/tmp/lxm-test-seccomp-saved.XXXXXX";
 	char path[256], bad[256];
@@ -345,25 +363,27 @@ static void test_saved(void)
 	   "the compiled program is saved, mode 0600, whole instructions (%s)", err.msg);
 	r = in_child(s, do_keyctl);
 	ok(r == EPERM, "the filter it was saved from loads that program: keyctl fails with EPERM (%d)", r);
-	r = lxm_seccomp_load_saved(path, &s2, &err);
-	ok(r == 0 && s2, "the saved program loads back (%s)", err.msg);
-	ok(in_child(s2, do_keyctl) == EPERM && in_child(s2, do_clone3) == ENOSYS && in_child(s2, do_getpid) == 0,
+	r = lxm_seccomp_prog_open(path, &p, &err);
+	ok(r == 0 && p.n == (size_t)st.st_size / 8, "the saved program reads back (%s)", err.msg);
+	ok(in_child_prog(&p, do_keyctl) == EPERM && in_child_prog(&p, do_clone3) == ENOSYS &&
+	   in_child_prog(&p, do_getpid) == 0,
 	   "and filters as the compiled policy does (keyctl EPERM, clone3 ENOSYS, getpid allowed)");
-	lxm_seccomp_free(s2);
-	s2 = NULL;
+	lxm_seccomp_prog_free(&p);
+	ok(!p.insns && p.n == 0, "free leaves an empty program");
 
-	ok(chmod(path, 0644) == 0 && lxm_seccomp_load_saved(path, &s2, &err) == -EPERM && !s2,
+	ok(chmod(path, 0644) == 0 && lxm_seccomp_prog_open(path, &p, &err) == -EPERM && !p.n,
 	   "a saved program others can read or write is refused: %s", err.msg);
 	fd = open(bad, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	ok(fd >= 0 && write(fd, "1234567", 7) == 7 && close(fd) == 0 && lxm_seccomp_load_saved(bad, &s2, &err) == -EINVAL,
+	ok(fd >= 0 && write(fd, "1234567", 7) == 7 && close(fd) == 0 &&
+	   lxm_seccomp_prog_open(bad, &p, &err) == -EINVAL && !p.insns,
 	   "a file that is not whole instructions is refused: %s", err.msg);
 	unlink(bad);
-	ok(symlink(path, bad) == 0 && lxm_seccomp_load_saved(bad, &s2, &err) < 0 && !s2, "a symlink is not followed");
+	ok(symlink(path, bad) == 0 && lxm_seccomp_prog_open(bad, &p, &err) < 0 && !p.n, "a symlink is not followed");
 	unlink(bad);
 	snprintf(bad, sizeof(bad), "%s/none.bpf", dir);
 	memset(&err, 0, sizeof(err));
-	ok(lxm_seccomp_load_saved(bad, &s2, &err) == -ENOENT && !s2 && !err.msg[0],
-	   "no saved program: -ENOENT, no error text (the caller compiles)");
+	ok(lxm_seccomp_prog_open(bad, &p, &err) == -ENOENT && !p.n && !err.msg[0],
+	   "no saved program: -ENOENT, no error text (the caller says what is missing)");
 	ok(lxm_seccomp_save(NULL, path, &err) == 0 && access(path, F_OK) < 0, "saving no filter removes the file");
 	lxm_seccomp_free(s);
 	rmdir(dir);
