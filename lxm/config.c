@@ -194,16 +194,6 @@ int lxm_net_type_from_string(const char *s)
 
 typedef int (*check_fn)(char *s, char *why, size_t n);
 
-static int why_fail(char *why, size_t n, const char *fmt, ...) _printf_(3, 4);
-static int why_fail(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static int check_name(char *s, char *why, size_t n)
 {
@@ -217,16 +207,16 @@ static int check_group_name(char *s, char *why, size_t n)
 
 static int check_nonempty(char *s, char *why, size_t n)
 {
-	return *s ? 0 : why_fail(why, n, "must not be empty");
+	return *s ? 0 : lxm_why_invalid(why, n, "must not be empty");
 }
 
 /* a profile name the runtime state can record (struct lxm_runtime) */
 static int check_apparmor(char *s, char *why, size_t n)
 {
 	if (!*s)
-		return why_fail(why, n, "must not be empty");
+		return lxm_why_invalid(why, n, "must not be empty");
 	if (strlen(s) >= LXM_APPARMOR_PROFILE_MAX)
-		return why_fail(why, n, "profile name longer than %d characters", LXM_APPARMOR_PROFILE_MAX - 1);
+		return lxm_why_invalid(why, n, "profile name longer than %d characters", LXM_APPARMOR_PROFILE_MAX - 1);
 	return 0;
 }
 
@@ -237,9 +227,9 @@ static int check_mount_options(char *s, char *why, size_t n)
 	int r = lxm_mount_options_parse(s, &o);
 
 	if (r == -EINVAL)
-		return why_fail(why, n, "'%s': create= must be 'dir' or 'file'", s);
+		return lxm_why_invalid(why, n, "'%s': create= must be 'dir' or 'file'", s);
 	if (r < 0)
-		return why_fail(why, n, "'%s': %s", s, strerror(-r));
+		return lxm_why_invalid(why, n, "'%s': %s", s, strerror(-r));
 	free(o.data);
 	return 0;
 }
@@ -248,7 +238,7 @@ static int check_idmapped(char *s, char *why, size_t n)
 {
 	if (streq(s, "auto") || streq(s, "mount") || streq(s, "shift"))
 		return 0;
-	return why_fail(why, n, "invalid value '%s': expected \"auto\", \"mount\" or \"shift\"", s);
+	return lxm_why_invalid(why, n, "invalid value '%s': expected \"auto\", \"mount\" or \"shift\"", s);
 }
 
 static int check_hostname(char *s, char *why, size_t n)
@@ -256,23 +246,23 @@ static int check_hostname(char *s, char *why, size_t n)
 	size_t len = strlen(s);
 
 	if (len == 0)
-		return why_fail(why, n, "invalid hostname '': must not be empty");
+		return lxm_why_invalid(why, n, "invalid hostname '': must not be empty");
 	if (len > 64)
-		return why_fail(why, n, "invalid hostname '%s': longer than 64 characters", s);
+		return lxm_why_invalid(why, n, "invalid hostname '%s': longer than 64 characters", s);
 	for (const char *label = s; ; ) {
 		size_t l = strcspn(label, ".");
 
 		if (l == 0)
-			return why_fail(why, n, "invalid hostname '%s': empty label", s);
+			return lxm_why_invalid(why, n, "invalid hostname '%s': empty label", s);
 		if (l > 63)
-			return why_fail(why, n, "invalid hostname '%s': label longer than 63 characters", s);
+			return lxm_why_invalid(why, n, "invalid hostname '%s': label longer than 63 characters", s);
 		if (label[0] == '-' || label[l - 1] == '-')
-			return why_fail(why, n, "invalid hostname '%s': a label must not start or end with '-'", s);
+			return lxm_why_invalid(why, n, "invalid hostname '%s': a label must not start or end with '-'", s);
 		for (size_t i = 0; i < l; i++) {
 			unsigned char c = (unsigned char)label[i];
 
 			if (!(isascii(c) && (isalnum(c) || c == '-')))
-				return why_fail(why, n, "invalid hostname '%s': only letters, digits, '-' and '.' are allowed", s);
+				return lxm_why_invalid(why, n, "invalid hostname '%s': only letters, digits, '-' and '.' are allowed", s);
 		}
 		if (!label[l])
 			break;
@@ -286,7 +276,7 @@ static int check_uuid(char *s, char *why, size_t n)
 	uuid_t u;
 
 	if (strlen(s) != LXM_UUID_STR_LEN - 1 || uuid_parse(s, u) < 0)
-		return why_fail(why, n, "invalid uuid '%s'", s);
+		return lxm_why_invalid(why, n, "invalid uuid '%s'", s);
 	uuid_unparse_lower(u, s);
 	return 0;
 }
@@ -294,14 +284,14 @@ static int check_uuid(char *s, char *why, size_t n)
 static int check_ifname(char *s, char *why, size_t n)
 {
 	if (!*s)
-		return why_fail(why, n, "invalid interface name '': must not be empty");
+		return lxm_why_invalid(why, n, "invalid interface name '': must not be empty");
 	if (strlen(s) >= IFNAMSIZ)
-		return why_fail(why, n, "invalid interface name '%s': longer than %d characters", s, IFNAMSIZ - 1);
+		return lxm_why_invalid(why, n, "invalid interface name '%s': longer than %d characters", s, IFNAMSIZ - 1);
 	if (streq(s, ".") || streq(s, ".."))
-		return why_fail(why, n, "invalid interface name '%s'", s);
+		return lxm_why_invalid(why, n, "invalid interface name '%s'", s);
 	for (const char *p = s; *p; p++)
 		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) || !isprint((unsigned char)*p))
-			return why_fail(why, n, "invalid interface name '%s': must not contain '/', ':' or white space", s);
+			return lxm_why_invalid(why, n, "invalid interface name '%s': must not contain '/', ':' or white space", s);
 	return 0;
 }
 
@@ -311,20 +301,20 @@ static int check_hwaddr(char *s, char *why, size_t n)
 	bool zero = true;
 
 	if (strlen(s) != LXM_HWADDR_STR_LEN - 1)
-		return why_fail(why, n, "invalid MAC address '%s': expected xx:xx:xx:xx:xx:xx", s);
+		return lxm_why_invalid(why, n, "invalid MAC address '%s': expected xx:xx:xx:xx:xx:xx", s);
 	for (int i = 0; i < 6; i++) {
 		const char *p = s + i * 3;
 
 		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) || (i < 5 && p[2] != ':'))
-			return why_fail(why, n, "invalid MAC address '%s': expected xx:xx:xx:xx:xx:xx", s);
+			return lxm_why_invalid(why, n, "invalid MAC address '%s': expected xx:xx:xx:xx:xx:xx", s);
 		o[i] = (unsigned)strtoul((char[3]){ p[0], p[1], 0 }, NULL, 16);
 		if (o[i])
 			zero = false;
 	}
 	if (o[0] & 1)
-		return why_fail(why, n, "invalid MAC address '%s': multicast", s);
+		return lxm_why_invalid(why, n, "invalid MAC address '%s': multicast", s);
 	if (zero)
-		return why_fail(why, n, "invalid MAC address '%s': all zero", s);
+		return lxm_why_invalid(why, n, "invalid MAC address '%s': all zero", s);
 	for (char *p = s; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return 0;
@@ -341,17 +331,17 @@ static int check_addr_family(const char *s, int family, bool with_prefix, char *
 	uint64_t prefix;
 
 	if (with_prefix && !slash)
-		return why_fail(why, n, "invalid %s address '%s': expected ADDRESS/PREFIX", what, s);
+		return lxm_why_invalid(why, n, "invalid %s address '%s': expected ADDRESS/PREFIX", what, s);
 	if (!with_prefix && slash)
-		return why_fail(why, n, "invalid %s address '%s': no prefix length allowed here", what, s);
+		return lxm_why_invalid(why, n, "invalid %s address '%s': no prefix length allowed here", what, s);
 	if (alen >= sizeof(addr))
-		return why_fail(why, n, "invalid %s address '%s'", what, s);
+		return lxm_why_invalid(why, n, "invalid %s address '%s'", what, s);
 	memcpy(addr, s, alen);
 	addr[alen] = '\0';
 	if (inet_pton(family, addr, buf) != 1)
-		return why_fail(why, n, "invalid %s address '%s'", what, s);
+		return lxm_why_invalid(why, n, "invalid %s address '%s'", what, s);
 	if (slash && lxm_parse_u64(slash + 1, max, &prefix) < 0)
-		return why_fail(why, n, "invalid %s address '%s': prefix length must be 0-%u", what, s, max);
+		return lxm_why_invalid(why, n, "invalid %s address '%s': prefix length must be 0-%u", what, s, max);
 	return 0;
 }
 
@@ -397,9 +387,9 @@ static int check_cpuset(char *s, char *why, size_t n)
 			p = end;
 		}
 		if (a >= LXM_CPU_MAX || b >= LXM_CPU_MAX)
-			return why_fail(why, n, "invalid cpuset '%s': CPU numbers must be below %d", s, LXM_CPU_MAX);
+			return lxm_why_invalid(why, n, "invalid cpuset '%s': CPU numbers must be below %d", s, LXM_CPU_MAX);
 		if (a > b)
-			return why_fail(why, n, "invalid cpuset '%s': range %" PRIu64 "-%" PRIu64 " is reversed", s, a, b);
+			return lxm_why_invalid(why, n, "invalid cpuset '%s': range %" PRIu64 "-%" PRIu64 " is reversed", s, a, b);
 		if (!*p)
 			return 0;
 		if (*p != ',')
@@ -407,7 +397,7 @@ static int check_cpuset(char *s, char *why, size_t n)
 		p++;
 	}
 bad:
-	return why_fail(why, n, "invalid cpuset '%s': expected a list like '0-3,6'", s);
+	return lxm_why_invalid(why, n, "invalid cpuset '%s': expected a list like '0-3,6'", s);
 }
 
 /* Stores the canonical name: "CAP_SYS_ADMIN" -> "sys_admin". */
@@ -416,7 +406,7 @@ static int check_cap(char *s, char *why, size_t n)
 	int cap = lxm_cap_from_name(s);
 
 	if (cap < 0)
-		return why_fail(why, n, "unknown capability '%s'", s);
+		return lxm_why_invalid(why, n, "unknown capability '%s'", s);
 	strcpy(s, lxm_cap_to_name(cap)); /* never longer than the input */
 	return 0;
 }
@@ -425,9 +415,9 @@ static int check_cap(char *s, char *why, size_t n)
 static int check_dev_access(char *s, char *why, size_t n)
 {
 	if (!*s)
-		return why_fail(why, n, "invalid access '': expected letters from \"rwm\"");
+		return lxm_why_invalid(why, n, "invalid access '': expected letters from \"rwm\"");
 	if (lxm_devcg_access_parse(s) < 0)
-		return why_fail(why, n, "invalid access '%s': expected \"rwm\" or a part of it, each letter once", s);
+		return lxm_why_invalid(why, n, "invalid access '%s': expected \"rwm\" or a part of it, each letter once", s);
 	return 0;
 }
 
@@ -441,26 +431,26 @@ static int check_dev_path(char *s, char *why, size_t n)
 	size_t first;
 
 	if (!lxm_startswith(s, "/dev/") || !s[5])
-		return why_fail(why, n, "invalid path '%s': expected a path below '/dev/'", s);
+		return lxm_why_invalid(why, n, "invalid path '%s': expected a path below '/dev/'", s);
 	if (strlen(s) > 255)
-		return why_fail(why, n, "invalid path '%s': longer than 255 characters", s);
+		return lxm_why_invalid(why, n, "invalid path '%s': longer than 255 characters", s);
 	for (const char *c = s + 5; ; ) {
 		size_t l = strcspn(c, "/");
 
 		if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
-			return why_fail(why, n, "invalid path '%s': empty, '.' or '..' component", s);
+			return lxm_why_invalid(why, n, "invalid path '%s': empty, '.' or '..' component", s);
 		if (!c[l])
 			break;
 		c += l + 1;
 	}
 	first = strcspn(s + 5, "/");
 	if (s[5] == '.')
-		return why_fail(why, n, "invalid path '%s': names starting with '.' in '/dev' are lxm's own", s);
+		return lxm_why_invalid(why, n, "invalid path '%s': names starting with '.' in '/dev' are lxm's own", s);
 	for (size_t i = 0; i < ARRAY_SIZE(taken); i++)
 		if (strlen(taken[i]) == first && strncmp(s + 5, taken[i], first) == 0)
-			return why_fail(why, n, "invalid path '%s': '/dev/%s' is one of the standard nodes", s, taken[i]);
+			return lxm_why_invalid(why, n, "invalid path '%s': '/dev/%s' is one of the standard nodes", s, taken[i]);
 	if (lxm_startswith(s + 5, "tty") && first > 3 && strspn(s + 8, "0123456789") == first - 3)
-		return why_fail(why, n, "invalid path '%s': the ttys are the console's (console.ttys)", s);
+		return lxm_why_invalid(why, n, "invalid path '%s': the ttys are the console's (console.ttys)", s);
 	return 0;
 }
 

@@ -39,37 +39,26 @@ static int path_from(char **dst, const char *env, const char *dflt)
 	return *dst ? 0 : -ENOMEM;
 }
 
-static int name_fail(char *why, size_t n, const char *fmt, ...) _printf_(3, 4);
-static int name_fail(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 int lxm_name_check(const char *what, const char *s, char *why, size_t n)
 {
 	if (!*s)
-		return name_fail(why, n, "invalid %s '': must not be empty", what);
+		return lxm_why_invalid(why, n, "invalid %s '': must not be empty", what);
 	if (strlen(s) > LXM_NAME_MAX)
-		return name_fail(why, n, "invalid %s '%s': longer than %d characters", what, s, LXM_NAME_MAX);
+		return lxm_why_invalid(why, n, "invalid %s '%s': longer than %d characters", what, s, LXM_NAME_MAX);
 	if (strchr(s, '/'))
-		return name_fail(why, n, "invalid %s '%s': must not contain '/'", what, s);
+		return lxm_why_invalid(why, n, "invalid %s '%s': must not contain '/'", what, s);
 	if (streq(s, ".") || streq(s, ".."))
-		return name_fail(why, n, "invalid %s '%s': must not be '.' or '..'", what, s);
+		return lxm_why_invalid(why, n, "invalid %s '%s': must not be '.' or '..'", what, s);
 	if (s[0] == '.' || s[0] == '-')
-		return name_fail(why, n, "invalid %s '%s': must not start with '%c'", what, s, s[0]);
+		return lxm_why_invalid(why, n, "invalid %s '%s': must not start with '%c'", what, s, s[0]);
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
 		if (isascii(c) && (isalnum(c) || c == '_' || c == '.' || c == '-'))
 			continue;
 		if (isprint(c))
-			return name_fail(why, n, "invalid %s '%s': invalid character '%c'", what, s, c);
-		return name_fail(why, n, "invalid %s: invalid character 0x%02x", what, c);
+			return lxm_why_invalid(why, n, "invalid %s '%s': invalid character '%c'", what, s, c);
+		return lxm_why_invalid(why, n, "invalid %s: invalid character 0x%02x", what, c);
 	}
 	return 0;
 }

@@ -201,6 +201,16 @@ uint64_t lxm_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+int lxm_why_invalid(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 int lxm_parse_u64(const char *s, uint64_t max, uint64_t *ret)
 {
 	char *end;

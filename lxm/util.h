@@ -86,6 +86,8 @@ bool lxm_path_next(const char **p, const char **ret_comp, size_t *ret_len);
 
 /* Parse an unsigned decimal integer that must fit in max. */
 int lxm_parse_u64(const char *s, uint64_t max, uint64_t *ret);
+/* The reason a value is rejected, into why (n bytes); returns -EINVAL. */
+int lxm_why_invalid(char *why, size_t n, const char *fmt, ...) _printf_(3, 4);
 
 /* Process start time (field 22 of /proc/PID/stat) to tell a pid's reuse. */
 int lxm_proc_starttime(pid_t pid, uint64_t *ret);

@@ -168,20 +168,28 @@ static void test_syntax(void)
 
 /* Run fn in a child with no_new_privs and the filter loaded; its exit
  * status or signal. */
-static int in_child(struct lxm_seccomp *s, int (*fn)(void))
+/* fn's result in a child that loaded the compiled filter s, or the saved
+ * program p as lxm-attach loads it (both NULL: no filter) */
+static int in_child_of(struct lxm_seccomp *s, const struct lxm_seccomp_prog *p, int (*fn)(void))
 {
 	pid_t pid = fork();
 	int status;
 
 	if (pid == 0) {
 		struct lxm_error err;
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || lxm_seccomp_load(s, &err) < 0)
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    (s ? lxm_seccomp_load(s, &err) : p ? lxm_seccomp_prog_load(p, &err) : 0) < 0)
 			_exit(100);
 		_exit(fn());
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+}
+
+static int in_child(struct lxm_seccomp *s, int (*fn)(void))
+{
+	return in_child_of(s, NULL, fn);
 }
 
 static int errno_of(long r)
@@ -323,23 +331,6 @@ static void test_load(void)
 	ok(r < 0, "an empty name is a path too");
 }
 
-/* in_child() for a saved program, loaded as lxm-attach loads it */
-static int in_child_prog(const struct lxm_seccomp_prog *p, int (*fn)(void))
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0) {
-		struct lxm_error err;
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || lxm_seccomp_prog_load(p, &err) < 0)
-			_exit(100);
-		_exit(fn());
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
-}
-
 /* The program lxm-start saves in the runtime dir for lxm-attach. */
 static void test_saved(void)
 {
@@ -365,8 +356,8 @@ static void test_saved(void)
 	ok(r == EPERM, "the filter it was saved from loads that program: keyctl fails with EPERM (%d)", r);
 	r = lxm_seccomp_prog_open(path, &p, &err);
 	ok(r == 0 && p.n == (size_t)st.st_size / 8, "the saved program reads back (%s)", err.msg);
-	ok(in_child_prog(&p, do_keyctl) == EPERM && in_child_prog(&p, do_clone3) == ENOSYS &&
-	   in_child_prog(&p, do_getpid) == 0,
+	ok(in_child_of(NULL, &p, do_keyctl) == EPERM && in_child_of(NULL, &p, do_clone3) == ENOSYS &&
+	   in_child_of(NULL, &p, do_getpid) == 0,
 	   "and filters as the compiled policy does (keyctl EPERM, clone3 ENOSYS, getpid allowed)");
 	lxm_seccomp_prog_free(&p);
 	ok(!p.insns && p.n == 0, "free leaves an empty program");
