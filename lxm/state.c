@@ -155,6 +155,16 @@ int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
 	return (int)len;
 }
 
+static int parse_flag(const char *s, bool *ret)
+{
+	uint64_t v;
+
+	if (lxm_parse_u64(s, 1, &v) < 0)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
 int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
 {
 	struct lxm_runtime rt = { .state = LXM_STATE_STOPPED };
@@ -212,19 +222,16 @@ int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
 			rt.cgroup_mounts[have + add] = '\n';
 			rt.cgroup_mounts[have + add + 1] = '\0';
 		} else if (streq(buf, "userns")) {
-			if (lxm_parse_u64(eq, 1, &v) < 0)
+			if (parse_flag(eq, &rt.confine.userns) < 0)
 				return -EINVAL;
-			rt.confine.userns = v;
 			confine_keys |= 1;
 		} else if (streq(buf, "no_new_privs")) {
-			if (lxm_parse_u64(eq, 1, &v) < 0)
+			if (parse_flag(eq, &rt.confine.no_new_privs) < 0)
 				return -EINVAL;
-			rt.confine.no_new_privs = v;
 			confine_keys |= 2;
 		} else if (streq(buf, "seccomp")) {
-			if (lxm_parse_u64(eq, 1, &v) < 0)
+			if (parse_flag(eq, &rt.confine.seccomp) < 0)
 				return -EINVAL;
-			rt.confine.seccomp = v;
 			confine_keys |= 4;
 		} else if (streq(buf, "caps")) {
 			if (lxm_parse_u64(eq, UINT64_MAX, &rt.confine.caps) < 0)
