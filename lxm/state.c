@@ -74,7 +74,6 @@ int lxm_name_validate(const char *name, struct lxm_error *err)
 	return 0;
 }
 
-
 int lxm_paths_init(struct lxm_paths *p, const char *lxmpath)
 {
 	memset(p, 0, sizeof(*p));
