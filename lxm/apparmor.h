@@ -44,8 +44,9 @@ bool lxm_apparmor_enabled(void);
  * container's setting; errors on a named profile without AppArmor. */
 int lxm_apparmor_exec_profile(const char *setting, const char *name, const char *dir,
 			      bool enabled, char **ret, struct lxm_error *err);
-/* Load (replace) the generated profile's text into the kernel, through
- * apparmor_parser's cache in the container's dir <dir>/apparmor; marker,
+/* Load (replace) the generated profile's text into the kernel, compiled
+ * by apparmor_parser into the container's dir <dir>/apparmor, where a
+ * later start with the same text under the same boot finds it; marker,
  * in the runtime dir, gets the profile's name first (see
  * lxm_apparmor_release). */
 int lxm_apparmor_load(const char *dir, const char *marker, const char *profile, const char *text,

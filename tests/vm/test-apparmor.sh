@@ -64,34 +64,52 @@ lxm-stop -n "$c" -k >/dev/null 2>&1
 no_leaks "$c" "nothing is left after the stop"
 ok "$( [ -n "$prof" ] && ! profiles | grep -q "^$prof "; echo $?)" "the stop unloads the profile"
 
-# The compiled profile is cached in the container's dir: a start with the
-# same profile loads it from there, one that changes the profile compiles
-# again.
+# The compiled profile is kept in the container's dir with the boot id of
+# the kernel that loaded it: a start with the same profile under the same
+# boot loads it from there without running apparmor_parser; a changed
+# profile, another boot id, or a compiled file the kernel refuses runs the
+# parser again. A wrapper on PATH logs each run of the parser.
 aa=$LXM_PATH/$c/apparmor
-cached() { find "$aa/cache" -type f -name profile 2>/dev/null | head -1; }
 ino() { [ -e "$1" ] && stat -c %i "$1"; }
-src_ino=$(ino "$aa/profile") cache_ino=$(ino "$(cached)")
-ok "$( [ -n "$src_ino" ] && [ -n "$cache_ino" ]; echo $?)" "the profile's source and its compiled cache are in $aa (source inode ${src_ino:-none}, cache ${cache_ino:-none})"
-t0=$(date +%s%N)
-start_bounded "$c"; rc=$?
-ok $rc "start again with the same profile ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
-ok "$( [ "$(ino "$aa/profile")" = "$src_ino" ] && [ "$(ino "$(cached)")" = "$cache_ino" ]; echo $?)" \
-	"neither the source nor the cache was rewritten: loaded from the cache, not compiled"
-pid=$(pid_of "$c")
-ok "$( [ -n "$prof" ] && [ "$(cat /proc/$pid/attr/current 2>/dev/null)" = "$prof (enforce)" ]; echo $?)" "init runs under the cached profile, enforced"
-lxm-stop -n "$c" -k >/dev/null 2>&1
+real_parser=$(command -v apparmor_parser)
+mkdir -p "$TEST_TMP/aabin"
+printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$TEST_TMP/parser.log" "$real_parser" >"$TEST_TMP/aabin/apparmor_parser"
+chmod 755 "$TEST_TMP/aabin/apparmor_parser"
+parser_runs() { [ -e "$TEST_TMP/parser.log" ] && wc -l <"$TEST_TMP/parser.log" || echo 0; }
+boot_id=$(cat /proc/sys/kernel/random/boot_id)
+src_ino=$(ino "$aa/profile") bin_ino=$(ino "$aa/profile.bin")
+ok "$( [ -n "$src_ino" ] && [ -n "$bin_ino" ] && [ "$(cat "$aa/profile.bin.boot" 2>/dev/null)" = "$boot_id" ]; echo $?)" \
+	"the profile's source, its compiled form and this boot's id are in $aa (source inode ${src_ino:-none}, compiled ${bin_ino:-none})"
+start_again() {   # start_again WHAT [ARGS...]: a bounded start with the logging parser
+	local what=$1 t0 rc; shift
+	: >"$TEST_TMP/parser.log"
+	t0=$(date +%s%N)
+	PATH=$TEST_TMP/aabin:$PATH start_bounded "$c" "$@"; rc=$?
+	ok $rc "start $what ($(( ($(date +%s%N) - t0) / 1000000 )) ms, apparmor_parser run $(parser_runs) times)"
+	pid=$(pid_of "$c")
+	ok "$( [ -n "$prof" ] && [ "$(cat /proc/$pid/attr/current 2>/dev/null)" = "$prof (enforce)" ]; echo $?)" "... init runs under $prof, enforced"
+	lxm-stop -n "$c" -k >/dev/null 2>&1
+}
+start_again "again with the same profile"
+ok "$( [ "$(parser_runs)" = 0 ] && [ "$(ino "$aa/profile")" = "$src_ino" ] && [ "$(ino "$aa/profile.bin")" = "$bin_ino" ]; echo $?)" \
+	"loaded from $aa/profile.bin: the parser did not run, nothing was rewritten"
+echo 00000000-0000-0000-0000-000000000000 >"$aa/profile.bin.boot"
+mkdir -p "$aa/cache/0123abcd.0" && echo old >"$aa/cache/0123abcd.0/profile"   # an older lxm's parser cache
+start_again "after another boot's id was put in profile.bin.boot"
+ok "$( [ "$(parser_runs)" = 1 ] && [ "$(cat "$aa/profile.bin.boot")" = "$boot_id" ] && [ "$(ino "$aa/profile")" = "$src_ino" ]; echo $?)" \
+	"compiled again (one parser run, the source kept), this boot's id stamped"
+ok "$( [ ! -e "$aa/cache" ]; echo $?)" "the parser cache an older lxm kept in $aa/cache is gone"
+printf 'not a policy' >"$aa/profile.bin"
+start_again "with a compiled file the kernel refuses"
+ok "$( [ "$(parser_runs)" = 1 ] && [ "$(stat -c %s "$aa/profile.bin")" -gt 100 ]; echo $?)" "compiled again (one parser run)"
 mkdir -p "$TEST_TMP/ro"
 printf 'mounts = ( { source = "%s"; target = "/mnt/ro"; options = "bind,ro,create=dir"; } );\n' "$TEST_TMP/ro" >"$TEST_TMP/ro.conf"
-t0=$(date +%s%N)
-start_bounded "$c" -f "$TEST_TMP/ro.conf"; rc=$?
-ok $rc "start with a read-only bind mount, which changes the profile ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
-ok "$( [ "$(ino "$aa/profile")" != "$src_ino" ] && grep -q /mnt/ro "$aa/profile" && [ -n "$(cached)" ] && [ "$(ino "$(cached)")" != "$cache_ino" ]; echo $?)" \
-	"the source was rewritten and compiled again into the cache"
-pid=$(pid_of "$c")
-ok "$( [ -n "$prof" ] && [ "$(cat /proc/$pid/attr/current 2>/dev/null)" = "$prof (enforce)" ]; echo $?)" "init runs under the new profile, enforced"
-lxm-stop -n "$c" -k >/dev/null 2>&1
+bin_ino=$(ino "$aa/profile.bin")
+start_again "with a read-only bind mount, which changes the profile" -f "$TEST_TMP/ro.conf"
+ok "$( [ "$(parser_runs)" = 1 ] && [ "$(ino "$aa/profile")" != "$src_ino" ] && grep -q /mnt/ro "$aa/profile" && [ "$(ino "$aa/profile.bin")" != "$bin_ino" ]; echo $?)" \
+	"the source was rewritten and compiled again"
 check "lxm-destroy" -- lxm-destroy -n "$c"
-ok "$( [ ! -e "$aa" ]; echo $?)" "lxm-destroy removes the cache with the container"
+ok "$( [ ! -e "$aa" ]; echo $?)" "lxm-destroy removes the compiled profile with the container"
 ok "$( [ -n "$prof" ] && ! profiles | grep -q "^$prof "; echo $?)" "lxm-destroy unloads ${prof:-the profile}"
 
 # What the container's own processes see: rcS (run by the confined init)
