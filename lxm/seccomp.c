@@ -7,6 +7,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -561,26 +562,53 @@ int lxm_seccomp_prepare(const char *spec, const char *dir, bool nesting, struct 
 	return r;
 }
 
+/* libseccomp's BPF for s->ctx into fd, and read back into s->prog */
+static int export_read(struct lxm_seccomp *s, int fd)
+{
+	struct stat st;
+	int r = seccomp_export_bpf(s->ctx, fd);
+
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	return lxm_seccomp_prog_read(fd, (size_t)st.st_size, &s->prog);
+}
+
+int lxm_seccomp_generate(struct lxm_seccomp *s, struct lxm_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!s || s->prog.n)
+		return 0;
+	fd = memfd_create("lxm-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return lxm_error_set(err, errno, "generating the seccomp program");
+	r = export_read(s, fd);
+	if (r < 0)
+		return lxm_error_set(err, -r, "generating the seccomp program");
+	return 0;
+}
+
 int lxm_seccomp_load(struct lxm_seccomp *s, struct lxm_error *err)
 {
 	int r;
 
 	if (!s)
 		return 0;
-	/* the program as it is, without generating it again */
-	if (s->prog.n)
-		return lxm_seccomp_prog_load(&s->prog, err);
-	r = seccomp_load(s->ctx);
+	/* the program itself, as lxm-attach loads it: seccomp_load() would
+	 * generate it again, with the same attributes (seccomp-prog.h) */
+	r = lxm_seccomp_generate(s, err);
 	if (r < 0)
-		return lxm_error_set(err, -r, "loading the seccomp filter");
-	return 0;
+		return r;
+	return lxm_seccomp_prog_load(&s->prog, err);
 }
 
 int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *err)
 {
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -1;
-	struct stat st;
 	int r;
 
 	if (!s) {
@@ -595,14 +623,12 @@ int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *
 	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return lxm_error_set(err, errno, "creating '%s'", tmp);
-	r = seccomp_export_bpf(s->ctx, fd);
+	if (s->prog.n)
+		r = lxm_write_full(fd, s->prog.insns, s->prog.n * sizeof(*s->prog.insns));
+	else
+		r = export_read(s, fd);
 	if (r < 0) {
 		r = lxm_error_set(err, -r, "writing the seccomp program to '%s'", tmp);
-		goto fail;
-	}
-	r = fstat(fd, &st) < 0 ? -errno : lxm_seccomp_prog_read(fd, (size_t)st.st_size, &s->prog);
-	if (r < 0) {
-		r = lxm_error_set(err, -r, "reading back '%s'", tmp);
 		goto fail;
 	}
 	if (rename(tmp, path) < 0) {
@@ -611,7 +637,6 @@ int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *
 	}
 	return 0;
 fail:
-	lxm_seccomp_prog_free(&s->prog);
 	(void)unlink(tmp);
 	return r;
 }

@@ -103,13 +103,17 @@ int lxm_seccomp_prepare(const char *spec, const char *dir, bool nesting, struct 
 /* Compile a parsed policy. */
 int lxm_seccomp_compile(const struct lxm_seccomp_policy *p, bool nesting, struct lxm_seccomp **ret,
 			struct lxm_error *err);
-/* Load into the calling process (NULL: nothing). Does not set
+/* The BPF program of the filter, generated once and kept in s (NULL or
+ * already generated: nothing), so that the load itself is one syscall. */
+int lxm_seccomp_generate(struct lxm_seccomp *s, struct lxm_error *err);
+/* Load into the calling process (NULL: nothing), the program generated
+ * first if it is not yet: as lxm-attach loads it. Does not set
  * no_new_privs: that stays the config's decision. Without NNP the kernel
  * wants CAP_SYS_ADMIN, so callers load it before they give that up. */
 int lxm_seccomp_load(struct lxm_seccomp *s, struct lxm_error *err);
 /* The BPF program of a compiled filter into PATH (mode 0600, written to
- * PATH.tmp and renamed), kept in s too: a later lxm_seccomp_load() loads
- * it as it is. s NULL (no filter): PATH is removed. */
+ * PATH.tmp and renamed), kept in s too. s NULL (no filter): PATH is
+ * removed. */
 int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *err);
 /* (lxm-attach reads and loads the saved program with seccomp-prog.h.) */
 void lxm_seccomp_free(struct lxm_seccomp *s);

@@ -210,13 +210,6 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		return r;
 	if (conf->security.nesting && (r = lxm_rootfs_nesting(err)) < 0)
 		return r;
-	if (c->net_links) {
-		/* host side links are in place (the monitor configures them
-		 * while we set up the rootfs; init must find them ready) */
-		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_NET_CONFIGURED, err);
-		if (r < 0)
-			return r;
-	}
 	r = setup_console_stdio(err);
 	if (r < 0)
 		return r;
@@ -234,6 +227,18 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		return r;
 	if (conf->security.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return lxm_error_set(err, errno, "setting no_new_privs");
+	/* the program made now, while the monitor may still be on the
+	 * network: after the wait, loading it is one syscall */
+	if (!seccomp_early && (r = lxm_seccomp_generate(c->seccomp, err)) < 0)
+		return r;
+	if (c->net_links) {
+		/* host side links are in place (the monitor configures them
+		 * while we set up the rootfs and confine ourselves; init must
+		 * find them ready) */
+		r = lxm_sync_wait(c->sync_fd, LXM_SYNC_NET_CONFIGURED, err);
+		if (r < 0)
+			return r;
+	}
 	if (!seccomp_early && (r = lxm_seccomp_load(c->seccomp, err)) < 0)
 		return r;
 	return 0;
@@ -638,12 +643,14 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 			goto child_failed;
 	}
 	if (ctx.net_links) {
-		/* the child waits for this only before its exec */
+		/* the child waits for this only before its seccomp filter
+		 * (when last) and exec */
 		r = lxm_net_create_links(conf, m->netns_fd, err);
 		if (r < 0)
 			goto fail;
 		/* host side links are in place (the monitor configures them
-		 * while we set up the rootfs; init must find them ready) */
+		 * while we set up the rootfs and confine ourselves; init must
+		 * find them ready) */
 		r = lxm_sync_send(sv[0], LXM_SYNC_NET_CONFIGURED);
 		if (r < 0)
 			goto child_failed;

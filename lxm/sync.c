@@ -47,8 +47,11 @@ static int sync_recv(int fd, bool eof_ok, enum lxm_sync_step step, struct lxm_er
 	struct sync_msg m;
 	ssize_t n;
 
+	/* read(), not recv(): the child waits for the network with its
+	 * seccomp filter loaded, and no filter init can live with denies
+	 * read (one message per read on a SOCK_SEQPACKET socket) */
 	do
-		n = recv(fd, &m, sizeof(m), 0);
+		n = read(fd, &m, sizeof(m));
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return lxm_error_set(err, errno, "waiting for step '%s'", lxm_sync_step_to_string(step));
