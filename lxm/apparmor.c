@@ -333,22 +333,6 @@ static int run_parser(char *const argv[])
 #define AA_BOOT "profile.bin.boot"
 #define AA_BIN_MAX (64u << 20)
 
-static int read_boot_id(char out[64])
-{
-	_cleanup_free_ char *id = NULL;
-	size_t len = 0;
-	int r = lxm_read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", &id, &len);
-
-	if (r < 0)
-		return r;
-	while (len && (id[len - 1] == '\n' || id[len - 1] == ' '))
-		id[--len] = '\0';
-	if (len == 0 || len >= 64)
-		return -EINVAL;
-	memcpy(out, id, len + 1);
-	return 0;
-}
-
 /* The compiled policy into the kernel: one write of the whole of it, as
  * the kernel wants (a profile of that name is replaced). */
 static int load_compiled(int aafd)
@@ -413,7 +397,7 @@ int lxm_apparmor_load(const char *dir, const char *marker, const char *profile, 
 	aafd = open(aadir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (aafd < 0)
 		return lxm_error_set(err, errno, "opening '%s'", aadir);
-	if (read_boot_id(boot) < 0)
+	if (lxm_boot_id(boot) < 0)
 		boot[0] = '\0';   /* no reuse, compile every time */
 
 	same = lxm_read_file_at(aafd, AA_SRC, &old, &old_len) == 0 && old_len == len && memcmp(old, text, len) == 0;

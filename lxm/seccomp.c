@@ -529,37 +529,127 @@ fail:
 	return r;
 }
 
-int lxm_seccomp_prepare(const char *spec, const char *dir, bool nesting, struct lxm_seccomp **ret,
-			struct lxm_error *err)
+/* A compiled policy kept in a directory across starts: policy.bin, its BPF
+ * program, and policy.key, all it was made from: the policy's text,
+ * security.nesting, the lxm executable (the compiler's own rules) and
+ * libseccomp's version, and the boot id (libseccomp asks the running
+ * kernel what it supports). A start whose key matches takes the program
+ * from there: no parse, no compile, no BPF generation (~0.4 ms of CPU a
+ * start here). The key goes first and comes last. */
+#define CACHE_KEY "policy.key"
+#define CACHE_BIN "policy.bin"
+
+static char *cache_key(const char *text, bool nesting)
+{
+	const struct scmp_version *v = seccomp_version();
+	char boot[64];
+	struct stat st;
+
+	if (lxm_boot_id(boot) < 0 || stat("/proc/self/exe", &st) < 0)
+		return NULL;
+	return lxm_strdup_printf("lxm-seccomp 1\nexe %lu:%lu %lld %lld.%09ld\nlibseccomp %u.%u.%u\n"
+				 "nesting %d\nboot %s\n\n%s",
+				 (unsigned long)st.st_dev, (unsigned long)st.st_ino, (long long)st.st_size,
+				 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, v ? v->major : 0,
+				 v ? v->minor : 0, v ? v->micro : 0, nesting, boot, text);
+}
+
+static int cache_load(const char *dir, const char *key, struct lxm_seccomp **ret)
+{
+	_cleanup_free_ char *kpath = lxm_strdup_printf("%s/" CACHE_KEY, dir);
+	_cleanup_free_ char *bpath = lxm_strdup_printf("%s/" CACHE_BIN, dir);
+	_cleanup_free_ char *old = NULL;
+	struct lxm_seccomp_prog prog = { 0 };
+	struct lxm_error err = { 0 };
+	struct lxm_seccomp *s;
+	size_t len = 0;
+
+	if (!kpath || !bpath)
+		return -ENOMEM;
+	if (lxm_read_file_at(AT_FDCWD, kpath, &old, &len) < 0 || len != strlen(key) || memcmp(old, key, len) != 0)
+		return -ESTALE;
+	if (lxm_seccomp_prog_open(bpath, &prog, &err) < 0)
+		return -ESTALE;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		lxm_seccomp_prog_free(&prog);
+		return -ENOMEM;
+	}
+	s->prog = prog;
+	*ret = s;
+	return 0;
+}
+
+static int cache_store(const char *dir, const char *key, const struct lxm_seccomp *s)
+{
+	_cleanup_free_ char *kpath = lxm_strdup_printf("%s/" CACHE_KEY, dir);
+	_cleanup_free_ char *bpath = lxm_strdup_printf("%s/" CACHE_BIN, dir);
+	int r;
+
+	if (!kpath || !bpath)
+		return -ENOMEM;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (unlink(kpath) < 0 && errno != ENOENT)
+		return -errno;
+	r = lxm_write_file_replace(bpath, (const char *)s->prog.insns, s->prog.n * sizeof(*s->prog.insns), 0600,
+				   false);
+	if (r < 0)
+		return r;
+	return lxm_write_file_replace(kpath, key, strlen(key), 0600, false);
+}
+
+int lxm_seccomp_prepare(const char *spec, const char *dir, bool nesting, const char *cache_dir,
+			struct lxm_seccomp **ret, struct lxm_error *err)
 {
 	struct lxm_seccomp_policy p = { 0 };
-	_cleanup_free_ char *text = NULL, *path = NULL;
+	_cleanup_free_ char *text = NULL, *path = NULL, *label = NULL, *key = NULL;
+	const char *src;
 	int r;
 
 	*ret = NULL;
 	if (streq(spec, "none"))
 		return 0;
 	if (streq(spec, "default")) {
-		r = lxm_seccomp_parse(lxm_seccomp_default_policy, "seccomp policy 'default'", &p, err);
+		src = lxm_seccomp_default_policy;
+		label = strdup("seccomp policy 'default'");
 	} else {
-		_cleanup_free_ char *label = NULL;
-
 		path = spec[0] == '/' || !dir ? strdup(spec) : lxm_strdup_printf("%s/%s", dir, spec);
 		if (!path)
 			return lxm_error_set(err, ENOMEM, "seccomp");
 		r = lxm_read_file_at(AT_FDCWD, path, &text, NULL);
 		if (r < 0)
 			return lxm_error_set(err, -r, "reading seccomp policy '%s'", path);
+		src = text;
 		label = lxm_strdup_printf("seccomp policy '%s'", path);
-		if (!label)
-			return lxm_error_set(err, ENOMEM, "seccomp");
-		r = lxm_seccomp_parse(text, label, &p, err);
 	}
+	if (!label)
+		return lxm_error_set(err, ENOMEM, "seccomp");
+	if (cache_dir) {
+		key = cache_key(src, nesting);
+		if (key && cache_load(cache_dir, key, ret) == 0) {
+			log_debug("%s: its program from '%s'", label, cache_dir);
+			return 0;
+		}
+	}
+	r = lxm_seccomp_parse(src, label, &p, err);
 	if (r < 0)
 		return r;
 	r = lxm_seccomp_compile(&p, nesting, ret, err);
 	lxm_seccomp_policy_free(&p);
-	return r;
+	if (r < 0 || !key)
+		return r;
+	/* the program now, for the cache (the start needs it anyway) */
+	r = lxm_seccomp_generate(*ret, err);
+	if (r < 0) {
+		lxm_seccomp_free(*ret);
+		*ret = NULL;
+		return r;
+	}
+	r = cache_store(cache_dir, key, *ret);
+	if (r < 0)
+		log_debug("%s: keeping its program in '%s': %s, ignoring", label, cache_dir, strerror(-r));
+	return 0;
 }
 
 /* libseccomp's BPF for s->ctx into fd, and read back into s->prog */

@@ -97,9 +97,11 @@ size_t lxm_seccomp_policy_arches(const struct lxm_seccomp_policy *p, uint32_t ou
 struct lxm_seccomp;
 
 /* security.seccomp: "default", "none" (*ret = NULL), or a policy file (an
- * absolute path, or relative to dir). Reads, parses and compiles. */
-int lxm_seccomp_prepare(const char *spec, const char *dir, bool nesting, struct lxm_seccomp **ret,
-			struct lxm_error *err);
+ * absolute path, or relative to dir). Reads, parses and compiles; with a
+ * cache_dir, takes the program kept there for the same policy, nesting,
+ * lxm, libseccomp and boot instead, or keeps what it compiled there. */
+int lxm_seccomp_prepare(const char *spec, const char *dir, bool nesting, const char *cache_dir,
+			struct lxm_seccomp **ret, struct lxm_error *err);
 /* Compile a parsed policy. */
 int lxm_seccomp_compile(const struct lxm_seccomp_policy *p, bool nesting, struct lxm_seccomp **ret,
 			struct lxm_error *err);

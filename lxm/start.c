@@ -315,10 +315,17 @@ static int prepare_security(struct lxm_monitor *m, struct lxm_seccomp **ret_sc, 
 			return r;
 		log_debug("AppArmor profile '%s' loaded", *ret_aa);
 	}
-	r = lxm_seccomp_prepare(conf->security.seccomp, m->dir, conf->security.nesting, ret_sc, err);
+	{
+		_cleanup_free_ char *cache = lxm_strdup_printf("%s/seccomp", m->dir);
+
+		if (!cache)
+			return lxm_error_set(err, ENOMEM, "seccomp");
+		r = lxm_seccomp_prepare(conf->security.seccomp, m->dir, conf->security.nesting, cache, ret_sc,
+					err);
+	}
 	if (r < 0)
 		return r;
-	log_debug("seccomp policy '%s' compiled", conf->security.seccomp);
+	log_debug("seccomp policy '%s' ready", conf->security.seccomp);
 	return 0;
 }
 

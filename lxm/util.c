@@ -201,6 +201,22 @@ uint64_t lxm_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+int lxm_boot_id(char out[64])
+{
+	_cleanup_free_ char *id = NULL;
+	size_t len = 0;
+	int r = lxm_read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", &id, &len);
+
+	if (r < 0)
+		return r;
+	while (len && (id[len - 1] == '\n' || id[len - 1] == ' '))
+		id[--len] = '\0';
+	if (len == 0 || len >= 64)
+		return -EINVAL;
+	memcpy(out, id, len + 1);
+	return 0;
+}
+
 int lxm_why_invalid(char *why, size_t n, const char *fmt, ...)
 {
 	va_list ap;

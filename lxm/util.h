@@ -78,6 +78,9 @@ int lxm_write_full(int fd, const void *buf, size_t len);
 
 /* Monotonic time in nanoseconds. */
 uint64_t lxm_now_ns(void);
+/* This boot's id (/proc/sys/kernel/random/boot_id, without its newline):
+ * what a compiled policy kept across starts is valid for. */
+int lxm_boot_id(char out[64]);
 
 /* Step through the components of a path: skips slashes, sets *ret_comp
  * and *ret_len to the next component and advances *p past it; false at the

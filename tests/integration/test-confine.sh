@@ -184,6 +184,11 @@ ok "$( [ "$iseccomp" = "$aseccomp" ] && echo "$iseccomp" | grep -q 'Seccomp: 2;'
 	"an attached process has init's Seccomp lines ($aseccomp)"
 out=$(lxm-attach -n "$c" -u 1000 -g 1000 -- confine-probe keyctl 2>&1)
 ok "$( [ "$out" = EPERM ]; echo $?)" "the filter also holds for attach -u 1000 ($out)"
+# the compiled program is kept in the container's dir for the next start
+sc=$LXM_PATH/$c/seccomp
+ok "$(cmp -s "$sc/policy.bin" "$LXM_RUNDIR/$c/seccomp.bpf" && [ "$(stat -c %a "$sc/policy.bin")" = 600 ] &&
+	grep -q '^nesting 0$' "$sc/policy.key"; echo $?)" "init's seccomp program is kept in $sc (mode 600), the one lxm-attach loads"
+sc_ino=$(stat -c %i "$sc/policy.bin")
 ok "$(grep -q '^NoNewPrivs:[[:space:]]*0' /proc/$pid/status; echo $?)" "no_new_privs is off by default (init)"
 ok "$(lxm-attach -n "$c" -- grep -q '^NoNewPrivs:[[:space:]]*0' /proc/self/status; echo $?)" "no_new_privs is off by default (attach)"
 out=$(lxm-attach -n "$c" -u 1000 -g 1000 -- suid-probe euid 2>&1)
@@ -194,6 +199,8 @@ restart -s security.no_new_privs=true
 ok $? "restart with no_new_privs = true"
 pid=$(pid_of "$c")
 ok "$(grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$pid/status; echo $?)" "init has no_new_privs"
+ok "$( [ "$(stat -c %i "$sc/policy.bin")" = "$sc_ino" ] && cmp -s "$sc/policy.bin" "$LXM_RUNDIR/$c/seccomp.bpf"; echo $?)" \
+	"the same policy: its kept program loaded again, not compiled and rewritten"
 out=$(lxm-attach -n "$c" -u 1000 -g 1000 -- suid-probe euid 2>&1)
 ok "$( [ "$out" = 1000 ]; echo $?)" "and setuid no longer raises privileges (euid $out)"
 
@@ -218,6 +225,8 @@ out=$(probe clone3)
 ok "$( [ "$out" = ok ]; echo $?)" "clone3 works with nesting ($out)"
 out=$(probe keyctl)
 ok "$( [ "$out" = EPERM ]; echo $?)" "keyctl still fails with EPERM ($out)"
+ok "$(grep -q '^nesting 1$' "$sc/policy.key" && cmp -s "$sc/policy.bin" "$LXM_RUNDIR/$c/seccomp.bpf"; echo $?)" \
+	"nesting compiles again, and that program is kept"
 
 # ---- custom policies ----
 cat >"$LXM_PATH/$c/policy" <<'POL'
@@ -236,6 +245,8 @@ probe request_key >/dev/null
 ok "$( [ $? -eq 159 ]; echo $?)" "a kill action kills the process with SIGSYS (exit 159)"
 out=$(probe keyctl)
 ok "$( [ "$out" != EPERM ]; echo $?)" "the custom policy replaces the default one ($out)"
+ok "$(grep -q '^errno:EACCES getppid$' "$sc/policy.key" && cmp -s "$sc/policy.bin" "$LXM_RUNDIR/$c/seccomp.bpf"; echo $?)" \
+	"so does its kept program"
 lxm-stop -n "$c" -k >/dev/null 2>&1
 printf 'default allow\ndeny not_a_syscall\n' >"$LXM_PATH/$c/bad-policy"
 expect_error "^lxm-start: $c: seccomp policy '.*bad-policy':2: unknown system call 'not_a_syscall'" \

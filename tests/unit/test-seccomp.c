@@ -243,9 +243,9 @@ static void test_load(void)
 	/* can this host make user namespaces at all (as this user)? */
 	userns_ok = in_child(NULL, do_unshare_user) == 0;
 
-	r = lxm_seccomp_prepare("none", NULL, false, &s, &err);
+	r = lxm_seccomp_prepare("none", NULL, false, NULL, &s, &err);
 	ok(r == 0 && s == NULL, "'none' is no filter");
-	r = lxm_seccomp_prepare("default", NULL, false, &s, &err);
+	r = lxm_seccomp_prepare("default", NULL, false, NULL, &s, &err);
 	ok(r == 0 && s, "the default policy compiles (%s)", err.msg);
 	fd = mkstemp(path);
 	if (fd >= 0) {
@@ -280,7 +280,7 @@ static void test_load(void)
 	lxm_seccomp_free(s);
 	s = NULL;
 
-	r = lxm_seccomp_prepare("default", NULL, true, &s, &err);
+	r = lxm_seccomp_prepare("default", NULL, true, NULL, &s, &err);
 	ok(r == 0 && s, "the default policy compiles with nesting");
 	r = in_child(s, do_clone3);
 	ok(r == 0, "with nesting clone3 works (%d)", r);
@@ -325,9 +325,9 @@ static void test_load(void)
 	}
 	lxm_seccomp_free(s);
 
-	r = lxm_seccomp_prepare("/nonexistent/policy", NULL, false, &s, &err);
+	r = lxm_seccomp_prepare("/nonexistent/policy", NULL, false, NULL, &s, &err);
 	ok(r == -ENOENT && strstr(err.msg, "reading seccomp policy '/nonexistent/policy'"), "a missing policy file");
-	r = lxm_seccomp_prepare("", "/dev/null/x", false, &s, &err);
+	r = lxm_seccomp_prepare("", "/dev/null/x", false, NULL, &s, &err);
 	ok(r < 0, "an empty name is a path too");
 }
 
@@ -348,7 +348,7 @@ static void test_saved(void)
 	}
 	snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
 	snprintf(bad, sizeof(bad), "%s/bad.bpf", dir);
-	r = lxm_seccomp_prepare("default", NULL, false, &s, &err);
+	r = lxm_seccomp_prepare("default", NULL, false, NULL, &s, &err);
 	r = r == 0 ? lxm_seccomp_save(s, path, &err) : r;
 	ok(r == 0 && stat(path, &st) == 0 && (st.st_mode & 07777) == 0600 && st.st_size > 0 && st.st_size % 8 == 0,
 	   "the compiled program is saved, mode 0600, whole instructions (%s)", err.msg);
@@ -380,6 +380,95 @@ static void test_saved(void)
 	rmdir(dir);
 }
 
+/* A compiled policy kept across starts (lxm-start: <container>/seccomp). */
+static bool read_all(const char *path, char **buf, size_t *len)
+{
+	return lxm_read_file_at(AT_FDCWD, path, buf, len) == 0;
+}
+
+static void test_cache(void)
+{
+	struct lxm_seccomp *s = NULL, *t = NULL;
+	struct lxm_seccomp_prog p = { 0 };
+	struct lxm_error err = { 0 };
+	char dir[] = "/tmp/lxm-test-seccomp-cache.XXXXXX";
+	char cache[256], key[300], bin[300], pol[300], saved[300], other[300];
+	char *k1 = NULL, *k2 = NULL, *b1 = NULL, *b2 = NULL;
+	size_t k1n = 0, k2n = 0, b1n = 0, b2n = 0;
+	struct stat st1, st2;
+	int r;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(cache, sizeof(cache), "%s/seccomp", dir);
+	snprintf(key, sizeof(key), "%s/policy.key", cache);
+	snprintf(bin, sizeof(bin), "%s/policy.bin", cache);
+	snprintf(pol, sizeof(pol), "%s/policy", dir);
+	snprintf(saved, sizeof(saved), "%s/saved.bpf", dir);
+	snprintf(other, sizeof(other), "%s/other.bpf", dir);
+
+	r = lxm_seccomp_prepare("default", NULL, false, cache, &s, &err);
+	ok(r == 0 && s && stat(bin, &st1) == 0 && (st1.st_mode & 07777) == 0600 && read_all(key, &k1, &k1n) &&
+	   strstr(k1, "nesting 0\n") && strstr(k1, "\nboot ") && strstr(k1, "\nexe ") && strstr(k1, "default allow"),
+	   "a compile keeps its program and its key (policy, nesting, lxm, libseccomp, boot) (%s)", err.msg);
+	ok(lxm_seccomp_save(s, saved, &err) == 0 && read_all(saved, &b1, &b1n) && read_all(bin, &b2, &b2n) &&
+	   b1n == b2n && memcmp(b1, b2, b1n) == 0, "the kept program is the one the filter loads");
+	free(b1), free(b2), b1 = b2 = NULL;
+	lxm_seccomp_free(s), s = NULL;
+
+	r = lxm_seccomp_prepare("default", NULL, false, cache, &s, &err);
+	ok(r == 0 && s && stat(bin, &st2) == 0 && st2.st_ino == st1.st_ino && in_child(s, do_keyctl) == EPERM &&
+	   in_child(s, do_getpid) == 0, "the same policy again: its program from the cache, nothing rewritten, it filters");
+	lxm_seccomp_free(s), s = NULL;
+
+	/* taken from the cache, not compiled: another policy's program under
+	 * the default policy's key is what comes back */
+	{
+		int fd = open(pol, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		ok(fd >= 0 && write(fd, "default allow\nerrno:EACCES getppid\n", 35) == 35 && close(fd) == 0,
+		   "a custom policy file");
+	}
+	r = lxm_seccomp_prepare(pol, NULL, false, NULL, &t, &err);
+	r = r == 0 ? lxm_seccomp_save(t, other, &err) : r;
+	ok(r == 0 && rename(other, bin) == 0, "its program put in the cache's place");
+	r = lxm_seccomp_prepare("default", NULL, false, cache, &s, &err);
+	ok(r == 0 && s && in_child(s, do_getppid) == EACCES && in_child(s, do_keyctl) == 0,
+	   "with the key unchanged, the cached program is used as it is");
+	lxm_seccomp_free(s), s = NULL;
+	lxm_seccomp_free(t), t = NULL;
+
+	r = lxm_seccomp_prepare("default", NULL, true, cache, &s, &err);
+	ok(r == 0 && s && read_all(key, &k2, &k2n) && strstr(k2, "nesting 1\n") && in_child(s, do_clone3) == 0 &&
+	   in_child(s, do_keyctl) == EPERM, "another nesting is another key: compiled again");
+	free(k2), k2 = NULL;
+	lxm_seccomp_free(s), s = NULL;
+
+	r = lxm_seccomp_prepare(pol, NULL, false, cache, &s, &err);
+	ok(r == 0 && s && read_all(key, &k2, &k2n) && strstr(k2, "errno:EACCES getppid") && in_child(s, do_getppid) == EACCES,
+	   "another policy text is another key: compiled again");
+	free(k2), k2 = NULL;
+	lxm_seccomp_free(s), s = NULL;
+
+	ok(lxm_write_file_at(AT_FDCWD, key, k1, k1n, O_TRUNC, 0) == 0 && chmod(bin, 0644) == 0,
+	   "the default policy's key back, over a program others may read");
+	r = lxm_seccomp_prepare("default", NULL, false, cache, &s, &err);
+	ok(r == 0 && s && stat(bin, &st2) == 0 && (st2.st_mode & 07777) == 0600 && in_child(s, do_keyctl) == EPERM,
+	   "a cached program with a loose mode is not used: compiled again, kept 0600");
+	lxm_seccomp_free(s), s = NULL;
+
+	ok(unlink(bin) == 0, "the cached program removed");
+	r = lxm_seccomp_prepare("default", NULL, false, cache, &s, &err);
+	ok(r == 0 && s && lxm_seccomp_prog_open(bin, &p, &err) == 0 && p.n > 0, "compiled again and kept again");
+	lxm_seccomp_prog_free(&p);
+	lxm_seccomp_free(s);
+
+	free(k1);
+	unlink(key), unlink(bin), rmdir(cache), unlink(pol), unlink(saved), unlink(other), rmdir(dir);
+}
+
 int main(void)
 {
 	test_actions();
@@ -387,5 +476,6 @@ int main(void)
 	test_syntax();
 	test_load();
 	test_saved();
+	test_cache();
 	return tap_done();
 }
