@@ -24,7 +24,7 @@ const char lxm_seccomp_default_policy[] =
 	;
 
 struct lxm_seccomp {
-	scmp_filter_ctx ctx;         /* NULL when loaded from a saved program */
+	scmp_filter_ctx ctx;         /* NULL when taken from the cache */
 	struct lxm_seccomp_prog prog; /* the BPF, once generated or read */
 };
 
@@ -535,7 +535,8 @@ fail:
  * libseccomp's version, and the boot id (libseccomp asks the running
  * kernel what it supports). A start whose key matches takes the program
  * from there: no parse, no compile, no BPF generation (~0.4 ms of CPU a
- * start here). The key goes first and comes last. */
+ * start here). The key is removed before the program is rewritten and
+ * written after it. */
 #define CACHE_KEY "policy.key"
 #define CACHE_BIN "policy.bin"
 
