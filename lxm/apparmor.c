@@ -326,15 +326,40 @@ static int run_parser(char *const argv[])
 }
 
 /* The files of a generated profile in <dir>/apparmor: its source, what
- * apparmor_parser compiled from it, and the boot id of the kernel that
- * last loaded that. */
+ * apparmor_parser compiled from it, and what that is valid for (the
+ * stamp: boot id, parser). */
 #define AA_SRC "profile"
 #define AA_BIN "profile.bin"
-#define AA_BOOT "profile.bin.boot"
+#define AA_STAMP "profile.bin.stamp"
 #define AA_BIN_MAX (64u << 20)
 
+/* What profile.bin is valid for, besides its source's text: this boot
+ * (the kernel's features), the parser that compiled it, its config and
+ * the abi file the profile names. NULL: keep nothing. */
+static char *stamp_text(void)
+{
+	char boot[64], parser[128] = "-", conf[128], abi[128];
+	const char *path = getenv("PATH");
+
+	if (lxm_boot_id(boot) < 0)
+		return NULL;
+	/* the parser posix_spawnp() finds */
+	for (const char *p = path && *path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"; *p && streq(parser, "-");) {
+		size_t n = strcspn(p, ":");
+		_cleanup_free_ char *f = lxm_strdup_printf("%.*s/" AA_PARSER, (int)n, p);
+
+		if (f && n && access(f, X_OK) == 0)
+			lxm_file_ident(f, parser, sizeof(parser));
+		p += n + (p[n] == ':');
+	}
+	lxm_file_ident("/etc/apparmor/parser.conf", conf, sizeof(conf));
+	lxm_file_ident("/etc/apparmor.d/abi/3.0", abi, sizeof(abi));
+	return lxm_strdup_printf("boot %s\nparser %s\nconf %s\nabi %s\n", boot, parser, conf, abi);
+}
+
 /* The compiled policy into the kernel: one write of the whole of it, as
- * the kernel wants (a profile of that name is replaced). */
+ * the kernel wants (a profile of that name is replaced). Only a file of
+ * ours that nobody else may write. */
 static int load_compiled(int aafd)
 {
 	_cleanup_close_ int fd = openat(aafd, AA_BIN, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -346,7 +371,9 @@ static int load_compiled(int aafd)
 		return -errno;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > AA_BIN_MAX)
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
+		return -EPERM;
+	if (st.st_size <= 0 || (uint64_t)st.st_size > AA_BIN_MAX)
 		return -EINVAL;
 	buf = malloc((size_t)st.st_size);
 	if (!buf)
@@ -362,12 +389,13 @@ static int load_compiled(int aafd)
 /* The source goes to <dir>/apparmor/profile, rewritten only when its text
  * changed; apparmor_parser compiles it into profile.bin (against this
  * kernel's features), which lxm loads by writing it to the kernel itself.
- * Once loaded, profile.bin.boot gets this boot's id: a later start with
- * the same text under the same kernel loads profile.bin again without
- * running the parser (a fork and exec of it, ~2 ms on a fast host, more
- * than 100 ms under emulation; a compile costs ~60 ms, seconds on a slow
- * host). A new boot (the kernel's features may differ) or a changed text
- * compiles again; so does a compiled file the kernel refuses. The stamp
+ * Once loaded, profile.bin.stamp gets this boot's id and the identity of
+ * the parser, its config and the abi file: a later start with the same
+ * text and stamp loads profile.bin again without running the parser (a
+ * fork and exec of it, ~2 ms on a fast host, more than 100 ms under
+ * emulation; a compile costs ~60 ms, seconds on a slow host). A new boot
+ * (the kernel's features may differ), a changed text or parser compiles
+ * again; so does a compiled file the kernel refuses. The stamp
  * is removed before anything changes and written last: a start
  * interrupted halfway leaves none. (An older lxm had apparmor_parser keep
  * its own cache in apparmor/cache: removed at the first compile.)
@@ -380,10 +408,9 @@ int lxm_apparmor_load(const char *dir, const char *marker, const char *profile, 
 	_cleanup_free_ char *aadir = lxm_strdup_printf("%s/apparmor", dir);
 	_cleanup_free_ char *src = lxm_strdup_printf("%s/apparmor/" AA_SRC, dir);
 	_cleanup_free_ char *bin = lxm_strdup_printf("%s/apparmor/" AA_BIN, dir);
-	_cleanup_free_ char *old = NULL, *stamp = NULL;
+	_cleanup_free_ char *old = NULL, *stamp = NULL, *want = NULL;
 	_cleanup_close_ int aafd = -1;
 	size_t len = strlen(text), old_len = 0;
-	char boot[64] = "";
 	bool same;
 	int r;
 
@@ -397,11 +424,10 @@ int lxm_apparmor_load(const char *dir, const char *marker, const char *profile, 
 	aafd = open(aadir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (aafd < 0)
 		return lxm_error_set(err, errno, "opening '%s'", aadir);
-	if (lxm_boot_id(boot) < 0)
-		boot[0] = '\0';   /* no reuse, compile every time */
+	want = stamp_text();   /* NULL: no reuse, compile every time */
 
 	same = lxm_read_file_at(aafd, AA_SRC, &old, &old_len) == 0 && old_len == len && memcmp(old, text, len) == 0;
-	if (same && boot[0] && lxm_read_file_at(aafd, AA_BOOT, &stamp, NULL) == 0 && streq(stamp, boot)) {
+	if (same && want && lxm_read_file_at(aafd, AA_STAMP, &stamp, NULL) == 0 && streq(stamp, want)) {
 		r = load_compiled(aafd);
 		if (r == 0) {
 			log_debug("AppArmor profile '%s' loaded from '%s'", profile, bin);
@@ -409,8 +435,8 @@ int lxm_apparmor_load(const char *dir, const char *marker, const char *profile, 
 		}
 		log_debug("loading '%s': %s; compiling the profile again", bin, strerror(-r));
 	}
-	if (unlinkat(aafd, AA_BOOT, 0) < 0 && errno != ENOENT)
-		return lxm_error_set(err, errno, "removing '%s/" AA_BOOT "'", aadir);
+	if (unlinkat(aafd, AA_STAMP, 0) < 0 && errno != ENOENT)
+		return lxm_error_set(err, errno, "removing '%s/" AA_STAMP "'", aadir);
 	if (!same) {
 		r = lxm_write_file_replace(src, text, len, 0600, false);
 		if (r < 0)
@@ -422,16 +448,21 @@ int lxm_apparmor_load(const char *dir, const char *marker, const char *profile, 
 
 		if (!tmp)
 			return lxm_error_set(err, ENOMEM, "AppArmor profile '%s'", profile);
+		/* the parser opens its output by path: nothing may be there */
+		if (unlinkat(aafd, AA_BIN ".tmp", 0) < 0 && errno != ENOENT)
+			return lxm_error_set(err, errno, "removing '%s'", tmp);
 		r = run_parser(argv);
-		if (r < 0)
-			return lxm_error_set(err, -r, "running '%s'", AA_PARSER);
-		if (r > 0) {
-			(void)unlink(tmp);
-			return lxm_error_setr(err, EINVAL, "compiling AppArmor profile '%s': %s exited with status %d",
-					      src, AA_PARSER, r);
+		if (r == 0 && renameat(aafd, AA_BIN ".tmp", aafd, AA_BIN) < 0)
+			r = lxm_error_set(err, errno, "renaming '%s'", tmp);
+		else if (r < 0)
+			r = lxm_error_set(err, -r, "running '%s'", AA_PARSER);
+		else if (r > 0)
+			r = lxm_error_setr(err, EINVAL, "compiling AppArmor profile '%s': %s exited with status %d",
+					   src, AA_PARSER, r);
+		if (r < 0) {
+			(void)unlinkat(aafd, AA_BIN ".tmp", 0);
+			return r;
 		}
-		if (rename(tmp, bin) < 0)
-			return lxm_error_set(err, errno, "renaming '%s'", tmp);
 	}
 	if (faccessat(aafd, "cache", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		struct lxm_error e = { 0 };
@@ -444,10 +475,10 @@ int lxm_apparmor_load(const char *dir, const char *marker, const char *profile, 
 	r = load_compiled(aafd);
 	if (r < 0)
 		return lxm_error_set(err, -r, "loading AppArmor profile '%s' (%s) into the kernel", profile, bin);
-	if (boot[0]) {
-		r = lxm_write_file_at(aafd, AA_BOOT, boot, strlen(boot), O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+	if (want) {
+		r = lxm_write_file_replace_at(aafd, AA_STAMP, want, strlen(want), 0600);
 		if (r < 0)
-			log_debug("writing '%s/" AA_BOOT "': %s, ignoring", aadir, strerror(-r));
+			log_debug("writing '%s/" AA_STAMP "': %s, ignoring", aadir, strerror(-r));
 	}
 	return 0;
 }

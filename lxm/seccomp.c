@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/sched.h>
@@ -543,33 +544,65 @@ fail:
 static char *cache_key(const char *text, bool nesting)
 {
 	const struct scmp_version *v = seccomp_version();
-	char boot[64];
-	struct stat st;
+	char boot[64], exe[128], lib[128];
+	Dl_info di = { 0 };
 
-	if (lxm_boot_id(boot) < 0 || stat("/proc/self/exe", &st) < 0)
+	if (lxm_boot_id(boot) < 0)
 		return NULL;
-	return lxm_strdup_printf("lxm-seccomp 1\nexe %lu:%lu %lld %lld.%09ld\nlibseccomp %u.%u.%u\n"
-				 "nesting %d\nboot %s\n\n%s",
-				 (unsigned long)st.st_dev, (unsigned long)st.st_ino, (long long)st.st_size,
-				 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, v ? v->major : 0,
-				 v ? v->minor : 0, v ? v->micro : 0, nesting, boot, text);
+	lxm_file_ident("/proc/self/exe", exe, sizeof(exe));
+	if (streq(exe, "-"))
+		return NULL;
+	/* a shared libseccomp (a dynamic build): its file too, since a
+	 * distribution's fix may keep the version */
+	if (dladdr((const void *)(uintptr_t)seccomp_export_bpf, &di) == 0)
+		di.dli_fname = NULL;
+	lxm_file_ident(di.dli_fname, lib, sizeof(lib));
+	return lxm_strdup_printf("lxm-seccomp 1\nexe %s\nlibseccomp %u.%u.%u %s\nnesting %d\nboot %s\n\n%s", exe,
+				 v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, lib, nesting, boot, text);
+}
+
+/* The cache directory, only when it is a directory of ours that nobody
+ * else may write */
+static int cache_dir_open(const char *dir, bool create)
+{
+	struct stat st;
+	int fd;
+
+	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022)) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
 }
 
 static int cache_load(const char *dir, const char *key, struct lxm_seccomp **ret)
 {
-	_cleanup_free_ char *kpath = lxm_strdup_printf("%s/" CACHE_KEY, dir);
-	_cleanup_free_ char *bpath = lxm_strdup_printf("%s/" CACHE_BIN, dir);
+	_cleanup_close_ int dfd = cache_dir_open(dir, false);
+	_cleanup_close_ int kfd = -1, bfd = -1;
 	_cleanup_free_ char *old = NULL;
 	struct lxm_seccomp_prog prog = { 0 };
-	struct lxm_error err = { 0 };
 	struct lxm_seccomp *s;
-	size_t len = 0;
+	struct stat st;
 
-	if (!kpath || !bpath)
-		return -ENOMEM;
-	if (lxm_read_file_at(AT_FDCWD, kpath, &old, &len) < 0 || len != strlen(key) || memcmp(old, key, len) != 0)
+	if (dfd < 0)
+		return dfd;
+	kfd = openat(dfd, CACHE_KEY, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (kfd < 0 || fstat(kfd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != strlen(key))
 		return -ESTALE;
-	if (lxm_seccomp_prog_open(bpath, &prog, &err) < 0)
+	old = malloc(strlen(key) + 1);
+	if (!old)
+		return -ENOMEM;
+	if (lxm_read_full(kfd, old, strlen(key)) != (ssize_t)strlen(key) || memcmp(old, key, strlen(key)) != 0)
+		return -ESTALE;
+	/* the program: a regular file of ours, mode 0600, whole instructions */
+	bfd = openat(dfd, CACHE_BIN, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (bfd < 0 || fstat(bfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 0077) || lxm_seccomp_prog_read(bfd, (size_t)st.st_size, &prog) < 0)
 		return -ESTALE;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -583,21 +616,17 @@ static int cache_load(const char *dir, const char *key, struct lxm_seccomp **ret
 
 static int cache_store(const char *dir, const char *key, const struct lxm_seccomp *s)
 {
-	_cleanup_free_ char *kpath = lxm_strdup_printf("%s/" CACHE_KEY, dir);
-	_cleanup_free_ char *bpath = lxm_strdup_printf("%s/" CACHE_BIN, dir);
+	_cleanup_close_ int dfd = cache_dir_open(dir, true);
 	int r;
 
-	if (!kpath || !bpath)
-		return -ENOMEM;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	if (dfd < 0)
+		return dfd;
+	if (unlinkat(dfd, CACHE_KEY, 0) < 0 && errno != ENOENT)
 		return -errno;
-	if (unlink(kpath) < 0 && errno != ENOENT)
-		return -errno;
-	r = lxm_write_file_replace(bpath, (const char *)s->prog.insns, s->prog.n * sizeof(*s->prog.insns), 0600,
-				   false);
+	r = lxm_write_file_replace_at(dfd, CACHE_BIN, s->prog.insns, s->prog.n * sizeof(*s->prog.insns), 0600);
 	if (r < 0)
 		return r;
-	return lxm_write_file_replace(kpath, key, strlen(key), 0600, false);
+	return lxm_write_file_replace_at(dfd, CACHE_KEY, key, strlen(key), 0600);
 }
 
 int lxm_seccomp_prepare(const char *spec, const char *dir, bool nesting, const char *cache_dir,
@@ -638,15 +667,18 @@ int lxm_seccomp_prepare(const char *spec, const char *dir, bool nesting, const c
 		return r;
 	r = lxm_seccomp_compile(&p, nesting, ret, err);
 	lxm_seccomp_policy_free(&p);
-	if (r < 0 || !key)
+	if (r < 0)
 		return r;
-	/* the program now, for the cache (the start needs it anyway) */
+	/* the program itself now: whoever inherits it loads it with one
+	 * syscall (init, after its wait for the network) */
 	r = lxm_seccomp_generate(*ret, err);
 	if (r < 0) {
 		lxm_seccomp_free(*ret);
 		*ret = NULL;
 		return r;
 	}
+	if (!key)
+		return 0;
 	r = cache_store(cache_dir, key, *ret);
 	if (r < 0)
 		log_debug("%s: keeping its program in '%s': %s, ignoring", label, cache_dir, strerror(-r));

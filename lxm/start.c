@@ -213,7 +213,9 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	r = setup_console_stdio(err);
 	if (r < 0)
 		return r;
-	/* security: AppArmor on exec, capabilities, no_new_privs, seccomp last */
+	/* security: AppArmor on exec, capabilities, no_new_privs, seccomp
+	 * last (but first when the drop takes CAP_SYS_ADMIN and there is no
+	 * no_new_privs); all but the last seccomp before the network wait */
 	r = lxm_apparmor_change_onexec(c->aa_profile, err);
 	if (r < 0)
 		return r;
@@ -227,10 +229,6 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 		return r;
 	if (conf->security.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return lxm_error_set(err, errno, "setting no_new_privs");
-	/* the program made now, while the monitor may still be on the
-	 * network: after the wait, loading it is one syscall */
-	if (!seccomp_early && (r = lxm_seccomp_generate(c->seccomp, err)) < 0)
-		return r;
 	if (c->net_links) {
 		/* host side links are in place (the monitor configures them
 		 * while we set up the rootfs and confine ourselves; init must

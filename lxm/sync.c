@@ -47,9 +47,10 @@ static int sync_recv(int fd, bool eof_ok, enum lxm_sync_step step, struct lxm_er
 	struct sync_msg m;
 	ssize_t n;
 
-	/* read(), not recv(): the child waits for the network with its
-	 * seccomp filter loaded, and no filter init can live with denies
-	 * read (one message per read on a SOCK_SEQPACKET socket) */
+	/* read(), not recv(): the child may wait for the network with its
+	 * seccomp filter loaded (when it loads it before its capability
+	 * drop), and no filter init can live with denies read (one message
+	 * per read on a SOCK_SEQPACKET socket) */
 	do
 		n = read(fd, &m, sizeof(m));
 	while (n < 0 && errno == EINTR);

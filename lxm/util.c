@@ -156,6 +156,30 @@ int lxm_write_file_replace(const char *path, const char *data, size_t len, mode_
 	return 0;
 }
 
+int lxm_write_file_replace_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
+{
+	_cleanup_free_ char *tmp = lxm_strdup_printf("%s.tmp", name);
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!tmp)
+		return -ENOMEM;
+	/* a fixed name: one left by a crash is taken again, not followed */
+	if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+		return -errno;
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	r = lxm_write_full(fd, data, len);
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
 int lxm_mkdir_p(const char *path, mode_t mode)
 {
 	_cleanup_free_ char *p = strdup(path);
@@ -199,6 +223,17 @@ uint64_t lxm_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void lxm_file_ident(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+
+	if (!path || !path[0] || stat(path, &st) < 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%lu:%lu %lld %lld.%09ld", (unsigned long)st.st_dev, (unsigned long)st.st_ino,
+			 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
 int lxm_boot_id(char out[64])

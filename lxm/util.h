@@ -70,6 +70,9 @@ int lxm_write_file_atomic(const char *path, const char *data, size_t len, mode_t
 /* The same, with fsync only when durable: runtime state lives in /run and
  * does not outlive a reboot, so readers only need the rename's atomicity. */
 int lxm_write_file_replace(const char *path, const char *data, size_t len, mode_t mode, bool durable);
+/* The same in dirfd, through NAME.tmp (removed first, never followed), no
+ * fsync: for what a later start may take again or make again. */
+int lxm_write_file_replace_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 int lxm_mkdir_p(const char *path, mode_t mode);
 
 /* Full read/write loops that retry on EINTR and short counts. */
@@ -81,6 +84,9 @@ uint64_t lxm_now_ns(void);
 /* This boot's id (/proc/sys/kernel/random/boot_id, without its newline):
  * what a compiled policy kept across starts is valid for. */
 int lxm_boot_id(char out[64]);
+/* "dev:ino size mtime" of the file at path (followed), "-" when there is
+ * none: to tell whether a file a kept result came from changed. */
+void lxm_file_ident(const char *path, char *buf, size_t size);
 
 /* Step through the components of a path: skips slashes, sets *ret_comp
  * and *ret_len to the next component and advances *p past it; false at the

@@ -459,6 +459,19 @@ static void test_cache(void)
 	   "a cached program with a loose mode is not used: compiled again, kept 0600");
 	lxm_seccomp_free(s), s = NULL;
 
+	/* a cache dir others may write is neither read nor written */
+	r = lxm_seccomp_prepare(pol, NULL, false, NULL, &t, &err);
+	r = r == 0 ? lxm_seccomp_save(t, other, &err) : r;
+	lxm_seccomp_free(t), t = NULL;
+	ok(r == 0 && rename(other, bin) == 0 && chmod(cache, 0777) == 0, "another program in place, the dir mode 0777");
+	r = lxm_seccomp_prepare("default", NULL, false, cache, &s, &err);
+	ok(r == 0 && s && in_child(s, do_keyctl) == EPERM && in_child(s, do_getppid) == 0 && stat(bin, &st2) == 0 &&
+	   lxm_seccomp_prog_open(bin, &p, &err) == 0 && in_child_of(NULL, &p, do_getppid) == EACCES,
+	   "a cache dir others may write is not used: compiled, and nothing kept there");
+	lxm_seccomp_prog_free(&p);
+	lxm_seccomp_free(s), s = NULL;
+	chmod(cache, 0700);
+
 	ok(unlink(bin) == 0, "the cached program removed");
 	r = lxm_seccomp_prepare("default", NULL, false, cache, &s, &err);
 	ok(r == 0 && s && lxm_seccomp_prog_open(bin, &p, &err) == 0 && p.n > 0, "compiled again and kept again");

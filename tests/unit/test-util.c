@@ -145,6 +145,33 @@ static void test_files(void)
 	}
 	ok(lxm_write_file_atomic("/nonexistent-dir-lxm/x", "y", 1, 0640) == -ENOENT, "write into a missing dir: -ENOENT");
 
+	/* in a dir fd, through NAME.tmp: a leftover (even a symlink) is
+	 * replaced, never followed */
+	{
+		_cleanup_free_ char *plain = NULL;
+
+		ok(symlinkat("plain", dfd, "kept.tmp") == 0 && lxm_write_file_replace_at(dfd, "kept", "abc", 3, 0600) == 0 &&
+		   lxm_read_file_at(dfd, "kept", &data, &len) == 0 && len == 3 && streq(data, "abc") &&
+		   fstatat(dfd, "kept", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		   (st.st_mode & 07777) == 0600 && faccessat(dfd, "kept.tmp", F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+		   lxm_read_file_at(dfd, "plain", &plain, NULL) == 0 && streq(plain, "x"),
+		   "write_file_replace_at: mode 0600, a symlink at NAME.tmp replaced, not followed");
+		free(data);
+		data = NULL;
+	}
+	{
+		char a1[128], a2[128], none[128];
+		_cleanup_free_ char *kept = lxm_strdup_printf("%s/kept", dir);
+		struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+
+		lxm_file_ident(kept, a1, sizeof(a1));
+		utimensat(dfd, "kept", ts, 0);
+		lxm_file_ident(kept, a2, sizeof(a2));
+		lxm_file_ident("/nonexistent-lxm", none, sizeof(none));
+		ok(!streq(a1, "-") && !streq(a1, a2) && streq(none, "-"), "file_ident: changes with the mtime, '-' for no file (%s)", a1);
+		unlinkat(dfd, "kept", 0);
+	}
+
 	ok(lxm_mkdir_p(deep, 0755) == 0 && stat(deep, &st) == 0 && S_ISDIR(st.st_mode), "mkdir_p creates a tree");
 	ok(lxm_mkdir_p(deep, 0755) == 0, "mkdir_p on an existing tree");
 	{

@@ -36,6 +36,15 @@ start_bounded() {   # start_bounded NAME [ARGS...]
 	return $rc
 }
 
+# A wrapper first on PATH logs each run of apparmor_parser (lxm finds the
+# parser through PATH, as posix_spawnp does).
+real_parser=$(command -v apparmor_parser)
+mkdir -p "$TEST_TMP/aabin"
+printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$TEST_TMP/parser.log" "$real_parser" >"$TEST_TMP/aabin/apparmor_parser"
+chmod 755 "$TEST_TMP/aabin/apparmor_parser"
+export PATH=$TEST_TMP/aabin:$PATH
+parser_runs() { [ -e "$TEST_TMP/parser.log" ] && wc -l <"$TEST_TMP/parser.log" || echo 0; }
+
 c=${PFX}-aa
 check "create a default (unprivileged, generated profile) container" -- lxm-create -n "$c" -t busybox
 t0=$(date +%s%N)
@@ -64,27 +73,24 @@ lxm-stop -n "$c" -k >/dev/null 2>&1
 no_leaks "$c" "nothing is left after the stop"
 ok "$( [ -n "$prof" ] && ! profiles | grep -q "^$prof "; echo $?)" "the stop unloads the profile"
 
-# The compiled profile is kept in the container's dir with the boot id of
-# the kernel that loaded it: a start with the same profile under the same
-# boot loads it from there without running apparmor_parser; a changed
-# profile, another boot id, or a compiled file the kernel refuses runs the
-# parser again. A wrapper on PATH logs each run of the parser.
+# The compiled profile is kept in the container's dir with a stamp (the
+# boot id of the kernel that loaded it, the parser that compiled it): a
+# start with the same profile and stamp loads it from there without
+# running apparmor_parser; a changed profile, another boot id, another
+# parser, or a compiled file the kernel refuses runs the parser again.
 aa=$LXM_PATH/$c/apparmor
 ino() { [ -e "$1" ] && stat -c %i "$1"; }
-real_parser=$(command -v apparmor_parser)
-mkdir -p "$TEST_TMP/aabin"
-printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$TEST_TMP/parser.log" "$real_parser" >"$TEST_TMP/aabin/apparmor_parser"
-chmod 755 "$TEST_TMP/aabin/apparmor_parser"
-parser_runs() { [ -e "$TEST_TMP/parser.log" ] && wc -l <"$TEST_TMP/parser.log" || echo 0; }
 boot_id=$(cat /proc/sys/kernel/random/boot_id)
 src_ino=$(ino "$aa/profile") bin_ino=$(ino "$aa/profile.bin")
-ok "$( [ -n "$src_ino" ] && [ -n "$bin_ino" ] && [ "$(cat "$aa/profile.bin.boot" 2>/dev/null)" = "$boot_id" ]; echo $?)" \
-	"the profile's source, its compiled form and this boot's id are in $aa (source inode ${src_ino:-none}, compiled ${bin_ino:-none})"
+stamp=$aa/profile.bin.stamp
+ok "$( [ -n "$src_ino" ] && [ -n "$bin_ino" ] && [ "$(head -1 "$stamp" 2>/dev/null)" = "boot $boot_id" ] &&
+	grep -q '^parser [0-9]' "$stamp"; echo $?)" \
+	"the profile's source, its compiled form and its stamp (this boot, the parser) are in $aa (source inode ${src_ino:-none}, compiled ${bin_ino:-none})"
 start_again() {   # start_again WHAT [ARGS...]: a bounded start with the logging parser
 	local what=$1 t0 rc; shift
 	: >"$TEST_TMP/parser.log"
 	t0=$(date +%s%N)
-	PATH=$TEST_TMP/aabin:$PATH start_bounded "$c" "$@"; rc=$?
+	start_bounded "$c" "$@"; rc=$?
 	ok $rc "start $what ($(( ($(date +%s%N) - t0) / 1000000 )) ms, apparmor_parser run $(parser_runs) times)"
 	pid=$(pid_of "$c")
 	ok "$( [ -n "$prof" ] && [ "$(cat /proc/$pid/attr/current 2>/dev/null)" = "$prof (enforce)" ]; echo $?)" "... init runs under $prof, enforced"
@@ -93,12 +99,15 @@ start_again() {   # start_again WHAT [ARGS...]: a bounded start with the logging
 start_again "again with the same profile"
 ok "$( [ "$(parser_runs)" = 0 ] && [ "$(ino "$aa/profile")" = "$src_ino" ] && [ "$(ino "$aa/profile.bin")" = "$bin_ino" ]; echo $?)" \
 	"loaded from $aa/profile.bin: the parser did not run, nothing was rewritten"
-echo 00000000-0000-0000-0000-000000000000 >"$aa/profile.bin.boot"
+sed -i '1s/.*/boot 00000000-0000-0000-0000-000000000000/' "$stamp"
 mkdir -p "$aa/cache/0123abcd.0" && echo old >"$aa/cache/0123abcd.0/profile"   # an older lxm's parser cache
-start_again "after another boot's id was put in profile.bin.boot"
-ok "$( [ "$(parser_runs)" = 1 ] && [ "$(cat "$aa/profile.bin.boot")" = "$boot_id" ] && [ "$(ino "$aa/profile")" = "$src_ino" ]; echo $?)" \
+start_again "after another boot's id was put in the stamp"
+ok "$( [ "$(parser_runs)" = 1 ] && [ "$(head -1 "$stamp")" = "boot $boot_id" ] && [ "$(ino "$aa/profile")" = "$src_ino" ]; echo $?)" \
 	"compiled again (one parser run, the source kept), this boot's id stamped"
 ok "$( [ ! -e "$aa/cache" ]; echo $?)" "the parser cache an older lxm kept in $aa/cache is gone"
+touch -t 200101010000 "$TEST_TMP/aabin/apparmor_parser"
+start_again "after the parser changed (its mtime)"
+ok "$( [ "$(parser_runs)" = 1 ]; echo $?)" "compiled again (one parser run)"
 printf 'not a policy' >"$aa/profile.bin"
 start_again "with a compiled file the kernel refuses"
 ok "$( [ "$(parser_runs)" = 1 ] && [ "$(stat -c %s "$aa/profile.bin")" -gt 100 ]; echo $?)" "compiled again (one parser run)"
