@@ -195,7 +195,7 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 		}
 	}
 stopped:
-	lxm_net_teardown(&conf, netnsfd);
+	lxm_net_teardown(&conf, netnsfd, rt.phys, rt.n_phys);
 	lxm_config_free(&conf);
 	if (lxm_cgroup_open(name, &cg, err) == 0) {
 		r = lxm_cgroup_destroy(cg, err);

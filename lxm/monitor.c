@@ -149,6 +149,8 @@ int lxm_monitor_write_state(struct lxm_monitor *m)
 	};
 
 	snprintf(rt.cgroup, sizeof(rt.cgroup), "lxm/%s", m->name);
+	memcpy(rt.phys, m->phys, sizeof(rt.phys));
+	rt.n_phys = m->n_phys;
 	/* none when they do not fit: lxm-attach reads mountinfo then */
 	if (m->cg) {
 		size_t n;
@@ -492,7 +494,7 @@ static bool handle_init_exit(struct lxm_monitor *m)
 	m->pidfd = -1;
 	m->pid = 0;
 	/* phys devices back to the host, host veth ends gone */
-	lxm_net_teardown(m->conf, m->netns_fd);
+	lxm_net_teardown(m->conf, m->netns_fd, m->phys, m->n_phys);
 	closep(&m->netns_fd);
 	m->netns_fd = -1;
 	pump_console(m);
@@ -644,7 +646,7 @@ void lxm_monitor_cleanup(struct lxm_monitor *m)
 		m->pidfd = -1;
 	}
 	if (m->netns_fd >= 0) {
-		lxm_net_teardown(m->conf, m->netns_fd);
+		lxm_net_teardown(m->conf, m->netns_fd, m->phys, m->n_phys);
 		closep(&m->netns_fd);
 		m->netns_fd = -1;
 	}

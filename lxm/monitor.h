@@ -41,6 +41,8 @@ struct lxm_monitor {
 	pid_t pid;                  /* init, host pid */
 	int pidfd;
 	int netns_fd;               /* the container's network namespace, -1: none/host */
+	struct lxm_phys_index phys[LXM_PHYS_MAX]; /* phys devices' indexes in it */
+	size_t n_phys;
 	uint64_t starttime;
 	enum lxm_state state;
 	struct lxm_confinement confine; /* init's, for the state file */

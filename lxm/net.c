@@ -666,13 +666,17 @@ static int create_macvlan(struct nl_sock *sk, const struct lxm_nic *nic, int net
 
 /* Move a link from the namespace of sk to the one of netns_fd, named `to`
  * there. */
-static int move_link(struct nl_sock *sk, const char *from, const char *to, int netns_fd,
+/* The device named from, or the one with ifindex (> 0), into netns_fd as
+ * to. */
+static int move_link(struct nl_sock *sk, int ifindex, const char *from, const char *to, int netns_fd,
 		     struct lxm_error *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL, *change = NULL;
 	int r;
 
-	r = rtnl_link_get_kernel(sk, 0, from, &dev);
+	r = rtnl_link_get_kernel(sk, ifindex > 0 ? ifindex : 0, ifindex > 0 ? NULL : from, &dev);
+	if (r < 0 && ifindex > 0)
+		return nl_error(err, r, "device '%s' (index %d)", from, ifindex);
 	if (r < 0)
 		return nl_error(err, r, "device '%s'", from);
 	change = rtnl_link_alloc();
@@ -768,7 +772,7 @@ static int add_default_route(struct nl_sock *sk, int ifindex, const char *gw, in
 
 /* Up, MTU and MAC (changed only where they differ: a veth or macvlan is
  * made with MTU and MAC already, a macvlan up), addresses, default routes. */
-static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, struct lxm_error *err)
+static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, int *ret_ifindex, struct lxm_error *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL, *change = NULL;
 	bool changed = false;
@@ -778,6 +782,7 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, struct l
 	if (r < 0)
 		return nl_error(err, r, "looking up '%s'", nic->name);
 	ifindex = rtnl_link_get_ifindex(l);
+	*ret_ifindex = ifindex;
 	change = rtnl_link_alloc();
 	if (!change)
 		return lxm_error_set(err, ENOMEM, "allocating link");
@@ -832,9 +837,10 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, struct l
 }
 
 /* Links made with host (a socket in the host's namespace) into netns_fd,
- * then configured through inside (a socket in netns_fd). */
+ * then configured through inside (a socket in netns_fd); the phys devices'
+ * indexes there into phys. */
 static int make_links(const struct lxm_config *conf, struct nl_sock *host, int netns_fd, struct nl_sock *inside,
-		      struct lxm_error *err)
+		      struct lxm_phys_index *phys, size_t *n_phys, struct lxm_error *err)
 {
 	size_t i;
 	int r;
@@ -850,7 +856,7 @@ static int make_links(const struct lxm_config *conf, struct nl_sock *host, int n
 			r = create_macvlan(host, nic, netns_fd, err);
 			break;
 		case LXM_NET_PHYS:
-			r = move_link(host, nic->link, nic->name, netns_fd, err);
+			r = move_link(host, 0, nic->link, nic->name, netns_fd, err);
 			break;
 		default:
 			r = 0;
@@ -863,17 +869,21 @@ static int make_links(const struct lxm_config *conf, struct nl_sock *host, int n
 		return lxm_error_prefix(err, "network 'lo'");
 	for (i = 0; i < conf->n_nics; i++) {
 		const struct lxm_nic *nic = &conf->nics[i];
+		int ifindex = 0;
 
 		if (!has_link(nic))
 			continue;
-		r = configure_nic(inside, nic, err);
+		r = configure_nic(inside, nic, &ifindex, err);
 		if (r < 0)
 			return lxm_error_prefix(err, "network '%s'", nic->name);
+		if (nic->type == LXM_NET_PHYS && ifindex > 0 && *n_phys < LXM_PHYS_MAX)
+			phys[(*n_phys)++] = (struct lxm_phys_index){ .nic = (uint32_t)i, .ifindex = ifindex };
 	}
 	return 0;
 }
 
-int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm_error *err)
+int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm_phys_index *phys, size_t *n_phys,
+			 struct lxm_error *err)
 {
 	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL, *inside = NULL;
 	int r;
@@ -884,7 +894,8 @@ int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm
 	r = socket_in_netns(netns_fd, &inside, err);
 	if (r < 0)
 		return r;
-	r = make_links(conf, sk, netns_fd, inside, err);
+	*n_phys = 0;
+	r = make_links(conf, sk, netns_fd, inside, phys, n_phys, err);
 	if (r < 0)
 		return r;
 	log_debug("network links made and configured");
@@ -893,18 +904,18 @@ int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm
 
 /* ---- teardown ---- */
 
-void lxm_net_teardown(const struct lxm_config *conf, int netns_fd)
+void lxm_net_teardown(const struct lxm_config *conf, int netns_fd, const struct lxm_phys_index *phys, size_t n_phys)
 {
 	_cleanup_(nl_sock_freep) struct nl_sock *host = NULL, *inside = NULL;
 	struct lxm_error err = { 0 };
 	char text[LXM_ERROR_MSG_MAX + 64];
-	bool phys = false;
+	bool has_phys = false;
 
 	if (!conf || !lxm_net_has_links(conf))
 		return;
 	for (size_t i = 0; i < conf->n_nics; i++)
-		phys |= conf->nics[i].type == LXM_NET_PHYS;
-	if (phys && netns_fd >= 0) {
+		has_phys |= conf->nics[i].type == LXM_NET_PHYS;
+	if (has_phys && netns_fd >= 0) {
 		_cleanup_close_ int hostns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
 		if (hostns < 0 || socket_in_netns(netns_fd, &inside, &err) < 0) {
@@ -912,11 +923,17 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd)
 		} else {
 			for (size_t i = 0; i < conf->n_nics; i++) {
 				const struct lxm_nic *nic = &conf->nics[i];
+				int ifindex = 0;
 
 				if (nic->type != LXM_NET_PHYS)
 					continue;
+				/* by index where known: the container may have
+				 * renamed it, and given its name to another */
+				for (size_t k = 0; k < n_phys; k++)
+					if (phys[k].nic == i)
+						ifindex = phys[k].ifindex;
 				lxm_error_clear(&err);
-				if (move_link(inside, nic->name, nic->link, hostns, &err) < 0)
+				if (move_link(inside, ifindex, nic->name, nic->link, hostns, &err) < 0)
 					log_warn("returning '%s' to the host as '%s': %s", nic->name, nic->link,
 						 lxm_error_text(&err, text, sizeof(text)));
 				else

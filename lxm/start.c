@@ -650,7 +650,7 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 	if (ctx.net_links) {
 		/* the child waits for this only before its seccomp filter
 		 * (when last) and exec */
-		r = lxm_net_create_links(conf, m->netns_fd, err);
+		r = lxm_net_create_links(conf, m->netns_fd, m->phys, &m->n_phys, err);
 		if (r < 0)
 			goto fail;
 		/* host side links are in place (the monitor configures them
@@ -696,7 +696,7 @@ fail:
 	close(pidfd);
 	m->pidfd = -1;
 	m->pid = 0;
-	lxm_net_teardown(conf, m->netns_fd);
+	lxm_net_teardown(conf, m->netns_fd, m->phys, m->n_phys);
 	closep(&m->netns_fd);
 	m->netns_fd = -1;
 	return r;

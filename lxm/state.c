@@ -151,7 +151,28 @@ int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
 			return -ENOBUFS;
 		len += (size_t)n;
 	}
+	for (size_t i = 0; i < rt->n_phys && i < LXM_PHYS_MAX; i++) {
+		n = snprintf(buf + len, size - len, "phys=%u:%d\n", rt->phys[i].nic, (int)rt->phys[i].ifindex);
+		if (n < 0 || (size_t)n >= size - len)
+			return -ENOBUFS;
+		len += (size_t)n;
+	}
 	return (int)len;
+}
+
+/* "NIC:IFINDEX" */
+static int parse_phys(char *s, struct lxm_phys_index *ret)
+{
+	char *colon = strchr(s, ':');
+	uint64_t nic, ifindex;
+
+	if (!colon)
+		return -EINVAL;
+	*colon++ = '\0';
+	if (lxm_parse_u64(s, UINT16_MAX, &nic) < 0 || lxm_parse_u64(colon, INT32_MAX, &ifindex) < 0 || ifindex == 0)
+		return -EINVAL;
+	*ret = (struct lxm_phys_index){ .nic = (uint32_t)nic, .ifindex = (int32_t)ifindex };
+	return 0;
 }
 
 static int parse_flag(const char *s, bool *ret)
@@ -240,6 +261,10 @@ int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
 			if (lxm_strscpy(rt.confine.apparmor, eq, sizeof(rt.confine.apparmor)) < 0)
 				return -EINVAL;
 			confine_keys |= 16;
+		} else if (streq(buf, "phys")) {
+			if (rt.n_phys >= LXM_PHYS_MAX || parse_phys(eq, &rt.phys[rt.n_phys]) < 0)
+				return -EINVAL;
+			rt.n_phys++;
 		}
 		/* unknown keys: written by a newer lxm, ignore */
 	}

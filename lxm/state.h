@@ -68,6 +68,14 @@ static inline bool lxm_confinement_seccomp_first(const struct lxm_confinement *c
 	return !c->no_new_privs && !(c->caps & (1ULL << 21 /* CAP_SYS_ADMIN */));
 }
 
+/* A phys device inside the container: its net entry and its ifindex
+ * there, which the container cannot change (it may rename the device). */
+#define LXM_PHYS_MAX 16
+struct lxm_phys_index {
+	uint32_t nic;              /* index in the config's net list */
+	int32_t ifindex;           /* > 0 */
+};
+
 /* What the monitor records in <rundir>/<name>/state, so that a container
  * whose monitor died can still be found, checked and stopped. */
 struct lxm_runtime {
@@ -80,6 +88,10 @@ struct lxm_runtime {
 	 * (lxm_cgroup_format_mounts); "": not known, read mountinfo */
 	char cgroup_mounts[1536];
 	struct lxm_confinement confine;
+	/* phys devices by ifindex (the first LXM_PHYS_MAX): any stop path
+	 * returns one the container renamed under its host name */
+	struct lxm_phys_index phys[LXM_PHYS_MAX];
+	size_t n_phys;
 };
 
 int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size);

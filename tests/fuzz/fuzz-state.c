@@ -1,7 +1,8 @@
 /* Fuzz the runtime state file parser (lxm/state.c), which lxm-attach,
  * lxm-stop and lxm-info read: whatever parses must format to text that
- * parses to the same struct and formats to the same text again, and every
- * string field must stay NUL-terminated within its size. */
+ * parses to the same struct (phys device indexes included) and formats to
+ * the same text again, and every string field must stay NUL-terminated
+ * within its size. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,11 +16,22 @@ static bool terminated(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
+static bool same_phys(const struct lxm_runtime *a, const struct lxm_runtime *b)
+{
+	if (a->n_phys != b->n_phys || a->n_phys > LXM_PHYS_MAX)
+		return false;
+	for (size_t i = 0; i < a->n_phys; i++)
+		if (a->phys[i].nic != b->phys[i].nic || a->phys[i].ifindex != b->phys[i].ifindex ||
+		    a->phys[i].ifindex <= 0)
+			return false;
+	return true;
+}
+
 static bool same(const struct lxm_runtime *a, const struct lxm_runtime *b)
 {
 	const struct lxm_confinement *x = &a->confine, *y = &b->confine;
 
-	return a->init_pid == b->init_pid && a->init_starttime == b->init_starttime &&
+	return same_phys(a, b) && a->init_pid == b->init_pid && a->init_starttime == b->init_starttime &&
 	       a->monitor_pid == b->monitor_pid && a->state == b->state && streq(a->cgroup, b->cgroup) &&
 	       streq(a->cgroup_mounts, b->cgroup_mounts) && x->known == y->known &&
 	       (!x->known || (x->userns == y->userns && x->no_new_privs == y->no_new_privs &&

@@ -205,12 +205,16 @@ for how in halt kill monitor; do
 	check "start the phys container ($how)" -- lxm-start -n "$p1"
 	ok "$( ! ip link show dev "$PHYS" >/dev/null 2>&1 && lxm-attach -n "$p1" -- ip addr show eth1 | grep -q "$NET3.60"; echo $?)" \
 		"$PHYS is inside as eth1 with its address"
+	# the container renames it: the stop finds it by its index
+	ok "$(lxm-attach -n "$p1" -- sh -c 'ip link set eth1 down && ip link set eth1 name ren1 && ip link show ren1' >/dev/null 2>&1; echo $?)" \
+		"renamed ren1 inside"
 	case $how in
 	halt) lxm-stop -n "$p1" -t 10 ;;
 	kill) lxm-stop -n "$p1" -k ;;
 	monitor) kill -9 "$(pgrep -f -- "lxm-start -n $p1\$" | head -1)"; sleep 0.2; lxm-stop -n "$p1" -k ;;
 	esac
-	ok "$(ip link show dev "$PHYS" >/dev/null 2>&1; echo $?)" "$PHYS is back on the host under its name after $how"
+	ok "$(ip link show dev "$PHYS" >/dev/null 2>&1 && ! ip link show dev ren1 >/dev/null 2>&1; echo $?)" \
+		"$PHYS is back on the host under its name after $how (renamed inside)"
 done
 
 # ---- refusals ----

@@ -272,6 +272,45 @@ static void test_confinement(void)
 	}
 }
 
+/* phys devices' indexes inside, for any stop path */
+static void test_phys(void)
+{
+	struct lxm_runtime rt = { .init_pid = 7, .state = LXM_STATE_RUNNING }, out;
+	char buf[4096], text[2048];
+	size_t len = 0;
+	int n, r;
+
+	rt.phys[0] = (struct lxm_phys_index){ .nic = 0, .ifindex = 4 };
+	rt.phys[1] = (struct lxm_phys_index){ .nic = 2, .ifindex = 2147483647 };
+	rt.n_phys = 2;
+	n = lxm_runtime_format(&rt, buf, sizeof(buf));
+	ok(n > 0 && strstr(buf, "\nphys=0:4\nphys=2:2147483647\n"), "phys: one line each");
+	r = lxm_runtime_parse(buf, &out);
+	ok(r == 0 && out.n_phys == 2 && out.phys[0].nic == 0 && out.phys[0].ifindex == 4 && out.phys[1].nic == 2 &&
+	   out.phys[1].ifindex == 2147483647, "phys: parsed back (%d)", r);
+	rt.n_phys = 0;
+	n = lxm_runtime_format(&rt, buf, sizeof(buf));
+	ok(n > 0 && !strstr(buf, "phys=") && lxm_runtime_parse(buf, &out) == 0 && out.n_phys == 0, "no phys device: no line");
+	{
+		static const char *const bad[] = { "phys=1", "phys=1:0", "phys=:3", "phys=1:x", "phys=65536:3",
+						   "phys=1:2147483648", "phys=-1:3" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(buf, sizeof(buf), "init_pid=5\n%s\n", bad[i]);
+			r = lxm_runtime_parse(buf, &out);
+			ok(r == -EINVAL, "'%s' -> EINVAL (%d)", bad[i], r);
+		}
+	}
+	len = (size_t)snprintf(text, sizeof(text), "init_pid=5\n");
+	for (int i = 0; i < LXM_PHYS_MAX; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "phys=%d:%d\n", i, i + 10);
+	r = lxm_runtime_parse(text, &out);
+	ok(r == 0 && out.n_phys == LXM_PHYS_MAX && out.phys[LXM_PHYS_MAX - 1].ifindex == LXM_PHYS_MAX + 9,
+	   "%d phys lines: all kept", LXM_PHYS_MAX);
+	snprintf(text + len, sizeof(text) - len, "phys=99:3\n");
+	ok(lxm_runtime_parse(text, &out) == -EINVAL, "one more than LXM_PHYS_MAX -> EINVAL");
+}
+
 static int count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -390,6 +429,7 @@ int main(void)
 	test_paths();
 	test_runtime_text();
 	test_confinement();
+	test_phys();
 	test_runtime_file();
 	test_pidfd();
 	r = rmdir(tmp);
