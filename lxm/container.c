@@ -12,6 +12,7 @@
 #include "destroy.h"
 #include "log.h"
 #include "net.h"
+#include "snapshot.h"
 
 int lxm_container_check_exists(const struct lxm_paths *paths, const char *name, struct lxm_error *err)
 {
@@ -369,8 +370,8 @@ int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool f
 int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool force,
 			  struct lxm_error *err)
 {
-	_cleanup_close_ int lxmfd = -1, partialfd = -1;
-	_cleanup_free_ char *partial = NULL;
+	_cleanup_close_ int lxmfd = -1, partialfd = -1, destroyfd = -1;
+	_cleanup_free_ char *partial = NULL, *dir = NULL, *base_dir = NULL;
 	struct lxm_container_info info;
 	int r;
 
@@ -378,7 +379,8 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 	if (r < 0)
 		return r;
 	partial = lxm_container_path(paths, name, "partial");
-	if (!partial)
+	dir = lxm_container_path(paths, name, NULL);
+	if (!partial || !dir)
 		return lxm_error_set(err, ENOMEM, "destroying");
 	partialfd = open(partial, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (partialfd >= 0) {
@@ -389,22 +391,55 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 		r = lxm_container_query(paths, name, &info, err);
 		if (r < 0)
 			return r;
+		/* the lock first, then the marks: an lxm-copy -s of this
+		 * container at the same time either is seen here or sees the
+		 * lock (lxm_snapshot_being_destroyed) */
+		destroyfd = lxm_snapshot_destroy_lock(dir);
+		if (destroyfd == -EBUSY)
+			return lxm_error_setr(err, EBUSY, "is being destroyed already");
+		if (destroyfd < 0)
+			return lxm_error_set(err, -destroyfd, "locking '%s/" LXM_DESTROYING_FILE "'", dir);
 		{
 			_cleanup_strv_ char **snaps = NULL;
-			size_t n_snaps = 0;
+			_cleanup_free_ char *first = NULL, *rootfs = NULL;
+			size_t n_snaps = 0, n_marked = 0;
+			struct lxm_config conf = { 0 };
 
-			/* the snapshots' overlays have this rootfs as their lower layer */
-			if (lxm_container_snapshots(paths, name, &snaps, &n_snaps) == 0 && n_snaps)
-				return lxm_error_setr(err, EBUSY, "is the base of %zu snapshot(s) ('%s'%s); destroy them first",
-						      n_snaps, snaps[0], n_snaps > 1 ? ", ..." : "");
+			/* the snapshots' overlays have this rootfs as their lower
+			 * layer: by their marks (one being made counts), and by
+			 * every config (a snapshot without a mark) */
+			r = 0;
+			if (lxm_container_load_config(paths, name, &conf, err) == 0) {
+				rootfs = lxm_config_rootfs_path(&conf, dir);
+				/* a snapshot: its mark in its base's dir goes with it */
+				if (conf.rootfs_overlay_lower && (base_dir = strdup(conf.rootfs_overlay_lower)) &&
+				    strrchr(base_dir, '/'))
+					*strrchr(base_dir, '/') = '\0';
+			}
+			lxm_config_free(&conf);
+			lxm_error_clear(err);
+			if (rootfs && lxm_snapshot_count(paths, dir, rootfs, &n_marked, &first) == 0 && n_marked)
+				r = lxm_error_setr(err, EBUSY, "is the base of %zu snapshot(s) ('%s'%s); destroy them first",
+						   n_marked, first ? first : "?", n_marked > 1 ? ", ..." : "");
+			else if (lxm_container_snapshots(paths, name, &snaps, &n_snaps) == 0 && n_snaps)
+				r = lxm_error_setr(err, EBUSY, "is the base of %zu snapshot(s) ('%s'%s); destroy them first",
+						   n_snaps, snaps[0], n_snaps > 1 ? ", ..." : "");
 		}
-		if (info.state != LXM_STATE_STOPPED) {
+		if (r == 0 && info.state != LXM_STATE_STOPPED) {
 			if (!force)
-				return lxm_error_setr(err, EBUSY, "is %s; stop it first, or use -f",
-						      lxm_state_to_string(info.state));
-			r = lxm_container_stop(paths, name, LXM_STOP_KILL, 0, err);
-			if (r < 0)
-				return lxm_error_prefix(err, "stopping");
+				r = lxm_error_setr(err, EBUSY, "is %s; stop it first, or use -f",
+						   lxm_state_to_string(info.state));
+			else if ((r = lxm_container_stop(paths, name, LXM_STOP_KILL, 0, err)) < 0)
+				lxm_error_prefix(err, "stopping");
+		}
+		if (r < 0) {
+			/* not destroyed: the lock file goes (a copy that opened
+			 * it meanwhile refuses once, harmlessly) */
+			_cleanup_free_ char *lock = lxm_strdup_printf("%s/" LXM_DESTROYING_FILE, dir);
+
+			if (lock)
+				(void)unlink(lock);
+			return r;
 		}
 	}
 	lxmfd = open(paths->lxmpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -413,6 +448,9 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 	r = lxm_remove_tree_at(lxmfd, name, err);
 	if (r < 0)
 		return lxm_error_prefix(err, "removing '%s/%s'", paths->lxmpath, name);
+	if (base_dir && base_dir[0] && (r = lxm_snapshot_unregister(base_dir, name)) < 0)
+		log_debug("removing the snapshot mark '%s/" LXM_SNAPSHOTS_DIR "/%s': %s, ignoring", base_dir, name,
+			  strerror(-r));
 	return 0;
 }
 

@@ -500,6 +500,11 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 			r = lxm_error_setr(err, EBUSY, "'%s' is starting or running; stop it first", name);
 			goto out;
 		}
+		/* and its destroy's lock: either it sees the mark, or we see it */
+		if (lxm_snapshot_being_destroyed(odir)) {
+			r = lxm_error_setr(err, EBUSY, "'%s' is being destroyed", name);
+			goto out;
+		}
 	}
 	orootfs = lxm_config_rootfs_path(&conf, odir);
 	config = lxm_strdup_printf("%s/config", newdir);

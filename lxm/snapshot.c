@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -126,6 +127,40 @@ int lxm_snapshot_count(const struct lxm_paths *paths, const char *base_dir, cons
 		(void)rmdir(dir);
 	*ret_n = n;
 	return r;
+}
+
+int lxm_snapshot_destroy_lock(const char *dir)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd;
+
+	if (dfd < 0)
+		return -errno;
+	fd = openat(dfd, LXM_DESTROYING_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r == -EWOULDBLOCK ? -EBUSY : r;
+	}
+	return fd;
+}
+
+bool lxm_snapshot_being_destroyed(const char *dir)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
+
+	if (dfd < 0)
+		return false;
+	fd = openat(dfd, LXM_DESTROYING_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK;
+	return false;
 }
 
 bool lxm_snapshot_base_readonly(const struct lxm_paths *paths, const char *dir, const char *rootfs, char *note,

@@ -6,9 +6,10 @@
  * lxm-copy -s leaves a marker for each snapshot in the base's directory
  * (<base dir>/snapshots/<snapshot name>) before the snapshot can be
  * started, so that a start of the base can tell in O(snapshots) without
- * reading every container's config. Markers are checked when read: one
- * whose container is gone, or is no overlay over this base any more, is
- * stale and removed. Kept small: the static monitor links it. */
+ * reading every container's config. lxm-destroy of a snapshot removes its
+ * marker; markers are also checked when read: one whose container is
+ * gone, or is no overlay over this base any more, is stale and removed.
+ * Kept small: the static monitor links it. */
 #pragma once
 
 #include <stdbool.h>
@@ -29,6 +30,17 @@ int lxm_snapshot_unregister(const char *base_dir, const char *snapname);
  * found goes to ret_first (may be NULL; free it). */
 int lxm_snapshot_count(const struct lxm_paths *paths, const char *base_dir, const char *base_rootfs,
 		       size_t *ret_n, char **ret_first);
+
+/* lxm-destroy of a base and lxm-copy -s of it, run at once: destroy
+ * takes <dir>/destroying (an flock held until it is done, the file goes
+ * with the directory), then looks for snapshot marks; copy marks, then
+ * looks for a held destroying lock. One of the two sees the other. A lock
+ * left by a crash is not held: not in the way. */
+#define LXM_DESTROYING_FILE "destroying"
+/* The lock (an fd to keep open), or -errno. */
+int lxm_snapshot_destroy_lock(const char *dir);
+/* Whether a destroy holds the lock of dir now. */
+bool lxm_snapshot_being_destroyed(const char *dir);
 
 /* For a start of the container in dir: true when its rootfs must be
  * mounted read-only (it is the base of snapshots, or that cannot be told),

@@ -67,11 +67,32 @@ ok "$( ! printf '%s\n' "$listing" | grep -q ' ./etc/inittab$' &&
 sum1=$(tree_sum "$r")
 ok "$( [ "$sum0" = "$sum1" ]; echo $?)" "the base's boot left its tree unchanged (names, sizes, modes, owners, mtimes)"
 check "destroy the snapshot" -- lxm-destroy -n "$s"
+ok "$( [ ! -e "$LXM_PATH/$b/snapshots" ]; echo $?)" "its mark in the base's dir went with it"
 err=$(lxm-start -n "$b" 2>&1 >/dev/null)
 ok "$( ! printf '%s\n' "$err" | grep -q 'base of'; echo $?)" "without snapshots the base starts without the note"
 check "and writable again" -- lxm-attach -n "$b" -- /bin/sh -c 'touch /probe && rm /probe'
 lxm-stop -n "$b" -k >/dev/null 2>&1
-ok "$( [ ! -e "$LXM_PATH/$b/snapshots" ]; echo $?)" "the stale mark is gone"
+ok "$( [ ! -e "$LXM_PATH/$b/snapshots" ]; echo $?)" "no mark after the base's start either"
+
+# ---- lxm-destroy of the base and lxm-copy -s of it at the same time ----------------
+# a snapshot being made (marked, its dir still partial) keeps the base
+mkdir -p "$LXM_PATH/${PFX}-mk" "$LXM_PATH/$b/snapshots" && touch "$LXM_PATH/${PFX}-mk/partial" "$LXM_PATH/$b/snapshots/${PFX}-mk"
+expect_error "^lxm-destroy: $b: is the base of 1 snapshot\(s\) \('${PFX}-mk'\)" \
+	"a snapshot still being made keeps its base from lxm-destroy" -- lxm-destroy -n "$b"
+ok "$( [ -d "$r" ] && [ ! -e "$LXM_PATH/$b/destroying" ]; echo $?)" "the base is whole, no destroy lock left"
+rm -rf "$LXM_PATH/${PFX}-mk" "$LXM_PATH/$b/snapshots"
+# a destroy under way (its lock held) keeps lxm-copy -s away, and another destroy
+flock -o "$LXM_PATH/$b/destroying" sleep 5 &
+holder=$!
+for _ in $(seq 1 50); do flock -n "$LXM_PATH/$b/destroying" true 2>/dev/null || break; sleep 0.1; done
+expect_error "^lxm-copy: $b: '$b' is being destroyed" "lxm-copy -s refuses a base being destroyed" -- lxm-copy -n "$b" -N "${PFX}-late2" -s
+ok "$( [ ! -e "$LXM_PATH/${PFX}-late2" ] && [ ! -e "$LXM_PATH/$b/snapshots" ]; echo $?)" "and leaves neither the copy nor its mark"
+expect_error "^lxm-destroy: $b: is being destroyed already" "so does a second lxm-destroy" -- lxm-destroy -n "$b"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+# a lock file left by a destroy that died is not held: not in the way
+check "with that lock file left unheld, lxm-copy -s works" -- lxm-copy -n "$b" -N "${PFX}-late2" -s
+check "and its snapshot is destroyed" -- lxm-destroy -n "${PFX}-late2"
+rm -f "$LXM_PATH/$b/destroying"
 sum0=$(tree_sum "$r")      # after that writable boot
 
 # ---- N snapshots: made, booted, each writes, destroyed -----------------------------
