@@ -166,7 +166,19 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 	if (pidfd >= 0) {
 		if (mode == LXM_STOP_REBOOT)
 			return lxm_error_setr(err, ENOTCONN, "cannot reboot: the monitor is gone (stop and start it instead)");
-		r = lxm_container_load_config(paths, name, &conf, err);
+		/* the config init runs with (-f, -s included): its halt
+		 * signal, its phys devices; else the container's own */
+		{
+			_cleanup_free_ char *rc = lxm_runtime_path(paths, name, "config");
+
+			r = rc ? lxm_config_load(&conf, rc, err) : -ENOMEM;
+			if (r < 0) {
+				lxm_config_free(&conf);
+				memset(&conf, 0, sizeof(conf));
+				lxm_error_clear(err);
+				r = lxm_container_load_config(paths, name, &conf, err);
+			}
+		}
 		if (r < 0) {
 			/* without a config there is no halt signal to send */
 			lxm_error_clear(err);

@@ -495,6 +495,7 @@ static bool handle_init_exit(struct lxm_monitor *m)
 	m->pid = 0;
 	/* phys devices back to the host, host veth ends gone */
 	lxm_net_teardown(m->conf, m->netns_fd, m->phys, m->n_phys);
+	m->n_phys = 0;
 	closep(&m->netns_fd);
 	m->netns_fd = -1;
 	pump_console(m);
@@ -647,6 +648,7 @@ void lxm_monitor_cleanup(struct lxm_monitor *m)
 	}
 	if (m->netns_fd >= 0) {
 		lxm_net_teardown(m->conf, m->netns_fd, m->phys, m->n_phys);
+		m->n_phys = 0;
 		closep(&m->netns_fd);
 		m->netns_fd = -1;
 	}

@@ -666,28 +666,53 @@ static int create_macvlan(struct nl_sock *sk, const struct lxm_nic *nic, int net
 
 /* Move a link from the namespace of sk to the one of netns_fd, named `to`
  * there. */
-/* The device named from, or the one with ifindex (> 0), into netns_fd as
- * to. */
-static int move_link(struct nl_sock *sk, int ifindex, const char *from, const char *to, int netns_fd,
-		     struct lxm_error *err)
+static int move_dev(struct nl_sock *sk, struct rtnl_link *dev, const char *to, int netns_fd, struct lxm_error *err)
 {
-	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL, *change = NULL;
+	_cleanup_(rtnl_link_putp) struct rtnl_link *change = rtnl_link_alloc();
 	int r;
 
-	r = rtnl_link_get_kernel(sk, ifindex > 0 ? ifindex : 0, ifindex > 0 ? NULL : from, &dev);
-	if (r < 0 && ifindex > 0)
-		return nl_error(err, r, "device '%s' (index %d)", from, ifindex);
-	if (r < 0)
-		return nl_error(err, r, "device '%s'", from);
-	change = rtnl_link_alloc();
 	if (!change)
 		return lxm_error_set(err, ENOMEM, "allocating link");
 	rtnl_link_set_name(change, to);
 	rtnl_link_set_ns_fd(change, netns_fd);
 	r = rtnl_link_change(sk, dev, change, 0);
 	if (r < 0)
-		return nl_error(err, r, "moving device '%s'", from);
+		return nl_error(err, r, "moving device '%s'", rtnl_link_get_name(dev));
 	return 0;
+}
+
+/* The device named from into netns_fd as to. */
+static int move_link(struct nl_sock *sk, const char *from, const char *to, int netns_fd, struct lxm_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL;
+	int r;
+
+	r = rtnl_link_get_kernel(sk, 0, from, &dev);
+	if (r < 0)
+		return nl_error(err, r, "device '%s'", from);
+	return move_dev(sk, dev, to, netns_fd, err);
+}
+
+/* A phys device back to the host (hostns) under its host name, found by
+ * its index inside: only while it is still of the kind it was moved in
+ * as. A container can free an index and give it to a device of its own
+ * (a chosen index at creation), but it cannot make a device of a driver
+ * (no kind), nor change a device's kind. */
+static int return_phys(struct nl_sock *inside, const struct lxm_phys_index *p, int hostns, struct lxm_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL;
+	const char *kind;
+	int r;
+
+	r = rtnl_link_get_kernel(inside, p->ifindex, NULL, &dev);
+	if (r < 0)
+		return nl_error(err, r, "device index %d", (int)p->ifindex);
+	kind = rtnl_link_get_type(dev);
+	if (!streq(kind ? kind : "", p->kind))
+		return lxm_error_setr(err, EPERM, "device index %d ('%s') is a '%s' device, not the '%s' moved in",
+				      (int)p->ifindex, rtnl_link_get_name(dev), kind ? kind : "driver's",
+				      p->kind[0] ? p->kind : "driver's");
+	return move_dev(inside, dev, p->link, hostns, err);
 }
 
 /* ---- inside the container's namespace (through a socket made there) ---- */
@@ -772,7 +797,8 @@ static int add_default_route(struct nl_sock *sk, int ifindex, const char *gw, in
 
 /* Up, MTU and MAC (changed only where they differ: a veth or macvlan is
  * made with MTU and MAC already, a macvlan up), addresses, default routes. */
-static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, int *ret_ifindex, struct lxm_error *err)
+static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, int *ret_ifindex, char ret_kind[16],
+			 struct lxm_error *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL, *change = NULL;
 	bool changed = false;
@@ -783,6 +809,7 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, int *ret
 		return nl_error(err, r, "looking up '%s'", nic->name);
 	ifindex = rtnl_link_get_ifindex(l);
 	*ret_ifindex = ifindex;
+	snprintf(ret_kind, 16, "%s", rtnl_link_get_type(l) ? rtnl_link_get_type(l) : "");
 	change = rtnl_link_alloc();
 	if (!change)
 		return lxm_error_set(err, ENOMEM, "allocating link");
@@ -856,7 +883,7 @@ static int make_links(const struct lxm_config *conf, struct nl_sock *host, int n
 			r = create_macvlan(host, nic, netns_fd, err);
 			break;
 		case LXM_NET_PHYS:
-			r = move_link(host, 0, nic->link, nic->name, netns_fd, err);
+			r = move_link(host, nic->link, nic->name, netns_fd, err);
 			break;
 		default:
 			r = 0;
@@ -869,15 +896,25 @@ static int make_links(const struct lxm_config *conf, struct nl_sock *host, int n
 		return lxm_error_prefix(err, "network 'lo'");
 	for (i = 0; i < conf->n_nics; i++) {
 		const struct lxm_nic *nic = &conf->nics[i];
+		char kind[16] = "";
 		int ifindex = 0;
 
 		if (!has_link(nic))
 			continue;
-		r = configure_nic(inside, nic, &ifindex, err);
+		r = configure_nic(inside, nic, &ifindex, kind, err);
 		if (r < 0)
 			return lxm_error_prefix(err, "network '%s'", nic->name);
-		if (nic->type == LXM_NET_PHYS && ifindex > 0 && *n_phys < LXM_PHYS_MAX)
-			phys[(*n_phys)++] = (struct lxm_phys_index){ .nic = (uint32_t)i, .ifindex = ifindex };
+		if (nic->type != LXM_NET_PHYS || ifindex <= 0)
+			continue;
+		if (*n_phys == LXM_PHYS_MAX) {
+			log_warn("network '%s': more than %d phys devices: '%s' goes back by its name only", nic->name,
+				 LXM_PHYS_MAX, nic->link);
+			continue;
+		}
+		phys[*n_phys] = (struct lxm_phys_index){ .ifindex = ifindex };
+		snprintf(phys[*n_phys].kind, sizeof(phys[*n_phys].kind), "%s", kind);
+		snprintf(phys[*n_phys].link, sizeof(phys[*n_phys].link), "%s", nic->link);
+		(*n_phys)++;
 	}
 	return 0;
 }
@@ -921,19 +958,29 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd, const struct 
 		if (hostns < 0 || socket_in_netns(netns_fd, &inside, &err) < 0) {
 			log_warn("returning phys devices: %s", lxm_error_text(&err, text, sizeof(text)));
 		} else {
+			/* by index where recorded: the container may have
+			 * renamed the device, and given its name to another */
+			for (size_t k = 0; k < n_phys; k++) {
+				lxm_error_clear(&err);
+				if (return_phys(inside, &phys[k], hostns, &err) < 0)
+					log_warn("returning '%s' to the host: %s", phys[k].link,
+						 lxm_error_text(&err, text, sizeof(text)));
+				else
+					log_debug("returned index %d to the host as '%s'", (int)phys[k].ifindex,
+						  phys[k].link);
+			}
 			for (size_t i = 0; i < conf->n_nics; i++) {
 				const struct lxm_nic *nic = &conf->nics[i];
-				int ifindex = 0;
+				bool recorded = false;
 
 				if (nic->type != LXM_NET_PHYS)
 					continue;
-				/* by index where known: the container may have
-				 * renamed it, and given its name to another */
 				for (size_t k = 0; k < n_phys; k++)
-					if (phys[k].nic == i)
-						ifindex = phys[k].ifindex;
+					recorded |= streq(phys[k].link, nic->link);
+				if (recorded)
+					continue;
 				lxm_error_clear(&err);
-				if (move_link(inside, ifindex, nic->name, nic->link, hostns, &err) < 0)
+				if (move_link(inside, nic->name, nic->link, hostns, &err) < 0)
 					log_warn("returning '%s' to the host as '%s': %s", nic->name, nic->link,
 						 lxm_error_text(&err, text, sizeof(text)));
 				else

@@ -65,15 +65,17 @@ int lxm_net_check_conflicts(const struct lxm_config *conf, const struct lxm_path
 
 /* Monitor side: make every link of conf with its container end in the
  * network namespace netns_fd, then, from inside it, lo and every link up,
- * addresses and gateway routes added; the phys devices' indexes inside go
- * to phys (LXM_PHYS_MAX entries), their number to *n_phys. On error the
+ * addresses and gateway routes added; the phys devices (index inside,
+ * kind, host name) go to phys (LXM_PHYS_MAX entries), their number to
+ * *n_phys. On error the
  * caller's lxm_net_teardown() takes back what was made. */
 int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm_phys_index *phys, size_t *n_phys,
 			 struct lxm_error *err);
 /* Every stop path: with netns_fd (the container's network namespace, kept
  * alive by that fd; -1 when gone) phys devices go back to the host under
- * their original name (found by their index in phys where known, else by
- * name), and the veths are left to the namespace's release
+ * their original name (found by their index in phys, and only while of
+ * the kind they were moved in as; else by name), and the veths are left
+ * to the namespace's release
  * (the caller closes netns_fd: the kernel deletes both ends then, off the
  * stop's critical path); without it, host veth ends that are still there
  * are deleted. Best effort, logs what fails. */

@@ -697,6 +697,7 @@ fail:
 	m->pidfd = -1;
 	m->pid = 0;
 	lxm_net_teardown(conf, m->netns_fd, m->phys, m->n_phys);
+	m->n_phys = 0;
 	closep(&m->netns_fd);
 	m->netns_fd = -1;
 	return r;

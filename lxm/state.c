@@ -152,7 +152,10 @@ int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
 		len += (size_t)n;
 	}
 	for (size_t i = 0; i < rt->n_phys && i < LXM_PHYS_MAX; i++) {
-		n = snprintf(buf + len, size - len, "phys=%u:%d\n", rt->phys[i].nic, (int)rt->phys[i].ifindex);
+		const struct lxm_phys_index *p = &rt->phys[i];
+
+		n = snprintf(buf + len, size - len, "phys=%d %s %s\n", (int)p->ifindex, p->kind[0] ? p->kind : "-",
+			     p->link);
 		if (n < 0 || (size_t)n >= size - len)
 			return -ENOBUFS;
 		len += (size_t)n;
@@ -160,18 +163,39 @@ int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
 	return (int)len;
 }
 
-/* "NIC:IFINDEX" */
+/* A kind or interface name: printable, no space, '/' or ':', not "-" */
+static bool phys_word_ok(const char *w, size_t max)
+{
+	size_t n = strlen(w);
+
+	if (n == 0 || n >= max || streq(w, "-") || streq(w, ".") || streq(w, ".."))
+		return false;
+	for (const char *c = w; *c; c++)
+		if (*c <= ' ' || *c > '~' || *c == '/' || *c == ':')
+			return false;
+	return true;
+}
+
+/* "IFINDEX KIND LINK", KIND "-" for none */
 static int parse_phys(char *s, struct lxm_phys_index *ret)
 {
-	char *colon = strchr(s, ':');
-	uint64_t nic, ifindex;
+	char *kind = strchr(s, ' '), *link;
+	uint64_t ifindex;
 
-	if (!colon)
+	if (!kind)
 		return -EINVAL;
-	*colon++ = '\0';
-	if (lxm_parse_u64(s, UINT16_MAX, &nic) < 0 || lxm_parse_u64(colon, INT32_MAX, &ifindex) < 0 || ifindex == 0)
+	*kind++ = '\0';
+	link = strchr(kind, ' ');
+	if (!link)
 		return -EINVAL;
-	*ret = (struct lxm_phys_index){ .nic = (uint32_t)nic, .ifindex = (int32_t)ifindex };
+	*link++ = '\0';
+	if (lxm_parse_u64(s, INT32_MAX, &ifindex) < 0 || ifindex == 0 || !phys_word_ok(link, sizeof(ret->link)) ||
+	    (!streq(kind, "-") && !phys_word_ok(kind, sizeof(ret->kind))))
+		return -EINVAL;
+	*ret = (struct lxm_phys_index){ .ifindex = (int32_t)ifindex };
+	if (!streq(kind, "-"))
+		memcpy(ret->kind, kind, strlen(kind) + 1);
+	memcpy(ret->link, link, strlen(link) + 1);
 	return 0;
 }
 
@@ -264,6 +288,11 @@ int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
 		} else if (streq(buf, "phys")) {
 			if (rt.n_phys >= LXM_PHYS_MAX || parse_phys(eq, &rt.phys[rt.n_phys]) < 0)
 				return -EINVAL;
+			/* one line per device */
+			for (size_t i = 0; i < rt.n_phys; i++)
+				if (rt.phys[i].ifindex == rt.phys[rt.n_phys].ifindex ||
+				    streq(rt.phys[i].link, rt.phys[rt.n_phys].link))
+					return -EINVAL;
 			rt.n_phys++;
 		}
 		/* unknown keys: written by a newer lxm, ignore */

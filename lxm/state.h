@@ -68,12 +68,14 @@ static inline bool lxm_confinement_seccomp_first(const struct lxm_confinement *c
 	return !c->no_new_privs && !(c->caps & (1ULL << 21 /* CAP_SYS_ADMIN */));
 }
 
-/* A phys device inside the container: its net entry and its ifindex
- * there, which the container cannot change (it may rename the device). */
+/* A phys device moved into the container: its index there (a device
+ * keeps its index; the container may rename it), its kind ("": a device
+ * of a driver, which nothing inside can create) and its host name. */
 #define LXM_PHYS_MAX 16
 struct lxm_phys_index {
-	uint32_t nic;              /* index in the config's net list */
 	int32_t ifindex;           /* > 0 */
+	char kind[16];
+	char link[16];             /* IFNAMSIZ */
 };
 
 /* What the monitor records in <rundir>/<name>/state, so that a container
@@ -88,8 +90,9 @@ struct lxm_runtime {
 	 * (lxm_cgroup_format_mounts); "": not known, read mountinfo */
 	char cgroup_mounts[1536];
 	struct lxm_confinement confine;
-	/* phys devices by ifindex (the first LXM_PHYS_MAX): any stop path
-	 * returns one the container renamed under its host name */
+	/* phys devices moved in (the first LXM_PHYS_MAX): any stop path
+	 * returns one the container renamed under its host name, by index
+	 * and while it is of the kind it was moved in as */
 	struct lxm_phys_index phys[LXM_PHYS_MAX];
 	size_t n_phys;
 };

@@ -21,8 +21,10 @@ static bool same_phys(const struct lxm_runtime *a, const struct lxm_runtime *b)
 	if (a->n_phys != b->n_phys || a->n_phys > LXM_PHYS_MAX)
 		return false;
 	for (size_t i = 0; i < a->n_phys; i++)
-		if (a->phys[i].nic != b->phys[i].nic || a->phys[i].ifindex != b->phys[i].ifindex ||
-		    a->phys[i].ifindex <= 0)
+		if (a->phys[i].ifindex != b->phys[i].ifindex || a->phys[i].ifindex <= 0 ||
+		    !terminated(a->phys[i].kind, sizeof(a->phys[i].kind)) ||
+		    !terminated(a->phys[i].link, sizeof(a->phys[i].link)) || !streq(a->phys[i].kind, b->phys[i].kind) ||
+		    !streq(a->phys[i].link, b->phys[i].link) || !a->phys[i].link[0])
 			return false;
 	return true;
 }

@@ -35,6 +35,7 @@ net_cleanup() {
 	"$LXM_NET" stop >/dev/null 2>&1
 	ip link del "$BR" 2>/dev/null
 	ip link del "$PHYS" 2>/dev/null
+	ip link del "lxmr$$" 2>/dev/null
 	ip link del "$MVPARENT" 2>/dev/null
 	nft delete table ip "lxm_$BR" 2>/dev/null
 	nft delete table ip6 "lxm_$BR" 2>/dev/null
@@ -216,6 +217,21 @@ for how in halt kill monitor; do
 	ok "$(ip link show dev "$PHYS" >/dev/null 2>&1 && ! ip link show dev ren1 >/dev/null 2>&1; echo $?)" \
 		"$PHYS is back on the host under its name after $how (renamed inside)"
 done
+# the container gives the device's index to a device of its own (here the
+# test does it from outside: the device moved out, a macvlan made inside
+# with that index): that one is not moved to the host
+check "start the phys container (decoy)" -- lxm-start -n "$p1"
+ppid=$(pid_of "$p1")
+idx=$(nsenter --net="/proc/$ppid/ns/net" ip -o link show dev eth1 2>/dev/null | cut -d: -f1)
+ok "$(nsenter --net="/proc/$ppid/ns/net" ip link set dev eth1 netns 1 &&
+	ip link set dev eth1 name "lxmr$$" 2>/dev/null &&
+	nsenter --net="/proc/$ppid/ns/net" ip link add dv0 type veth peer name dv1 &&
+	nsenter --net="/proc/$ppid/ns/net" ip link add decoy index "$idx" link dv0 type macvlan; echo $?)" \
+	"$PHYS moved out as lxmr$$, a macvlan made inside with its index $idx"
+lxm-stop -n "$p1" -k >/dev/null 2>&1
+ok "$( ! ip link show dev "$PHYS" >/dev/null 2>&1 && ! ip link show dev decoy >/dev/null 2>&1; echo $?)" \
+	"the stop did not move the macvlan out as $PHYS"
+ip link set dev "lxmr$$" name "$PHYS" 2>/dev/null
 
 # ---- refusals ----
 n1=$PFX-n

@@ -272,7 +272,7 @@ static void test_confinement(void)
 	}
 }
 
-/* phys devices' indexes inside, for any stop path */
+/* phys devices moved in, for any stop path */
 static void test_phys(void)
 {
 	struct lxm_runtime rt = { .init_pid = 7, .state = LXM_STATE_RUNNING }, out;
@@ -280,34 +280,44 @@ static void test_phys(void)
 	size_t len = 0;
 	int n, r;
 
-	rt.phys[0] = (struct lxm_phys_index){ .nic = 0, .ifindex = 4 };
-	rt.phys[1] = (struct lxm_phys_index){ .nic = 2, .ifindex = 2147483647 };
+	rt.phys[0] = (struct lxm_phys_index){ .ifindex = 4, .link = "enp3s0" };
+	rt.phys[1] = (struct lxm_phys_index){ .ifindex = 2147483647, .kind = "veth", .link = "lxmq1" };
 	rt.n_phys = 2;
 	n = lxm_runtime_format(&rt, buf, sizeof(buf));
-	ok(n > 0 && strstr(buf, "\nphys=0:4\nphys=2:2147483647\n"), "phys: one line each");
+	ok(n > 0 && strstr(buf, "\nphys=4 - enp3s0\nphys=2147483647 veth lxmq1\n"), "phys: one line each, '-' for no kind");
 	r = lxm_runtime_parse(buf, &out);
-	ok(r == 0 && out.n_phys == 2 && out.phys[0].nic == 0 && out.phys[0].ifindex == 4 && out.phys[1].nic == 2 &&
-	   out.phys[1].ifindex == 2147483647, "phys: parsed back (%d)", r);
+	ok(r == 0 && out.n_phys == 2 && out.phys[0].ifindex == 4 && streq(out.phys[0].kind, "") &&
+	   streq(out.phys[0].link, "enp3s0") && out.phys[1].ifindex == 2147483647 && streq(out.phys[1].kind, "veth") &&
+	   streq(out.phys[1].link, "lxmq1"), "phys: parsed back (%d)", r);
 	rt.n_phys = 0;
 	n = lxm_runtime_format(&rt, buf, sizeof(buf));
 	ok(n > 0 && !strstr(buf, "phys=") && lxm_runtime_parse(buf, &out) == 0 && out.n_phys == 0, "no phys device: no line");
 	{
-		static const char *const bad[] = { "phys=1", "phys=1:0", "phys=:3", "phys=1:x", "phys=65536:3",
-						   "phys=1:2147483648", "phys=-1:3" };
+		static const char *const bad[] = {
+			"phys=4", "phys=4 - ", "phys=0 - eth1", "phys=4 - -", "phys=x - eth1", "phys=2147483648 - eth1",
+			"phys=4 - a/b", "phys=4 - 0123456789abcdef", "phys=4 0123456789abcdef eth1", "phys=4 - ..",
+			"phys=4 - eth1\nphys=4 - eth2", "phys=4 - eth1\nphys=5 - eth1", "phys=4 a:b eth1",
+		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char shown[64];
+
 			snprintf(buf, sizeof(buf), "init_pid=5\n%s\n", bad[i]);
 			r = lxm_runtime_parse(buf, &out);
-			ok(r == -EINVAL, "'%s' -> EINVAL (%d)", bad[i], r);
+			snprintf(shown, sizeof(shown), "%s", bad[i]);
+			for (char *c = shown; *c; c++)
+				if (*c == '\n')
+					*c = '|';
+			ok(r == -EINVAL, "'%s' -> EINVAL (%d)", shown, r);
 		}
 	}
 	len = (size_t)snprintf(text, sizeof(text), "init_pid=5\n");
 	for (int i = 0; i < LXM_PHYS_MAX; i++)
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "phys=%d:%d\n", i, i + 10);
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "phys=%d - eth%d\n", i + 10, i);
 	r = lxm_runtime_parse(text, &out);
 	ok(r == 0 && out.n_phys == LXM_PHYS_MAX && out.phys[LXM_PHYS_MAX - 1].ifindex == LXM_PHYS_MAX + 9,
 	   "%d phys lines: all kept", LXM_PHYS_MAX);
-	snprintf(text + len, sizeof(text) - len, "phys=99:3\n");
+	snprintf(text + len, sizeof(text) - len, "phys=99 - eth99\n");
 	ok(lxm_runtime_parse(text, &out) == -EINVAL, "one more than LXM_PHYS_MAX -> EINVAL");
 }
 
