@@ -379,6 +379,26 @@ int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool f
 	return 0;
 }
 
+/* The directory of the container whose rootfs is lower, when it is one:
+ * <lxmpath>/<a valid name>; else NULL. */
+static char *snapshot_base_dir(const struct lxm_paths *paths, const char *lower)
+{
+	_cleanup_free_ char *real_lower = realpath(lower, NULL), *real_path = realpath(paths->lxmpath, NULL);
+	char *slash, *name;
+
+	if (!real_lower || !real_path)
+		return NULL;
+	slash = strrchr(real_lower, '/');
+	if (!slash || slash == real_lower)
+		return NULL;
+	*slash = '\0';   /* the base's dir */
+	name = strrchr(real_lower, '/');
+	if (!name || (size_t)(name - real_lower) != strlen(real_path) || strncmp(real_lower, real_path, strlen(real_path)) ||
+	    lxm_name_validate(name + 1, NULL) < 0)
+		return NULL;
+	return TAKE_PTR(real_lower);
+}
+
 int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool force,
 			  struct lxm_error *err)
 {
@@ -424,9 +444,8 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 			if (lxm_container_load_config(paths, name, &conf, err) == 0) {
 				rootfs = lxm_config_rootfs_path(&conf, dir);
 				/* a snapshot: its mark in its base's dir goes with it */
-				if (conf.rootfs_overlay_lower && (base_dir = strdup(conf.rootfs_overlay_lower)) &&
-				    strrchr(base_dir, '/'))
-					*strrchr(base_dir, '/') = '\0';
+				if (conf.rootfs_overlay_lower)
+					base_dir = snapshot_base_dir(paths, conf.rootfs_overlay_lower);
 			}
 			lxm_config_free(&conf);
 			lxm_error_clear(err);
@@ -457,12 +476,29 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 	lxmfd = open(paths->lxmpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lxmfd < 0)
 		return lxm_error_set(err, errno, "opening '%s'", paths->lxmpath);
-	r = lxm_remove_tree_at(lxmfd, name, err);
-	if (r < 0)
-		return lxm_error_prefix(err, "removing '%s/%s'", paths->lxmpath, name);
-	if (base_dir && base_dir[0] && (r = lxm_snapshot_unregister(base_dir, name)) < 0)
+	/* a snapshot's mark in its base's dir, before its own dir goes (an
+	 * lxm-copy -s making a new one of that name marks again after) */
+	if (base_dir && (r = lxm_snapshot_unregister(base_dir, name)) < 0)
 		log_debug("removing the snapshot mark '%s/" LXM_SNAPSHOTS_DIR "/%s': %s, ignoring", base_dir, name,
 			  strerror(-r));
+	/* out of the way at once, under a name no command takes: an lxm-copy
+	 * -s that comes now finds no directory (and the walk below may take
+	 * long), a new container of this name can be made meanwhile */
+	{
+		char gone[NAME_MAX + 1];
+
+		snprintf(gone, sizeof(gone), ".destroy-%d-%.200s", (int)getpid(), name);
+		if (renameat(lxmfd, name, lxmfd, gone) < 0)
+			return lxm_error_set(err, errno, "renaming '%s/%s' to '%s' to remove it", paths->lxmpath, name,
+					     gone);
+		r = lxm_remove_tree_at(lxmfd, gone, err);
+		if (r < 0) {
+			/* what is left keeps its name, for another try */
+			if (renameat2(lxmfd, gone, lxmfd, name, RENAME_NOREPLACE) == 0)
+				return lxm_error_prefix(err, "removing '%s/%s'", paths->lxmpath, name);
+			return lxm_error_prefix(err, "removing '%s/%s' (left as '%s')", paths->lxmpath, name, gone);
+		}
+	}
 	return 0;
 }
 

@@ -132,20 +132,29 @@ int lxm_snapshot_count(const struct lxm_paths *paths, const char *base_dir, cons
 int lxm_snapshot_destroy_lock(const char *dir)
 {
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int fd;
 
 	if (dfd < 0)
 		return -errno;
-	fd = openat(dfd, LXM_DESTROYING_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int r = -errno;
+	/* a file that a refused destroy unlinks while we lock it is not the
+	 * lock any more: lock the one that is there */
+	for (int attempt = 0; attempt < 10; attempt++) {
+		struct stat a, b;
+		int fd = openat(dfd, LXM_DESTROYING_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int r = -errno;
+
+			close(fd);
+			return r == -EWOULDBLOCK ? -EBUSY : r;
+		}
+		if (fstat(fd, &a) == 0 && fstatat(dfd, LXM_DESTROYING_FILE, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return fd;
 		close(fd);
-		return r == -EWOULDBLOCK ? -EBUSY : r;
 	}
-	return fd;
+	return -EBUSY;
 }
 
 bool lxm_snapshot_being_destroyed(const char *dir)
@@ -153,14 +162,14 @@ bool lxm_snapshot_being_destroyed(const char *dir)
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_close_ int fd = -1;
 
+	/* gone (renamed away by a destroy), or anything but a plain "no
+	 * destroy": as good as being destroyed */
 	if (dfd < 0)
-		return false;
+		return true;
 	fd = openat(dfd, LXM_DESTROYING_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return false;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
-		return errno == EWOULDBLOCK;
-	return false;
+		return errno != ENOENT;
+	return flock(fd, LOCK_SH | LOCK_NB) < 0;
 }
 
 bool lxm_snapshot_base_readonly(const struct lxm_paths *paths, const char *dir, const char *rootfs, char *note,

@@ -32,14 +32,16 @@ int lxm_snapshot_count(const struct lxm_paths *paths, const char *base_dir, cons
 		       size_t *ret_n, char **ret_first);
 
 /* lxm-destroy of a base and lxm-copy -s of it, run at once: destroy
- * takes <dir>/destroying (an flock held until it is done, the file goes
- * with the directory), then looks for snapshot marks; copy marks, then
- * looks for a held destroying lock. One of the two sees the other. A lock
- * left by a crash is not held: not in the way. */
+ * takes <dir>/destroying (an flock held until it is done), then looks for
+ * snapshot marks, then renames the directory away before it removes it;
+ * copy marks, then looks for a held destroying lock or a directory gone.
+ * One of the two sees the other. A lock left by a crash is not held: not
+ * in the way. */
 #define LXM_DESTROYING_FILE "destroying"
 /* The lock (an fd to keep open), or -errno. */
 int lxm_snapshot_destroy_lock(const char *dir);
-/* Whether a destroy holds the lock of dir now. */
+/* Whether a destroy holds the lock of dir now, or dir is gone (or
+ * cannot be told: true). */
 bool lxm_snapshot_being_destroyed(const char *dir);
 
 /* For a start of the container in dir: true when its rootfs must be
