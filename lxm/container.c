@@ -183,7 +183,8 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 			/* without a config there is no halt signal to send */
 			lxm_error_clear(err);
 			mode = LXM_STOP_KILL;
-		} else if (lxm_net_has_links(&conf) && (conf.name || (conf.name = strdup(name)))) {
+		}
+		if ((r == 0 && lxm_net_has_links(&conf) && (conf.name || (conf.name = strdup(name)))) || rt.n_phys) {
 			char nspath[64];
 
 			/* keeps the namespace after init's death, so that phys
@@ -383,20 +384,30 @@ int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool f
  * <lxmpath>/<a valid name>; else NULL. */
 static char *snapshot_base_dir(const struct lxm_paths *paths, const char *lower)
 {
-	_cleanup_free_ char *real_lower = realpath(lower, NULL), *real_path = realpath(paths->lxmpath, NULL);
+	_cleanup_free_ char *parent = strdup(lower), *real_path = realpath(paths->lxmpath, NULL);
+	_cleanup_free_ char *real_parent = NULL;
 	char *slash, *name;
 
-	if (!real_lower || !real_path)
+	if (!parent || !real_path)
 		return NULL;
-	slash = strrchr(real_lower, '/');
-	if (!slash || slash == real_lower)
+	/* the lower layer's directory, not where a symlinked rootfs leads */
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
 		return NULL;
-	*slash = '\0';   /* the base's dir */
-	name = strrchr(real_lower, '/');
-	if (!name || (size_t)(name - real_lower) != strlen(real_path) || strncmp(real_lower, real_path, strlen(real_path)) ||
-	    lxm_name_validate(name + 1, NULL) < 0)
+	*slash = '\0';
+	real_parent = realpath(parent, NULL);
+	if (!real_parent)
 		return NULL;
-	return TAKE_PTR(real_lower);
+	name = strrchr(real_parent, '/');
+	if (!name || lxm_name_validate(name + 1, NULL) < 0)
+		return NULL;
+	/* <lxmpath>/<name> ("/" as lxmpath: /<name>) */
+	if (!streq(real_path, "/") &&
+	    ((size_t)(name - real_parent) != strlen(real_path) || strncmp(real_parent, real_path, strlen(real_path))))
+		return NULL;
+	if (streq(real_path, "/") && name != real_parent)
+		return NULL;
+	return TAKE_PTR(real_parent);
 }
 
 int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool force,
@@ -487,15 +498,23 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 	{
 		char gone[NAME_MAX + 1];
 
-		snprintf(gone, sizeof(gone), ".destroy-%d-%.200s", (int)getpid(), name);
-		if (renameat(lxmfd, name, lxmfd, gone) < 0)
-			return lxm_error_set(err, errno, "renaming '%s/%s' to '%s' to remove it", paths->lxmpath, name,
-					     gone);
+		snprintf(gone, sizeof(gone), LXM_DESTROY_PREFIX "%d-%.200s", (int)getpid(), name);
+		if (renameat2(lxmfd, name, lxmfd, gone, RENAME_NOREPLACE) < 0) {
+			r = lxm_error_set(err, errno, "renaming '%s/%s' to '%s' to remove it", paths->lxmpath, name,
+					  gone);
+			if (base_dir)
+				(void)lxm_snapshot_register(base_dir, name);
+			return r;
+		}
 		r = lxm_remove_tree_at(lxmfd, gone, err);
 		if (r < 0) {
-			/* what is left keeps its name, for another try */
-			if (renameat2(lxmfd, gone, lxmfd, name, RENAME_NOREPLACE) == 0)
+			/* what is left keeps its name (and a snapshot its
+			 * mark), for another try */
+			if (renameat2(lxmfd, gone, lxmfd, name, RENAME_NOREPLACE) == 0) {
+				if (base_dir)
+					(void)lxm_snapshot_register(base_dir, name);
 				return lxm_error_prefix(err, "removing '%s/%s'", paths->lxmpath, name);
+			}
 			return lxm_error_prefix(err, "removing '%s/%s' (left as '%s')", paths->lxmpath, name, gone);
 		}
 	}

@@ -305,9 +305,16 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 		goto fail;
 	}
 	partialfd = openat(dirfd, "partial", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (partialfd < 0 || flock(partialfd, LOCK_EX) < 0) {
+	if (partialfd < 0) {
 		r = lxm_error_set(err, errno, "creating the partial marker in '%s'", dir);
 		goto fail;
+	}
+	/* held from the start: an lxm-destroy that took it first (between
+	 * the open and here) owns the directory now */
+	if (flock(partialfd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? lxm_error_setr(err, EBUSY, "'%s' is being destroyed", dir)
+					 : lxm_error_set(err, errno, "locking the partial marker in '%s'", dir);
+		return r;
 	}
 	r = fn(dirfd, partialfd, dir, data, err);
 	if (r < 0)

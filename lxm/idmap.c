@@ -461,8 +461,13 @@ static int collect_used(const struct lxm_paths *paths, const char *self, struct 
 		const struct lxm_idmap *mv = NULL;
 		size_t mn = 0, len;
 
-		if (de->d_name[0] == '.' || (self && streq(de->d_name, self)) ||
-		    lxm_name_validate(de->d_name, NULL) < 0)
+		/* a container being destroyed (lxm-destroy renamed it) keeps
+		 * its range until it is gone: its removal may yet fail and
+		 * give it its name back */
+		bool going = lxm_startswith(de->d_name, LXM_DESTROY_PREFIX);
+
+		if ((!going && de->d_name[0] == '.') || (self && streq(de->d_name, self)) ||
+		    (!going && lxm_name_validate(de->d_name, NULL) < 0))
 			continue;
 		config = lxm_container_path(paths, de->d_name, "config");
 		partial = lxm_container_path(paths, de->d_name, "partial");

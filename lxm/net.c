@@ -697,7 +697,8 @@ static int move_link(struct nl_sock *sk, const char *from, const char *to, int n
  * its index inside: only while it is still of the kind it was moved in
  * as. A container can free an index and give it to a device of its own
  * (a chosen index at creation), but it cannot make a device of a driver
- * (no kind), nor change a device's kind. */
+ * (no kind), nor change a device's kind. (See struct lxm_phys_index for
+ * what it can still do with two devices of one kind.) */
 static int return_phys(struct nl_sock *inside, const struct lxm_phys_index *p, int hostns, struct lxm_error *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL;
@@ -948,9 +949,10 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd, const struct 
 	char text[LXM_ERROR_MSG_MAX + 64];
 	bool has_phys = false;
 
-	if (!conf || !lxm_net_has_links(conf))
+	if (!n_phys && (!conf || !lxm_net_has_links(conf)))
 		return;
-	for (size_t i = 0; i < conf->n_nics; i++)
+	has_phys = n_phys > 0;
+	for (size_t i = 0; conf && i < conf->n_nics; i++)
 		has_phys |= conf->nics[i].type == LXM_NET_PHYS;
 	if (has_phys && netns_fd >= 0) {
 		_cleanup_close_ int hostns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -969,7 +971,7 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd, const struct 
 					log_debug("returned index %d to the host as '%s'", (int)phys[k].ifindex,
 						  phys[k].link);
 			}
-			for (size_t i = 0; i < conf->n_nics; i++) {
+			for (size_t i = 0; conf && i < conf->n_nics; i++) {
 				const struct lxm_nic *nic = &conf->nics[i];
 				bool recorded = false;
 
@@ -994,7 +996,7 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd, const struct 
 	 * (an explicit delete waits for RCU, ~15 ms a link). A start that
 	 * finds the old host end still there takes the other name
 	 * (create_veth). */
-	if (netns_fd >= 0)
+	if (netns_fd >= 0 || !conf)
 		return;
 	lxm_error_clear(&err);
 	if (route_socket(&host, &err) < 0) {

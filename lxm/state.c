@@ -163,12 +163,12 @@ int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
 	return (int)len;
 }
 
-/* A kind or interface name: printable, no space, '/' or ':', not "-" */
+/* A kind or interface name: printable, no space, '/' or ':' */
 static bool phys_word_ok(const char *w, size_t max)
 {
 	size_t n = strlen(w);
 
-	if (n == 0 || n >= max || streq(w, "-") || streq(w, ".") || streq(w, ".."))
+	if (n == 0 || n >= max || streq(w, ".") || streq(w, ".."))
 		return false;
 	for (const char *c = w; *c; c++)
 		if (*c <= ' ' || *c > '~' || *c == '/' || *c == ':')
@@ -286,14 +286,24 @@ int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
 				return -EINVAL;
 			confine_keys |= 16;
 		} else if (streq(buf, "phys")) {
-			if (rt.n_phys >= LXM_PHYS_MAX || parse_phys(eq, &rt.phys[rt.n_phys]) < 0)
-				return -EINVAL;
-			/* one line per device */
+			bool dup = false;
+
+			/* a line that cannot be used (bad, one more than kept,
+			 * or a device twice) is left out, not the whole file:
+			 * what tells lxm-stop that init runs */
+			if (rt.n_phys >= LXM_PHYS_MAX)
+				continue;
+			if (parse_phys(eq, &rt.phys[rt.n_phys]) < 0) {
+				memset(&rt.phys[rt.n_phys], 0, sizeof(rt.phys[0]));
+				continue;
+			}
 			for (size_t i = 0; i < rt.n_phys; i++)
-				if (rt.phys[i].ifindex == rt.phys[rt.n_phys].ifindex ||
-				    streq(rt.phys[i].link, rt.phys[rt.n_phys].link))
-					return -EINVAL;
-			rt.n_phys++;
+				dup |= rt.phys[i].ifindex == rt.phys[rt.n_phys].ifindex ||
+				       streq(rt.phys[i].link, rt.phys[rt.n_phys].link);
+			if (dup)
+				memset(&rt.phys[rt.n_phys], 0, sizeof(rt.phys[0]));
+			else
+				rt.n_phys++;
 		}
 		/* unknown keys: written by a newer lxm, ignore */
 	}

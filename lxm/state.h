@@ -68,9 +68,13 @@ static inline bool lxm_confinement_seccomp_first(const struct lxm_confinement *c
 	return !c->no_new_privs && !(c->caps & (1ULL << 21 /* CAP_SYS_ADMIN */));
 }
 
-/* A phys device moved into the container: its index there (a device
- * keeps its index; the container may rename it), its kind ("": a device
- * of a driver, which nothing inside can create) and its host name. */
+/* lxm-destroy renames a container's directory to <lxmpath>/.destroy-PID-NAME
+ * before it removes it. */
+#define LXM_DESTROY_PREFIX ".destroy-"
+
+/* A phys device moved into the container: its index there (the container
+ * may rename the device), its kind ("": a device of a driver, which
+ * nothing inside can create) and its host name. */
 #define LXM_PHYS_MAX 16
 struct lxm_phys_index {
 	int32_t ifindex;           /* > 0 */
@@ -92,7 +96,9 @@ struct lxm_runtime {
 	struct lxm_confinement confine;
 	/* phys devices moved in (the first LXM_PHYS_MAX): any stop path
 	 * returns one the container renamed under its host name, by index
-	 * and while it is of the kind it was moved in as */
+	 * and while it is of the kind it was moved in as (a container given
+	 * two devices of one kind could swap their indexes through a
+	 * namespace of its own: then their host names swap too) */
 	struct lxm_phys_index phys[LXM_PHYS_MAX];
 	size_t n_phys;
 };

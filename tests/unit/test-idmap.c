@@ -268,6 +268,25 @@ static void test_files(void)
 	r = lxm_idmap_check(&paths, "a", out, 2, &err);
 	ok(r == 0, "a container's own range is fine");
 
+	/* "a" being destroyed (renamed to .destroy-PID-a) keeps its range;
+	 * another hidden directory does not count */
+	{
+		char from[600], to[600];
+
+		snprintf(from, sizeof(from), "%s/a", lib);
+		snprintf(to, sizeof(to), "%s/.destroy-4242-a", lib);
+		r = rename(from, to);
+		lxm_error_clear(&err);
+		r = r == 0 ? lxm_idmap_check(&paths, "c", out, 2, &err) : r;
+		ok(r == -EEXIST && strstr(err.msg, ".destroy-4242-a"),
+		   "a container being destroyed keeps its range: %s", err.msg);
+		snprintf(from, sizeof(from), "%s/.hidden-a", lib);
+		r = rename(to, from);
+		lxm_error_clear(&err);
+		r = r == 0 ? lxm_idmap_check(&paths, "c", out, 2, &err) : r;
+		ok(r == 0, "another hidden directory's config does not count (%d)", r);
+	}
+
 	snprintf(p, sizeof(p), "rm -rf '%s'", tmpdir);
 	if (system(p) != 0)
 		printf("# could not remove %s\n", tmpdir);
