@@ -14,16 +14,21 @@
 int lxm_pty_open(struct lxm_pty *pty, struct lxm_error *err)
 {
 	_cleanup_close_ int master = -1;
-	int slave;
+	unsigned int n = 0;
+	int unlock = 0, slave;
 
 	pty->master = pty->slave = -1;
 	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	if (master < 0)
 		return lxm_error_set(err, errno, "allocating a console pty");
-	if (grantpt(master) < 0 || unlockpt(master) < 0 ||
-	    ptsname_r(master, pty->path, sizeof(pty->path)) != 0)
+	/* devpts needs no grantpt(); its number names the slave */
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
 		return lxm_error_set(err, errno, "unlocking the console pty");
-	slave = open(pty->path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	snprintf(pty->path, sizeof(pty->path), "/dev/pts/%u", n);
+	/* the slave through the master, not by path (Linux 4.13) */
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0 && (errno == EINVAL || errno == ENOTTY))
+		slave = open(pty->path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return lxm_error_set(err, errno, "opening '%s'", pty->path);
 	pty->master = TAKE_FD(master);

@@ -214,7 +214,7 @@ static void test_pty(void)
 
 	fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < 6; i++)
 			ok(1, "# SKIP /dev/ptmx not usable: %m");
 		return;
 	}
@@ -228,6 +228,13 @@ static void test_pty(void)
 	ok(good, "slave path %s", pty.path);
 	good = (fcntl(pty.master, F_GETFL) & O_NONBLOCK) && (fcntl(pty.master, F_GETFD) & FD_CLOEXEC);
 	ok(good, "master is O_NONBLOCK and O_CLOEXEC");
+	{
+		struct stat a, b;
+
+		good = fstat(pty.slave, &a) == 0 && stat(pty.path, &b) == 0 && S_ISCHR(a.st_mode) && a.st_rdev == b.st_rdev &&
+		       (fcntl(pty.slave, F_GETFD) & FD_CLOEXEC);
+		ok(good, "the slave (opened through the master) is the device at %s, O_CLOEXEC", pty.path);
+	}
 
 	/* raw-ish check: output processing may turn \n into \r\n, so no \n */
 	r = lxm_write_full(pty.slave, "hello", 5);
