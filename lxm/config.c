@@ -365,6 +365,17 @@ static int check_ipv6(char *s, char *why, size_t n)
 	return check_addr_family(s, AF_INET6, false, why, n);
 }
 
+/* a gateway: an address, or "auto" (the bridge's own) */
+static int check_gw4(char *s, char *why, size_t n)
+{
+	return streq(s, "auto") ? 0 : check_ipv4(s, why, n);
+}
+
+static int check_gw6(char *s, char *why, size_t n)
+{
+	return streq(s, "auto") ? 0 : check_ipv6(s, why, n);
+}
+
 /* "0-3,6,8-9" */
 static int check_cpuset(char *s, char *why, size_t n)
 {
@@ -621,9 +632,9 @@ static const struct key keys[] = {
 	KEY("net.hwaddr", chars, NIC(hwaddr), .size = LXM_HWADDR_STR_LEN, .check = check_hwaddr),
 	KEY("net.mtu", u32, NIC(mtu), .min = 68, .max = 65536),
 	KEY("net.ipv4", strv, NIC(ipv4), .aux = NIC(n_ipv4), .check = check_cidr4, .flags = K_UNIQUE),
-	KEY("net.ipv4_gateway", string, NIC(ipv4_gateway), .check = check_ipv4),
+	KEY("net.ipv4_gateway", string, NIC(ipv4_gateway), .check = check_gw4),
 	KEY("net.ipv6", strv, NIC(ipv6), .aux = NIC(n_ipv6), .check = check_cidr6, .flags = K_UNIQUE),
-	KEY("net.ipv6_gateway", string, NIC(ipv6_gateway), .check = check_ipv6),
+	KEY("net.ipv6_gateway", string, NIC(ipv6_gateway), .check = check_gw6),
 
 	GROUP("console"),
 	KEY("console.ttys", u32, C(console.ttys), .max = LXM_TTYS_MAX, .flags = K_ALWAYS),
@@ -1773,6 +1784,10 @@ static int validate_nics(const struct lxm_config *conf, const char *label, struc
 			return val_fail(err, label, key, "ipv4_gateway needs a static ipv4 address");
 		if (nic->ipv6_gateway && nic->n_ipv6 == 0)
 			return val_fail(err, label, key, "ipv6_gateway needs a static ipv6 address");
+		if (nic->type != LXM_NET_VETH &&
+		    ((nic->ipv4_gateway && streq(nic->ipv4_gateway, "auto")) ||
+		     (nic->ipv6_gateway && streq(nic->ipv6_gateway, "auto"))))
+			return val_fail(err, label, key, "gateway 'auto' (the bridge's address) needs type 'veth'");
 		for (size_t j = 0; j < i; j++) {
 			if (streq(conf->nics[j].name, nic->name))
 				return val_fail(err, label, key, "name '%s' is already used by net[%zu]", nic->name, j);

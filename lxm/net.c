@@ -798,8 +798,10 @@ static int add_default_route(struct nl_sock *sk, int ifindex, const char *gw, in
 
 /* Up, MTU and MAC (changed only where they differ: a veth or macvlan is
  * made with MTU and MAC already, a macvlan up), addresses, default routes. */
-static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, int *ret_ifindex, char ret_kind[16],
-			 struct lxm_error *err)
+/* nic up, with its addresses, and default routes via gw4 and gw6 (NULL:
+ * none) */
+static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, const char *gw4, const char *gw6,
+			 int *ret_ifindex, char ret_kind[16], struct lxm_error *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL, *change = NULL;
 	bool changed = false;
@@ -851,16 +853,60 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, int *ret
 		if (r < 0)
 			return r;
 	}
-	if (nic->ipv4_gateway) {
-		r = add_default_route(sk, ifindex, nic->ipv4_gateway, AF_INET, err);
+	if (gw4) {
+		r = add_default_route(sk, ifindex, gw4, AF_INET, err);
 		if (r < 0)
 			return r;
 	}
-	if (nic->ipv6_gateway) {
-		r = add_default_route(sk, ifindex, nic->ipv6_gateway, AF_INET6, err);
+	if (gw6) {
+		r = add_default_route(sk, ifindex, gw6, AF_INET6, err);
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+struct addr_pick {
+	int ifindex, family;
+	char *out;
+	size_t size;
+};
+
+static void pick_addr(struct nl_object *obj, void *arg)
+{
+	struct addr_pick *p = arg;
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+	struct nl_addr *local = rtnl_addr_get_local(a);
+
+	if (p->out[0] || !local || rtnl_addr_get_ifindex(a) != p->ifindex || rtnl_addr_get_family(a) != p->family ||
+	    rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE)
+		return;
+	if (!inet_ntop(p->family, nl_addr_get_binary_addr(local), p->out, (socklen_t)p->size))
+		p->out[0] = '\0';
+}
+
+/* A gateway "auto": the first global address of family on the bridge
+ * link, read through host (a socket in the host's namespace). */
+static int bridge_address(struct nl_sock *host, const char *link, int family, char *out, size_t size,
+			  struct lxm_error *err)
+{
+	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+	_cleanup_(rtnl_link_putp) struct rtnl_link *br = NULL;
+	struct addr_pick pick = { .family = family, .out = out, .size = size };
+	int r;
+
+	out[0] = '\0';
+	r = rtnl_link_get_kernel(host, 0, link, &br);
+	if (r < 0)
+		return nl_error(err, r, "bridge '%s'", link);
+	pick.ifindex = rtnl_link_get_ifindex(br);
+	r = rtnl_addr_alloc_cache(host, &cache);
+	if (r < 0)
+		return nl_error(err, r, "reading the addresses of bridge '%s'", link);
+	nl_cache_foreach(cache, pick_addr, &pick);
+	if (!out[0])
+		return lxm_error_setr(err, EADDRNOTAVAIL, "gateway 'auto': bridge '%s' has no %s address", link,
+				      family == AF_INET ? "IPv4" : "global IPv6");
 	return 0;
 }
 
@@ -897,12 +943,25 @@ static int make_links(const struct lxm_config *conf, struct nl_sock *host, int n
 		return lxm_error_prefix(err, "network 'lo'");
 	for (i = 0; i < conf->n_nics; i++) {
 		const struct lxm_nic *nic = &conf->nics[i];
-		char kind[16] = "";
+		char kind[16] = "", auto4[INET_ADDRSTRLEN], auto6[INET6_ADDRSTRLEN];
+		const char *gw4 = nic->ipv4_gateway, *gw6 = nic->ipv6_gateway;
 		int ifindex = 0;
 
 		if (!has_link(nic))
 			continue;
-		r = configure_nic(inside, nic, &ifindex, kind, err);
+		if (gw4 && streq(gw4, "auto")) {
+			r = bridge_address(host, nic->link, AF_INET, auto4, sizeof(auto4), err);
+			if (r < 0)
+				return lxm_error_prefix(err, "network '%s'", nic->name);
+			gw4 = auto4;
+		}
+		if (gw6 && streq(gw6, "auto")) {
+			r = bridge_address(host, nic->link, AF_INET6, auto6, sizeof(auto6), err);
+			if (r < 0)
+				return lxm_error_prefix(err, "network '%s'", nic->name);
+			gw6 = auto6;
+		}
+		r = configure_nic(inside, nic, gw4, gw6, &ifindex, kind, err);
 		if (r < 0)
 			return lxm_error_prefix(err, "network '%s'", nic->name);
 		if (nic->type != LXM_NET_PHYS || ifindex <= 0)

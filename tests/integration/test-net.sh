@@ -36,6 +36,7 @@ net_cleanup() {
 	ip link del "$BR" 2>/dev/null
 	ip link del "$PHYS" 2>/dev/null
 	ip link del "lxmr$$" 2>/dev/null
+	ip link del "lxmnb$$" 2>/dev/null
 	ip link del "$MVPARENT" 2>/dev/null
 	nft delete table ip "lxm_$BR" 2>/dev/null
 	nft delete table ip6 "lxm_$BR" 2>/dev/null
@@ -140,14 +141,25 @@ ok "$(! ip link show dev "vlxm$s6-0" >/dev/null 2>&1 && ! ip link show dev "vlxm
 # unprivileged (the default): the monitor configures a namespace that the
 # container's user namespace owns
 u6=$PFX-w
-printf '%s\n' "net = ( { type = \"veth\"; link = \"$BR\"; ipv4 = [\"$NET3.21/24\"]; ipv4_gateway = \"$GW\"; ipv6 = [\"$NET6::21/64\"]; ipv6_gateway = \"$GW6\"; } );" >"$TEST_TMP/$u6.conf"
+# its gateways "auto": the bridge's own addresses
+printf '%s\n' "net = ( { type = \"veth\"; link = \"$BR\"; ipv4 = [\"$NET3.21/24\"]; ipv4_gateway = \"auto\"; ipv6 = [\"$NET6::21/64\"]; ipv6_gateway = \"auto\"; } );" >"$TEST_TMP/$u6.conf"
 check "create an unprivileged container with static IPv4 and IPv6 addresses" -- lxm-create -n "$u6" -t busybox -f "$TEST_TMP/$u6.conf"
 check "start it" -- lxm-start -n "$u6"
 check "host pings it over IPv4" -- busybox ping -c1 -W2 "$NET3.21"
 check "host pings it over IPv6" -- busybox ping -6 -c1 -W2 "$NET6::21"
 ok "$(lxm-attach -n "$u6" -- ip -6 route show default | grep -q "default via $GW6 dev eth0" &&
-	lxm-attach -n "$u6" -- ip route show default | grep -q "default via $GW dev eth0"; echo $?)" "its default IPv4 and IPv6 routes are set"
+	lxm-attach -n "$u6" -- ip route show default | grep -q "default via $GW dev eth0"; echo $?)" \
+	"its default IPv4 and IPv6 routes are set, via the bridge's addresses (gateways 'auto')"
 check "stop it" -- lxm-stop -n "$u6" -k
+# "auto" on a bridge without an address: the start names what is missing
+ip link add "lxmnb$$" type bridge && ip link set "lxmnb$$" up
+printf 'net = ( { type = "veth"; link = "lxmnb%s"; ipv4 = ["%s.22/24"]; ipv4_gateway = "auto"; } );\n' $$ "$NET3" >"$TEST_TMP/noaddr.conf"
+expect_error "^lxm-start: $u6: network 'eth0': gateway 'auto': bridge 'lxmnb$$' has no IPv4 address" \
+	"gateway 'auto' on a bridge without an address is refused, naming it" -- lxm-start -n "$u6" -f "$TEST_TMP/noaddr.conf"
+for _ in $(seq 1 100); do [ -z "$(ip -o link show master "lxmnb$$")" ] && break; sleep 0.01; done   # gone with its namespace
+ok "$( [ "$(state_of "$u6")" = STOPPED ] && [ -z "$(ip -o link show master "lxmnb$$")" ]; echo $?)" \
+	"and leaves no host veth on it"
+ip link del "lxmnb$$" 2>/dev/null
 printf 'net = ( { type = "veth"; link = "%s"; ipv6 = ["%s::zz/64"]; } );\n' "$BR" "$NET6" >"$TEST_TMP/bad6.conf"
 expect_error "^lxm-start: $s6: .*net\[0\]\.ipv6\[0\]: invalid IPv6 address '$NET6::zz/64'" "a bad IPv6 address is named with its interface" \
 	-- lxm-start -n "$s6" -f "$TEST_TMP/bad6.conf"

@@ -441,6 +441,8 @@ static void test_errors(void)
 		     "config:1: net[0].ipv6[0]: invalid IPv6 address 'fd00:::1/64'");
 	expect_error("net = ( { type = \"veth\"; ipv4_gateway = \"10.0.0.1/24\"; } );",
 		     "config:1: net[0].ipv4_gateway: invalid IPv4 address '10.0.0.1/24': no prefix length allowed here");
+	expect_error("net = ( { type = \"veth\"; ipv4_gateway = \"Auto\"; } );",
+		     "config:1: net[0].ipv4_gateway: invalid IPv4 address 'Auto'");
 	expect_error("net = ( { type = \"veth\"; ipv6_gateway = \"10.0.0.1\"; } );",
 		     "config:1: net[0].ipv6_gateway: invalid IPv6 address '10.0.0.1'");
 
@@ -531,6 +533,13 @@ static void test_validate(void)
 	expect_valid("net = ( { type = \"empty\"; } );", "net type empty");
 	expect_valid("name = \"c1\"; net = ( { type = \"veth\"; link = \"lxmbr0\"; ipv4 = [\"10.0.3.2/24\"];"
 		     " ipv4_gateway = \"10.0.3.1\"; } );", "veth with static address");
+	expect_valid("name = \"c1\"; net = ( { type = \"veth\"; link = \"lxmbr0\"; ipv4 = [\"10.0.3.2/24\"];"
+		     " ipv4_gateway = \"auto\"; ipv6 = [\"fd00::2/64\"]; ipv6_gateway = \"auto\"; } );",
+		     "veth with gateways 'auto' (the bridge's addresses)");
+	expect_invalid("net = ( { type = \"macvlan\"; link = \"eth0\"; ipv4 = [\"10.0.3.2/24\"]; ipv4_gateway = \"auto\"; } );",
+		       "c1: net[0]: gateway 'auto' (the bridge's address) needs type 'veth'");
+	expect_invalid("net = ( { type = \"phys\"; link = \"enp1s0\"; ipv6 = [\"fd00::2/64\"]; ipv6_gateway = \"auto\"; } );",
+		       "c1: net[0]: gateway 'auto' (the bridge's address) needs type 'veth'");
 
 	/* a struct built in code gets the same checks */
 	ok(lxm_config_init(&c) == 0, "init for programmatic checks");
