@@ -362,17 +362,13 @@ static char *stamp_text(void)
  * ours that nobody else may write. */
 static int load_compiled(int aafd)
 {
-	_cleanup_close_ int fd = openat(aafd, AA_BIN, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
+	_cleanup_close_ int fd = lxm_open_ours_at(aafd, AA_BIN, O_RDONLY | O_NONBLOCK, 0022, &st);
+	_cleanup_free_ char *buf = NULL;
 	ssize_t n;
 
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
-		return -EPERM;
+		return fd;
 	if (st.st_size <= 0 || (uint64_t)st.st_size > AA_BIN_MAX)
 		return -EINVAL;
 	buf = malloc((size_t)st.st_size);

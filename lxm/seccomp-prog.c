@@ -29,17 +29,17 @@ int lxm_seccomp_prog_read(int fd, size_t size, struct lxm_seccomp_prog *p)
 
 int lxm_seccomp_prog_open(const char *path, struct lxm_seccomp_prog *p, struct lxm_error *err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	/* only a program that root wrote and nobody else can change */
 	struct stat st;
+	_cleanup_close_ int fd = lxm_open_ours_at(AT_FDCWD, path, O_RDONLY | O_NONBLOCK, 0077, &st);
 	int r;
 
-	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : lxm_error_set(err, errno, "opening '%s'", path);
-	if (fstat(fd, &st) < 0)
-		return lxm_error_set(err, errno, "checking '%s'", path);
-	/* only a program that root wrote and nobody else can change */
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077))
+	if (fd == -ENOENT)
+		return -ENOENT;
+	if (fd == -EPERM)
 		return lxm_error_setr(err, EPERM, "'%s' is not a regular file of ours with mode 0600", path);
+	if (fd < 0)
+		return lxm_error_set(err, -fd, "opening '%s'", path);
 	r = lxm_seccomp_prog_read(fd, (size_t)st.st_size, p);
 	if (r < 0)
 		return lxm_error_set(err, -r, "reading the seccomp program '%s'", path);

@@ -565,19 +565,9 @@ static char *cache_key(const char *text, bool nesting)
  * else may write */
 static int cache_dir_open(const char *dir, bool create)
 {
-	struct stat st;
-	int fd;
-
 	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022)) {
-		close(fd);
-		return -EPERM;
-	}
-	return fd;
+	return lxm_open_ours_at(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, 0022, NULL);
 }
 
 static int cache_load(const char *dir, const char *key, struct lxm_seccomp **ret)
@@ -591,8 +581,8 @@ static int cache_load(const char *dir, const char *key, struct lxm_seccomp **ret
 
 	if (dfd < 0)
 		return dfd;
-	kfd = openat(dfd, CACHE_KEY, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (kfd < 0 || fstat(kfd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != strlen(key))
+	kfd = lxm_open_ours_at(dfd, CACHE_KEY, O_RDONLY | O_NONBLOCK, 0022, &st);
+	if (kfd < 0 || (size_t)st.st_size != strlen(key))
 		return -ESTALE;
 	old = malloc(strlen(key) + 1);
 	if (!old)
@@ -600,9 +590,8 @@ static int cache_load(const char *dir, const char *key, struct lxm_seccomp **ret
 	if (lxm_read_full(kfd, old, strlen(key)) != (ssize_t)strlen(key) || memcmp(old, key, strlen(key)) != 0)
 		return -ESTALE;
 	/* the program: a regular file of ours, mode 0600, whole instructions */
-	bfd = openat(dfd, CACHE_BIN, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (bfd < 0 || fstat(bfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 0077) || lxm_seccomp_prog_read(bfd, (size_t)st.st_size, &prog) < 0)
+	bfd = lxm_open_ours_at(dfd, CACHE_BIN, O_RDONLY | O_NONBLOCK, 0077, &st);
+	if (bfd < 0 || lxm_seccomp_prog_read(bfd, (size_t)st.st_size, &prog) < 0)
 		return -ESTALE;
 	s = calloc(1, sizeof(*s));
 	if (!s) {

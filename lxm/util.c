@@ -180,6 +180,29 @@ int lxm_write_file_replace_at(int dirfd, const char *name, const void *data, siz
 	return r;
 }
 
+int lxm_open_ours_at(int dirfd, const char *name, int flags, mode_t forbid, struct stat *st)
+{
+	struct stat buf;
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+
+	if (!st)
+		st = &buf;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	if (!((flags & O_DIRECTORY) ? S_ISDIR(st->st_mode) : S_ISREG(st->st_mode)) || st->st_uid != geteuid() ||
+	    (st->st_mode & forbid)) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
 int lxm_mkdir_p(const char *path, mode_t mode)
 {
 	_cleanup_free_ char *p = strdup(path);

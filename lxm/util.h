@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -74,6 +75,12 @@ int lxm_write_file_replace(const char *path, const char *data, size_t len, mode_
  * fsync: for what a later start may take again or make again. */
 int lxm_write_file_replace_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 int lxm_mkdir_p(const char *path, mode_t mode);
+/* name in dirfd (AT_FDCWD allowed), opened with O_NOFOLLOW, O_CLOEXEC and
+ * flags, only when it is ours (our euid's) and has none of the mode bits
+ * in forbid: a regular file, or a directory when flags has O_DIRECTORY.
+ * The fd, -errno, or -EPERM when it is not ours; its stat to st (NULL:
+ * not wanted). */
+int lxm_open_ours_at(int dirfd, const char *name, int flags, mode_t forbid, struct stat *st);
 
 /* Full read/write loops that retry on EINTR and short counts. */
 ssize_t lxm_read_full(int fd, void *buf, size_t len);
