@@ -674,30 +674,21 @@ int lxm_seccomp_prepare(const char *spec, const char *dir, bool nesting, const c
 	return 0;
 }
 
-/* libseccomp's BPF for s->ctx into fd, and read back into s->prog */
-static int export_read(struct lxm_seccomp *s, int fd)
-{
-	struct stat st;
-	int r = seccomp_export_bpf(s->ctx, fd);
-
-	if (r < 0)
-		return r;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	return lxm_seccomp_prog_read(fd, (size_t)st.st_size, &s->prog);
-}
-
 int lxm_seccomp_generate(struct lxm_seccomp *s, struct lxm_error *err)
 {
 	_cleanup_close_ int fd = -1;
+	struct stat st;
 	int r;
 
 	if (!s || s->prog.n)
 		return 0;
+	/* libseccomp's BPF through a memfd, read back into s->prog */
 	fd = memfd_create("lxm-seccomp", MFD_CLOEXEC);
 	if (fd < 0)
 		return lxm_error_set(err, errno, "generating the seccomp program");
-	r = export_read(s, fd);
+	r = seccomp_export_bpf(s->ctx, fd);
+	if (r == 0)
+		r = fstat(fd, &st) < 0 ? -errno : lxm_seccomp_prog_read(fd, (size_t)st.st_size, &s->prog);
 	if (r < 0)
 		return lxm_error_set(err, -r, "generating the seccomp program");
 	return 0;
@@ -719,8 +710,6 @@ int lxm_seccomp_load(struct lxm_seccomp *s, struct lxm_error *err)
 
 int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *err)
 {
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = -1;
 	int r;
 
 	if (!s) {
@@ -728,29 +717,14 @@ int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *
 			return lxm_error_set(err, errno, "removing '%s'", path);
 		return 0;
 	}
-	tmp = lxm_strdup_printf("%s.tmp", path);
-	if (!tmp)
-		return lxm_error_set(err, ENOMEM, "seccomp");
-	(void)unlink(tmp);
-	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return lxm_error_set(err, errno, "creating '%s'", tmp);
-	if (s->prog.n)
-		r = lxm_write_full(fd, s->prog.insns, s->prog.n * sizeof(*s->prog.insns));
-	else
-		r = export_read(s, fd);
-	if (r < 0) {
-		r = lxm_error_set(err, -r, "writing the seccomp program to '%s'", tmp);
-		goto fail;
-	}
-	if (rename(tmp, path) < 0) {
-		r = lxm_error_set(err, errno, "renaming '%s'", tmp);
-		goto fail;
-	}
+	r = lxm_seccomp_generate(s, err);
+	if (r < 0)
+		return r;
+	r = lxm_write_file_replace(path, (const char *)s->prog.insns, s->prog.n * sizeof(*s->prog.insns), 0600,
+				   false);
+	if (r < 0)
+		return lxm_error_set(err, -r, "writing the seccomp program to '%s'", path);
 	return 0;
-fail:
-	(void)unlink(tmp);
-	return r;
 }
 
 void lxm_seccomp_free(struct lxm_seccomp *s)

@@ -113,9 +113,9 @@ int lxm_seccomp_generate(struct lxm_seccomp *s, struct lxm_error *err);
  * no_new_privs: that stays the config's decision. Without NNP the kernel
  * wants CAP_SYS_ADMIN, so callers load it before they give that up. */
 int lxm_seccomp_load(struct lxm_seccomp *s, struct lxm_error *err);
-/* The BPF program of a compiled filter into PATH (mode 0600, written to
- * PATH.tmp and renamed), kept in s too. s NULL (no filter): PATH is
- * removed. */
+/* The BPF program of a compiled filter (generated first if it is not yet)
+ * into PATH, mode 0600, through a temporary file renamed. s NULL (no
+ * filter): PATH is removed. */
 int lxm_seccomp_save(struct lxm_seccomp *s, const char *path, struct lxm_error *err);
 /* (lxm-attach reads and loads the saved program with seccomp-prog.h.) */
 void lxm_seccomp_free(struct lxm_seccomp *s);
