@@ -434,7 +434,7 @@ int lxm_apparmor_load(const char *dir, const char *marker, const char *profile, 
 	if (unlinkat(aafd, AA_STAMP, 0) < 0 && errno != ENOENT)
 		return lxm_error_set(err, errno, "removing '%s/" AA_STAMP "'", aadir);
 	if (!same) {
-		r = lxm_write_file_replace(src, text, len, 0600, false);
+		r = lxm_write_file_replace_at(aafd, AA_SRC, text, len, 0600);
 		if (r < 0)
 			return lxm_error_set(err, -r, "writing AppArmor profile '%s'", src);
 	}
