@@ -797,9 +797,9 @@ static int add_default_route(struct nl_sock *sk, int ifindex, const char *gw, in
 }
 
 /* Up, MTU and MAC (changed only where they differ: a veth or macvlan is
- * made with MTU and MAC already, a macvlan up), addresses, default routes. */
-/* nic up, with its addresses, and default routes via gw4 and gw6 (NULL:
- * none) */
+ * made with MTU and MAC already, a macvlan up), addresses, default routes
+ * via gw4 and gw6 (NULL: none); its index and kind to ret_ifindex and
+ * ret_kind. */
 static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, const char *gw4, const char *gw6,
 			 int *ret_ifindex, char ret_kind[16], struct lxm_error *err)
 {
@@ -866,47 +866,58 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, const ch
 	return 0;
 }
 
-struct addr_pick {
-	int ifindex, family;
-	char *out;
-	size_t size;
+struct addr_walk {
+	struct lxm_net_addrs *out;
+	int ifindex;                 /* 0: every link's */
 };
 
-static void pick_addr(struct nl_object *obj, void *arg)
+static void collect_addr(struct nl_object *obj, void *arg)
 {
-	struct addr_pick *p = arg;
+	struct addr_walk *w = arg;
 	struct rtnl_addr *a = (struct rtnl_addr *)obj;
 	struct nl_addr *local = rtnl_addr_get_local(a);
+	int family = rtnl_addr_get_family(a);
+	char buf[INET6_ADDRSTRLEN];
 
-	if (p->out[0] || !local || rtnl_addr_get_ifindex(a) != p->ifindex || rtnl_addr_get_family(a) != p->family ||
-	    rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE)
+	if (!local || rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE ||
+	    (w->ifindex && rtnl_addr_get_ifindex(a) != w->ifindex))
 		return;
-	if (!inet_ntop(p->family, nl_addr_get_binary_addr(local), p->out, (socklen_t)p->size))
-		p->out[0] = '\0';
+	if (!inet_ntop(family, nl_addr_get_binary_addr(local), buf, sizeof(buf)))
+		return;
+	if (family == AF_INET && w->out->n_ipv4 < LXM_NET_ADDRS_MAX)
+		snprintf(w->out->ipv4[w->out->n_ipv4++], INET6_ADDRSTRLEN, "%s", buf);
+	else if (family == AF_INET6 && w->out->n_ipv6 < LXM_NET_ADDRS_MAX)
+		snprintf(w->out->ipv6[w->out->n_ipv6++], INET6_ADDRSTRLEN, "%s", buf);
 }
 
-/* A gateway "auto": the first global address of family on the bridge
- * link, read through host (a socket in the host's namespace). */
-static int bridge_address(struct nl_sock *host, const char *link, int family, char *out, size_t size,
-			  struct lxm_error *err)
+/* The global addresses in the namespace of sk, of link ifindex (0: all) */
+static int read_addrs(struct nl_sock *sk, int ifindex, struct lxm_net_addrs *out, struct lxm_error *err)
 {
 	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
-	_cleanup_(rtnl_link_putp) struct rtnl_link *br = NULL;
-	struct addr_pick pick = { .family = family, .out = out, .size = size };
+	struct addr_walk w = { .out = out, .ifindex = ifindex };
 	int r;
 
-	out[0] = '\0';
-	r = rtnl_link_get_kernel(host, 0, link, &br);
+	memset(out, 0, sizeof(*out));
+	r = rtnl_addr_alloc_cache(sk, &cache);
+	if (r < 0)
+		return nl_error(err, r, "reading addresses");
+	nl_cache_foreach(cache, collect_addr, &w);
+	return 0;
+}
+
+/* For gateways "auto": the global addresses of the bridge link, read
+ * through host (a socket in the host's namespace). */
+static int bridge_addresses(struct nl_sock *host, const char *link, struct lxm_net_addrs *out,
+			    struct lxm_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *br = NULL;
+	int r = rtnl_link_get_kernel(host, 0, link, &br);
+
 	if (r < 0)
 		return nl_error(err, r, "bridge '%s'", link);
-	pick.ifindex = rtnl_link_get_ifindex(br);
-	r = rtnl_addr_alloc_cache(host, &cache);
+	r = read_addrs(host, rtnl_link_get_ifindex(br), out, err);
 	if (r < 0)
-		return nl_error(err, r, "reading the addresses of bridge '%s'", link);
-	nl_cache_foreach(cache, pick_addr, &pick);
-	if (!out[0])
-		return lxm_error_setr(err, EADDRNOTAVAIL, "gateway 'auto': bridge '%s' has no %s address", link,
-				      family == AF_INET ? "IPv4" : "global IPv6");
+		return lxm_error_prefix(err, "bridge '%s'", link);
 	return 0;
 }
 
@@ -943,23 +954,27 @@ static int make_links(const struct lxm_config *conf, struct nl_sock *host, int n
 		return lxm_error_prefix(err, "network 'lo'");
 	for (i = 0; i < conf->n_nics; i++) {
 		const struct lxm_nic *nic = &conf->nics[i];
-		char kind[16] = "", auto4[INET_ADDRSTRLEN], auto6[INET6_ADDRSTRLEN];
 		const char *gw4 = nic->ipv4_gateway, *gw6 = nic->ipv6_gateway;
+		bool auto4 = gw4 && streq(gw4, "auto"), auto6 = gw6 && streq(gw6, "auto");
+		struct lxm_net_addrs br;
+		char kind[16] = "";
 		int ifindex = 0;
 
 		if (!has_link(nic))
 			continue;
-		if (gw4 && streq(gw4, "auto")) {
-			r = bridge_address(host, nic->link, AF_INET, auto4, sizeof(auto4), err);
+		/* "auto": the bridge's own first global address */
+		if (auto4 || auto6) {
+			r = bridge_addresses(host, nic->link, &br, err);
 			if (r < 0)
 				return lxm_error_prefix(err, "network '%s'", nic->name);
-			gw4 = auto4;
-		}
-		if (gw6 && streq(gw6, "auto")) {
-			r = bridge_address(host, nic->link, AF_INET6, auto6, sizeof(auto6), err);
-			if (r < 0)
-				return lxm_error_prefix(err, "network '%s'", nic->name);
-			gw6 = auto6;
+			if ((auto4 && !br.n_ipv4) || (auto6 && !br.n_ipv6))
+				return lxm_error_setr(err, EADDRNOTAVAIL,
+						      "network '%s': gateway 'auto': bridge '%s' has no %s address",
+						      nic->name, nic->link, auto4 && !br.n_ipv4 ? "IPv4" : "global IPv6");
+			if (auto4)
+				gw4 = br.ipv4[0];
+			if (auto6)
+				gw6 = br.ipv6[0];
 		}
 		r = configure_nic(inside, nic, gw4, gw6, &ifindex, kind, err);
 		if (r < 0)
@@ -1076,34 +1091,10 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd, const struct 
 
 /* ---- addresses, for lxm-info and lxm-ls ---- */
 
-struct addr_walk {
-	struct lxm_net_addrs *out;
-};
-
-static void collect_addr(struct nl_object *obj, void *arg)
-{
-	struct addr_walk *w = arg;
-	struct rtnl_addr *a = (struct rtnl_addr *)obj;
-	struct nl_addr *local = rtnl_addr_get_local(a);
-	int family = rtnl_addr_get_family(a);
-	char buf[INET6_ADDRSTRLEN];
-
-	if (!local || rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE)
-		return;
-	if (!inet_ntop(family, nl_addr_get_binary_addr(local), buf, sizeof(buf)))
-		return;
-	if (family == AF_INET && w->out->n_ipv4 < LXM_NET_ADDRS_MAX)
-		snprintf(w->out->ipv4[w->out->n_ipv4++], INET6_ADDRSTRLEN, "%s", buf);
-	else if (family == AF_INET6 && w->out->n_ipv6 < LXM_NET_ADDRS_MAX)
-		snprintf(w->out->ipv6[w->out->n_ipv6++], INET6_ADDRSTRLEN, "%s", buf);
-}
-
 int lxm_net_query_addrs(pid_t pid, struct lxm_net_addrs *ret, struct lxm_error *err)
 {
 	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
-	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
 	_cleanup_close_ int nsfd = -1;
-	struct addr_walk w = { .out = ret };
 	struct stat a, b;
 	char path[64];
 	int r;
@@ -1121,11 +1112,7 @@ int lxm_net_query_addrs(pid_t pid, struct lxm_net_addrs *ret, struct lxm_error *
 	r = socket_in_netns(nsfd, &sk, err);
 	if (r < 0)
 		return r;
-	r = rtnl_addr_alloc_cache(sk, &cache);
-	if (r < 0)
-		return nl_error(err, r, "reading addresses");
-	nl_cache_foreach(cache, collect_addr, &w);
-	return 0;
+	return read_addrs(sk, 0, ret, err);
 }
 
 size_t lxm_net_query_host_links(const struct lxm_config *conf, pid_t pid, char links[][IFNAMSIZ], size_t max)
