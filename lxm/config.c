@@ -283,16 +283,7 @@ static int check_uuid(char *s, char *why, size_t n)
 
 static int check_ifname(char *s, char *why, size_t n)
 {
-	if (!*s)
-		return lxm_why_invalid(why, n, "invalid interface name '': must not be empty");
-	if (strlen(s) >= IFNAMSIZ)
-		return lxm_why_invalid(why, n, "invalid interface name '%s': longer than %d characters", s, IFNAMSIZ - 1);
-	if (streq(s, ".") || streq(s, ".."))
-		return lxm_why_invalid(why, n, "invalid interface name '%s'", s);
-	for (const char *p = s; *p; p++)
-		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) || !isprint((unsigned char)*p))
-			return lxm_why_invalid(why, n, "invalid interface name '%s': must not contain '/', ':' or white space", s);
-	return 0;
+	return lxm_ifname_check(s, why, n);
 }
 
 static int check_hwaddr(char *s, char *why, size_t n)

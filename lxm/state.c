@@ -39,6 +39,20 @@ static int path_from(char **dst, const char *env, const char *dflt)
 	return *dst ? 0 : -ENOMEM;
 }
 
+int lxm_ifname_check(const char *s, char *why, size_t n)
+{
+	if (!*s)
+		return lxm_why_invalid(why, n, "invalid interface name '': must not be empty");
+	if (strlen(s) >= IFNAMSIZ)
+		return lxm_why_invalid(why, n, "invalid interface name '%s': longer than %d characters", s, IFNAMSIZ - 1);
+	if (streq(s, ".") || streq(s, ".."))
+		return lxm_why_invalid(why, n, "invalid interface name '%s'", s);
+	for (const char *p = s; *p; p++)
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) || !isprint((unsigned char)*p))
+			return lxm_why_invalid(why, n, "invalid interface name '%s': must not contain '/', ':' or white space", s);
+	return 0;
+}
+
 int lxm_name_check(const char *what, const char *s, char *why, size_t n)
 {
 	if (!*s)
@@ -163,19 +177,6 @@ int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
 	return (int)len;
 }
 
-/* A kind or interface name: printable, no space, '/' or ':' */
-static bool phys_word_ok(const char *w, size_t max)
-{
-	size_t n = strlen(w);
-
-	if (n == 0 || n >= max || streq(w, ".") || streq(w, ".."))
-		return false;
-	for (const char *c = w; *c; c++)
-		if (*c <= ' ' || *c > '~' || *c == '/' || *c == ':')
-			return false;
-	return true;
-}
-
 /* "IFINDEX KIND LINK", KIND "-" for none */
 static int parse_phys(char *s, struct lxm_phys_index *ret)
 {
@@ -189,8 +190,8 @@ static int parse_phys(char *s, struct lxm_phys_index *ret)
 	if (!link)
 		return -EINVAL;
 	*link++ = '\0';
-	if (lxm_parse_u64(s, INT32_MAX, &ifindex) < 0 || ifindex == 0 || !phys_word_ok(link, sizeof(ret->link)) ||
-	    (!streq(kind, "-") && !phys_word_ok(kind, sizeof(ret->kind))))
+	if (lxm_parse_u64(s, INT32_MAX, &ifindex) < 0 || ifindex == 0 || lxm_ifname_check(link, NULL, 0) < 0 ||
+	    (!streq(kind, "-") && lxm_ifname_check(kind, NULL, 0) < 0))
 		return -EINVAL;
 	*ret = (struct lxm_phys_index){ .ifindex = (int32_t)ifindex };
 	if (!streq(kind, "-"))

@@ -30,6 +30,10 @@ int lxm_state_from_string(const char *s, enum lxm_state *ret);
 int lxm_name_check(const char *what, const char *s, char *why, size_t n);
 /* The same for a container name, the reason in err. */
 int lxm_name_validate(const char *name, struct lxm_error *err);
+/* A network interface name (also a link kind's): 1 to IFNAMSIZ - 1
+ * printable characters, no '/', ':' or white space, not "." or "..";
+ * -EINVAL with the reason in why (n bytes) otherwise. */
+int lxm_ifname_check(const char *s, char *why, size_t n);
 
 struct lxm_paths {
 	char *lxmpath;     /* containers */
