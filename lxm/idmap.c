@@ -466,8 +466,8 @@ static int collect_used(const struct lxm_paths *paths, const char *self, struct 
 		 * give it its name back */
 		bool going = lxm_startswith(de->d_name, LXM_DESTROY_PREFIX);
 
-		if ((!going && de->d_name[0] == '.') || (self && streq(de->d_name, self)) ||
-		    (!going && lxm_name_validate(de->d_name, NULL) < 0))
+		if ((!going && (de->d_name[0] == '.' || lxm_name_validate(de->d_name, NULL) < 0)) ||
+		    (self && streq(de->d_name, self)))
 			continue;
 		config = lxm_container_path(paths, de->d_name, "config");
 		partial = lxm_container_path(paths, de->d_name, "partial");
