@@ -410,6 +410,20 @@ static char *snapshot_base_dir(const struct lxm_paths *paths, const char *lower)
 	return TAKE_PTR(real_parent);
 }
 
+/* Whether a start or a monitor holds the lock of the runtime dir. */
+static bool rundir_claimed(const struct lxm_paths *paths, const char *name)
+{
+	_cleanup_free_ char *lock = lxm_runtime_path(paths, name, "lock");
+	_cleanup_close_ int fd = -1;
+
+	if (!lock)
+		return true;
+	fd = open(lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	return flock(fd, LOCK_SH | LOCK_NB) < 0;
+}
+
 int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool force,
 			  struct lxm_error *err)
 {
@@ -466,6 +480,14 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 			else if (lxm_container_snapshots(paths, name, &snaps, &n_snaps) == 0 && n_snaps)
 				r = lxm_error_setr(err, EBUSY, "is the base of %zu snapshot(s) ('%s'%s); destroy them first",
 						   n_snaps, snaps[0], n_snaps > 1 ? ", ..." : "");
+		}
+		/* a start claims the runtime dir, then looks for the lock
+		 * taken above: one that got past that is seen here, also
+		 * before it answers as running */
+		if (r == 0 && info.state == LXM_STATE_STOPPED && rundir_claimed(paths, name)) {
+			r = lxm_container_query(paths, name, &info, err);
+			if (r == 0 && info.state == LXM_STATE_STOPPED)
+				r = lxm_error_setr(err, EBUSY, "is being started; try again");
 		}
 		if (r == 0 && info.state != LXM_STATE_STOPPED) {
 			if (!force)

@@ -995,6 +995,13 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	r = claim_rundir(&m, err);
 	if (r < 0)
 		goto out;
+	/* after claiming the runtime dir: lxm-destroy locks first, then looks
+	 * for a claimed one (a start that got past this is seen there) */
+	if (lxm_snapshot_being_destroyed(m.dir)) {
+		r = lxm_error_setr(err, EBUSY, "is being destroyed");
+		lxm_monitor_cleanup(&m);
+		goto out;
+	}
 	/* after claiming the runtime dir: lxm-copy -s marks the base first,
 	 * then looks for it */
 	m.rootfs_readonly = !conf.rootfs_overlay_lower &&

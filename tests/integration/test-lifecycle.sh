@@ -117,6 +117,58 @@ ok "$?" "lxm-start -F exits 0 when the container stops"
 ok "$(grep -q 'Please press Enter' "$TEST_TMP/fg.out"; echo $?)" "-F shows the console on its stdout"
 no_leaks "$c" "nothing left after a foreground run"
 
+# lxm-start and lxm-destroy at once: whichever comes second refuses
+flock -o "$LXM_PATH/$c/destroying" sleep 10 &
+holder=$!
+for _ in $(seq 1 50); do flock -n "$LXM_PATH/$c/destroying" true 2>/dev/null || break; sleep 0.1; done
+expect_error "^lxm-start: $c: is being destroyed" "lxm-start refuses a container being destroyed" -- lxm-start -n "$c"
+no_leaks "$c" "and leaves no runtime dir, cgroup or monitor"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+rm -f "$LXM_PATH/$c/destroying"
+mkdir -p "$LXM_RUNDIR/$c"
+flock -o "$LXM_RUNDIR/$c/lock" sleep 10 &
+holder=$!
+for _ in $(seq 1 50); do flock -n "$LXM_RUNDIR/$c/lock" true 2>/dev/null || break; sleep 0.1; done
+expect_error "^lxm-destroy: $c: is being started; try again" \
+	"lxm-destroy -f refuses a container whose start has claimed its runtime dir" -- lxm-destroy -n "$c" -f
+ok "$( [ -f "$LXM_PATH/$c/config" ] && [ -d "$LXM_PATH/$c/rootfs/sbin" ] && [ ! -e "$LXM_PATH/$c/destroying" ]; echo $?)" \
+	"the container is whole, no destroy lock left"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+rm -rf "$LXM_RUNDIR/${c:?}"
+# the real race: the destroy comes 0-7.5 ms after the start began (a start
+# takes ~5 ms here); one that goes ahead leaves nothing running
+r=${PFX}-race
+bad=0 gone=0
+mkfifo "$TEST_TMP/race-fifo"
+exec 9<>"$TEST_TMP/race-fifo"   # read -t on it: a sleep without a fork
+for i in $(seq 0 15); do
+	[ -d "$LXM_PATH/$r" ] || lxm-create -n "$r" -t busybox --privileged >/dev/null 2>&1 || { bad=$((bad + 1)); break; }
+	lxm-start -n "$r" >/dev/null 2>"$TEST_TMP/race-start" &
+	sp=$!
+	printf -v delay '0.%04d' $((i * 5))
+	[ $i = 0 ] || read -r -t "$delay" -u 9
+	lxm-destroy -n "$r" -f >/dev/null 2>"$TEST_TMP/race-destroy"
+	drc=$?
+	wait "$sp"
+	if [ $drc = 0 ]; then
+		gone=$((gone + 1))
+		leaks=$(leaks_of "$r")
+		if [ -n "$leaks" ] || [ -e "$LXM_PATH/$r" ]; then
+			bad=$((bad + 1))
+			diag "round $i: destroyed, but left: ${leaks:-its directory}"
+		fi
+	else
+		if ! [ -f "$LXM_PATH/$r/config" ] || ! grep -qE "is being started; try again|is (RUNNING|STARTING)" "$TEST_TMP/race-destroy"; then
+			bad=$((bad + 1))
+			diag "round $i: destroy failed: $(cat "$TEST_TMP/race-destroy")"
+		fi
+		lxm-stop -n "$r" -k >/dev/null 2>&1
+	fi
+done
+exec 9<&-
+ok "$( [ $bad = 0 ]; echo $?)" "16 lxm-start/lxm-destroy -f races: none leaves a container without its directory ($gone destroyed)"
+lxm-destroy -n "$r" -f >/dev/null 2>&1
+
 # destroy
 check "start before destroy" -- lxm-start -n "$c"
 expect_error "^lxm-destroy: $c: is RUNNING" "destroy refuses a running container" -- lxm-destroy -n "$c"
