@@ -4,12 +4,16 @@
  * for good. */
 #pragma once
 
+#include <pthread.h>
+
 #include "cgroup.h"
 #include "config.h"
 #include "console.h"
 #include "state.h"
 
 #define LXM_MONITOR_MAX_CLIENTS 64
+
+struct lxm_seccomp;
 
 struct lxm_monitor {
 	const struct lxm_paths *paths;
@@ -41,6 +45,17 @@ struct lxm_monitor {
 	pid_t pid;                  /* init, host pid */
 	int pidfd;
 	int netns_fd;               /* the container's network namespace, -1: none/host */
+	/* what the clone needs and nothing of the console or the cgroups:
+	 * made by a thread while those are set up (start.c) */
+	struct {
+		pthread_t thread;
+		bool running;
+		bool make_netns;
+		int netns_fd, host_fd;  /* a new network namespace, the host's; -1: none */
+		struct lxm_seccomp *seccomp;
+		char *aa_profile;
+		struct lxm_error err;   /* the thread's failure */
+	} prep;
 	struct lxm_phys_index phys[LXM_PHYS_MAX]; /* phys devices' indexes in it */
 	size_t n_phys;
 	uint64_t starttime;

@@ -503,7 +503,111 @@ static int rootfs_tree(const struct lxm_monitor *m, pid_t pid, struct lxm_error 
 	return tree;
 }
 
-int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
+/* What the clone needs that nothing of the console or the cgroups does:
+ * the AppArmor profile and the seccomp program, the runtime files, and for
+ * a container without a user namespace its network namespace (~0.45 ms of
+ * kernel work here; in a user namespace init makes its own, once its id
+ * maps are written). On a start a thread of the monitor makes them while
+ * the main thread sets up the console and the cgroups; a reboot makes all
+ * but the namespace (clone3 does) as the clone's first step. */
+static void prep_run(struct lxm_monitor *m)
+{
+	typeof(m->prep) *p = &m->prep;
+
+	if (p->make_netns) {
+		closep(&p->host_fd);
+		p->host_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (p->host_fd < 0) {
+			lxm_error_set(&p->err, errno, "opening '/proc/thread-self/ns/net'");
+			return;
+		}
+		if (unshare(CLONE_NEWNET) < 0) {
+			lxm_error_set(&p->err, errno, "creating the network namespace");
+			return;
+		}
+		/* the thread's end leaves the namespace to this fd */
+		p->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (p->netns_fd < 0) {
+			lxm_error_set(&p->err, errno, "opening the new network namespace");
+			return;
+		}
+	}
+	if (prepare_security(m, &p->seccomp, &p->aa_profile, &p->err) == 0)
+		(void)save_runtime_files(m, p->seccomp, &p->err);
+}
+
+static void *prep_thread(void *arg)
+{
+	prep_run(arg);
+	return NULL;
+}
+
+static void prep_begin(struct lxm_monitor *m)
+{
+	pthread_attr_t attr;
+
+	if (pthread_attr_init(&attr) != 0)
+		return;
+	(void)pthread_attr_setstacksize(&attr, 256 * 1024);
+	/* only a thread may change its network namespace */
+	m->prep.make_netns = m->conf->n_idmaps == 0 && !lxm_net_shares_host(m->conf);
+	/* failing that, prep_join() prepares all but the namespace */
+	m->prep.running = pthread_create(&m->prep.thread, &attr, prep_thread, m) == 0;
+	pthread_attr_destroy(&attr);
+}
+
+/* The thread's end. Its network namespace becomes the container's
+ * (m->netns_fd), also when it failed: every stop path tears down what is
+ * in it. */
+static void prep_wait(struct lxm_monitor *m)
+{
+	typeof(m->prep) *p = &m->prep;
+
+	if (p->running) {
+		pthread_join(p->thread, NULL);
+		p->running = false;
+	}
+	if (p->netns_fd >= 0) {
+		closep(&m->netns_fd);
+		m->netns_fd = p->netns_fd;
+		p->netns_fd = -1;
+	}
+}
+
+/* What the thread made; without one, made now (but the namespace). */
+static int prep_join(struct lxm_monitor *m, struct lxm_error *err)
+{
+	typeof(m->prep) *p = &m->prep;
+	bool threaded = p->running;
+
+	prep_wait(m);
+	if (!threaded) {
+		p->make_netns = false;
+		prep_run(m);
+	}
+	if (p->err.code) {
+		*err = p->err;
+		return -p->err.code;
+	}
+	return 0;
+}
+
+/* After the clone or a failure (a reboot prepares again). */
+static void prep_release(struct lxm_monitor *m)
+{
+	typeof(m->prep) *p = &m->prep;
+
+	prep_wait(m);
+	closep(&p->host_fd);
+	p->host_fd = -1;
+	lxm_seccomp_free(p->seccomp);
+	p->seccomp = NULL;
+	free(p->aa_profile);
+	p->aa_profile = NULL;
+	lxm_error_clear(&p->err);
+}
+
+static int spawn(struct lxm_monitor *m, struct lxm_error *err)
 {
 	const struct lxm_config *conf = m->conf;
 	int sv[2];
@@ -518,8 +622,9 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		.net_host = net_host, .net_unshare = userns && !net_host,
 		.net_links = lxm_net_has_links(conf),
 	};
-	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *seccomp = NULL;
-	_cleanup_free_ char *aa_profile = NULL;
+	struct lxm_seccomp *seccomp;   /* m->prep's */
+	const char *aa_profile;
+	bool into_netns;
 	struct clone_args args = {
 		.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
@@ -531,7 +636,15 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 	if (userns) {
 		args.flags |= CLONE_NEWUSER;
 		delegate_to_root(m);
-	} else if (!net_host)
+	}
+	/* made while the monitor was set up (on a reboot, now) */
+	r = prep_join(m, err);
+	if (r < 0)
+		return r;
+	/* init is cloned into the network namespace made for it; without
+	 * one (no thread), clone3 makes it */
+	into_netns = !userns && !net_host && m->netns_fd >= 0;
+	if (!userns && !net_host && !into_netns)
 		args.flags |= CLONE_NEWNET;
 	if (cgfd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
@@ -544,9 +657,8 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 	else
 		args.flags |= CLONE_NEWCGROUP;
 
-	r = prepare_security(m, &seccomp, &aa_profile, err);
-	if (r < 0)
-		return r;
+	seccomp = m->prep.seccomp;
+	aa_profile = m->prep.aa_profile;
 	ctx.seccomp = seccomp;
 	ctx.aa_profile = aa_profile;
 	/* for the state file: lxm-attach confines attached processes so */
@@ -564,6 +676,14 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return lxm_error_set(err, errno, "creating the sync socket");
 
+	/* init is cloned in the network namespace made for it: the monitor
+	 * is there for that clone only */
+	if (into_netns && setns(m->netns_fd, CLONE_NEWNET) < 0) {
+		r = lxm_error_set(err, errno, "entering the container's network namespace");
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0 && errno == EINVAL && cgfd >= 0) {
 		/* a cgroup that refuses CLONE_INTO_CGROUP: attach it afterwards */
@@ -574,6 +694,16 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		ctx.wait_cgroup = true;
 		ctx.unshare_cgroupns = true;
 		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	}
+	if (pid != 0 && into_netns) {
+		int e = errno;
+
+		if (setns(m->prep.host_fd, CLONE_NEWNET) < 0) {
+			/* cannot happen for root; never go on in the wrong namespace */
+			log_error("returning to the host's network namespace: %s", strerror(errno));
+			abort();
+		}
+		errno = e;
 	}
 	if (pid < 0) {
 		int e = errno;
@@ -626,12 +756,11 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		if (r < 0)
 			goto fail;
 	}
-	if (!net_host) {
+	if (!net_host && m->netns_fd < 0) {
 		char nspath[64];
 
 		/* held until teardown: phys devices go back to the host from it */
 		snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)pid);
-		closep(&m->netns_fd);
 		m->netns_fd = open(nspath, O_RDONLY | O_CLOEXEC);
 		if (m->netns_fd < 0) {
 			r = lxm_error_set(err, errno, "opening '%s'", nspath);
@@ -660,9 +789,6 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 		if (r < 0)
 			goto child_failed;
 	}
-	r = save_runtime_files(m, seccomp, err);
-	if (r < 0)
-		goto fail;
 	/* the first start: the command socket (a reboot keeps it) */
 	if (m->listen_fd < 0 && (r = lxm_monitor_listen(m, err)) < 0)
 		goto fail;
@@ -700,6 +826,14 @@ fail:
 	m->n_phys = 0;
 	closep(&m->netns_fd);
 	m->netns_fd = -1;
+	return r;
+}
+
+int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
+{
+	int r = spawn(m, err);
+
+	prep_release(m);
 	return r;
 }
 
@@ -873,7 +1007,7 @@ static int monitor_init(struct lxm_monitor *m, const struct lxm_paths *paths, co
 	m->name = name;
 	m->conf = conf;
 	m->listen_fd = m->epoll_fd = m->timer_fd = m->signal_fd = m->lock_fd = m->pidfd = -1;
-	m->netns_fd = -1;
+	m->netns_fd = m->prep.netns_fd = m->prep.host_fd = -1;
 	m->stdin_fd = m->stdout_fd = -1;
 	m->console.master = m->console.slave = -1;
 	m->log.fd = -1;
@@ -890,10 +1024,14 @@ static int monitor_init(struct lxm_monitor *m, const struct lxm_paths *paths, co
 
 static int run_monitor(struct lxm_monitor *m, struct lxm_error *err)
 {
-	int r = lxm_monitor_setup(m, err);
+	int r;
 
-	if (r < 0)
+	prep_begin(m);
+	r = lxm_monitor_setup(m, err);
+	if (r < 0) {
+		prep_release(m);
 		return r;
+	}
 	m->state = LXM_STATE_STARTING;
 	log_debug("monitor set up");
 	r = lxm_start_spawn(m, err);

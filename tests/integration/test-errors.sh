@@ -71,6 +71,28 @@ chmod +x "$LXM_PATH/$c/rootfs/etc/hostname"
 expect_error "^lxm-start: $c: executing init '/etc/hostname': Exec format error" "an init that cannot be executed" -- lxm-start -n "$c"
 no_leaks "$c" "a failed exec leaves nothing behind"
 
+# a failure in the monitor's set-up, while its second thread prepares the
+# seccomp program, the runtime files and (privileged) the network
+# namespace: a leftover cgroup of the container's name that has a task
+cp "$TEST_TMP/good.conf" "$cfg"
+p=${PFX}-priv
+check "create a privileged container" -- lxm-create -n "$p" -t busybox --privileged
+for x in "$c" "$p"; do
+	if [ -d /sys/fs/cgroup/pids ]; then busy=/sys/fs/cgroup/pids/lxm/$x; else busy=/sys/fs/cgroup/lxm/$x; fi
+	mkdir -p "$busy"
+	sleep 30 &
+	sleeper=$!
+	echo "$sleeper" > "$busy/cgroup.procs"
+	expect_error "^lxm-start: $x: cgroup '$busy' still has tasks" "a leftover cgroup with a task fails the start ($x)" -- lxm-start -n "$x"
+	ok "$( [ ! -e "$LXM_RUNDIR/$x" ] && [ "$(state_of "$x")" = STOPPED ]; echo $?)" "and leaves no runtime dir, files or monitor"
+	kill "$sleeper"; wait "$sleeper" 2>/dev/null
+	rmdir "$busy"
+	rmdir "${busy%/*}" 2>/dev/null
+	no_leaks "$x" "nothing left of that start"
+done
+check "the privileged one starts now" -- lxm-start -n "$p"
+check "and is destroyed" -- lxm-destroy -n "$p" -f
+
 cp "$TEST_TMP/good.conf" "$cfg"
 check "the repaired container starts" -- lxm-start -n "$c"
 check "and stops" -- lxm-stop -n "$c" -k
