@@ -50,7 +50,9 @@ struct lxm_monitor {
 	struct {
 		pthread_t thread;
 		bool running;
-		bool make_netns;
+		bool make_netns;        /* and its links; else security */
+		bool links_made;
+		bool security_done;     /* the runtime files written too */
 		int netns_fd, host_fd;  /* a new network namespace, the host's; -1: none */
 		struct lxm_seccomp *seccomp;
 		char *aa_profile;

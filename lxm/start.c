@@ -503,42 +503,62 @@ static int rootfs_tree(const struct lxm_monitor *m, pid_t pid, struct lxm_error 
 	return tree;
 }
 
-/* What the clone needs that nothing of the console or the cgroups does:
- * the AppArmor profile and the seccomp program, the runtime files, and for
- * a container without a user namespace its network namespace (~0.45 ms of
- * kernel work here; in a user namespace init makes its own, once its id
- * maps are written). On a start a thread of the monitor makes them while
- * the main thread sets up the console and the cgroups; a reboot makes all
- * but the namespace (clone3 does) as the clone's first step. */
-static void prep_run(struct lxm_monitor *m)
+/* What the clone needs that nothing of the console or the cgroups does,
+ * made by a thread of the monitor while its main thread sets those up:
+ *  - a container without a user namespace: its network namespace (~0.45 ms
+ *    of kernel work here) and its links in it (veth ~0.6 ms); they are
+ *    configured from inside after the clone, as in a user namespace, where
+ *    init makes the namespace itself once its id maps are written, and
+ *    the links follow;
+ *  - else: the AppArmor profile, the seccomp program and the runtime files
+ *    (without a user namespace the main thread makes them after the
+ *    cgroups, while the thread still works; on a reboot, all of it). */
+static void prep_netns(struct lxm_monitor *m)
 {
 	typeof(m->prep) *p = &m->prep;
 
-	if (p->make_netns) {
-		closep(&p->host_fd);
-		p->host_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (p->host_fd < 0) {
-			lxm_error_set(&p->err, errno, "opening '/proc/thread-self/ns/net'");
-			return;
-		}
-		if (unshare(CLONE_NEWNET) < 0) {
-			lxm_error_set(&p->err, errno, "creating the network namespace");
-			return;
-		}
-		/* the thread's end leaves the namespace to this fd */
-		p->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (p->netns_fd < 0) {
-			lxm_error_set(&p->err, errno, "opening the new network namespace");
-			return;
-		}
+	closep(&p->host_fd);
+	p->host_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (p->host_fd < 0) {
+		lxm_error_set(&p->err, errno, "opening '/proc/thread-self/ns/net'");
+		return;
 	}
-	if (prepare_security(m, &p->seccomp, &p->aa_profile, &p->err) == 0)
-		(void)save_runtime_files(m, p->seccomp, &p->err);
+	if (unshare(CLONE_NEWNET) < 0) {
+		lxm_error_set(&p->err, errno, "creating the network namespace");
+		return;
+	}
+	p->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (p->netns_fd < 0) {
+		lxm_error_set(&p->err, errno, "opening the new network namespace");
+		return;
+	}
+	/* the links are made from the host's namespace; the new one lives on
+	 * in the fd */
+	if (setns(p->host_fd, CLONE_NEWNET) < 0) {
+		lxm_error_set(&p->err, errno, "returning to the host's network namespace");
+		return;
+	}
+	if (lxm_net_make_links(m->conf, p->netns_fd, &p->err) == 0)
+		p->links_made = true;
+}
+
+static void prep_security(struct lxm_monitor *m)
+{
+	typeof(m->prep) *p = &m->prep;
+
+	if (prepare_security(m, &p->seccomp, &p->aa_profile, &p->err) == 0 &&
+	    save_runtime_files(m, p->seccomp, &p->err) == 0)
+		p->security_done = true;
 }
 
 static void *prep_thread(void *arg)
 {
-	prep_run(arg);
+	struct lxm_monitor *m = arg;
+
+	if (m->prep.make_netns)
+		prep_netns(m);
+	else
+		prep_security(m);
 	return NULL;
 }
 
@@ -549,9 +569,9 @@ static void prep_begin(struct lxm_monitor *m)
 	if (pthread_attr_init(&attr) != 0)
 		return;
 	(void)pthread_attr_setstacksize(&attr, 256 * 1024);
-	/* only a thread may change its network namespace */
+	/* only a thread may leave the monitor's network namespace */
 	m->prep.make_netns = m->conf->n_idmaps == 0 && !lxm_net_shares_host(m->conf);
-	/* failing that, prep_join() prepares all but the namespace */
+	/* failing that, prep_join() makes all but the namespace */
 	m->prep.running = pthread_create(&m->prep.thread, &attr, prep_thread, m) == 0;
 	pthread_attr_destroy(&attr);
 }
@@ -574,17 +594,17 @@ static void prep_wait(struct lxm_monitor *m)
 	}
 }
 
-/* What the thread made; without one, made now (but the namespace). */
+/* What the thread made, and the rest made now (no namespace but the
+ * thread's). */
 static int prep_join(struct lxm_monitor *m, struct lxm_error *err)
 {
 	typeof(m->prep) *p = &m->prep;
-	bool threaded = p->running;
 
+	if (!p->running || !p->make_netns)
+		prep_wait(m);
+	if (!p->err.code && !p->security_done)
+		prep_security(m);
 	prep_wait(m);
-	if (!threaded) {
-		p->make_netns = false;
-		prep_run(m);
-	}
 	if (p->err.code) {
 		*err = p->err;
 		return -p->err.code;
@@ -604,6 +624,7 @@ static void prep_release(struct lxm_monitor *m)
 	p->seccomp = NULL;
 	free(p->aa_profile);
 	p->aa_profile = NULL;
+	p->security_done = p->links_made = false;
 	lxm_error_clear(&p->err);
 }
 
@@ -779,7 +800,8 @@ static int spawn(struct lxm_monitor *m, struct lxm_error *err)
 	if (ctx.net_links) {
 		/* the child waits for this only before its seccomp filter
 		 * (when last) and exec */
-		r = lxm_net_create_links(conf, m->netns_fd, m->phys, &m->n_phys, err);
+		r = m->prep.links_made ? lxm_net_configure_links(conf, m->netns_fd, m->phys, &m->n_phys, err)
+				       : lxm_net_create_links(conf, m->netns_fd, m->phys, &m->n_phys, err);
 		if (r < 0)
 			goto fail;
 		/* host side links are in place (the monitor configures them
