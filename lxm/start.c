@@ -327,8 +327,8 @@ static int prepare_security(struct lxm_monitor *m, struct lxm_seccomp **ret_sc, 
 	return 0;
 }
 
-/* What others read once the container runs: written while the child
- * sets itself up, off the start's critical path. */
+/* What others read once the container runs: written before the clone, by
+ * the monitor's second thread or while it makes the network (prep_join). */
 static int save_runtime_files(struct lxm_monitor *m, struct lxm_seccomp *sc, struct lxm_error *err)
 {
 	const struct lxm_config *conf = m->conf;
@@ -517,7 +517,6 @@ static void prep_netns(struct lxm_monitor *m)
 {
 	typeof(m->prep) *p = &m->prep;
 
-	closep(&p->host_fd);
 	p->host_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (p->host_fd < 0) {
 		lxm_error_set(&p->err, errno, "opening '/proc/thread-self/ns/net'");
@@ -542,12 +541,12 @@ static void prep_netns(struct lxm_monitor *m)
 		p->links_made = true;
 }
 
-static void prep_security(struct lxm_monitor *m)
+static void prep_security(struct lxm_monitor *m, struct lxm_error *err)
 {
 	typeof(m->prep) *p = &m->prep;
 
-	if (prepare_security(m, &p->seccomp, &p->aa_profile, &p->err) == 0 &&
-	    save_runtime_files(m, p->seccomp, &p->err) == 0)
+	if (prepare_security(m, &p->seccomp, &p->aa_profile, err) == 0 &&
+	    save_runtime_files(m, p->seccomp, err) == 0)
 		p->security_done = true;
 }
 
@@ -558,7 +557,7 @@ static void *prep_thread(void *arg)
 	if (m->prep.make_netns)
 		prep_netns(m);
 	else
-		prep_security(m);
+		prep_security(m, &m->prep.err);
 	return NULL;
 }
 
@@ -594,20 +593,23 @@ static void prep_wait(struct lxm_monitor *m)
 	}
 }
 
-/* What the thread made, and the rest made now (no namespace but the
- * thread's). */
+/* What the thread made, and the rest made now: the security part, by a
+ * thread that makes a namespace left to the main thread (which does it
+ * meanwhile); all of it but the namespace without a thread. */
 static int prep_join(struct lxm_monitor *m, struct lxm_error *err)
 {
 	typeof(m->prep) *p = &m->prep;
+	struct lxm_error own = { 0 };
 
-	if (!p->running || !p->make_netns)
+	if (!p->make_netns)
 		prep_wait(m);
-	if (!p->err.code && !p->security_done)
-		prep_security(m);
+	/* (p->err is the thread's until prep_wait) */
+	if (!p->security_done && (p->make_netns || !p->err.code))
+		prep_security(m, &own);
 	prep_wait(m);
-	if (p->err.code) {
-		*err = p->err;
-		return -p->err.code;
+	if (p->err.code || own.code) {
+		*err = p->err.code ? p->err : own;
+		return -err->code;
 	}
 	return 0;
 }
