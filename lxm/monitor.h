@@ -5,6 +5,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "cgroup.h"
 #include "config.h"
@@ -50,9 +51,8 @@ struct lxm_monitor {
 	struct {
 		pthread_t thread;
 		bool running;
-		bool make_netns;        /* and its links; else security */
-		bool links_made;
-		bool security_done;     /* the runtime files written too */
+		bool make_netns;
+		atomic_bool security_claimed; /* by the thread or the main one */
 		int netns_fd, host_fd;  /* a new network namespace, the host's; -1: none */
 		struct lxm_seccomp *seccomp;
 		char *aa_profile;

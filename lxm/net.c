@@ -921,12 +921,17 @@ static int bridge_addresses(struct nl_sock *host, const char *link, struct lxm_n
 	return 0;
 }
 
-/* Links made with host (a socket in the host's namespace) into netns_fd. */
-static int make_links(const struct lxm_config *conf, struct nl_sock *host, int netns_fd, struct lxm_error *err)
+/* Links made with host (a socket in the host's namespace) into netns_fd,
+ * then configured through inside (a socket in netns_fd); the phys devices'
+ * indexes there into phys. */
+static int make_links(const struct lxm_config *conf, struct nl_sock *host, int netns_fd, struct nl_sock *inside,
+		      struct lxm_phys_index *phys, size_t *n_phys, struct lxm_error *err)
 {
-	for (size_t i = 0; i < conf->n_nics; i++) {
+	size_t i;
+	int r;
+
+	for (i = 0; i < conf->n_nics; i++) {
 		const struct lxm_nic *nic = &conf->nics[i];
-		int r;
 
 		switch (nic->type) {
 		case LXM_NET_VETH:
@@ -944,22 +949,10 @@ static int make_links(const struct lxm_config *conf, struct nl_sock *host, int n
 		if (r < 0)
 			return lxm_error_prefix(err, "network '%s'", nic->name);
 	}
-	return 0;
-}
-
-/* lo and the links up and configured through inside (a socket in their
- * namespace); the phys devices' indexes there to phys. A host socket is
- * made for gateways "auto" only. */
-static int configure_links(const struct lxm_config *conf, struct nl_sock *inside, struct lxm_phys_index *phys,
-			   size_t *n_phys, struct lxm_error *err)
-{
-	_cleanup_(nl_sock_freep) struct nl_sock *host = NULL;
-	int r;
-
 	r = loopback_up(inside, err);
 	if (r < 0)
 		return lxm_error_prefix(err, "network 'lo'");
-	for (size_t i = 0; i < conf->n_nics; i++) {
+	for (i = 0; i < conf->n_nics; i++) {
 		const struct lxm_nic *nic = &conf->nics[i];
 		const char *gw4 = nic->ipv4_gateway, *gw6 = nic->ipv6_gateway;
 		bool auto4 = gw4 && streq(gw4, "auto"), auto6 = gw6 && streq(gw6, "auto");
@@ -971,8 +964,6 @@ static int configure_links(const struct lxm_config *conf, struct nl_sock *inside
 			continue;
 		/* "auto": the bridge's own first global address */
 		if (auto4 || auto6) {
-			if (!host && (r = route_socket(&host, err)) < 0)
-				return lxm_error_prefix(err, "network '%s'", nic->name);
 			r = bridge_addresses(host, nic->link, &br, err);
 			if (r < 0)
 				return lxm_error_prefix(err, "network '%s'", nic->name);
@@ -1003,47 +994,24 @@ static int configure_links(const struct lxm_config *conf, struct nl_sock *inside
 	return 0;
 }
 
-int lxm_net_make_links(const struct lxm_config *conf, int netns_fd, struct lxm_error *err)
-{
-	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
-	int r;
-
-	if (!lxm_net_has_links(conf))
-		return 0;
-	r = route_socket(&sk, err);
-	if (r < 0)
-		return r;
-	r = make_links(conf, sk, netns_fd, err);
-	if (r < 0)
-		return r;
-	log_debug("network links made");
-	return 0;
-}
-
-int lxm_net_configure_links(const struct lxm_config *conf, int netns_fd, struct lxm_phys_index *phys,
-			    size_t *n_phys, struct lxm_error *err)
-{
-	_cleanup_(nl_sock_freep) struct nl_sock *inside = NULL;
-	int r;
-
-	*n_phys = 0;
-	r = socket_in_netns(netns_fd, &inside, err);
-	if (r < 0)
-		return r;
-	r = configure_links(conf, inside, phys, n_phys, err);
-	if (r < 0)
-		return r;
-	log_debug("network links configured");
-	return 0;
-}
-
 int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm_phys_index *phys, size_t *n_phys,
 			 struct lxm_error *err)
 {
-	int r = lxm_net_make_links(conf, netns_fd, err);
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL, *inside = NULL;
+	int r;
 
+	r = route_socket(&sk, err);
+	if (r < 0)
+		return r;
+	r = socket_in_netns(netns_fd, &inside, err);
+	if (r < 0)
+		return r;
 	*n_phys = 0;
-	return r < 0 ? r : lxm_net_configure_links(conf, netns_fd, phys, n_phys, err);
+	r = make_links(conf, sk, netns_fd, inside, phys, n_phys, err);
+	if (r < 0)
+		return r;
+	log_debug("network links made and configured");
+	return 0;
 }
 
 /* ---- teardown ---- */

@@ -71,11 +71,6 @@ int lxm_net_check_conflicts(const struct lxm_config *conf, const struct lxm_path
  * caller's lxm_net_teardown() takes back what was made. */
 int lxm_net_create_links(const struct lxm_config *conf, int netns_fd, struct lxm_phys_index *phys, size_t *n_phys,
 			 struct lxm_error *err);
-/* Its two halves: the links made (from the host's namespace; a thread can
- * do it before init exists), then configured from inside. */
-int lxm_net_make_links(const struct lxm_config *conf, int netns_fd, struct lxm_error *err);
-int lxm_net_configure_links(const struct lxm_config *conf, int netns_fd, struct lxm_phys_index *phys,
-			    size_t *n_phys, struct lxm_error *err);
 /* Every stop path: with netns_fd (the container's network namespace, kept
  * alive by that fd; -1 when gone) phys devices go back to the host under
  * their original name (found by their index in phys, and only while of

@@ -327,8 +327,8 @@ static int prepare_security(struct lxm_monitor *m, struct lxm_seccomp **ret_sc, 
 	return 0;
 }
 
-/* What others read once the container runs: written before the clone, by
- * the monitor's second thread or while it makes the network (prep_join). */
+/* What others read once the container runs: written before the clone,
+ * while the console and the cgroups are set up (prep_security). */
 static int save_runtime_files(struct lxm_monitor *m, struct lxm_seccomp *sc, struct lxm_error *err)
 {
 	const struct lxm_config *conf = m->conf;
@@ -505,14 +505,12 @@ static int rootfs_tree(const struct lxm_monitor *m, pid_t pid, struct lxm_error 
 
 /* What the clone needs that nothing of the console or the cgroups does,
  * made by a thread of the monitor while its main thread sets those up:
- *  - a container without a user namespace: its network namespace (~0.45 ms
- *    of kernel work here) and its links in it (veth ~0.6 ms); they are
- *    configured from inside after the clone, as in a user namespace, where
- *    init makes the namespace itself once its id maps are written, and
- *    the links follow;
- *  - else: the AppArmor profile, the seccomp program and the runtime files
- *    (without a user namespace the main thread makes them after the
- *    cgroups, while the thread still works; on a reboot, all of it). */
+ * for a container without a user namespace its network namespace (~0.45
+ * ms of kernel work here; in a user namespace init makes its own once its
+ * id maps are written); then the AppArmor profile, the seccomp program and
+ * the runtime files, by whichever thread comes to them first (the
+ * namespace waits for the kernel's teardown of another one, right after a
+ * stop). The links are made after the clone, while init sets itself up. */
 static void prep_netns(struct lxm_monitor *m)
 {
 	typeof(m->prep) *p = &m->prep;
@@ -526,28 +524,20 @@ static void prep_netns(struct lxm_monitor *m)
 		lxm_error_set(&p->err, errno, "creating the network namespace");
 		return;
 	}
+	/* the thread's end leaves the namespace to this fd */
 	p->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (p->netns_fd < 0) {
+	if (p->netns_fd < 0)
 		lxm_error_set(&p->err, errno, "opening the new network namespace");
-		return;
-	}
-	/* the links are made from the host's namespace; the new one lives on
-	 * in the fd */
-	if (setns(p->host_fd, CLONE_NEWNET) < 0) {
-		lxm_error_set(&p->err, errno, "returning to the host's network namespace");
-		return;
-	}
-	if (lxm_net_make_links(m->conf, p->netns_fd, &p->err) == 0)
-		p->links_made = true;
 }
 
 static void prep_security(struct lxm_monitor *m, struct lxm_error *err)
 {
 	typeof(m->prep) *p = &m->prep;
 
-	if (prepare_security(m, &p->seccomp, &p->aa_profile, err) == 0 &&
-	    save_runtime_files(m, p->seccomp, err) == 0)
-		p->security_done = true;
+	if (atomic_exchange(&p->security_claimed, true))
+		return;
+	if (prepare_security(m, &p->seccomp, &p->aa_profile, err) == 0)
+		(void)save_runtime_files(m, p->seccomp, err);
 }
 
 static void *prep_thread(void *arg)
@@ -556,7 +546,7 @@ static void *prep_thread(void *arg)
 
 	if (m->prep.make_netns)
 		prep_netns(m);
-	else
+	if (!m->prep.err.code)
 		prep_security(m, &m->prep.err);
 	return NULL;
 }
@@ -593,19 +583,14 @@ static void prep_wait(struct lxm_monitor *m)
 	}
 }
 
-/* What the thread made, and the rest made now: the security part, by a
- * thread that makes a namespace left to the main thread (which does it
- * meanwhile); all of it but the namespace without a thread. */
+/* What the thread made, the security part made here unless the thread
+ * has come to it (without a thread: all of it but the namespace). */
 static int prep_join(struct lxm_monitor *m, struct lxm_error *err)
 {
 	typeof(m->prep) *p = &m->prep;
 	struct lxm_error own = { 0 };
 
-	if (!p->make_netns)
-		prep_wait(m);
-	/* (p->err is the thread's until prep_wait) */
-	if (!p->security_done && (p->make_netns || !p->err.code))
-		prep_security(m, &own);
+	prep_security(m, &own);
 	prep_wait(m);
 	if (p->err.code || own.code) {
 		*err = p->err.code ? p->err : own;
@@ -626,7 +611,7 @@ static void prep_release(struct lxm_monitor *m)
 	p->seccomp = NULL;
 	free(p->aa_profile);
 	p->aa_profile = NULL;
-	p->security_done = p->links_made = false;
+	atomic_store(&p->security_claimed, false);
 	lxm_error_clear(&p->err);
 }
 
@@ -802,8 +787,7 @@ static int spawn(struct lxm_monitor *m, struct lxm_error *err)
 	if (ctx.net_links) {
 		/* the child waits for this only before its seccomp filter
 		 * (when last) and exec */
-		r = m->prep.links_made ? lxm_net_configure_links(conf, m->netns_fd, m->phys, &m->n_phys, err)
-				       : lxm_net_create_links(conf, m->netns_fd, m->phys, &m->n_phys, err);
+		r = lxm_net_create_links(conf, m->netns_fd, m->phys, &m->n_phys, err);
 		if (r < 0)
 			goto fail;
 		/* host side links are in place (the monitor configures them
