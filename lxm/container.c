@@ -424,10 +424,39 @@ static bool rundir_claimed(const struct lxm_paths *paths, const char *name)
 	return flock(fd, LOCK_SH | LOCK_NB) < 0;
 }
 
+/* The directories destroys killed halfway left (LXM_DESTROY_PREFIX, their
+ * lock free): removed, best effort. */
+static void sweep_killed_destroys(int lxmfd, const char *lxmpath)
+{
+	_cleanup_close_ int fd = dup(lxmfd);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd)))
+		return;
+	TAKE_FD(fd);
+	while ((de = readdir(d))) {
+		_cleanup_close_ int top = -1;
+		struct lxm_error err = { 0 };
+		char text[LXM_ERROR_MSG_MAX + 64];
+
+		if (!lxm_startswith(de->d_name, LXM_DESTROY_PREFIX))
+			continue;
+		top = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (top < 0 || flock(top, LOCK_EX | LOCK_NB) < 0)
+			continue;
+		log_info("removing '%s/%s', left by a destroy that did not finish", lxmpath, de->d_name);
+		if (lxm_remove_tree_at(dirfd(d), de->d_name, &err) < 0)
+			log_warn("'%s/%s', left by a destroy that did not finish: %s", lxmpath, de->d_name,
+				 lxm_error_text(&err, text, sizeof(text)));
+	}
+	closedir(d);
+}
+
 int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool force,
 			  struct lxm_error *err)
 {
-	_cleanup_close_ int lxmfd = -1, partialfd = -1, destroyfd = -1;
+	_cleanup_close_ int lxmfd = -1, partialfd = -1, destroyfd = -1, topfd = -1;
 	_cleanup_free_ char *partial = NULL, *dir = NULL, *base_dir = NULL;
 	struct lxm_container_info info;
 	int r;
@@ -514,6 +543,15 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 	if (base_dir && (r = lxm_snapshot_unregister(base_dir, name)) < 0)
 		log_debug("removing the snapshot mark '%s/" LXM_SNAPSHOTS_DIR "/%s': %s, ignoring", base_dir, name,
 			  strerror(-r));
+	/* the directory itself locked for the walk, under either name: a
+	 * later destroy removes it only once nobody holds that (it is what
+	 * a destroy killed halfway leaves) */
+	topfd = openat(lxmfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (topfd < 0)
+		return lxm_error_set(err, errno, "opening '%s/%s'", paths->lxmpath, name);
+	if (flock(topfd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? lxm_error_setr(err, EBUSY, "is being destroyed already")
+					    : lxm_error_set(err, errno, "locking '%s/%s'", paths->lxmpath, name);
 	/* out of the way at once, under a name no command takes: an lxm-copy
 	 * -s that comes now finds no directory (and the walk below may take
 	 * long), a new container of this name can be made meanwhile */
@@ -540,6 +578,7 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 			return lxm_error_prefix(err, "removing '%s/%s' (left as '%s')", paths->lxmpath, name, gone);
 		}
 	}
+	sweep_killed_destroys(lxmfd, paths->lxmpath);
 	return 0;
 }
 

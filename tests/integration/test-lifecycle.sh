@@ -169,6 +169,23 @@ exec 9<&-
 ok "$( [ $bad = 0 ]; echo $?)" "16 lxm-start/lxm-destroy -f races: none leaves a container without its directory ($gone destroyed)"
 lxm-destroy -n "$r" -f >/dev/null 2>&1
 
+# a destroy killed halfway leaves its directory renamed to .destroy-PID-NAME
+# (here made by hand: a killed one's state after its rename); the next
+# lxm-destroy removes it, but not one a destroy under way still holds
+k=${PFX}-killed
+check "create a container for a killed destroy" -- lxm-create -n "$k" -t busybox --privileged
+mv "$LXM_PATH/$k" "$LXM_PATH/.destroy-999999-$k"
+mkdir -p "$LXM_PATH/.destroy-999998-held/rootfs/etc"
+flock -o "$LXM_PATH/.destroy-999998-held" sleep 10 &
+holder=$!
+for _ in $(seq 1 50); do flock -n "$LXM_PATH/.destroy-999998-held" true 2>/dev/null || break; sleep 0.1; done
+check "create another one and destroy it" -- sh -c "lxm-create -n '$k-2' -t busybox --privileged >/dev/null && lxm-destroy -n '$k-2'"
+ok "$( [ ! -e "$LXM_PATH/.destroy-999999-$k" ] && [ ! -e "$LXM_PATH/$k-2" ]; echo $?)" \
+	"that lxm-destroy also removed what the killed one left"
+ok "$( [ -d "$LXM_PATH/.destroy-999998-held/rootfs/etc" ]; echo $?)" "but not a directory a destroy still holds"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+rm -rf "$LXM_PATH/.destroy-999998-held"
+
 # destroy
 check "start before destroy" -- lxm-start -n "$c"
 expect_error "^lxm-destroy: $c: is RUNNING" "destroy refuses a running container" -- lxm-destroy -n "$c"
