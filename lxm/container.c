@@ -410,18 +410,37 @@ static char *snapshot_base_dir(const struct lxm_paths *paths, const char *lower)
 	return TAKE_PTR(real_parent);
 }
 
-/* Whether a start or a monitor holds the lock of the runtime dir. */
-static bool rundir_claimed(const struct lxm_paths *paths, const char *name)
+/* 1: a start or a monitor holds the lock of the runtime dir; 0: nobody
+ * (or there is none); -errno: cannot be told. */
+static int rundir_claimed(const struct lxm_paths *paths, const char *name)
 {
 	_cleanup_free_ char *lock = lxm_runtime_path(paths, name, "lock");
 	_cleanup_close_ int fd = -1;
 
 	if (!lock)
-		return true;
+		return -ENOMEM;
 	fd = open(lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return errno != ENOENT;
-	return flock(fd, LOCK_SH | LOCK_NB) < 0;
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 1 : -errno;
+	return 0;
+}
+
+/* After a stop: the monitor's cleanup may still be under way (lxm-stop
+ * waits 5 s for it at most, none when the connection broke); the
+ * directory goes only once nothing holds the runtime dir. */
+static int wait_rundir_released(const struct lxm_paths *paths, const char *name, struct lxm_error *err)
+{
+	int r = 0;
+
+	for (int t = 0; t < 500 && (r = rundir_claimed(paths, name)) > 0; t++)
+		usleep(10 * 1000);
+	if (r > 0)
+		return lxm_error_setr(err, EBUSY, "its monitor still runs after the stop; try again");
+	if (r < 0)
+		return lxm_error_set(err, -r, "checking its runtime dir's lock");
+	return 0;
 }
 
 /* The directories destroys killed halfway left (LXM_DESTROY_PREFIX, their
@@ -468,6 +487,14 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 	dir = lxm_container_path(paths, name, NULL);
 	if (!partial || !dir)
 		return lxm_error_set(err, ENOMEM, "destroying");
+	{
+		struct stat st;
+
+		/* nothing outside <lxmpath>, not even where a link leads */
+		if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+			return lxm_error_setr(err, ELOOP, "'%s' is a symbolic link: lxm-destroy removes only a real "
+					      "directory (remove the link and what it leads to by hand)", dir);
+	}
 	partialfd = open(partial, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (partialfd >= 0) {
 		/* an interrupted create is destroyable; a running one is not */
@@ -513,10 +540,14 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 		/* a start claims the runtime dir, then looks for the lock
 		 * taken above: one that got past that is seen here, also
 		 * before it answers as running */
-		if (r == 0 && info.state == LXM_STATE_STOPPED && rundir_claimed(paths, name)) {
-			r = lxm_container_query(paths, name, &info, err);
-			if (r == 0 && info.state == LXM_STATE_STOPPED)
-				r = lxm_error_setr(err, EBUSY, "is being started; try again");
+		if (r == 0 && info.state == LXM_STATE_STOPPED) {
+			int claimed = rundir_claimed(paths, name);
+
+			if (claimed < 0)
+				r = lxm_error_set(err, -claimed, "checking its runtime dir's lock");
+			else if (claimed && (r = lxm_container_query(paths, name, &info, err)) == 0 &&
+				 info.state == LXM_STATE_STOPPED)
+				r = lxm_error_setr(err, EBUSY, "is being started or stopped; try again");
 		}
 		if (r == 0 && info.state != LXM_STATE_STOPPED) {
 			if (!force)
@@ -524,6 +555,8 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 						   lxm_state_to_string(info.state));
 			else if ((r = lxm_container_stop(paths, name, LXM_STOP_KILL, 0, err)) < 0)
 				lxm_error_prefix(err, "stopping");
+			else
+				r = wait_rundir_released(paths, name, err);
 		}
 		if (r < 0) {
 			/* not destroyed: the lock file goes (a copy that opened

@@ -501,8 +501,10 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 			goto out;
 		}
 		/* and its destroy's lock: either it sees the mark, or we see it */
-		if (lxm_snapshot_being_destroyed(odir)) {
-			r = lxm_error_setr(err, EBUSY, "'%s' is being destroyed", name);
+		r = lxm_snapshot_being_destroyed(odir);
+		if (r != 0) {
+			r = r > 0 ? lxm_error_setr(err, EBUSY, "'%s' is being destroyed", name)
+				  : lxm_error_set(err, -r, "checking whether '%s' is being destroyed", name);
 			goto out;
 		}
 	}

@@ -16,6 +16,19 @@
 
 struct lxm_seccomp;
 
+/* What the clone needs and nothing of the console or the cgroups, made by
+ * a second thread of the monitor while those are set up (start.c). */
+struct lxm_monitor_prep {
+	pthread_t thread;
+	bool running;
+	bool make_netns;
+	atomic_bool security_claimed;   /* by the thread or the main one */
+	int netns_fd, host_fd;          /* a new network namespace, the host's; -1: none */
+	struct lxm_seccomp *seccomp;
+	char *aa_profile;
+	struct lxm_error err;           /* the thread's failure */
+};
+
 struct lxm_monitor {
 	const struct lxm_paths *paths;
 	struct lxm_config *conf;
@@ -46,18 +59,7 @@ struct lxm_monitor {
 	pid_t pid;                  /* init, host pid */
 	int pidfd;
 	int netns_fd;               /* the container's network namespace, -1: none/host */
-	/* what the clone needs and nothing of the console or the cgroups:
-	 * made by a thread while those are set up (start.c) */
-	struct {
-		pthread_t thread;
-		bool running;
-		bool make_netns;
-		atomic_bool security_claimed; /* by the thread or the main one */
-		int netns_fd, host_fd;  /* a new network namespace, the host's; -1: none */
-		struct lxm_seccomp *seccomp;
-		char *aa_profile;
-		struct lxm_error err;   /* the thread's failure */
-	} prep;
+	struct lxm_monitor_prep prep;  /* start.c */
 	struct lxm_phys_index phys[LXM_PHYS_MAX]; /* phys devices' indexes in it */
 	size_t n_phys;
 	uint64_t starttime;

@@ -140,12 +140,15 @@ int lxm_snapshot_destroy_lock(const char *dir)
 	for (int attempt = 0; attempt < 10; attempt++) {
 		struct stat a, b;
 		int fd = openat(dfd, LXM_DESTROYING_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+		int r = 0;
 
 		if (fd < 0)
 			return -errno;
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			int r = -errno;
-
+		/* a start's or a copy's probe holds it shared for an instant */
+		for (int t = 0; t < 20 && (r = flock(fd, LOCK_EX | LOCK_NB)) < 0 && errno == EWOULDBLOCK; t++)
+			usleep(500);
+		if (r < 0) {
+			r = -errno;
 			close(fd);
 			return r == -EWOULDBLOCK ? -EBUSY : r;
 		}
@@ -157,19 +160,20 @@ int lxm_snapshot_destroy_lock(const char *dir)
 	return -EBUSY;
 }
 
-bool lxm_snapshot_being_destroyed(const char *dir)
+int lxm_snapshot_being_destroyed(const char *dir)
 {
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int fd = -1;
 
-	/* gone (renamed away by a destroy), or anything but a plain "no
-	 * destroy": as good as being destroyed */
+	/* gone: renamed away by a destroy */
 	if (dfd < 0)
-		return true;
+		return errno == ENOENT ? 1 : -errno;
 	fd = openat(dfd, LXM_DESTROYING_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return errno != ENOENT;
-	return flock(fd, LOCK_SH | LOCK_NB) < 0;
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 1 : -errno;
+	return 0;
 }
 
 bool lxm_snapshot_base_readonly(const struct lxm_paths *paths, const char *dir, const char *rootfs, char *note,

@@ -40,9 +40,10 @@ int lxm_snapshot_count(const struct lxm_paths *paths, const char *base_dir, cons
 #define LXM_DESTROYING_FILE "destroying"
 /* The lock (an fd to keep open), or -errno. */
 int lxm_snapshot_destroy_lock(const char *dir);
-/* Whether a destroy holds the lock of dir now, or dir is gone (or
- * cannot be told: true). */
-bool lxm_snapshot_being_destroyed(const char *dir);
+/* 1: a destroy holds the lock of dir now, or dir is gone; 0: not;
+ * -errno: cannot be told. (The probe is a shared lock for an instant: a
+ * destroy taking the lock then retries.) */
+int lxm_snapshot_being_destroyed(const char *dir);
 
 /* For a start of the container in dir: true when its rootfs must be
  * mounted read-only (it is the base of snapshots, or that cannot be told),

@@ -504,40 +504,43 @@ static int rootfs_tree(const struct lxm_monitor *m, pid_t pid, struct lxm_error 
 }
 
 /* What the clone needs that nothing of the console or the cgroups does,
- * made by a thread of the monitor while its main thread sets those up:
- * for a container without a user namespace its network namespace (~0.45
- * ms of kernel work here; in a user namespace init makes its own once its
- * id maps are written); then the AppArmor profile, the seccomp program and
- * the runtime files, by whichever thread comes to them first (the
- * namespace waits for the kernel's teardown of another one, right after a
- * stop). The links are made after the clone, while init sets itself up. */
-static void prep_netns(struct lxm_monitor *m)
+ * made by a second thread of the monitor while its main thread sets those
+ * up: for a container without a user namespace its network namespace
+ * (~0.45 ms of kernel work here; in a user namespace init makes its own
+ * once its id maps are written), then the AppArmor profile, the seccomp
+ * program and the runtime files, by whichever thread comes to them first
+ * (right after a stop the namespace waits for the kernel's teardown of
+ * the last one). The links are made after the clone, while init sets
+ * itself up. The thread ends before the clone: init is cloned from a
+ * single-threaded process, and the monitor never setns()es into a mount
+ * namespace (which a second thread would forbid). */
+static void prep_netns(struct lxm_monitor_prep *p)
 {
-	typeof(m->prep) *p = &m->prep;
+	_cleanup_close_ int host = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 
-	p->host_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (p->host_fd < 0) {
-		lxm_error_set(&p->err, errno, "opening '/proc/thread-self/ns/net'");
-		return;
-	}
-	if (unshare(CLONE_NEWNET) < 0) {
-		lxm_error_set(&p->err, errno, "creating the network namespace");
+	/* failing that, clone3 makes it (and says why, if it cannot) */
+	if (host < 0 || unshare(CLONE_NEWNET) < 0) {
+		log_debug("making the network namespace ahead: %s, leaving it to the clone", strerror(errno));
 		return;
 	}
 	/* the thread's end leaves the namespace to this fd */
 	p->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (p->netns_fd < 0)
+	if (p->netns_fd < 0) {
 		lxm_error_set(&p->err, errno, "opening the new network namespace");
+		return;
+	}
+	p->host_fd = TAKE_FD(host);
 }
 
-static void prep_security(struct lxm_monitor *m, struct lxm_error *err)
+static int prep_security(struct lxm_monitor *m, struct lxm_error *err)
 {
-	typeof(m->prep) *p = &m->prep;
+	struct lxm_monitor_prep *p = &m->prep;
+	int r;
 
 	if (atomic_exchange(&p->security_claimed, true))
-		return;
-	if (prepare_security(m, &p->seccomp, &p->aa_profile, err) == 0)
-		(void)save_runtime_files(m, p->seccomp, err);
+		return 0;
+	r = prepare_security(m, &p->seccomp, &p->aa_profile, err);
+	return r < 0 ? r : save_runtime_files(m, p->seccomp, err);
 }
 
 static void *prep_thread(void *arg)
@@ -545,68 +548,59 @@ static void *prep_thread(void *arg)
 	struct lxm_monitor *m = arg;
 
 	if (m->prep.make_netns)
-		prep_netns(m);
+		prep_netns(&m->prep);
 	if (!m->prep.err.code)
-		prep_security(m, &m->prep.err);
+		(void)prep_security(m, &m->prep.err);
 	return NULL;
 }
 
 static void prep_begin(struct lxm_monitor *m)
 {
-	pthread_attr_t attr;
+	int r;
 
-	if (pthread_attr_init(&attr) != 0)
-		return;
-	(void)pthread_attr_setstacksize(&attr, 256 * 1024);
 	/* only a thread may leave the monitor's network namespace */
 	m->prep.make_netns = m->conf->n_idmaps == 0 && !lxm_net_shares_host(m->conf);
+	r = pthread_create(&m->prep.thread, NULL, prep_thread, m);
+	m->prep.running = r == 0;
 	/* failing that, prep_join() makes all but the namespace */
-	m->prep.running = pthread_create(&m->prep.thread, &attr, prep_thread, m) == 0;
-	pthread_attr_destroy(&attr);
+	if (r != 0)
+		log_debug("starting the preparing thread: %s, preparing after the cgroups", strerror(r));
 }
 
-/* The thread's end. Its network namespace becomes the container's
- * (m->netns_fd), also when it failed: every stop path tears down what is
- * in it. */
-static void prep_wait(struct lxm_monitor *m)
+/* The thread's end. */
+static void prep_wait(struct lxm_monitor_prep *p)
 {
-	typeof(m->prep) *p = &m->prep;
-
 	if (p->running) {
 		pthread_join(p->thread, NULL);
 		p->running = false;
 	}
-	if (p->netns_fd >= 0) {
-		closep(&m->netns_fd);
-		m->netns_fd = p->netns_fd;
-		p->netns_fd = -1;
-	}
 }
 
-/* What the thread made, the security part made here unless the thread
- * has come to it (without a thread: all of it but the namespace). */
+/* What the thread made, and the security part made here unless the
+ * thread has come to it (without a thread: all of that). */
 static int prep_join(struct lxm_monitor *m, struct lxm_error *err)
 {
-	typeof(m->prep) *p = &m->prep;
+	struct lxm_monitor_prep *p = &m->prep;
 	struct lxm_error own = { 0 };
+	int r = prep_security(m, &own);
 
-	prep_security(m, &own);
-	prep_wait(m);
-	if (p->err.code || own.code) {
-		*err = p->err.code ? p->err : own;
-		return -err->code;
+	prep_wait(p);
+	if (p->err.code) {
+		*err = p->err;
+		return -p->err.code;
 	}
-	return 0;
+	if (r < 0)
+		*err = own;
+	return r;
 }
 
 /* After the clone or a failure (a reboot prepares again). */
-static void prep_release(struct lxm_monitor *m)
+static void prep_release(struct lxm_monitor_prep *p)
 {
-	typeof(m->prep) *p = &m->prep;
-
-	prep_wait(m);
+	prep_wait(p);
+	closep(&p->netns_fd);
 	closep(&p->host_fd);
-	p->host_fd = -1;
+	p->netns_fd = p->host_fd = -1;
 	lxm_seccomp_free(p->seccomp);
 	p->seccomp = NULL;
 	free(p->aa_profile);
@@ -650,8 +644,8 @@ static int spawn(struct lxm_monitor *m, struct lxm_error *err)
 	if (r < 0)
 		return r;
 	/* init is cloned into the network namespace made for it; without
-	 * one (no thread), clone3 makes it */
-	into_netns = !userns && !net_host && m->netns_fd >= 0;
+	 * one, clone3 makes it */
+	into_netns = !userns && !net_host && m->prep.netns_fd >= 0 && m->prep.host_fd >= 0;
 	if (!userns && !net_host && !into_netns)
 		args.flags |= CLONE_NEWNET;
 	if (cgfd >= 0) {
@@ -686,7 +680,7 @@ static int spawn(struct lxm_monitor *m, struct lxm_error *err)
 
 	/* init is cloned in the network namespace made for it: the monitor
 	 * is there for that clone only */
-	if (into_netns && setns(m->netns_fd, CLONE_NEWNET) < 0) {
+	if (into_netns && setns(m->prep.netns_fd, CLONE_NEWNET) < 0) {
 		r = lxm_error_set(err, errno, "entering the container's network namespace");
 		close(sv[0]);
 		close(sv[1]);
@@ -712,6 +706,11 @@ static int spawn(struct lxm_monitor *m, struct lxm_error *err)
 			abort();
 		}
 		errno = e;
+		/* the container's now: every stop path tears it down */
+		if (pid > 0) {
+			m->netns_fd = m->prep.netns_fd;
+			m->prep.netns_fd = -1;
+		}
 	}
 	if (pid < 0) {
 		int e = errno;
@@ -841,7 +840,7 @@ int lxm_start_spawn(struct lxm_monitor *m, struct lxm_error *err)
 {
 	int r = spawn(m, err);
 
-	prep_release(m);
+	prep_release(&m->prep);
 	return r;
 }
 
@@ -958,6 +957,9 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 			m->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 			if (m->lock_fd < 0 || flock(m->lock_fd, LOCK_EX) < 0) {
 				r = lxm_error_set(err, errno, "locking '%s'", lock);
+				closep(&m->lock_fd);
+				m->lock_fd = -1;
+				unlink(lock);
 				rmdir(m->rundir);
 				return r;
 			}
@@ -1016,6 +1018,7 @@ static int monitor_init(struct lxm_monitor *m, const struct lxm_paths *paths, co
 	m->conf = conf;
 	m->listen_fd = m->epoll_fd = m->timer_fd = m->signal_fd = m->lock_fd = m->pidfd = -1;
 	m->netns_fd = m->prep.netns_fd = m->prep.host_fd = -1;
+	atomic_init(&m->prep.security_claimed, false);
 	m->stdin_fd = m->stdout_fd = -1;
 	m->console.master = m->console.slave = -1;
 	m->log.fd = -1;
@@ -1037,7 +1040,7 @@ static int run_monitor(struct lxm_monitor *m, struct lxm_error *err)
 	prep_begin(m);
 	r = lxm_monitor_setup(m, err);
 	if (r < 0) {
-		prep_release(m);
+		prep_release(&m->prep);
 		return r;
 	}
 	m->state = LXM_STATE_STARTING;
@@ -1143,8 +1146,10 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 		goto out;
 	/* after claiming the runtime dir: lxm-destroy locks first, then looks
 	 * for a claimed one (a start that got past this is seen there) */
-	if (lxm_snapshot_being_destroyed(m.dir)) {
-		r = lxm_error_setr(err, EBUSY, "is being destroyed");
+	r = lxm_snapshot_being_destroyed(m.dir);
+	if (r != 0) {
+		r = r > 0 ? lxm_error_setr(err, EBUSY, "is being destroyed")
+			  : lxm_error_set(err, -r, "checking whether '%s' is being destroyed", m.dir);
 		lxm_monitor_cleanup(&m);
 		goto out;
 	}

@@ -129,7 +129,7 @@ mkdir -p "$LXM_RUNDIR/$c"
 flock -o "$LXM_RUNDIR/$c/lock" sleep 10 &
 holder=$!
 for _ in $(seq 1 50); do flock -n "$LXM_RUNDIR/$c/lock" true 2>/dev/null || break; sleep 0.1; done
-expect_error "^lxm-destroy: $c: is being started; try again" \
+expect_error "^lxm-destroy: $c: is being started or stopped; try again" \
 	"lxm-destroy -f refuses a container whose start has claimed its runtime dir" -- lxm-destroy -n "$c" -f
 ok "$( [ -f "$LXM_PATH/$c/config" ] && [ -d "$LXM_PATH/$c/rootfs/sbin" ] && [ ! -e "$LXM_PATH/$c/destroying" ]; echo $?)" \
 	"the container is whole, no destroy lock left"
@@ -158,7 +158,7 @@ for i in $(seq 0 15); do
 			diag "round $i: destroyed, but left: ${leaks:-its directory}"
 		fi
 	else
-		if ! [ -f "$LXM_PATH/$r/config" ] || ! grep -qE "is being started; try again|is (RUNNING|STARTING)" "$TEST_TMP/race-destroy"; then
+		if ! [ -f "$LXM_PATH/$r/config" ] || ! grep -qE "is being started or stopped; try again|is (RUNNING|STARTING)" "$TEST_TMP/race-destroy"; then
 			bad=$((bad + 1))
 			diag "round $i: destroy failed: $(cat "$TEST_TMP/race-destroy")"
 		fi
@@ -168,6 +168,21 @@ done
 exec 9<&-
 ok "$( [ $bad = 0 ]; echo $?)" "16 lxm-start/lxm-destroy -f races: none leaves a container without its directory ($gone destroyed)"
 lxm-destroy -n "$r" -f >/dev/null 2>&1
+
+# a container directory that is a symbolic link (to another disk, say)
+# starts; lxm-destroy refuses it, touching neither the link nor its target
+l=${PFX}-link
+check "create a container to move behind a symlink" -- lxm-create -n "$l" -t busybox --privileged
+mv "$LXM_PATH/$l" "$TEST_TMP/$l-real" && ln -s "$TEST_TMP/$l-real" "$LXM_PATH/$l"
+check "a container whose directory is a symlink starts" -- lxm-start -n "$l"
+check "and stops" -- lxm-stop -n "$l" -k
+expect_error "^lxm-destroy: $l: '$LXM_PATH/$l' is a symbolic link: lxm-destroy removes only a real directory" \
+	"lxm-destroy refuses a symlinked container directory" -- lxm-destroy -n "$l"
+ok "$( [ -L "$LXM_PATH/$l" ] && [ -f "$TEST_TMP/$l-real/config" ] && [ -d "$TEST_TMP/$l-real/rootfs/bin" ]; echo $?)" \
+	"the link and its target are untouched"
+no_leaks "$l" "nothing left of its run"
+rm -f "$LXM_PATH/$l"
+rm -rf --one-file-system "${TEST_TMP:?}/$l-real"
 
 # a destroy killed halfway leaves its directory renamed to .destroy-PID-NAME
 # (here made by hand: a killed one's state after its rename); the next
