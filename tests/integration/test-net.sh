@@ -118,6 +118,23 @@ no_veths "no host veth after the halt"
 check "start again" -- lxm-start -n "$s1"
 ok "$([ "$(lxm-attach -n "$s1" -- cat /sys/class/net/eth0/address)" = "$mac" ]; echo $?)" "the MAC is stable across restarts"
 check "host pings it right after the restart" -- busybox ping -c1 -W2 "$NET3.10"
+# reboot: the links go with the old init's namespace and are made again in
+# the new one (a reboot makes it in the clone, without the start's thread)
+reboot_check() {   # reboot_check NAME ADDRESS
+	local old new n0
+	old=$(pid_of "$1")
+	n0=$(ip -o link show master "$BR" | wc -l)
+	check "lxm-stop -r reboots $1" -- lxm-stop -n "$1" -r
+	for _ in $(seq 1 100); do new=$(pid_of "$1"); [ -n "$new" ] && [ "$new" != "$old" ] && break; sleep 0.05; done
+	ok "$([ -n "$new" ] && [ "$new" != "$old" ] && [ "$(state_of "$1")" = RUNNING ]; echo $?)" \
+		"it runs again with a new init ($old -> $new)"
+	ok "$(lxm-attach -n "$1" -- ip -4 -o addr show dev eth0 | grep -qF "inet $2/"; echo $?)" "eth0 has $2 again"
+	check "host pings it after the reboot" -- busybox ping -c1 -W2 "$2"
+	for _ in $(seq 1 100); do [ "$(ip -o link show master "$BR" | wc -l)" = "$n0" ] && break; sleep 0.02; done
+	ok "$([ "$(ip -o link show master "$BR" | wc -l)" = "$n0" ]; echo $?)" \
+		"as many host veths on the bridge as before ($n0: the old one gone with its namespace)"
+}
+reboot_check "$s1" "$NET3.10"
 
 # ---- IPv6: static address and gateway ----
 s6=$PFX-6
@@ -151,6 +168,7 @@ check "host pings it over IPv6" -- busybox ping -6 -c1 -W2 "$NET6::21"
 ok "$(lxm-attach -n "$u6" -- ip -6 route show default | grep -q "default via $GW6 dev eth0" &&
 	lxm-attach -n "$u6" -- ip route show default | grep -q "default via $GW dev eth0"; echo $?)" \
 	"its default IPv4 and IPv6 routes are set, via the bridge's addresses (gateways 'auto')"
+reboot_check "$u6" "$NET3.21"
 check "stop it" -- lxm-stop -n "$u6" -k
 # "auto" on a bridge without an address: the start names what is missing
 ip link add "lxmnb$$" type bridge && ip link set "lxmnb$$" up
