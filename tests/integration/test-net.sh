@@ -135,6 +135,21 @@ reboot_check() {   # reboot_check NAME ADDRESS
 		"as many host veths on the bridge as before ($n0: the old one gone with its namespace)"
 }
 reboot_check "$s1" "$NET3.10"
+# a start whose thread cannot make the network namespace ahead of the clone
+# (unshare of a network namespace refused): clone3 makes it
+NONS=$BUILDDIR/tests/integration/no-netns-unshare
+if [ -x "$NONS" ]; then
+	check "stop it" -- lxm-stop -n "$s1" -k
+	"$NONS" lxm-start -n "$s1" -l debug >"$TEST_TMP/nons.out" 2>&1
+	rc=$?
+	ok "$([ $rc = 0 ] && [ "$(state_of "$s1")" = RUNNING ] &&
+		grep -q "making the network namespace ahead: Operation not permitted, leaving it to the clone" "$TEST_TMP/nons.out"; echo $?)" \
+		"with unshare(CLONE_NEWNET) refused the start still succeeds, the namespace made by clone3"
+	[ $rc = 0 ] || sed 's/^/#   /' "$TEST_TMP/nons.out" | tail -5
+	check "host pings it" -- busybox ping -c1 -W2 "$NET3.10"
+else
+	skip "no-netns-unshare was not built"
+fi
 
 # ---- IPv6: static address and gateway ----
 s6=$PFX-6
