@@ -427,6 +427,13 @@ static int rundir_claimed(const struct lxm_paths *paths, const char *name)
 	return 0;
 }
 
+static int rundir_lock_error(const struct lxm_paths *paths, const char *name, int code, struct lxm_error *err)
+{
+	_cleanup_free_ char *lock = lxm_runtime_path(paths, name, "lock");
+
+	return lxm_error_set(err, code, "checking the lock '%s'", lock ? lock : "?");
+}
+
 /* After a stop: the monitor's cleanup may still be under way (lxm-stop
  * waits 5 s for it at most, none when the connection broke); the
  * directory goes only once nothing holds the runtime dir. */
@@ -439,7 +446,33 @@ static int wait_rundir_released(const struct lxm_paths *paths, const char *name,
 	if (r > 0)
 		return lxm_error_setr(err, EBUSY, "its monitor still runs after the stop; try again");
 	if (r < 0)
-		return lxm_error_set(err, -r, "checking its runtime dir's lock");
+		return rundir_lock_error(paths, name, -r, err);
+	return 0;
+}
+
+/* The container's directory locked for the walk, under either name: a
+ * later destroy sweeps it only once nobody holds that (it is what a destroy
+ * killed halfway leaves). lxm-cgroup holds it while it saves the config. A
+ * filesystem without flock on directories gets no lock (and no sweep). */
+static int lock_dir(const char *dir, int *ret_fd, struct lxm_error *err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = -1, e = 0;
+
+	if (fd < 0)
+		return lxm_error_set(err, errno, "opening '%s'", dir);
+	for (int t = 0; t < 500; t++) {
+		r = flock(fd, LOCK_EX | LOCK_NB);
+		e = errno;
+		if (r == 0 || e != EWOULDBLOCK)
+			break;
+		usleep(10 * 1000);
+	}
+	if (r < 0 && e == EWOULDBLOCK)
+		return lxm_error_setr(err, EBUSY, "'%s' is locked by another command (lxm-cgroup?); try again", dir);
+	if (r < 0)
+		log_debug("locking '%s': %s, going on without", dir, strerror(e));
+	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
 
@@ -458,16 +491,21 @@ static void sweep_killed_destroys(int lxmfd, const char *lxmpath)
 		_cleanup_close_ int top = -1;
 		struct lxm_error err = { 0 };
 		char text[LXM_ERROR_MSG_MAX + 64];
+		struct stat a, b;
 
 		if (!lxm_startswith(de->d_name, LXM_DESTROY_PREFIX))
 			continue;
 		top = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (top < 0 || flock(top, LOCK_EX | LOCK_NB) < 0)
 			continue;
-		log_info("removing '%s/%s', left by a destroy that did not finish", lxmpath, de->d_name);
+		/* what is locked is what is removed */
+		if (fstat(top, &a) < 0 || fstatat(dirfd(d), de->d_name, &b, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+			continue;
+		log_debug("removing '%s/%s', left by a destroy that did not finish", lxmpath, de->d_name);
 		if (lxm_remove_tree_at(dirfd(d), de->d_name, &err) < 0)
-			log_warn("'%s/%s', left by a destroy that did not finish: %s", lxmpath, de->d_name,
-				 lxm_error_text(&err, text, sizeof(text)));
+			log_warn("removing '%s/%s' (left by a destroy that did not finish): %s, ignoring", lxmpath,
+				 de->d_name, lxm_error_text(&err, text, sizeof(text)));
 	}
 	closedir(d);
 }
@@ -500,6 +538,9 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 		/* an interrupted create is destroyable; a running one is not */
 		if (flock(partialfd, LOCK_EX | LOCK_NB) < 0)
 			return lxm_error_setr(err, EBUSY, "the container is being created");
+		r = lock_dir(dir, &topfd, err);
+		if (r < 0)
+			return r;
 	} else {
 		r = lxm_container_query(paths, name, &info, err);
 		if (r < 0)
@@ -512,7 +553,8 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 			return lxm_error_setr(err, EBUSY, "is being destroyed already");
 		if (destroyfd < 0)
 			return lxm_error_set(err, -destroyfd, "locking '%s/" LXM_DESTROYING_FILE "'", dir);
-		{
+		r = lock_dir(dir, &topfd, err);
+		if (r == 0) {
 			_cleanup_strv_ char **snaps = NULL;
 			_cleanup_free_ char *first = NULL, *rootfs = NULL;
 			size_t n_snaps = 0, n_marked = 0;
@@ -521,7 +563,6 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 			/* the snapshots' overlays have this rootfs as their lower
 			 * layer: by their marks (one being made counts), and by
 			 * every config (a snapshot without a mark) */
-			r = 0;
 			if (lxm_container_load_config(paths, name, &conf, err) == 0) {
 				rootfs = lxm_config_rootfs_path(&conf, dir);
 				/* a snapshot: its mark in its base's dir goes with it */
@@ -544,7 +585,7 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 			int claimed = rundir_claimed(paths, name);
 
 			if (claimed < 0)
-				r = lxm_error_set(err, -claimed, "checking its runtime dir's lock");
+				r = rundir_lock_error(paths, name, -claimed, err);
 			else if (claimed && (r = lxm_container_query(paths, name, &info, err)) == 0 &&
 				 info.state == LXM_STATE_STOPPED)
 				r = lxm_error_setr(err, EBUSY, "is being started or stopped; try again");
@@ -576,15 +617,6 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 	if (base_dir && (r = lxm_snapshot_unregister(base_dir, name)) < 0)
 		log_debug("removing the snapshot mark '%s/" LXM_SNAPSHOTS_DIR "/%s': %s, ignoring", base_dir, name,
 			  strerror(-r));
-	/* the directory itself locked for the walk, under either name: a
-	 * later destroy removes it only once nobody holds that (it is what
-	 * a destroy killed halfway leaves) */
-	topfd = openat(lxmfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (topfd < 0)
-		return lxm_error_set(err, errno, "opening '%s/%s'", paths->lxmpath, name);
-	if (flock(topfd, LOCK_EX | LOCK_NB) < 0)
-		return errno == EWOULDBLOCK ? lxm_error_setr(err, EBUSY, "is being destroyed already")
-					    : lxm_error_set(err, errno, "locking '%s/%s'", paths->lxmpath, name);
 	/* out of the way at once, under a name no command takes: an lxm-copy
 	 * -s that comes now finds no directory (and the walk below may take
 	 * long), a new container of this name can be made meanwhile */

@@ -140,17 +140,21 @@ int lxm_snapshot_destroy_lock(const char *dir)
 	for (int attempt = 0; attempt < 10; attempt++) {
 		struct stat a, b;
 		int fd = openat(dfd, LXM_DESTROYING_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-		int r = 0;
+		int r = 0, e = 0;
 
 		if (fd < 0)
 			return -errno;
 		/* a start's or a copy's probe holds it shared for an instant */
-		for (int t = 0; t < 20 && (r = flock(fd, LOCK_EX | LOCK_NB)) < 0 && errno == EWOULDBLOCK; t++)
+		for (int t = 0; t < 20; t++) {
+			r = flock(fd, LOCK_EX | LOCK_NB);
+			e = errno;
+			if (r == 0 || e != EWOULDBLOCK)
+				break;
 			usleep(500);
+		}
 		if (r < 0) {
-			r = -errno;
 			close(fd);
-			return r == -EWOULDBLOCK ? -EBUSY : r;
+			return e == EWOULDBLOCK ? -EBUSY : -e;
 		}
 		if (fstat(fd, &a) == 0 && fstatat(dfd, LXM_DESTROYING_FILE, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)

@@ -526,7 +526,7 @@ static void prep_netns(struct lxm_monitor_prep *p)
 	/* the thread's end leaves the namespace to this fd */
 	p->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (p->netns_fd < 0) {
-		lxm_error_set(&p->err, errno, "opening the new network namespace");
+		log_debug("opening the network namespace made ahead: %s, leaving it to the clone", strerror(errno));
 		return;
 	}
 	p->host_fd = TAKE_FD(host);

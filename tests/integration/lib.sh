@@ -65,6 +65,8 @@ skip() {
 }
 
 diag() { printf '# %s\n' "$*"; }
+# ends a background `flock FILE CMD` (and CMD, its child)
+stop_holder() { pkill -P "$1" 2>/dev/null; kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
 # A command must fail with exit 1 and exactly one stderr line that
 # matches a pattern: expect_error PATTERN DESCRIPTION -- COMMAND...
@@ -185,6 +187,9 @@ destroy_all() {
 }
 
 cleanup() {
+	local j
+	# background helpers a test left (lock holders and their commands)
+	for j in $(jobs -p); do stop_holder "$j"; done
 	destroy_all
 	rm -rf "$TEST_TMP"
 }

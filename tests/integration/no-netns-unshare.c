@@ -14,11 +14,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#if defined(__x86_64__)
+#define ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define ARCH AUDIT_ARCH_AARCH64
+#endif
+
 int main(int argc, char **argv)
 {
+#ifdef ARCH
 	struct sock_filter code[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 0, 3),
@@ -41,4 +48,10 @@ int main(int argc, char **argv)
 	execvp(argv[1], argv + 1);
 	perror("no-netns-unshare: exec");
 	return 127;
+#else
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "no-netns-unshare: no filter for this architecture\n");
+	return 77;
+#endif
 }

@@ -118,22 +118,22 @@ ok "$(grep -q 'Please press Enter' "$TEST_TMP/fg.out"; echo $?)" "-F shows the c
 no_leaks "$c" "nothing left after a foreground run"
 
 # lxm-start and lxm-destroy at once: whichever comes second refuses
-flock -o "$LXM_PATH/$c/destroying" sleep 10 &
+flock -o "$LXM_PATH/$c/destroying" sleep 300 &
 holder=$!
 for _ in $(seq 1 50); do flock -n "$LXM_PATH/$c/destroying" true 2>/dev/null || break; sleep 0.1; done
 expect_error "^lxm-start: $c: is being destroyed" "lxm-start refuses a container being destroyed" -- lxm-start -n "$c"
 no_leaks "$c" "and leaves no runtime dir, cgroup or monitor"
-kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+stop_holder "$holder"
 rm -f "$LXM_PATH/$c/destroying"
 mkdir -p "$LXM_RUNDIR/$c"
-flock -o "$LXM_RUNDIR/$c/lock" sleep 10 &
+flock -o "$LXM_RUNDIR/$c/lock" sleep 300 &
 holder=$!
 for _ in $(seq 1 50); do flock -n "$LXM_RUNDIR/$c/lock" true 2>/dev/null || break; sleep 0.1; done
 expect_error "^lxm-destroy: $c: is being started or stopped; try again" \
 	"lxm-destroy -f refuses a container whose start has claimed its runtime dir" -- lxm-destroy -n "$c" -f
 ok "$( [ -f "$LXM_PATH/$c/config" ] && [ -d "$LXM_PATH/$c/rootfs/sbin" ] && [ ! -e "$LXM_PATH/$c/destroying" ]; echo $?)" \
 	"the container is whole, no destroy lock left"
-kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+stop_holder "$holder"
 rm -rf "$LXM_RUNDIR/${c:?}"
 # the real race: the destroy comes 0-7.5 ms after the start began (a start
 # takes ~5 ms here); one that goes ahead leaves nothing running
@@ -191,14 +191,14 @@ k=${PFX}-killed
 check "create a container for a killed destroy" -- lxm-create -n "$k" -t busybox --privileged
 mv "$LXM_PATH/$k" "$LXM_PATH/.destroy-999999-$k"
 mkdir -p "$LXM_PATH/.destroy-999998-held/rootfs/etc"
-flock -o "$LXM_PATH/.destroy-999998-held" sleep 10 &
+flock -o "$LXM_PATH/.destroy-999998-held" sleep 300 &
 holder=$!
 for _ in $(seq 1 50); do flock -n "$LXM_PATH/.destroy-999998-held" true 2>/dev/null || break; sleep 0.1; done
 check "create another one and destroy it" -- sh -c "lxm-create -n '$k-2' -t busybox --privileged >/dev/null && lxm-destroy -n '$k-2'"
 ok "$( [ ! -e "$LXM_PATH/.destroy-999999-$k" ] && [ ! -e "$LXM_PATH/$k-2" ]; echo $?)" \
 	"that lxm-destroy also removed what the killed one left"
 ok "$( [ -d "$LXM_PATH/.destroy-999998-held/rootfs/etc" ]; echo $?)" "but not a directory a destroy still holds"
-kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+stop_holder "$holder"
 rm -rf "$LXM_PATH/.destroy-999998-held"
 
 # destroy

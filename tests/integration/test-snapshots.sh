@@ -82,13 +82,13 @@ expect_error "^lxm-destroy: $b: is the base of 1 snapshot\(s\) \('${PFX}-mk'\)" 
 ok "$( [ -d "$r" ] && [ ! -e "$LXM_PATH/$b/destroying" ]; echo $?)" "the base is whole, no destroy lock left"
 rm -rf "$LXM_PATH/${PFX}-mk" "$LXM_PATH/$b/snapshots"
 # a destroy under way (its lock held) keeps lxm-copy -s away, and another destroy
-flock -o "$LXM_PATH/$b/destroying" sleep 5 &
+flock -o "$LXM_PATH/$b/destroying" sleep 300 &
 holder=$!
 for _ in $(seq 1 50); do flock -n "$LXM_PATH/$b/destroying" true 2>/dev/null || break; sleep 0.1; done
 expect_error "^lxm-copy: $b: '$b' is being destroyed" "lxm-copy -s refuses a base being destroyed" -- lxm-copy -n "$b" -N "${PFX}-late2" -s
 ok "$( [ ! -e "$LXM_PATH/${PFX}-late2" ] && [ ! -e "$LXM_PATH/$b/snapshots" ]; echo $?)" "and leaves neither the copy nor its mark"
 expect_error "^lxm-destroy: $b: is being destroyed already" "so does a second lxm-destroy" -- lxm-destroy -n "$b"
-kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+stop_holder "$holder"
 # a lock file left by a destroy that died is not held: not in the way
 check "with that lock file left unheld, lxm-copy -s works" -- lxm-copy -n "$b" -N "${PFX}-late2" -s
 check "and its snapshot is destroyed" -- lxm-destroy -n "${PFX}-late2"
