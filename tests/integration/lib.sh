@@ -186,11 +186,16 @@ destroy_all() {
 	done
 }
 
-cleanup() {
+# the containers and background helpers a test left (lock holders and
+# their commands); then cleanup removes the temporary dir (a test with more
+# to undo that needs files there, lxm-net's pid file say, does it between)
+cleanup_containers() {
 	local j
-	# background helpers a test left (lock holders and their commands)
 	for j in $(jobs -p); do stop_holder "$j"; done
 	destroy_all
+}
+cleanup() {
+	cleanup_containers
 	rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT

@@ -31,7 +31,8 @@ FWD6_BEFORE=$(cat /proc/sys/net/ipv6/conf/all/forwarding)
 NFT_BEFORE=$(nft list tables 2>/dev/null)
 
 net_cleanup() {
-	cleanup
+	# lxm-net's state (dnsmasq's pid file) is under $TEST_TMP: stopped first
+	cleanup_containers
 	"$LXM_NET" stop >/dev/null 2>&1
 	ip link del "$BR" 2>/dev/null
 	ip link del "$PHYS" 2>/dev/null
@@ -51,6 +52,7 @@ net_cleanup() {
 		nft list table "$fam" "$name" 2>/dev/null | grep -qvE '^[[:space:]]*(table |chain |type |}|$)' ||
 			nft delete table "$fam" "$name" 2>/dev/null
 	done
+	rm -rf "$TEST_TMP"
 }
 trap net_cleanup EXIT
 

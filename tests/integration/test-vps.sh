@@ -48,10 +48,12 @@ net_nat = false;
 net_domain = "";
 EOF
 vps_cleanup() {
-	cleanup
+	# lxm-net's state (dnsmasq's pid file) is under $TEST_TMP: stopped first
+	cleanup_containers
 	"$LXM_NET" stop >/dev/null 2>&1
 	ip link del "$BR" 2>/dev/null
 	nft delete table ip "lxm_$BR" 2>/dev/null
+	rm -rf "$TEST_TMP"
 }
 trap vps_cleanup EXIT
 
