@@ -39,7 +39,7 @@ net_cleanup() {
 	ip link del "lxmr$$" 2>/dev/null
 	ip link del "lxmnb$$" 2>/dev/null
 	ip link del "$MVPARENT" 2>/dev/null
-	ip link del "nb$$" 2>/dev/null
+	ip link del "lxmy$$" 2>/dev/null
 	nft delete table ip "lxm_$BR" 2>/dev/null
 	nft delete table ip6 "lxm_$BR" 2>/dev/null
 	echo "$FWD_BEFORE" >/proc/sys/net/ipv4/ip_forward
@@ -298,14 +298,14 @@ expect_error "^lxm-start: $n1: network 'eth0': bridge 'nosuch$$' does not exist"
 	-- lxm-start -n "$n1" -f "$TEST_TMP/nobr.conf"
 # a link that is there but no bridge: found when the veth is made (for a
 # privileged container by the monitor's second thread, before the clone)
-ip link add "nb$$" type veth peer name "nc$$"
-printf 'net = ( { type = "veth"; link = "nb%s"; ipv4 = ["%s.40/24"]; } );\n' $$ "$NET3" >"$TEST_TMP/notbr.conf"
-expect_error "^lxm-start: $n1: network 'eth0': link 'nb$$' is not a bridge" "a link that is no bridge is named" \
+ip link add "lxmy$$" type veth peer name "lxmz$$"
+printf 'net = ( { type = "veth"; link = "lxmy%s"; ipv4 = ["%s.40/24"]; } );\n' $$ "$NET3" >"$TEST_TMP/notbr.conf"
+expect_error "^lxm-start: $n1: network 'eth0': link 'lxmy$$' is not a bridge" "a link that is no bridge is named" \
 	-- lxm-start -n "$n1" -f "$TEST_TMP/notbr.conf"
 no_leaks "$n1" "and that failed start leaves nothing"
 ok "$(! ip link show dev "vlxm$n1-0" >/dev/null 2>&1 && ! ip link show dev "vlxm${n1}_0" >/dev/null 2>&1; echo $?)" \
 	"nor a host veth"
-ip link del "nb$$"
+ip link del "lxmy$$"
 printf 'net = ( { type = "vethx"; link = "%s"; } );\n' "$BR" >"$TEST_TMP/badtype.conf"
 expect_error "^lxm-start: $n1: .*net\[0\]\.type: invalid type 'vethx'" "an unknown type is named with its interface" \
 	-- lxm-start -n "$n1" -f "$TEST_TMP/badtype.conf"
