@@ -415,16 +415,8 @@ static char *snapshot_base_dir(const struct lxm_paths *paths, const char *lower)
 static int rundir_claimed(const struct lxm_paths *paths, const char *name)
 {
 	_cleanup_free_ char *lock = lxm_runtime_path(paths, name, "lock");
-	_cleanup_close_ int fd = -1;
 
-	if (!lock)
-		return -ENOMEM;
-	fd = open(lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
-		return errno == EWOULDBLOCK ? 1 : -errno;
-	return 0;
+	return lock ? lxm_lock_held_at(AT_FDCWD, lock) : -ENOMEM;
 }
 
 static int rundir_lock_error(const struct lxm_paths *paths, const char *name, int code, struct lxm_error *err)
@@ -457,21 +449,15 @@ static int wait_rundir_released(const struct lxm_paths *paths, const char *name,
 static int lock_dir(const char *dir, int *ret_fd, struct lxm_error *err)
 {
 	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int r = -1, e = 0;
+	int r;
 
 	if (fd < 0)
 		return lxm_error_set(err, errno, "opening '%s'", dir);
-	for (int t = 0; t < 500; t++) {
-		r = flock(fd, LOCK_EX | LOCK_NB);
-		e = errno;
-		if (r == 0 || e != EWOULDBLOCK)
-			break;
-		usleep(10 * 1000);
-	}
-	if (r < 0 && e == EWOULDBLOCK)
+	r = lxm_flock_retry(fd, 500, 10 * 1000);
+	if (r == -EWOULDBLOCK)
 		return lxm_error_setr(err, EBUSY, "'%s' is locked by another command (lxm-cgroup?); try again", dir);
 	if (r < 0)
-		log_debug("locking '%s': %s, going on without", dir, strerror(e));
+		log_debug("locking '%s': %s, going on without", dir, strerror(-r));
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }

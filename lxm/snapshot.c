@@ -140,21 +140,15 @@ int lxm_snapshot_destroy_lock(const char *dir)
 	for (int attempt = 0; attempt < 10; attempt++) {
 		struct stat a, b;
 		int fd = openat(dfd, LXM_DESTROYING_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-		int r = 0, e = 0;
+		int r;
 
 		if (fd < 0)
 			return -errno;
 		/* a start's or a copy's probe holds it shared for an instant */
-		for (int t = 0; t < 20; t++) {
-			r = flock(fd, LOCK_EX | LOCK_NB);
-			e = errno;
-			if (r == 0 || e != EWOULDBLOCK)
-				break;
-			usleep(500);
-		}
+		r = lxm_flock_retry(fd, 20, 500);
 		if (r < 0) {
 			close(fd);
-			return e == EWOULDBLOCK ? -EBUSY : -e;
+			return r == -EWOULDBLOCK ? -EBUSY : r;
 		}
 		if (fstat(fd, &a) == 0 && fstatat(dfd, LXM_DESTROYING_FILE, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
@@ -167,17 +161,11 @@ int lxm_snapshot_destroy_lock(const char *dir)
 int lxm_snapshot_being_destroyed(const char *dir)
 {
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int fd = -1;
 
 	/* gone: renamed away by a destroy */
 	if (dfd < 0)
 		return errno == ENOENT ? 1 : -errno;
-	fd = openat(dfd, LXM_DESTROYING_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
-		return errno == EWOULDBLOCK ? 1 : -errno;
-	return 0;
+	return lxm_lock_held_at(dfd, LXM_DESTROYING_FILE);
 }
 
 bool lxm_snapshot_base_readonly(const struct lxm_paths *paths, const char *dir, const char *rootfs, char *note,

@@ -624,8 +624,6 @@ static int spawn(struct lxm_monitor *m, struct lxm_error *err)
 		.net_host = net_host, .net_unshare = userns && !net_host,
 		.net_links = lxm_net_has_links(conf),
 	};
-	struct lxm_seccomp *seccomp;   /* m->prep's */
-	const char *aa_profile;
 	bool into_netns;
 	struct clone_args args = {
 		.flags = CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC,
@@ -659,21 +657,19 @@ static int spawn(struct lxm_monitor *m, struct lxm_error *err)
 	else
 		args.flags |= CLONE_NEWCGROUP;
 
-	seccomp = m->prep.seccomp;
-	aa_profile = m->prep.aa_profile;
-	ctx.seccomp = seccomp;
-	ctx.aa_profile = aa_profile;
+	ctx.seccomp = m->prep.seccomp;
+	ctx.aa_profile = m->prep.aa_profile;
 	/* for the state file: lxm-attach confines attached processes so */
 	m->confine = (struct lxm_confinement){
 		.known = true,
 		.userns = userns,
 		.no_new_privs = conf->security.no_new_privs,
-		.seccomp = seccomp != NULL,
+		.seccomp = ctx.seccomp != NULL,
 		.caps = lxm_caps_mask(conf->security.cap_drop, conf->security.n_cap_drop,
 				      conf->security.cap_keep, conf->security.n_cap_keep),
 	};
-	if (aa_profile && lxm_strscpy(m->confine.apparmor, aa_profile, sizeof(m->confine.apparmor)) < 0)
-		return lxm_error_setr(err, ENAMETOOLONG, "AppArmor profile name '%s' too long", aa_profile);
+	if (ctx.aa_profile && lxm_strscpy(m->confine.apparmor, ctx.aa_profile, sizeof(m->confine.apparmor)) < 0)
+		return lxm_error_setr(err, ENAMETOOLONG, "AppArmor profile name '%s' too long", ctx.aa_profile);
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return lxm_error_set(err, errno, "creating the sync socket");

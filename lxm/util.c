@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <libgen.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -178,6 +179,30 @@ int lxm_write_file_replace_at(int dirfd, const char *name, const void *data, siz
 	if (r < 0)
 		(void)unlinkat(dirfd, tmp, 0);
 	return r;
+}
+
+int lxm_lock_held_at(int dirfd, const char *path)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 1 : -errno;
+	return 0;
+}
+
+int lxm_flock_retry(int fd, unsigned tries, unsigned step_us)
+{
+	for (unsigned t = 0; t < tries; t++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		if (t + 1 < tries)
+			usleep(step_us);
+	}
+	return -EWOULDBLOCK;
 }
 
 int lxm_open_ours_at(int dirfd, const char *name, int flags, mode_t forbid, struct stat *st)

@@ -82,6 +82,15 @@ int lxm_mkdir_p(const char *path, mode_t mode);
  * not wanted). */
 int lxm_open_ours_at(int dirfd, const char *name, int flags, mode_t forbid, struct stat *st);
 
+/* Whether someone holds an flock on path in dirfd (AT_FDCWD allowed; not
+ * followed if a symlink): 1: held; 0: not, or no such file; -errno. The
+ * probe is a shared lock for an instant. */
+int lxm_lock_held_at(int dirfd, const char *path);
+/* flock(fd, LOCK_EX | LOCK_NB), tried again every step_us while another
+ * holds it, tries times in all: 0, -EWOULDBLOCK when it stayed held, or
+ * -errno. */
+int lxm_flock_retry(int fd, unsigned tries, unsigned step_us);
+
 /* Full read/write loops that retry on EINTR and short counts. */
 ssize_t lxm_read_full(int fd, void *buf, size_t len);
 int lxm_write_full(int fd, const void *buf, size_t len);

@@ -2,6 +2,7 @@
  * directory that is removed at the end. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -196,6 +197,36 @@ static void test_files(void)
 	ok(rmdir(dir) == 0, "temp dir left empty");
 }
 
+static void test_locks(void)
+{
+	char dir[] = "/tmp/test-util-lock.XXXXXX";
+	_cleanup_close_ int dfd = -1, holder = -1, other = -1;
+	uint64_t t0;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ok(lxm_lock_held_at(dfd, "lock") == 0, "lock_held_at: no such file, not held");
+	holder = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ok(lxm_lock_held_at(dfd, "lock") == 0, "lock_held_at: a file nobody locks, not held");
+	ok(flock(holder, LOCK_EX | LOCK_NB) == 0, "another open file description takes the lock");
+	ok(lxm_lock_held_at(dfd, "lock") == 1, "lock_held_at: held");
+	ok(symlinkat("lock", dfd, "link") == 0 && lxm_lock_held_at(dfd, "link") == -ELOOP,
+	   "lock_held_at: a symlink is not followed");
+	other = openat(dfd, "lock", O_RDONLY | O_CLOEXEC);
+	t0 = lxm_now_ns();
+	ok(lxm_flock_retry(other, 3, 1000) == -EWOULDBLOCK, "flock_retry: still held after its tries");
+	ok(lxm_now_ns() - t0 >= 2 * 1000 * 1000ULL, "flock_retry: waited between the tries");
+	flock(holder, LOCK_UN);
+	ok(lxm_flock_retry(other, 3, 1000) == 0, "flock_retry: takes a free lock");
+	ok(lxm_lock_held_at(dfd, "lock") == 1, "lock_held_at: held by it now");
+	unlinkat(dfd, "link", 0);
+	unlinkat(dfd, "lock", 0);
+	ok(rmdir(dir) == 0, "lock temp dir left empty");
+}
+
 static void test_io(void)
 {
 	int p[2];
@@ -269,6 +300,7 @@ int main(void)
 	test_strings();
 	test_files();
 	test_io();
+	test_locks();
 	test_proc();
 	return tap_done();
 }
