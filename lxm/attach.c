@@ -591,8 +591,17 @@ static pid_t spawn_child(struct clone_args *args, const struct spawn *sp)
 static int read_state(const struct lxm_paths *paths, const char *name, const char *state_path,
 		      struct lxm_runtime *rt, int *ret_pidfd, struct lxm_error *err)
 {
-	if (lxm_runtime_read(state_path, rt) < 0 ||
-	    (*ret_pidfd = lxm_pidfd_open_checked(rt->init_pid, rt->init_starttime)) < 0) {
+	int r = lxm_runtime_read(state_path, rt);
+
+	if (r >= 0) {
+		*ret_pidfd = r = lxm_pidfd_open_checked(rt->init_pid, rt->init_starttime);
+		/* no pidfd_open (Linux < 5.3, or valgrind 3.19) says nothing
+		 * about init: never call a running container stopped */
+		if (r < 0 && r != -ESRCH)
+			return lxm_error_set(err, -r, "opening a pidfd for init %d (needs Linux 5.3)",
+					     (int)rt->init_pid);
+	}
+	if (r < 0) {
 		_cleanup_free_ char *cfg = lxm_container_path(paths, name, "config");
 
 		if (!cfg)

@@ -353,11 +353,10 @@ static bool is_running(const struct lxm_paths *paths, const char *name)
 	if (rt.init_pid > 0) {
 		int fd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);
 
-		if (fd >= 0) {
+		if (fd >= 0)
 			close(fd);
-			return true;
-		}
-		return false;
+		/* without pidfd_open (Linux < 5.3, valgrind) compare /proc */
+		return fd >= 0 || (fd == -ENOSYS && lxm_process_matches(rt.init_pid, rt.init_starttime));
 	}
 	return rt.monitor_pid > 0 && (kill(rt.monitor_pid, 0) == 0 || errno == EPERM);
 }

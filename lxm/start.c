@@ -968,7 +968,8 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 			return lxm_error_setr(err, EBUSY, "already running");
 		if (lxm_runtime_read(m->state_path, &rt) == 0) {
 			_cleanup_close_ int pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);
-			if (pidfd >= 0)
+			/* without pidfd_open (Linux < 5.3, valgrind) compare /proc */
+			if (pidfd >= 0 || (pidfd == -ENOSYS && lxm_process_matches(rt.init_pid, rt.init_starttime)))
 				return lxm_error_setr(err, EBUSY,
 						      "already running (its monitor is gone; lxm-stop still stops it)");
 		}

@@ -18,8 +18,8 @@ list() {
 	done
 	awk '$5 ~ "^/tmp/lxm-it\\." { print "mount " $5 }' /proc/self/mountinfo
 	for d in /proc/[0-9]*; do
-		tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -q -- '/tmp/lxm-it\.' &&
-			echo "process ${d#/proc/} $(tr '\0' ' ' <"$d/cmdline" 2>/dev/null | cut -c1-80)"
+		tr '\0' ' ' 2>/dev/null <"$d/cmdline" | grep -q -- '/tmp/lxm-it\.' &&
+			echo "process ${d#/proc/} $(tr '\0' ' ' 2>/dev/null <"$d/cmdline" | cut -c1-80)"
 	done
 	for d in /tmp/lxm-it.*; do
 		[ -e "$d" ] && echo "dir $d"
