@@ -341,13 +341,18 @@ static bool same_address(const char *a, const char *b)
 	return fx == fy && memcmp(x, y, 16) == 0;
 }
 
-/* Whether the container with runtime dir <rundir>/<name> runs: its init is
- * alive (checked against pid reuse), or its monitor while it starts. */
+/* Whether the container with runtime dir <rundir>/<name> starts or runs:
+ * its start or monitor holds the runtime dir's lock (taken before its
+ * addresses are claimed), or its init is alive (checked against pid reuse;
+ * a monitor killed with SIGKILL holds no lock). */
 static bool is_running(const struct lxm_paths *paths, const char *name)
 {
 	_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
+	_cleanup_free_ char *lock = lxm_runtime_path(paths, name, "lock");
 	struct lxm_runtime rt;
 
+	if (lock && lxm_lock_held_at(AT_FDCWD, lock) != 0)
+		return true;   /* held, or cannot tell: never call it stopped */
 	if (!state || lxm_runtime_read(state, &rt) < 0)
 		return false;
 	if (rt.init_pid > 0) {
@@ -362,17 +367,24 @@ static bool is_running(const struct lxm_paths *paths, const char *name)
 }
 
 /* A static address of nic that a running container (its effective config,
- * <rundir>/<name>/config) already has on the same link. */
+ * <rundir>/<name>/config) already has on the same link. One that starts
+ * and has not written that config yet claimed the address in this start
+ * (a start claims after taking its lock): in use too. */
 static int check_one_running(const struct lxm_config *conf, const struct lxm_paths *paths,
-			     const char *other, struct lxm_error *err)
+			     const char *other, const char *cidr, const struct lxm_nic *claimed,
+			     struct lxm_error *err)
 {
 	_cleanup_free_ char *path = lxm_runtime_path(paths, other, "config");
 	struct lxm_config oc;
 	struct lxm_error ignore = { 0 };
 	int r = 0;
 
-	if (!path || access(path, R_OK) < 0 || !is_running(paths, other))
+	if (!path || !is_running(paths, other))
 		return 0;
+	if (access(path, R_OK) < 0)
+		return lxm_error_setr(err, EADDRINUSE, "network '%s': address '%s' on %s '%s' is already "
+				      "claimed by container '%s', which is starting", claimed->name, cidr,
+				      claimed->type == LXM_NET_VETH ? "bridge" : "device", claimed->link, other);
 	if (lxm_config_init(&oc) < 0)
 		return 0;
 	if (lxm_config_read_file(&oc, path, &ignore) < 0)
@@ -450,7 +462,7 @@ static int claim_address(int dfd, const struct lxm_config *conf, const struct lx
 		if (streq(owner, conf->name))
 			return 0;
 		/* its owner's effective config, if it runs */
-		r = check_one_running(conf, paths, owner, err);
+		r = check_one_running(conf, paths, owner, cidr, nic, err);
 		if (r < 0)
 			return r;
 	}
@@ -483,6 +495,10 @@ int lxm_net_check_conflicts(const struct lxm_config *conf, const struct lxm_path
 		return lxm_error_set(err, ENOMEM, "address claims");
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0 && errno == ENOENT) {
+		/* the first start after a boot: /run/lxm may not exist yet */
+		r = lxm_mkdir_p(paths->rundir, 0755);
+		if (r < 0)
+			return lxm_error_set(err, -r, "creating runtime dir '%s'", paths->rundir);
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 			return lxm_error_set(err, errno, "creating '%s'", dir);
 		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -1113,9 +1113,6 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	r = lxm_net_check(&conf, paths->confdir, err);
 	if (r < 0)
 		goto out;
-	r = lxm_net_check_conflicts(&conf, paths, err);
-	if (r < 0)
-		goto out;
 	r = check_rootfs(&m, err);
 	if (r < 0)
 		goto out;
@@ -1147,6 +1144,13 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	if (r != 0) {
 		r = r > 0 ? lxm_error_setr(err, EBUSY, "is being destroyed")
 			  : lxm_error_set(err, -r, "checking whether '%s' is being destroyed", m.dir);
+		lxm_monitor_cleanup(&m);
+		goto out;
+	}
+	/* after claiming the runtime dir, whose lock tells another start
+	 * that the addresses claimed here are in use while this one starts */
+	r = lxm_net_check_conflicts(&conf, paths, err);
+	if (r < 0) {
 		lxm_monitor_cleanup(&m);
 		goto out;
 	}

@@ -329,6 +329,25 @@ check "the first one still answers" -- busybox ping -c1 -W2 "$NET3.10"
 check "stop the first one" -- lxm-stop -n "$s1" -k
 check "then the second one starts" -- lxm-start -n "$dup"
 check "stop it" -- lxm-stop -n "$dup" -k
+# started at the same moment, one of the two gets the address: a claim is
+# live while its owner's start holds the runtime dir's lock
+both=0
+for i in 1 2 3 4 5; do
+	lxm-start -n "$s1" 2>"$TEST_TMP/race1" & r1=$!
+	lxm-start -n "$dup" 2>"$TEST_TMP/race2" & r2=$!
+	wait $r1; e1=$?; wait $r2; e2=$?
+	if [ $((e1 + e2)) != 1 ] || ! grep -qE "address '$NET3.10/24' on bridge '$BR' is already (used by running|claimed by) container" \
+		"$TEST_TMP/race$([ $e1 = 1 ] && echo 1 || echo 2)"; then
+		both=$((both + 1)); diag "round $i: exit $e1 / $e2: $(cat "$TEST_TMP/race1" "$TEST_TMP/race2")"
+	fi
+	lxm-stop -n "$s1" -k >/dev/null 2>&1; lxm-stop -n "$dup" -k >/dev/null 2>&1
+done
+ok "$both" "two containers with one static address started at once: one starts, the other is refused (5 rounds)"
+# the first start after a boot: the runtime dir's parent does not exist yet
+fresh=$TEST_TMP/run-fresh/lxm
+ok "$(LXM_RUNDIR=$fresh lxm-start -n "$s1" && [ "$(LXM_RUNDIR=$fresh lxm-info -n "$s1" -s | awk '{print $2}')" = RUNNING ]; echo $?)" \
+	"a container with a static address starts with no runtime dir yet (first start after a boot)"
+LXM_RUNDIR=$fresh lxm-stop -n "$s1" -k >/dev/null 2>&1
 no_veths "no host veth after the refusals"
 no_leaks "$n1" "refused starts leave nothing"
 
