@@ -286,6 +286,14 @@ static int check_ifname(char *s, char *why, size_t n)
 	return lxm_ifname_check(s, why, n);
 }
 
+/* an interface inside: not the loopback, which every container has */
+static int check_inner_ifname(char *s, char *why, size_t n)
+{
+	if (streq(s, "lo"))
+		return lxm_why_invalid(why, n, "'lo' is the container's loopback interface");
+	return lxm_ifname_check(s, why, n);
+}
+
 static int check_hwaddr(char *s, char *why, size_t n)
 {
 	unsigned o[6];
@@ -619,9 +627,9 @@ static const struct key keys[] = {
 	LIST("net", C(nics), C(n_nics), &nic_list, .flags = K_ALWAYS),
 	KEY("net.type", nettype, NIC(type), .flags = K_REQUIRED | K_ALWAYS),
 	KEY("net.link", chars, NIC(link), .size = IFNAMSIZ, .check = check_ifname),
-	KEY("net.name", chars, NIC(name), .size = IFNAMSIZ, .check = check_ifname),
+	KEY("net.name", chars, NIC(name), .size = IFNAMSIZ, .check = check_inner_ifname),
 	KEY("net.hwaddr", chars, NIC(hwaddr), .size = LXM_HWADDR_STR_LEN, .check = check_hwaddr),
-	KEY("net.mtu", u32, NIC(mtu), .min = 68, .max = 65536),
+	KEY("net.mtu", u32, NIC(mtu), .min = 68, .max = 65535),
 	KEY("net.ipv4", strv, NIC(ipv4), .aux = NIC(n_ipv4), .check = check_cidr4, .flags = K_UNIQUE),
 	KEY("net.ipv4_gateway", string, NIC(ipv4_gateway), .check = check_gw4),
 	KEY("net.ipv6", strv, NIC(ipv6), .aux = NIC(n_ipv6), .check = check_cidr6, .flags = K_UNIQUE),
@@ -1764,13 +1772,16 @@ static int validate_nics(const struct lxm_config *conf, const char *label, struc
 		memcpy(buf, nic->name, sizeof(nic->name));
 		if (!nic->name[0])
 			return val_fail(err, label, key, "name: missing");
-		if (check_ifname(buf, why, sizeof(why)) < 0)
+		if (check_inner_ifname(buf, why, sizeof(why)) < 0)
 			return val_fail(err, label, key, "name: %s", why);
 		memcpy(buf, nic->hwaddr, sizeof(nic->hwaddr));
 		if (nic->hwaddr[0] && check_hwaddr(buf, why, sizeof(why)) < 0)
 			return val_fail(err, label, key, "hwaddr: %s", why);
-		if (nic->mtu && (nic->mtu < 68 || nic->mtu > 65536))
-			return val_fail(err, label, key, "mtu must be between 68 and 65536");
+		if (nic->mtu && (nic->mtu < 68 || nic->mtu > 65535))
+			return val_fail(err, label, key, "mtu must be between 68 and 65535");
+		if (nic->mtu && nic->mtu < 1280 && nic->n_ipv6)
+			return val_fail(err, label, key, "mtu %u is below 1280, the least IPv6 works with, "
+					"and the interface has ipv6 addresses", nic->mtu);
 		if (nic->ipv4_gateway && nic->n_ipv4 == 0)
 			return val_fail(err, label, key, "ipv4_gateway needs a static ipv4 address");
 		if (nic->ipv6_gateway && nic->n_ipv6 == 0)

@@ -50,6 +50,9 @@ int lxm_ifname_check(const char *s, char *why, size_t n)
 	for (const char *p = s; *p; p++)
 		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) || !isprint((unsigned char)*p))
 			return lxm_why_invalid(why, n, "invalid interface name '%s': must not contain '/', ':' or white space", s);
+	/* the kernel would take "eth%d" for a template and pick a number */
+	if (strchr(s, '%'))
+		return lxm_why_invalid(why, n, "invalid interface name '%s': must not contain '%%'", s);
 	return 0;
 }
 

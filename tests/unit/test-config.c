@@ -352,7 +352,13 @@ static void test_errors(void)
 		     "config:1: autostart.order: must be between -2147483648 and 2147483647, got 2147483648");
 	expect_error("init = { stop_timeout = 4294967296; };",
 		     "config:1: init.stop_timeout: must be between 0 and 4294967295, got 4294967296");
-	expect_error("net = ( { type = \"veth\"; mtu = 67; } );", "config:1: net[0].mtu: must be between 68 and 65536, got 67");
+	expect_error("net = ( { type = \"veth\"; mtu = 67; } );", "config:1: net[0].mtu: must be between 68 and 65535, got 67");
+	expect_error("net = ( { type = \"veth\"; mtu = 65536; } );",
+		     "config:1: net[0].mtu: must be between 68 and 65535, got 65536");
+	expect_error("net = ( { type = \"veth\"; name = \"lo\"; } );",
+		     "config:1: net[0].name: 'lo' is the container's loopback interface");
+	expect_error("net = ( { type = \"veth\"; name = \"eth%d\"; } );",
+		     "config:1: net[0].name: invalid interface name 'eth%d': must not contain '%'");
 	expect_error("idmap = ( { type = \"u\"; container = 0; host = 1; count = 0; } );",
 		     "config:1: idmap[0].count: must be between 1 and 4294967295, got 0");
 
@@ -529,6 +535,10 @@ static void test_validate(void)
 		       "c1: net[0]: ipv4_gateway needs a static ipv4 address");
 	expect_invalid("net = ( { type = \"veth\"; ipv6_gateway = \"fd00::1\"; } );",
 		       "c1: net[0]: ipv6_gateway needs a static ipv6 address");
+	expect_invalid("net = ( { type = \"veth\"; link = \"br0\"; mtu = 1279; ipv6 = [\"fd00::2/64\"]; } );",
+		       "c1: net[0]: mtu 1279 is below 1280, the least IPv6 works with, and the interface has ipv6 addresses");
+	expect_valid("name = \"c1\"; net = ( { type = \"veth\"; link = \"br0\"; mtu = 1280; ipv6 = [\"fd00::2/64\"]; } );",
+		     "mtu 1280 with IPv6");
 	expect_valid("net = ( { type = \"none\"; } );", "net type none alone");
 	expect_valid("net = ( { type = \"empty\"; } );", "net type empty");
 	expect_valid("name = \"c1\"; net = ( { type = \"veth\"; link = \"lxmbr0\"; ipv4 = [\"10.0.3.2/24\"];"
