@@ -136,14 +136,14 @@ int lxm_net_loopback_up(struct lxm_error *err)
 
 /* ---- pure helpers ---- */
 
-static int host_ifname(const char *name, unsigned index, char sep, char out[IFNAMSIZ])
+static int host_ifname(const char *name, unsigned index, unsigned attempt, char out[IFNAMSIZ])
 {
 	static const char prefix[] = "vlxm";
 	char suffix[16], clean[LXM_NAME_MAX + 1];
 	size_t len, room, i;
 	uint32_t h = 2166136261u;
 
-	if (!name || !*name)
+	if (!name || !*name || attempt >= LXM_NET_HOST_IFNAME_TRIES)
 		return -EINVAL;
 	for (i = 0; name[i] && i < sizeof(clean) - 1; i++) {
 		unsigned char c = (unsigned char)name[i];
@@ -152,11 +152,13 @@ static int host_ifname(const char *name, unsigned index, char sep, char out[IFNA
 	}
 	clean[i] = '\0';
 	len = i;
-	snprintf(suffix, sizeof(suffix), "%c%u", sep, index);
+	if (attempt >= 2)
+		h = (h ^ attempt) * 16777619u;
+	snprintf(suffix, sizeof(suffix), "%c%u", attempt == 1 ? '_' : '-', index);
 	if (sizeof(prefix) - 1 + strlen(suffix) + 5 > IFNAMSIZ - 1)
 		return -ERANGE;
 	room = IFNAMSIZ - 1 - (sizeof(prefix) - 1) - strlen(suffix);
-	if (len <= room) {
+	if (len <= room && attempt < 2) {
 		snprintf(out, IFNAMSIZ, "%s%s%s", prefix, clean, suffix);
 	} else {
 		/* the start of the name and a hash of all of it */
@@ -168,12 +170,36 @@ static int host_ifname(const char *name, unsigned index, char sep, char out[IFNA
 
 int lxm_net_host_ifname(const char *name, unsigned index, char out[IFNAMSIZ])
 {
-	return host_ifname(name, index, '-', out);
+	return host_ifname(name, index, 0, out);
 }
 
 int lxm_net_host_ifname_alt(const char *name, unsigned index, char out[IFNAMSIZ])
 {
-	return host_ifname(name, index, '_', out);
+	return host_ifname(name, index, 1, out);
+}
+
+int lxm_net_host_ifname_try(const char *name, unsigned index, unsigned attempt, char out[IFNAMSIZ])
+{
+	return host_ifname(name, index, attempt, out);
+}
+
+void lxm_net_host_hwaddr(const char *name, const char *uuid, unsigned index, unsigned char out[6])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a over name, NUL, uuid, NUL, index */
+	const char *parts[2] = { name ?: "", uuid ?: "" };
+
+	for (int k = 0; k < 2; k++)
+		for (const char *c = parts[k];; c++) {
+			h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+			if (!*c)
+				break;
+		}
+	for (int k = 0; k < 4; k++)
+		h = (h ^ ((index >> (8 * k)) & 0xff)) * 0x100000001b3ULL;
+	h ^= h >> 31;
+	out[0] = 0xfe;
+	for (int k = 1; k < 6; k++)
+		out[k] = (unsigned char)(h >> (8 * (k - 1)));
 }
 
 int lxm_net_parse_cidr(const char *s, int *ret_family, unsigned char addr[16], unsigned *ret_prefix)
@@ -576,19 +602,39 @@ static bool link_exists(const char *name)
 	return if_nametoindex(name) > 0;
 }
 
+/* Whether the link called name is a host end of this container's from an
+ * earlier run: a veth with the host end's MAC (lxm_net_host_hwaddr). */
+static bool host_end_is_ours(struct nl_sock *sk, const char *name, const unsigned char mac[6])
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+	struct nl_addr *a;
+	const char *type;
+
+	if (rtnl_link_get_kernel(sk, 0, name, &l) < 0)
+		return false;
+	type = rtnl_link_get_type(l);
+	a = rtnl_link_get_addr(l);
+	return type && streq(type, "veth") && a && nl_addr_get_len(a) == 6 &&
+	       memcmp(nl_addr_get_binary_addr(a), mac, 6) == 0;
+}
+
 static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t i, int netns_fd,
 		       struct lxm_error *err)
 {
 	const struct lxm_nic *nic = &conf->nics[i];
 	_cleanup_(rtnl_link_putp) struct rtnl_link *veth = NULL, *peer = NULL, *br = NULL;
-	char host[IFNAMSIZ], alt[IFNAMSIZ];
+	_cleanup_(nl_addr_putp) struct nl_addr *hostmac = NULL;
+	char names[LXM_NET_HOST_IFNAME_TRIES][IFNAMSIZ];
+	unsigned char mac[6];
 	const char *type;
+	int ours = -1;
 	uint64_t t0;
 	int r;
 
-	if (lxm_net_host_ifname(conf->name, (unsigned)i, host) < 0 ||
-	    lxm_net_host_ifname_alt(conf->name, (unsigned)i, alt) < 0)
-		return lxm_error_set(err, EINVAL, "host interface name");
+	for (unsigned k = 0; k < LXM_NET_HOST_IFNAME_TRIES; k++)
+		if (lxm_net_host_ifname_try(conf->name, (unsigned)i, k, names[k]) < 0)
+			return lxm_error_set(err, EINVAL, "host interface name");
+	lxm_net_host_hwaddr(conf->name, conf->uuid, (unsigned)i, mac);
 	r = rtnl_link_get_kernel(sk, 0, nic->link, &br);
 	if (r < 0)
 		return nl_error(err, r, "bridge '%s'", nic->link);
@@ -596,10 +642,11 @@ static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t
 	if (!type || !streq(type, "bridge"))
 		return lxm_error_setr(err, EINVAL, "link '%s' is not a bridge", nic->link);
 	veth = rtnl_link_veth_alloc();
-	if (!veth)
+	hostmac = nl_addr_build(AF_LLC, mac, sizeof(mac));
+	if (!veth || !hostmac)
 		return lxm_error_set(err, ENOMEM, "allocating veth");
 	peer = rtnl_link_veth_get_peer(veth);
-	rtnl_link_set_name(veth, host);
+	rtnl_link_set_addr(veth, hostmac);
 	rtnl_link_set_master(veth, rtnl_link_get_ifindex(br));
 	rtnl_link_set_flags(veth, IFF_UP);
 	if (nic->mtu) {
@@ -615,35 +662,39 @@ static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t
 		return r;
 	rtnl_link_set_ns_fd(peer, netns_fd);
 	t0 = lxm_now_ns();
-	r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
-	if (r == -NLE_EXIST && link_exists(host)) {
-		/* the host end of the previous run of this container, most
-		 * likely, still going away with its namespace (the kernel's
-		 * netns cleanup, after an RCU grace period: 5-35 ms here):
-		 * take the other name instead of waiting for it */
-		rtnl_link_set_name(veth, alt);
+	/* The first free name. The first two are taken, mostly, by this
+	 * container's host ends of the runs before, still going away with
+	 * their namespace (the kernel's netns cleanup, after an RCU grace
+	 * period: 5-35 ms here): take the next name instead of waiting. A
+	 * name can also be another container's whose name hashes alike:
+	 * its link is never touched. */
+	for (unsigned k = 0; k < LXM_NET_HOST_IFNAME_TRIES; k++) {
+		rtnl_link_set_name(veth, names[k]);
 		r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
-		if (r == 0)
-			log_debug("host interface '%s' is still there, using '%s'", host, alt);
+		if (r == -NLE_EXIST && !link_exists(names[k]))   /* gone meanwhile */
+			r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+		if (r != -NLE_EXIST || !link_exists(names[k]))
+			break;   /* made, or failed for another reason (the peer's name inside) */
+		if (ours < 0 && host_end_is_ours(sk, names[k], mac))
+			ours = (int)k;
+		log_debug("host interface '%s' is taken%s", names[k], ours == (int)k ? " by an earlier run" : "");
 	}
-	if (r == -NLE_EXIST) {
-		/* both taken (two quick restarts): wait for either (1 s at
-		 * most), then delete the first if it is a leftover veth */
-		for (int t = 0; t < 1000 && link_exists(host) && link_exists(alt); t++)
+	if (r == -NLE_EXIST && ours >= 0 && link_exists(names[ours])) {
+		/* every name taken, one by an earlier run of this container:
+		 * wait for that one to go (1 s at most), then delete it */
+		for (int t = 0; t < 1000 && host_end_is_ours(sk, names[ours], mac); t++)
 			usleep(1000);
-		if (link_exists(host) && link_exists(alt)) {
-			_cleanup_(rtnl_link_putp) struct rtnl_link *old = NULL;
-			const char *t;
-
-			if (rtnl_link_get_kernel(sk, 0, host, &old) == 0 && (t = rtnl_link_get_type(old)) &&
-			    streq(t, "veth")) {
-				log_warn("host interface '%s' is still there, deleting it", host);
-				delete_link(sk, host);
-			}
+		if (host_end_is_ours(sk, names[ours], mac)) {
+			log_warn("host interface '%s' of an earlier run is still there, deleting it", names[ours]);
+			delete_link(sk, names[ours]);
 		}
-		rtnl_link_set_name(veth, link_exists(host) ? alt : host);
+		rtnl_link_set_name(veth, names[ours]);
 		r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
 	}
+	if (r == -NLE_EXIST && link_exists(rtnl_link_get_name(veth)))
+		return lxm_error_setr(err, EEXIST, "no free name for the host end of the veth on bridge '%s': "
+				      "'%s', '%s' and %d more are taken by other containers' links", nic->link,
+				      names[0], names[1], LXM_NET_HOST_IFNAME_TRIES - 2);
 	if (r < 0)
 		return nl_error(err, r, "creating veth '%s' on bridge '%s'", rtnl_link_get_name(veth), nic->link);
 	/* slow when the kernel's netns cleanup holds rtnl_lock */
@@ -1092,15 +1143,19 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd, const struct 
 		log_warn("removing host links: %s", lxm_error_text(&err, text, sizeof(text)));
 		return;
 	}
+	/* only links with this container's host MAC: a name may also be
+	 * another container's */
 	for (size_t i = 0; i < conf->n_nics; i++) {
+		unsigned char mac[6];
 		char name[IFNAMSIZ];
 
 		if (conf->nics[i].type != LXM_NET_VETH || !conf->name)
 			continue;
-		if (lxm_net_host_ifname(conf->name, (unsigned)i, name) == 0)
-			delete_link(host, name);
-		if (lxm_net_host_ifname_alt(conf->name, (unsigned)i, name) == 0)
-			delete_link(host, name);
+		lxm_net_host_hwaddr(conf->name, conf->uuid, (unsigned)i, mac);
+		for (unsigned k = 0; k < LXM_NET_HOST_IFNAME_TRIES; k++)
+			if (lxm_net_host_ifname_try(conf->name, (unsigned)i, k, name) == 0 && link_exists(name) &&
+			    host_end_is_ours(host, name, mac))
+				delete_link(host, name);
 	}
 }
 

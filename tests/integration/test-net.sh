@@ -40,6 +40,8 @@ net_cleanup() {
 	ip link del "lxmnb$$" 2>/dev/null
 	ip link del "$MVPARENT" 2>/dev/null
 	ip link del "lxmy$$" 2>/dev/null
+	ip link del "lxmf${$}a" 2>/dev/null
+	ip link del "lxmf${$}b" 2>/dev/null
 	nft delete table ip "lxm_$BR" 2>/dev/null
 	nft delete table ip6 "lxm_$BR" 2>/dev/null
 	echo "$FWD_BEFORE" >/proc/sys/net/ipv4/ip_forward
@@ -343,6 +345,22 @@ for i in 1 2 3 4 5; do
 	lxm-stop -n "$s1" -k >/dev/null 2>&1; lxm-stop -n "$dup" -k >/dev/null 2>&1
 done
 ok "$both" "two containers with one static address started at once: one starts, the other is refused (5 rounds)"
+# host end names taken by other links (another container's whose name
+# hashes alike): a start takes the next candidate, and neither it nor the
+# stop touches those links
+col=$PFX-h
+mkconf "$col" "net = ( { type = \"veth\"; link = \"$BR\"; ipv4 = [\"$NET3.80/24\"]; } );"
+ip link add "vlxm$col-0" type veth peer name "lxmf${$}a"
+ip link add "vlxm${col}_0" type veth peer name "lxmf${$}b"
+check "start a container whose two host end names are taken by other links" -- lxm-start -n "$col"
+clink=$(lxm-info -n "$col" | awk '/^Link:/ {print $2}')
+ok "$(case $clink in "vlxm$col-0" | "vlxm${col}_0" | "") false ;; vlxm*) true ;; *) false ;; esac; echo $?)" \
+	"it took a third name ('$clink')"
+check "host pings it" -- busybox ping -c1 -W2 "$NET3.80"
+check "stop it" -- lxm-stop -n "$col" -k
+ok "$(ip link show dev "vlxm$col-0" >/dev/null && ip link show dev "vlxm${col}_0" >/dev/null; echo $?)" \
+	"the other links are still there after its start and stop"
+ip link del "vlxm$col-0"; ip link del "vlxm${col}_0"
 # the first start after a boot: the runtime dir's parent does not exist yet
 fresh=$TEST_TMP/run-fresh/lxm
 ok "$(LXM_RUNDIR=$fresh lxm-start -n "$s1" && [ "$(LXM_RUNDIR=$fresh lxm-info -n "$s1" -s | awk '{print $2}')" = RUNNING ]; echo $?)" \

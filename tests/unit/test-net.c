@@ -36,6 +36,37 @@ static void test_host_ifname(void)
 	r = lxm_net_host_ifname("a:b/c d", 0, a);
 	ok(r == 0 && !strpbrk(a, ":/ "), "no ':' '/' or space: '%s'", a);
 	ok(lxm_net_host_ifname("", 0, a) == -EINVAL, "empty name refused");
+	/* the candidates when names are taken: all different, all fit */
+	{
+		char all[LXM_NET_HOST_IFNAME_TRIES][IFNAMSIZ];
+		bool distinct = true, fit = true;
+
+		for (unsigned k = 0; k < LXM_NET_HOST_IFNAME_TRIES; k++) {
+			fit &= lxm_net_host_ifname_try("web1", 0, k, all[k]) == 0 && strlen(all[k]) < IFNAMSIZ &&
+			       strncmp(all[k], "vlxmweb1", 8) == 0;
+			for (unsigned j = 0; j < k; j++)
+				distinct &= !streq(all[j], all[k]);
+		}
+		ok(fit && distinct, "%d distinct candidates: '%s' '%s' '%s' ... '%s'", LXM_NET_HOST_IFNAME_TRIES, all[0],
+		   all[1], all[2], all[LXM_NET_HOST_IFNAME_TRIES - 1]);
+		lxm_net_host_ifname_try("web1", 0, 0, a);
+		lxm_net_host_ifname_try("web1", 0, 1, b);
+		lxm_net_host_ifname_alt("web1", 0, c);
+		ok(streq(a, "vlxmweb1-0") && streq(b, c) && streq(b, "vlxmweb1_0"), "candidates 0 and 1 are the two names");
+		ok(lxm_net_host_ifname_try("web1", 0, LXM_NET_HOST_IFNAME_TRIES, a) == -EINVAL, "no candidate past the last");
+	}
+	{
+		unsigned char m1[6], m2[6], m3[6], m4[6], m5[6];
+
+		lxm_net_host_hwaddr("rvcol000028", "3f6c2e9a-0000-4000-8000-000000000001", 0, m1);
+		lxm_net_host_hwaddr("rvcol001050", "3f6c2e9a-0000-4000-8000-000000000001", 0, m2);
+		lxm_net_host_hwaddr("rvcol000028", "3f6c2e9a-0000-4000-8000-000000000002", 0, m3);
+		lxm_net_host_hwaddr("rvcol000028", "3f6c2e9a-0000-4000-8000-000000000001", 1, m4);
+		lxm_net_host_hwaddr("rvcol000028", "3f6c2e9a-0000-4000-8000-000000000001", 0, m5);
+		ok(m1[0] == 0xfe && m2[0] == 0xfe, "host MACs start with fe");
+		ok(memcmp(m1, m2, 6) && memcmp(m1, m3, 6) && memcmp(m1, m4, 6), "host MACs differ by name, uuid and index");
+		ok(!memcmp(m1, m5, 6), "host MACs are stable");
+	}
 	r = lxm_net_host_ifname("a-long-container-name", 99999, a);
 	ok(r == 0 && strlen(a) < IFNAMSIZ, "index 99999 fits: '%s'", a);
 	ok(lxm_net_host_ifname("x", 4294967295u, a) == -ERANGE, "an index too long to fit refused");
