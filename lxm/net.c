@@ -731,8 +731,10 @@ static int create_macvlan(struct nl_sock *sk, const struct lxm_nic *nic, int net
 }
 
 /* Move a link from the namespace of sk to the one of netns_fd, named `to`
- * there. */
-static int move_dev(struct nl_sock *sk, struct rtnl_link *dev, const char *to, int netns_fd, struct lxm_error *err)
+ * there, with the MTU and MAC of restore where it has them (the kernel
+ * sets them after the move, in one request). */
+static int move_dev(struct nl_sock *sk, struct rtnl_link *dev, const char *to, int netns_fd,
+		    const struct lxm_phys_index *restore, struct lxm_error *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *change = rtnl_link_alloc();
 	int r;
@@ -741,6 +743,20 @@ static int move_dev(struct nl_sock *sk, struct rtnl_link *dev, const char *to, i
 		return lxm_error_set(err, ENOMEM, "allocating link");
 	rtnl_link_set_name(change, to);
 	rtnl_link_set_ns_fd(change, netns_fd);
+	if (restore && restore->mtu && restore->mtu != rtnl_link_get_mtu(dev))
+		rtnl_link_set_mtu(change, restore->mtu);
+	if (restore && restore->hwaddr[0]) {
+		char cur[32] = "";
+		struct nl_addr *a = rtnl_link_get_addr(dev);
+
+		if (a)
+			nl_addr2str(a, cur, sizeof(cur));
+		if (strcasecmp(cur, restore->hwaddr) != 0) {
+			r = set_hwaddr(change, restore->hwaddr, err);
+			if (r < 0)
+				return r;
+		}
+	}
 	r = rtnl_link_change(sk, dev, change, 0);
 	if (r < 0)
 		return nl_error(err, r, "moving device '%s'", rtnl_link_get_name(dev));
@@ -756,7 +772,45 @@ static int move_link(struct nl_sock *sk, const char *from, const char *to, int n
 	r = rtnl_link_get_kernel(sk, 0, from, &dev);
 	if (r < 0)
 		return nl_error(err, r, "device '%s'", from);
-	return move_dev(sk, dev, to, netns_fd, err);
+	return move_dev(sk, dev, to, netns_fd, NULL, err);
+}
+
+/* The phys device of nic into netns_fd, named nic->name there, and
+ * recorded in phys with what return_phys needs: its index inside, its
+ * kind, its host name, MTU and MAC. Recorded as soon as it is moved, so
+ * that a start failing after it gives it back as it was. */
+static int move_phys_in(struct nl_sock *host, struct nl_sock *inside, const struct lxm_nic *nic, int netns_fd,
+			struct lxm_phys_index *phys, size_t *n_phys, struct lxm_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL, *moved = NULL;
+	struct lxm_phys_index p = { 0 };
+	struct nl_addr *a;
+	int r;
+
+	r = rtnl_link_get_kernel(host, 0, nic->link, &dev);
+	if (r < 0)
+		return nl_error(err, r, "device '%s'", nic->link);
+	snprintf(p.kind, sizeof(p.kind), "%s", rtnl_link_get_type(dev) ? rtnl_link_get_type(dev) : "");
+	snprintf(p.link, sizeof(p.link), "%s", nic->link);
+	p.mtu = rtnl_link_get_mtu(dev);
+	a = rtnl_link_get_addr(dev);
+	if (a && nl_addr_get_len(a) == 6)
+		nl_addr2str(a, p.hwaddr, sizeof(p.hwaddr));
+	r = move_dev(host, dev, nic->name, netns_fd, NULL, err);
+	if (r < 0)
+		return r;
+	/* not found: given back by its name (lxm_net_teardown) */
+	r = rtnl_link_get_kernel(inside, 0, nic->name, &moved);
+	if (r < 0)
+		return nl_error(err, r, "looking up '%s'", nic->name);
+	p.ifindex = rtnl_link_get_ifindex(moved);
+	if (*n_phys == LXM_PHYS_MAX) {
+		log_warn("network '%s': more than %d phys devices: '%s' goes back by its name only", nic->name,
+			 LXM_PHYS_MAX, nic->link);
+		return 0;
+	}
+	phys[(*n_phys)++] = p;
+	return 0;
 }
 
 /* A phys device back to the host (hostns) under its host name, found by
@@ -779,7 +833,7 @@ static int return_phys(struct nl_sock *inside, const struct lxm_phys_index *p, i
 		return lxm_error_setr(err, EPERM, "device index %d ('%s') is a '%s' device, not the '%s' moved in",
 				      (int)p->ifindex, rtnl_link_get_name(dev), kind ? kind : "driver's",
 				      p->kind[0] ? p->kind : "driver's");
-	return move_dev(inside, dev, p->link, hostns, err);
+	return move_dev(inside, dev, p->link, hostns, p, err);
 }
 
 /* ---- inside the container's namespace (through a socket made there) ---- */
@@ -867,7 +921,7 @@ static int add_default_route(struct nl_sock *sk, int ifindex, const char *gw, in
  * via gw4 and gw6 (NULL: none); its index and kind to ret_ifindex and
  * ret_kind. */
 static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, const char *gw4, const char *gw6,
-			 int *ret_ifindex, char ret_kind[16], struct lxm_error *err)
+			 struct lxm_error *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL, *change = NULL;
 	bool changed = false;
@@ -877,8 +931,6 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, const ch
 	if (r < 0)
 		return nl_error(err, r, "looking up '%s'", nic->name);
 	ifindex = rtnl_link_get_ifindex(l);
-	*ret_ifindex = ifindex;
-	snprintf(ret_kind, 16, "%s", rtnl_link_get_type(l) ? rtnl_link_get_type(l) : "");
 	change = rtnl_link_alloc();
 	if (!change)
 		return lxm_error_set(err, ENOMEM, "allocating link");
@@ -1007,7 +1059,7 @@ static int make_links(const struct lxm_config *conf, struct nl_sock *host, int n
 			r = create_macvlan(host, nic, netns_fd, err);
 			break;
 		case LXM_NET_PHYS:
-			r = move_link(host, nic->link, nic->name, netns_fd, err);
+			r = move_phys_in(host, inside, nic, netns_fd, phys, n_phys, err);
 			break;
 		default:
 			r = 0;
@@ -1023,8 +1075,6 @@ static int make_links(const struct lxm_config *conf, struct nl_sock *host, int n
 		const char *gw4 = nic->ipv4_gateway, *gw6 = nic->ipv6_gateway;
 		bool auto4 = gw4 && streq(gw4, "auto"), auto6 = gw6 && streq(gw6, "auto");
 		struct lxm_net_addrs br;
-		char kind[16] = "";
-		int ifindex = 0;
 
 		if (!has_link(nic))
 			continue;
@@ -1042,20 +1092,9 @@ static int make_links(const struct lxm_config *conf, struct nl_sock *host, int n
 			if (auto6)
 				gw6 = br.ipv6[0];
 		}
-		r = configure_nic(inside, nic, gw4, gw6, &ifindex, kind, err);
+		r = configure_nic(inside, nic, gw4, gw6, err);
 		if (r < 0)
 			return lxm_error_prefix(err, "network '%s'", nic->name);
-		if (nic->type != LXM_NET_PHYS || ifindex <= 0)
-			continue;
-		if (*n_phys == LXM_PHYS_MAX) {
-			log_warn("network '%s': more than %d phys devices: '%s' goes back by its name only", nic->name,
-				 LXM_PHYS_MAX, nic->link);
-			continue;
-		}
-		phys[*n_phys] = (struct lxm_phys_index){ .ifindex = ifindex };
-		snprintf(phys[*n_phys].kind, sizeof(phys[*n_phys].kind), "%s", kind);
-		snprintf(phys[*n_phys].link, sizeof(phys[*n_phys].link), "%s", nic->link);
-		(*n_phys)++;
 	}
 	return 0;
 }

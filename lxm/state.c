@@ -171,8 +171,8 @@ int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
 	for (size_t i = 0; i < rt->n_phys && i < LXM_PHYS_MAX; i++) {
 		const struct lxm_phys_index *p = &rt->phys[i];
 
-		n = snprintf(buf + len, size - len, "phys=%d %s %s\n", (int)p->ifindex, p->kind[0] ? p->kind : "-",
-			     p->link);
+		n = snprintf(buf + len, size - len, "phys=%d %s %s %u %s\n", (int)p->ifindex, p->kind[0] ? p->kind : "-",
+			     p->link, p->mtu, p->hwaddr[0] ? p->hwaddr : "-");
 		if (n < 0 || (size_t)n >= size - len)
 			return -ENOBUFS;
 		len += (size_t)n;
@@ -180,11 +180,21 @@ int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
 	return (int)len;
 }
 
-/* "IFINDEX KIND LINK", KIND "-" for none */
+/* A MAC as "xx:xx:xx:xx:xx:xx" (either case). */
+static bool is_hwaddr(const char *s)
+{
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return s[17] == '\0';
+}
+
+/* "IFINDEX KIND LINK [MTU HWADDR]", KIND and HWADDR "-" for none, MTU 0
+ * for not known (a state file of an older lxm has no MTU and HWADDR) */
 static int parse_phys(char *s, struct lxm_phys_index *ret)
 {
-	char *kind = strchr(s, ' '), *link;
-	uint64_t ifindex;
+	char *kind = strchr(s, ' '), *link, *mtu = NULL, *hwaddr = NULL;
+	uint64_t ifindex, m = 0;
 
 	if (!kind)
 		return -EINVAL;
@@ -193,13 +203,25 @@ static int parse_phys(char *s, struct lxm_phys_index *ret)
 	if (!link)
 		return -EINVAL;
 	*link++ = '\0';
+	mtu = strchr(link, ' ');
+	if (mtu) {
+		*mtu++ = '\0';
+		hwaddr = strchr(mtu, ' ');
+		if (!hwaddr)
+			return -EINVAL;
+		*hwaddr++ = '\0';
+		if (lxm_parse_u64(mtu, UINT32_MAX, &m) < 0 || (!streq(hwaddr, "-") && !is_hwaddr(hwaddr)))
+			return -EINVAL;
+	}
 	if (lxm_parse_u64(s, INT32_MAX, &ifindex) < 0 || ifindex == 0 || lxm_ifname_check(link, NULL, 0) < 0 ||
 	    (!streq(kind, "-") && lxm_ifname_check(kind, NULL, 0) < 0))
 		return -EINVAL;
-	*ret = (struct lxm_phys_index){ .ifindex = (int32_t)ifindex };
+	*ret = (struct lxm_phys_index){ .ifindex = (int32_t)ifindex, .mtu = (uint32_t)m };
 	if (!streq(kind, "-"))
 		memcpy(ret->kind, kind, strlen(kind) + 1);
 	memcpy(ret->link, link, strlen(link) + 1);
+	if (hwaddr && !streq(hwaddr, "-"))
+		memcpy(ret->hwaddr, hwaddr, strlen(hwaddr) + 1);
 	return 0;
 }
 

@@ -78,12 +78,15 @@ static inline bool lxm_confinement_seccomp_first(const struct lxm_confinement *c
 
 /* A phys device moved into the container: its index there (the container
  * may rename the device), its kind ("": a device of a driver, which
- * nothing inside can create) and its host name. */
+ * nothing inside can create), its host name, and the MTU and MAC it had
+ * on the host (given back with it; 0 and "" when not known). */
 #define LXM_PHYS_MAX 16
 struct lxm_phys_index {
 	int32_t ifindex;           /* > 0 */
 	char kind[16];
 	char link[16];             /* IFNAMSIZ */
+	uint32_t mtu;
+	char hwaddr[18];           /* xx:xx:xx:xx:xx:xx */
 };
 
 /* What the monitor records in <rundir>/<name>/state, so that a container

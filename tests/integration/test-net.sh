@@ -252,8 +252,12 @@ check "stop the empty container" -- lxm-stop -n "$e1" -k
 
 # ---- phys: returned on every stop path ----
 ip link add "$PHYS" type veth peer name "lxmq$$"   # gone with the namespace unless returned
+# its host MTU and MAC: the container sets its own, the host gets these back
+PMAC=02:00:5e:$(printf '%02x:%02x:%02x' $(( $$ % 256 )) $(( $$ / 256 % 256 )) 7)
+ip link set dev "$PHYS" address "$PMAC" mtu 1400
+phys_as_before() { ip -o link show dev "$PHYS" 2>/dev/null | grep -q " mtu 1400 .*link/ether $PMAC "; }
 p1=$PFX-p
-mkconf "$p1" "net = ( { type = \"phys\"; link = \"$PHYS\"; name = \"eth1\"; mtu = 1300; ipv4 = [\"$NET3.60/24\"]; } );"
+mkconf "$p1" "net = ( { type = \"phys\"; link = \"$PHYS\"; name = \"eth1\"; mtu = 1300; hwaddr = \"00:16:3e:$(printf '%02x' $(( $$ % 256 ))):0a:0b\"; ipv4 = [\"$NET3.60/24\"]; } );"
 for how in halt kill monitor; do
 	check "start the phys container ($how)" -- lxm-start -n "$p1"
 	ok "$( ! ip link show dev "$PHYS" >/dev/null 2>&1 && lxm-attach -n "$p1" -- ip addr show eth1 | grep -q "$NET3.60"; echo $?)" \
@@ -268,7 +272,16 @@ for how in halt kill monitor; do
 	esac
 	ok "$(ip link show dev "$PHYS" >/dev/null 2>&1 && ! ip link show dev ren1 >/dev/null 2>&1; echo $?)" \
 		"$PHYS is back on the host under its name after $how (renamed inside)"
+	ok "$(phys_as_before; echo $?)" "with its host MTU (1400) and MAC after $how"
 done
+# a start that fails after the device was moved in gives it back as it was
+ip link add "lxmnb$$" type bridge && ip link set "lxmnb$$" up
+printf 'net = ( { type = "phys"; link = "%s"; name = "eth1"; mtu = 1300; hwaddr = "00:16:3e:00:0a:0b"; },\n        { type = "veth"; link = "lxmnb%s"; ipv4 = ["%s.61/24"]; ipv4_gateway = "auto"; } );\n' \
+	"$PHYS" $$ "$NET3" >"$TEST_TMP/physfail.conf"
+expect_error "^lxm-start: $p1: network 'eth0': gateway 'auto': bridge 'lxmnb$$' has no IPv4 address" \
+	"a start failing after the phys device is moved in fails" -- lxm-start -n "$p1" -f "$TEST_TMP/physfail.conf"
+ok "$(phys_as_before; echo $?)" "$PHYS is back with its host name, MTU and MAC after the failed start"
+ip link del "lxmnb$$" 2>/dev/null
 # the container gives the device's index to a device of its own (here the
 # test does it from outside: the device moved out, a macvlan made inside
 # with that index): that one is not moved to the host

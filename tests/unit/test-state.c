@@ -280,15 +280,20 @@ static void test_phys(void)
 	size_t len = 0;
 	int n, r;
 
-	rt.phys[0] = (struct lxm_phys_index){ .ifindex = 4, .link = "enp3s0" };
+	rt.phys[0] = (struct lxm_phys_index){ .ifindex = 4, .link = "enp3s0", .mtu = 9000, .hwaddr = "52:54:00:AB:cd:01" };
 	rt.phys[1] = (struct lxm_phys_index){ .ifindex = 2147483647, .kind = "veth", .link = "lxmq1" };
 	rt.n_phys = 2;
 	n = lxm_runtime_format(&rt, buf, sizeof(buf));
-	ok(n > 0 && strstr(buf, "\nphys=4 - enp3s0\nphys=2147483647 veth lxmq1\n"), "phys: one line each, '-' for no kind");
+	ok(n > 0 && strstr(buf, "\nphys=4 - enp3s0 9000 52:54:00:AB:cd:01\nphys=2147483647 veth lxmq1 0 -\n"),
+	   "phys: one line each, '-' for no kind or MAC, 0 for no MTU");
 	r = lxm_runtime_parse(buf, &out);
 	ok(r == 0 && out.n_phys == 2 && out.phys[0].ifindex == 4 && streq(out.phys[0].kind, "") &&
-	   streq(out.phys[0].link, "enp3s0") && out.phys[1].ifindex == 2147483647 && streq(out.phys[1].kind, "veth") &&
-	   streq(out.phys[1].link, "lxmq1"), "phys: parsed back (%d)", r);
+	   streq(out.phys[0].link, "enp3s0") && out.phys[0].mtu == 9000 && streq(out.phys[0].hwaddr, "52:54:00:AB:cd:01") &&
+	   out.phys[1].ifindex == 2147483647 && streq(out.phys[1].kind, "veth") &&
+	   streq(out.phys[1].link, "lxmq1") && out.phys[1].mtu == 0 && !out.phys[1].hwaddr[0], "phys: parsed back (%d)", r);
+	r = lxm_runtime_parse("init_pid=5\nphys=4 - eth1\n", &out);
+	ok(r == 0 && out.n_phys == 1 && out.phys[0].mtu == 0 && !out.phys[0].hwaddr[0],
+	   "phys: an older line without MTU and MAC is read (%d)", r);
 	rt.n_phys = 0;
 	n = lxm_runtime_format(&rt, buf, sizeof(buf));
 	ok(n > 0 && !strstr(buf, "phys=") && lxm_runtime_parse(buf, &out) == 0 && out.n_phys == 0, "no phys device: no line");
@@ -298,7 +303,8 @@ static void test_phys(void)
 		static const char *const bad[] = {
 			"phys=4", "phys=4 - ", "phys=0 - eth1", "phys=x - eth1", "phys=2147483648 - eth1",
 			"phys=4 - a/b", "phys=4 - 0123456789abcdef", "phys=4 0123456789abcdef eth1", "phys=4 - ..",
-			"phys=4 a:b eth1",
+			"phys=4 a:b eth1", "phys=4 - eth1 1500", "phys=4 - eth1 x -", "phys=4 - eth1 1500 52:54:00:ab:cd",
+			"phys=4 - eth1 1500 52:54:00:ab:cd:0g", "phys=4 - eth1 4294967296 -",
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
