@@ -163,22 +163,23 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 	pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);
 	if (pidfd == -ENOSYS && lxm_process_matches(rt.init_pid, rt.init_starttime))
 		return lxm_error_setr(err, ENOSYS, "no pidfd for init %d (pidfd_open needs Linux 5.3)", (int)rt.init_pid);
-	if (pidfd >= 0) {
-		if (mode == LXM_STOP_REBOOT)
-			return lxm_error_setr(err, ENOTCONN, "cannot reboot: the monitor is gone (stop and start it instead)");
-		/* the config init runs with (-f, -s included): its halt
-		 * signal, its phys devices; else the container's own */
-		{
-			_cleanup_free_ char *rc = lxm_runtime_path(paths, name, "config");
+	if (pidfd >= 0 && mode == LXM_STOP_REBOOT)
+		return lxm_error_setr(err, ENOTCONN, "cannot reboot: the monitor is gone (stop and start it instead)");
+	/* the config init runs with (-f, -s included): its halt signal, its
+	 * phys devices and the MACs it gave them (a dead init's devices are
+	 * found by those); else the container's own */
+	if (pidfd >= 0 || rt.n_phys) {
+		_cleanup_free_ char *rc = lxm_runtime_path(paths, name, "config");
 
-			r = rc ? lxm_config_load(&conf, rc, err) : -ENOMEM;
-			if (r < 0) {
-				lxm_config_free(&conf);
-				memset(&conf, 0, sizeof(conf));
-				lxm_error_clear(err);
-				r = lxm_container_load_config(paths, name, &conf, err);
-			}
+		r = rc ? lxm_config_load(&conf, rc, err) : -ENOMEM;
+		if (r < 0) {
+			lxm_config_free(&conf);
+			memset(&conf, 0, sizeof(conf));
+			lxm_error_clear(err);
+			r = lxm_container_load_config(paths, name, &conf, err);
 		}
+	}
+	if (pidfd >= 0) {
 		if (r < 0) {
 			/* without a config there is no halt signal to send */
 			lxm_error_clear(err);

@@ -12,6 +12,7 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -531,6 +532,11 @@ int lxm_net_check_conflicts(const struct lxm_config *conf, const struct lxm_path
 	}
 	if (dfd < 0)
 		return lxm_error_set(err, errno, "opening '%s'", dir);
+	/* one start at a time looks at and takes claims (until dfd is
+	 * closed): two starts reading each other's claims before either
+	 * took one over would both win */
+	if (flock(dfd, LOCK_EX) < 0)
+		return lxm_error_set(err, errno, "locking '%s'", dir);
 	for (size_t i = 0; i < conf->n_nics; i++) {
 		const struct lxm_nic *nic = &conf->nics[i];
 
@@ -730,9 +736,9 @@ static int create_macvlan(struct nl_sock *sk, const struct lxm_nic *nic, int net
 	return 0;
 }
 
-/* Move a link from the namespace of sk to the one of netns_fd, named `to`
- * there, with the MTU and MAC of restore where it has them (the kernel
- * sets them after the move, in one request). */
+/* Move a link from the namespace of sk to the one of netns_fd (< 0: stay),
+ * named `to` there, with the MTU and MAC of restore where it has them (the
+ * kernel sets them after the move, in one request). */
 static int move_dev(struct nl_sock *sk, struct rtnl_link *dev, const char *to, int netns_fd,
 		    const struct lxm_phys_index *restore, struct lxm_error *err)
 {
@@ -742,7 +748,8 @@ static int move_dev(struct nl_sock *sk, struct rtnl_link *dev, const char *to, i
 	if (!change)
 		return lxm_error_set(err, ENOMEM, "allocating link");
 	rtnl_link_set_name(change, to);
-	rtnl_link_set_ns_fd(change, netns_fd);
+	if (netns_fd >= 0)
+		rtnl_link_set_ns_fd(change, netns_fd);
 	if (restore && restore->mtu && restore->mtu != rtnl_link_get_mtu(dev))
 		rtnl_link_set_mtu(change, restore->mtu);
 	if (restore && restore->hwaddr[0]) {
@@ -834,6 +841,77 @@ static int return_phys(struct nl_sock *inside, const struct lxm_phys_index *p, i
 				      (int)p->ifindex, rtnl_link_get_name(dev), kind ? kind : "driver's",
 				      p->kind[0] ? p->kind : "driver's");
 	return move_dev(inside, dev, p->link, hostns, p, err);
+}
+
+struct reclaim {
+	const struct lxm_phys_index *p;
+	const char *given;            /* the MAC the config gave it inside, or "" */
+	struct rtnl_link *found;      /* a reference */
+	int matches;
+};
+
+static void reclaim_match(struct nl_object *obj, void *arg)
+{
+	struct reclaim *w = arg;
+	struct rtnl_link *l = (struct rtnl_link *)obj;
+	const char *kind = rtnl_link_get_type(l);
+	struct nl_addr *a = rtnl_link_get_addr(l);
+	char mac[32] = "";
+
+	if (!streq(kind ? kind : "", w->p->kind))
+		return;
+	if (a && nl_addr_get_len(a) == 6)
+		nl_addr2str(a, mac, sizeof(mac));
+	if (w->p->hwaddr[0] || w->given[0]) {
+		if (!mac[0] || (strcasecmp(mac, w->p->hwaddr) != 0 && strcasecmp(mac, w->given) != 0))
+			return;
+	} else if (rtnl_link_get_ifindex(l) != w->p->ifindex) {
+		return;   /* no MAC to tell it by: its index */
+	}
+	if (w->matches++ == 0) {
+		nl_object_get(obj);
+		w->found = l;
+	}
+}
+
+/* A phys device whose container's namespace is gone without the stop
+ * holding it (init died while no monitor ran): the kernel gave a device of
+ * a driver back to the host under the name it had inside, or "devN" (a
+ * virtual one it deleted). Found by its kind and MAC (the host's, or the
+ * one the config gave it; by its index where it has none), it gets its
+ * name, MTU and MAC back. */
+static int reclaim_phys(struct nl_sock *host, const struct lxm_phys_index *p, const struct lxm_config *conf,
+			struct lxm_error *err)
+{
+	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+	struct reclaim w = { .p = p, .given = "" };
+	int r;
+
+	for (size_t i = 0; conf && i < conf->n_nics; i++)
+		if (conf->nics[i].type == LXM_NET_PHYS && streq(conf->nics[i].link, p->link))
+			w.given = conf->nics[i].hwaddr;
+	/* the kernel tears the namespace down after its last user is gone,
+	 * from a work queue: wait for the device (1 s at most) */
+	for (int t = 0; t < 100 && !w.matches; t++) {
+		if (t)
+			usleep(10000);
+		nl_cache_free(cache);
+		cache = NULL;
+		r = rtnl_link_alloc_cache(host, AF_UNSPEC, &cache);
+		if (r < 0)
+			return nl_error(err, r, "listing links");
+		nl_cache_foreach(cache, reclaim_match, &w);
+	}
+	if (w.matches != 1) {
+		if (w.found)
+			rtnl_link_put(w.found);
+		return lxm_error_setr(err, ENODEV, "its namespace went with init while no monitor ran, and %s",
+				      w.matches ? "more than one host device looks like it: not renamed"
+						: "it did not come back to the host (a virtual device goes with it)");
+	}
+	r = move_dev(host, w.found, p->link, -1, p, err);
+	rtnl_link_put(w.found);
+	return r;
 }
 
 /* ---- inside the container's namespace (through a socket made there) ---- */
@@ -1175,13 +1253,22 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd, const struct 
 	 * (an explicit delete waits for RCU, ~15 ms a link). A start that
 	 * finds the old host end still there takes the other name
 	 * (create_veth). */
-	if (netns_fd >= 0 || !conf)
+	if (netns_fd >= 0 || (!conf && !n_phys))
 		return;
 	lxm_error_clear(&err);
 	if (route_socket(&host, &err) < 0) {
 		log_warn("removing host links: %s", lxm_error_text(&err, text, sizeof(text)));
 		return;
 	}
+	for (size_t k = 0; k < n_phys; k++) {
+		lxm_error_clear(&err);
+		if (reclaim_phys(host, &phys[k], conf, &err) < 0)
+			log_warn("returning '%s' to the host: %s", phys[k].link, lxm_error_text(&err, text, sizeof(text)));
+		else
+			log_debug("'%s' is back on the host", phys[k].link);
+	}
+	if (!conf)
+		return;
 	/* only links with this container's host MAC: a name may also be
 	 * another container's */
 	for (size_t i = 0; i < conf->n_nics; i++) {
