@@ -310,7 +310,7 @@ static int run_lxm_net_start(const char *confdir)
 		else
 			execlp(cmd, cmd, "start", (char *)NULL);
 		if (!strchr(cmd, '/'))
-			execl("/usr/sbin/lxm-net", "lxm-net", "start", (char *)NULL);
+			execl(LXM_SBINDIR "/lxm-net", "lxm-net", "start", (char *)NULL);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -344,7 +344,10 @@ int lxm_net_check(const struct lxm_config *conf, const char *confdir, struct lxm
 			}
 			if (streq(nic->link, defbr)) {
 				log_warn("bridge '%s' does not exist, starting lxm-net", nic->link);
-				if (run_lxm_net_start(confdir) == 0 && if_nametoindex(nic->link) > 0)
+				/* the bridge, also when another start's lxm-net
+				 * made it first and this one failed */
+				(void)run_lxm_net_start(confdir);
+				if (if_nametoindex(nic->link) > 0)
 					continue;
 				return lxm_error_setr(err, ENODEV, "network '%s': bridge '%s' does not exist "
 						      "and 'lxm-net start' failed to create it", nic->name, nic->link);
