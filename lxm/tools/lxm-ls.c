@@ -114,9 +114,17 @@ int main(int argc, char **argv)
 
 			row->autostart = conf.autostart.enabled;
 			row->unprivileged = conf.n_idmaps > 0;
-			for (size_t g = 0; g < conf.autostart.n_groups; g++)
-				off += (size_t)snprintf(row->groups + off, sizeof(row->groups) - off, "%s%s",
-							g ? "," : "", conf.autostart.groups[g]);
+			for (size_t g = 0; g < conf.autostart.n_groups; g++) {
+				int n = snprintf(row->groups + off, sizeof(row->groups) - off, "%s%s", g ? "," : "",
+						 conf.autostart.groups[g]);
+
+				if (n < 0 || (size_t)n >= sizeof(row->groups) - off) {
+					/* more than the column holds: cut, and say so */
+					memcpy(row->groups + sizeof(row->groups) - 4, "...", 4);
+					break;
+				}
+				off += (size_t)n;
+			}
 		}
 		lxm_config_free(&conf);
 		n_rows++;

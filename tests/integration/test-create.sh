@@ -75,6 +75,17 @@ ok "$(echo "$fancy" | head -1 | grep -Eq '^NAME +STATE +AUTOSTART +GROUPS +IPV4 
 ok "$(echo "$fancy" | grep -E "^$r +RUNNING " | grep -Eq ' (true|false)$'; echo $?)" "lxm-ls -f shows RUNNING and true/false under UNPRIVILEGED"
 ok "$(echo "$fancy" | grep -E "^$d +STOPPED +1 +web,db" >/dev/null; echo $?)" "lxm-ls -f shows autostart and groups"
 ok "$(lxm-ls --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(c["name"]=="'"$r"'" and c["state"]=="RUNNING" for c in d)'; echo $?)" "lxm-ls --json is valid JSON"
+# more groups than the column holds: cut with "...", never past the row
+g=${PFX}-grp
+check "create a container in 60 autostart groups" -- lxm-create -n "$g" -t busybox
+printf 'autostart = { enabled = true; groups = [%s"g60"]; };\n' "$(for i in $(seq 1 59); do printf '"group%02d", ' $i; done)" \
+	>>"$LXM_PATH/$g/config"
+fancy=$(lxm-ls -f 2>&1); rc=$?
+ok "$([ $rc = 0 ] && echo "$fancy" | grep -E "^$g +STOPPED +1 +group01,group02,.*\.\.\. " >/dev/null &&
+	echo "$fancy" | grep -Eq "^$r +RUNNING "; echo $?)" "lxm-ls -f cuts a long group list with '...' and lists the others"
+ok "$(lxm-ls --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(c["name"]=="'"$g"'" and c["groups"].endswith("...") for c in d)'; echo $?)" \
+	"lxm-ls --json too"
+check "destroy it" -- lxm-destroy -n "$g"
 ok "$(lxm-info -n "$r" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["state"]=="RUNNING" and d["pid"]>1'; echo $?)" "lxm-info --json is valid JSON"
 ok "$(lxm-info -n "$r" -H | grep -Eq '^Memory use: +[0-9]+$'; echo $?)" "lxm-info -H prints raw numbers"
 ok "$(lxm-info -n "$r" | grep -Eq '^CPU use: +[0-9.]+ seconds$'; echo $?)" "lxm-info prints CPU use like LXC"
