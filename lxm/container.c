@@ -138,6 +138,21 @@ static int wait_pidfd(int pidfd, int timeout_ms)
 	return r;
 }
 
+/* A frozen (v1) init acts on no signal: thawed after a signal is sent to
+ * it (as the monitor's kill_init does). */
+static void thaw(const char *name)
+{
+	struct lxm_cgroup *cg = NULL;
+	struct lxm_error e = { 0 };
+	bool frozen = false;
+
+	if (lxm_cgroup_open(name, &cg, &e) < 0)
+		return;
+	if (lxm_cgroup_is_frozen(cg, &frozen) == 0 && frozen && lxm_cgroup_freeze(cg, false, &e) < 0)
+		log_warn("thawing to stop: %s", e.msg);
+	lxm_cgroup_free(cg);
+}
+
 /* The monitor is gone (killed): stop the init found through the state file
  * with a pidfd, then clean up what the monitor would have. */
 static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
@@ -199,11 +214,14 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 			timeout = (int)conf.stop_timeout;
 		if (mode == LXM_STOP_HALT && timeout > 0) {
 			log_debug("monitor gone: sending the halt signal to pid %d", (int)rt.init_pid);
-			if (syscall(SYS_pidfd_send_signal, pidfd, conf.halt_signal, NULL, 0) == 0 &&
-			    wait_pidfd(pidfd, timeout * 1000) > 0)
-				goto stopped;
+			if (syscall(SYS_pidfd_send_signal, pidfd, conf.halt_signal, NULL, 0) == 0) {
+				thaw(name);
+				if (wait_pidfd(pidfd, timeout * 1000) > 0)
+					goto stopped;
+			}
 		}
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		thaw(name);
 		if (wait_pidfd(pidfd, 10000) <= 0) {
 			lxm_config_free(&conf);
 			return lxm_error_setr(err, ETIMEDOUT, "init (pid %d) did not die after SIGKILL", (int)rt.init_pid);

@@ -30,6 +30,25 @@ for mode in halt kill; do
 	no_leaks "$c" "no cgroup, runtime dir or mount left ($mode)"
 done
 
+# a frozen container whose monitor died: lxm-stop thaws it after each
+# signal (a frozen init acts on none), for the halt and for -k
+for mode in halt kill; do
+	check "start ($mode, frozen)" -- lxm-start -n "$c"
+	pid=$(pid_of "$c")
+	check "freeze it" -- lxm-freeze -n "$c"
+	kill -9 "$(awk '/^PPid:/ {print $2}' /proc/$pid/status)"
+	sleep 0.1
+	t0=$(date +%s%N)
+	if [ $mode = halt ]; then
+		check "lxm-stop halts the frozen container without its monitor" -- lxm-stop -n "$c" -t 8
+	else
+		check "lxm-stop -k kills the frozen container without its monitor" -- lxm-stop -n "$c" -k
+	fi
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	ok "$([ $ms -lt 5000 ] && [ "$(state_of "$c")" = STOPPED ]; echo $?)" "STOPPED, in $ms ms ($mode: no wait for a timeout)"
+	no_leaks "$c" "nothing left ($mode, frozen)"
+done
+
 # a pid file that points at a recycled pid must not be trusted
 check "start" -- lxm-start -n "$c"
 pid=$(pid_of "$c")
