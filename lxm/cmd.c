@@ -1,3 +1,5 @@
+#include <sys/time.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -160,8 +162,13 @@ int lxm_cmd_connect(const char *sockpath)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	/* a stuck monitor must not hang the command: the connect (a full
+	 * backlog) and every send give up after the timeout */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ .tv_sec = LXM_CMD_TIMEOUT_MS / 1000 },
+		       sizeof(struct timeval)) < 0)
 		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return errno == EAGAIN ? -ETIMEDOUT : -errno;
 	return TAKE_FD(fd);
 }
 
@@ -178,12 +185,24 @@ int lxm_cmd_call(int fd, enum lxm_cmd cmd, int32_t arg1, int32_t arg2,
 	int r;
 
 	if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) < 0)
-		return -errno;
+		return errno == EAGAIN ? -ETIMEDOUT : -errno;
 	buf = malloc(sizeof(struct lxm_cmd_rsp) + LXM_CMD_DATA_MAX);
 	if (!buf)
 		return -ENOMEM;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int pr = poll(&p, 1, LXM_CMD_TIMEOUT_MS);
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0)
+			return -errno;
+		if (pr == 0)
+			return -ETIMEDOUT;
+		break;
+	}
 	do
-		n = recv(fd, buf, sizeof(struct lxm_cmd_rsp) + LXM_CMD_DATA_MAX, 0);
+		n = recv(fd, buf, sizeof(struct lxm_cmd_rsp) + LXM_CMD_DATA_MAX, MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;

@@ -8,6 +8,9 @@
 #define LXM_CMD_MAGIC 0x6c786d31u  /* "lxm1" */
 #define LXM_CMD_VERSION 1
 #define LXM_CMD_DATA_MAX (256 * 1024)
+/* how long a client waits for the monitor to take a connection, a
+ * request, and to answer it */
+#define LXM_CMD_TIMEOUT_MS 10000
 
 enum lxm_cmd {
 	LXM_CMD_STATE,           /* -> state, init pid */

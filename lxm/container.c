@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 
 #include "apparmor.h"
 #include "container.h"
@@ -108,23 +109,40 @@ int lxm_container_query(const struct lxm_paths *paths, const char *name,
 	return 0;
 }
 
+int lxm_container_remove_runtime(const struct lxm_paths *paths, const char *name, const char *cdir)
+{
+	_cleanup_free_ char *dir = lxm_runtime_path(paths, name, NULL);
+	_cleanup_free_ char *aa = lxm_runtime_path(paths, name, "apparmor.profile");
+	DIR *d;
+	int dfd;
+
+	if (!dir || !aa)
+		return -ENOMEM;
+	lxm_apparmor_release(aa, name, cdir);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
+	/* files only: the runtime dir has no subdirectories */
+	for (struct dirent *e; (e = readdir(d));)
+		if (!streq(e->d_name, ".") && !streq(e->d_name, ".."))
+			(void)unlinkat(dfd, e->d_name, 0);
+	closedir(d);
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 /* Runtime leftovers of a container whose monitor is gone. */
 static void remove_runtime(const struct lxm_paths *paths, const char *name)
 {
-	static const char *const files[] = { "command", "state", "lock", "config", "seccomp.bpf" };
-	_cleanup_free_ char *dir = lxm_runtime_path(paths, name, NULL);
-	_cleanup_free_ char *aa = lxm_runtime_path(paths, name, "apparmor.profile");
 	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
 
-	lxm_apparmor_release(aa, name, cdir);
-
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		_cleanup_free_ char *p = lxm_runtime_path(paths, name, files[i]);
-		if (p)
-			unlink(p);
-	}
-	if (dir)
-		rmdir(dir);
+	(void)lxm_container_remove_runtime(paths, name, cdir);
 }
 
 static int wait_pidfd(int pidfd, int timeout_ms)
@@ -135,6 +153,23 @@ static int wait_pidfd(int pidfd, int timeout_ms)
 	do
 		r = poll(&p, 1, timeout_ms);
 	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* The config a running container was started with (<rundir>/<name>/config:
+ * -f and -s included), else the container's own. */
+static int load_effective_config(const struct lxm_paths *paths, const char *name, struct lxm_config *conf,
+				 struct lxm_error *err)
+{
+	_cleanup_free_ char *rc = lxm_runtime_path(paths, name, "config");
+	int r = rc ? lxm_config_load(conf, rc, err) : -ENOMEM;
+
+	if (r < 0) {
+		lxm_config_free(conf);
+		memset(conf, 0, sizeof(*conf));
+		lxm_error_clear(err);
+		r = lxm_container_load_config(paths, name, conf, err);
+	}
 	return r;
 }
 
@@ -180,20 +215,10 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 		return lxm_error_setr(err, ENOSYS, "no pidfd for init %d (pidfd_open needs Linux 5.3)", (int)rt.init_pid);
 	if (pidfd >= 0 && mode == LXM_STOP_REBOOT)
 		return lxm_error_setr(err, ENOTCONN, "cannot reboot: the monitor is gone (stop and start it instead)");
-	/* the config init runs with (-f, -s included): its halt signal, its
-	 * phys devices and the MACs it gave them (a dead init's devices are
-	 * found by those); else the container's own */
-	if (pidfd >= 0 || rt.n_phys) {
-		_cleanup_free_ char *rc = lxm_runtime_path(paths, name, "config");
-
-		r = rc ? lxm_config_load(&conf, rc, err) : -ENOMEM;
-		if (r < 0) {
-			lxm_config_free(&conf);
-			memset(&conf, 0, sizeof(conf));
-			lxm_error_clear(err);
-			r = lxm_container_load_config(paths, name, &conf, err);
-		}
-	}
+	/* the config init runs with: its halt signal, its phys devices and
+	 * the MACs it gave them (a dead init's devices are found by those) */
+	if (pidfd >= 0 || rt.n_phys)
+		r = load_effective_config(paths, name, &conf, err);
 	if (pidfd >= 0) {
 		if (r < 0) {
 			/* without a config there is no halt signal to send */
@@ -241,6 +266,34 @@ stopped:
 	return 0;
 }
 
+/* The monitor closed the connection of a stop: it finished the stop and
+ * exited, or it was killed meanwhile. Stopped only once the monitor is
+ * gone and its runtime dir with it; a runtime dir left behind (a monitor
+ * killed during the stop) is stopped and cleaned up without it. */
+static int after_dropped_stop(const struct lxm_paths *paths, const char *name, enum lxm_stop_mode mode,
+			      int timeout, int monitor_pidfd, struct lxm_error *err)
+{
+	_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
+
+	/* the connection closes during the monitor's last steps: wait for
+	 * the process itself, so nothing of the container remains when we
+	 * return */
+	if (monitor_pidfd >= 0 && wait_pidfd(monitor_pidfd, 5000) <= 0)
+		return lxm_error_setr(err, ETIMEDOUT, "the monitor closed the connection but did not exit");
+	if (!state)
+		return lxm_error_set(err, ENOMEM, "stopping");
+	/* without a pidfd of the monitor, its cleanup is seen in the state
+	 * file's removal (5 s at most) */
+	for (int t = 0; t < (monitor_pidfd >= 0 ? 1 : 500); t++) {
+		if (access(state, F_OK) < 0 && errno == ENOENT)
+			return 0;
+		if (monitor_pidfd < 0)
+			usleep(10000);
+	}
+	log_debug("the monitor is gone and left its runtime dir: stopping without it");
+	return stop_without_monitor(paths, name, mode == LXM_STOP_HALT ? LXM_STOP_HALT : LXM_STOP_KILL, timeout, err);
+}
+
 int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm_stop_mode mode,
 		       int timeout, struct lxm_error *err)
 {
@@ -264,22 +317,28 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 			monitor_pidfd = (int)syscall(SYS_pidfd_open, cred.pid, 0);
 	}
 	r = lxm_cmd_call(fd, LXM_CMD_STOP, mode, timeout, &rsp, NULL);
-	if (r == -ECONNRESET || r == -EPIPE)
-		return 0;    /* the monitor exited while we asked: stopped */
+	if (r == -ECONNRESET || r == -EPIPE)   /* the monitor exited while we asked */
+		return after_dropped_stop(paths, name, mode, timeout, monitor_pidfd, err);
+	if (r == -ETIMEDOUT)
+		return lxm_error_setr(err, ETIMEDOUT, "its monitor does not answer (stuck?); once it is killed, "
+				      "lxm-stop stops the container without it");
 	if (r < 0)
 		return lxm_error_set(err, -r, "sending the stop command");
+	if (rsp.ret == -EBUSY)
+		return lxm_error_setr(err, EBUSY, "its monitor has too many clients connected; try again");
 	if (rsp.ret < 0)
 		return lxm_error_set(err, -rsp.ret, "stop");
 	if (mode == LXM_STOP_REBOOT)
 		return 0;
 	/* the monitor closes our connection once everything is cleaned up; it
-	 * kills init itself when the timeout passes, so waiting much longer
-	 * than that means the monitor is stuck */
+	 * kills init itself when the timeout passes (the effective config's,
+	 * -s included), so waiting much longer than that means the monitor
+	 * is stuck */
 	if (timeout < 0 && mode == LXM_STOP_HALT) {
 		struct lxm_config conf = { 0 };
 		struct lxm_error cerr = { 0 };
 
-		timeout = lxm_container_load_config(paths, name, &conf, &cerr) == 0 ? (int)conf.stop_timeout : 600;
+		timeout = load_effective_config(paths, name, &conf, &cerr) == 0 ? (int)conf.stop_timeout : 600;
 		lxm_config_free(&conf);
 	}
 	{
@@ -300,12 +359,7 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 			if (r > 0 && recv(fd, buf, sizeof(buf), 0) <= 0)
 				break;
 		}
-		/* the connection closes during the monitor's last steps: wait
-		 * for the process itself, so nothing of the container remains
-		 * when we return */
-		if (monitor_pidfd >= 0)
-			wait_pidfd(monitor_pidfd, 5000);
-		return 0;
+		return after_dropped_stop(paths, name, mode, timeout, monitor_pidfd, err);
 	}
 }
 
@@ -318,8 +372,17 @@ static int connect_running(const struct lxm_paths *paths, const char *name, stru
 	if (r < 0)
 		return r;
 	fd = connect_monitor(paths, name);
-	if (fd < 0)
+	if (fd == -ETIMEDOUT)
+		return lxm_error_setr(err, ETIMEDOUT, "its monitor does not answer (stuck?)");
+	if (fd < 0) {
+		struct lxm_container_info info;
+		struct lxm_error qerr = { 0 };
+
+		if (lxm_container_query(paths, name, &info, &qerr) == 0 && info.state != LXM_STATE_STOPPED)
+			return lxm_error_setr(err, ENOTCONN, "its monitor is gone, and the console with it "
+					      "(lxm-stop still stops the container)");
 		return lxm_error_setr(err, ENOTCONN, "not running");
+	}
 	return fd;
 }
 
@@ -355,6 +418,8 @@ int lxm_container_console_open(const struct lxm_paths *paths, const char *name, 
 	r = lxm_cmd_call(fd, LXM_CMD_CONSOLE, (int32_t)tty, 0, &rsp, NULL);
 	if (r < 0)
 		return lxm_error_set(err, -r, "connecting to the console");
+	/* a console session waits as long as its user: no send timeout */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ 0 }, sizeof(struct timeval));
 	if (rsp.ret == -EBUSY)
 		return lxm_error_setr(err, EBUSY, "tty %u is in use by another lxm-console", tty);
 	if (rsp.ret == -ENXIO)

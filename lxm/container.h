@@ -21,6 +21,10 @@ struct lxm_container_info {
 
 /* ENOENT with "no such container" when the directory or config is missing. */
 int lxm_container_check_exists(const struct lxm_paths *paths, const char *name, struct lxm_error *err);
+/* Remove the runtime dir of a container whose monitor is gone: everything
+ * in it (also a temporary file of an interrupted write), its AppArmor
+ * profile released. cdir is the container's directory. */
+int lxm_container_remove_runtime(const struct lxm_paths *paths, const char *name, const char *cdir);
 int lxm_container_load_config(const struct lxm_paths *paths, const char *name,
 			      struct lxm_config *conf, struct lxm_error *err);
 int lxm_container_query(const struct lxm_paths *paths, const char *name,

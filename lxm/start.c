@@ -17,6 +17,7 @@
 
 #include "apparmor.h"
 #include "caps.h"
+#include "container.h"
 #include "devcg.h"
 #include "devices.h"
 #include "idmap.h"
@@ -975,21 +976,9 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 		}
 		/* a stale runtime dir: the monitor and the container are gone */
 		log_debug("removing stale runtime dir '%s'", m->rundir);
-		unlink(m->sock_path);
-		unlink(m->state_path);
-		unlink(lock);
-		{
-			_cleanup_free_ char *aa = lxm_runtime_path(m->paths, m->name, "apparmor.profile");
-			_cleanup_free_ char *rc = lxm_runtime_path(m->paths, m->name, "config");
-			_cleanup_free_ char *bpf = lxm_runtime_path(m->paths, m->name, "seccomp.bpf");
-			lxm_apparmor_release(aa, m->name, m->dir);
-			if (rc)
-				unlink(rc);
-			if (bpf)
-				unlink(bpf);
-		}
-		if (rmdir(m->rundir) < 0 && errno != ENOENT)
-			return lxm_error_set(err, errno, "removing stale runtime dir '%s'", m->rundir);
+		r = lxm_container_remove_runtime(m->paths, m->name, m->dir);
+		if (r < 0)
+			return lxm_error_set(err, -r, "removing stale runtime dir '%s'", m->rundir);
 	}
 	return lxm_error_setr(err, EBUSY, "runtime dir '%s' keeps reappearing", m->rundir);
 }

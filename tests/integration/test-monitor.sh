@@ -49,6 +49,40 @@ for mode in halt kill; do
 	no_leaks "$c" "nothing left ($mode, frozen)"
 done
 
+# the monitor killed while lxm-stop waits for its stop (init ignores the
+# halt signal here): lxm-stop does not take the dropped connection for a
+# finished stop, it stops the container without the monitor
+check "start with a halt signal init ignores" -- lxm-start -n "$c" -s init.halt_signal=SIGWINCH
+pid=$(pid_of "$c")
+mon=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
+lxm-stop -n "$c" -t 2 >"$TEST_TMP/drop.out" 2>&1 & sp=$!
+sleep 0.5
+kill -9 "$mon"
+wait $sp; rc=$?
+ok "$([ $rc = 0 ] && { [ ! -d /proc/$pid ] || grep -q "^State:.*Z" /proc/$pid/status; } && [ "$(state_of "$c")" = STOPPED ]; echo $?)" \
+	"a stop whose monitor is killed meanwhile ends with the container stopped (exit $rc: $(cat "$TEST_TMP/drop.out"))"
+no_leaks "$c" "nothing left after that stop"
+# a stuck monitor (stopped here with SIGSTOP) does not hang lxm-stop
+check "start" -- lxm-start -n "$c"
+pid=$(pid_of "$c")
+mon=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
+kill -STOP "$mon"
+t0=$(date +%s%N)
+expect_error "^lxm-stop: $c: its monitor does not answer \\(stuck\\?\\)" "lxm-stop gives up on a stuck monitor" \
+	-- timeout 30 lxm-stop -n "$c" -k
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$([ $ms -lt 15000 ]; echo $?)" "after its timeout ($ms ms)"
+kill -CONT "$mon"
+check "lxm-stop -k once it runs again" -- lxm-stop -n "$c" -k
+# and lxm-console says why there is no console once the monitor is gone
+check "start" -- lxm-start -n "$c"
+pid=$(pid_of "$c")
+kill -9 "$(awk '/^PPid:/ {print $2}' /proc/$pid/status)"
+sleep 0.1
+expect_error "^lxm-console: $c: its monitor is gone, and the console with it \\(lxm-stop still stops the container\\)$" \
+	"lxm-console names the gone monitor" -- lxm-console -n "$c"
+check "lxm-stop -k" -- lxm-stop -n "$c" -k
+
 # a pid file that points at a recycled pid must not be trusted
 check "start" -- lxm-start -n "$c"
 pid=$(pid_of "$c")
