@@ -610,6 +610,15 @@ static int read_state(const struct lxm_paths *paths, const char *name, const cha
 			return lxm_error_setr(err, ENOENT, "no such container in '%s'", paths->lxmpath);
 		return lxm_error_setr(err, ENOTCONN, "not running");
 	}
+	{
+		_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
+
+		if (!cdir)
+			return lxm_error_set(err, ENOMEM, "attaching");
+		if (!lxm_runtime_is_of(rt, cdir))
+			return lxm_error_setr(err, ENOTCONN, "not running (the container of that name in '%s' is)",
+					      rt->dir[0] ? rt->dir : "another lxmpath");
+	}
 	if (!rt->confine.known)
 		return lxm_error_setr(err, EPROTO,
 				      "its state file does not say how init is confined (started by an older lxm?); "

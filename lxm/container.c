@@ -69,6 +69,15 @@ int lxm_container_query(const struct lxm_paths *paths, const char *name,
 	if (!state_path)
 		return lxm_error_set(err, ENOMEM, "querying");
 	have_rt = lxm_runtime_read(state_path, &rt) == 0;
+	if (have_rt) {
+		_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
+
+		/* the one of that name from another lxmpath runs: not this one */
+		if (!lxm_runtime_is_of(&rt, cdir)) {
+			*ret = info;
+			return 0;
+		}
+	}
 	fd = connect_monitor(paths, name);
 	if (fd >= 0) {
 		struct lxm_cmd_rsp rsp;
@@ -107,6 +116,21 @@ int lxm_container_query(const struct lxm_paths *paths, const char *name,
 	}
 	*ret = info;
 	return 0;
+}
+
+bool lxm_container_runs_elsewhere(const struct lxm_paths *paths, const char *name, char *other, size_t n)
+{
+	_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
+	_cleanup_free_ char *lock = lxm_runtime_path(paths, name, "lock");
+	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
+	struct lxm_runtime rt;
+
+	if (!state || !lock || !cdir || lxm_runtime_read(state, &rt) < 0 || lxm_runtime_is_of(&rt, cdir))
+		return false;
+	if (lxm_lock_held_at(AT_FDCWD, lock) == 0 && !lxm_process_matches(rt.init_pid, rt.init_starttime))
+		return false;   /* stale: its monitor and init are gone */
+	snprintf(other, n, "%s", rt.dir[0] ? rt.dir : "another lxmpath");
+	return true;
 }
 
 int lxm_container_remove_runtime(const struct lxm_paths *paths, const char *name, const char *cdir)
@@ -305,6 +329,15 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 	r = lxm_container_check_exists(paths, name, err);
 	if (r < 0)
 		return r;
+	{
+		char other[512];
+
+		/* this one is stopped: never stop the other one */
+		if (lxm_container_runs_elsewhere(paths, name, other, sizeof(other))) {
+			log_warn("not running; the container of that name in '%s' is, and is left alone", other);
+			return 0;
+		}
+	}
 	fd = connect_monitor(paths, name);
 	if (fd < 0)
 		return stop_without_monitor(paths, name, mode, timeout, err);
@@ -367,10 +400,13 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 static int connect_running(const struct lxm_paths *paths, const char *name, struct lxm_error *err)
 {
 	int r = lxm_container_check_exists(paths, name, err);
+	char other[512];
 	int fd;
 
 	if (r < 0)
 		return r;
+	if (lxm_container_runs_elsewhere(paths, name, other, sizeof(other)))
+		return lxm_error_setr(err, ENOTCONN, "not running (the container of that name in '%s' is)", other);
 	fd = connect_monitor(paths, name);
 	if (fd == -ETIMEDOUT)
 		return lxm_error_setr(err, ETIMEDOUT, "its monitor does not answer (stuck?)");
@@ -439,6 +475,12 @@ int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool f
 	r = lxm_container_check_exists(paths, name, err);
 	if (r < 0)
 		return r;
+	{
+		char other[512];
+
+		if (lxm_container_runs_elsewhere(paths, name, other, sizeof(other)))
+			return lxm_error_setr(err, ENOTCONN, "not running (the container of that name in '%s' is)", other);
+	}
 	fd = connect_monitor(paths, name);
 	if (fd < 0) {
 		struct lxm_container_info info;
@@ -494,13 +536,18 @@ static char *snapshot_base_dir(const struct lxm_paths *paths, const char *lower)
 	return TAKE_PTR(real_parent);
 }
 
-/* 1: a start or a monitor holds the lock of the runtime dir; 0: nobody
- * (or there is none); -errno: cannot be told. */
+/* 1: a start or a monitor of this container holds the lock of the runtime
+ * dir; 0: nobody (or there is none), or one of the same name in another
+ * lxmpath; -errno: cannot be told. */
 static int rundir_claimed(const struct lxm_paths *paths, const char *name)
 {
 	_cleanup_free_ char *lock = lxm_runtime_path(paths, name, "lock");
+	char other[512];
+	int r = lock ? lxm_lock_held_at(AT_FDCWD, lock) : -ENOMEM;
 
-	return lock ? lxm_lock_held_at(AT_FDCWD, lock) : -ENOMEM;
+	if (r > 0 && lxm_container_runs_elsewhere(paths, name, other, sizeof(other)))
+		return 0;
+	return r;
 }
 
 static int rundir_lock_error(const struct lxm_paths *paths, const char *name, int code, struct lxm_error *err)

@@ -25,6 +25,10 @@ int lxm_container_check_exists(const struct lxm_paths *paths, const char *name, 
  * in it (also a temporary file of an interrupted write), its AppArmor
  * profile released. cdir is the container's directory. */
 int lxm_container_remove_runtime(const struct lxm_paths *paths, const char *name, const char *cdir);
+/* Whether the runtime dir of name is live and of a container of that name
+ * in another lxmpath (they share LXM_RUNDIR and the cgroup names): its
+ * directory then goes to other. */
+bool lxm_container_runs_elsewhere(const struct lxm_paths *paths, const char *name, char *other, size_t n);
 int lxm_container_load_config(const struct lxm_paths *paths, const char *name,
 			      struct lxm_config *conf, struct lxm_error *err);
 int lxm_container_query(const struct lxm_paths *paths, const char *name,

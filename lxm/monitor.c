@@ -149,6 +149,7 @@ int lxm_monitor_write_state(struct lxm_monitor *m)
 	};
 
 	snprintf(rt.cgroup, sizeof(rt.cgroup), "lxm/%s", m->name);
+	lxm_runtime_set_dir(&rt, m->dir);
 	memcpy(rt.phys, m->phys, sizeof(rt.phys));
 	rt.n_phys = m->n_phys;
 	/* none when they do not fit: lxm-attach reads mountinfo then */

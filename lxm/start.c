@@ -965,14 +965,25 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 		if (errno != EEXIST)
 			return lxm_error_set(err, errno, "creating runtime dir '%s'", m->rundir);
 		fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			char other[512];
+
+			if (lxm_container_runs_elsewhere(m->paths, m->name, other, sizeof(other)))
+				return lxm_error_setr(err, EBUSY, "the container of that name in '%s' is running: "
+						      "containers of one name share the runtime dir '%s' and their "
+						      "cgroups, whatever their lxmpath", other, m->rundir);
 			return lxm_error_setr(err, EBUSY, "already running");
+		}
 		if (lxm_runtime_read(m->state_path, &rt) == 0) {
 			_cleanup_close_ int pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);
 			/* without pidfd_open (Linux < 5.3, valgrind) compare /proc */
 			if (pidfd >= 0 || (pidfd == -ENOSYS && lxm_process_matches(rt.init_pid, rt.init_starttime)))
-				return lxm_error_setr(err, EBUSY,
-						      "already running (its monitor is gone; lxm-stop still stops it)");
+				return lxm_runtime_is_of(&rt, m->dir)
+					       ? lxm_error_setr(err, EBUSY, "already running (its monitor is gone; "
+								"lxm-stop still stops it)")
+					       : lxm_error_setr(err, EBUSY, "the container of that name in '%s' is running "
+								"(its monitor is gone): containers of one name share "
+								"the runtime dir '%s' and their cgroups", rt.dir, m->rundir);
 		}
 		/* a stale runtime dir: the monitor and the container are gone */
 		log_debug("removing stale runtime dir '%s'", m->rundir);

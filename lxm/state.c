@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "config.h"
@@ -168,6 +169,19 @@ int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size)
 			return -ENOBUFS;
 		len += (size_t)n;
 	}
+	if (rt->dir_ino) {
+		n = snprintf(buf + len, size - len, "dir_id=%llu:%llu\n", (unsigned long long)rt->dir_dev,
+			     (unsigned long long)rt->dir_ino);
+		if (n < 0 || (size_t)n >= size - len)
+			return -ENOBUFS;
+		len += (size_t)n;
+	}
+	if (rt->dir[0]) {
+		n = snprintf(buf + len, size - len, "dir=%s\n", rt->dir);
+		if (n < 0 || (size_t)n >= size - len)
+			return -ENOBUFS;
+		len += (size_t)n;
+	}
 	for (size_t i = 0; i < rt->n_phys && i < LXM_PHYS_MAX; i++) {
 		const struct lxm_phys_index *p = &rt->phys[i];
 
@@ -275,6 +289,17 @@ int lxm_runtime_parse(const char *text, struct lxm_runtime *ret)
 		} else if (streq(buf, "state")) {
 			if (lxm_state_from_string(eq, &rt.state) < 0)
 				return -EINVAL;
+		} else if (streq(buf, "dir_id")) {
+			char *colon = strchr(eq, ':');
+
+			if (!colon)
+				return -EINVAL;
+			*colon++ = '\0';
+			if (lxm_parse_u64(eq, UINT64_MAX, &rt.dir_dev) < 0 || lxm_parse_u64(colon, UINT64_MAX, &rt.dir_ino) < 0)
+				return -EINVAL;
+		} else if (streq(buf, "dir")) {
+			if (eq[0] != '/' || lxm_strscpy(rt.dir, eq, sizeof(rt.dir)) < 0)
+				rt.dir[0] = '\0';   /* for messages only */
 		} else if (streq(buf, "cgroup")) {
 			if (lxm_strscpy(rt.cgroup, eq, sizeof(rt.cgroup)) < 0)
 				return -EINVAL;
@@ -361,6 +386,28 @@ int lxm_runtime_read(const char *path, struct lxm_runtime *ret)
 	if (r < 0)
 		return r;
 	return lxm_runtime_parse(text, ret);
+}
+
+bool lxm_runtime_is_of(const struct lxm_runtime *rt, const char *cdir)
+{
+	struct stat st;
+
+	if (!rt->dir_ino || !cdir)
+		return true;
+	/* a directory that is gone is not the one that runs */
+	return stat(cdir, &st) == 0 && (uint64_t)st.st_dev == rt->dir_dev && (uint64_t)st.st_ino == rt->dir_ino;
+}
+
+void lxm_runtime_set_dir(struct lxm_runtime *rt, const char *cdir)
+{
+	struct stat st;
+
+	if (cdir && stat(cdir, &st) == 0) {
+		rt->dir_dev = (uint64_t)st.st_dev;
+		rt->dir_ino = (uint64_t)st.st_ino;
+	}
+	if (!cdir || lxm_strscpy(rt->dir, cdir, sizeof(rt->dir)) < 0)
+		rt->dir[0] = '\0';
 }
 
 bool lxm_process_matches(pid_t pid, uint64_t starttime)

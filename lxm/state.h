@@ -108,7 +108,18 @@ struct lxm_runtime {
 	 * namespace of its own: then their host names swap too) */
 	struct lxm_phys_index phys[LXM_PHYS_MAX];
 	size_t n_phys;
+	/* the container's directory: its device and inode tell it (0: an
+	 * older state file), its path is for messages ("" when too long) */
+	uint64_t dir_dev, dir_ino;
+	char dir[400];
 };
+
+/* Whether the runtime state rt is of the container whose directory is cdir,
+ * and not of one of the same name in another lxmpath (they share the
+ * runtime dir and the cgroup names). True when rt does not say. */
+bool lxm_runtime_is_of(const struct lxm_runtime *rt, const char *cdir);
+/* Record cdir in rt (lxm_runtime_is_of). */
+void lxm_runtime_set_dir(struct lxm_runtime *rt, const char *cdir);
 
 int lxm_runtime_format(const struct lxm_runtime *rt, char *buf, size_t size);
 int lxm_runtime_parse(const char *text, struct lxm_runtime *ret);
