@@ -60,6 +60,9 @@ if make -C "$BUILDDIR" -s install DESTDIR="$DEST" >"$TEST_TMP/install.log" 2>&1;
 		ok "$( [ -f "$udir/$f" ]; echo $?)" "$f is installed in $units"
 	done
 	ok "$( ! grep -q '@[a-z]*@' "$udir"/lxm*.service; echo $?)" "the installed units have their paths filled in"
+	ok "$(for u in lxm-net.service lxm.service; do
+		sed -n 's/^Exec[A-Za-z]*=-\{0,1\}\([^ ]*\).*/\1/p' "$udir/$u" | while read -r x; do [ -x "$DEST$x" ] || exit 1; done || exit 1
+	done; echo $?)" "the installed lxm-net.service and lxm.service run the installed commands"
 	for f in lxm-start.1 lxm-autostart.1; do
 		ok "$(find "$DEST" -name "$f" | grep -q .; echo $?)" "$f is installed"
 	done
