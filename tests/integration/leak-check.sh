@@ -2,7 +2,8 @@
 # What the integration tests could leave on the host: links of theirs
 # (lxm<letters><pid>, vlxmt<pid>...), cgroups of their containers
 # (lxm/t<pid>-...), mounts, processes and dnsmasq instances under their
-# temporary dirs (/tmp/lxm-it.*), those dirs, and nft tables of their bridges.
+# temporary dirs (/tmp/lxm-it.*), those dirs, nft tables of their bridges,
+# and dnsmasq lease files of their bridges (lxm-net keeps them after a stop).
 #
 #   leak-check.sh list          one line per such thing there is now
 #   leak-check.sh check BEFORE  TAP: one check per kind, failing on what is
@@ -25,6 +26,9 @@ list() {
 		[ -e "$d" ] && echo "dir $d"
 	done
 	nft list tables 2>/dev/null | awk '$3 ~ /^lxm_lxm[a-z]*[0-9]+$/ { print "nft " $2 " " $3 }'
+	for d in /var/lib/misc/dnsmasq.lxm*.leases; do
+		case $d in */dnsmasq.lxm*[0-9].leases) [ -e "$d" ] && echo "lease $d" ;; esac
+	done
 	return 0
 }
 
@@ -36,7 +40,7 @@ check)
 	before=${2:?usage: leak-check.sh check BEFORE}
 	now=$(list | sort)
 	n=0
-	for kind in link cgroup mount process dir nft; do
+	for kind in link cgroup mount process dir nft lease; do
 		n=$((n + 1))
 		# what was there before the tests is not theirs
 		leaked=$(printf '%s\n' "$now" | grep "^$kind " | grep -vxF -f "$before")

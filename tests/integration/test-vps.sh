@@ -38,6 +38,7 @@ if [ -z "$seeded" ]; then
 fi
 
 export LXM_NET=$SRCDIR/net/lxm-net
+export LXM_NET_LEASEDIR=$TEST_TMP
 BR=lxmv$$
 NET3=10.232.$(( $$ % 250 ))
 GW=$NET3.1
@@ -50,7 +51,7 @@ EOF
 vps_cleanup() {
 	# lxm-net's state (dnsmasq's pid file) is under $TEST_TMP: stopped first
 	cleanup_containers
-	"$LXM_NET" stop >/dev/null 2>&1
+	"$LXM_NET" stop --force >/dev/null 2>&1
 	ip link del "$BR" 2>/dev/null
 	nft delete table ip "lxm_$BR" 2>/dev/null
 	rm -rf "$TEST_TMP"
