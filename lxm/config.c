@@ -217,6 +217,9 @@ static int check_apparmor(char *s, char *why, size_t n)
 		return lxm_why_invalid(why, n, "must not be empty");
 	if (strlen(s) >= LXM_APPARMOR_PROFILE_MAX)
 		return lxm_why_invalid(why, n, "profile name longer than %d characters", LXM_APPARMOR_PROFILE_MAX - 1);
+	for (const char *p = s; *p; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+			return lxm_why_invalid(why, n, "invalid profile name '%s': white space or a control character", s);
 	return 0;
 }
 
@@ -616,7 +619,7 @@ static const struct key keys[] = {
 	KEY("init.cmd", strv, C(init_cmd), .aux = C(n_init_cmd), .flags = K_ALWAYS),
 	KEY("init.halt_signal", signal, C(halt_signal), .flags = K_ALWAYS),
 	KEY("init.reboot_signal", signal, C(reboot_signal), .flags = K_ALWAYS),
-	KEY("init.stop_timeout", u32, C(stop_timeout), .max = UINT32_MAX, .flags = K_ALWAYS),
+	KEY("init.stop_timeout", u32, C(stop_timeout), .max = LXM_STOP_TIMEOUT_MAX, .flags = K_ALWAYS),
 
 	LIST("idmap", C(idmaps), C(n_idmaps), &idmap_list, .flags = K_ONE_LINE),
 	KEY("idmap.type", idtype, IDMAP(type), .flags = K_REQUIRED | K_ALWAYS),
@@ -1743,6 +1746,60 @@ static int validate_idmaps(const struct lxm_config *conf, const char *label, str
 	return 0;
 }
 
+/* The address of a CIDR in binary (family, 16 bytes). */
+static bool addr_bytes(const char *cidr, int *family, unsigned char out[16])
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(cidr, '/');
+	size_t len = slash ? (size_t)(slash - cidr) : strlen(cidr);
+
+	memset(out, 0, 16);
+	if (len >= sizeof(addr))
+		return false;
+	memcpy(addr, cidr, len);
+	addr[len] = '\0';
+	*family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	return inet_pton(*family, addr, out) == 1;
+}
+
+/* One address given twice, in any spelling, on one interface or two. */
+static int validate_nic_addresses(const struct lxm_config *conf, const char *label, struct lxm_error *err)
+{
+	for (size_t i = 0; i < conf->n_nics; i++) {
+		const struct lxm_nic *a = &conf->nics[i];
+
+		for (size_t x = 0; x < a->n_ipv4 + a->n_ipv6; x++) {
+			const char *ax = x < a->n_ipv4 ? a->ipv4[x] : a->ipv6[x - a->n_ipv4];
+			unsigned char bx[16];
+			int fx;
+
+			if (!addr_bytes(ax, &fx, bx))
+				continue;
+			for (size_t j = 0; j <= i; j++) {
+				const struct lxm_nic *b = &conf->nics[j];
+				size_t end = j == i ? x : b->n_ipv4 + b->n_ipv6;
+
+				for (size_t y = 0; y < end; y++) {
+					const char *by = y < b->n_ipv4 ? b->ipv4[y] : b->ipv6[y - b->n_ipv4];
+					unsigned char bb[16];
+					int fy;
+					char key[32];
+
+					if (!addr_bytes(by, &fy, bb) || fx != fy || memcmp(bx, bb, 16) != 0)
+						continue;
+					char where[32] = "";
+
+					if (j != i)
+						snprintf(where, sizeof(where), " by net[%zu]", j);
+					snprintf(key, sizeof(key), "net[%zu]", i);
+					return val_fail(err, label, key, "address '%s' is given already as '%s'%s", ax, by, where);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 static int validate_nics(const struct lxm_config *conf, const char *label, struct lxm_error *err)
 {
 	for (size_t i = 0; i < conf->n_nics; i++) {
@@ -1882,7 +1939,10 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 	r = validate_idmaps(conf, label, err);
 	if (r < 0)
 		return r;
-	return validate_nics(conf, label, err);
+	r = validate_nics(conf, label, err);
+	if (r < 0)
+		return r;
+	return validate_nic_addresses(conf, label, err);
 }
 
 int lxm_config_load(struct lxm_config *conf, const char *path, struct lxm_error *err)

@@ -12,6 +12,7 @@
 #define LXM_NAME_MAX 64          /* container name length limit */
 #define LXM_UUID_STR_LEN 37      /* 36 chars + NUL */
 #define LXM_HWADDR_STR_LEN 18    /* "00:16:3e:xx:xx:xx" + NUL */
+#define LXM_STOP_TIMEOUT_MAX 86400   /* init.stop_timeout: a day (in ms it fits an int) */
 
 enum lxm_net_type {
 	LXM_NET_VETH,

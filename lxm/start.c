@@ -895,10 +895,24 @@ static int load_config(struct lxm_monitor *m, const struct lxm_start_opts *opts,
 		m->conf->name = strdup(m->name);
 		if (!m->conf->name)
 			return lxm_error_set(err, ENOMEM, "loading config");
+	} else if (!streq(m->conf->name, m->name)) {
+		/* a copied directory: the name owns static addresses and
+		 * host links, two containers must not share one */
+		return lxm_error_setr(err, EINVAL, "%s: name: '%s' is not this container's name (a copy of "
+				      "another container? set name = \"%s\", and a new uuid and hwaddr, or use lxm-copy)",
+				      path, m->conf->name, m->name);
 	}
 	r = lxm_config_validate(m->conf, path, err);
 	if (r < 0)
 		return r;
+	/* an interface added by hand without hwaddr: the same MAC at every
+	 * start (from the uuid, as lxm-create gives), not a random one */
+	for (size_t i = 0; m->conf->uuid[0] && i < m->conf->n_nics; i++) {
+		struct lxm_nic *nic = &m->conf->nics[i];
+
+		if ((nic->type == LXM_NET_VETH || nic->type == LXM_NET_MACVLAN) && !nic->hwaddr[0])
+			(void)lxm_mac_from_uuid(m->conf->uuid, (unsigned)i, nic->hwaddr);
+	}
 	m->rootfs = lxm_config_rootfs_path(m->conf, m->dir);
 	if (!m->rootfs)
 		return lxm_error_set(err, ENOMEM, "loading config");

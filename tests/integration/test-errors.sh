@@ -121,4 +121,12 @@ ok "$( [ -f "$LXM_PATH/$c/rootfs/etc/deep/f.conf" ] && [ -d "$LXM_PATH/$c/rootfs
 check "stop" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left after the create= mounts"
 
+# a container directory copied by hand keeps the other's name in its
+# config: refused, as two containers must not share a name's addresses
+cp -a "$LXM_PATH/$c" "$LXM_PATH/$c-cp"
+expect_error "^lxm-start: $c-cp: $LXM_PATH/$c-cp/config: name: '$c' is not this container's name \\(a copy of another container\\?" \
+	"a hand copy that keeps the other's name is refused, naming the key" -- lxm-start -n "$c-cp"
+no_leaks "$c-cp" "and leaves nothing"
+rm -rf "$LXM_PATH/$c-cp"
+
 done_testing

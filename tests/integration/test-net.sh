@@ -123,6 +123,21 @@ no_veths "no host veth after the halt"
 check "start again" -- lxm-start -n "$s1"
 ok "$([ "$(lxm-attach -n "$s1" -- cat /sys/class/net/eth0/address)" = "$mac" ]; echo $?)" "the MAC is stable across restarts"
 check "host pings it right after the restart" -- busybox ping -c1 -W2 "$NET3.10"
+# an interface given without hwaddr (-f, or added by hand): its MAC comes
+# from the uuid too, the same at every start
+check "stop it" -- lxm-stop -n "$s1" -k
+printf 'net = ( { type = "veth"; link = "%s"; ipv4 = ["%s.10/24"]; } );\n' "$BR" "$NET3" >"$TEST_TMP/nomac.conf"
+macs=""
+for _ in 1 2; do
+	lxm-start -n "$s1" -f "$TEST_TMP/nomac.conf" >/dev/null 2>&1
+	macs="$macs $(lxm-attach -n "$s1" -- cat /sys/class/net/eth0/address 2>/dev/null)"
+	lxm-stop -n "$s1" -k >/dev/null 2>&1
+done
+set -- $macs
+ok "$([ $# = 2 ] && [ "$1" = "$2" ] && case $1 in 00:16:3e:*) true ;; *) false ;; esac; echo $?)" \
+	"an interface without hwaddr gets the same 00:16:3e MAC at every start ($macs)"
+no_veths "no host veth after those starts"
+check "start it as configured" -- lxm-start -n "$s1"
 # reboot: the links go with the old init's namespace and are made again in
 # the new one (a reboot makes it in the clone, without the start's thread)
 reboot_check() {   # reboot_check NAME ADDRESS

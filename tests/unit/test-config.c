@@ -351,7 +351,10 @@ static void test_errors(void)
 	expect_error("autostart = { order = 2147483648; };",
 		     "config:1: autostart.order: must be between -2147483648 and 2147483647, got 2147483648");
 	expect_error("init = { stop_timeout = 4294967296; };",
-		     "config:1: init.stop_timeout: must be between 0 and 4294967295, got 4294967296");
+		     "config:1: init.stop_timeout: must be between 0 and 86400, got 4294967296");
+	expect_error("init = { stop_timeout = 86401; };", "config:1: init.stop_timeout: must be between 0 and 86400, got 86401");
+	expect_error("security = { apparmor = \"foo\\nbar\"; };",
+		     "config:1: security.apparmor: invalid profile name 'foo\nbar': white space or a control character");
 	expect_error("net = ( { type = \"veth\"; mtu = 67; } );", "config:1: net[0].mtu: must be between 68 and 65535, got 67");
 	expect_error("net = ( { type = \"veth\"; mtu = 65536; } );",
 		     "config:1: net[0].mtu: must be between 68 and 65535, got 65536");
@@ -535,6 +538,11 @@ static void test_validate(void)
 		       "c1: net[0]: ipv4_gateway needs a static ipv4 address");
 	expect_invalid("net = ( { type = \"veth\"; ipv6_gateway = \"fd00::1\"; } );",
 		       "c1: net[0]: ipv6_gateway needs a static ipv6 address");
+	expect_invalid("net = ( { type = \"veth\"; link = \"br0\"; ipv6 = [\"fd00::5/64\", \"fd00:0::5/64\"]; } );",
+		       "c1: net[0]: address 'fd00:0::5/64' is given already as 'fd00::5/64'");
+	expect_invalid("net = ( { type = \"veth\"; link = \"br0\"; ipv4 = [\"10.0.0.5/24\"]; },"
+		       " { type = \"veth\"; link = \"br1\"; name = \"eth1\"; ipv4 = [\"10.0.0.5/16\"]; } );",
+		       "c1: net[1]: address '10.0.0.5/16' is given already as '10.0.0.5/24' by net[0]");
 	expect_invalid("net = ( { type = \"veth\"; link = \"br0\"; mtu = 1279; ipv6 = [\"fd00::2/64\"]; } );",
 		       "c1: net[0]: mtu 1279 is below 1280, the least IPv6 works with, and the interface has ipv6 addresses");
 	expect_valid("name = \"c1\"; net = ( { type = \"veth\"; link = \"br0\"; mtu = 1280; ipv6 = [\"fd00::2/64\"]; } );",
