@@ -233,6 +233,14 @@ static int check_mount_options(char *s, char *why, size_t n)
 		return lxm_why_invalid(why, n, "'%s': create= must be 'dir' or 'file'", s);
 	if (r < 0)
 		return lxm_why_invalid(why, n, "'%s': %s", s, strerror(-r));
+	/* the kernel ignores a bind mount's data: "readonly" would give a
+	 * writable mount without a word */
+	if (o.bind && o.data && o.data[0]) {
+		r = lxm_why_invalid(why, n, "'%s': unknown option '%s' for a bind mount (it takes ro, rw, nosuid, "
+				    "nodev, noexec, the atime options, sync, dirsync, optional and create=)", s, o.data);
+		free(o.data);
+		return r;
+	}
 	free(o.data);
 	return 0;
 }
@@ -1935,6 +1943,18 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 			return val_fail(err, label, key, "source: missing");
 		if (!conf->mounts[i].target || !conf->mounts[i].target[0])
 			return val_fail(err, label, key, "target: missing");
+		if (!conf->mounts[i].fstype) {
+			struct lxm_mount_opts o;
+			bool bind;
+
+			if (lxm_mount_options_parse(conf->mounts[i].options, &o) < 0)
+				continue;   /* said at the key */
+			bind = o.bind;
+			free(o.data);
+			if (!bind)
+				return val_fail(err, label, key, "a mount that is not a bind mount needs 'fstype' "
+						"(or 'bind' in its options)");
+		}
 	}
 	r = validate_idmaps(conf, label, err);
 	if (r < 0)

@@ -352,6 +352,9 @@ static void test_errors(void)
 		     "config:1: autostart.order: must be between -2147483648 and 2147483647, got 2147483648");
 	expect_error("init = { stop_timeout = 4294967296; };",
 		     "config:1: init.stop_timeout: must be between 0 and 86400, got 4294967296");
+	expect_error("mounts = ( { source = \"/srv\"; target = \"/srv\"; options = \"bind,readonly\"; } );",
+		     "config:1: mounts[0].options: 'bind,readonly': unknown option 'readonly' for a bind mount (it takes ro, rw, "
+		     "nosuid, nodev, noexec, the atime options, sync, dirsync, optional and create=)");
 	expect_error("init = { stop_timeout = 86401; };", "config:1: init.stop_timeout: must be between 0 and 86400, got 86401");
 	expect_error("security = { apparmor = \"foo\\nbar\"; };",
 		     "config:1: security.apparmor: invalid profile name 'foo\nbar': white space or a control character");
@@ -538,6 +541,10 @@ static void test_validate(void)
 		       "c1: net[0]: ipv4_gateway needs a static ipv4 address");
 	expect_invalid("net = ( { type = \"veth\"; ipv6_gateway = \"fd00::1\"; } );",
 		       "c1: net[0]: ipv6_gateway needs a static ipv6 address");
+	expect_invalid("mounts = ( { source = \"proc\"; target = \"/mnt/p\"; options = \"nosuid\"; } );",
+		       "c1: mounts[0]: a mount that is not a bind mount needs 'fstype' (or 'bind' in its options)");
+	expect_valid("name = \"c1\"; mounts = ( { source = \"none\"; target = \"/mnt/t\"; fstype = \"tmpfs\"; options = \"size=1m\"; } );",
+		     "a tmpfs mount with its data");
 	expect_invalid("net = ( { type = \"veth\"; link = \"br0\"; ipv6 = [\"fd00::5/64\", \"fd00:0::5/64\"]; } );",
 		       "c1: net[0]: address 'fd00:0::5/64' is given already as 'fd00::5/64'");
 	expect_invalid("net = ( { type = \"veth\"; link = \"br0\"; ipv4 = [\"10.0.0.5/24\"]; },"
