@@ -1494,6 +1494,28 @@ static bool looks_literal(const char *v)
 	return *end == '\0' || (end[0] == 'L' && end[1] == '\0');
 }
 
+/* Whether text is one libconfig value: "v = TEXT;" sets v and nothing else. */
+static bool single_value(const char *text)
+{
+	_cleanup_free_ char *probe = lxm_strdup_printf("v = %s;", text);
+	config_t c;
+	bool one;
+
+	if (!probe)
+		return false;
+	config_init(&c);
+	one = config_read_string(&c, probe) == CONFIG_TRUE && config_setting_length(config_root_setting(&c)) == 1;
+	config_destroy(&c);
+	return one;
+}
+
+/* Keys whose value is a string in the file (sizes and numbers are not). */
+static bool takes_string(const struct key *k)
+{
+	return k->parse == parse_string || k->parse == parse_chars || k->parse == parse_signal ||
+	       k->parse == parse_devtype || k->parse == parse_idtype || k->parse == parse_nettype;
+}
+
 int lxm_config_set(struct lxm_config *conf, const char *key, const char *value, struct lxm_error *err)
 {
 	const struct key *k = NULL;
@@ -1517,7 +1539,18 @@ int lxm_config_set(struct lxm_config *conf, const char *key, const char *value, 
 		if (!parent || parent->parse != parse_group)
 			return lxm_error_setr(err, EINVAL, "%s: keys inside a list cannot be set from the command line", key);
 	}
-	val = looks_literal(value) ? strdup(value) : quote(value);
+	/* a key that takes a string gets one, whatever the value looks like
+	 * (cpuset "0", hostname "1234"); a literal the user wrote ("..." or
+	 * [...]) must be one value and nothing more */
+	if (value[0] == '"' || value[0] == '[') {
+		if (!single_value(value))
+			return lxm_error_setr(err, EINVAL, "%s: '%s' is not one value", key, value);
+		val = strdup(value);
+	} else if (takes_string(k)) {
+		val = quote(value);
+	} else {
+		val = looks_literal(value) ? strdup(value) : quote(value);
+	}
 	if (!val)
 		return -ENOMEM;
 	if (dot)

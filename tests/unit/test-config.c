@@ -929,6 +929,13 @@ static void test_set(void)
 	ok(lxm_config_set(&c, "limits", "1", &err) == -EINVAL &&
 	      streq(err.msg, "limits: a group cannot be set from the command line"), "group");
 	ok(lxm_config_set(&c, "hostname", "x\"; name = \"y", &err) == -EINVAL && !c.name, "no injection through a value");
+	ok(lxm_config_set(&c, "hostname", "\"rc1\"; net = ( { type = \"veth\"; link = \"br0\"; } )", &err) == -EINVAL &&
+	      c.n_nics == 0 && strstr(err.msg, "is not one value"), "no injection through a quoted value");
+	ok(lxm_config_set(&c, "init.cmd", "[\"/bin/sh\"]; name = \"y\"", &err) == -EINVAL && !c.name,
+	      "no injection through an array");
+	ok(lxm_config_set(&c, "limits.cpuset", "0", &err) == 0 && streq(c.limits.cpuset, "0"),
+	      "a string key takes a value that looks like a number: cpuset 0 (%s)", err.msg);
+	ok(lxm_config_set(&c, "hostname", "1234", &err) == 0 && streq(c.hostname, "1234"), "hostname 1234");
 	lxm_config_free(&c);
 }
 
