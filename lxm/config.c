@@ -480,6 +480,7 @@ static int check_dev_path(char *s, char *why, size_t n)
 struct reader {
 	const char *label;
 	struct lxm_error *err;
+	struct lxm_config *conf;      /* origins are noted here; NULL: not */
 };
 
 struct key;
@@ -735,6 +736,89 @@ static bool key_in_group(const struct key *k, const char *prefix)
 		p += plen + 1;
 	}
 	return !strchr(p, '.');
+}
+
+/* ---- where settings came from ------------------------------------------------ */
+
+/* Forget the origins of key's members ("net[" drops every interface's): a
+ * list read again replaces them all. */
+static void origins_drop(struct lxm_config *conf, const char *prefix)
+{
+	size_t plen = strlen(prefix), out = 0;
+
+	for (size_t i = 0; i < conf->n_origins; i++) {
+		if (strncmp(conf->origins[i].key, prefix, plen) == 0) {
+			free(conf->origins[i].key);
+			continue;
+		}
+		conf->origins[out++] = conf->origins[i];
+	}
+	conf->n_origins = out;
+}
+
+/* Note that key was set at label:line (a later reading wins). Best effort:
+ * without memory an error just has no line. */
+static void origin_note(struct reader *rd, const char *key, unsigned line)
+{
+	struct lxm_config *conf = rd->conf;
+	const char *label = NULL;
+	struct lxm_config_origin *o;
+
+	if (!conf)
+		return;
+	for (size_t i = 0; i < conf->n_labels && !label; i++)
+		if (streq(conf->labels[i], rd->label))
+			label = conf->labels[i];
+	if (!label) {
+		char **l = realloc(conf->labels, (conf->n_labels + 1) * sizeof(*l));
+
+		if (!l)
+			return;
+		conf->labels = l;
+		if (!(l[conf->n_labels] = strdup(rd->label)))
+			return;
+		label = l[conf->n_labels++];
+	}
+	for (size_t i = 0; i < conf->n_origins; i++)
+		if (streq(conf->origins[i].key, key)) {
+			conf->origins[i].label = label;
+			conf->origins[i].line = line;
+			return;
+		}
+	o = realloc(conf->origins, (conf->n_origins + 1) * sizeof(*o));
+	if (!o)
+		return;
+	conf->origins = o;
+	o = &conf->origins[conf->n_origins];
+	if (!(o->key = strdup(key)))
+		return;
+	o->label = label;
+	o->line = line;
+	conf->n_origins++;
+}
+
+/* Where key, or the nearest enclosing setting ("net[1]" for
+ * "net[1].name", "init" for "init.halt_signal"), was set; NULL: nowhere. */
+static const struct lxm_config_origin *origin_of(const struct lxm_config *conf, const char *key)
+{
+	char k[WHY_MAX];
+
+	if (!conf)
+		return NULL;
+	snprintf(k, sizeof(k), "%s", key);
+	for (;;) {
+		char *cut;
+
+		for (size_t i = 0; i < conf->n_origins; i++)
+			if (streq(conf->origins[i].key, k))
+				return &conf->origins[i];
+		cut = strrchr(k, '.');
+		if (!cut || (strrchr(k, '[') && strrchr(k, '[') > cut))
+			cut = strrchr(k, '[');
+		if (!cut)
+			return NULL;
+		*cut = '\0';
+	}
 }
 
 /* ---- reading --------------------------------------------------------------- */
@@ -1111,9 +1195,16 @@ static int walk_group(struct reader *rd, const char *prefix, const char *dname,
 		snprintf(kname, sizeof(kname), "%s%s%s", dname, *dname ? "." : "", name);
 		if (!k)
 			return rd_fail(rd, c, kname, "unknown key");
+		if (k->parse == parse_list && rd->conf) {
+			char members[WHY_MAX + 1];
+
+			snprintf(members, sizeof(members), "%s[", kname);
+			origins_drop(rd->conf, members);
+		}
 		r = k->parse(rd, k, c, kname, base);
 		if (r < 0)
 			return r;
+		origin_note(rd, kname, setting_line(c));
 		if (!k->aux || k->list || COUNT(base, k->aux) > 0)
 			seen[k - keys] = c;
 	}
@@ -1213,6 +1304,7 @@ static int parse_list(struct reader *rd, const struct key *k, const config_setti
 		char ename[WHY_MAX];
 
 		snprintf(ename, sizeof(ename), "%s[%d]", kname, done);
+		origin_note(rd, ename, setting_line(e));
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
 			r = rd_fail(rd, e, ename, "expected a group, got %s", type_name(config_setting_type(e)));
 			break;
@@ -1443,7 +1535,7 @@ static void config_destroyp(config_t **c)
 int lxm_config_read_string(struct lxm_config *conf, const char *text, const char *label,
 			   struct lxm_error *err)
 {
-	struct reader rd = { .label = label ?: "config", .err = err };
+	struct reader rd = { .label = label ?: "config", .err = err, .conf = conf };
 	_cleanup_free_ char *fixed = NULL;
 	config_t cfg;
 	_cleanup_(config_destroyp) config_t *cfgp = NULL;
@@ -1686,6 +1778,10 @@ void lxm_config_free(struct lxm_config *conf)
 		device_free(&conf->devices[i]);
 	free(conf->devices);
 	lxm_strv_free(conf->autostart.groups, conf->autostart.n_groups);
+	for (size_t i = 0; i < conf->n_origins; i++)
+		free(conf->origins[i].key);
+	free(conf->origins);
+	lxm_strv_free(conf->labels, conf->n_labels);
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -1719,16 +1815,22 @@ int lxm_config_init(struct lxm_config *conf)
 
 /* ---- validation -------------------------------------------------------------- */
 
-static int val_fail(struct lxm_error *err, const char *label, const char *key, const char *fmt, ...)
-	_printf_(4, 5);
-static int val_fail(struct lxm_error *err, const char *label, const char *key, const char *fmt, ...)
+/* "FILE:LINE: key: what", with the file and line the setting (or the one
+ * around it) was read from; "LABEL: key: what" for one nothing set. */
+static int val_fail(const struct lxm_config *conf, struct lxm_error *err, const char *label, const char *key,
+		    const char *fmt, ...) _printf_(5, 6);
+static int val_fail(const struct lxm_config *conf, struct lxm_error *err, const char *label, const char *key,
+		    const char *fmt, ...)
 {
+	const struct lxm_config_origin *o = origin_of(conf, key);
 	char what[LXM_ERROR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	if (o && o->line)
+		return lxm_error_setr(err, EINVAL, "%s:%u: %s: %s", o->label, o->line, key, what);
 	return lxm_error_setr(err, EINVAL, "%s: %s: %s", label, key, what);
 }
 
@@ -1749,12 +1851,12 @@ static int validate_idmaps(const struct lxm_config *conf, const char *label, str
 
 		snprintf(key, sizeof(key), "idmap[%zu]", i);
 		if (m->type != 'u' && m->type != 'g')
-			return val_fail(err, label, key, "type must be \"u\" or \"g\"");
+			return val_fail(conf, err, label, key, "type must be \"u\" or \"g\"");
 		t = m->type == 'g';
 		if (m->count == 0)
-			return val_fail(err, label, key, "count must not be 0");
+			return val_fail(conf, err, label, key, "count must not be 0");
 		if ((uint64_t)m->container + m->count > (1ULL << 32) || (uint64_t)m->host + m->count > (1ULL << 32))
-			return val_fail(err, label, key, "range goes beyond id 4294967295");
+			return val_fail(conf, err, label, key, "range goes beyond id 4294967295");
 		has[t] = true;
 		lines[t]++;
 		if (m->container == 0)
@@ -1765,10 +1867,10 @@ static int validate_idmaps(const struct lxm_config *conf, const char *label, str
 			if (o->type != m->type)
 				continue;
 			if (ranges_overlap(m->container, m->count, o->container, o->count))
-				return val_fail(err, label, key, "container ids %" PRIu32 "-%" PRIu64 " overlap idmap[%zu]",
+				return val_fail(conf, err, label, key, "container ids %" PRIu32 "-%" PRIu64 " overlap idmap[%zu]",
 						m->container, (uint64_t)m->container + m->count - 1, j);
 			if (ranges_overlap(m->host, m->count, o->host, o->count))
-				return val_fail(err, label, key, "host ids %" PRIu32 "-%" PRIu64 " overlap idmap[%zu]",
+				return val_fail(conf, err, label, key, "host ids %" PRIu32 "-%" PRIu64 " overlap idmap[%zu]",
 						m->host, (uint64_t)m->host + m->count - 1, j);
 		}
 	}
@@ -1778,11 +1880,11 @@ static int validate_idmaps(const struct lxm_config *conf, const char *label, str
 		if (!has[0] && !has[1])
 			break;
 		if (!has[t])
-			return val_fail(err, label, "idmap", "no \"%c\" entry: a user namespace needs both uid and gid maps", c);
+			return val_fail(conf, err, label, "idmap", "no \"%c\" entry: a user namespace needs both uid and gid maps", c);
 		if (!root[t])
-			return val_fail(err, label, "idmap", "no \"%c\" entry maps container id 0 (root)", c);
+			return val_fail(conf, err, label, "idmap", "no \"%c\" entry maps container id 0 (root)", c);
 		if (lines[t] > LXM_IDMAP_LINES_MAX)
-			return val_fail(err, label, "idmap", "more than %d \"%c\" entries", LXM_IDMAP_LINES_MAX, c);
+			return val_fail(conf, err, label, "idmap", "more than %d \"%c\" entries", LXM_IDMAP_LINES_MAX, c);
 	}
 	return 0;
 }
@@ -1833,7 +1935,7 @@ static int validate_nic_addresses(const struct lxm_config *conf, const char *lab
 					if (j != i)
 						snprintf(where, sizeof(where), " by net[%zu]", j);
 					snprintf(key, sizeof(key), "net[%zu]", i);
-					return val_fail(err, label, key, "address '%s' is given already as '%s'%s", ax, by, where);
+					return val_fail(conf, err, label, key, "address '%s' is given already as '%s'%s", ax, by, where);
 				}
 			}
 		}
@@ -1850,52 +1952,52 @@ static int validate_nics(const struct lxm_config *conf, const char *label, struc
 
 		snprintf(key, sizeof(key), "net[%zu]", i);
 		if (!type)
-			return val_fail(err, label, key, "invalid type %d", (int)nic->type);
+			return val_fail(conf, err, label, key, "invalid type %d", (int)nic->type);
 		if (nic->type == LXM_NET_NONE && conf->n_nics > 1)
-			return val_fail(err, label, key, "type 'none' (the host's network) excludes other interfaces");
+			return val_fail(conf, err, label, key, "type 'none' (the host's network) excludes other interfaces");
 		if (nic->type == LXM_NET_NONE || nic->type == LXM_NET_EMPTY) {
 			const char *bad = nic->link[0] ? "link" : nic->name[0] ? "name" : nic->hwaddr[0] ? "hwaddr" :
 				nic->mtu ? "mtu" : nic->n_ipv4 ? "ipv4" : nic->ipv4_gateway ? "ipv4_gateway" :
 				nic->n_ipv6 ? "ipv6" : nic->ipv6_gateway ? "ipv6_gateway" : NULL;
 
 			if (bad)
-				return val_fail(err, label, key, "'%s' makes no sense with type '%s'", bad, type);
+				return val_fail(conf, err, label, key, "'%s' makes no sense with type '%s'", bad, type);
 			continue;
 		}
 		if ((nic->type == LXM_NET_MACVLAN || nic->type == LXM_NET_PHYS) && !nic->link[0])
-			return val_fail(err, label, key, "type '%s' needs 'link' (the host device)", type);
+			return val_fail(conf, err, label, key, "type '%s' needs 'link' (the host device)", type);
 		memcpy(buf, nic->link, sizeof(nic->link));
 		if (nic->link[0] && check_ifname(buf, why, sizeof(why)) < 0)
-			return val_fail(err, label, key, "link: %s", why);
+			return val_fail(conf, err, label, key, "link: %s", why);
 		memcpy(buf, nic->name, sizeof(nic->name));
 		if (!nic->name[0])
-			return val_fail(err, label, key, "name: missing");
+			return val_fail(conf, err, label, key, "name: missing");
 		if (check_inner_ifname(buf, why, sizeof(why)) < 0)
-			return val_fail(err, label, key, "name: %s", why);
+			return val_fail(conf, err, label, key, "name: %s", why);
 		memcpy(buf, nic->hwaddr, sizeof(nic->hwaddr));
 		if (nic->hwaddr[0] && check_hwaddr(buf, why, sizeof(why)) < 0)
-			return val_fail(err, label, key, "hwaddr: %s", why);
+			return val_fail(conf, err, label, key, "hwaddr: %s", why);
 		if (nic->mtu && (nic->mtu < 68 || nic->mtu > 65535))
-			return val_fail(err, label, key, "mtu must be between 68 and 65535");
+			return val_fail(conf, err, label, key, "mtu must be between 68 and 65535");
 		if (nic->mtu && nic->mtu < 1280 && nic->n_ipv6)
-			return val_fail(err, label, key, "mtu %u is below 1280, the least IPv6 works with, "
+			return val_fail(conf, err, label, key, "mtu %u is below 1280, the least IPv6 works with, "
 					"and the interface has ipv6 addresses", nic->mtu);
 		if (nic->ipv4_gateway && nic->n_ipv4 == 0)
-			return val_fail(err, label, key, "ipv4_gateway needs a static ipv4 address");
+			return val_fail(conf, err, label, key, "ipv4_gateway needs a static ipv4 address");
 		if (nic->ipv6_gateway && nic->n_ipv6 == 0)
-			return val_fail(err, label, key, "ipv6_gateway needs a static ipv6 address");
+			return val_fail(conf, err, label, key, "ipv6_gateway needs a static ipv6 address");
 		if (nic->type != LXM_NET_VETH &&
 		    ((nic->ipv4_gateway && streq(nic->ipv4_gateway, "auto")) ||
 		     (nic->ipv6_gateway && streq(nic->ipv6_gateway, "auto"))))
-			return val_fail(err, label, key, "gateway 'auto' (the bridge's address) needs type 'veth'");
+			return val_fail(conf, err, label, key, "gateway 'auto' (the bridge's address) needs type 'veth'");
 		for (size_t j = 0; j < i; j++) {
 			if (streq(conf->nics[j].name, nic->name))
-				return val_fail(err, label, key, "name '%s' is already used by net[%zu]", nic->name, j);
+				return val_fail(conf, err, label, key, "name '%s' is already used by net[%zu]", nic->name, j);
 			if (nic->hwaddr[0] && strcasecmp(conf->nics[j].hwaddr, nic->hwaddr) == 0)
-				return val_fail(err, label, key, "hwaddr '%s' is already used by net[%zu]", nic->hwaddr, j);
+				return val_fail(conf, err, label, key, "hwaddr '%s' is already used by net[%zu]", nic->hwaddr, j);
 			if (nic->type == LXM_NET_PHYS && conf->nics[j].type == LXM_NET_PHYS &&
 			    streq(conf->nics[j].link, nic->link))
-				return val_fail(err, label, key, "device '%s' is already moved in by net[%zu]", nic->link, j);
+				return val_fail(conf, err, label, key, "device '%s' is already moved in by net[%zu]", nic->link, j);
 		}
 	}
 	return 0;
@@ -1908,13 +2010,13 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 
 	label = label ?: "config";
 	if (conf->name && lxm_name_check("container name", conf->name, why, sizeof(why)) < 0)
-		return val_fail(err, label, "name", "%s", why);
+		return val_fail(conf, err, label, "name", "%s", why);
 	if (conf->uuid[0]) {
 		char u[LXM_UUID_STR_LEN];
 
 		memcpy(u, conf->uuid, sizeof(u));
 		if (check_uuid(u, why, sizeof(why)) < 0)
-			return val_fail(err, label, "uuid", "%s", why);
+			return val_fail(conf, err, label, "uuid", "%s", why);
 	}
 	if (conf->hostname) {
 		_cleanup_free_ char *h = strdup(conf->hostname);
@@ -1922,60 +2024,60 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 		if (!h)
 			return lxm_error_set(err, ENOMEM, "%s", label);
 		if (check_hostname(h, why, sizeof(why)) < 0)
-			return val_fail(err, label, "hostname", "%s", why);
+			return val_fail(conf, err, label, "hostname", "%s", why);
 	}
 	if (!conf->rootfs_path || !conf->rootfs_path[0])
-		return val_fail(err, label, "rootfs.path", "missing");
+		return val_fail(conf, err, label, "rootfs.path", "missing");
 	if (conf->rootfs_overlay_lower && conf->rootfs_overlay_lower[0] != '/')
-		return val_fail(err, label, "rootfs.overlay_lower", "'%s' is not an absolute path", conf->rootfs_overlay_lower);
+		return val_fail(conf, err, label, "rootfs.overlay_lower", "'%s' is not an absolute path", conf->rootfs_overlay_lower);
 	if (conf->rootfs_overlay_lower && (!conf->rootfs_overlay_upper || !conf->rootfs_overlay_work))
-		return val_fail(err, label, "rootfs.overlay_lower", "needs rootfs.overlay_upper and rootfs.overlay_work");
+		return val_fail(conf, err, label, "rootfs.overlay_lower", "needs rootfs.overlay_upper and rootfs.overlay_work");
 	if (!conf->rootfs_overlay_lower && (conf->rootfs_overlay_upper || conf->rootfs_overlay_work))
-		return val_fail(err, label, "rootfs.overlay_upper", "needs rootfs.overlay_lower");
+		return val_fail(conf, err, label, "rootfs.overlay_upper", "needs rootfs.overlay_lower");
 	if (conf->n_init_cmd == 0 || !conf->init_cmd || !conf->init_cmd[0])
-		return val_fail(err, label, "init.cmd", "must not be empty");
+		return val_fail(conf, err, label, "init.cmd", "must not be empty");
 	if (conf->init_cmd[0][0] != '/')
-		return val_fail(err, label, "init.cmd", "'%s' is not an absolute path", conf->init_cmd[0]);
+		return val_fail(conf, err, label, "init.cmd", "'%s' is not an absolute path", conf->init_cmd[0]);
 	if (conf->halt_signal <= 0 || conf->halt_signal > SIGRTMAX)
-		return val_fail(err, label, "init.halt_signal", "missing or invalid");
+		return val_fail(conf, err, label, "init.halt_signal", "missing or invalid");
 	if (conf->reboot_signal <= 0 || conf->reboot_signal > SIGRTMAX)
-		return val_fail(err, label, "init.reboot_signal", "missing or invalid");
+		return val_fail(conf, err, label, "init.reboot_signal", "missing or invalid");
 	if (conf->halt_signal == conf->reboot_signal)
-		return val_fail(err, label, "init.reboot_signal", "must differ from init.halt_signal");
+		return val_fail(conf, err, label, "init.reboot_signal", "must differ from init.halt_signal");
 	if (conf->console.ttys > LXM_TTYS_MAX)
-		return val_fail(err, label, "console.ttys", "must be between 0 and %d", LXM_TTYS_MAX);
+		return val_fail(conf, err, label, "console.ttys", "must be between 0 and %d", LXM_TTYS_MAX);
 	if (conf->limits.cpu_weight > 10000)
-		return val_fail(err, label, "limits.cpu_weight", "must be between 1 and 10000");
+		return val_fail(conf, err, label, "limits.cpu_weight", "must be between 1 and 10000");
 	if (conf->limits.pids > LXM_PIDS_MAX)
-		return val_fail(err, label, "limits.pids", "must be at most %llu", LXM_PIDS_MAX);
+		return val_fail(conf, err, label, "limits.pids", "must be at most %llu", LXM_PIDS_MAX);
 	if (conf->limits.memory_swap && !conf->limits.memory)
-		return val_fail(err, label, "limits.memory_swap", "needs limits.memory (it is memory plus swap)");
+		return val_fail(conf, err, label, "limits.memory_swap", "needs limits.memory (it is memory plus swap)");
 	if (conf->limits.memory_swap && conf->limits.memory_swap < conf->limits.memory)
-		return val_fail(err, label, "limits.memory_swap", "is less than limits.memory: it is memory plus swap");
+		return val_fail(conf, err, label, "limits.memory_swap", "is less than limits.memory: it is memory plus swap");
 	if (conf->limits.io_weight > 10000)
-		return val_fail(err, label, "limits.io_weight", "must be between 1 and 10000");
+		return val_fail(conf, err, label, "limits.io_weight", "must be between 1 and 10000");
 	if (!conf->security.apparmor || !conf->security.apparmor[0])
-		return val_fail(err, label, "security.apparmor", "missing");
+		return val_fail(conf, err, label, "security.apparmor", "missing");
 	if (!conf->security.seccomp || !conf->security.seccomp[0])
-		return val_fail(err, label, "security.seccomp", "missing");
+		return val_fail(conf, err, label, "security.seccomp", "missing");
 	if (conf->security.n_cap_drop && conf->security.n_cap_keep)
-		return val_fail(err, label, "security", "cap_drop and cap_keep are mutually exclusive");
+		return val_fail(conf, err, label, "security", "cap_drop and cap_keep are mutually exclusive");
 	for (size_t i = 0; i < conf->security.n_cap_drop; i++)
 		if (lxm_cap_from_name(conf->security.cap_drop[i]) < 0)
-			return val_fail(err, label, "security.cap_drop", "unknown capability '%s'", conf->security.cap_drop[i]);
+			return val_fail(conf, err, label, "security.cap_drop", "unknown capability '%s'", conf->security.cap_drop[i]);
 	for (size_t i = 0; i < conf->security.n_cap_keep; i++)
 		if (lxm_cap_from_name(conf->security.cap_keep[i]) < 0)
-			return val_fail(err, label, "security.cap_keep", "unknown capability '%s'", conf->security.cap_keep[i]);
+			return val_fail(conf, err, label, "security.cap_keep", "unknown capability '%s'", conf->security.cap_keep[i]);
 	if (conf->autostart.delay > 3600)
-		return val_fail(err, label, "autostart.delay", "must be between 0 and 3600");
+		return val_fail(conf, err, label, "autostart.delay", "must be between 0 and 3600");
 	for (size_t i = 0; i < conf->n_mounts; i++) {
 		char key[64];
 
 		snprintf(key, sizeof(key), "mounts[%zu]", i);
 		if (!conf->mounts[i].source || !conf->mounts[i].source[0])
-			return val_fail(err, label, key, "source: missing");
+			return val_fail(conf, err, label, key, "source: missing");
 		if (!conf->mounts[i].target || !conf->mounts[i].target[0])
-			return val_fail(err, label, key, "target: missing");
+			return val_fail(conf, err, label, key, "target: missing");
 		if (!conf->mounts[i].fstype) {
 			struct lxm_mount_opts o;
 			bool bind;
@@ -1985,7 +2087,7 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 			bind = o.bind;
 			free(o.data);
 			if (!bind)
-				return val_fail(err, label, key, "a mount that is not a bind mount needs 'fstype' "
+				return val_fail(conf, err, label, key, "a mount that is not a bind mount needs 'fstype' "
 						"(or 'bind' in its options)");
 		}
 	}

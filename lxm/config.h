@@ -128,6 +128,17 @@ struct lxm_config {
 		char **groups;
 		size_t n_groups;
 	} autostart;
+
+	/* where each setting read came from, for errors found after the
+	 * reading (lxm_config_validate): "net[1]" -> -f FILE, line 3 */
+	struct lxm_config_origin {
+		char *key;
+		const char *label;       /* one of labels */
+		unsigned line;
+	} *origins;
+	size_t n_origins;
+	char **labels;
+	size_t n_labels;
 };
 
 /* Fill conf with built-in defaults (no name, no rootfs). */

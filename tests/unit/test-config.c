@@ -400,11 +400,11 @@ static void test_errors(void)
 		ok(parse(&c, "rootfs = { path = \"r\"; overlay_lower = \"base\"; "
 			"overlay_upper = \"u\"; overlay_work = \"w\"; };", &e) == 0, "overlay keys parse");
 		ok(lxm_config_validate(&c, "c", &e) == -EINVAL &&
-		      streq(e.msg, "c: rootfs.overlay_lower: 'base' is not an absolute path"), "overlay lower must be absolute");
+		      streq(e.msg, "config:1: rootfs.overlay_lower: 'base' is not an absolute path"), "overlay lower must be absolute");
 		lxm_config_free(&c);
 		ok(parse(&c, "rootfs = { overlay_lower = \"/b\"; };", &e) == 0 &&
 		      lxm_config_validate(&c, "c", &e) == -EINVAL &&
-		      streq(e.msg, "c: rootfs.overlay_lower: needs rootfs.overlay_upper and rootfs.overlay_work"),
+		      streq(e.msg, "config:1: rootfs.overlay_lower: needs rootfs.overlay_upper and rootfs.overlay_work"),
 		      "overlay lower needs upper and work");
 		lxm_config_free(&c);
 	}
@@ -503,55 +503,55 @@ static void test_validate(void)
 	expect_valid("idmap = ( { type = \"u\"; container = 0; host = 100000; count = 1; },"
 		     " { type = \"u\"; container = 1; host = 200000; count = 10; },"
 		     " { type = \"g\"; container = 0; host = 100000; count = 11; } );", "split uid ranges");
-	expect_invalid("init = { cmd = []; };", "c1: init.cmd: must not be empty");
-	expect_invalid("init = { cmd = [\"sbin/init\"]; };", "c1: init.cmd: 'sbin/init' is not an absolute path");
-	expect_invalid("init = { halt_signal = \"SIGINT\"; };", "c1: init.reboot_signal: must differ from init.halt_signal");
+	expect_invalid("init = { cmd = []; };", "config:1: init.cmd: must not be empty");
+	expect_invalid("init = { cmd = [\"sbin/init\"]; };", "config:1: init.cmd: 'sbin/init' is not an absolute path");
+	expect_invalid("init = { halt_signal = \"SIGINT\"; };", "config:1: init.reboot_signal: must differ from init.halt_signal");
 	expect_invalid("idmap = ( { type = \"u\"; container = 0; host = 100000; count = 65536; } );",
-		       "c1: idmap: no \"g\" entry: a user namespace needs both uid and gid maps");
+		       "config:1: idmap: no \"g\" entry: a user namespace needs both uid and gid maps");
 	expect_invalid("idmap = ( { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
-		       "c1: idmap: no \"u\" entry: a user namespace needs both uid and gid maps");
+		       "config:1: idmap: no \"u\" entry: a user namespace needs both uid and gid maps");
 	expect_invalid("idmap = ( { type = \"u\"; container = 1; host = 100000; count = 65536; },"
 		       " { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
-		       "c1: idmap: no \"u\" entry maps container id 0 (root)");
+		       "config:1: idmap: no \"u\" entry maps container id 0 (root)");
 	expect_invalid("idmap = ( { type = \"u\"; container = 0; host = 100000; count = 100; },"
 		       " { type = \"u\"; container = 50; host = 300000; count = 100; },"
 		       " { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
-		       "c1: idmap[1]: container ids 50-149 overlap idmap[0]");
+		       "config:1: idmap[1]: container ids 50-149 overlap idmap[0]");
 	expect_invalid("idmap = ( { type = \"u\"; container = 0; host = 100000; count = 100; },"
 		       " { type = \"u\"; container = 100; host = 100099; count = 100; },"
 		       " { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
-		       "c1: idmap[1]: host ids 100099-100198 overlap idmap[0]");
+		       "config:1: idmap[1]: host ids 100099-100198 overlap idmap[0]");
 	expect_invalid("idmap = ( { type = \"u\"; container = 0; host = 4294967295; count = 2; },"
 		       " { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
-		       "c1: idmap[0]: range goes beyond id 4294967295");
+		       "config:1: idmap[0]: range goes beyond id 4294967295");
 	expect_invalid("net = ( { type = \"veth\"; name = \"eth0\"; }, { type = \"veth\"; name = \"eth0\"; } );",
-		       "c1: net[1]: name 'eth0' is already used by net[0]");
+		       "config:1: net[1]: name 'eth0' is already used by net[0]");
 	expect_invalid("net = ( { type = \"veth\"; hwaddr = \"00:16:3e:00:00:01\"; }, { type = \"veth\"; hwaddr = \"00:16:3E:00:00:01\"; } );",
-		       "c1: net[1]: hwaddr '00:16:3e:00:00:01' is already used by net[0]");
+		       "config:1: net[1]: hwaddr '00:16:3e:00:00:01' is already used by net[0]");
 	expect_invalid("net = ( { type = \"veth\"; }, { type = \"none\"; } );",
-		       "c1: net[1]: type 'none' (the host's network) excludes other interfaces");
-	expect_invalid("net = ( { type = \"macvlan\"; } );", "c1: net[0]: type 'macvlan' needs 'link' (the host device)");
-	expect_invalid("net = ( { type = \"phys\"; } );", "c1: net[0]: type 'phys' needs 'link' (the host device)");
+		       "config:1: net[1]: type 'none' (the host's network) excludes other interfaces");
+	expect_invalid("net = ( { type = \"macvlan\"; } );", "config:1: net[0]: type 'macvlan' needs 'link' (the host device)");
+	expect_invalid("net = ( { type = \"phys\"; } );", "config:1: net[0]: type 'phys' needs 'link' (the host device)");
 	expect_invalid("net = ( { type = \"phys\"; link = \"enp1s0\"; }, { type = \"phys\"; link = \"enp1s0\"; } );",
-		       "c1: net[1]: device 'enp1s0' is already moved in by net[0]");
+		       "config:1: net[1]: device 'enp1s0' is already moved in by net[0]");
 	expect_invalid("net = ( { type = \"empty\"; ipv4 = [\"10.0.0.1/8\"]; } );",
-		       "c1: net[0]: 'ipv4' makes no sense with type 'empty'");
-	expect_invalid("net = ( { type = \"none\"; link = \"br0\"; } );", "c1: net[0]: 'link' makes no sense with type 'none'");
+		       "config:1: net[0]: 'ipv4' makes no sense with type 'empty'");
+	expect_invalid("net = ( { type = \"none\"; link = \"br0\"; } );", "config:1: net[0]: 'link' makes no sense with type 'none'");
 	expect_invalid("net = ( { type = \"veth\"; ipv4_gateway = \"10.0.0.1\"; } );",
-		       "c1: net[0]: ipv4_gateway needs a static ipv4 address");
+		       "config:1: net[0]: ipv4_gateway needs a static ipv4 address");
 	expect_invalid("net = ( { type = \"veth\"; ipv6_gateway = \"fd00::1\"; } );",
-		       "c1: net[0]: ipv6_gateway needs a static ipv6 address");
+		       "config:1: net[0]: ipv6_gateway needs a static ipv6 address");
 	expect_invalid("mounts = ( { source = \"proc\"; target = \"/mnt/p\"; options = \"nosuid\"; } );",
-		       "c1: mounts[0]: a mount that is not a bind mount needs 'fstype' (or 'bind' in its options)");
+		       "config:1: mounts[0]: a mount that is not a bind mount needs 'fstype' (or 'bind' in its options)");
 	expect_valid("name = \"c1\"; mounts = ( { source = \"none\"; target = \"/mnt/t\"; fstype = \"tmpfs\"; options = \"size=1m\"; } );",
 		     "a tmpfs mount with its data");
 	expect_invalid("net = ( { type = \"veth\"; link = \"br0\"; ipv6 = [\"fd00::5/64\", \"fd00:0::5/64\"]; } );",
-		       "c1: net[0]: address 'fd00:0::5/64' is given already as 'fd00::5/64'");
+		       "config:1: net[0]: address 'fd00:0::5/64' is given already as 'fd00::5/64'");
 	expect_invalid("net = ( { type = \"veth\"; link = \"br0\"; ipv4 = [\"10.0.0.5/24\"]; },"
 		       " { type = \"veth\"; link = \"br1\"; name = \"eth1\"; ipv4 = [\"10.0.0.5/16\"]; } );",
-		       "c1: net[1]: address '10.0.0.5/16' is given already as '10.0.0.5/24' by net[0]");
+		       "config:1: net[1]: address '10.0.0.5/16' is given already as '10.0.0.5/24' by net[0]");
 	expect_invalid("net = ( { type = \"veth\"; link = \"br0\"; mtu = 1279; ipv6 = [\"fd00::2/64\"]; } );",
-		       "c1: net[0]: mtu 1279 is below 1280, the least IPv6 works with, and the interface has ipv6 addresses");
+		       "config:1: net[0]: mtu 1279 is below 1280, the least IPv6 works with, and the interface has ipv6 addresses");
 	expect_valid("name = \"c1\"; net = ( { type = \"veth\"; link = \"br0\"; mtu = 1280; ipv6 = [\"fd00::2/64\"]; } );",
 		     "mtu 1280 with IPv6");
 	expect_valid("net = ( { type = \"none\"; } );", "net type none alone");
@@ -562,9 +562,35 @@ static void test_validate(void)
 		     " ipv4_gateway = \"auto\"; ipv6 = [\"fd00::2/64\"]; ipv6_gateway = \"auto\"; } );",
 		     "veth with gateways 'auto' (the bridge's addresses)");
 	expect_invalid("net = ( { type = \"macvlan\"; link = \"eth0\"; ipv4 = [\"10.0.3.2/24\"]; ipv4_gateway = \"auto\"; } );",
-		       "c1: net[0]: gateway 'auto' (the bridge's address) needs type 'veth'");
+		       "config:1: net[0]: gateway 'auto' (the bridge's address) needs type 'veth'");
 	expect_invalid("net = ( { type = \"phys\"; link = \"enp1s0\"; ipv6 = [\"fd00::2/64\"]; ipv6_gateway = \"auto\"; } );",
-		       "c1: net[0]: gateway 'auto' (the bridge's address) needs type 'veth'");
+		       "config:1: net[0]: gateway 'auto' (the bridge's address) needs type 'veth'");
+
+	/* an error found after the reading names the file and line the
+	 * setting came from, also when a later source set it */
+	{
+		struct lxm_config o;
+		struct lxm_error e = { 0 };
+
+		ok(parse(&o, "name = \"c1\";\nnet = ( { type = \"veth\"; link = \"br0\"; name = \"eth0\"; },\n"
+			      "  { type = \"veth\"; link = \"br0\"; name = \"eth0\"; } );", &e) == 0 &&
+		   lxm_config_validate(&o, "c1", &e) == -EINVAL &&
+		   streq(e.msg, "config:3: net[1]: name 'eth0' is already used by net[0]"),
+		   "a cross-key error names the line of the element (%s)", e.msg);
+		lxm_config_free(&o);
+		ok(parse(&o, "init = {\n  halt_signal = \"SIGUSR2\";\n};", &e) == 0 &&
+		   lxm_config_read_string(&o, "init = { reboot_signal = \"SIGUSR2\"; };", "command line", &e) == 0 &&
+		   lxm_config_validate(&o, "c1", &e) == -EINVAL &&
+		   streq(e.msg, "command line:1: init.reboot_signal: must differ from init.halt_signal"),
+		   "and the source that set it last (%s)", e.msg);
+		lxm_config_free(&o);
+		ok(parse(&o, "net = ( { type = \"veth\"; },\n { type = \"veth\"; } );", &e) == 0 &&
+		   lxm_config_read_string(&o, "\n\nnet = ( { type = \"veth\"; link = \"br0\"; mtu = 1279; ipv6 = [\"fd00::2/64\"]; } );",
+					  "extra.conf", &e) == 0 &&
+		   lxm_config_validate(&o, "c1", &e) == -EINVAL && strncmp(e.msg, "extra.conf:3: net[0]: mtu 1279", 30) == 0,
+		   "a list read again: its elements' lines are the new ones (%s)", e.msg);
+		lxm_config_free(&o);
+	}
 
 	/* a struct built in code gets the same checks */
 	ok(lxm_config_init(&c) == 0, "init for programmatic checks");
@@ -680,7 +706,7 @@ static void test_limits(void)
 	expect_error("limits = { io_weight = 10001; };", "config:1: limits.io_weight: must be between 1 and 10000, got 10001");
 	expect_error("limits = { io_weight = \"100\"; };", "config:1: limits.io_weight: expected an integer, got a string");
 	expect_invalid("limits = { memory_swap = \"1G\"; };",
-		       "c1: limits.memory_swap: needs limits.memory (it is memory plus swap)");
+		       "config:1: limits.memory_swap: needs limits.memory (it is memory plus swap)");
 
 	/* read over: the file that makes the pair wrong is named, at its line */
 	ok(parse(&c, "limits = { memory = \"512M\"; memory_swap = \"1G\"; };", &err) == 0, "base with swap");
