@@ -29,8 +29,11 @@ int lxm_container_check_exists(const struct lxm_paths *paths, const char *name, 
 	if (access(partial, F_OK) == 0 && access(config, F_OK) < 0)
 		return lxm_error_setr(err, ENOENT, "no such container in '%s' (a create is in progress or was interrupted)",
 				      paths->lxmpath);
-	if (access(config, F_OK) < 0)
+	if (access(config, F_OK) < 0) {
+		if (errno != ENOENT)   /* EACCES: not "no such container" */
+			return lxm_error_set(err, errno, "looking up '%s'", config);
 		return lxm_error_setr(err, ENOENT, "no such container in '%s'", paths->lxmpath);
+	}
 	return 0;
 }
 

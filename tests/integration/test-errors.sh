@@ -121,6 +121,16 @@ ok "$( [ -f "$LXM_PATH/$c/rootfs/etc/deep/f.conf" ] && [ -d "$LXM_PATH/$c/rootfs
 check "stop" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left after the create= mounts"
 
+# a user who cannot read the container's directory is told so, not that
+# there is no such container
+if command -v setpriv >/dev/null; then
+	expect_error "^lxm-info: $c: looking up '$LXM_PATH/$c/config': Permission denied$" \
+		"a directory the user cannot read: permission denied, not 'no such container'" \
+		-- setpriv --reuid=65534 --regid=65534 --clear-groups env PATH="$PATH" lxm-info -n "$c"
+else
+	skip "setpriv not installed"
+fi
+
 # a container directory copied by hand keeps the other's name in its
 # config: refused, as two containers must not share a name's addresses
 cp -a "$LXM_PATH/$c" "$LXM_PATH/$c-cp"
