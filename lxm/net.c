@@ -591,6 +591,22 @@ static int set_hwaddr(struct rtnl_link *l, const char *hwaddr, struct lxm_error 
 	return 0;
 }
 
+/* hwaddr into change unless l has it already: 1 set, 0 the same, <0 error. */
+static int set_hwaddr_changed(struct rtnl_link *change, struct rtnl_link *l, const char *hwaddr,
+			      struct lxm_error *err)
+{
+	char cur[32] = "";
+	struct nl_addr *a = rtnl_link_get_addr(l);
+	int r;
+
+	if (a)
+		nl_addr2str(a, cur, sizeof(cur));
+	if (strcasecmp(cur, hwaddr) == 0)
+		return 0;
+	r = set_hwaddr(change, hwaddr, err);
+	return r < 0 ? r : 1;
+}
+
 static void delete_link(struct nl_sock *sk, const char *name)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_alloc();
@@ -756,16 +772,9 @@ static int move_dev(struct nl_sock *sk, struct rtnl_link *dev, const char *to, i
 	if (restore && restore->mtu && restore->mtu != rtnl_link_get_mtu(dev))
 		rtnl_link_set_mtu(change, restore->mtu);
 	if (restore && restore->hwaddr[0]) {
-		char cur[32] = "";
-		struct nl_addr *a = rtnl_link_get_addr(dev);
-
-		if (a)
-			nl_addr2str(a, cur, sizeof(cur));
-		if (strcasecmp(cur, restore->hwaddr) != 0) {
-			r = set_hwaddr(change, restore->hwaddr, err);
-			if (r < 0)
-				return r;
-		}
+		r = set_hwaddr_changed(change, dev, restore->hwaddr, err);
+		if (r < 0)
+			return r;
 	}
 	r = rtnl_link_change(sk, dev, change, 0);
 	if (r < 0)
@@ -1024,17 +1033,10 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, const ch
 		changed = true;
 	}
 	if (nic->hwaddr[0]) {
-		char cur[32] = "";
-		struct nl_addr *a = rtnl_link_get_addr(l);
-
-		if (a)
-			nl_addr2str(a, cur, sizeof(cur));
-		if (strcasecmp(cur, nic->hwaddr) != 0) {
-			r = set_hwaddr(change, nic->hwaddr, err);
-			if (r < 0)
-				return r;
-			changed = true;
-		}
+		r = set_hwaddr_changed(change, l, nic->hwaddr, err);
+		if (r < 0)
+			return r;
+		changed |= r > 0;
 	}
 	if (changed) {
 		rtnl_link_set_flags(change, IFF_UP);

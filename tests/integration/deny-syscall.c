@@ -32,16 +32,14 @@
 #define LOAD(field) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
 #define ALLOW BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 #define FAIL(e) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (e))
+/* every call of another architecture allowed, then the call's number */
+#define OWN_ARCH_NR LOAD(arch), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0), ALLOW, LOAD(nr)
 
 int main(int argc, char **argv)
 {
 #ifdef ARCH
-	/* both programs start by allowing every call of another architecture */
 	struct sock_filter netns_unshare[] = {
-		LOAD(arch),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
-		ALLOW,
-		LOAD(nr),
+		OWN_ARCH_NR,
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 0, 3),
 		LOAD(args[0]),
 		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWNET, 0, 1),
@@ -49,10 +47,7 @@ int main(int argc, char **argv)
 		ALLOW,
 	};
 	struct sock_filter pidfd_open[] = {
-		LOAD(arch),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
-		ALLOW,
-		LOAD(nr),
+		OWN_ARCH_NR,
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pidfd_open, 0, 1),
 		FAIL(ENOSYS),
 		ALLOW,
