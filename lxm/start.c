@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
@@ -1099,6 +1100,33 @@ static void short_slice(bool reset_on_fork)
 		return;
 	attr.sched_nice = nice;
 	(void)syscall(SYS_sched_setattr, 0, &attr, 0);
+}
+
+void lxm_start_close_inherited_fds(void)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (syscall(SYS_close_range, 3, ~0U, 0) == 0)
+		return;
+	/* before Linux 5.9 */
+	d = opendir("/proc/self/fd");
+	if (!d) {
+		long max = sysconf(_SC_OPEN_MAX);
+
+		for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			close((int)fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || fd < 3 || fd == dirfd(d))
+			continue;
+		close((int)fd);
+	}
+	closedir(d);
 }
 
 int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_start_opts *opts,

@@ -13,5 +13,11 @@ struct lxm_start_opts {
 	int log_level;
 };
 
+/* Close every fd from 3 up that the caller handed down: the monitor lives
+ * as long as the container and would hold them (the write end of a pipe
+ * that a caller reads to EOF, a flock), as LXC closes them. Call it first
+ * thing in main(), before anything of lxm's own is opened. */
+void lxm_start_close_inherited_fds(void);
+
 int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_start_opts *opts,
 	      struct lxm_error *err);

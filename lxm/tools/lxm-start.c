@@ -23,9 +23,12 @@ int main(int argc, char **argv)
 	struct lxm_start_opts sopts = { 0 };
 	struct lxm_error err = { 0 };
 	struct lxm_tool t;
-	char **overrides = calloc((size_t)argc, sizeof(char *));
+	char **overrides;
 	int opt, r;
 
+	/* before lxm opens anything (the -o log file, the lock) */
+	lxm_start_close_inherited_fds();
+	overrides = calloc((size_t)argc, sizeof(char *));
 	if (!overrides)
 		return 1;
 	lxm_tool_begin(&t, "lxm-start", usage);

@@ -120,4 +120,22 @@ fi
 check "and stops" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left at the end"
 
+monitor_of() { awk '/^PPid:/ {print $2}' "/proc/$(pid_of "$1")/status" 2>/dev/null; }
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
+
+# --- lxm-start's inherited fds: the monitor (which lives as long as the
+# container) must not keep the caller's pipes and locks
+rc=0
+timeout 10 bash -c "lxm-start -n '$c' 3>&1 2>/dev/null | cat >/dev/null" || rc=$?
+ok "$rc" "lxm-start -n $c 3>&1 | cat returns at once: the monitor does not hold the pipe (exit $rc)"
+mon=$(monitor_of "$c")
+ok "$( ! ls -l "/proc/$mon/fd" | grep -q 'pipe:'; echo $?)" "the monitor has no pipe open"
+check "stop" -- lxm-stop -n "$c" -k
+( flock 9 && lxm-start -n "$c" -o "$TEST_TMP/start.log" -l info ) 9>"$TEST_TMP/flock"
+ok "$(flock -n "$TEST_TMP/flock" true; echo $?)" "a flock on an fd lxm-start was given is not held by the monitor"
+mon=$(monitor_of "$c")
+ok "$( ! ls -l "/proc/$mon/fd" | grep -qF "$TEST_TMP/flock"; echo $?)" "the monitor has no fd of the caller's lock file"
+ok "$(grep -q "'$c' started" "$TEST_TMP/start.log"; echo $?)" "-o: the log file lxm-start opens itself still gets the monitor's log"
+check "stop" -- lxm-stop -n "$c" -k
+
 done_testing
