@@ -18,6 +18,7 @@
 #include <uuid/uuid.h>
 
 #include "caps.h"
+#include "cmd.h"
 #include "config.h"
 #include "devcg.h"
 #include "log.h"
@@ -27,6 +28,8 @@
 
 #define LXM_TTYS_MAX 63
 #define LXM_PIDS_MAX 4194304ULL      /* PID_MAX_LIMIT on 64-bit */
+/* lxm-console --log gets the ring in one reply of the monitor */
+#define LXM_CONSOLE_BUFFER_MAX ((uint64_t)LXM_CMD_DATA_MAX)
 #define LXM_CPU_MAX 8192             /* largest CONFIG_NR_CPUS */
 #define LXM_IDMAP_LINES_MAX 340      /* kernel limit per map since 4.15 */
 #define WHY_MAX 256
@@ -650,7 +653,7 @@ static const struct key keys[] = {
 	GROUP("console"),
 	KEY("console.ttys", u32, C(console.ttys), .max = LXM_TTYS_MAX, .flags = K_ALWAYS),
 	KEY("console.log", string, C(console.log), .flags = K_ALWAYS | K_EMPTY_NULL),
-	KEY("console.buffer", size, C(console.buffer), .flags = K_ALWAYS),
+	KEY("console.buffer", size, C(console.buffer), .max = LXM_CONSOLE_BUFFER_MAX, .flags = K_ALWAYS),
 	KEY("console.log_size", size, C(console.log_size), .flags = K_ALWAYS),
 
 	{ .path = "limits", .parse = parse_group, .list = &limits_group },
@@ -1051,7 +1054,7 @@ static int parse_size(struct reader *rd, const struct key *k, const config_setti
 		      const char *kname, void *base)
 {
 	uint64_t v;
-	const char *str;
+	const char *str = NULL;
 	int r;
 
 	switch (config_setting_type(s)) {
@@ -1075,6 +1078,16 @@ static int parse_size(struct reader *rd, const struct key *k, const config_setti
 	default:
 		return rd_fail(rd, s, kname, "expected a size (\"512M\" or a number of bytes), got %s",
 			       type_name(config_setting_type(s)));
+	}
+	/* console.buffer: what the monitor can send back in one message */
+	if (k->max && v > k->max) {
+		char got[64];
+
+		if (str)
+			snprintf(got, sizeof(got), "'%.40s'", str);
+		else
+			snprintf(got, sizeof(got), "%" PRIu64 " bytes", v);
+		return rd_fail(rd, s, kname, "must be at most %" PRIu64 "K, got %s", k->max / 1024, got);
 	}
 	*FIELD(base, k, uint64_t) = v;
 	return 0;
@@ -2046,6 +2059,9 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 		return val_fail(conf, err, label, "init.reboot_signal", "must differ from init.halt_signal");
 	if (conf->console.ttys > LXM_TTYS_MAX)
 		return val_fail(conf, err, label, "console.ttys", "must be between 0 and %d", LXM_TTYS_MAX);
+	if (conf->console.buffer > LXM_CONSOLE_BUFFER_MAX)
+		return val_fail(conf, err, label, "console.buffer", "must be at most %" PRIu64 "K",
+				LXM_CONSOLE_BUFFER_MAX / 1024);
 	if (conf->limits.cpu_weight > 10000)
 		return val_fail(conf, err, label, "limits.cpu_weight", "must be between 1 and 10000");
 	if (conf->limits.pids > LXM_PIDS_MAX)

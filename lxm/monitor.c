@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -343,6 +344,26 @@ static void handle_accept(struct lxm_monitor *m)
 	}
 }
 
+/* A reply is one packet, which must fit in the socket's send buffer
+ * (wmem_default, ~208K; beyond, EMSGSIZE): the console ring goes back whole
+ * (console.buffer is at most LXM_CMD_DATA_MAX). */
+static void reply_room(int fd, size_t len)
+{
+	int cur = 0, want;
+	socklen_t sl = sizeof(cur);
+
+	/* the kernel keeps 32 bytes of the buffer for itself */
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) == 0 && cur > 32 && (size_t)cur - 32 >= len)
+		return;
+	/* the kernel doubles what it is given (for its bookkeeping) */
+	want = (int)MIN(len + 4096, (size_t)INT_MAX / 2);
+	/* SO_SNDBUFFORCE: root, past net.core.wmem_max; SO_SNDBUF: up to it,
+	 * which is twice the default */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) < 0)
+		log_debug("raising a client's send buffer to %d: %s, ignoring", want, strerror(errno));
+}
+
 static void handle_client(struct lxm_monitor *m, size_t slot)
 {
 	char buf[sizeof(struct lxm_cmd_req) + 256];
@@ -423,6 +444,8 @@ reply:
 	if (!out)
 		return;
 	n = lxm_cmd_encode_rsp(&rsp, data, out, sizeof(rsp) + rsp.datalen);
+	if (n >= 0)
+		reply_room(m->clients[slot], (size_t)n);
 	if (n < 0 || send(m->clients[slot], out, (size_t)n, MSG_NOSIGNAL) < 0) {
 		client_close(m, slot);
 		return;

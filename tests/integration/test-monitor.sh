@@ -138,4 +138,21 @@ ok "$( ! ls -l "/proc/$mon/fd" | grep -qF "$TEST_TMP/flock"; echo $?)" "the moni
 ok "$(grep -q "'$c' started" "$TEST_TMP/start.log"; echo $?)" "-o: the log file lxm-start opens itself still gets the monitor's log"
 check "stop" -- lxm-stop -n "$c" -k
 
+# --- lxm-console --log with the largest ring (one reply of ~256K, more
+# than a socket's default send buffer)
+c=${PFX}-ring
+check "create $c" -- lxm-create -n "$c" -t busybox
+check "start with console.buffer = 256K" -- lxm-start -n "$c" -s console.buffer=256K
+lxm-attach -n "$c" -- sh -c 'busybox seq 1 60000 > /dev/console; echo end-of-output > /dev/console'
+sleep 0.5
+rc=0
+lxm-console -n "$c" --log >"$TEST_TMP/ring" 2>"$TEST_TMP/ring.err" || rc=$?
+ok "$( [ $rc -eq 0 ] && [ ! -s "$TEST_TMP/ring.err" ]; echo $?)" "lxm-console --log of a 256K ring succeeds (exit $rc: $(head -c 200 "$TEST_TMP/ring.err"))"
+ok "$( [ "$(stat -c %s "$TEST_TMP/ring")" -eq 262144 ]; echo $?)" "... and prints the whole ring ($(stat -c %s "$TEST_TMP/ring") bytes)"
+ok "$(tr -d '\r' <"$TEST_TMP/ring" | tail -n 2 | grep -qx 60000; echo $?)" "... up to the newest output"
+check "stop" -- lxm-stop -n "$c" -k
+expect_error "^lxm-start: $c: .*console\.buffer: must be at most 256K, got '257K'\$" \
+	"a console.buffer beyond one reply is a config error naming the maximum" -- lxm-start -n "$c" -s console.buffer=257K
+no_leaks "$c" "nothing left after the console buffer tests"
+
 done_testing

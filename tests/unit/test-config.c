@@ -9,6 +9,7 @@
 
 #include "../../lxm/config.h" /* not the build dir's autoconf config.h */
 #include "../../lxm/caps.h"
+#include "../../lxm/cmd.h"
 #include "../../lxm/state.h"
 #include "tap.h"
 
@@ -234,7 +235,7 @@ static void test_read_over(void)
 	struct lxm_config c;
 	struct lxm_error err = { 0 };
 	const char *defaults =
-		"console = { ttys = 6; buffer = \"1M\"; };\n"
+		"console = { ttys = 6; buffer = \"256K\"; };\n"
 		"limits = { memory = \"1G\"; };\n"
 		"security = { cap_drop = [\"sys_module\"]; };\n"
 		"net = ( { type = \"veth\"; link = \"lxmbr0\"; }, { type = \"veth\"; link = \"br1\"; } );\n"
@@ -248,7 +249,7 @@ static void test_read_over(void)
 
 	ok(parse(&c, defaults, &err) == 0, "defaults file parses");
 	ok(lxm_config_read_string(&c, own, "own", &err) == 0, "own config reads over it");
-	ok(c.console.ttys == 1 && c.console.buffer == 1024 * 1024, "a present key replaces, an absent one is kept");
+	ok(c.console.ttys == 1 && c.console.buffer == 256 * 1024, "a present key replaces, an absent one is kept");
 	ok(c.limits.memory == 1ULL << 30 && c.stop_timeout == 30, "untouched groups are kept");
 	ok(c.n_nics == 1 && c.nics[0].type == LXM_NET_MACVLAN && streq(c.nics[0].name, "eth0"),
 	   "a list replaces the previous list entirely");
@@ -339,6 +340,19 @@ static void test_errors(void)
 	expect_error("limits = { memory = \"16E\"; };", "config:1: limits.memory: invalid size '16E': too large");
 	expect_error("console = { buffer = \"99999999999999999999\"; };",
 		     "config:1: console.buffer: invalid size '99999999999999999999': too large");
+	/* the ring goes back to lxm-console --log in one message (LXM_CMD_DATA_MAX) */
+	expect_error("console = { buffer = \"1M\"; };", "config:1: console.buffer: must be at most 256K, got '1M'");
+	expect_error("console = { buffer = 262145; };",
+		     "config:1: console.buffer: must be at most 256K, got 262145 bytes");
+	expect_error("\nconsole = { buffer = \"257K\"; };", "config:2: console.buffer: must be at most 256K, got '257K'");
+	{
+		struct lxm_config c;
+		struct lxm_error err = { 0 };
+
+		ok(parse(&c, "console = { buffer = \"256K\"; };", &err) == 0 && c.console.buffer == LXM_CMD_DATA_MAX,
+		   "console.buffer = 256K (the maximum) is accepted");
+		lxm_config_free(&c);
+	}
 	expect_error("console = { log_size = -1; };", "config:1: console.log_size: invalid size -1: must not be negative");
 
 	/* integer ranges */
@@ -615,6 +629,10 @@ static void test_validate(void)
 	ok(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: console.ttys: must be between 0 and 63"),
 	   "ttys out of range in struct");
 	c.console.ttys = 1;
+	c.console.buffer = LXM_CMD_DATA_MAX + 1;
+	ok(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: console.buffer: must be at most 256K"),
+	   "console.buffer beyond one reply in struct");
+	c.console.buffer = LXM_CMD_DATA_MAX;
 	c.halt_signal = 0;
 	ok(lxm_config_validate(&c, "c1", &err) == -EINVAL && streq(err.msg, "c1: init.halt_signal: missing or invalid"),
 	   "no halt signal");
@@ -948,6 +966,8 @@ static void test_set(void)
 	      streq(err.msg, "command line:1: init.cmd: expected an array of strings, got a string"), "wrong type");
 	ok(lxm_config_set(&c, "limits.memory", "12Q", &err) == -EINVAL &&
 	      streq(err.msg, "command line:1: limits.memory: invalid size '12Q'"), "bad value");
+	ok(lxm_config_set(&c, "console.buffer", "512K", &err) == -EINVAL &&
+	      streq(err.msg, "command line:1: console.buffer: must be at most 256K, got '512K'"), "console.buffer cap with -s");
 	ok(lxm_config_set(&c, "limits.colour", "1", &err) == -EINVAL && streq(err.msg, "limits.colour: unknown key"),
 	      "unknown key");
 	ok(lxm_config_set(&c, "net.link", "br0", &err) == -EINVAL &&
