@@ -33,6 +33,7 @@ enum {
 	TAG_TIMER,
 	TAG_SIGNAL,
 	TAG_STDIN,
+	TAG_REJECT_BASE = 100,
 	TAG_TTY_BASE = 1000,
 	TAG_CLIENT_BASE = 100000,
 };
@@ -223,6 +224,7 @@ static void client_close(struct lxm_monitor *m, size_t slot)
 	close(m->clients[slot]);
 	m->clients[slot] = -1;
 	m->client_console[slot] = 0;
+	m->client_waits[slot] = false;
 }
 
 /* The pty master behind console stream number tty (0 console, N ttyN). */
@@ -316,10 +318,86 @@ static void console_input(struct lxm_monitor *m, size_t slot)
 	}
 }
 
+/* A connection the monitor does not serve gets an -EBUSY reply (with the
+ * state, which lxm-info shows) instead of a bare close, which clients take
+ * for a monitor that exited: lxm-stop would report a stop that never
+ * happened. The reply is queued at once; the connection is closed once the
+ * request has come (closing before, the client's send would fail with
+ * EPIPE and the reply be lost) or the client has hung up. */
+static void reject_conn(struct lxm_monitor *m, int fd)
+{
+	struct lxm_cmd_rsp rsp = {
+		.magic = LXM_CMD_MAGIC, .ret = -EBUSY, .state = m->state, .init_pid = m->pid,
+	};
+	size_t i = m->next_reject;
+
+	if (send(fd, &rsp, sizeof(rsp), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		close(fd);
+		return;
+	}
+	/* the oldest refused connection has had its time */
+	if (m->rejects[i] >= 0) {
+		epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, m->rejects[i], NULL);
+		close(m->rejects[i]);
+		m->rejects[i] = -1;
+	}
+	if (epoll_add(m->epoll_fd, fd, TAG_REJECT_BASE + i) < 0) {
+		close(fd);
+		return;
+	}
+	m->rejects[i] = fd;
+	m->next_reject = (i + 1) % LXM_MONITOR_MAX_REJECTS;
+}
+
+static void handle_reject(struct lxm_monitor *m, size_t i)
+{
+	char buf[sizeof(struct lxm_cmd_req) + 256];
+
+	if (m->rejects[i] < 0)
+		return;
+	/* the request read: no "reset by peer" for the reply at the close */
+	while (recv(m->rejects[i], buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, m->rejects[i], NULL);
+	close(m->rejects[i]);
+	m->rejects[i] = -1;
+}
+
+/* All slots taken: the command client that has been silent longest, with
+ * no request of its own under way (a console stream, a stop waiting for
+ * the cleanup), makes room when it has been so for LXM_MONITOR_IDLE_MS, so
+ * that idle connections can never lock out lxm-stop. It gets the -EBUSY
+ * reply for whatever it may still send. Returns the freed slot, or
+ * LXM_MONITOR_MAX_CLIENTS. */
+static size_t evict_idle(struct lxm_monitor *m, uint64_t now)
+{
+	size_t victim = LXM_MONITOR_MAX_CLIENTS;
+	int fd;
+
+	for (size_t slot = 0; slot < LXM_MONITOR_MAX_CLIENTS; slot++) {
+		if (m->clients[slot] < 0 || m->client_console[slot] || m->client_waits[slot] ||
+		    now - m->client_active[slot] < LXM_MONITOR_IDLE_MS * 1000000ULL)
+			continue;
+		if (victim == LXM_MONITOR_MAX_CLIENTS || m->client_active[slot] < m->client_active[victim])
+			victim = slot;
+	}
+	if (victim == LXM_MONITOR_MAX_CLIENTS)
+		return victim;
+	log_debug("client %zu: idle while all %d slots are taken, dropping it", victim, LXM_MONITOR_MAX_CLIENTS);
+	fd = m->clients[victim];
+	epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+	m->clients[victim] = -1;
+	m->client_console[victim] = 0;
+	m->client_waits[victim] = false;
+	reject_conn(m, fd);
+	return victim;
+}
+
 static void handle_accept(struct lxm_monitor *m)
 {
 	for (;;) {
 		int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		uint64_t now = lxm_now_ns();
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
 		size_t slot;
@@ -335,12 +413,20 @@ static void handle_accept(struct lxm_monitor *m)
 		for (slot = 0; slot < LXM_MONITOR_MAX_CLIENTS; slot++)
 			if (m->clients[slot] < 0)
 				break;
-		if (slot == LXM_MONITOR_MAX_CLIENTS ||
-		    epoll_add(m->epoll_fd, fd, TAG_CLIENT_BASE + slot) < 0) {
+		if (slot == LXM_MONITOR_MAX_CLIENTS)
+			slot = evict_idle(m, now);
+		if (slot == LXM_MONITOR_MAX_CLIENTS) {
+			log_warn("too many clients (%d), refusing a connection", LXM_MONITOR_MAX_CLIENTS);
+			reject_conn(m, fd);
+			continue;
+		}
+		if (epoll_add(m->epoll_fd, fd, TAG_CLIENT_BASE + slot) < 0) {
 			close(fd);
 			continue;
 		}
 		m->clients[slot] = fd;
+		m->client_active[slot] = now;
+		m->client_waits[slot] = false;
 	}
 }
 
@@ -386,6 +472,7 @@ static void handle_client(struct lxm_monitor *m, size_t slot)
 			client_close(m, slot);
 		return;
 	}
+	m->client_active[slot] = lxm_now_ns();
 	if ((size_t)n > sizeof(buf)) {
 		rsp.ret = -EMSGSIZE;
 		goto reply;
@@ -401,6 +488,8 @@ static void handle_client(struct lxm_monitor *m, size_t slot)
 		break;
 	case LXM_CMD_STOP:
 		begin_stop(m, (enum lxm_stop_mode)req.arg1, req.arg2);
+		/* it waits for the close at the cleanup */
+		m->client_waits[slot] = req.arg1 != LXM_STOP_REBOOT;
 		break;
 	case LXM_CMD_CONSOLE_LOG:
 		data = malloc(m->ring.len + 1);
@@ -642,6 +731,8 @@ int lxm_monitor_loop(struct lxm_monitor *m)
 					begin_stop(m, LXM_STOP_HALT, -1);
 			} else if (tag == TAG_STDIN) {
 				pump_stdin(m);
+			} else if (tag >= TAG_REJECT_BASE && tag < TAG_REJECT_BASE + LXM_MONITOR_MAX_REJECTS) {
+				handle_reject(m, (size_t)(tag - TAG_REJECT_BASE));
 			} else if (tag >= TAG_CLIENT_BASE && tag < TAG_CLIENT_BASE + LXM_MONITOR_MAX_CLIENTS) {
 				handle_client(m, (size_t)(tag - TAG_CLIENT_BASE));
 			} else if (tag >= TAG_TTY_BASE && tag < TAG_TTY_BASE + m->n_ttys) {
@@ -708,6 +799,10 @@ void lxm_monitor_cleanup(struct lxm_monitor *m)
 	/* clients waiting for the stop see EOF now that everything is gone */
 	for (size_t i = 0; i < LXM_MONITOR_MAX_CLIENTS; i++)
 		closep(&m->clients[i]);
+	for (size_t i = 0; i < LXM_MONITOR_MAX_REJECTS; i++) {
+		closep(&m->rejects[i]);
+		m->rejects[i] = -1;
+	}
 	m->state = LXM_STATE_STOPPED;
 }
 

@@ -13,6 +13,13 @@
 #include "state.h"
 
 #define LXM_MONITOR_MAX_CLIENTS 64
+/* connections refused while every client slot is taken: they hold an
+ * -EBUSY reply until their request has been read (so that it is not lost
+ * to an EPIPE), the oldest beyond this many is closed */
+#define LXM_MONITOR_MAX_REJECTS 16
+/* a command client silent this long with nothing under way gives up its
+ * slot to a new connection when all are taken */
+#define LXM_MONITOR_IDLE_MS 200
 
 struct lxm_seccomp;
 
@@ -55,6 +62,11 @@ struct lxm_monitor {
 	/* 0: a command client; 1: a console stream on /dev/console; N+1: on
 	 * /dev/ttyN (one client per tty, any number on the console) */
 	uint8_t client_console[LXM_MONITOR_MAX_CLIENTS];
+	uint64_t client_active[LXM_MONITOR_MAX_CLIENTS];  /* ns, last request or accept */
+	/* a halt or kill requester, who waits for the close at the cleanup */
+	bool client_waits[LXM_MONITOR_MAX_CLIENTS];
+	int rejects[LXM_MONITOR_MAX_REJECTS];
+	size_t next_reject;         /* the slot a new one takes (the oldest) */
 
 	pid_t pid;                  /* init, host pid */
 	int pidfd;

@@ -1036,6 +1036,8 @@ static int monitor_init(struct lxm_monitor *m, const struct lxm_paths *paths, co
 	m->log.fd = -1;
 	for (size_t i = 0; i < LXM_MONITOR_MAX_CLIENTS; i++)
 		m->clients[i] = -1;
+	for (size_t i = 0; i < LXM_MONITOR_MAX_REJECTS; i++)
+		m->rejects[i] = -1;
 	m->dir = lxm_container_path(paths, name, NULL);
 	m->rundir = lxm_runtime_path(paths, name, NULL);
 	m->sock_path = lxm_runtime_path(paths, name, "command");

@@ -138,6 +138,71 @@ ok "$( ! ls -l "/proc/$mon/fd" | grep -qF "$TEST_TMP/flock"; echo $?)" "the moni
 ok "$(grep -q "'$c' started" "$TEST_TMP/start.log"; echo $?)" "-o: the log file lxm-start opens itself still gets the monitor's log"
 check "stop" -- lxm-stop -n "$c" -k
 
+# --- the command socket when all 64 client slots are taken
+cat >"$TEST_TMP/clients.py" <<'PY'
+# clients.py SOCKET N MODE READYFILE: hold N connections to a monitor.
+# MODE idle: connect and send nothing; console: attach each to the console
+# (a stream that is never idle). Prints, per connection on exit... nothing:
+# the test looks at the monitor's answers elsewhere.
+import socket, struct, sys, time
+path, n, mode, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+REQ = struct.Struct('<IHHiiI')
+socks = []
+for i in range(n):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(path)
+    if mode == 'console':
+        s.send(REQ.pack(0x6c786d31, 1, 4, 0, 0, 0))
+        ret = struct.unpack('<IiIiI', s.recv(1 << 20)[:20])[1]
+        if ret != 0:
+            sys.exit('console %d refused: %d' % (i, ret))
+    socks.append(s)
+open(ready, 'w').write('ready\n')
+time.sleep(600)
+PY
+cat >"$TEST_TMP/state.py" <<'PY'
+# state.py SOCKET: one state request; prints "ret state pid", or EOF
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+try:
+    s.send(struct.pack('<IHHiiI', 0x6c786d31, 1, 0, 0, 0, 0))
+    d = s.recv(1 << 20)
+except OSError as e:
+    sys.exit(print(e.strerror))
+print('EOF' if not d else '%d %d %d' % struct.unpack('<IiIiI', d[:20])[1:4])
+PY
+# a container of its own for each part, so that one failing leaves the next alone
+c=${PFX}-cli
+check "create $c" -- lxm-create -n "$c" -t busybox
+sock=$LXM_RUNDIR/$c/command
+holders() {   # holders MODE: 64 connections held in the background ($hold)
+	rm -f "$TEST_TMP/ready"
+	python3 "$TEST_TMP/clients.py" "$sock" 64 "$1" "$TEST_TMP/ready" >/dev/null 2>&1 &
+	hold=$!
+	for _ in $(seq 100); do [ -e "$TEST_TMP/ready" ] && break; sleep 0.05; done
+	[ -e "$TEST_TMP/ready" ]
+}
+check "start" -- lxm-start -n "$c"
+pid=$(pid_of "$c")
+holders console
+ok $? "64 console clients attach"
+out=$(timeout 5 python3 "$TEST_TMP/state.py" "$sock")
+ok "$( [ "$out" = "-16 2 $pid" ]; echo $?)" "a 65th connection gets an answer: -EBUSY, RUNNING, init's pid ('$out')"
+expect_error "^lxm-stop: $c: stop: Device or resource busy\$" "lxm-stop with all slots busy fails, not a false success" \
+	-- timeout 20 lxm-stop -n "$c" -t 10
+ok "$(alive "$pid" && [ "$(state_of "$c")" = RUNNING ]; echo $?)" "... and the container is still RUNNING"
+stop_holder "$hold"
+sleep 0.2
+ok "$( [ "$(timeout 5 python3 "$TEST_TMP/state.py" "$sock")" = "0 2 $pid" ]; echo $?)" "with the clients gone, a state request is served again"
+holders idle
+ok $? "64 idle connections are taken"
+sleep 0.5
+check "lxm-stop gets through 64 idle connections" -- timeout 20 lxm-stop -n "$c" -t 10
+ok "$( ! alive "$pid" && [ "$(state_of "$c")" = STOPPED ]; echo $?)" "... and the container is really stopped"
+stop_holder "$hold"
+no_leaks "$c" "nothing left after the client tests"
+
 # --- lxm-console --log with the largest ring (one reply of ~256K, more
 # than a socket's default send buffer)
 c=${PFX}-ring
