@@ -98,6 +98,80 @@ int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err)
 	return 0;
 }
 
+/* The foreground console's copy on stdout must neither block the loop (a
+ * pipe nobody reads: lxm-stop and lxm-info would hang) nor end the monitor
+ * (a reader gone: EPIPE, with SIGPIPE ignored). A pipe or a terminal is
+ * reopened through /proc with O_NONBLOCK: setting that on fd 1 would change
+ * the file description that the caller's shell shares. A socket gets
+ * MSG_DONTWAIT; a regular file never blocks. */
+static void stdout_setup(struct lxm_monitor *m)
+{
+	struct stat st;
+	char path[64];
+	int fd;
+
+	if (m->stdout_fd < 0 || m->stdout_own)
+		return;
+	if (fstat(m->stdout_fd, &st) < 0) {
+		m->stdout_fd = -1;
+		return;
+	}
+	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+		return;
+	if (S_ISSOCK(st.st_mode)) {
+		m->stdout_sock = true;
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->stdout_fd);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("reopening stdout without blocking: %s, the console is not copied there", strerror(errno));
+		m->stdout_fd = -1;
+		return;
+	}
+	m->stdout_fd = fd;
+	m->stdout_own = true;
+	m->stdout_tty = isatty(fd);
+}
+
+/* Console output to stdout (foreground). What does not fit is dropped, as
+ * for a console client that cannot keep up; a terminal gets a moment to
+ * drain first, but not again while it stays stalled. A reader gone (EPIPE)
+ * or a terminal hung up (EIO) ends the copy. */
+static void stdout_write(struct lxm_monitor *m, const char *buf, size_t len)
+{
+	int tries = 0;
+
+	for (size_t done = 0; done < len;) {
+		ssize_t n = m->stdout_sock ? send(m->stdout_fd, buf + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL)
+					   : write(m->stdout_fd, buf + done, len - done);
+
+		if (n > 0) {
+			done += (size_t)n;
+			m->stdout_stalled = false;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
+			if (m->stdout_tty && !m->stdout_stalled && tries++ < 5) {
+				struct pollfd p = { .fd = m->stdout_fd, .events = POLLOUT };
+				(void)poll(&p, 1, 10);
+				continue;
+			}
+			m->stdout_stalled = true;
+			log_debug("stdout: %zu bytes of console output dropped", len - done);
+			return;
+		}
+		log_debug("stdout: %s, no longer copying the console there", n < 0 ? strerror(errno) : "short write");
+		if (m->stdout_own)
+			close(m->stdout_fd);
+		m->stdout_fd = -1;
+		m->stdout_own = false;
+		return;
+	}
+}
+
 int lxm_monitor_listen(struct lxm_monitor *m, struct lxm_error *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -136,6 +210,7 @@ int lxm_monitor_listen(struct lxm_monitor *m, struct lxm_error *err)
 			return lxm_error_set(err, errno, "setting up signal handling");
 		if (m->stdin_fd >= 0 && epoll_add(m->epoll_fd, m->stdin_fd, TAG_STDIN) < 0)
 			m->stdin_fd = -1;
+		stdout_setup(m);
 	}
 	return 0;
 }
@@ -557,8 +632,8 @@ static void pump_console(struct lxm_monitor *m)
 			return;
 		lxm_ring_write(&m->ring, buf, (size_t)n);
 		lxm_console_log_write(&m->log, buf, (size_t)n);
-		if (m->stdout_fd >= 0 && lxm_write_full(m->stdout_fd, buf, (size_t)n) < 0)
-			m->stdout_fd = -1;
+		if (m->stdout_fd >= 0)
+			stdout_write(m, buf, (size_t)n);
 		console_broadcast(m, 0, buf, (size_t)n);
 	}
 }
@@ -821,6 +896,10 @@ void lxm_monitor_free(struct lxm_monitor *m)
 	closep(&m->signal_fd);
 	closep(&m->lock_fd);
 	m->epoll_fd = m->timer_fd = m->signal_fd = m->lock_fd = -1;
+	if (m->stdout_own)
+		closep(&m->stdout_fd);
+	m->stdout_fd = -1;
+	m->stdout_own = false;
 	if (m->cg)
 		lxm_cgroup_free(m->cg);
 	m->cg = NULL;

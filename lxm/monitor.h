@@ -81,7 +81,11 @@ struct lxm_monitor {
 	bool rootfs_readonly;       /* the base of snapshots: its rootfs stays read-only */
 	bool foreground;
 	int stdin_fd;               /* foreground console input, -1 otherwise */
-	int stdout_fd;
+	int stdout_fd;              /* foreground console output, -1 otherwise */
+	bool stdout_own;            /* stdout_fd is the monitor's non-blocking reopening */
+	bool stdout_sock;           /* a socket: written with MSG_DONTWAIT */
+	bool stdout_tty;            /* a terminal: gets a moment before output is dropped */
+	bool stdout_stalled;        /* the last write was dropped: no more waiting */
 };
 
 /* start.c: clone the init into its namespaces and cgroup, and wait until it

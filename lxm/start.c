@@ -1211,6 +1211,9 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	logpath = opts->log_file ? strdup(opts->log_file) : lxm_strdup_printf("%s/%s.log", m.dir, name);
 
 	if (opts->foreground) {
+		/* the console goes to stdout: a reader that went away (| head)
+		 * must not take the monitor, and the container's cleanup, with it */
+		signal(SIGPIPE, SIG_IGN);
 		m.foreground = true;
 		m.stdin_fd = STDIN_FILENO;
 		m.stdout_fd = STDOUT_FILENO;

@@ -220,4 +220,39 @@ expect_error "^lxm-start: $c: .*console\.buffer: must be at most 256K, got '257K
 	"a console.buffer beyond one reply is a config error naming the maximum" -- lxm-start -n "$c" -s console.buffer=257K
 no_leaks "$c" "nothing left after the console buffer tests"
 
+# --- lxm-start -F: the console goes to stdout, which must neither kill
+# the monitor (SIGPIPE) nor block its loop
+c=${PFX}-fg
+check "create $c" -- lxm-create -n "$c" -t busybox
+lxm-start -F -n "$c" </dev/null 2>/dev/null | head -c 20 >/dev/null &
+wait_state "$c" RUNNING 10
+mon=$(monitor_of "$c")
+sleep 0.5
+lxm-attach -n "$c" -- sh -c 'echo after-head-exited > /dev/console'
+sleep 0.5
+ok "$(alive "$mon"; echo $?)" "-F | head -c 20: the monitor survives its reader's exit"
+ok "$(lxm-info -n "$c" | grep -q '^Monitor: *gone'; [ $? -ne 0 ]; echo $?)" "... lxm-info does not call it gone"
+check "... and lxm-stop halts the container through it" -- timeout 20 lxm-stop -n "$c" -t 10
+wait
+no_leaks "$c" "nothing left after -F | head"
+c=${PFX}-fg2
+check "create $c" -- lxm-create -n "$c" -t busybox
+
+mkfifo "$TEST_TMP/fifo"
+sleep 120 <"$TEST_TMP/fifo" &
+sl=$!
+lxm-start -F -n "$c" </dev/null >"$TEST_TMP/fifo" 2>/dev/null &
+fg=$!
+wait_state "$c" RUNNING 10
+# far more than a pipe holds, while nobody reads it
+timeout 20 lxm-attach -n "$c" -- sh -c 'busybox seq 1 100000 > /dev/console'
+ok "$( [ "$(timeout 5 lxm-info -n "$c" -s 2>&1)" = "State:          RUNNING" ]; echo $?)" "-F | (a reader that does not read): lxm-info is answered"
+check "... and lxm-stop -k works" -- timeout 10 lxm-stop -n "$c" -k
+rc=0
+timeout 10 tail --pid="$fg" -f /dev/null || rc=$?
+ok "$rc" "... and lxm-start -F returns"
+kill "$sl" 2>/dev/null
+wait
+no_leaks "$c" "nothing left after -F to a stalled pipe"
+
 done_testing
