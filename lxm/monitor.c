@@ -246,22 +246,47 @@ static void send_signal(struct lxm_monitor *m, int sig)
 		log_warn("sending signal %d to init: %s", sig, strerror(errno));
 }
 
-/* SIGKILL to init, and a thaw: a frozen (v1) init sits in the refrigerator
- * with the signal pending and would never exit. */
-static void kill_init(struct lxm_monitor *m)
+/* After a stop's signal: a frozen init sits in the refrigerator with the
+ * signal pending and would never act on it (a (v1) SIGKILL neither). LXC
+ * thaws on a stop too. */
+static void thaw_to(struct lxm_monitor *m, const char *what)
 {
 	struct lxm_error err = { 0 };
 	bool frozen = false;
 
-	send_signal(m, SIGKILL);
 	if (m->cg && lxm_cgroup_is_frozen(m->cg, &frozen) == 0 && frozen &&
 	    lxm_cgroup_freeze(m->cg, false, &err) < 0)
-		log_warn("thawing to kill: %s", err.msg);
+		log_warn("thawing to %s: %s, ignoring", what, err.msg);
+}
+
+static void kill_init(struct lxm_monitor *m)
+{
+	send_signal(m, SIGKILL);
+	thaw_to(m, "kill");
+}
+
+/* A stop under way keeps its SIGKILL time: a later halt request may bring
+ * it forward, never push it back. Returns true when the timer was set. */
+static bool arm_stop_timer(struct lxm_monitor *m, bool under_way, int timeout)
+{
+	struct itimerspec its = { 0 }, cur;
+
+	if (under_way) {
+		if (timerfd_gettime(m->timer_fd, &cur) < 0)
+			return false;
+		/* disarmed: a kill was sent already (-k, or the timeout passed) */
+		if (cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec == 0)
+			return false;
+		if (cur.it_value.tv_sec < timeout)
+			return false;
+	}
+	its.it_value.tv_sec = timeout;
+	return timerfd_settime(m->timer_fd, 0, &its, NULL) == 0;
 }
 
 static void begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeout)
 {
-	struct itimerspec its = { 0 };
+	bool under_way = m->stop_requested;
 
 	switch (mode) {
 	case LXM_STOP_KILL:
@@ -278,9 +303,13 @@ static void begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeo
 			kill_init(m);
 			break;
 		}
-		send_signal(m, m->conf->halt_signal);
-		its.it_value.tv_sec = timeout;
-		timerfd_settime(m->timer_fd, 0, &its, NULL);
+		if (arm_stop_timer(m, under_way, timeout))
+			log_info("halting, SIGKILL in %d s", timeout);
+		/* init has it already: a second one could start its shutdown
+		 * over (or count as a forced one) */
+		if (!under_way)
+			send_signal(m, m->conf->halt_signal);
+		thaw_to(m, "halt");
 		break;
 	case LXM_STOP_REBOOT:
 		send_signal(m, m->conf->reboot_signal);
@@ -580,8 +609,11 @@ static void handle_client(struct lxm_monitor *m, size_t slot)
 		r = lxm_cgroup_freeze(m->cg, req.arg1 == 1, &err);
 		if (r < 0)
 			rsp.ret = r;
+		else if (req.arg1 == 1)
+			m->state = LXM_STATE_FROZEN;
 		else
-			m->state = req.arg1 == 1 ? LXM_STATE_FROZEN : LXM_STATE_RUNNING;
+			/* a thaw does not call off a stop under way */
+			m->state = m->stop_requested ? LXM_STATE_STOPPING : LXM_STATE_RUNNING;
 		lxm_monitor_write_state(m);
 		break;
 	}
