@@ -197,17 +197,27 @@ int lxm_monitor_listen(struct lxm_monitor *m, struct lxm_error *err)
 	for (size_t i = 0; i < m->n_ttys; i++)
 		if (epoll_add(m->epoll_fd, m->ttys[i].master, TAG_TTY_BASE + i) < 0)
 			return lxm_error_set(err, errno, "setting up the monitor's event loop");
-	if (m->foreground) {
+	{
+		/* SIGTERM and SIGINT halt the container cleanly, as lxm-stop
+		 * does (systemd, a shutdown's kill of every process): a
+		 * monitor that died of them would leave the container without
+		 * its console and its cleanup. SIGHUP is the terminal's hangup
+		 * in the foreground; a detached monitor has none and ignores it. */
 		sigset_t set;
 
 		sigemptyset(&set);
 		sigaddset(&set, SIGINT);
 		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGHUP);
+		if (m->foreground)
+			sigaddset(&set, SIGHUP);
+		else
+			signal(SIGHUP, SIG_IGN);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 		if (m->signal_fd < 0 || epoll_add(m->epoll_fd, m->signal_fd, TAG_SIGNAL) < 0)
 			return lxm_error_set(err, errno, "setting up signal handling");
+	}
+	if (m->foreground) {
 		if (m->stdin_fd >= 0 && epoll_add(m->epoll_fd, m->stdin_fd, TAG_STDIN) < 0)
 			m->stdin_fd = -1;
 		stdout_setup(m);

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Stops through the monitor: a frozen container is thawed for its halt; a
-# stop under way stays one (a thaw keeps STOPPING, a second halt request
-# never pushes the SIGKILL back).
+# Stops through the monitor: SIGTERM/SIGINT to a detached monitor halt the
+# container as lxm-stop does, SIGHUP is ignored; a frozen container is
+# thawed for its halt; a stop under way stays one (a thaw keeps STOPPING,
+# a second halt request never pushes the SIGKILL back).
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -26,6 +27,34 @@ reset() {
 c=${PFX}-sig
 check "create" -- lxm-create -n "$c" -t busybox
 
+# SIGTERM and SIGINT: a clean halt (busybox init powers off on SIGUSR2)
+for sig in TERM INT; do
+	reset
+	check "start (SIG$sig)" -- lxm-start -n "$c"
+	pid=$(pid_of "$c")
+	mon=$(monitor_of "$c")
+	t0=$(now_ms)
+	kill -$sig "$mon"
+	ok "$(gone_within "$mon" 15; echo $?)" "SIG$sig: the detached monitor exits once the container is down"
+	ok "$( ! alive "$pid"; echo $?)" "SIG$sig: init is gone"
+	ok "$( ! alive "$pid" && [ $(( $(now_ms) - t0 )) -lt 10000 ]; echo $?)" "SIG$sig: a halt, not the 30 s timeout's SIGKILL ($(( $(now_ms) - t0 )) ms)"
+	ok "$(grep -q 'The system is going down NOW\|Sent SIG\|Requesting system poweroff' "$LXM_PATH/$c/console.log"; echo $?)" \
+		"SIG$sig: init ran its shutdown (console.log)"
+	ok "$( [ "$(state_of "$c")" = STOPPED ]; echo $?)" "SIG$sig: STOPPED"
+	no_leaks "$c" "SIG$sig: nothing left"
+done
+
+# SIGHUP: ignored by a detached monitor
+reset
+check "start (SIGHUP)" -- lxm-start -n "$c"
+pid=$(pid_of "$c")
+mon=$(monitor_of "$c")
+kill -HUP "$mon"
+sleep 0.5
+ok "$(alive "$mon" && alive "$pid"; echo $?)" "SIGHUP: the monitor and the container go on"
+ok "$( [ "$(state_of "$c")" = RUNNING ]; echo $?)" "SIGHUP: still RUNNING"
+ok "$(lxm-info -n "$c" | grep -q '^Monitor: *gone'; [ $? -ne 0 ]; echo $?)" "SIGHUP: lxm-info does not call the monitor gone"
+
 # a frozen container gets its halt signal acted on (thawed), no SIGKILL
 # after the timeout
 reset
@@ -39,6 +68,19 @@ ms=$(( $(now_ms) - t0 ))
 ok "$( [ "$ms" -lt 8000 ]; echo $?)" "a frozen container halts cleanly, well before the 12 s timeout (${ms} ms)"
 ok "$( ! alive "$pid" && [ "$(state_of "$c")" = STOPPED ]; echo $?)" "init is gone, STOPPED"
 no_leaks "$c" "nothing left after the frozen halt"
+
+# SIGTERM to a frozen container's monitor: the same
+reset
+check "start" -- lxm-start -n "$c"
+pid=$(pid_of "$c")
+mon=$(monitor_of "$c")
+check "freeze" -- lxm-freeze -n "$c"
+t0=$(now_ms)
+kill -TERM "$mon"
+ok "$(gone_within "$mon" 15; echo $?)" "SIGTERM to the monitor of a frozen container: it exits"
+ms=$(( $(now_ms) - t0 ))
+ok "$( ! alive "$pid" && [ "$ms" -lt 10000 ]; echo $?)" "... after a clean halt (${ms} ms)"
+no_leaks "$c" "nothing left after SIGTERM to a frozen container's monitor"
 
 # an init that ignores its halt signal (busybox init has no handler for
 # SIGWINCH) stays STOPPING until the SIGKILL at the timeout
@@ -79,5 +121,33 @@ ok "$( ! alive "$pid" && [ "$ms" -lt 5000 ]; echo $?)" "... kills after its own 
 ok "$(timeout 10 tail --pid="$stop1" -f /dev/null; echo $?)" "the first lxm-stop returns too"
 kill "$stop1" 2>/dev/null; wait "$stop1" 2>/dev/null
 no_leaks "$c" "nothing left"
+
+# SIGTERM twice to the monitor of such an init: SIGKILL at the stop
+# timeout of the first, not pushed back by the second
+reset
+check "start (halt signal ignored, stop_timeout 3)" -- lxm-start -n "$c" $slow -s init.stop_timeout=3
+pid=$(pid_of "$c")
+mon=$(monitor_of "$c")
+t0=$(now_ms)
+kill -TERM "$mon"
+sleep 1.5
+ok "$(alive "$mon" && [ "$(state_of "$c")" = STOPPING ]; echo $?)" "SIGTERM: STOPPING while the halt signal is ignored"
+kill -TERM "$mon" 2>/dev/null
+ok "$(gone_within "$mon" 10; echo $?)" "the monitor exits after the SIGKILL"
+ms=$(( $(now_ms) - t0 ))
+ok "$( ! alive "$pid" && [ "$ms" -ge 2900 ] && [ "$ms" -lt 4500 ]; echo $?)" "SIGKILL at the stop timeout of the first SIGTERM (${ms} ms, timeout 3 s)"
+no_leaks "$c" "nothing left after the SIGTERMs"
+
+# the foreground monitor: SIGTERM halts too
+reset
+lxm-start -F -n "$c" </dev/null >/dev/null 2>&1 &
+fg=$!
+wait_state "$c" RUNNING 10
+pid=$(pid_of "$c")
+kill -TERM "$fg"
+ok "$(timeout 15 tail --pid="$fg" -f /dev/null; echo $?)" "SIGTERM to lxm-start -F: it returns"
+ok "$( ! alive "$pid" && [ "$(state_of "$c")" = STOPPED ]; echo $?)" "... with the container halted"
+wait "$fg" 2>/dev/null
+no_leaks "$c" "nothing left after the foreground SIGTERM"
 
 done_testing
