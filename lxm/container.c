@@ -438,6 +438,10 @@ int lxm_container_console_log(const struct lxm_paths *paths, const char *name, c
 	r = lxm_cmd_call(fd, LXM_CMD_CONSOLE_LOG, 0, 0, &rsp, ret);
 	if (r < 0)
 		return lxm_error_set(err, -r, "reading the console buffer");
+	if (rsp.ret == -EBUSY)
+		return lxm_error_setr(err, EBUSY, "its monitor has too many clients connected; try again");
+	if (rsp.ret < 0)
+		return lxm_error_set(err, -rsp.ret, "reading the console buffer");
 	*ret_len = rsp.datalen;
 	return 0;
 }

@@ -221,6 +221,8 @@ int main(int argc, char **argv)
 	bool list = false, act_set = false;
 	int timeout = -1, opt, n, r, failed = 0;
 
+	/* the monitors it starts keep none of the caller's fds */
+	lxm_start_close_inherited_fds();
 	lxm_tool_begin(&t, "lxm-autostart", usage);
 	while ((opt = getopt_long(argc, argv, LXM_COMMON_SHORTOPTS "ag:ALskrt:", opts, NULL)) != -1) {
 		uint64_t v;

@@ -189,7 +189,7 @@ holders console
 ok $? "64 console clients attach"
 out=$(timeout 5 python3 "$TEST_TMP/state.py" "$sock")
 ok "$( [ "$out" = "-16 2 $pid" ]; echo $?)" "a 65th connection gets an answer: -EBUSY, RUNNING, init's pid ('$out')"
-expect_error "^lxm-stop: $c: stop: Device or resource busy\$" "lxm-stop with all slots busy fails, not a false success" \
+expect_error "^lxm-stop: $c: its monitor has too many clients connected; try again\$" "lxm-stop with all slots busy fails, not a false success" \
 	-- timeout 20 lxm-stop -n "$c" -t 10
 ok "$(alive "$pid" && [ "$(state_of "$c")" = RUNNING ]; echo $?)" "... and the container is still RUNNING"
 stop_holder "$hold"
