@@ -69,6 +69,11 @@ void lxm_log_to_fd(int fd)
 	logger.fd = fd;
 }
 
+int lxm_log_fd(void)
+{
+	return logger.fd;
+}
+
 void lxm_log_close(void)
 {
 	if (logger.fd > STDERR_FILENO)

@@ -20,6 +20,8 @@ void lxm_log_set_level(enum lxm_log_level level);
 int lxm_log_parse_level(const char *s, enum lxm_log_level *ret);
 /* Stop writing to stderr (the monitor after it detaches). */
 void lxm_log_to_fd(int fd);
+/* Where the log goes: an fd, STDERR_FILENO by default, -1 closed. */
+int lxm_log_fd(void);
 void lxm_log_close(void);
 void lxm_log(enum lxm_log_level level, const char *fmt, ...) _printf_(2, 3);
 bool lxm_log_enabled(enum lxm_log_level level);

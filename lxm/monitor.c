@@ -134,6 +134,23 @@ static void stdout_setup(struct lxm_monitor *m)
 	m->stdout_tty = isatty(fd);
 }
 
+/* The log on stderr (no -o) of a foreground monitor: like the console's
+ * copy on stdout, a line that does not fit in a pipe nobody reads is
+ * dropped, never waited for. Through a description of our own, so the
+ * caller's stderr stays as it was. */
+static void stderr_setup(void)
+{
+	struct stat st;
+	int fd;
+
+	if (lxm_log_fd() != STDERR_FILENO || fstat(STDERR_FILENO, &st) < 0 ||
+	    !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))
+		return;
+	fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0)
+		lxm_log_to_fd(fd);
+}
+
 /* Console output to stdout (foreground). What does not fit is dropped, as
  * for a console client that cannot keep up; a terminal gets a moment to
  * drain first, but not again while it stays stalled. A reader gone (EPIPE)
@@ -221,6 +238,7 @@ int lxm_monitor_listen(struct lxm_monitor *m, struct lxm_error *err)
 		if (m->stdin_fd >= 0 && epoll_add(m->epoll_fd, m->stdin_fd, TAG_STDIN) < 0)
 			m->stdin_fd = -1;
 		stdout_setup(m);
+		stderr_setup();
 	}
 	return 0;
 }

@@ -255,4 +255,20 @@ kill "$sl" 2>/dev/null
 wait
 no_leaks "$c" "nothing left after -F to a stalled pipe"
 
+# the same with the log on that pipe too (2>&1, -l info): the log's lines
+# must not block the monitor either
+sleep 120 <"$TEST_TMP/fifo" &
+sl=$!
+lxm-start -F -n "$c" -l info </dev/null >"$TEST_TMP/fifo" 2>&1 &
+fg=$!
+wait_state "$c" RUNNING 10
+timeout 20 lxm-attach -n "$c" -- sh -c 'busybox seq 1 100000 > /dev/console'
+check "-F 2>&1 | (a reader that does not read): lxm-stop -k works" -- timeout 15 lxm-stop -n "$c" -k
+rc=0
+timeout 10 tail --pid="$fg" -f /dev/null || rc=$?
+ok "$rc" "... and lxm-start -F returns"
+kill "$sl" 2>/dev/null
+wait
+no_leaks "$c" "nothing left after -F 2>&1 to a stalled pipe"
+
 done_testing
