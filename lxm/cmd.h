@@ -11,6 +11,8 @@
 /* how long a client waits for the monitor to take a connection, a
  * request, and to answer it */
 #define LXM_CMD_TIMEOUT_MS 10000
+/* the reply to a connection beyond the monitor's client slots: -EUSERS,
+ * with the state and init pid (what a STATE request would give) */
 
 enum lxm_cmd {
 	LXM_CMD_STATE,           /* -> state, init pid */

@@ -47,6 +47,12 @@ int lxm_container_load_config(const struct lxm_paths *paths, const char *name,
 	return lxm_config_load(conf, path, err);
 }
 
+/* The monitor's reply to a connection beyond its client slots. */
+static int monitor_full(struct lxm_error *err)
+{
+	return lxm_error_setr(err, EUSERS, "its monitor has too many clients connected; try again");
+}
+
 static int connect_monitor(const struct lxm_paths *paths, const char *name)
 {
 	_cleanup_free_ char *sock = lxm_runtime_path(paths, name, "command");
@@ -360,8 +366,8 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 				      "lxm-stop stops the container without it");
 	if (r < 0)
 		return lxm_error_set(err, -r, "sending the stop command");
-	if (rsp.ret == -EBUSY)
-		return lxm_error_setr(err, EBUSY, "its monitor has too many clients connected; try again");
+	if (rsp.ret == -EUSERS)
+		return monitor_full(err);
 	if (rsp.ret < 0)
 		return lxm_error_set(err, -rsp.ret, "stop");
 	if (mode == LXM_STOP_REBOOT)
@@ -438,8 +444,8 @@ int lxm_container_console_log(const struct lxm_paths *paths, const char *name, c
 	r = lxm_cmd_call(fd, LXM_CMD_CONSOLE_LOG, 0, 0, &rsp, ret);
 	if (r < 0)
 		return lxm_error_set(err, -r, "reading the console buffer");
-	if (rsp.ret == -EBUSY)
-		return lxm_error_setr(err, EBUSY, "its monitor has too many clients connected; try again");
+	if (rsp.ret == -EUSERS)
+		return monitor_full(err);
 	if (rsp.ret < 0)
 		return lxm_error_set(err, -rsp.ret, "reading the console buffer");
 	*ret_len = rsp.datalen;
@@ -463,6 +469,8 @@ int lxm_container_console_open(const struct lxm_paths *paths, const char *name, 
 		return lxm_error_set(err, -r, "connecting to the console");
 	/* a console session waits as long as its user: no send timeout */
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ 0 }, sizeof(struct timeval));
+	if (rsp.ret == -EUSERS)
+		return monitor_full(err);
 	if (rsp.ret == -EBUSY)
 		return lxm_error_setr(err, EBUSY, "tty %u is in use by another lxm-console", tty);
 	if (rsp.ret == -ENXIO)
@@ -508,6 +516,8 @@ int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool f
 	r = lxm_cmd_call(fd, LXM_CMD_FREEZE, freeze ? 1 : 0, 0, &rsp, NULL);
 	if (r < 0)
 		return lxm_error_set(err, -r, "sending the freeze command");
+	if (rsp.ret == -EUSERS)
+		return monitor_full(err);
 	if (rsp.ret < 0)
 		return lxm_error_set(err, -rsp.ret, freeze ? "freezing" : "thawing");
 	return 0;

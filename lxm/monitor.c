@@ -450,7 +450,7 @@ static void console_input(struct lxm_monitor *m, size_t slot)
 	}
 }
 
-/* A connection the monitor does not serve gets an -EBUSY reply (with the
+/* A connection the monitor does not serve gets an -EUSERS reply (with the
  * state, which lxm-info shows) instead of a bare close, which clients take
  * for a monitor that exited: lxm-stop would report a stop that never
  * happened. The reply is queued at once; the connection is closed once the
@@ -459,7 +459,7 @@ static void console_input(struct lxm_monitor *m, size_t slot)
 static void reject_conn(struct lxm_monitor *m, int fd)
 {
 	struct lxm_cmd_rsp rsp = {
-		.magic = LXM_CMD_MAGIC, .ret = -EBUSY, .state = m->state, .init_pid = m->pid,
+		.magic = LXM_CMD_MAGIC, .ret = -EUSERS, .state = m->state, .init_pid = m->pid,
 	};
 	size_t i = m->next_reject;
 
@@ -498,7 +498,7 @@ static void handle_reject(struct lxm_monitor *m, size_t i)
 /* All slots taken: the command client that has been silent longest, with
  * no request of its own under way (a console stream, a stop waiting for
  * the cleanup), makes room when it has been so for LXM_MONITOR_IDLE_MS, so
- * that idle connections can never lock out lxm-stop. It gets the -EBUSY
+ * that idle connections can never lock out lxm-stop. It gets the -EUSERS
  * reply for whatever it may still send. Returns the freed slot, or
  * LXM_MONITOR_MAX_CLIENTS. */
 static size_t evict_idle(struct lxm_monitor *m, uint64_t now)
@@ -507,8 +507,13 @@ static size_t evict_idle(struct lxm_monitor *m, uint64_t now)
 	int fd;
 
 	for (size_t slot = 0; slot < LXM_MONITOR_MAX_CLIENTS; slot++) {
+		char c;
+
 		if (m->clients[slot] < 0 || m->client_console[slot] || m->client_waits[slot] ||
 		    now - m->client_active[slot] < LXM_MONITOR_IDLE_MS * 1000000ULL)
+			continue;
+		/* a request that has come, not read yet (a busy round): served */
+		if (recv(m->clients[slot], &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
 			continue;
 		if (victim == LXM_MONITOR_MAX_CLIENTS || m->client_active[slot] < m->client_active[victim])
 			victim = slot;
@@ -830,6 +835,8 @@ int lxm_monitor_loop(struct lxm_monitor *m)
 			log_error("epoll_wait: %s", strerror(errno));
 			break;
 		}
+		bool accept_pending = false;
+
 		for (int i = 0; i < n; i++) {
 			uint64_t tag = evs[i].data.u64;
 
@@ -852,7 +859,9 @@ int lxm_monitor_loop(struct lxm_monitor *m)
 				/* events of this round refer to the old init */
 				break;
 			} else if (tag == TAG_LISTEN) {
-				handle_accept(m);
+				/* after the other events of this round: an
+				 * accept may give a slot's tag to a new fd */
+				accept_pending = true;
 			} else if (tag == TAG_CONSOLE) {
 				pump_console(m);
 			} else if (tag == TAG_TIMER) {
@@ -874,6 +883,8 @@ int lxm_monitor_loop(struct lxm_monitor *m)
 				drain_tty(m, (size_t)(tag - TAG_TTY_BASE));
 			}
 		}
+		if (accept_pending)
+			handle_accept(m);
 	}
 done:
 	if (raw)

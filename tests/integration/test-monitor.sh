@@ -188,7 +188,11 @@ pid=$(pid_of "$c")
 holders console
 ok $? "64 console clients attach"
 out=$(timeout 5 python3 "$TEST_TMP/state.py" "$sock")
-ok "$( [ "$out" = "-16 2 $pid" ]; echo $?)" "a 65th connection gets an answer: -EBUSY, RUNNING, init's pid ('$out')"
+ok "$( [ "$out" = "-87 2 $pid" ]; echo $?)" "a 65th connection gets an answer: -EUSERS, RUNNING, init's pid ('$out')"
+expect_error "^lxm-console: $c: its monitor has too many clients connected; try again\$" \
+	"lxm-console says so, not that the tty is in use" -- timeout 20 lxm-console -n "$c" -t 2
+expect_error "^lxm-freeze: $c: its monitor has too many clients connected; try again\$" \
+	"lxm-freeze says so" -- timeout 20 lxm-freeze -n "$c"
 expect_error "^lxm-stop: $c: its monitor has too many clients connected; try again\$" "lxm-stop with all slots busy fails, not a false success" \
 	-- timeout 20 lxm-stop -n "$c" -t 10
 ok "$(alive "$pid" && [ "$(state_of "$c")" = RUNNING ]; echo $?)" "... and the container is still RUNNING"
