@@ -47,6 +47,14 @@ int lxm_container_load_config(const struct lxm_paths *paths, const char *name,
 	return lxm_config_load(conf, path, err);
 }
 
+/* A monitor that took no connection or request within LXM_CMD_TIMEOUT_MS
+ * (it ignores a request whose client hung up meanwhile). */
+static int monitor_stuck(struct lxm_error *err)
+{
+	return lxm_error_setr(err, ETIMEDOUT, "its monitor does not answer (stuck?); once it is killed, "
+			      "lxm-stop stops the container without it");
+}
+
 /* The monitor's reply to a connection beyond its client slots. */
 static int monitor_full(struct lxm_error *err)
 {
@@ -323,8 +331,10 @@ static int after_dropped_stop(const struct lxm_paths *paths, const char *name, e
 		if (monitor_pidfd < 0)
 			usleep(10000);
 	}
+	if (mode == LXM_STOP_REBOOT)
+		return lxm_error_setr(err, ENOTCONN, "cannot reboot: the monitor is gone (stop and start it instead)");
 	log_debug("the monitor is gone and left its runtime dir: stopping without it");
-	return stop_without_monitor(paths, name, mode == LXM_STOP_HALT ? LXM_STOP_HALT : LXM_STOP_KILL, timeout, err);
+	return stop_without_monitor(paths, name, mode, timeout, err);
 }
 
 int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm_stop_mode mode,
@@ -343,11 +353,13 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 
 		/* this one is stopped: never stop the other one */
 		if (lxm_container_runs_elsewhere(paths, name, other, sizeof(other))) {
-			log_warn("not running; the container of that name in '%s' is, and is left alone", other);
+			log_warn("%s: not running; the container of that name in '%s' is, and is left alone", name, other);
 			return 0;
 		}
 	}
 	fd = connect_monitor(paths, name);
+	if (fd == -ETIMEDOUT)   /* a full backlog: it lives, and holds the lock */
+		return monitor_stuck(err);
 	if (fd < 0)
 		return stop_without_monitor(paths, name, mode, timeout, err);
 	{
@@ -362,8 +374,7 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 	if (r == -ECONNRESET || r == -EPIPE)   /* the monitor exited while we asked */
 		return after_dropped_stop(paths, name, mode, timeout, monitor_pidfd, err);
 	if (r == -ETIMEDOUT)
-		return lxm_error_setr(err, ETIMEDOUT, "its monitor does not answer (stuck?); once it is killed, "
-				      "lxm-stop stops the container without it");
+		return monitor_stuck(err);
 	if (r < 0)
 		return lxm_error_set(err, -r, "sending the stop command");
 	if (rsp.ret == -EUSERS)
@@ -497,6 +508,8 @@ int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool f
 			return lxm_error_setr(err, ENOTCONN, "not running (the container of that name in '%s' is)", other);
 	}
 	fd = connect_monitor(paths, name);
+	if (fd == -ETIMEDOUT)
+		return monitor_stuck(err);
 	if (fd < 0) {
 		struct lxm_container_info info;
 		struct lxm_cgroup *cg = NULL;
@@ -514,6 +527,8 @@ int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool f
 		return r;
 	}
 	r = lxm_cmd_call(fd, LXM_CMD_FREEZE, freeze ? 1 : 0, 0, &rsp, NULL);
+	if (r == -ETIMEDOUT)
+		return monitor_stuck(err);
 	if (r < 0)
 		return lxm_error_set(err, -r, "sending the freeze command");
 	if (rsp.ret == -EUSERS)

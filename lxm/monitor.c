@@ -620,6 +620,18 @@ static void handle_client(struct lxm_monitor *m, size_t slot)
 		goto reply;
 	}
 	log_debug("command '%s' (%d, %d)", lxm_cmd_to_string(req.cmd), req.arg1, req.arg2);
+	/* a client that gave up waiting (its 10 s passed while the monitor
+	 * was stuck) has been told the command failed: never carry it out */
+	if (req.cmd == LXM_CMD_STOP || req.cmd == LXM_CMD_FREEZE) {
+		struct pollfd p = { .fd = m->clients[slot], .events = POLLRDHUP };
+
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP))) {
+			log_info("client %zu hung up before its '%s' was served, ignoring it", slot,
+				 lxm_cmd_to_string(req.cmd));
+			client_close(m, slot);
+			return;
+		}
+	}
 	switch (req.cmd) {
 	case LXM_CMD_STATE:
 		break;

@@ -980,7 +980,8 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 		if (errno != EEXIST)
 			return lxm_error_set(err, errno, "creating runtime dir '%s'", m->rundir);
 		fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		/* retried: another command's probe holds it for a moment */
+		if (fd >= 0 && lxm_flock_retry(fd, 5, 1000) < 0) {
 			char other[512];
 
 			if (lxm_container_runs_elsewhere(m->paths, m->name, other, sizeof(other)))
@@ -998,7 +999,8 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 								"lxm-stop still stops it)")
 					       : lxm_error_setr(err, EBUSY, "the container of that name in '%s' is running "
 								"(its monitor is gone): containers of one name share "
-								"the runtime dir '%s' and their cgroups", rt.dir, m->rundir);
+								"the runtime dir '%s' and their cgroups",
+								rt.dir[0] ? rt.dir : "another lxmpath", m->rundir);
 		}
 		/* a stale runtime dir: the monitor and the container are gone */
 		log_debug("removing stale runtime dir '%s'", m->rundir);

@@ -406,8 +406,13 @@ void lxm_runtime_set_dir(struct lxm_runtime *rt, const char *cdir)
 		rt->dir_dev = (uint64_t)st.st_dev;
 		rt->dir_ino = (uint64_t)st.st_ino;
 	}
-	if (!cdir || lxm_strscpy(rt->dir, cdir, sizeof(rt->dir)) < 0)
-		rt->dir[0] = '\0';
+	{
+		_cleanup_free_ char *abs = cdir ? realpath(cdir, NULL) : NULL;
+
+		/* absolute, for messages: a relative -P means nothing elsewhere */
+		if (!abs || lxm_strscpy(rt->dir, abs, sizeof(rt->dir)) < 0)
+			rt->dir[0] = '\0';
+	}
 }
 
 bool lxm_process_matches(pid_t pid, uint64_t starttime)

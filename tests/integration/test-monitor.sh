@@ -73,6 +73,9 @@ expect_error "^lxm-stop: $c: its monitor does not answer \\(stuck\\?\\)" "lxm-st
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "$([ $ms -lt 15000 ]; echo $?)" "after its timeout ($ms ms)"
 kill -CONT "$mon"
+sleep 1
+ok "$([ "$(state_of "$c")" = RUNNING ] && [ "$(pid_of "$c")" = "$pid" ]; echo $?)" \
+	"the stop that timed out is not carried out once the monitor runs again"
 check "lxm-stop -k once it runs again" -- lxm-stop -n "$c" -k
 # and lxm-console says why there is no console once the monitor is gone
 check "start" -- lxm-start -n "$c"
