@@ -16,7 +16,7 @@ struct row {
 	char *name;
 	const char *state;
 	bool autostart;
-	char groups[256];
+	char *groups;              /* "web,db", or NULL */
 	bool unprivileged;
 	struct lxm_net_addrs addrs;
 };
@@ -109,21 +109,19 @@ int main(int argc, char **argv)
 		row->state = lxm_state_to_string(info.state);
 		if ((fancy || json) && info.state != LXM_STATE_STOPPED && info.init_pid > 0)
 			(void)lxm_net_query_addrs(info.init_pid, &row->addrs, &err);
+		row->groups = NULL;
 		if (lxm_container_load_config(&t.paths, names[i], &conf, &err) == 0) {
-			size_t off = 0;
+			size_t len = 0;
 
 			row->autostart = conf.autostart.enabled;
 			row->unprivileged = conf.n_idmaps > 0;
-			for (size_t g = 0; g < conf.autostart.n_groups; g++) {
-				int n = snprintf(row->groups + off, sizeof(row->groups) - off, "%s%s", g ? "," : "",
-						 conf.autostart.groups[g]);
-
-				if (n < 0 || (size_t)n >= sizeof(row->groups) - off) {
-					/* more than the column holds: cut, and say so */
-					memcpy(row->groups + sizeof(row->groups) - 4, "...", 4);
-					break;
-				}
-				off += (size_t)n;
+			for (size_t g = 0; g < conf.autostart.n_groups; g++)
+				len += strlen(conf.autostart.groups[g]) + 1;
+			row->groups = len ? calloc(1, len) : NULL;
+			for (size_t g = 0; row->groups && g < conf.autostart.n_groups; g++) {
+				if (g)
+					strcat(row->groups, ",");
+				strcat(row->groups, conf.autostart.groups[g]);
 			}
 		}
 		lxm_config_free(&conf);
@@ -136,7 +134,7 @@ int main(int argc, char **argv)
 			lxm_tool_json_string(rows[i].name);
 			printf(", \"state\": \"%s\", \"autostart\": %s, \"groups\": ", rows[i].state,
 			       rows[i].autostart ? "true" : "false");
-			lxm_tool_json_string(rows[i].groups);
+			lxm_tool_json_string(rows[i].groups ? rows[i].groups : "");
 			printf(", \"ipv4\": ");
 			print_addrs(rows[i].addrs.ipv4, rows[i].addrs.n_ipv4, true, 0);
 			printf(", \"ipv6\": ");
@@ -151,8 +149,15 @@ int main(int argc, char **argv)
 		printf("%-*s %-8s %-9s %-6s %-15s %-4s %s\n", w, "NAME", "STATE", "AUTOSTART", "GROUPS",
 		       "IPV4", "IPV6", "UNPRIVILEGED");
 		for (size_t i = 0; i < n_rows; i++) {
-			printf("%-*s %-8s %-9d %-6s ", w, rows[i].name, rows[i].state,
-			       rows[i].autostart ? 1 : 0, rows[i].groups[0] ? rows[i].groups : "-");
+			const char *g = rows[i].groups ? rows[i].groups : "-";
+
+			/* a long list is cut in the table, whole in --json */
+			if (strlen(g) > 255)
+				printf("%-*s %-8s %-9d %.252s... ", w, rows[i].name, rows[i].state,
+				       rows[i].autostart ? 1 : 0, g);
+			else
+				printf("%-*s %-8s %-9d %-6s ", w, rows[i].name, rows[i].state,
+				       rows[i].autostart ? 1 : 0, g);
 			print_addrs(rows[i].addrs.ipv4, rows[i].addrs.n_ipv4, false, 15);
 			printf(" ");
 			print_addrs(rows[i].addrs.ipv6, rows[i].addrs.n_ipv6, false, 4);
@@ -164,6 +169,8 @@ int main(int argc, char **argv)
 		if (n_rows)
 			printf("\n");
 	}
+	for (size_t i = 0; i < n_rows; i++)
+		free(rows[i].groups);
 	free(rows);
 	lxm_strv_free(names, n_names);
 	lxm_tool_end(&t);
