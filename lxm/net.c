@@ -538,8 +538,13 @@ int lxm_net_check_conflicts(const struct lxm_config *conf, const struct lxm_path
 	/* one start at a time looks at and takes claims (until dfd is
 	 * closed): two starts reading each other's claims before either
 	 * took one over would both win */
-	if (flock(dfd, LOCK_EX) < 0)
-		return lxm_error_set(err, errno, "locking '%s'", dir);
+	if (flock(dfd, LOCK_EX) < 0) {
+		/* a runtime dir where directories take no flock (NFS): as
+		 * before the lock, a race of two starts goes unseen */
+		if (errno != EBADF && errno != ENOLCK && errno != EOPNOTSUPP)
+			return lxm_error_set(err, errno, "locking '%s'", dir);
+		log_debug("'%s' takes no flock: claiming without it", dir);
+	}
 	for (size_t i = 0; i < conf->n_nics; i++) {
 		const struct lxm_nic *nic = &conf->nics[i];
 
@@ -756,10 +761,8 @@ static int create_macvlan(struct nl_sock *sk, const struct lxm_nic *nic, int net
 }
 
 /* Move a link from the namespace of sk to the one of netns_fd (< 0: stay),
- * named `to` there, with the MTU and MAC of restore where it has them (the
- * kernel sets them after the move, in one request). */
-static int move_dev(struct nl_sock *sk, struct rtnl_link *dev, const char *to, int netns_fd,
-		    const struct lxm_phys_index *restore, struct lxm_error *err)
+ * named `to` there. */
+static int move_dev(struct nl_sock *sk, struct rtnl_link *dev, const char *to, int netns_fd, struct lxm_error *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *change = rtnl_link_alloc();
 	int r;
@@ -769,16 +772,42 @@ static int move_dev(struct nl_sock *sk, struct rtnl_link *dev, const char *to, i
 	rtnl_link_set_name(change, to);
 	if (netns_fd >= 0)
 		rtnl_link_set_ns_fd(change, netns_fd);
-	if (restore && restore->mtu && restore->mtu != rtnl_link_get_mtu(dev))
-		rtnl_link_set_mtu(change, restore->mtu);
-	if (restore && restore->hwaddr[0]) {
-		r = set_hwaddr_changed(change, dev, restore->hwaddr, err);
-		if (r < 0)
-			return r;
-	}
 	r = rtnl_link_change(sk, dev, change, 0);
 	if (r < 0)
 		return nl_error(err, r, "moving device '%s'", rtnl_link_get_name(dev));
+	return 0;
+}
+
+/* A phys device back on the host (sk there) gets the MTU and MAC it had
+ * there. A request of its own: one refused must not keep the device from
+ * its name. */
+static int restore_phys_attrs(struct nl_sock *sk, const struct lxm_phys_index *p, struct lxm_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL, *change = rtnl_link_alloc();
+	bool changed = false;
+	int r;
+
+	if (!change)
+		return lxm_error_set(err, ENOMEM, "allocating link");
+	r = rtnl_link_get_kernel(sk, 0, p->link, &dev);
+	if (r < 0)
+		return nl_error(err, r, "device '%s'", p->link);
+	if (p->mtu && p->mtu != rtnl_link_get_mtu(dev)) {
+		rtnl_link_set_mtu(change, p->mtu);
+		changed = true;
+	}
+	if (p->hwaddr[0]) {
+		r = set_hwaddr_changed(change, dev, p->hwaddr, err);
+		if (r < 0)
+			return r;
+		changed |= r > 0;
+	}
+	if (!changed)
+		return 0;
+	r = rtnl_link_change(sk, dev, change, 0);
+	if (r < 0)
+		return nl_error(err, r, "giving '%s' its MTU %u and MAC %s back", p->link, p->mtu,
+				p->hwaddr[0] ? p->hwaddr : "-");
 	return 0;
 }
 
@@ -791,7 +820,7 @@ static int move_link(struct nl_sock *sk, const char *from, const char *to, int n
 	r = rtnl_link_get_kernel(sk, 0, from, &dev);
 	if (r < 0)
 		return nl_error(err, r, "device '%s'", from);
-	return move_dev(sk, dev, to, netns_fd, NULL, err);
+	return move_dev(sk, dev, to, netns_fd, err);
 }
 
 /* The phys device of nic into netns_fd, named nic->name there, and
@@ -815,7 +844,7 @@ static int move_phys_in(struct nl_sock *host, struct nl_sock *inside, const stru
 	a = rtnl_link_get_addr(dev);
 	if (a && nl_addr_get_len(a) == 6)
 		nl_addr2str(a, p.hwaddr, sizeof(p.hwaddr));
-	r = move_dev(host, dev, nic->name, netns_fd, NULL, err);
+	r = move_dev(host, dev, nic->name, netns_fd, err);
 	if (r < 0)
 		return r;
 	/* not found: given back by its name (lxm_net_teardown) */
@@ -852,14 +881,23 @@ static int return_phys(struct nl_sock *inside, const struct lxm_phys_index *p, i
 		return lxm_error_setr(err, EPERM, "device index %d ('%s') is a '%s' device, not the '%s' moved in",
 				      (int)p->ifindex, rtnl_link_get_name(dev), kind ? kind : "driver's",
 				      p->kind[0] ? p->kind : "driver's");
-	return move_dev(inside, dev, p->link, hostns, p, err);
+	{
+		_cleanup_(nl_sock_freep) struct nl_sock *host = NULL;
+
+		r = move_dev(inside, dev, p->link, hostns, err);
+		if (r == 0)
+			r = route_socket(&host, err);
+		return r < 0 ? r : restore_phys_attrs(host, p, err);
+	}
 }
 
 struct reclaim {
 	const struct lxm_phys_index *p;
 	const char *given;            /* the MAC the config gave it inside, or "" */
-	struct rtnl_link *found;      /* a reference */
+	struct rtnl_link *found;      /* a reference: by MAC */
 	int matches;
+	struct rtnl_link *by_index;   /* a reference: by index, down */
+	int index_matches;
 };
 
 static void reclaim_match(struct nl_object *obj, void *arg)
@@ -874,15 +912,21 @@ static void reclaim_match(struct nl_object *obj, void *arg)
 		return;
 	if (a && nl_addr_get_len(a) == 6)
 		nl_addr2str(a, mac, sizeof(mac));
-	if (w->p->hwaddr[0] || w->given[0]) {
-		if (!mac[0] || (strcasecmp(mac, w->p->hwaddr) != 0 && strcasecmp(mac, w->given) != 0))
-			return;
-	} else if (rtnl_link_get_ifindex(l) != w->p->ifindex) {
-		return;   /* no MAC to tell it by: its index */
+	if (mac[0] && ((w->p->hwaddr[0] && strcasecmp(mac, w->p->hwaddr) == 0) ||
+		       (w->given[0] && strcasecmp(mac, w->given) == 0))) {
+		if (w->matches++ == 0) {
+			nl_object_get(obj);
+			w->found = l;
+		}
+		return;
 	}
-	if (w->matches++ == 0) {
+	/* a MAC the container changed, or none: the index it kept on the way
+	 * back (a host device's index is taken by no other), and down as a
+	 * device fresh from a namespace is, where one in use is up */
+	if (rtnl_link_get_ifindex(l) == w->p->ifindex && !(rtnl_link_get_flags(l) & IFF_UP) &&
+	    w->index_matches++ == 0) {
 		nl_object_get(obj);
-		w->found = l;
+		w->by_index = l;
 	}
 }
 
@@ -903,8 +947,8 @@ static int reclaim_phys(struct nl_sock *host, const struct lxm_phys_index *p, co
 		if (conf->nics[i].type == LXM_NET_PHYS && streq(conf->nics[i].link, p->link))
 			w.given = conf->nics[i].hwaddr;
 	/* the kernel tears the namespace down after its last user is gone,
-	 * from a work queue: wait for the device (1 s at most) */
-	for (int t = 0; t < 100 && !w.matches; t++) {
+	 * from a work queue: wait for the device (3 s at most) */
+	for (int t = 0; t < 300 && !w.matches && !w.index_matches; t++) {
 		if (t)
 			usleep(10000);
 		nl_cache_free(cache);
@@ -914,16 +958,26 @@ static int reclaim_phys(struct nl_sock *host, const struct lxm_phys_index *p, co
 			return nl_error(err, r, "listing links");
 		nl_cache_foreach(cache, reclaim_match, &w);
 	}
+	if (w.matches != 1 && !w.matches && w.index_matches == 1) {
+		w.found = w.by_index;
+		w.by_index = NULL;
+		w.matches = 1;
+	}
+	if (w.by_index)
+		rtnl_link_put(w.by_index);
 	if (w.matches != 1) {
 		if (w.found)
 			rtnl_link_put(w.found);
 		return lxm_error_setr(err, ENODEV, "its namespace went with init while no monitor ran, and %s",
-				      w.matches ? "more than one host device looks like it: not renamed"
-						: "it did not come back to the host (a virtual device goes with it)");
+				      w.matches || w.index_matches > 1
+					      ? "more than one host device looks like it: not renamed"
+					      : "it was not seen back on the host within 3 s (a virtual device goes "
+						"with its namespace; a device of a driver comes back as 'devN' or its "
+						"name inside)");
 	}
-	r = move_dev(host, w.found, p->link, -1, p, err);
+	r = move_dev(host, w.found, p->link, -1, err);
 	rtnl_link_put(w.found);
-	return r;
+	return r < 0 ? r : restore_phys_attrs(host, p, err);
 }
 
 /* ---- inside the container's namespace (through a socket made there) ---- */
