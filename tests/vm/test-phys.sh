@@ -46,5 +46,15 @@ ok "$(ip link show dev eth1 >/dev/null 2>&1; echo $?)" \
 err=$(lxm-stop -n "$c" 2>&1); rc=$?
 ok "$([ $rc = 0 ] && [ -z "$err" ] && as_before && ! ip link show dev eth1 >/dev/null 2>&1; echo $?)" \
 	"lxm-stop finds it and gives it its name, MTU and MAC back${err:+ ($err)}"
+# the same after the container gave the device a MAC of its own: found by
+# the index it kept, down as a device fresh from a namespace is
+check "start it once more" -- lxm-start -n "$c"
+check "the container changes the device's MAC" -- lxm-attach -n "$c" -- ip link set dev eth1 address 02:00:00:00:0c:0e
+pid=$(pid_of "$c")
+mon=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
+kill -9 "$mon"; sleep 0.2; kill -9 "$pid"
+err=$(lxm-stop -n "$c" 2>&1); rc=$?
+ok "$([ $rc = 0 ] && [ -z "$err" ] && as_before; echo $?)" \
+	"lxm-stop finds it by its index and gives its name, MTU and MAC back${err:+ ($err)}"
 no_leaks "$c" "nothing left"
 done_testing
