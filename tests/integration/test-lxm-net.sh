@@ -210,6 +210,25 @@ ok "$( ! in_ns ip link show dev "$BR" >/dev/null 2>&1 && ! in_ns ip link show de
 	[ -z "$(ls -d "$LXM_RUNDIR"/.net-* 2>/dev/null)" ]; echo $?)" \
 	"stop removed the bridge '$BR', its rules and its state"
 
+# ---- an lxm.conf edited into an error does not keep a network from stopping ----
+sed -i "s|^net_bridge = .*|net_bridge = \"$BR\";|" "$LXM_CONFDIR/lxm.conf"
+check "lxm-net start" -- net1 start
+printf 'net_nat = maybe;\n' >>"$LXM_CONFDIR/lxm.conf"
+check "lxm-net stop, lxm.conf made wrong since" -- net1 stop
+ok "$( ! in_ns ip link show dev "$BR" >/dev/null 2>&1 && [ -z "$(lxm_tables)" ]; echo $?)" "it stopped what start made"
+expect_error "^lxm-net: net_nat: expected true or false, not 'maybe'$" "a start with it is refused" -- net1 start
+sed -i '/^net_nat = maybe;$/d' "$LXM_CONFDIR/lxm.conf"
+
+# ---- a bridge of the host's own, with a port of its own: stop takes down
+# dnsmasq and NAT, not waiting for that port to go ----
+in_ns ip link add "$BR" type bridge && in_ns ip link add "lxmkh$$" type dummy && in_ns ip link set "lxmkh$$" master "$BR"
+check "lxm-net start on a bridge that exists" -- net1 start
+check "lxm-net stop" -- net1 stop
+ok "$([ "$(dnsmasqs "$BR")" = 0 ] && [ -z "$(lxm_tables)" ] && in_ns ip link show dev "$BR" >/dev/null 2>&1 &&
+	[ -z "$(ls -d "$LXM_RUNDIR"/.net-* 2>/dev/null)" ]; echo $?)" \
+	"its dnsmasq, rules and state are gone, the host's bridge stays"
+in_ns ip link del "lxmkh$$"; in_ns ip link del "$BR"
+
 # ---- the default DHCP range of other subnets ----
 range_of() {   # range_of ADDRESS/PREFIX: the --dhcp-range dnsmasq gets
 	local r
@@ -232,6 +251,7 @@ ok "$(r=$(LXM_NET_DHCP_RANGE="$NET3.20,$NET3.30" range_of "$NET3.1/24") && [ "$r
 unit=$BUILDDIR/systemd/lxm-net.service
 ok "$(grep -qx 'ExecStart=@sbindir@/lxm-net start' "$SRCDIR/systemd/lxm-net.service.in" &&
 	grep -qx 'ExecStop=@sbindir@/lxm-net stop' "$SRCDIR/systemd/lxm-net.service.in" &&
+	grep -qx 'KillMode=process' "$SRCDIR/systemd/lxm-net.service.in" &&
 	[ -f "$unit" ] && ! grep -q '@[a-z]*@' "$unit" && grep -Eqx 'ExecStart=/.*/sbin/lxm-net start' "$unit"; echo $?)" \
 	"lxm-net.service is made from lxm-net.service.in with the configured sbindir"
 
