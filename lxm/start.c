@@ -1253,6 +1253,19 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 		close(pipefd[0]);
 		setsid();
 		signal(SIGPIPE, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		{
+			/* SIGTERM and SIGINT while the container starts wait for
+			 * the event loop, which halts it (lxm_monitor_listen):
+			 * dying of them now would leave its cgroup and runtime
+			 * dir behind. Init resets its mask (child_main). */
+			sigset_t set;
+
+			sigemptyset(&set);
+			sigaddset(&set, SIGINT);
+			sigaddset(&set, SIGTERM);
+			sigprocmask(SIG_BLOCK, &set, NULL);
+		}
 		short_slice(true);
 		r = run_monitor(&m, err);
 		if (r < 0) {
