@@ -612,6 +612,27 @@ static int set_hwaddr_changed(struct rtnl_link *change, struct rtnl_link *l, con
 	return r < 0 ? r : 1;
 }
 
+/* mtu (0: none) and hwaddr ("": none) into change where l differs: 1 set,
+ * 0 nothing to change, <0 error. */
+static int set_mtu_hwaddr_changed(struct rtnl_link *change, struct rtnl_link *l, unsigned mtu, const char *hwaddr,
+				  struct lxm_error *err)
+{
+	int r = 0;
+
+	if (mtu && mtu != rtnl_link_get_mtu(l)) {
+		rtnl_link_set_mtu(change, mtu);
+		r = 1;
+	}
+	if (hwaddr[0]) {
+		int h = set_hwaddr_changed(change, l, hwaddr, err);
+
+		if (h < 0)
+			return h;
+		r |= h;
+	}
+	return r;
+}
+
 static void delete_link(struct nl_sock *sk, const char *name)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_alloc();
@@ -784,7 +805,6 @@ static int move_dev(struct nl_sock *sk, struct rtnl_link *dev, const char *to, i
 static int restore_phys_attrs(struct nl_sock *sk, const struct lxm_phys_index *p, struct lxm_error *err)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL, *change = rtnl_link_alloc();
-	bool changed = false;
 	int r;
 
 	if (!change)
@@ -792,18 +812,9 @@ static int restore_phys_attrs(struct nl_sock *sk, const struct lxm_phys_index *p
 	r = rtnl_link_get_kernel(sk, 0, p->link, &dev);
 	if (r < 0)
 		return nl_error(err, r, "device '%s'", p->link);
-	if (p->mtu && p->mtu != rtnl_link_get_mtu(dev)) {
-		rtnl_link_set_mtu(change, p->mtu);
-		changed = true;
-	}
-	if (p->hwaddr[0]) {
-		r = set_hwaddr_changed(change, dev, p->hwaddr, err);
-		if (r < 0)
-			return r;
-		changed |= r > 0;
-	}
-	if (!changed)
-		return 0;
+	r = set_mtu_hwaddr_changed(change, dev, p->mtu, p->hwaddr, err);
+	if (r <= 0)
+		return r;
 	r = rtnl_link_change(sk, dev, change, 0);
 	if (r < 0)
 		return nl_error(err, r, "giving '%s' its MTU %u and MAC %s back", p->link, p->mtu,
@@ -1082,16 +1093,10 @@ static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, const ch
 		rtnl_link_set_flags(change, IFF_UP);
 		changed = true;
 	}
-	if (nic->mtu && rtnl_link_get_mtu(l) != nic->mtu) {
-		rtnl_link_set_mtu(change, nic->mtu);
-		changed = true;
-	}
-	if (nic->hwaddr[0]) {
-		r = set_hwaddr_changed(change, l, nic->hwaddr, err);
-		if (r < 0)
-			return r;
-		changed |= r > 0;
-	}
+	r = set_mtu_hwaddr_changed(change, l, nic->mtu, nic->hwaddr, err);
+	if (r < 0)
+		return r;
+	changed |= r > 0;
 	if (changed) {
 		rtnl_link_set_flags(change, IFF_UP);
 		r = rtnl_link_change(sk, l, change, 0);

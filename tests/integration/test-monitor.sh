@@ -246,36 +246,32 @@ c=${PFX}-fg2
 check "create $c" -- lxm-create -n "$c" -t busybox
 
 mkfifo "$TEST_TMP/fifo"
-sleep 120 <"$TEST_TMP/fifo" &
-sl=$!
-lxm-start -F -n "$c" </dev/null >"$TEST_TMP/fifo" 2>/dev/null &
-fg=$!
-wait_state "$c" RUNNING 10
-# far more than a pipe holds, while nobody reads it
-timeout 20 lxm-attach -n "$c" -- sh -c 'busybox seq 1 100000 > /dev/console'
-ok "$( [ "$(timeout 5 lxm-info -n "$c" -s 2>&1)" = "State:          RUNNING" ]; echo $?)" "-F | (a reader that does not read): lxm-info is answered"
-check "... and lxm-stop -k works" -- timeout 10 lxm-stop -n "$c" -k
-rc=0
-timeout 10 tail --pid="$fg" -f /dev/null || rc=$?
-ok "$rc" "... and lxm-start -F returns"
-kill "$sl" 2>/dev/null
-wait
-no_leaks "$c" "nothing left after -F to a stalled pipe"
-
-# the same with the log on that pipe too (2>&1, -l info): the log's lines
-# must not block the monitor either
-sleep 120 <"$TEST_TMP/fifo" &
-sl=$!
-lxm-start -F -n "$c" -l info </dev/null >"$TEST_TMP/fifo" 2>&1 &
-fg=$!
-wait_state "$c" RUNNING 10
-timeout 20 lxm-attach -n "$c" -- sh -c 'busybox seq 1 100000 > /dev/console'
-check "-F 2>&1 | (a reader that does not read): lxm-stop -k works" -- timeout 15 lxm-stop -n "$c" -k
-rc=0
-timeout 10 tail --pid="$fg" -f /dev/null || rc=$?
-ok "$rc" "... and lxm-start -F returns"
-kill "$sl" 2>/dev/null
-wait
-no_leaks "$c" "nothing left after -F 2>&1 to a stalled pipe"
+# stalled_pipe WHAT ARGS...: lxm-start -F ARGS into a pipe nobody reads,
+# far more console output than it holds: the monitor still answers
+stalled_pipe() {
+	local what=$1 sl fg rc=0
+	shift
+	sleep 120 <"$TEST_TMP/fifo" &
+	sl=$!
+	if [ "$what" = "2>&1" ]; then
+		lxm-start -F -n "$c" "$@" </dev/null >"$TEST_TMP/fifo" 2>&1 &
+	else
+		lxm-start -F -n "$c" "$@" </dev/null >"$TEST_TMP/fifo" 2>/dev/null &
+	fi
+	fg=$!
+	wait_state "$c" RUNNING 10
+	timeout 20 lxm-attach -n "$c" -- sh -c 'busybox seq 1 100000 > /dev/console'
+	ok "$( [ "$(timeout 5 lxm-info -n "$c" -s 2>&1)" = "State:          RUNNING" ]; echo $?)" \
+		"-F $what | (a reader that does not read): lxm-info is answered"
+	check "... and lxm-stop -k works" -- timeout 15 lxm-stop -n "$c" -k
+	timeout 10 tail --pid="$fg" -f /dev/null || rc=$?
+	ok "$rc" "... and lxm-start -F returns"
+	kill "$sl" 2>/dev/null
+	wait
+	no_leaks "$c" "nothing left after -F $what to a stalled pipe"
+}
+stalled_pipe ">"
+# the log on that pipe too, at info: its lines must not block either
+stalled_pipe "2>&1" -l info
 
 done_testing
