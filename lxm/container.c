@@ -495,6 +495,7 @@ int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool f
 			 struct lxm_error *err)
 {
 	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *why = NULL;
 	struct lxm_cmd_rsp rsp;
 	int r;
 
@@ -526,13 +527,15 @@ int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool f
 		lxm_cgroup_free(cg);
 		return r;
 	}
-	r = lxm_cmd_call(fd, LXM_CMD_FREEZE, freeze ? 1 : 0, 0, &rsp, NULL);
+	r = lxm_cmd_call(fd, LXM_CMD_FREEZE, freeze ? 1 : 0, 0, &rsp, &why);
 	if (r == -ETIMEDOUT)
 		return monitor_stuck(err);
 	if (r < 0)
 		return lxm_error_set(err, -r, "sending the freeze command");
 	if (rsp.ret == -EUSERS)
 		return monitor_full(err);
+	if (rsp.ret < 0 && why)   /* the monitor's own words */
+		return lxm_error_setr(err, -rsp.ret, "%s: %s", freeze ? "freezing" : "thawing", why);
 	if (rsp.ret < 0)
 		return lxm_error_set(err, -rsp.ret, freeze ? "freezing" : "thawing");
 	return 0;

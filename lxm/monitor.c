@@ -652,9 +652,14 @@ static void handle_client(struct lxm_monitor *m, size_t slot)
 		struct lxm_error err = { 0 };
 
 		r = lxm_cgroup_freeze(m->cg, req.arg1 == 1, &err);
-		if (r < 0)
+		if (r < 0) {
+			char text[LXM_ERROR_MSG_MAX + 64];
+
+			/* the reason goes with the reply: lxm-freeze says it */
 			rsp.ret = r;
-		else if (req.arg1 == 1)
+			data = strdup(lxm_error_text(&err, text, sizeof(text)));
+			rsp.datalen = data ? (uint32_t)strlen(data) : 0;
+		} else if (req.arg1 == 1)
 			m->state = LXM_STATE_FROZEN;
 		else
 			/* a thaw does not call off a stop under way */
