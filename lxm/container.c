@@ -245,7 +245,8 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 	if (!state_path || !lock)
 		return lxm_error_set(err, ENOMEM, "stopping");
 	lockfd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (lockfd >= 0 && flock(lockfd, LOCK_EX | LOCK_NB) < 0)
+	/* retried: another command's probe holds it for a moment */
+	if (lockfd >= 0 && lxm_flock_retry(lockfd, 5, 1000) < 0)
 		return lxm_error_setr(err, EBUSY, "the container is starting; try again");
 	if (lxm_runtime_read(state_path, &rt) < 0) {
 		remove_runtime(paths, name);
