@@ -22,6 +22,7 @@
 #include "config.h"
 #include "devcg.h"
 #include "log.h"
+#include "net.h"
 #include "rootfs.h"
 #include "state.h"
 #include "util.h"
@@ -1902,22 +1903,6 @@ static int validate_idmaps(const struct lxm_config *conf, const char *label, str
 	return 0;
 }
 
-/* The address of a CIDR in binary (family, 16 bytes). */
-static bool addr_bytes(const char *cidr, int *family, unsigned char out[16])
-{
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(cidr, '/');
-	size_t len = slash ? (size_t)(slash - cidr) : strlen(cidr);
-
-	memset(out, 0, 16);
-	if (len >= sizeof(addr))
-		return false;
-	memcpy(addr, cidr, len);
-	addr[len] = '\0';
-	*family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	return inet_pton(*family, addr, out) == 1;
-}
-
 /* One address given twice, in any spelling, on one interface or two. */
 static int validate_nic_addresses(const struct lxm_config *conf, const char *label, struct lxm_error *err)
 {
@@ -1926,22 +1911,16 @@ static int validate_nic_addresses(const struct lxm_config *conf, const char *lab
 
 		for (size_t x = 0; x < a->n_ipv4 + a->n_ipv6; x++) {
 			const char *ax = x < a->n_ipv4 ? a->ipv4[x] : a->ipv6[x - a->n_ipv4];
-			unsigned char bx[16];
-			int fx;
 
-			if (!addr_bytes(ax, &fx, bx))
-				continue;
 			for (size_t j = 0; j <= i; j++) {
 				const struct lxm_nic *b = &conf->nics[j];
 				size_t end = j == i ? x : b->n_ipv4 + b->n_ipv6;
 
 				for (size_t y = 0; y < end; y++) {
 					const char *by = y < b->n_ipv4 ? b->ipv4[y] : b->ipv6[y - b->n_ipv4];
-					unsigned char bb[16];
-					int fy;
 					char key[32];
 
-					if (!addr_bytes(by, &fy, bb) || fx != fy || memcmp(bx, bb, 16) != 0)
+					if (!lxm_net_same_address(ax, by))
 						continue;
 					char where[32] = "";
 

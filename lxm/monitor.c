@@ -222,9 +222,7 @@ int lxm_monitor_listen(struct lxm_monitor *m, struct lxm_error *err)
 		 * in the foreground; a detached monitor has none and ignores it. */
 		sigset_t set;
 
-		sigemptyset(&set);
-		sigaddset(&set, SIGINT);
-		sigaddset(&set, SIGTERM);
+		lxm_monitor_halt_signals(&set);
 		if (m->foreground)
 			sigaddset(&set, SIGHUP);
 		else
@@ -241,6 +239,13 @@ int lxm_monitor_listen(struct lxm_monitor *m, struct lxm_error *err)
 		stderr_setup();
 	}
 	return 0;
+}
+
+void lxm_monitor_halt_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
 }
 
 int lxm_monitor_write_state(struct lxm_monitor *m)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 
 #include "cgroup.h"
@@ -97,6 +98,10 @@ int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err);  /* ptys, c
 /* the command socket and the event loop's fds: lxm_start_spawn() makes
  * them while the child sets itself up */
 int lxm_monitor_listen(struct lxm_monitor *m, struct lxm_error *err);
+/* The signals a monitor turns into a clean halt of its container
+ * (SIGINT, SIGTERM): blocked from its start on, read from a signalfd by
+ * its event loop. */
+void lxm_monitor_halt_signals(sigset_t *set);
 int lxm_monitor_write_state(struct lxm_monitor *m);
 int lxm_monitor_loop(struct lxm_monitor *m);                           /* until the container stops */
 void lxm_monitor_cleanup(struct lxm_monitor *m);                       /* cgroup, runtime dir */

@@ -137,7 +137,7 @@ int lxm_net_loopback_up(struct lxm_error *err)
 
 /* ---- pure helpers ---- */
 
-static int host_ifname(const char *name, unsigned index, unsigned attempt, char out[IFNAMSIZ])
+int lxm_net_host_ifname(const char *name, unsigned index, unsigned attempt, char out[IFNAMSIZ])
 {
 	static const char prefix[] = "vlxm";
 	char suffix[16], clean[LXM_NAME_MAX + 1];
@@ -169,20 +169,6 @@ static int host_ifname(const char *name, unsigned index, unsigned attempt, char 
 	return 0;
 }
 
-int lxm_net_host_ifname(const char *name, unsigned index, char out[IFNAMSIZ])
-{
-	return host_ifname(name, index, 0, out);
-}
-
-int lxm_net_host_ifname_alt(const char *name, unsigned index, char out[IFNAMSIZ])
-{
-	return host_ifname(name, index, 1, out);
-}
-
-int lxm_net_host_ifname_try(const char *name, unsigned index, unsigned attempt, char out[IFNAMSIZ])
-{
-	return host_ifname(name, index, attempt, out);
-}
 
 void lxm_net_host_hwaddr(const char *name, const char *uuid, unsigned index, unsigned char out[6])
 {
@@ -359,8 +345,7 @@ int lxm_net_check(const struct lxm_config *conf, const char *confdir, struct lxm
 	return 0;
 }
 
-/* The address part of a CIDR, canonical ("10.0.3.10/24" -> binary). */
-static bool same_address(const char *a, const char *b)
+bool lxm_net_same_address(const char *a, const char *b)
 {
 	unsigned char x[16], y[16];
 	unsigned px, py;
@@ -435,7 +420,7 @@ static int check_one_running(const struct lxm_config *conf, const struct lxm_pat
 				for (size_t b = 0; b < on->n_ipv4 + on->n_ipv6; b++) {
 					const char *theirs = b < on->n_ipv4 ? on->ipv4[b] : on->ipv6[b - on->n_ipv4];
 
-					if (!same_address(mine, theirs))
+					if (!lxm_net_same_address(mine, theirs))
 						continue;
 					r = lxm_error_setr(err, EADDRINUSE, "network '%s': address '%s' on %s '%s' "
 							   "is already used by running container '%s' ('%s')",
@@ -596,16 +581,24 @@ static int set_hwaddr(struct rtnl_link *l, const char *hwaddr, struct lxm_error 
 	return 0;
 }
 
+/* l's MAC as "xx:xx:xx:xx:xx:xx" in out, or "" when it has none. */
+static void link_mac(struct rtnl_link *l, char out[LXM_HWADDR_STR_LEN])
+{
+	struct nl_addr *a = rtnl_link_get_addr(l);
+
+	out[0] = '\0';
+	if (a && nl_addr_get_len(a) == 6)
+		nl_addr2str(a, out, LXM_HWADDR_STR_LEN);
+}
+
 /* hwaddr into change unless l has it already: 1 set, 0 the same, <0 error. */
 static int set_hwaddr_changed(struct rtnl_link *change, struct rtnl_link *l, const char *hwaddr,
 			      struct lxm_error *err)
 {
-	char cur[32] = "";
-	struct nl_addr *a = rtnl_link_get_addr(l);
+	char cur[LXM_HWADDR_STR_LEN];
 	int r;
 
-	if (a)
-		nl_addr2str(a, cur, sizeof(cur));
+	link_mac(l, cur);
 	if (strcasecmp(cur, hwaddr) == 0)
 		return 0;
 	r = set_hwaddr(change, hwaddr, err);
@@ -683,7 +676,7 @@ static int create_veth(struct nl_sock *sk, const struct lxm_config *conf, size_t
 	int r;
 
 	for (unsigned k = 0; k < LXM_NET_HOST_IFNAME_TRIES; k++)
-		if (lxm_net_host_ifname_try(conf->name, (unsigned)i, k, names[k]) < 0)
+		if (lxm_net_host_ifname(conf->name, (unsigned)i, k, names[k]) < 0)
 			return lxm_error_set(err, EINVAL, "host interface name");
 	lxm_net_host_hwaddr(conf->name, conf->uuid, (unsigned)i, mac);
 	r = rtnl_link_get_kernel(sk, 0, nic->link, &br);
@@ -843,7 +836,6 @@ static int move_phys_in(struct nl_sock *host, struct nl_sock *inside, const stru
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *dev = NULL, *moved = NULL;
 	struct lxm_phys_index p = { 0 };
-	struct nl_addr *a;
 	int r;
 
 	r = rtnl_link_get_kernel(host, 0, nic->link, &dev);
@@ -852,9 +844,7 @@ static int move_phys_in(struct nl_sock *host, struct nl_sock *inside, const stru
 	snprintf(p.kind, sizeof(p.kind), "%s", rtnl_link_get_type(dev) ? rtnl_link_get_type(dev) : "");
 	snprintf(p.link, sizeof(p.link), "%s", nic->link);
 	p.mtu = rtnl_link_get_mtu(dev);
-	a = rtnl_link_get_addr(dev);
-	if (a && nl_addr_get_len(a) == 6)
-		nl_addr2str(a, p.hwaddr, sizeof(p.hwaddr));
+	link_mac(dev, p.hwaddr);
 	r = move_dev(host, dev, nic->name, netns_fd, err);
 	if (r < 0)
 		return r;
@@ -916,13 +906,11 @@ static void reclaim_match(struct nl_object *obj, void *arg)
 	struct reclaim *w = arg;
 	struct rtnl_link *l = (struct rtnl_link *)obj;
 	const char *kind = rtnl_link_get_type(l);
-	struct nl_addr *a = rtnl_link_get_addr(l);
-	char mac[32] = "";
+	char mac[LXM_HWADDR_STR_LEN];
 
 	if (!streq(kind ? kind : "", w->p->kind))
 		return;
-	if (a && nl_addr_get_len(a) == 6)
-		nl_addr2str(a, mac, sizeof(mac));
+	link_mac(l, mac);
 	if (mac[0] && ((w->p->hwaddr[0] && strcasecmp(mac, w->p->hwaddr) == 0) ||
 		       (w->given[0] && strcasecmp(mac, w->given) == 0))) {
 		if (w->matches++ == 0) {
@@ -969,7 +957,7 @@ static int reclaim_phys(struct nl_sock *host, const struct lxm_phys_index *p, co
 			return nl_error(err, r, "listing links");
 		nl_cache_foreach(cache, reclaim_match, &w);
 	}
-	if (w.matches != 1 && !w.matches && w.index_matches == 1) {
+	if (!w.matches && w.index_matches == 1) {
 		w.found = w.by_index;
 		w.by_index = NULL;
 		w.matches = 1;
@@ -1073,8 +1061,7 @@ static int add_default_route(struct nl_sock *sk, int ifindex, const char *gw, in
 
 /* Up, MTU and MAC (changed only where they differ: a veth or macvlan is
  * made with MTU and MAC already, a macvlan up), addresses, default routes
- * via gw4 and gw6 (NULL: none); its index and kind to ret_ifindex and
- * ret_kind. */
+ * via gw4 and gw6 (NULL: none). */
 static int configure_nic(struct nl_sock *sk, const struct lxm_nic *nic, const char *gw4, const char *gw6,
 			 struct lxm_error *err)
 {
@@ -1315,7 +1302,7 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd, const struct 
 	 * closes netns_fd once init is gone) deletes both ends of every veth:
 	 * the kernel does that after the stop returns, off its critical path
 	 * (an explicit delete waits for RCU, ~15 ms a link). A start that
-	 * finds the old host end still there takes the other name
+	 * finds the old host end still there takes the next free name
 	 * (create_veth). */
 	if (netns_fd >= 0 || (!conf && !n_phys))
 		return;
@@ -1343,7 +1330,7 @@ void lxm_net_teardown(const struct lxm_config *conf, int netns_fd, const struct 
 			continue;
 		lxm_net_host_hwaddr(conf->name, conf->uuid, (unsigned)i, mac);
 		for (unsigned k = 0; k < LXM_NET_HOST_IFNAME_TRIES; k++)
-			if (lxm_net_host_ifname_try(conf->name, (unsigned)i, k, name) == 0 && link_exists(name) &&
+			if (lxm_net_host_ifname(conf->name, (unsigned)i, k, name) == 0 && link_exists(name) &&
 			    host_end_is_ours(host, name, mac))
 				delete_link(host, name);
 	}

@@ -27,20 +27,17 @@ int lxm_net_loopback_up(struct lxm_error *err);
 
 /* ---- pure helpers (unit-tested) ---- */
 
-/* The host end of veth `index` of container `name`: "vlxm<name>-<index>",
- * with the name cut and a hash of the whole name added when that does not
- * fit in IFNAMSIZ. Characters not allowed in a link name become '_'. */
-int lxm_net_host_ifname(const char *name, unsigned index, char out[IFNAMSIZ]);
-/* The same with '_' before the index: the name a start takes when the
- * first one is still there (the previous run's host end, which goes with
- * its namespace a few ms after the stop). */
-int lxm_net_host_ifname_alt(const char *name, unsigned index, char out[IFNAMSIZ]);
-/* Candidate `attempt` (0 .. LXM_NET_HOST_IFNAME_TRIES - 1) for that host
- * end: 0 and 1 are the two names above; from 2 on, the cut name with a
- * hash salted by the attempt, for when both are taken (another
- * container's name that hashes alike, or two quick restarts). */
+/* Candidate `attempt` (0 .. LXM_NET_HOST_IFNAME_TRIES - 1) for the host
+ * end of veth `index` of container `name`: 0 is "vlxm<name>-<index>", with
+ * the name cut and a hash of the whole name added when that does not fit
+ * in IFNAMSIZ (characters not allowed in a link name become '_'); 1 the
+ * same with '_' before the index (the name a start takes when the first
+ * one is still there: the previous run's host end, which goes with its
+ * namespace a few ms after the stop); from 2 on, the cut name with a hash
+ * salted by the attempt, for when both are taken (another container's
+ * name that hashes alike, or two quick restarts). */
 #define LXM_NET_HOST_IFNAME_TRIES 8
-int lxm_net_host_ifname_try(const char *name, unsigned index, unsigned attempt, char out[IFNAMSIZ]);
+int lxm_net_host_ifname(const char *name, unsigned index, unsigned attempt, char out[IFNAMSIZ]);
 /* The MAC of that host end, which tells this container's host ends from
  * another's of the same name: fe (locally administered, and above the
  * MACs a bridge takes its own from) and a hash of the name, the uuid (may
@@ -49,6 +46,9 @@ void lxm_net_host_hwaddr(const char *name, const char *uuid, unsigned index, uns
 /* "10.0.3.10/24" or "fd42::10/64" (prefix optional: /32, /128). addr gets
  * 4 or 16 bytes. -EINVAL when malformed. */
 int lxm_net_parse_cidr(const char *s, int *ret_family, unsigned char addr[16], unsigned *ret_prefix);
+/* Whether two CIDRs give one address, whatever their spelling or prefix
+ * ("fd00::5/64", "fd00:0::5/48"). */
+bool lxm_net_same_address(const char *a, const char *b);
 
 /* Whether the config shares the host's network (type "none"), and whether
  * the monitor has links to make for it (veth, macvlan, phys). */

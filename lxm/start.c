@@ -1261,9 +1261,7 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 			 * dir behind. Init resets its mask (child_main). */
 			sigset_t set;
 
-			sigemptyset(&set);
-			sigaddset(&set, SIGINT);
-			sigaddset(&set, SIGTERM);
+			lxm_monitor_halt_signals(&set);
 			sigprocmask(SIG_BLOCK, &set, NULL);
 		}
 		short_slice(true);

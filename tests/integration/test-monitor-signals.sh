@@ -85,13 +85,18 @@ no_leaks "$c" "nothing left after SIGTERM to a frozen container's monitor"
 # an init that ignores its halt signal (busybox init has no handler for
 # SIGWINCH) stays STOPPING until the SIGKILL at the timeout
 slow="-s init.halt_signal=SIGWINCH"
-reset
-check "start (halt signal ignored)" -- lxm-start -n "$c" $slow
-pid=$(pid_of "$c")
-t0=$(now_ms)
-lxm-stop -n "$c" -t 4 >/dev/null 2>&1 &
-stop1=$!
-wait_state "$c" STOPPING 2
+# start_stopping SECS: such a container, and an lxm-stop -t SECS under way
+# (its pid in stop1, its start in t0)
+start_stopping() {
+	reset
+	check "start (halt signal ignored)" -- lxm-start -n "$c" $slow
+	pid=$(pid_of "$c")
+	t0=$(now_ms)
+	lxm-stop -n "$c" -t "$1" >/dev/null 2>&1 &
+	stop1=$!
+	wait_state "$c" STOPPING 2
+}
+start_stopping 4
 ok "$( [ "$(state_of "$c")" = STOPPING ]; echo $?)" "STOPPING while init ignores the halt signal"
 check "freeze during the stop" -- lxm-freeze -n "$c"
 check "thaw during the stop" -- lxm-unfreeze -n "$c"
@@ -108,12 +113,7 @@ kill "$stop2" 2>/dev/null; wait "$stop2" 2>/dev/null
 no_leaks "$c" "nothing left after the double stop"
 
 # a second halt request with a shorter timeout brings the SIGKILL forward
-reset
-check "start (halt signal ignored)" -- lxm-start -n "$c" $slow
-pid=$(pid_of "$c")
-lxm-stop -n "$c" -t 60 >/dev/null 2>&1 &
-stop1=$!
-wait_state "$c" STOPPING 2
+start_stopping 60
 t0=$(now_ms)
 check "a second lxm-stop -t 1" -- timeout 20 lxm-stop -n "$c" -t 1
 ms=$(( $(now_ms) - t0 ))

@@ -11,49 +11,48 @@ static void test_host_ifname(void)
 	char longname[LXM_NAME_MAX + 1];
 	int r;
 
-	r = lxm_net_host_ifname("web1", 0, a);
+	r = lxm_net_host_ifname("web1", 0, 0, a);
 	ok(r == 0 && streq(a, "vlxmweb1-0"), "short name kept: '%s'", a);
-	r = lxm_net_host_ifname("web1", 12, a);
+	r = lxm_net_host_ifname("web1", 12, 0, a);
 	ok(r == 0 && streq(a, "vlxmweb1-12"), "index appended: '%s'", a);
-	r = lxm_net_host_ifname("abcdefgh", 1, a);
+	r = lxm_net_host_ifname("abcdefgh", 1, 0, a);
 	ok(r == 0 && streq(a, "vlxmabcdefgh-1"), "name that just fits: '%s'", a);
 
 	memset(longname, 'x', LXM_NAME_MAX);
 	longname[LXM_NAME_MAX] = '\0';
-	r = lxm_net_host_ifname(longname, 3, a);
+	r = lxm_net_host_ifname(longname, 3, 0, a);
 	ok(r == 0 && strlen(a) < IFNAMSIZ, "64-char name fits IFNAMSIZ: '%s'", a);
 	ok(strncmp(a, "vlxm", 4) == 0 && streq(a + strlen(a) - 2, "-3"), "prefix and index kept: '%s'", a);
 
-	lxm_net_host_ifname("container-one", 0, a);
-	lxm_net_host_ifname("container-two", 0, b);
-	lxm_net_host_ifname("container-one", 1, c);
+	lxm_net_host_ifname("container-one", 0, 0, a);
+	lxm_net_host_ifname("container-two", 0, 0, b);
+	lxm_net_host_ifname("container-one", 1, 0, c);
 	ok(strlen(a) < IFNAMSIZ && strlen(b) < IFNAMSIZ, "cut names fit: '%s' '%s'", a, b);
 	ok(!streq(a, b), "names sharing a prefix differ: '%s' '%s'", a, b);
 	ok(!streq(a, c), "indexes differ: '%s' '%s'", a, c);
-	lxm_net_host_ifname("container-one", 0, b);
+	lxm_net_host_ifname("container-one", 0, 0, b);
 	ok(streq(a, b), "stable: '%s' '%s'", a, b);
 
-	r = lxm_net_host_ifname("a:b/c d", 0, a);
+	r = lxm_net_host_ifname("a:b/c d", 0, 0, a);
 	ok(r == 0 && !strpbrk(a, ":/ "), "no ':' '/' or space: '%s'", a);
-	ok(lxm_net_host_ifname("", 0, a) == -EINVAL, "empty name refused");
+	ok(lxm_net_host_ifname("", 0, 0, a) == -EINVAL, "empty name refused");
 	/* the candidates when names are taken: all different, all fit */
 	{
 		char all[LXM_NET_HOST_IFNAME_TRIES][IFNAMSIZ];
 		bool distinct = true, fit = true;
 
 		for (unsigned k = 0; k < LXM_NET_HOST_IFNAME_TRIES; k++) {
-			fit &= lxm_net_host_ifname_try("web1", 0, k, all[k]) == 0 && strlen(all[k]) < IFNAMSIZ &&
+			fit &= lxm_net_host_ifname("web1", 0, k, all[k]) == 0 && strlen(all[k]) < IFNAMSIZ &&
 			       strncmp(all[k], "vlxmweb1", 8) == 0;
 			for (unsigned j = 0; j < k; j++)
 				distinct &= !streq(all[j], all[k]);
 		}
 		ok(fit && distinct, "%d distinct candidates: '%s' '%s' '%s' ... '%s'", LXM_NET_HOST_IFNAME_TRIES, all[0],
 		   all[1], all[2], all[LXM_NET_HOST_IFNAME_TRIES - 1]);
-		lxm_net_host_ifname_try("web1", 0, 0, a);
-		lxm_net_host_ifname_try("web1", 0, 1, b);
-		lxm_net_host_ifname_alt("web1", 0, c);
-		ok(streq(a, "vlxmweb1-0") && streq(b, c) && streq(b, "vlxmweb1_0"), "candidates 0 and 1 are the two names");
-		ok(lxm_net_host_ifname_try("web1", 0, LXM_NET_HOST_IFNAME_TRIES, a) == -EINVAL, "no candidate past the last");
+		lxm_net_host_ifname("web1", 0, 0, a);
+		lxm_net_host_ifname("web1", 0, 1, b);
+		ok(streq(a, "vlxmweb1-0") && streq(b, "vlxmweb1_0"), "candidates 0 and 1 are the two names");
+		ok(lxm_net_host_ifname("web1", 0, LXM_NET_HOST_IFNAME_TRIES, a) == -EINVAL, "no candidate past the last");
 	}
 	{
 		unsigned char m1[6], m2[6], m3[6], m4[6], m5[6];
@@ -67,21 +66,21 @@ static void test_host_ifname(void)
 		ok(memcmp(m1, m2, 6) && memcmp(m1, m3, 6) && memcmp(m1, m4, 6), "host MACs differ by name, uuid and index");
 		ok(!memcmp(m1, m5, 6), "host MACs are stable");
 	}
-	r = lxm_net_host_ifname("a-long-container-name", 99999, a);
+	r = lxm_net_host_ifname("a-long-container-name", 99999, 0, a);
 	ok(r == 0 && strlen(a) < IFNAMSIZ, "index 99999 fits: '%s'", a);
-	ok(lxm_net_host_ifname("x", 4294967295u, a) == -ERANGE, "an index too long to fit refused");
+	ok(lxm_net_host_ifname("x", 4294967295u, 0, a) == -ERANGE, "an index too long to fit refused");
 
 	/* the alternate name (the first one still going away) */
-	r = lxm_net_host_ifname_alt("web1", 0, a);
+	r = lxm_net_host_ifname("web1", 0, 1, a);
 	ok(r == 0 && streq(a, "vlxmweb1_0"), "alternate name: '%s'", a);
-	lxm_net_host_ifname("container-one", 2, b);
-	lxm_net_host_ifname_alt("container-one", 2, c);
+	lxm_net_host_ifname("container-one", 2, 0, b);
+	lxm_net_host_ifname("container-one", 2, 1, c);
 	ok(strlen(c) == strlen(b) && !streq(b, c) && strncmp(b, c, strlen(b) - 2) == 0,
 	      "cut alternate name: same length and stem, other separator: '%s' '%s'", b, c);
 	/* a first name ends in '-<index>', an alternate in '_<index>': an
 	 * alternate never equals another container's first name */
-	lxm_net_host_ifname("a_0", 0, b);
-	lxm_net_host_ifname_alt("a", 0, c);
+	lxm_net_host_ifname("a_0", 0, 0, b);
+	lxm_net_host_ifname("a", 0, 1, c);
 	ok(!streq(b, c), "'a_0' first and 'a' alternate differ: '%s' '%s'", b, c);
 }
 
