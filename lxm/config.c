@@ -22,7 +22,6 @@
 #include "config.h"
 #include "devcg.h"
 #include "log.h"
-#include "net.h"
 #include "rootfs.h"
 #include "state.h"
 #include "util.h"
@@ -1920,7 +1919,7 @@ static int validate_nic_addresses(const struct lxm_config *conf, const char *lab
 					const char *by = y < b->n_ipv4 ? b->ipv4[y] : b->ipv6[y - b->n_ipv4];
 					char key[32];
 
-					if (!lxm_net_same_address(ax, by))
+					if (!lxm_same_address(ax, by))
 						continue;
 					char where[32] = "";
 

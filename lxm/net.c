@@ -189,42 +189,6 @@ void lxm_net_host_hwaddr(const char *name, const char *uuid, unsigned index, uns
 		out[k] = (unsigned char)(h >> (8 * (k - 1)));
 }
 
-int lxm_net_parse_cidr(const char *s, int *ret_family, unsigned char addr[16], unsigned *ret_prefix)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	const char *slash;
-	int family;
-	unsigned max, prefix;
-
-	if (!s || strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	family = strchr(buf, ':') ? AF_INET6 : AF_INET;
-	max = family == AF_INET ? 32 : 128;
-	slash = strchr(s, '/');
-	if (slash) {
-		char *end;
-		unsigned long p;
-
-		buf[slash - s] = '\0';
-		if (!slash[1] || !isdigit((unsigned char)slash[1]))
-			return -EINVAL;
-		errno = 0;
-		p = strtoul(slash + 1, &end, 10);
-		if (errno || *end || p > max)
-			return -EINVAL;
-		prefix = (unsigned)p;
-	} else {
-		prefix = max;
-	}
-	memset(addr, 0, 16);
-	if (inet_pton(family, buf, addr) != 1)
-		return -EINVAL;
-	*ret_family = family;
-	*ret_prefix = prefix;
-	return 0;
-}
-
 bool lxm_net_shares_host(const struct lxm_config *conf)
 {
 	for (size_t i = 0; i < conf->n_nics; i++)
@@ -345,17 +309,6 @@ int lxm_net_check(const struct lxm_config *conf, const char *confdir, struct lxm
 	return 0;
 }
 
-bool lxm_net_same_address(const char *a, const char *b)
-{
-	unsigned char x[16], y[16];
-	unsigned px, py;
-	int fx, fy;
-
-	if (lxm_net_parse_cidr(a, &fx, x, &px) < 0 || lxm_net_parse_cidr(b, &fy, y, &py) < 0)
-		return false;
-	return fx == fy && memcmp(x, y, 16) == 0;
-}
-
 /* Whether the container with runtime dir <rundir>/<name> starts or runs:
  * its start or monitor holds the runtime dir's lock (taken before its
  * addresses are claimed), or its init is alive (checked against pid reuse;
@@ -420,7 +373,7 @@ static int check_one_running(const struct lxm_config *conf, const struct lxm_pat
 				for (size_t b = 0; b < on->n_ipv4 + on->n_ipv6; b++) {
 					const char *theirs = b < on->n_ipv4 ? on->ipv4[b] : on->ipv6[b - on->n_ipv4];
 
-					if (!lxm_net_same_address(mine, theirs))
+					if (!lxm_same_address(mine, theirs))
 						continue;
 					r = lxm_error_setr(err, EADDRINUSE, "network '%s': address '%s' on %s '%s' "
 							   "is already used by running container '%s' ('%s')",
@@ -445,7 +398,7 @@ static int claim_key(const struct lxm_nic *nic, const char *cidr, char *out, siz
 	unsigned prefix;
 	int family;
 
-	if (lxm_net_parse_cidr(cidr, &family, bin, &prefix) < 0 || !inet_ntop(family, bin, addr, sizeof(addr)))
+	if (lxm_parse_cidr(cidr, &family, bin, &prefix) < 0 || !inet_ntop(family, bin, addr, sizeof(addr)))
 		return -EINVAL;
 	if ((size_t)snprintf(out, n, "%s,%s", nic->link, addr) >= n)
 		return -ENAMETOOLONG;
@@ -991,7 +944,7 @@ static int add_address(struct nl_sock *sk, int ifindex, const char *cidr, struct
 
 	if (!a)
 		return lxm_error_set(err, ENOMEM, "allocating address");
-	if (lxm_net_parse_cidr(cidr, &family, bin, &prefix) < 0)
+	if (lxm_parse_cidr(cidr, &family, bin, &prefix) < 0)
 		return lxm_error_setr(err, EINVAL, "bad address '%s'", cidr);
 	local = nl_addr_build(family, bin, family == AF_INET ? 4 : 16);
 	if (!local)

@@ -43,13 +43,6 @@ int lxm_net_host_ifname(const char *name, unsigned index, unsigned attempt, char
  * MACs a bridge takes its own from) and a hash of the name, the uuid (may
  * be NULL) and the index. */
 void lxm_net_host_hwaddr(const char *name, const char *uuid, unsigned index, unsigned char out[6]);
-/* "10.0.3.10/24" or "fd42::10/64" (prefix optional: /32, /128). addr gets
- * 4 or 16 bytes. -EINVAL when malformed. */
-int lxm_net_parse_cidr(const char *s, int *ret_family, unsigned char addr[16], unsigned *ret_prefix);
-/* Whether two CIDRs give one address, whatever their spelling or prefix
- * ("fd00::5/64", "fd00:0::5/48"). */
-bool lxm_net_same_address(const char *a, const char *b);
-
 /* Whether the config shares the host's network (type "none"), and whether
  * the monitor has links to make for it (veth, macvlan, phys). */
 bool lxm_net_shares_host(const struct lxm_config *conf);

@@ -1,3 +1,5 @@
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <sys/file.h>
@@ -360,4 +362,51 @@ int lxm_proc_stat(pid_t pid, char *ret_state, uint64_t *ret_starttime)
 	if (ret_starttime)
 		*ret_starttime = strtoull(p + 1, NULL, 10);
 	return 0;
+}
+
+int lxm_parse_cidr(const char *s, int *ret_family, unsigned char addr[16], unsigned *ret_prefix)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash;
+	int family;
+	unsigned max, prefix;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	max = family == AF_INET ? 32 : 128;
+	slash = strchr(s, '/');
+	if (slash) {
+		char *end;
+		unsigned long p;
+
+		buf[slash - s] = '\0';
+		if (!slash[1] || !isdigit((unsigned char)slash[1]))
+			return -EINVAL;
+		errno = 0;
+		p = strtoul(slash + 1, &end, 10);
+		if (errno || *end || p > max)
+			return -EINVAL;
+		prefix = (unsigned)p;
+	} else {
+		prefix = max;
+	}
+	memset(addr, 0, 16);
+	if (inet_pton(family, buf, addr) != 1)
+		return -EINVAL;
+	*ret_family = family;
+	*ret_prefix = prefix;
+	return 0;
+}
+
+bool lxm_same_address(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	unsigned px, py;
+	int fx, fy;
+
+	if (lxm_parse_cidr(a, &fx, x, &px) < 0 || lxm_parse_cidr(b, &fy, y, &py) < 0)
+		return false;
+	return fx == fy && memcmp(x, y, 16) == 0;
 }

@@ -109,6 +109,13 @@ void lxm_file_ident(const char *path, char *buf, size_t size);
  * end. Empty components and repeated slashes never appear. */
 bool lxm_path_next(const char **p, const char **ret_comp, size_t *ret_len);
 
+/* "10.0.3.10/24" or "fd42::10/64" (prefix optional: /32, /128). addr gets
+ * 4 or 16 bytes. -EINVAL when malformed. */
+int lxm_parse_cidr(const char *s, int *ret_family, unsigned char addr[16], unsigned *ret_prefix);
+/* Whether two CIDRs give one address, whatever their spelling or prefix
+ * ("fd00::5/64", "fd00:0::5/48"). */
+bool lxm_same_address(const char *a, const char *b);
+
 /* Parse an unsigned decimal integer that must fit in max. */
 int lxm_parse_u64(const char *s, uint64_t max, uint64_t *ret);
 /* The reason a value is rejected, into why (n bytes); returns -EINVAL. */

@@ -116,7 +116,7 @@ static void test_parse_cidr(void)
 		char buf[INET6_ADDRSTRLEN] = "";
 		unsigned prefix = 999;
 		int family = -1;
-		int r = lxm_net_parse_cidr(cases[i].s, &family, addr, &prefix);
+		int r = lxm_parse_cidr(cases[i].s, &family, addr, &prefix);
 
 		if (r == 0)
 			inet_ntop(family, addr, buf, sizeof(buf));
@@ -126,7 +126,7 @@ static void test_parse_cidr(void)
 			ok(r == 0 && family == cases[i].family && prefix == cases[i].prefix &&
 			      streq(buf, cases[i].addr), "'%s' -> %s/%u", cases[i].s, buf, prefix);
 	}
-	ok(lxm_net_parse_cidr(NULL, &(int){ 0 }, (unsigned char[16]){ 0 }, &(unsigned){ 0 }) == -EINVAL,
+	ok(lxm_parse_cidr(NULL, &(int){ 0 }, (unsigned char[16]){ 0 }, &(unsigned){ 0 }) == -EINVAL,
 	      "NULL refused");
 }
 
