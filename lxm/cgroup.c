@@ -832,6 +832,41 @@ static int open_dir_at(int dirfd, const char *name, int flags)
 	return openat(dirfd, name, flags | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 }
 
+static int rmdir_tree(int parent_fd, const char *name, const char *path, uint64_t deadline,
+		      struct lxm_error *err);
+
+/* A cgroup of this name that a crash left behind (a monitor killed, then
+ * init gone, with nobody to clean up): with tasks in it, the name is taken
+ * (EBUSY); empty, it goes, sub-cgroups included, and the caller makes it
+ * anew. Reused as it was, it would hand the new container the old one's
+ * limits (lxm-cgroup --no-persist values, raw files such as memory.high,
+ * a cpuset the config no longer has), since only the limits the config
+ * sets are written, and on v2 the controllers the old init enabled in its
+ * cgroup.subtree_control, which make clone3 into it fail (EBUSY). */
+static int remove_leftover(struct lxm_cgroup *cg, size_t i, struct lxm_error *err)
+{
+	struct cg_fds *f = &cg->f[i];
+	const char *path = cg->h[i].path;
+	bool busy = false;
+	int r;
+
+	f->fd = open_dir_at(f->lxm_fd, cg->name, O_PATH);
+	if (f->fd < 0)
+		return lxm_error_set(err, errno, "opening the leftover cgroup '%s'", path);
+	r = cgroup_in_use(cg, i, &busy);
+	closep(&f->fd);
+	f->fd = -1;
+	if (r < 0)
+		return lxm_error_set(err, -r, "checking the leftover cgroup '%s'", path);
+	if (busy)
+		return lxm_error_setr(err, EBUSY, "cgroup '%s' still has tasks", path);
+	r = rmdir_tree(f->lxm_fd, cg->name, path, lxm_now_ns() + RMDIR_TIMEOUT_NS, err);
+	if (r < 0)
+		return r;
+	log_debug("cgroup: removed the empty leftover '%s'", path);
+	return 0;
+}
+
 static int create_one_try(struct lxm_cgroup *cg, size_t i, struct lxm_error *err);
 
 /* Another container's stop may remove the empty "lxm" parent between our
@@ -898,23 +933,19 @@ static int create_one_try(struct lxm_cgroup *cg, size_t i, struct lxm_error *err
 	if (h->unified)
 		enable_controllers(f->lxm_fd, h->path);
 
-	if (mkdirat(f->lxm_fd, cg->name, 0755) == 0)
-		f->created = true;
-	else if (errno != EEXIST)
-		return lxm_error_set(err, errno, "creating cgroup '%s'", h->path);
+	if (mkdirat(f->lxm_fd, cg->name, 0755) < 0) {
+		if (errno != EEXIST)
+			return lxm_error_set(err, errno, "creating cgroup '%s'", h->path);
+		r = remove_leftover(cg, i, err);
+		if (r < 0)
+			return r;
+		if (mkdirat(f->lxm_fd, cg->name, 0755) < 0)
+			return lxm_error_set(err, errno, "creating cgroup '%s'", h->path);
+	}
+	f->created = true;
 	f->fd = open_dir_at(f->lxm_fd, cg->name, O_PATH);
 	if (f->fd < 0)
 		return lxm_error_set(err, errno, "opening cgroup '%s'", h->path);
-	if (!f->created) {
-		bool busy = false;
-
-		r = cgroup_in_use(cg, i, &busy);
-		if (r < 0)
-			return lxm_error_set(err, -r, "checking the leftover cgroup '%s'", h->path);
-		if (busy)
-			return lxm_error_setr(err, EBUSY, "cgroup '%s' still has tasks", h->path);
-		log_debug("cgroup: reusing the empty leftover '%s'", h->path);
-	}
 	if (cpuset) {
 		r = copy_cpuset(f->lxm_fd, f->fd, h->path, err);
 		if (r < 0)

@@ -39,8 +39,9 @@ int lxm_cgroup_detect(enum lxm_cgroup_layout *ret, struct lxm_error *err);
 const char *lxm_cgroup_layout_to_string(enum lxm_cgroup_layout l);
 
 /* Create "lxm/<name>" in every hierarchy and apply the limits. A leftover
- * empty cgroup of the same name (from a crash) is reused; one with tasks in
- * it is an error (EBUSY). */
+ * empty cgroup of the same name (from a crash) is removed and made anew,
+ * so nothing of it (limits, sub-cgroups, device programs) stays; one with
+ * tasks in it is an error (EBUSY). */
 int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
 		      struct lxm_cgroup **ret, struct lxm_error *err);
 /* The device policy: allow exactly these rules (devcg.h), deny the rest:

@@ -247,6 +247,24 @@ expect_error "^lxm-cgroup: $c: memory.max: the container is not running" "a raw 
 check "start again" -- lxm-start -n "$c"
 is "the next start applies the saved pids" 42 "$(val pids pids.max)"
 if $v2; then is "and memory" $((200 << 20)) "$(val memory memory.max)"; else is "and memory" $((200 << 20)) "$(val memory memory.limit_in_bytes)"; fi
+
+# ---- a crash leaves the cgroup behind: the next start gets a fresh one ----
+check "lxm-cgroup --no-persist cpuset 0" -- lxm-cgroup -n "$c" --no-persist cpuset 0
+check "lxm-cgroup $raw 64M" -- lxm-cgroup -n "$c" $raw $((64 << 20))
+mon=$(pgrep -f -- "lxm-start -n $c\$" | head -1)
+pid=$(pid_of "$c")
+[ -n "$mon" ] && kill -9 "$mon"
+[ -n "$pid" ] && kill -9 "$pid"
+for i in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+ok "$( [ -n "$mon" ] && [ ! -d "/proc/$pid" ] && [ -d "$(cgf pids '')" ]; echo $?)" \
+	"monitor and init killed: the cgroup is left behind"
+check "start after the crash" -- lxm-start -n "$c"
+pid=$(pid_of "$c")
+ok "$(grep -q "^Cpus_allowed_list:[[:space:]]*$all_cpus$" /proc/$pid/status; echo $?)" \
+	"the crashed run's --no-persist cpuset is gone: init may run on every CPU ($(grep Cpus_allowed_list /proc/$pid/status))"
+if $v2; then dflt=max; else dflt=$(cat /sys/fs/cgroup/memory/$raw); fi
+is "the crashed run's $raw is gone" "$dflt" "$(val memory $raw)"
+is "the config's pids limit is there" 42 "$(val pids pids.max)"
 check "stop" -- lxm-stop -n "$c" -k
 check "destroy" -- lxm-destroy -n "$c"
 no_leaks "$c" "nothing is left"

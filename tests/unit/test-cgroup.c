@@ -580,10 +580,35 @@ static void test_root_main(void)
 		      layout == LXM_CGROUP_UNIFIED ? "200" : "2048"), "cpu weight reads back");
 	ok(read_limit(cg, "cpuset", "cpuset.cpus", "cpuset.cpus", "0"), "cpuset reads back");
 
-	r = lxm_cgroup_create(test_name, NULL, &cg2, &err);
-	ok(r == 0, "an empty leftover cgroup is reused");
-	lxm_cgroup_free(cg2);
-	cg2 = NULL;
+	/* what a crash leaves: the cgroup with its limits and a sub-cgroup
+	 * that the container made */
+	{
+		size_t n, subs = 0, gone = 0;
+		const struct lxm_cgroup_hierarchy *h = lxm_cgroup_hierarchies(cg, &n);
+		char sub[600];
+
+		for (size_t i = 0; i < n; i++) {
+			snprintf(sub, sizeof(sub), "%s/sub", h[i].path);
+			subs += mkdir(sub, 0755) == 0;
+		}
+		lxm_cgroup_free(cg);
+		cg = NULL;
+		r = lxm_cgroup_create(test_name, NULL, &cg, &err);
+		ok(r == 0, "an empty leftover cgroup: create succeeds: %s",
+		   r < 0 ? lxm_error_text(&err, ebuf, sizeof(ebuf)) : "ok");
+		if (r < 0)
+			return;
+		h = lxm_cgroup_hierarchies(cg, &n);
+		for (size_t i = 0; i < n; i++) {
+			snprintf(sub, sizeof(sub), "%s/sub", h[i].path);
+			gone += access(sub, F_OK) < 0 && errno == ENOENT;
+		}
+		ok(subs == n && gone == n, "its sub-cgroups are gone (%zu made, %zu gone, %zu hierarchies)", subs,
+		   gone, n);
+	}
+	ok(read_limit(cg, "pids", "pids.max", "pids.max", "max"), "its pids limit is gone");
+	ok(read_limit(cg, "cpu", "cpu.shares", "cpu.weight", layout == LXM_CGROUP_UNIFIED ? "100" : "1024"),
+	   "its cpu weight is gone");
 
 	/* child 1: plain fork + lxm_cgroup_attach() (cgroup.procs) */
 	if (pipe2(go1, O_CLOEXEC) < 0 || pipe2(done1, O_CLOEXEC) < 0 || pipe2(go2, O_CLOEXEC) < 0 ||
