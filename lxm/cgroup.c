@@ -1571,7 +1571,11 @@ static void kill_subtree(int cgfd, size_t *count, int depth)
 	closedir(d);
 }
 
-static int kill_all(const struct lxm_cgroup *cg, struct lxm_error *err)
+/* cgroup_kill: whether to use v2's cgroup.kill. Not for a cgroup that a
+ * new task will be cloned into: after a write to cgroup.kill, this kernel
+ * (6.18) SIGKILLs a child that clone3(CLONE_INTO_CGROUP) puts into that
+ * cgroup later, as soon as it is created. */
+static int kill_all(const struct lxm_cgroup *cg, bool cgroup_kill, struct lxm_error *err)
 {
 	uint64_t deadline = lxm_now_ns() + KILL_TIMEOUT_NS;
 	uint64_t delay = 1000 * 1000;
@@ -1589,7 +1593,7 @@ static int kill_all(const struct lxm_cgroup *cg, struct lxm_error *err)
 				log_debug("cgroup: thawing '%s': %s, ignoring", cg->h[i].path, strerror(-r));
 		}
 	}
-	if ((i = find_v2(cg)) >= 0) {
+	if (cgroup_kill && (i = find_v2(cg)) >= 0) {
 		r = write_str_at(cg->f[i].fd, "cgroup.kill", "1");
 		if (r < 0 && r != -ENOENT)
 			log_debug("cgroup: writing '%s/cgroup.kill': %s, ignoring", cg->h[i].path, strerror(-r));
@@ -1612,6 +1616,95 @@ static int kill_all(const struct lxm_cgroup *cg, struct lxm_error *err)
 	}
 }
 
+/* rmdir every sub-cgroup of hierarchy i's container cgroup. */
+static int remove_children(const struct lxm_cgroup *cg, size_t i, uint64_t deadline, struct lxm_error *err)
+{
+	int fd = openat(cg->f[i].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char **subs = NULL;
+	size_t n = 0;
+	DIR *d;
+	int r = 0;
+
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return lxm_error_set(err, -r, "reading cgroup '%s'", cg->h[i].path);
+	}
+	for (struct dirent *de; (de = readdir(d)); ) {
+		char **ns;
+
+		if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		ns = realloc(subs, (n + 1) * sizeof(*subs));
+		if (ns)
+			subs = ns;
+		if (!ns || !(subs[n] = strdup(de->d_name))) {
+			r = lxm_error_set(err, ENOMEM, "reading cgroup '%s'", cg->h[i].path);
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	for (size_t k = 0; k < n && r == 0; k++) {
+		_cleanup_free_ char *sub = lxm_strdup_printf("%s/%s", cg->h[i].path, subs[k]);
+
+		r = sub ? rmdir_tree(cg->f[i].fd, subs[k], sub, deadline, err)
+			: lxm_error_set(err, ENOMEM, "removing cgroup '%s'", cg->h[i].path);
+	}
+	lxm_strv_free(subs, n);
+	return r;
+}
+
+/* v2: no controller enabled for children ("-memory -pids"). */
+static int clear_subtree_control(const struct lxm_cgroup *cg, size_t i, struct lxm_error *err)
+{
+	_cleanup_free_ char *enabled = NULL, *off = NULL;
+	size_t len = 0;
+	char *save = NULL;
+	int r;
+
+	r = read_trimmed_at(cg->f[i].fd, "cgroup.subtree_control", &enabled);
+	if (r < 0)
+		return lxm_error_set(err, -r, "reading '%s/cgroup.subtree_control'", cg->h[i].path);
+	if (!enabled[0])
+		return 0;
+	off = calloc(1, 2 * strlen(enabled) + 2);
+	if (!off)
+		return lxm_error_set(err, ENOMEM, "resetting cgroup '%s'", cg->h[i].path);
+	for (char *c = strtok_r(enabled, " ", &save); c; c = strtok_r(NULL, " ", &save))
+		len += (size_t)sprintf(off + len, "%s-%s", len ? " " : "", c);
+	r = write_str_at(cg->f[i].fd, "cgroup.subtree_control", off);
+	if (r < 0)
+		return lxm_error_set(err, -r, "writing '%s' into '%s/cgroup.subtree_control'", off, cg->h[i].path);
+	return 0;
+}
+
+int lxm_cgroup_reset(struct lxm_cgroup *cg, struct lxm_error *err)
+{
+	uint64_t deadline;
+	int r;
+
+	if (!cg || cg->destroyed)
+		return lxm_error_set(err, ENOENT, "resetting a removed cgroup");
+	r = kill_all(cg, false, err);
+	if (r < 0)
+		return r;
+	deadline = lxm_now_ns() + RMDIR_TIMEOUT_NS;
+	for (size_t i = 0; i < cg->n; i++) {
+		if (cg->f[i].fd < 0)
+			continue;
+		r = remove_children(cg, i, deadline, err);
+		if (r == 0 && cg->h[i].unified)
+			r = clear_subtree_control(cg, i, err);
+		if (r < 0)
+			return lxm_error_prefix(err, "resetting cgroup '%s'", cg->rel);
+	}
+	log_debug("cgroup: reset '%s'", cg->rel);
+	return 0;
+}
+
 int lxm_cgroup_destroy(struct lxm_cgroup *cg, struct lxm_error *err)
 {
 	uint64_t deadline;
@@ -1621,7 +1714,7 @@ int lxm_cgroup_destroy(struct lxm_cgroup *cg, struct lxm_error *err)
 		return 0;
 	if (cg->destroyed)
 		return 0;
-	r = kill_all(cg, err);
+	r = kill_all(cg, true, err);
 	if (r < 0)
 		return r;
 	deadline = lxm_now_ns() + RMDIR_TIMEOUT_NS;

@@ -90,6 +90,14 @@ int lxm_cgroup_controller_fd(const struct lxm_cgroup *cg, const char *controller
  * empty) and rmdir the container's cgroup in every hierarchy. */
 int lxm_cgroup_destroy(struct lxm_cgroup *cg, struct lxm_error *err);
 
+/* Back to what lxm_cgroup_create() made, for the next init of a reboot:
+ * whatever is left is killed, every sub-cgroup the container made (systemd's
+ * init.scope, ...) removed, and on v2 the controllers it enabled in its
+ * cgroup.subtree_control disabled again ("no internal processes": clone3
+ * into a cgroup with domain controllers enabled for children fails with
+ * EBUSY). The limits stay, lxm-cgroup's changes included. */
+int lxm_cgroup_reset(struct lxm_cgroup *cg, struct lxm_error *err);
+
 int lxm_cgroup_freeze(const struct lxm_cgroup *cg, bool freeze, struct lxm_error *err);
 int lxm_cgroup_is_frozen(const struct lxm_cgroup *cg, bool *ret);
 int lxm_cgroup_stats(const struct lxm_cgroup *cg, struct lxm_cgroup_stats *ret);

@@ -869,7 +869,7 @@ int lxm_monitor_loop(struct lxm_monitor *m)
 					goto done;
 				m->state = LXM_STATE_STARTING;
 				lxm_monitor_write_state(m);
-				if (lxm_start_spawn(m, &err) < 0) {
+				if (lxm_cgroup_reset(m->cg, &err) < 0 || lxm_start_spawn(m, &err) < 0) {
 					char text[1024];
 					log_error("reboot: %s", lxm_error_text(&err, text, sizeof(text)));
 					goto done;

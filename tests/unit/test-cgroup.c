@@ -733,6 +733,88 @@ static void test_root_main(void)
 	}
 }
 
+/* A reboot's reset: a task the container left in a sub-cgroup is killed,
+ * the sub-cgroups go (and, on v2, the controllers enabled for them), the
+ * limits stay. */
+static void test_root_reset(void)
+{
+	const struct lxm_cgroup_limits limits = { .pids = 50 };
+	struct lxm_cgroup *cg = NULL;
+	struct lxm_error err = { 0 };
+	const struct lxm_cgroup_hierarchy *h;
+	char name[96], path[600], ebuf[1024], buf[32];
+	size_t n, moved = 0, gone = 0;
+	bool enabled = false;
+	pid_t pid;
+	int r;
+
+	snprintf(name, sizeof(name), "%s-c", test_name);
+	r = lxm_cgroup_create(name, &limits, &cg, &err);
+	ok(r == 0, "reset: create: %s", r < 0 ? lxm_error_text(&err, ebuf, sizeof(ebuf)) : "ok");
+	if (r < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	track(pid);
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	h = lxm_cgroup_hierarchies(cg, &n);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/sub", h[i].path);
+		if (mkdir(path, 0755) < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/sub/cgroup.procs", h[i].path);
+		moved += lxm_write_file_at(AT_FDCWD, path, buf, strlen(buf), 0, 0) == 0;
+		/* what systemd does on v2 once its processes are below */
+		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h[i].path);
+		if (h[i].unified && lxm_write_file_at(AT_FDCWD, path, "+pids", 5, 0, 0) == 0)
+			enabled = true;
+	}
+	ok(pid > 0 && moved == n, "reset: a task in a sub-cgroup of all %zu hierarchies (%zu)", n, moved);
+	printf("# v2 controllers enabled for the sub-cgroup: %s\n", enabled ? "pids" : "none (no v2 pids here)");
+	r = lxm_cgroup_reset(cg, &err);
+	ok(r == 0, "reset: %s", r < 0 ? lxm_error_text(&err, ebuf, sizeof(ebuf)) : "ok");
+	ok(wait_killed(pid), "reset: the task was killed");
+	untrack(pid);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/sub", h[i].path);
+		gone += access(path, F_OK) < 0 && errno == ENOENT;
+		if (h[i].unified) {
+			_cleanup_free_ char *sc = NULL;
+
+			snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h[i].path);
+			ok(lxm_read_file_at(AT_FDCWD, path, &sc, NULL) == 0 && (sc[0] == '\0' || sc[0] == '\n'),
+			   "reset: no controller enabled in '%s'", path);
+		}
+	}
+	ok(gone == n, "reset: the sub-cgroups are gone (%zu of %zu)", gone, n);
+	ok(read_limit(cg, "pids", "pids.max", "pids.max", "50"), "reset: the limits stay");
+	/* the next init of a reboot goes in through clone3 */
+	if (lxm_cgroup_v2_fd(cg) >= 0 && clone3_works()) {
+		int status = 0;
+		pid_t w;
+
+		pid = clone3_into(lxm_cgroup_v2_fd(cg));
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
+		track(pid);
+		usleep(100 * 1000);
+		w = waitpid(pid, &status, WNOHANG);
+		ok(pid > 0 && w == 0, "reset: a task cloned into the cgroup afterwards lives (%s)",
+		   w == pid && WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "alive");
+	}
+	r = lxm_cgroup_destroy(cg, &err);
+	ok(r == 0, "reset: destroy: %s", r < 0 ? lxm_error_text(&err, ebuf, sizeof(ebuf)) : "ok");
+	lxm_cgroup_free(cg);
+	ok(no_test_cgroups_left(), "reset: nothing left");
+}
+
 /* A host-derived fixture with only some hierarchies: a limit whose
  * controller is missing fails, names file and cgroup, and leaves nothing. */
 static void test_root_missing_controller(const char *dir)
@@ -882,6 +964,8 @@ int main(void)
 	} else {
 		snprintf(test_name, sizeof(test_name), "lxmtest-%d", (int)getpid());
 		test_root_main();
+		cleanup_root();
+		test_root_reset();
 		cleanup_root();
 		test_root_missing_controller(dir);
 		cleanup_root();

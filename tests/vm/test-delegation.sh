@@ -155,6 +155,28 @@ EOF
 			skip "$kind: a privileged container's root is the host's root on v1 (no nsdelegate)"
 		fi
 	fi
+	# a reboot: the next init gets the cgroup as lxm made it (on v2 the
+	# controllers the old one enabled for its children made clone3 into
+	# it fail with EBUSY, and the container stayed down)
+	check "$kind: reboot" -- lxm-stop -n "$c" -r
+	np=
+	for i in $(seq 300); do
+		np=$(pid_of "$c")
+		[ -n "$np" ] && [ "$np" != "$pid" ] && [ "$(state_of "$c")" = RUNNING ] && break
+		[ -e "$LXM_RUNDIR/$c" ] || break
+		sleep 0.1
+	done
+	ok "$( [ -n "$np" ] && [ "$np" != "$pid" ] && [ "$(state_of "$c")" = RUNNING ]; echo $?)" \
+		"$kind: the reboot brings up a new init ($pid -> ${np:-none}, $(state_of "$c"))"
+	[ -n "$np" ] && [ "$np" != "$pid" ] || diag "$(tail -5 "$LXM_PATH/$c/$c.log" 2>/dev/null)"
+	if [ $layout = unified ]; then
+		ok "$( [ ! -e "$d/a" ] && [ ! -e "$d/init" ] && [ -z "$(cat "$d/cgroup.subtree_control")" ] &&
+			grep -q "^0::/lxm/$c\$" /proc/$np/cgroup; echo $?)" \
+			"$kind: the new init is in lxm/$c, which has none of the old one's sub-cgroups or controllers for them ($(ls "$d" | grep -v '\.' | tr '\n' ' ')subtree_control: '$(cat "$d/cgroup.subtree_control")')"
+	else
+		ok "$( [ ! -e "$d/a" ] && [ ! -e "$p1/a" ] && grep -q "^0::/lxm/$c\$" /proc/$np/cgroup; echo $?)" \
+			"$kind: the new init is in lxm/$c, without the old one's sub-cgroups ($d/a, $p1/a)"
+	fi
 	check "$kind: stop" -- lxm-stop -n "$c" -k
 	no_leaks "$c" "$kind: the container's cgroup and the sub-cgroups it made are gone after the stop"
 	check "$kind: destroy" -- lxm-destroy -n "$c"
