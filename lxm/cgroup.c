@@ -429,6 +429,47 @@ int lxm_cgroup_detect(enum lxm_cgroup_layout *ret, struct lxm_error *err)
 	return 0;
 }
 
+/* A container's cgroup is lxm/<name>, next to the files of the "lxm"
+ * parent: a name that is one of them ("cgroup.procs", "tasks", "pids.max")
+ * can never be its cgroup. dirfd: the parent (or the root when there is no
+ * parent yet, which has most of the same files). */
+static bool is_control_file(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode);
+}
+
+static int control_file_error(struct lxm_error *err, const char *name, const char *where)
+{
+	return lxm_error_setr(err, EEXIST, "container name '%s' is taken by the cgroup control file '%s/%s': "
+			      "choose another name", name, where, name);
+}
+
+int lxm_cgroup_name_check(const char *name, struct lxm_error *err)
+{
+	struct lxm_cgroup_mounts m = { 0 };
+	int r = load_mounts(&m, err);
+
+	/* no cgroups mounted, or none to read: the start tells (create_one_try) */
+	if (r < 0) {
+		log_debug("cgroup: not checking name '%s': %s", name, err ? err->msg : strerror(-r));
+		if (err)
+			lxm_error_clear(err);
+		return 0;
+	}
+	for (size_t i = 0; i < m.n && r == 0; i++) {
+		_cleanup_close_ int root = open(m.h[i].mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int parent = root >= 0 ? openat(root, CGROUP_PARENT, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		_cleanup_free_ char *where = lxm_strdup_printf("%s%s", m.h[i].mountpoint, parent >= 0 ? "/" CGROUP_PARENT : "");
+
+		if (root >= 0 && is_control_file(parent >= 0 ? parent : root, name))
+			r = control_file_error(err, name, where ? where : m.h[i].mountpoint);
+	}
+	lxm_cgroup_mounts_done(&m);
+	return r;
+}
+
 /* ---- small file helpers ---- */
 
 static void sleep_ns(uint64_t ns)
@@ -936,6 +977,11 @@ static int create_one_try(struct lxm_cgroup *cg, size_t i, struct lxm_error *err
 	if (mkdirat(f->lxm_fd, cg->name, 0755) < 0) {
 		if (errno != EEXIST)
 			return lxm_error_set(err, errno, "creating cgroup '%s'", h->path);
+		if (is_control_file(f->lxm_fd, cg->name)) {
+			_cleanup_free_ char *p = lxm_strdup_printf("%s/" CGROUP_PARENT, h->mountpoint);
+
+			return control_file_error(err, cg->name, p ? p : h->mountpoint);
+		}
 		r = remove_leftover(cg, i, err);
 		if (r < 0)
 			return r;
@@ -1271,7 +1317,7 @@ int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error 
 		}
 		f->fd = open_dir_at(f->lxm_fd, cg->name, O_PATH);
 		if (f->fd < 0) {
-			if (errno == ENOENT)
+			if (errno == ENOENT || errno == ENOTDIR)   /* a control file's name: none */
 				continue;
 			return lxm_error_set(err, errno, "opening cgroup '%s'", h->path);
 		}

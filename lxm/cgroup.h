@@ -44,6 +44,11 @@ const char *lxm_cgroup_layout_to_string(enum lxm_cgroup_layout l);
  * tasks in it is an error (EBUSY). */
 int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
 		      struct lxm_cgroup **ret, struct lxm_error *err);
+/* EEXIST when the name is that of a control file of the cgroup filesystem
+ * next to where the container's cgroup would be ("cgroup.procs", "tasks",
+ * "pids.max"): such a container could never start. For create and copy;
+ * 0 when the hierarchies cannot be read (the start finds the clash too). */
+int lxm_cgroup_name_check(const char *name, struct lxm_error *err);
 /* The device policy: allow exactly these rules (devcg.h), deny the rest:
  * v1 devices.deny/devices.allow where the host has the devices controller,
  * else a BPF device program on the v2 cgroup. Call before anything runs in

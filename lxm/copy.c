@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+#include "cgroup.h"
 #include "container.h"
 #include "copy.h"
 #include "destroy.h"
@@ -649,6 +650,8 @@ int lxm_container_copy(const struct lxm_paths *paths, const char *name, const ch
 	if (r < 0)
 		return r;
 	r = lxm_name_validate(newname, err);
+	if (r == 0)
+		r = lxm_cgroup_name_check(newname, err);
 	if (r < 0)
 		return r;
 	return lxm_container_build(paths, newname, true, copy_build, &ctx, err);

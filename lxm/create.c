@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "archive.h"
+#include "cgroup.h"
 #include "container.h"
 #include "copy.h"
 #include "destroy.h"
@@ -345,6 +346,8 @@ int lxm_container_create(const struct lxm_paths *paths, const char *name,
 	struct create_ctx ctx = { .paths = paths, .name = name, .opts = opts };
 	int r = lxm_name_validate(name, err);
 
+	if (r == 0)
+		r = lxm_cgroup_name_check(name, err);
 	if (r < 0)
 		return r;
 	return lxm_container_build(paths, name, false, create_in, &ctx, err);

@@ -115,4 +115,21 @@ ok "$( [ "$(cat "$TEST_TMP/mnt-src/file")" = keep ]; echo $?)" "the mounted file
 umount "$LXM_PATH/${PFX}-dm/rootfs/mnt"
 check "destroy works once unmounted" -- lxm-destroy -n "${PFX}-dm"
 
+# a name that is a cgroup control file (lxm/<name> is the container's
+# cgroup, next to the lxm parent's files) is refused before anything is
+# made; one given by hand fails to start with that reason and leaves nothing
+expect_error "^lxm-create: cgroup.procs: container name 'cgroup.procs' is taken by the cgroup control file '/sys/fs/cgroup/.*cgroup.procs'" \
+	"create refuses a cgroup control file's name" -- lxm-create -n cgroup.procs -t busybox
+ok "$( [ ! -e "$LXM_PATH/cgroup.procs" ]; echo $?)" "the refused create made nothing"
+expect_error "^lxm-copy: $r: container name 'cgroup.procs' is taken by the cgroup control file" \
+	"copy refuses one too" -- lxm-copy -n "$r" -N cgroup.procs
+check "create a container to rename by hand" -- lxm-create -n "${PFX}-cf" -t busybox
+mv "$LXM_PATH/${PFX}-cf" "$LXM_PATH/cgroup.procs"
+sed -i 's/^name *=.*/name = "cgroup.procs";/' "$LXM_PATH/cgroup.procs/config"
+expect_error "^lxm-start: cgroup.procs: container name 'cgroup.procs' is taken by the cgroup control file" \
+	"its start fails with the reason" -- lxm-start -n cgroup.procs
+ok "$( [ "$(state_of cgroup.procs)" = STOPPED ]; echo $?)" "lxm-info sees it stopped"
+ok "$( [ ! -e "$LXM_RUNDIR/cgroup.procs" ]; echo $?)" "the failed start left no runtime dir"
+check "and it can be destroyed" -- lxm-destroy -n cgroup.procs
+
 done_testing

@@ -296,6 +296,51 @@ static void test_detect_fixture(const char *dir)
 	unlink(path);
 }
 
+/* Names that are control files next to where the container's cgroup goes
+ * (lxm/<name>): the check reads the hierarchies of a fixture whose mount
+ * points are plain directories. */
+static void test_name_check(const char *dir)
+{
+	char path[512], mi[2048], p[600];
+	struct lxm_error err = { 0 };
+	int r;
+
+	snprintf(p, sizeof(p), "%s/v2/lxm", dir);
+	ok(lxm_mkdir_p(p, 0755) == 0, "fixture: v2 hierarchy with an lxm parent");
+	snprintf(p, sizeof(p), "%s/v2/lxm/pids.max", dir);
+	lxm_write_file_at(AT_FDCWD, p, "max\n", 4, O_CREAT | O_TRUNC, 0644);
+	snprintf(p, sizeof(p), "%s/v2/lxm/web1", dir);   /* a container's cgroup */
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/cpu", dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/cpu/tasks", dir);     /* no lxm parent yet: the root's files */
+	lxm_write_file_at(AT_FDCWD, p, "", 0, O_CREAT | O_TRUNC, 0644);
+	snprintf(mi, sizeof(mi),
+		 "30 23 0:27 / %s/v2 rw,relatime - cgroup2 cgroup2 rw\n"
+		 "32 23 0:29 / %s/cpu rw,relatime - cgroup cgroup rw,cpu\n", dir, dir);
+	snprintf(path, sizeof(path), "%s/mi-names", dir);
+	lxm_write_file_at(AT_FDCWD, path, mi, strlen(mi), O_CREAT | O_TRUNC, 0600);
+	setenv("LXM_CGROUP_MOUNTINFO", path, 1);
+
+	r = lxm_cgroup_name_check("pids.max", &err);
+	ok(r == -EEXIST && strstr(err.msg, "'pids.max'") && strstr(err.msg, "/v2/lxm/pids.max'"),
+	   "a control file of the lxm parent is refused: %s", err.msg);
+	lxm_error_clear(&err);
+	r = lxm_cgroup_name_check("tasks", &err);
+	ok(r == -EEXIST && strstr(err.msg, "/cpu/tasks'"), "without an lxm parent the root's files count: %s",
+	   err.msg);
+	lxm_error_clear(&err);
+	ok(lxm_cgroup_name_check("web1", &err) == 0, "a container's cgroup (a directory) is no clash");
+	ok(lxm_cgroup_name_check("memory.example.org", &err) == 0, "a dotted name that is no file is fine");
+	setenv("LXM_CGROUP_MOUNTINFO", "/nonexistent/mountinfo", 1);
+	ok(lxm_cgroup_name_check("pids.max", &err) == 0 && !err.msg[0],
+	   "without a mountinfo to read the name is not refused (the start checks again)");
+	unsetenv("LXM_CGROUP_MOUNTINFO");
+	unlink(path);
+	snprintf(p, sizeof(p), "rm -rf '%s/v2' '%s/cpu'", dir, dir);
+	ok(system(p) == 0, "fixture removed");
+}
+
 /* ---- root: the real host ---- */
 
 static pid_t children[8];
@@ -958,6 +1003,7 @@ int main(void)
 	test_parse_garbage();
 	test_shares();
 	test_detect_fixture(dir);
+	test_name_check(dir);
 
 	if (geteuid() != 0 || access("/sys/fs/cgroup", W_OK) < 0) {
 		printf("# not root: skipping the tests on the real host\n");
