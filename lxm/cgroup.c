@@ -971,8 +971,11 @@ static int create_one_try(struct lxm_cgroup *cg, size_t i, struct lxm_error *err
 					  h->mountpoint, strerror(-r));
 		}
 	}
-	if (h->unified)
-		enable_controllers(f->lxm_fd, h->path);
+	if (h->unified) {
+		_cleanup_free_ char *p = lxm_strdup_printf("%s/" CGROUP_PARENT, h->mountpoint);
+
+		enable_controllers(f->lxm_fd, p ? p : h->mountpoint);
+	}
 
 	if (mkdirat(f->lxm_fd, cg->name, 0755) < 0) {
 		if (errno != EEXIST)
