@@ -7,6 +7,8 @@
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -87,6 +89,32 @@ static void lookup_passwd(uid_t uid, struct passwd_entry *ret)
 	}
 }
 
+/* Put "NAME=VALUE" into env (n entries, room for one more): it replaces
+ * an entry of the same name, as setenv() would, so that no variable is
+ * there twice (getenv() takes the first, a -v would be lost). */
+static int env_put(char **env, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	char *entry;
+	size_t len;
+
+	va_start(ap, fmt);
+	if (vasprintf(&entry, fmt, ap) < 0)
+		entry = NULL;
+	va_end(ap);
+	if (!entry)
+		return -ENOMEM;
+	len = strcspn(entry, "=") + 1;
+	for (size_t i = 0; i < *n; i++)
+		if (strncmp(env[i], entry, len) == 0) {
+			free(env[i]);
+			env[i] = entry;
+			return 0;
+		}
+	env[(*n)++] = entry;
+	return 0;
+}
+
 static int build_env(const struct lxm_attach_opts *opts, const struct passwd_entry *pw, uid_t uid,
 		     char ***ret)
 {
@@ -104,12 +132,12 @@ static int build_env(const struct lxm_attach_opts *opts, const struct passwd_ent
 	env = calloc(cap + 1, sizeof(char *));
 	if (!env)
 		return -ENOMEM;
-#define ADD(...) do { if (!(env[n++] = lxm_strdup_printf(__VA_ARGS__))) goto oom; } while (0)
+#define ADD(...) do { if (env_put(env, &n, __VA_ARGS__) < 0) goto oom; } while (0)
 	if (opts->keep_env) {
 		for (char **e = environ; *e; e++)
-			ADD("%s", *e);
+			if (strchr(*e, '='))
+				ADD("%s", *e);
 	} else {
-		ADD("container=lxm");
 		ADD("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 		ADD("HOME=%s", pw->found && pw->home[0] ? pw->home : "/");
 		ADD("TERM=%s", term && *term ? term : "linux");
@@ -119,6 +147,9 @@ static int build_env(const struct lxm_attach_opts *opts, const struct passwd_ent
 			ADD("USER=%u", (unsigned)uid);
 		ADD("LANG=%s", lang && *lang ? lang : "C.UTF-8");
 	}
+	/* as init has it, whatever the environment kept says */
+	ADD("container=lxm");
+	/* -v wins over both */
 	for (size_t i = 0; i < n_extra; i++)
 		ADD("%s", opts->extra_env[i]);
 #undef ADD

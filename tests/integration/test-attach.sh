@@ -21,6 +21,15 @@ env_out=$(FOO=bar lxm-attach -n "$c" -- env)
 ok "$(echo "$env_out" | grep -qx container=lxm && ! echo "$env_out" | grep -q '^FOO='; echo $?)" "the environment is cleared by default, with container=lxm"
 ok "$(FOO=bar lxm-attach -n "$c" --keep-env -- env | grep -qx FOO=bar; echo $?)" "--keep-env keeps it"
 ok "$(lxm-attach -n "$c" -v A=1 -v B=2 -- env | grep -c '^[AB]=' | grep -qx 2; echo $?)" "-v sets variables"
+# -v replaces a variable of the default or kept environment (no second
+# entry, which getenv() would not see: it takes the first), and
+# container=lxm is there with --keep-env too
+env_out=$(lxm-attach -n "$c" -v PATH=/usr/bin:/bin -v HOME=/tmp -v TERM=xterm-x -- env)
+ok "$( [ "$(echo "$env_out" | grep -E '^(PATH|HOME|TERM)=' | sort | tr '\n' ' ')" = 'HOME=/tmp PATH=/usr/bin:/bin TERM=xterm-x ' ]; echo $?)" \
+	"-v replaces PATH, HOME and TERM of the clean environment, each once"
+env_out=$(FOO=host container=other lxm-attach -n "$c" --keep-env -v FOO=new -- env)
+ok "$( [ "$(echo "$env_out" | grep -E '^(FOO|container)=' | sort | tr '\n' ' ')" = 'FOO=new container=lxm ' ]; echo $?)" \
+	"--keep-env: -v replaces a kept variable, container=lxm is set"
 ok "$( [ "$(lxm-attach -n "$c" -u 1000 -g 1000 -- id -u)" = 1000 ]; echo $?)" "-u/-g switch the user"
 ok "$( [ "$(lxm-attach -n "$c" --cwd /etc -- pwd)" = /etc ]; echo $?)" "--cwd sets the directory"
 ok "$( [ "$(lxm-attach -n "$c" -- pwd)" = /root ]; echo $?)" "the default directory is the user's home"
