@@ -654,6 +654,10 @@ static int read_state(const struct lxm_paths *paths, const char *name, const cha
 		return lxm_error_setr(err, EPROTO,
 				      "its state file does not say how init is confined (started by an older lxm?); "
 				      "restart the container to attach to it");
+	/* the command would be frozen at its first instruction, and
+	 * lxm-attach wait for it until someone thaws the container */
+	if (rt->state == LXM_STATE_FROZEN)
+		return lxm_error_setr(err, EBUSY, "frozen; lxm-unfreeze it to attach");
 	return 0;
 }
 

@@ -180,6 +180,13 @@ if [ -x "$EPROBE" ]; then
 else
 	skip "$EPROBE missing (make check)"
 fi
+# a frozen container: a clear error at once, not a command that hangs
+# until someone thaws it
+check "freeze" -- lxm-freeze -n "$c"
+expect_error "^lxm-attach: $c: frozen; lxm-unfreeze it to attach$" "attach to a frozen container fails at once (one line, exit 1)" \
+	-- timeout 10 lxm-attach -n "$c" -- true
+check "unfreeze" -- lxm-unfreeze -n "$c"
+ok "$(lxm-attach -n "$c" -- true; echo $?)" "... and works once it is thawed"
 ok "$(lxm-attach -n "$c" -- ls /proc/self/fd 7</dev/null | grep -qx 7; [ $? -ne 0 ]; echo $?)" "an fd the caller left open (7) does not reach the command"
 check "stop" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left"
