@@ -522,11 +522,67 @@ static void stdio_proxy_run(struct stdio_proxy *p, int pidfd)
 	sigaction(SIGPIPE, &old, NULL);
 }
 
+/* Signals for lxm-attach are the command's: `timeout 5 lxm-attach ...`,
+ * kill, a Ctrl-C where there is no pty (the command is in a session of its
+ * own, the terminal's signals do not reach it) and a hangup of the caller's
+ * terminal go on to it, and lxm-attach exits with its status as ever. Left
+ * at their default, they ended lxm-attach and left the command running in
+ * the container, and a pty's raw terminal was not restored. They are
+ * blocked from before the clone (the child unblocks them) until the
+ * handlers are in place, so none is lost in between. */
+static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+#define N_FORWARDED (sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
+static volatile int forward_pidfd = -1;
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+
+	if (forward_pidfd >= 0)
+		(void)syscall(SYS_pidfd_send_signal, forward_pidfd, sig, NULL, 0);
+	errno = saved;
+}
+
+static void forward_block(sigset_t *ret_old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < N_FORWARDED; i++)
+		sigaddset(&set, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, ret_old);
+}
+
+/* Handlers on (pidfd: the command's, -1: none, the signals act as before),
+ * then the mask back: what came meanwhile is forwarded now. */
+static void forward_begin(int pidfd, const sigset_t *old, struct sigaction *ret_saved)
+{
+	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	forward_pidfd = pidfd;
+	for (size_t i = 0; i < N_FORWARDED; i++) {
+		sigaction(forwarded_signals[i], NULL, &ret_saved[i]);
+		/* one ignored (nohup) stays so, the command inherited that */
+		if (pidfd >= 0 && ret_saved[i].sa_handler != SIG_IGN)
+			sigaction(forwarded_signals[i], &sa, NULL);
+	}
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+static void forward_end(const struct sigaction *saved)
+{
+	for (size_t i = 0; i < N_FORWARDED; i++)
+		sigaction(forwarded_signals[i], &saved[i], NULL);
+	forward_pidfd = -1;
+}
+
 /* What the child needs, on the parent's stack (which a CLONE_VM child
  * only reads: the parent is suspended until the child's execve or exit). */
 struct spawn {
 	struct attach_ctx *a;
 	struct stdio_proxy *proxy;
+	const sigset_t *sigmask;     /* the caller's, before forward_begin() */
 	int errrd, master;
 };
 
@@ -537,6 +593,8 @@ static _Noreturn void spawn_main(const struct spawn *sp)
 	struct stdio_proxy proxy = *sp->proxy;
 	struct lxm_error e = { 0 };
 
+	/* the signals lxm-attach forwards are the command's own again */
+	sigprocmask(SIG_SETMASK, sp->sigmask, NULL);
 	close(sp->errrd);
 	if (sp->master >= 0)
 		close(sp->master);
@@ -675,7 +733,9 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	struct lxm_error child_err;
 	struct spawn sp;
 	char **saved_environ = environ;
-	bool pty, relay;
+	struct sigaction saved_actions[N_FORWARDED];
+	sigset_t sigmask;
+	bool pty, relay, forwarding = false;
 	pid_t pid, waited = -1;
 	ssize_t n;
 	int r, status;
@@ -751,7 +811,9 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		r = lxm_error_set(err, errno, "entering the container's PID namespace");
 		goto out;
 	}
-	sp = (struct spawn){ .a = &a, .proxy = &proxy, .errrd = errpipe[0], .master = master };
+	forward_block(&sigmask);
+	forwarding = true;
+	sp = (struct spawn){ .a = &a, .proxy = &proxy, .sigmask = &sigmask, .errrd = errpipe[0], .master = master };
 	/* the child straight into the v2 cgroup (the rwsem only for
 	 * reading); where that fails, it joins by writing its pid */
 	pid = -1;
@@ -786,6 +848,8 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
 		log_debug("attach: back to our own PID namespace for children: %s, ignoring", strerror(errno));
 	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &sigmask, NULL);
+		forwarding = false;
 		r = lxm_error_set(err, r, "forking");
 		goto out;
 	}
@@ -797,8 +861,8 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	 * /proc/PID/exe in that window (test-attach's probe caught it). */
 	environ = saved_environ;
 	relay = master >= 0 || proxy.ours[0] >= 0 || proxy.ours[1] >= 0 || proxy.ours[2] >= 0;
-	if (relay)
-		child_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	child_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	forward_begin(child_pidfd, &sigmask, saved_actions);
 	for (int i = 0; i < 3; i++) {
 		closep(&proxy.theirs[i]);
 		proxy.theirs[i] = -1;
@@ -840,6 +904,8 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		}
 	r = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 out:
+	if (forwarding)
+		forward_end(saved_actions);
 	stdio_proxy_close(&proxy);
 	if (errpipe[0] >= 0)
 		close(errpipe[0]);

@@ -154,6 +154,44 @@ else
 	skip "tmux or $PROBE missing (make check)"; skip "tmux or $PROBE missing (make check)"
 	skip "tmux or $PROBE missing (make check)"; skip "tmux or $PROBE missing (make check)"
 fi
+# Signals for lxm-attach go on to the command, which lxm-attach waits for:
+# `timeout`/kill no longer leave it running in the container, and with a
+# pty the terminal is restored (the command says how it ends).
+tag=$((3000 + RANDOM % 5000))
+lxm-attach -n "$c" -- sleep "$tag" </dev/null >/dev/null 2>&1 &
+apid=$!
+for _ in $(seq 50); do pgrep -x -f "sleep $tag" >/dev/null && break; sleep 0.05; done
+kill -TERM "$apid"
+wait "$apid"
+rc=$?
+sleep 0.2
+left=$(pgrep -x -f "sleep $tag")
+ok "$( [ $rc -eq 143 ] && [ -z "$left" ]; echo $?)" "SIGTERM to lxm-attach ends the command too (exit $rc, left: ${left:-none})"
+[ -n "$left" ] && kill $left
+timeout --preserve-status -s INT 1 lxm-attach -n "$c" -- sh -c "trap 'echo got-INT; exit 9' INT; while :; do sleep 0.05; done; : $tag" \
+	</dev/null >"$TEST_TMP/sigint.out" 2>&1
+rc=$?
+sleep 0.2
+left=$(pgrep -f "sleep 0.05; done; : $tag")
+ok "$( [ $rc -eq 9 ] && grep -qx got-INT "$TEST_TMP/sigint.out" && [ -z "$left" ]; echo $?)" \
+	"SIGINT reaches the command, lxm-attach exits with its status (exit $rc, left: ${left:-none})"
+[ -n "$left" ] && kill $left
+if command -v tmux >/dev/null; then
+	TSOCK=$TEST_TMP/tmux.sock
+	trap 'tmux -S "$TSOCK" kill-server >/dev/null 2>&1; cleanup' EXIT
+	tmux -S "$TSOCK" new-session -d -x 100 -y 30 -s sig \
+		"stty -g >$TEST_TMP/stty.before; lxm-attach -n $c -- sh -c 'trap \"echo got-TERM; exit 7\" TERM; tty; while :; do sleep 0.05; done'; echo EXITED-\$?; stty -g >$TEST_TMP/stty.after; sleep 600"
+	for _ in $(seq 100); do tmux -S "$TSOCK" capture-pane -p -t sig | grep -q '^/dev/pts/' && break; sleep 0.05; done
+	kill -TERM "$(pgrep -P "$(tmux -S "$TSOCK" display -p -t sig '#{pane_pid}')" -x lxm-attach)"
+	for _ in $(seq 100); do tmux -S "$TSOCK" capture-pane -p -t sig | grep -q '^EXITED' && break; sleep 0.05; done
+	screen=$(tmux -S "$TSOCK" capture-pane -p -J -t sig | tr -d '\r')
+	ok "$(printf '%s\n' "$screen" | grep -qx got-TERM && printf '%s\n' "$screen" | grep -qx EXITED-7; echo $?)" \
+		"with a pty, SIGTERM to lxm-attach reaches the command and its status comes back"
+	ok "$(cmp -s "$TEST_TMP/stty.before" "$TEST_TMP/stty.after"; echo $?)" "... and the terminal is restored"
+	tmux -S "$TSOCK" kill-server >/dev/null 2>&1
+else
+	skip "tmux missing"; skip "tmux missing"
+fi
 # CVE-2019-5736: nothing in the container may get hold of the host's
 # lxm-attach through /proc/PID/exe of an attached process before its execve
 # (the container is unprivileged: its root has no CAP_SYS_PTRACE over the
