@@ -40,6 +40,7 @@ struct attach_ctx {
 	int pidfd;
 	int nsflags;
 	int slave;                   /* -1 without a pty */
+	unsigned pty_fds;            /* with one: bit i, fd i is the pty */
 	int errfd;                   /* write end: an error before exec */
 	const struct lxm_seccomp_prog *seccomp; /* init's program, NULL: none */
 	bool in_v2;                  /* the child was cloned into the v2 cgroup */
@@ -196,8 +197,12 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 		fail_child(a->errfd, &err, 126);
 	}
 	if (a->slave >= 0) {
-		if (ioctl(a->slave, TIOCSCTTY, 0) < 0 || dup2(a->slave, 0) < 0 || dup2(a->slave, 1) < 0 ||
-		    dup2(a->slave, 2) < 0) {
+		bool failed = ioctl(a->slave, TIOCSCTTY, 0) < 0;
+
+		for (int i = 0; i < 3 && !failed; i++)
+			if (a->pty_fds & (1u << i))
+				failed = dup2(a->slave, i) < 0;
+		if (failed) {
 			lxm_error_set(&err, errno, "setting up the pty");
 			fail_child(a->errfd, &err, 126);
 		}
@@ -331,9 +336,26 @@ static int open_container_pty(pid_t pid, int *ret_master, int *ret_slave, struct
 	return 0;
 }
 
-/* Proxy the host terminal and the container's pty until the pty closes. */
-static void proxy_pty(int master)
+/* Which of fds 0-2 get the pty: the terminals; the rest (a file, a pipe)
+ * pass through as they are, as without a pty: `lxm-attach -- tar c . >x`
+ * typed at a terminal must not get "\n" made "\r\n" (nor stderr mixed
+ * in). None a terminal (--pty): all three. */
+static unsigned pty_fds(void)
 {
+	unsigned fds = 0;
+
+	for (int i = 0; i < 3; i++)
+		if (isatty(i))
+			fds |= 1u << i;
+	return fds ? fds : 7;
+}
+
+/* Proxy the host terminal and the container's pty until the pty closes:
+ * stdin to it when stdin is on it, its output to the terminal it stands
+ * for (stdout, else stderr, else stdin's: the echo of what is typed). */
+static void proxy_pty(int master, unsigned fds)
+{
+	int out = fds & 2 ? STDOUT_FILENO : fds & 4 ? STDERR_FILENO : STDIN_FILENO;
 	struct termios saved, raw;
 	bool restore = false;
 	sigset_t mask;
@@ -350,6 +372,7 @@ static void proxy_pty(int master)
 	sigaddset(&mask, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	in_open = fds & 1;
 	for (;;) {
 		struct pollfd p[3] = {
 			{ .fd = master, .events = POLLIN },
@@ -367,8 +390,10 @@ static void proxy_pty(int master)
 			n = read(master, buf, sizeof(buf));
 			if (n <= 0)
 				break;
-			if (lxm_write_full(STDOUT_FILENO, buf, (size_t)n) < 0)
-				break;
+			/* nobody reading it: dropped, the pty is still read
+			 * (the command would block on a full one) */
+			if (out >= 0 && lxm_write_full(out, buf, (size_t)n) < 0)
+				out = -1;
 		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {
 			n = read(STDIN_FILENO, buf, sizeof(buf));
@@ -778,6 +803,7 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		if (r < 0)
 			goto out;
 		a.slave = slave;
+		a.pty_fds = pty_fds();
 	} else {
 		r = stdio_proxy_open(&proxy, err);
 		if (r < 0)
@@ -894,7 +920,7 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		goto out;
 	}
 	if (master >= 0)
-		proxy_pty(master);
+		proxy_pty(master, a.pty_fds);
 	else if (child_pidfd >= 0 && relay)
 		stdio_proxy_run(&proxy, child_pidfd);
 	while (waited < 0 && (waited = waitpid(pid, &status, 0)) < 0)

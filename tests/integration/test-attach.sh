@@ -111,6 +111,12 @@ if command -v script >/dev/null; then
 	out=$(script -qc "lxm-attach -n $c -- sh -c 'tty; stat -c %t /proc/self/fd/0'" /dev/null | tr -d '\r')
 	ok "$(echo "$out" | head -1 | grep -qx '/dev/pts/[0-9]*'; echo $?)" "with a terminal the command gets a pty of the container's devpts"
 	ok "$(lxm-attach -n "$c" -- ls /dev/pts | grep -qx ptmx; echo $?)" "the container's devpts is its own"
+	# a terminal on stdin, stdout and stderr files: only stdin is the pty,
+	# the files get the bytes as written (no "\r\n"), each its own
+	script -qc "lxm-attach -n $c -- sh -c 'printf \"a\\nb\\n\"; echo err >&2; tty >&2' >$TEST_TMP/po.1 2>$TEST_TMP/po.2" /dev/null </dev/null >/dev/null
+	ok "$( [ "$(od -An -c "$TEST_TMP/po.1" | tr -d ' ')" = 'a\nb\n' ] &&
+		[ "$(head -1 "$TEST_TMP/po.2")" = err ] && sed -n 2p "$TEST_TMP/po.2" | grep -qx '/dev/pts/[0-9]*'; echo $?)" \
+		"with a terminal on stdin, stdout and stderr redirected to files pass through untouched (the pty is stdin's)"
 	# stdin not a terminal, stdout/stderr terminals: no pty, and the host's
 	# terminal still never reaches the container (pipes, copied by lxm-attach)
 	out=$(script -qc "lxm-attach -n $c -- sh -c 'readlink /proc/self/fd/1; readlink /proc/self/fd/2; [ -t 1 ] || [ -t 2 ] || echo no-tty; echo err-\$\$ >&2; exit 5' </dev/null; echo rc=\$?" /dev/null | tr -d '\r')
@@ -122,7 +128,7 @@ if command -v script >/dev/null; then
 	big=$(script -qc "head -c 300000 /dev/zero | lxm-attach -n $c -- sh -c 'cat >/dev/null; seq 1 20000'" /dev/null | tr -d '\r' | tail -1)
 	ok "$( [ "$big" = 20000 ]; echo $?)" "large output through the tty proxy arrives complete"
 else
-	for i in 1 2 3 4 5 6 7; do skip "script(1) not installed"; done
+	for i in 1 2 3 4 5 6 7 8; do skip "script(1) not installed"; done
 fi
 # TIOCSTI from the attached process, with the host side on a real terminal
 # (a tmux pane): whatever it pushes may land in the container's own pty at
