@@ -293,8 +293,10 @@ int lxm_console_client_run(const struct lxm_console_client *c, struct lxm_error 
 				r = lxm_error_set(err, errno, "reading the console");
 				goto out;
 			}
-			if (n <= 0)    /* the monitor went away: the container stopped */
+			if (n <= 0) {  /* the monitor went away */
+				r = LXM_CONSOLE_ENDED;
 				goto out;
+			}
 			if ((size_t)n > sizeof(pkt) || lxm_console_msg_decode(pkt, (size_t)n, &msg, &data) < 0 ||
 			    msg.type != LXM_CONSOLE_DATA) {
 				r = lxm_error_setr(err, EPROTO, "bad message on the console stream");

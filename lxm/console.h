@@ -63,7 +63,9 @@ struct lxm_console_client {
 };
 
 /* Run the session until the detach sequence, the end of the stream (the
- * container stopped) or SIGINT/SIGTERM/SIGHUP/SIGQUIT. The local terminal is
- * in raw mode meanwhile and restored on every way out; SIGWINCH is
- * forwarded. Returns 0 (detached, stream ended), 128+signal, or -errno. */
+ * container stopped, or its monitor is gone) or SIGINT/SIGTERM/SIGHUP/SIGQUIT.
+ * The local terminal is in raw mode meanwhile and restored on every way out;
+ * SIGWINCH is forwarded. Returns 0 (detached, our output unwritable),
+ * LXM_CONSOLE_ENDED (the stream ended), 128+signal, or -errno. */
+#define LXM_CONSOLE_ENDED 1
 int lxm_console_client_run(const struct lxm_console_client *c, struct lxm_error *err);

@@ -93,6 +93,21 @@ int main(int argc, char **argv)
 			"Type <Ctrl %c q> to exit the console, <Ctrl %c Ctrl %c> to enter Ctrl %c itself\n",
 			tty, esc, esc, esc, esc);
 	r = lxm_console_client_run(&c, &err);
+	if (r == LXM_CONSOLE_ENDED) {
+		struct lxm_container_info info;
+		struct lxm_error qerr = { 0 };
+
+		/* the stream ends when the container stops; a monitor killed
+		 * under a running container takes the console with it, and
+		 * that is no normal end */
+		r = 0;
+		if (lxm_container_query(&t.paths, t.name, &info, &qerr) == 0 &&
+		    info.state != LXM_STATE_STOPPED && !info.monitor_alive) {
+			lxm_error_setr(&err, EPIPE, "the console ended: the container's monitor is gone "
+				       "(init %d runs on without a console)", (int)info.init_pid);
+			r = -EPIPE;
+		}
+	}
 	if (r < 0)
 		r = lxm_tool_fail(&t, &err);
 	else if (r == 0 && !t.quiet && isatty(STDERR_FILENO))

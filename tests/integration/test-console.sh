@@ -166,6 +166,20 @@ size=$(stat -c %s "$log" 2>/dev/null || echo 0)
 ok "$( [ -s "$log.1" ] && [ "$size" -le $((4096 + 16384)) ]; echo $?)" "console.log rotates to console.log.1 at console.log_size ($size bytes)"
 ok "$(grep -q 'line 800 of console output' "$log"; echo $?)" "the newest output is in console.log"
 
+# the monitor killed under a running container: the console ends with an
+# error that says so, not as after a stop (exit 0, nothing said)
+pid=$(pid_of "$c")
+mon=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
+(lxm-console -n "$c" -q </dev/null >/dev/null 2>"$TEST_TMP/mondead.err"; echo $? >"$TEST_TMP/mondead.rc") &
+sleep 0.5
+kill -9 "$mon"
+for _ in $(seq 100); do [ -s "$TEST_TMP/mondead.rc" ] && break; sleep 0.05; done
+ok "$( [ "$(cat "$TEST_TMP/mondead.rc" 2>/dev/null)" = 1 ] &&
+	grep -qx "lxm-console: $c: the console ended: the container's monitor is gone (init $pid runs on without a console)" "$TEST_TMP/mondead.err"; echo $?)" \
+	"the monitor killed: lxm-console exits 1 saying so ($(cat "$TEST_TMP/mondead.rc" 2>/dev/null) $(cat "$TEST_TMP/mondead.err"))"
+check "stop without the monitor" -- lxm-stop -n "$c" -k
+check "start again" -- lxm-start -n "$c"
+
 # the stream ends when the container stops
 tstart s7 "lxm-console -n $c"
 wait_screen s7 '^Connected to tty 0' 5 >/dev/null

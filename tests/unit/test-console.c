@@ -347,7 +347,8 @@ static void test_client(void)
 	ok(good, "client: console output reaches the output fd (%zd)", n);
 	close(out[0]);
 
-	/* the stream ending (container stopped) ends the session with 0 */
+	/* the stream ending (container stopped, monitor gone) ends the
+	 * session with LXM_CONSOLE_ENDED: the caller tells which */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(out, O_CLOEXEC) < 0) {
 		ok(0, "socketpair: %m");
 		return;
@@ -356,7 +357,7 @@ static void test_client(void)
 	c.sock = sv[0];
 	c.out_fd = out[1];
 	r = lxm_console_client_run(&c, &err);
-	ok(r == 0, "client: the end of the stream ends the session (%d)", r);
+	ok(r == LXM_CONSOLE_ENDED, "client: the end of the stream ends the session (%d)", r);
 	close(sv[0]);
 	close(out[0]);
 	close(out[1]);
