@@ -350,10 +350,14 @@ static unsigned pty_fds(void)
 	return fds ? fds : 7;
 }
 
-/* Proxy the host terminal and the container's pty until the pty closes:
- * stdin to it when stdin is on it, its output to the terminal it stands
- * for (stdout, else stderr, else stdin's: the echo of what is typed). */
-static void proxy_pty(int master, unsigned fds)
+/* Proxy the host terminal and the container's pty until the command
+ * (pidfd; -1: until the pty closes) has exited, then what it left in the
+ * pty: stdin to it when stdin is on it, its output to the terminal it
+ * stands for (stdout, else stderr, else stdin's: the echo of what is
+ * typed). A process the command left in the background holding the pty
+ * (HUP ignored) does not keep lxm-attach: it gets the pty's hangup as
+ * lxm-attach closes the master, as after an ssh session. */
+static void proxy_pty(int master, unsigned fds, int pidfd)
 {
 	int out = fds & 2 ? STDOUT_FILENO : fds & 4 ? STDERR_FILENO : STDIN_FILENO;
 	struct termios saved, raw;
@@ -374,14 +378,15 @@ static void proxy_pty(int master, unsigned fds)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	in_open = fds & 1;
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = master, .events = POLLIN },
 			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
+			{ .fd = pidfd, .events = POLLIN },
 		};
 		ssize_t n;
 
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -408,6 +413,17 @@ static void proxy_pty(int master, unsigned fds)
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
 				ioctl(master, TIOCSWINSZ, &ws);
+		}
+		if (p[3].revents) {
+			/* a read of the master waits for what the command
+			 * wrote to be through the pty (n_tty flushes the
+			 * buffer work first); nothing more comes once it is
+			 * empty, unless from the background */
+			if (fcntl(master, F_SETFL, O_NONBLOCK) == 0)
+				while ((n = read(master, buf, sizeof(buf))) > 0)
+					if (out >= 0 && lxm_write_full(out, buf, (size_t)n) < 0)
+						out = -1;
+			break;
 		}
 	}
 	if (restore)
@@ -920,7 +936,7 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		goto out;
 	}
 	if (master >= 0)
-		proxy_pty(master, a.pty_fds);
+		proxy_pty(master, a.pty_fds, child_pidfd);
 	else if (child_pidfd >= 0 && relay)
 		stdio_proxy_run(&proxy, child_pidfd);
 	while (waited < 0 && (waited = waitpid(pid, &status, 0)) < 0)

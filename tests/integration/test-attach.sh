@@ -125,10 +125,17 @@ if command -v script >/dev/null; then
 	ok "$(echo "$out" | grep -q '^err-[0-9]*$' && echo "$out" | grep -qx rc=5; echo $?)" "... its stdout and stderr arrive, and its exit status"
 	out=$(script -qc "printf 'line1\nline2\n' | lxm-attach -n $c -- sh -c 'cat; readlink /proc/self/fd/0'" /dev/null | tr -d '\r')
 	ok "$(echo "$out" | head -2 | tr '\n' ' ' | grep -qx 'line1 line2 ' && echo "$out" | sed -n 3p | grep -q '^pipe:'; echo $?)" "a pipe on stdin with a tty on stdout: input and EOF pass through"
+	# with a pty, lxm-attach ends with the command: a process it left in
+	# the background on the pty (HUP ignored) does not keep it
+	t0=$(date +%s%N)
+	out=$(timeout 20 script -qc "lxm-attach -n $c -- sh -c 'trap \"\" HUP; sleep 6 & echo started; exit 3'; echo rc=\$?" /dev/null | tr -d '\r')
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	ok "$(echo "$out" | grep -qx started && echo "$out" | grep -qx rc=3 && [ $ms -lt 3000 ]; echo $?)" \
+		"with a pty, lxm-attach returns when the command exits, not when a background process lets go of the pty (${ms} ms)"
 	big=$(script -qc "head -c 300000 /dev/zero | lxm-attach -n $c -- sh -c 'cat >/dev/null; seq 1 20000'" /dev/null | tr -d '\r' | tail -1)
 	ok "$( [ "$big" = 20000 ]; echo $?)" "large output through the tty proxy arrives complete"
 else
-	for i in 1 2 3 4 5 6 7 8; do skip "script(1) not installed"; done
+	for i in 1 2 3 4 5 6 7 8 9; do skip "script(1) not installed"; done
 fi
 # TIOCSTI from the attached process, with the host side on a real terminal
 # (a tmux pane): whatever it pushes may land in the container's own pty at
