@@ -366,6 +366,12 @@ static void proxy_pty(int master, unsigned fds, int pidfd)
 	_cleanup_close_ int sfd = -1;
 	bool in_open = true;
 	char buf[8192];
+	/* typed or pasted input not yet taken by the pty: the master is
+	 * non-blocking, so that a paste larger than the pty's input queue,
+	 * while the command writes and does not read, does not stop the
+	 * relay of its output (each would wait for the other) */
+	char inbuf[8192];
+	size_t in_len = 0, in_off = 0;
 
 	if (tcgetattr(STDIN_FILENO, &saved) == 0) {
 		raw = saved;
@@ -377,10 +383,11 @@ static void proxy_pty(int master, unsigned fds, int pidfd)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	in_open = fds & 1;
+	(void)fcntl(master, F_SETFL, O_NONBLOCK);
 	for (;;) {
 		struct pollfd p[4] = {
-			{ .fd = master, .events = POLLIN },
-			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = master, .events = POLLIN | (in_len ? POLLOUT : 0) },
+			{ .fd = in_open && !in_len ? STDIN_FILENO : -1, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = pidfd, .events = POLLIN },
 		};
@@ -393,19 +400,30 @@ static void proxy_pty(int master, unsigned fds, int pidfd)
 		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = read(master, buf, sizeof(buf));
-			if (n <= 0)
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 				break;
 			/* nobody reading it: dropped, the pty is still read
 			 * (the command would block on a full one) */
-			if (out >= 0 && lxm_write_full(out, buf, (size_t)n) < 0)
+			if (n > 0 && out >= 0 && lxm_write_full(out, buf, (size_t)n) < 0)
 				out = -1;
 		}
+		if (in_len && (p[0].revents & POLLOUT)) {
+			n = write(master, inbuf + in_off, in_len);
+			if (n > 0) {
+				in_off += (size_t)n;
+				in_len -= (size_t)n;
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				in_len = 0;   /* the pty is gone: the read above ends the relay */
+			}
+		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {
-			n = read(STDIN_FILENO, buf, sizeof(buf));
-			if (n <= 0)
+			n = read(STDIN_FILENO, inbuf, sizeof(inbuf));
+			if (n <= 0) {
 				in_open = false;
-			else
-				(void)lxm_write_full(master, buf, (size_t)n);
+			} else {
+				in_off = 0;
+				in_len = (size_t)n;
+			}
 		}
 		if (p[2].revents & POLLIN) {
 			struct signalfd_siginfo si;
@@ -419,10 +437,9 @@ static void proxy_pty(int master, unsigned fds, int pidfd)
 			 * wrote to be through the pty (n_tty flushes the
 			 * buffer work first); nothing more comes once it is
 			 * empty, unless from the background */
-			if (fcntl(master, F_SETFL, O_NONBLOCK) == 0)
-				while ((n = read(master, buf, sizeof(buf))) > 0)
-					if (out >= 0 && lxm_write_full(out, buf, (size_t)n) < 0)
-						out = -1;
+			while ((n = read(master, buf, sizeof(buf))) > 0)
+				if (out >= 0 && lxm_write_full(out, buf, (size_t)n) < 0)
+					out = -1;
 			break;
 		}
 	}
