@@ -306,6 +306,16 @@ static _Noreturn void enter_and_run(struct attach_ctx *a)
 	exec_command(a);
 }
 
+/* The caller's window size: of the first of stdin, stdout and stderr that
+ * is a terminal (a pty serves stdout alone where stdin is a pipe). */
+static bool get_winsize(struct winsize *ws)
+{
+	for (int i = 0; i < 3; i++)
+		if (ioctl(i, TIOCGWINSZ, ws) == 0)
+			return true;
+	return false;
+}
+
 static int open_container_pty(pid_t pid, int *ret_master, int *ret_slave, struct lxm_error *err)
 {
 	char path[64];
@@ -329,7 +339,7 @@ static int open_container_pty(pid_t pid, int *ret_master, int *ret_slave, struct
 	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return lxm_error_set(err, errno, "opening the pty's peer");
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+	if (get_winsize(&ws))
 		ioctl(slave, TIOCSWINSZ, &ws);
 	*ret_master = TAKE_FD(master);
 	*ret_slave = slave;
@@ -429,7 +439,7 @@ static void proxy_pty(int master, unsigned fds, int pidfd)
 			struct signalfd_siginfo si;
 			struct winsize ws;
 
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && get_winsize(&ws))
 				ioctl(master, TIOCSWINSZ, &ws);
 		}
 		if (p[3].revents) {

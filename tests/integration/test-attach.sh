@@ -141,8 +141,11 @@ if command -v script >/dev/null; then
 	last=$(timeout 20 script -qc "lxm-attach -n $c -- sh -c 'sleep 1; seq 1 100000; stty -echo; cat >/dev/null; echo DONE'" /dev/null \
 		<"$TEST_TMP/paste" | tr -d '\r' | tail -1)
 	ok "$( [ "$last" = DONE ]; echo $?)" "a paste larger than the pty takes while the command writes does not stall the relay"
+	# the window size comes from whichever standard stream is the terminal
+	out=$(script -qc "stty cols 77 rows 22; true | lxm-attach -n $c --pty -- sh -c 'stty size <&1'" /dev/null | tr -d '\r')
+	ok "$( [ "$out" = "22 77" ]; echo $?)" "with --pty and stdin a pipe, the pty gets the size of the terminal on stdout ($out)"
 else
-	for i in 1 2 3 4 5 6 7 8 9 10; do skip "script(1) not installed"; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "script(1) not installed"; done
 fi
 # TIOCSTI from the attached process, with the host side on a real terminal
 # (a tmux pane): whatever it pushes may land in the container's own pty at
