@@ -199,6 +199,43 @@ static int mount_at(int rootfd, const char *target, const char *source, const ch
 	return 0;
 }
 
+/* What a bind mount's options add to the flags it has from its source, as
+ * mount_setattr attributes; nothing is taken away ("rw", "suid", "dev" and
+ * "exec" only undo an earlier "ro", ... of the same options): a host
+ * mount's ro, nosuid, nodev and noexec stay, on every mount of an rbind's
+ * tree. (A bind remount sets every flag at once: it dropped the source's
+ * nosuid, nodev and noexec where the options did not repeat them, and a
+ * user namespace may not drop those at all.) */
+static void bind_attrs(const struct lxm_mount_opts *o, struct mount_attr *ret)
+{
+	static const struct {
+		unsigned long ms;
+		uint64_t attr;
+	} map[] = {
+		{ MS_RDONLY, MOUNT_ATTR_RDONLY },
+		{ MS_NOSUID, MOUNT_ATTR_NOSUID },
+		{ MS_NODEV, MOUNT_ATTR_NODEV },
+		{ MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+	};
+	struct mount_attr a = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (o->flags & map[i].ms)
+			a.attr_set |= map[i].attr;
+	/* one access time mode, the strictest asked for, as mount(2) does */
+	if (o->flags & (MS_STRICTATIME | MS_NOATIME | MS_RELATIME)) {
+		a.attr_clr |= MOUNT_ATTR__ATIME;
+		if (o->flags & MS_STRICTATIME)
+			a.attr_set |= MOUNT_ATTR_STRICTATIME;
+		else if (o->flags & MS_NOATIME)
+			a.attr_set |= MOUNT_ATTR_NOATIME;
+		else
+			a.attr_set |= MOUNT_ATTR_RELATIME;
+	}
+	*ret = a;
+}
+
 /* Make a bind mount read-only (and keep the flags the kernel locks). */
 static int remount_ro(const char *path, unsigned long keep, struct lxm_error *err)
 {
@@ -215,6 +252,7 @@ static int user_mount(int rootfd, const struct lxm_rootfs_spec *spec, const stru
 	_cleanup_free_ char *data = NULL, *source = NULL;
 	_cleanup_close_ int fd = -1;
 	struct lxm_mount_opts o;
+	struct mount_attr attr = { 0 };
 	unsigned long flags;
 	bool bind, optional, file_target;
 	char buf[FD_PATH_MAX];
@@ -283,18 +321,23 @@ static int user_mount(int rootfd, const struct lxm_rootfs_spec *spec, const stru
 			return 0;
 		return lxm_error_set(err, errno, "mounting '%s' on '%s'", source, m->target);
 	}
+	if (bind)
+		bind_attrs(&o, &attr);
 	/* the fd still points at the directory under the new mount: reopen it
-	 * to reach the mount itself for the remount */
-	if (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)) {
+	 * to reach the mount itself for the flags */
+	if (bind ? attr.attr_set || attr.attr_clr : flags & MS_RDONLY) {
 		close(fd);
 		fd = lxm_rootfs_open_in_root(rootfd, m->target, O_PATH);
 		if (fd < 0)
 			return lxm_error_set(err, -fd, "mount '%s': reopening the target", m->target);
 	}
-	/* a bind mount takes its flags only on a remount */
-	if (bind && (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))) {
-		if (mount(NULL, fd_path(fd, buf), NULL, MS_BIND | MS_REMOUNT | (flags & ~MS_REC), NULL) < 0)
-			return lxm_error_set(err, errno, "remounting '%s' with '%s'", m->target, m->options);
+	/* a bind mount takes its flags only afterwards; rbind: on every mount
+	 * of the tree, as "rbind,ro" means */
+	if (bind && (attr.attr_set || attr.attr_clr)) {
+		if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (flags & MS_REC ? AT_RECURSIVE : 0),
+			    &attr, sizeof(attr)) < 0)
+			return lxm_error_set(err, errno, "mount '%s': applying '%s' to the bind mount", m->target,
+					     m->options);
 	} else if (!bind && (flags & MS_RDONLY)) {
 		if (mount(NULL, fd_path(fd, buf), NULL, MS_REMOUNT | flags, data) < 0)
 			return lxm_error_set(err, errno, "remounting '%s' read-only", m->target);

@@ -1,0 +1,55 @@
+#!/bin/bash
+# The config's mounts on real containers: a bind mount's options add to the
+# flags its source has (a "ro" bind of a nosuid,nodev,noexec host mount
+# keeps all three, in a user namespace too, where the kernel locks them),
+# and "rbind,ro" makes every mount of the tree read-only.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+# flat: a nosuid,nodev,noexec mount; src: one more with a submount (a
+# user namespace may bind that only with rbind: its submount is locked)
+flat=$TEST_TMP/flat src=$TEST_TMP/src
+mkdir -p "$flat" "$src"
+mount -t tmpfs -o nosuid,nodev,noexec,size=1m "lxm-flat-$PFX" "$flat" || { echo "1..0 # SKIP cannot mount a tmpfs"; exit 0; }
+mount -t tmpfs -o nosuid,nodev,noexec,size=1m "lxm-src-$PFX" "$src"
+mkdir -p "$src/sub" "$src/rosub"
+mount -t tmpfs -o size=1m "lxm-sub-$PFX" "$src/sub"
+mount -t tmpfs -o ro,size=1m "lxm-rosub-$PFX" "$src/rosub"
+mounts_cleanup() {
+	destroy_all
+	umount "$src/sub" "$src/rosub" "$src" "$flat" 2>/dev/null
+	cleanup
+}
+trap mounts_cleanup EXIT
+
+# opts_of NAME TARGET: the mount options the container sees at TARGET
+opts_of() { lxm-attach -n "$1" -- awk -v t="$2" '$2 == t { print $4 }' /proc/self/mounts; }
+has_opts() {  # has_opts OPTS WANTED...: every wanted option is in OPTS
+	local o=$1 w; shift
+	for w; do [[ ",$o," == *",$w,"* ]] || return 1; done
+}
+
+for kind in unprivileged privileged; do
+	c=${PFX}-${kind:0:1}
+	args=(); [ $kind = privileged ] && args=(--privileged)
+	check "$kind: create" -- lxm-create -n "$c" -t busybox "${args[@]}"
+	printf 'mounts = ( { source = "%s"; target = "/mnt/ro"; options = "bind,ro"; },\n  { source = "%s"; target = "/mnt/tree"; options = "rbind,ro"; },\n  { source = "%s"; target = "/mnt/rw"; options = "rbind,rw"; } );\n' \
+		"$flat" "$src" "$src" >> "$LXM_PATH/$c/config"
+	check "$kind: a 'bind,ro' of a nosuid,nodev,noexec mount starts" -- lxm-start -n "$c"
+	o=$(opts_of "$c" /mnt/ro)
+	ok "$(has_opts "$o" ro nosuid nodev noexec; echo $?)" "$kind: the bind is read-only and keeps nosuid, nodev and noexec ($o)"
+	o=$(opts_of "$c" /mnt/tree)
+	ok "$(has_opts "$o" ro nosuid nodev noexec; echo $?)" "$kind: so is the top of the rbind ($o)"
+	o=$(opts_of "$c" /mnt/tree/sub)
+	ok "$(has_opts "$o" ro; echo $?)" "$kind: 'rbind,ro': the submount is read-only too ($o)"
+	ok "$(! lxm-attach -n "$c" -- touch /mnt/tree/sub/x 2>/dev/null; echo $?)" "$kind: nothing can be written below the rbind"
+	ok "$( [ ! -e "$src/sub/x" ]; echo $?)" "$kind: and nothing was"
+	o=$(opts_of "$c" /mnt/rw)
+	ok "$(has_opts "$o" rw nosuid nodev noexec; echo $?)" "$kind: 'rbind,rw' lifts none of the source's flags ($o)"
+	o=$(opts_of "$c" /mnt/rw/rosub)
+	ok "$(has_opts "$o" ro; echo $?)" "$kind: nor a read-only submount's ($o)"
+	check "$kind: stop" -- lxm-stop -n "$c" -k
+	no_leaks "$c" "$kind: nothing left"
+done
+
+done_testing
