@@ -303,7 +303,11 @@ static int user_mount(int rootfd, const struct lxm_rootfs_spec *spec, const stru
 
 			if (dfd < 0)
 				return lxm_error_set(err, errno, "mount '%s'", m->target);
-			f = openat(dfd, slash ? slash + 1 : m->target, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+			/* O_EXCL: only ever a new file; an open of what is
+			 * there (a FIFO the container made there, a device
+			 * node) would block the start or poke the device */
+			f = openat(dfd, slash ? slash + 1 : m->target,
+				   O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 			if (f >= 0)
 				close(f);
 		}

@@ -52,4 +52,19 @@ for kind in unprivileged privileged; do
 	no_leaks "$c" "$kind: nothing left"
 done
 
+# a file bind's target that the container made a FIFO: the start neither
+# opens it (which blocked until something read the FIFO) nor fails
+c=${PFX}-u
+echo "data-$PFX" > "$TEST_TMP/file"
+sed -i '/^mounts = /,$d' "$LXM_PATH/$c/config"
+printf 'mounts = ( { source = "%s"; target = "/etc/lxm-fifo"; options = "bind,ro"; } );\n' "$TEST_TMP/file" >> "$LXM_PATH/$c/config"
+mkfifo "$LXM_PATH/$c/rootfs/etc/lxm-fifo"
+# a reader comes late, for a start that waits for one nonetheless
+(sleep 12; timeout 5 cat "$LXM_PATH/$c/rootfs/etc/lxm-fifo" >/dev/null 2>&1) &
+check "a file bind onto a FIFO in the rootfs starts, without waiting for a reader" -- timeout 10 lxm-start -n "$c"
+wait_state "$c" RUNNING 20
+ok "$( [ "$(lxm-attach -n "$c" -- cat /etc/lxm-fifo)" = "data-$PFX" ]; echo $?)" "the file is bound on it"
+check "stop" -- lxm-stop -n "$c" -k
+no_leaks "$c" "nothing left"
+
 done_testing
