@@ -320,6 +320,16 @@ static int user_mount(int rootfd, const struct lxm_rootfs_spec *spec, const stru
 			return 0;
 		return lxm_error_set(err, -fd, "mount '%s': opening target in the rootfs", m->target);
 	}
+	/* on the rootfs itself ("/", "etc/..", a symlink to "/" in the
+	 * rootfs) the mount would hide proc, sys, dev and init under it */
+	{
+		struct stat tst, rst;
+
+		if (fstat(fd, &tst) < 0 || fstat(rootfd, &rst) < 0)
+			return lxm_error_set(err, errno, "mount '%s': target", m->target);
+		if (tst.st_dev == rst.st_dev && tst.st_ino == rst.st_ino)
+			return lxm_error_setr(err, EINVAL, "mount '%s': the target is the root of the rootfs", m->target);
+	}
 	if (mount(source, fd_path(fd, buf), m->fstype, flags & ~MS_RDONLY, data) < 0) {
 		if (optional)
 			return 0;

@@ -67,4 +67,18 @@ ok "$( [ "$(lxm-attach -n "$c" -- cat /etc/lxm-fifo)" = "data-$PFX" ]; echo $?)"
 check "stop" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left"
 
+# a mount may not land on the rootfs itself (where it hides proc, sys, dev
+# and init), named or by a symlink in the rootfs
+c=${PFX}-p
+sed -i '/^mounts = /,$d' "$LXM_PATH/$c/config"
+cp "$LXM_PATH/$c/config" "$TEST_TMP/p.conf"
+printf 'mounts = ( { source = "tmpfs"; fstype = "tmpfs"; target = "/"; options = "size=1m"; } );\n' >> "$LXM_PATH/$c/config"
+expect_error "^lxm-start: $c: mount '/': the target is the root of the rootfs" "a mount on '/' is refused" -- lxm-start -n "$c"
+cp "$TEST_TMP/p.conf" "$LXM_PATH/$c/config"
+ln -s / "$LXM_PATH/$c/rootfs/data"
+printf 'mounts = ( { source = "%s"; target = "/data"; options = "bind"; } );\n' "$flat" >> "$LXM_PATH/$c/config"
+expect_error "^lxm-start: $c: mount '/data': the target is the root of the rootfs" "so is one through a symlink to '/' in the rootfs" -- lxm-start -n "$c"
+no_leaks "$c" "nothing left of the refused starts"
+rm "$LXM_PATH/$c/rootfs/data"
+
 done_testing
