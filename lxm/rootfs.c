@@ -684,7 +684,7 @@ static int mask_proc_paths(struct lxm_error *err)
 	return r;
 }
 
-int lxm_rootfs_finish(struct lxm_error *err)
+int lxm_rootfs_finish(bool own_netns, struct lxm_error *err)
 {
 	const unsigned long procflags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	int r;
@@ -692,7 +692,11 @@ int lxm_rootfs_finish(struct lxm_error *err)
 	r = remount_ro("/proc/sys", procflags, err);
 	if (r < 0)
 		return r;
-	/* the network sysctls are per namespace: keep them writable */
+	/* the network sysctls are per namespace: keep them writable, but
+	 * only the container's own (with the host's network they would be
+	 * the host's) */
+	if (!own_netns)
+		return mask_proc_paths(err);
 	if (mount("/proc/sys/net", "/proc/sys/net", NULL, MS_BIND, NULL) < 0)
 		return lxm_error_set(err, errno, "binding '/proc/sys/net'");
 	if (mount(NULL, "/proc/sys/net", NULL, MS_BIND | MS_REMOUNT | procflags, NULL) < 0)

@@ -43,10 +43,10 @@ int lxm_rootfs_prepare(const struct lxm_rootfs_spec *spec, int *ret_rootfd, stru
 int lxm_rootfs_mount_user(int rootfd, const struct lxm_rootfs_spec *spec, struct lxm_error *err);
 /* pivot_root into rootfd's directory and detach the old root. */
 int lxm_rootfs_pivot(int rootfd, struct lxm_error *err);
-/* After pivot_root: read-only /proc/sys (but namespaced /proc/sys/net);
- * /proc/sysrq-trigger, kcore, keys, timer_list and sched_debug masked by a
- * read-only /dev/null. */
-int lxm_rootfs_finish(struct lxm_error *err);
+/* After pivot_root: read-only /proc/sys (but a writable /proc/sys/net with
+ * own_netns, a network namespace of the container's own); /proc/sysrq-trigger,
+ * kcore, keys, timer_list and sched_debug masked by a read-only empty file. */
+int lxm_rootfs_finish(bool own_netns, struct lxm_error *err);
 /* After pivot_root, with security.nesting: an unobstructed proc and sysfs
  * at /dev/.lxm/proc and /dev/.lxm/sys, so that containers inside may mount
  * their own. */

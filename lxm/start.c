@@ -207,7 +207,7 @@ static int child_setup(const struct child_ctx *c, struct lxm_error *err)
 	r = lxm_rootfs_pivot(rootfd, err);
 	if (r < 0)
 		return r;
-	r = lxm_rootfs_finish(err);
+	r = lxm_rootfs_finish(!c->net_host, err);
 	if (r < 0)
 		return r;
 	if (conf->security.nesting && (r = lxm_rootfs_nesting(err)) < 0)

@@ -2,7 +2,8 @@
 # The config's mounts on real containers: a bind mount's options add to the
 # flags its source has (a "ro" bind of a nosuid,nodev,noexec host mount
 # keeps all three, in a user namespace too, where the kernel locks them),
-# and "rbind,ro" makes every mount of the tree read-only.
+# and "rbind,ro" makes every mount of the tree read-only; the other
+# mounts of the child's start where they depend on the config.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -80,5 +81,20 @@ printf 'mounts = ( { source = "%s"; target = "/data"; options = "bind"; } );\n' 
 expect_error "^lxm-start: $c: mount '/data': the target is the root of the rootfs" "so is one through a symlink to '/' in the rootfs" -- lxm-start -n "$c"
 no_leaks "$c" "nothing left of the refused starts"
 rm "$LXM_PATH/$c/rootfs/data"
+
+# /proc/sys/net stays writable only for a network namespace of the
+# container's own: with the host's network ("none") those are the host's
+# sysctls (the write puts back the value read, changing nothing)
+sysctl=/proc/sys/net/ipv4/conf/lo/accept_local
+cp "$TEST_TMP/p.conf" "$LXM_PATH/$c/config"
+check "a privileged container with its own network starts" -- lxm-start -n "$c"
+ok "$(lxm-attach -n "$c" -- sh -c "cat $sysctl > $sysctl"; echo $?)" "its /proc/sys/net is writable"
+check "stop" -- lxm-stop -n "$c" -k
+sed -i 's/^net = ( );/net = ( { type = "none"; } );/' "$LXM_PATH/$c/config"
+check "one with the host's network starts" -- lxm-start -n "$c"
+ok "$(lxm-attach -n "$c" -- awk '$2 == "/proc/sys/net"' /proc/self/mounts | grep -q ' rw,'; [ $? -ne 0 ]; echo $?)" "no writable /proc/sys/net is bound"
+ok "$(! lxm-attach -n "$c" -- sh -c "cat $sysctl > $sysctl" 2>/dev/null; echo $?)" "the host's network sysctls cannot be written"
+check "stop" -- lxm-stop -n "$c" -k
+no_leaks "$c" "nothing left"
 
 done_testing
