@@ -294,8 +294,11 @@ static int user_mount(int rootfd, const struct lxm_rootfs_spec *spec, const stru
 		if (slash)
 			*slash = '\0';
 		pfd = lxm_rootfs_mkdir_in_root(rootfd, slash ? parent : "/", 0755);
-		if (pfd < 0)
+		if (pfd < 0) {
+			if (optional)
+				return 0;
 			return lxm_error_set(err, -pfd, "mount '%s': creating parent", m->target);
+		}
 		{
 			char pbuf[FD_PATH_MAX];
 			_cleanup_close_ int dfd = open(fd_path(pfd, pbuf), O_DIRECTORY | O_RDONLY | O_CLOEXEC);

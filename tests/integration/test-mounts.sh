@@ -68,6 +68,15 @@ ok "$( [ "$(lxm-attach -n "$c" -- cat /etc/lxm-fifo)" = "data-$PFX" ]; echo $?)"
 check "stop" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left"
 
+# "optional": a mount whose target cannot be made is skipped, for a file
+# bind as for a directory
+c=${PFX}-u
+sed -i '/^mounts = /,$d' "$LXM_PATH/$c/config"
+printf 'mounts = ( { source = "%s"; target = "/etc/passwd/f"; options = "bind,optional"; },\n  { source = "%s"; target = "/etc/passwd/d"; options = "bind,optional"; } );\n' \
+	"$TEST_TMP/file" "$flat" >> "$LXM_PATH/$c/config"
+check "optional mounts whose targets cannot be made are skipped" -- lxm-start -n "$c"
+check "stop" -- lxm-stop -n "$c" -k
+
 # a mount may not land on the rootfs itself (where it hides proc, sys, dev
 # and init), named or by a symlink in the rootfs
 c=${PFX}-p
