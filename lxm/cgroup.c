@@ -900,7 +900,8 @@ static int remove_leftover(struct lxm_cgroup *cg, size_t i, struct lxm_error *er
 	if (r < 0)
 		return lxm_error_set(err, -r, "checking the leftover cgroup '%s'", path);
 	if (busy)
-		return lxm_error_setr(err, EBUSY, "cgroup '%s' still has tasks", path);
+		return lxm_error_setr(err, EBUSY, "cgroup '%s' still has processes (left by an earlier run? "
+				      "lxm-stop kills them)", path);
 	r = rmdir_tree(f->lxm_fd, cg->name, path, lxm_now_ns() + RMDIR_TIMEOUT_NS, err);
 	if (r < 0)
 		return r;

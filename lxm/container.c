@@ -229,6 +229,23 @@ static void thaw(const char *name)
 	lxm_cgroup_free(cg);
 }
 
+/* Kill whatever is left in the container's cgroup and remove it, where
+ * there is one. */
+static int remove_cgroup(const char *name, struct lxm_error *err)
+{
+	struct lxm_cgroup *cg = NULL;
+	int r;
+
+	if (lxm_cgroup_open(name, &cg, err) == 0) {
+		r = lxm_cgroup_destroy(cg, err);
+		lxm_cgroup_free(cg);
+		if (r < 0)
+			return lxm_error_prefix(err, "removing the cgroup");
+	}
+	lxm_error_clear(err);
+	return 0;
+}
+
 /* The monitor is gone (killed): stop the init found through the state file
  * with a pidfd, then clean up what the monitor would have. */
 static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
@@ -238,7 +255,6 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 	_cleanup_free_ char *lock = lxm_runtime_path(paths, name, "lock");
 	_cleanup_close_ int lockfd = -1, pidfd = -1, netnsfd = -1;
 	struct lxm_config conf = { 0 };
-	struct lxm_cgroup *cg = NULL;
 	struct lxm_runtime rt;
 	int r = 0;
 
@@ -249,6 +265,12 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 	if (lockfd >= 0 && lxm_flock_retry(lockfd, 5, 1000) < 0)
 		return lxm_error_setr(err, EBUSY, "the container is starting; try again");
 	if (lxm_runtime_read(state_path, &rt) < 0) {
+		/* stopped, or a start whose monitor died before init's exec
+		 * (the state file comes then): what that start made runs on
+		 * in the cgroup, where nothing else would ever reach it */
+		r = remove_cgroup(name, err);
+		if (r < 0)
+			return r;
 		remove_runtime(paths, name);
 		return 0;
 	}
@@ -297,13 +319,9 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 stopped:
 	lxm_net_teardown(&conf, netnsfd, rt.phys, rt.n_phys);
 	lxm_config_free(&conf);
-	if (lxm_cgroup_open(name, &cg, err) == 0) {
-		r = lxm_cgroup_destroy(cg, err);
-		lxm_cgroup_free(cg);
-		if (r < 0)
-			return lxm_error_prefix(err, "removing the cgroup");
-	}
-	lxm_error_clear(err);
+	r = remove_cgroup(name, err);
+	if (r < 0)
+		return r;
 	remove_runtime(paths, name);
 	return 0;
 }

@@ -83,10 +83,17 @@ for x in "$c" "$p"; do
 	sleep 30 &
 	sleeper=$!
 	echo "$sleeper" > "$busy/cgroup.procs"
-	expect_error "^lxm-start: $x: cgroup '$busy' still has tasks" "a leftover cgroup with a task fails the start ($x)" -- lxm-start -n "$x"
+	expect_error "^lxm-start: $x: cgroup '$busy' still has processes \\(left by an earlier run\\? lxm-stop kills them\\)" \
+		"a leftover cgroup with a task fails the start ($x)" -- lxm-start -n "$x"
 	ok "$( [ ! -e "$LXM_RUNDIR/$x" ] && [ "$(state_of "$x")" = STOPPED ]; echo $?)" "and leaves no runtime dir, files or monitor"
-	kill "$sleeper"; wait "$sleeper" 2>/dev/null
-	rmdir "$busy"
+	# what a start whose monitor died before init's exec leaves (no
+	# state file, a process in the cgroup): lxm-stop reaches it
+	check "lxm-stop with a process in the cgroup and no state file" -- lxm-stop -n "$x"
+	for i in $(seq 40); do [ -d /proc/$sleeper ] && ! grep -q '^State:.*Z' /proc/$sleeper/status || break; sleep 0.05; done
+	ok "$( { [ ! -d /proc/$sleeper ] || grep -q '^State:.*Z' /proc/$sleeper/status; } && [ ! -d "$busy" ]; echo $?)" \
+		"it killed the process and removed the cgroup ($x)"
+	kill "$sleeper" 2>/dev/null; wait "$sleeper" 2>/dev/null
+	rmdir "$busy" 2>/dev/null
 	rmdir "${busy%/*}" 2>/dev/null
 	no_leaks "$x" "nothing left of that start"
 done
