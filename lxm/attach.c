@@ -33,6 +33,8 @@
 
 extern char **environ;
 
+#define PASSWD_MAX (16 << 20)
+
 struct attach_ctx {
 	const struct lxm_confinement *confine; /* init's, from the state file */
 	const struct lxm_attach_opts *opts;
@@ -55,6 +57,37 @@ struct passwd_entry {
 	bool found;
 };
 
+/* The container's /etc/passwd, only where it is a regular file of sane
+ * size: the container may have made it a FIFO (the open would wait for a
+ * writer for good) or a link to /dev/zero (read without end). */
+static int read_passwd(char **ret)
+{
+	_cleanup_close_ int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PASSWD_MAX)
+		return -EINVAL;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
 /* /etc/passwd of the container, read after entering its mount namespace
  * (never through the host's NSS modules). */
 static void lookup_passwd(uid_t uid, struct passwd_entry *ret)
@@ -63,7 +96,7 @@ static void lookup_passwd(uid_t uid, struct passwd_entry *ret)
 	char *save = NULL;
 
 	memset(ret, 0, sizeof(*ret));
-	if (lxm_read_file_at(AT_FDCWD, "/etc/passwd", &text, NULL) < 0)
+	if (read_passwd(&text) < 0)
 		return;
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *f[7] = { 0 };

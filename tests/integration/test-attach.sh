@@ -248,6 +248,17 @@ expect_error "^lxm-attach: $c: frozen; lxm-unfreeze it to attach$" "attach to a 
 	-- timeout 10 lxm-attach -n "$c" -- true
 check "unfreeze" -- lxm-unfreeze -n "$c"
 ok "$(lxm-attach -n "$c" -- true; echo $?)" "... and works once it is thawed"
+# the container's /etc/passwd is the container's: a FIFO there (the open
+# waited for a writer for good) or a link to /dev/zero (read without end)
+# is passed over, as a missing one is
+pw=$LXM_PATH/$c/rootfs/etc/passwd
+mv "$pw" "$TEST_TMP/passwd.saved"
+mkfifo "$pw"
+ok "$(timeout -s KILL 10 lxm-attach -n "$c" -- true; echo $?)" "attach with a FIFO for /etc/passwd"
+timeout 2 sh -c "echo >'$pw'" 2>/dev/null   # frees an open that waits there (a failure)
+rm -f "$pw"; ln -s /dev/zero "$pw"
+ok "$(timeout -s KILL 10 lxm-attach -n "$c" -- true; echo $?)" "attach with /etc/passwd a link to /dev/zero"
+rm -f "$pw"; mv "$TEST_TMP/passwd.saved" "$pw"
 ok "$(lxm-attach -n "$c" -- ls /proc/self/fd 7</dev/null | grep -qx 7; [ $? -ne 0 ]; echo $?)" "an fd the caller left open (7) does not reach the command"
 check "stop" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left"
