@@ -285,6 +285,49 @@ static int check_hostname(char *s, char *why, size_t n)
 	return 0;
 }
 
+int lxm_config_default_hostname(const char *name, char **ret)
+{
+	_cleanup_free_ char *out = malloc(strlen(name) + 1);
+	char why[256];
+	size_t n = 0;
+
+	*ret = NULL;
+	if (!out)
+		return -ENOMEM;
+	for (const char *label = name; ; ) {
+		size_t l = strcspn(label, "."), dot = n, start;
+
+		if (n)
+			out[n++] = '.';
+		start = n;
+		for (size_t i = 0; i < l && n - start < 63; i++) {
+			unsigned char c = (unsigned char)label[i];
+
+			if (isascii(c) && isalnum(c))
+				out[n++] = (char)c;
+			else if (n > start)
+				out[n++] = '-';
+		}
+		while (n > start && out[n - 1] == '-')
+			n--;
+		if (n == start)
+			n = dot;
+		if (!label[l])
+			break;
+		label += l + 1;
+	}
+	if (n > 64) {
+		n = 64;
+		while (n && (out[n - 1] == '.' || out[n - 1] == '-'))
+			n--;
+	}
+	out[n] = '\0';
+	if (!n || check_hostname(out, why, sizeof(why)) < 0)
+		return -EINVAL;
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
 static int check_uuid(char *s, char *why, size_t n)
 {
 	uuid_t u;

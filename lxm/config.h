@@ -177,6 +177,11 @@ int lxm_config_format_key(const struct lxm_config *conf, const char *key, char *
  * remove it when VALUE is NULL. Pure text work; the caller reads the
  * result back to check it. -EINVAL when the text cannot be followed. */
 int lxm_config_edit_text(const char *text, const char *key, const char *value, char **ret);
+/* The hostname a container gets when its config names none: its name,
+ * made a valid hostname ('_' becomes '-', empty labels and the '-' at a
+ * label's ends dropped, labels cut to 63 characters), so that "web_1" is
+ * "web-1". -EINVAL when nothing of the name is left ("_"). */
+int lxm_config_default_hostname(const char *name, char **ret);
 /* Checks across keys (init present, rootfs present, idmaps complete, ...). */
 int lxm_config_validate(const struct lxm_config *conf, const char *label, struct lxm_error *err);
 /* lxm_config_init(), lxm_config_read_file() and lxm_config_validate() of

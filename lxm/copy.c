@@ -419,12 +419,19 @@ void lxm_config_idshift(const struct lxm_config *conf, struct lxm_idshift *ret)
 static int new_identity(const struct lxm_paths *paths, const char *newname, int partialfd,
 			struct lxm_config *conf, bool keep_idmaps, struct lxm_error *err)
 {
+	int r;
+
 	free(conf->name);
 	conf->name = strdup(newname);
 	free(conf->hostname);
-	conf->hostname = strdup(newname);
-	if (!conf->name || !conf->hostname)
+	conf->hostname = NULL;
+	if (!conf->name)
 		return lxm_error_set(err, ENOMEM, "copying");
+	r = lxm_config_default_hostname(newname, &conf->hostname);
+	if (r == -EINVAL)
+		return lxm_error_setr(err, EINVAL, "no hostname can be made of the name '%s': choose another", newname);
+	if (r < 0)
+		return lxm_error_set(err, -r, "copying");
 	lxm_uuid_generate(conf->uuid);
 	for (size_t i = 0; i < conf->n_nics; i++) {
 		struct lxm_nic *nic = &conf->nics[i];
@@ -441,8 +448,8 @@ static int new_identity(const struct lxm_paths *paths, const char *newname, int 
 	if (conf->n_idmaps && !keep_idmaps) {
 		struct lxm_idmap maps[2];
 		uint32_t count = conf->idmaps[0].count;
-		int r = lxm_idmap_allocate(paths, newname, count, partialfd, maps, err);
 
+		r = lxm_idmap_allocate(paths, newname, count, partialfd, maps, err);
 		if (r < 0)
 			return lxm_error_prefix(err, "giving the copy an id range");
 		free(conf->idmaps);
@@ -575,7 +582,7 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 			goto out;
 		}
 		/* the guest's /etc/hostname (and /etc/hosts) in the upper dir */
-		r = lxm_rootfs_rename_host(lower, upper, &sh, newname, err);
+		r = lxm_rootfs_rename_host(lower, upper, &sh, conf.hostname, err);
 		if (r < 0)
 			goto out;
 		conf.rootfs_overlay_lower = TAKE_PTR(real);
@@ -611,7 +618,7 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 		}
 		log_debug("copied %llu entries, %llu bytes (%llu files reflinked)", (unsigned long long)cst.entries,
 			  (unsigned long long)cst.bytes, (unsigned long long)cst.reflinked);
-		r = lxm_rootfs_rename_host(dst, dst, NULL, newname, err);
+		r = lxm_rootfs_rename_host(dst, dst, NULL, conf.hostname, err);
 		if (r < 0)
 			goto out;
 	}

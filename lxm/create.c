@@ -137,6 +137,15 @@ static int create_shift(const char *dir, const char *rootfs, const struct lxm_co
 	return r < 0 ? r : 0;
 }
 
+static int rename_template_host(int dirfd, const char *hostname, struct lxm_error *err)
+{
+	_cleanup_close_ int rootfd = openat(dirfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (rootfd < 0)
+		return lxm_error_set(err, errno, "opening the new rootfs");
+	return lxm_rootfs_rename_host(rootfd, rootfd, NULL, hostname, err);
+}
+
 struct create_ctx {
 	const struct lxm_paths *paths;
 	const char *name;
@@ -172,11 +181,18 @@ static int create_in(int dirfd, int partialfd, const char *dir, void *data, stru
 	}
 	free(conf.name);
 	conf.name = strdup(name);
-	if (!conf.hostname)
-		conf.hostname = strdup(name);
-	if (!conf.name || !conf.hostname) {
+	if (!conf.name) {
 		r = lxm_error_set(err, ENOMEM, "creating");
 		goto out;
+	}
+	if (!conf.hostname) {
+		r = lxm_config_default_hostname(name, &conf.hostname);
+		if (r == -EINVAL)
+			r = lxm_error_setr(err, EINVAL, "no hostname can be made of the name: set 'hostname' in a config given with -f");
+		else if (r < 0)
+			r = lxm_error_set(err, -r, "creating");
+		if (r < 0)
+			goto out;
 	}
 	r = lxm_uuid_generate(conf.uuid);
 	if (r < 0) {
@@ -242,6 +258,11 @@ static int create_in(int dirfd, int partialfd, const char *dir, void *data, stru
 			}
 		}
 		lxm_template_result_free(&res);
+		if (r < 0)
+			goto out;
+		/* templates name the guest after the container: the config's
+		 * hostname, when it differs, is what the guest's boot sets */
+		r = rename_template_host(dirfd, conf.hostname, err);
 		if (r < 0)
 			goto out;
 	}

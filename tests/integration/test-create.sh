@@ -18,6 +18,30 @@ check "create with default.conf and -f" -- lxm-create -n "$d" -t busybox -f "$TE
 ok "$(grep -q 'ttys = 2' "$LXM_PATH/$d/config"; echo $?)" "default.conf values reach the new config"
 ok "$(grep -q 'pids = 100' "$LXM_PATH/$d/config"; echo $?)" "-f values reach the new config"
 ok "$(grep -c 'getty' "$LXM_PATH/$d/rootfs/etc/inittab" | grep -qx 2; echo $?)" "the template made one getty per configured tty"
+
+# the hostname: the config's, when it names one, also in the guest's
+# /etc/hostname (its boot sets it from there); else the name made a valid
+# hostname, so that a name with '_' (as LXC allows) can be created
+h=${PFX}-host
+printf 'hostname = "web-%s";\n' "$PFX" > "$TEST_TMP/host.conf"
+check "create with a hostname in -f" -- lxm-create -n "$h" -t busybox -f "$TEST_TMP/host.conf"
+ok "$( [ "$(cat "$LXM_PATH/$h/rootfs/etc/hostname")" = "web-$PFX" ] &&
+	grep -q "^127.0.1.1[[:space:]]*web-$PFX\$" "$LXM_PATH/$h/rootfs/etc/hosts"; echo $?)" "the config's hostname is in the guest's /etc/hostname and /etc/hosts"
+check "the container boots" -- lxm-start -n "$h"
+ok "$( [ "$(lxm-attach -n "$h" -- /bin/hostname)" = "web-$PFX" ]; echo $?)" "its boot keeps the config's hostname"
+lxm-stop -n "$h" -k >/dev/null 2>&1
+check "destroy it" -- lxm-destroy -n "$h"
+u=${PFX}_under
+check "create a name with '_'" -- lxm-create -n "$u" -t busybox
+ok "$(grep -q "^hostname = \"${PFX}-under\";" "$LXM_PATH/$u/config" &&
+	[ "$(cat "$LXM_PATH/$u/rootfs/etc/hostname")" = "${PFX}-under" ]; echo $?)" "its hostname has '-' for '_', in the config and the guest"
+check "copy it to another name with '_'" -- lxm-copy -n "$u" -N "${u}_2"
+ok "$(grep -q "^hostname = \"${PFX}-under-2\";" "$LXM_PATH/${u}_2/config" &&
+	[ "$(cat "$LXM_PATH/${u}_2/rootfs/etc/hostname")" = "${PFX}-under-2" ]; echo $?)" "the copy's hostname too"
+check "destroy them" -- sh -c "lxm-destroy -n ${u}_2 && lxm-destroy -n $u"
+expect_error "^lxm-create: _: no hostname can be made of the name" "a name with no hostname in it asks for one" -- lxm-create -n _ -t none
+ok "$( [ ! -e "$LXM_PATH/_" ]; echo $?)" "and leaves nothing"
+
 rm -f "$LXM_CONFDIR/default.conf"
 printf 'bogus_key = 1;\n' > "$LXM_CONFDIR/default.conf"
 expect_error "^lxm-create: ${PFX}-bad: .*default.conf:1: bogus_key: unknown key" "a broken default.conf stops the create" -- lxm-create -n "${PFX}-bad" -t busybox

@@ -1143,6 +1143,40 @@ static void test_tables(void)
 	   "capability names");
 }
 
+static void test_default_hostname(void)
+{
+	static const struct {
+		const char *name, *host;
+	} v[] = {
+		{ "web1", "web1" },
+		{ "my_ct", "my-ct" },
+		{ "A_b-c.d", "A-b-c.d" },
+		{ "x.", "x" },
+		{ "a..b", "a.b" },
+		{ "web-", "web" },
+		{ "a.-b_", "a.b" },
+		{ "_x_", "x" },
+		{ "0", "0" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		_cleanup_free_ char *h = NULL;
+		int r = lxm_config_default_hostname(v[i].name, &h);
+
+		ok(r == 0 && h && streq(h, v[i].host), "name '%s' gets hostname '%s'", v[i].name, v[i].host);
+		if (r == 0 && !streq(h, v[i].host))
+			printf("#   got '%s'\n", h);
+	}
+	{
+		_cleanup_free_ char *h = NULL;
+
+		ok(lxm_config_default_hostname("_", &h) == -EINVAL && !h, "name '_' has no hostname");
+		ok(lxm_config_default_hostname("-._", &h) == -EINVAL && !h, "nor has '-._'");
+	}
+}
+
 int main(void)
 {
 	test_defaults();
@@ -1158,6 +1192,7 @@ int main(void)
 	test_default_conf();
 	test_set();
 	test_names();
+	test_default_hostname();
 	test_sizes();
 	test_signals();
 	test_mac_uuid();
