@@ -24,6 +24,13 @@
 
 #define TEMPLATE_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* Kept from our environment: a host that reaches the mirror only through a
+ * proxy needs it for debootstrap (wget) and apt in the new rootfs. */
+static const char *const template_env_kept[] = {
+	"http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy",
+	"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY",
+};
+
 int lxm_template_make_rootfs(int dirfd)
 {
 	uint64_t rnd = 0;
@@ -268,7 +275,7 @@ int lxm_template_run(const char *path, const char *name, const char *container_d
 	_cleanup_free_ char *cache_env = NULL;
 	_cleanup_free_ char **argv = NULL;
 	_cleanup_close_ int nullfd = -1, out_r = -1, out_w = -1, err_r = -1, err_w = -1;
-	char *envp[4] = {};
+	char *envp[3 + ARRAY_SIZE(template_env_kept) + 1] = {};
 	size_t nargs = 0, n = 0, ne = 0;
 	int status, e = 0, r;
 	ssize_t got;
@@ -299,6 +306,16 @@ int lxm_template_run(const char *path, const char *name, const char *container_d
 		if (!cache_env)
 			return lxm_error_set(err, ENOMEM, "running template '%s'", label);
 		envp[ne++] = cache_env;
+	}
+	/* as "NAME=value" from our environ, so nothing is allocated */
+	for (size_t i = 0; i < ARRAY_SIZE(template_env_kept); i++) {
+		size_t len = strlen(template_env_kept[i]);
+
+		for (char **v = environ; v && *v; v++)
+			if (strncmp(*v, template_env_kept[i], len) == 0 && (*v)[len] == '=') {
+				envp[ne++] = *v;
+				break;
+			}
 	}
 
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -110,8 +110,12 @@ static void test_run(void)
 
 	setenv("LXM_CACHEDIR", "/var/cache/test", 1);
 	setenv("SECRET_VAR", "x", 1);
+	setenv("http_proxy", "http://proxy:3128/", 1);
+	setenv("NO_PROXY", "localhost", 1);
 	r = lxm_template_run(path, "web1", "/var/lib/lxm/web1", "/var/lib/lxm/web1/rootfs", extra, &res, &err);
 	unsetenv("SECRET_VAR");
+	unsetenv("http_proxy");
+	unsetenv("NO_PROXY");
 	unsetenv("LXM_CACHEDIR");
 	close(leak);
 	ok(r == 0, "template ran (%s)", r < 0 ? errtext(&err) : "ok");
@@ -126,9 +130,11 @@ static void test_run(void)
 				"--ttys\n2\nwith space\n"),
 	   "argv is --name --path --rootfs then the extra args");
 	env = read_at("env");
-	want = lxm_strdup_printf("LANG=C\nLXM_CACHEDIR=/var/cache/test\n%s\n",
+	want = lxm_strdup_printf("LANG=C\nLXM_CACHEDIR=/var/cache/test\nNO_PROXY=localhost\n%s\nhttp_proxy=http://proxy:3128/\n",
 				 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	ok(env && streq(env, want), "environment is clean: PATH, LANG=C, LXM_CACHEDIR");
+	ok(env && streq(env, want), "environment is clean: PATH, LANG=C, LXM_CACHEDIR and the proxy variables");
+	if (env && !streq(env, want))
+		printf("#   got:\n%s", env);
 	fds = read_at("fds");
 	ok(fds && streq(fds, "clean\n"), "no fd of ours leaks into the template");
 	in = read_at("stdin");
