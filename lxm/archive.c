@@ -10,6 +10,7 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -1195,9 +1196,10 @@ int lxm_container_export(const struct lxm_paths *paths, const char *name, const 
 			 struct lxm_error *err)
 {
 	_cleanup_free_ char *dir = lxm_container_path(paths, name, NULL), *rootfs = NULL, *text = NULL;
-	_cleanup_free_ char *tmp = NULL, *cfgpath = NULL;
+	_cleanup_free_ char *tmp = NULL, *cfgpath = NULL, *outdir = NULL;
 	_cleanup_free_ struct lxm_idmap *shifted = NULL;
 	_cleanup_close_ int outfd = -1;
+	bool named = false;
 	struct lxm_container_info info;
 	struct lxm_config conf = { 0 };
 	struct lxm_idshift shift = { 0 };
@@ -1252,21 +1254,42 @@ int lxm_container_export(const struct lxm_paths *paths, const char *name, const 
 		goto out;
 	}
 	tmp = lxm_strdup_printf("%s.tmp.%d", output, (int)getpid());
-	if (!tmp) {
+	outdir = strdup(output);
+	if (!tmp || !outdir) {
 		r = lxm_error_set(err, ENOMEM, "exporting");
 		goto out;
 	}
-	outfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (outfd < 0) {
-		r = lxm_error_set(err, errno, "creating '%s'", tmp);
+	/* a file without a name until it is whole: an export that is killed
+	 * (Ctrl-C, SIGKILL) leaves no partial archive behind */
+	outfd = open(dirname(outdir), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (outfd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
+		named = true;
+	else if (outfd < 0) {
+		r = lxm_error_set(err, errno, "creating '%s'", output);
 		goto out;
+	}
+	if (named) {
+		outfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (outfd < 0) {
+			r = lxm_error_set(err, errno, "creating '%s'", tmp);
+			goto out;
+		}
 	}
 	r = lxm_archive_export(rootfs, outfd, lxm_compression_from_name(output), &shift, text, err);
 	if (r == 0 && fsync(outfd) < 0)
-		r = lxm_error_set(err, errno, "writing '%s'", tmp);
+		r = lxm_error_set(err, errno, "writing '%s'", named ? tmp : output);
+	if (r == 0 && !named) {
+		char proc[64];
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", outfd);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0)
+			r = lxm_error_set(err, errno, "naming the archive '%s'", tmp);
+		else
+			named = true;
+	}
 	if (r == 0 && rename(tmp, output) < 0)
 		r = lxm_error_set(err, errno, "renaming '%s' to '%s'", tmp, output);
-	if (r < 0)
+	if (r < 0 && named)
 		unlink(tmp);
 out:
 	lxm_config_free(&conf);

@@ -141,6 +141,18 @@ ok "$( [ -b "$LXM_PATH/${PFX}-devp/rootfs/dev/sda" ]; echo $?)" "block device ma
 
 # ---- export refusals and stdout -------------------------------------------------
 check "export to stdout" -- sh -c "lxm-export -n $b -o - | zstd -dc | tar -t >/dev/null"
+# a killed export (Ctrl-C, SIGKILL) leaves no partial archive behind
+head -c 100M /dev/urandom > "$r/big"
+mkdir "$TEST_TMP/killed"
+lxm-export -n "$b" -o "$TEST_TMP/killed/k.tar.gz" >/dev/null 2>&1 &
+epid=$! seen=1
+for _ in $(seq 500); do
+	ls -l "/proc/$epid/fd" 2>/dev/null | grep -q -- "-> $TEST_TMP/killed/" && { seen=0; break; }
+	sleep 0.01
+done
+kill -9 "$epid"; wait "$epid" 2>/dev/null
+ok "$( [ $seen = 0 ] && [ -z "$(ls -A "$TEST_TMP/killed")" ]; echo $?)" "an export killed while writing leaves no file ($(ls -A "$TEST_TMP/killed" | tr '\n' ' '))"
+rm -f "$r/big"
 lxm-start -n "$i" >/dev/null 2>&1 && wait_state "$i" RUNNING 10
 expect_error "^lxm-export: $i: is RUNNING; stop it" "exporting a running container is refused" -- lxm-export -n "$i" -o "$TEST_TMP/x.tar.gz"
 ok "$( [ ! -e "$TEST_TMP/x.tar.gz" ]; echo $?)" "and writes nothing"
