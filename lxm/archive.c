@@ -451,6 +451,8 @@ static int write_data(struct extractor *x, struct archive *a, int fd, const char
 			break;
 		if (r < ARCHIVE_WARN)
 			return lxm_error_setr(err, EIO, "entry '%s': %s", path, archive_error_string(a));
+		if (x->opts->interrupted && *x->opts->interrupted)
+			return lxm_error_setr(err, EINTR, "entry '%s': interrupted", path);
 		while (len > 0) {
 			/* zero chunks stay holes: a sparse file stays sparse
 			 * even from an archive that stored its zeros */
@@ -672,6 +674,10 @@ static int extract_all(struct archive *a, int rootfd, const struct lxm_import_op
 
 		if (ar == ARCHIVE_EOF)
 			break;
+		if (x.opts->interrupted && *x.opts->interrupted) {
+			r = lxm_error_setr(err, EINTR, "interrupted");
+			goto out;
+		}
 		if (ar == ARCHIVE_WARN)
 			log_debug("archive: %s", archive_error_string(a));
 		else if (ar != ARCHIVE_OK) {
@@ -772,6 +778,7 @@ int lxm_archive_import(const char *source, int rootfd, const struct lxm_import_o
 		struct lxm_copy_opts copts = {
 			.allow_devices = opts ? opts->allow_devices : false,
 			.dst_shift = opts ? opts->shift : (struct lxm_idshift){ 0 },
+			.interrupted = opts ? opts->interrupted : NULL,
 		};
 		struct lxm_copy_stats cst = { 0 };
 

@@ -11,6 +11,7 @@
 /* -I lxm makes <archive.h> find this file: pull in libarchive's own. */
 #include_next <archive.h>
 #include <archive_entry.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -31,6 +32,8 @@ struct lxm_idshift {
 struct lxm_import_opts {
 	bool allow_devices;            /* privileged: keep block/char device nodes */
 	struct lxm_idshift shift;      /* unprivileged without idmapped mounts */
+	/* set by a signal handler: stop at the next entry or block (EINTR) */
+	const volatile sig_atomic_t *interrupted;
 };
 
 struct lxm_import_stats {

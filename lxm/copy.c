@@ -19,6 +19,7 @@
 #include "template.h"
 
 #define COPY_BUF (1 << 20)
+#define COPY_CHUNK (64 << 20)
 #define DEPTH_MAX 512
 #define OVERFLOW_ID 65534
 
@@ -54,6 +55,11 @@ static uint32_t map_id(struct copier *c, bool gid, uint32_t id)
 	id = gid ? lxm_idshift_gid(d, id, &clamped) : lxm_idshift_uid(d, id, &clamped);
 	c->st.clamped_ids += clamped;
 	return id;
+}
+
+static bool interrupted(const struct copier *c)
+{
+	return c->opts->interrupted && *c->opts->interrupted;
 }
 
 static bool shifting(const struct copier *c)
@@ -160,7 +166,8 @@ static int copy_data(struct copier *c, int sfd, int dfd, const struct stat *st, 
 			return lxm_error_set(err, errno, "'%s': seeking", rel);
 		while (data < hole) {
 			off_t din = data, dout = data;
-			ssize_t n = copy_file_range(sfd, &din, dfd, &dout, (size_t)(hole - data), 0);
+			/* in chunks, so that an interrupt is seen within one */
+			ssize_t n = copy_file_range(sfd, &din, dfd, &dout, (size_t)MIN((off_t)COPY_CHUNK, hole - data), 0);
 
 			if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
 				size_t want = (size_t)MIN((off_t)COPY_BUF, hole - data);
@@ -173,6 +180,8 @@ static int copy_data(struct copier *c, int sfd, int dfd, const struct stat *st, 
 						return lxm_error_set(err, w < 0 ? errno : EIO, "'%s': writing", rel);
 				}
 			}
+			if (interrupted(c))
+				return lxm_error_setr(err, EINTR, "'%s': interrupted", rel);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0)
@@ -344,6 +353,10 @@ static int copy_dir(struct copier *c, int sfd, int dfd, const char *rel, int dep
 
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
+		if (interrupted(c)) {
+			r = lxm_error_setr(err, EINTR, "interrupted");
+			break;
+		}
 		child = rel[0] ? lxm_strdup_printf("%s/%s", rel, de->d_name) : strdup(de->d_name);
 		if (!child) {
 			r = lxm_error_set(err, ENOMEM, "copying");
@@ -597,7 +610,7 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 		_cleanup_close_ int dst = openat(dirfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		_cleanup_free_ struct lxm_idmap *shifted = NULL;
 		size_t n_shifted = 0;
-		struct lxm_copy_opts copts = { .allow_devices = conf.n_idmaps == 0 };
+		struct lxm_copy_opts copts = { .allow_devices = conf.n_idmaps == 0, .interrupted = &lxm_create_interrupted };
 		struct lxm_copy_stats cst = { 0 };
 
 		if (src < 0 || dst < 0) {

@@ -20,6 +20,8 @@ struct lxm_copy_opts {
 	 * container ids, then dst_shift moves them into the new range */
 	struct lxm_idshift src_shift;
 	struct lxm_idshift dst_shift;
+	/* set by a signal handler: stop at the next entry or chunk (EINTR) */
+	const volatile sig_atomic_t *interrupted;
 };
 
 struct lxm_copy_stats {

@@ -40,7 +40,7 @@ static int add_default_hwaddrs(struct lxm_config *conf, struct lxm_error *err)
 static int create_from_archive(int dirfd, struct lxm_config *conf, const struct lxm_create_opts *opts,
 			       struct lxm_error *err)
 {
-	struct lxm_import_opts iopts = { .allow_devices = opts->privileged };
+	struct lxm_import_opts iopts = { .allow_devices = opts->privileged, .interrupted = &lxm_create_interrupted };
 	struct lxm_import_stats st = { 0 };
 	struct lxm_init_info init;
 	_cleanup_close_ int rootfd = -1;

@@ -60,6 +60,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	r = lxm_container_copy(&t.paths, t.name, newname, &req, &err);
+	if (r < 0 && lxm_create_interrupted)
+		lxm_error_setr(&err, EINTR, "interrupted by signal %d, '%s' was not made", (int)lxm_create_interrupted, newname);
 	r = r < 0 ? lxm_tool_fail(&t, &err) : 0;
 	lxm_tool_end(&t);
 	return r;
