@@ -706,8 +706,9 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 	}
 	partialfd = open(partial, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (partialfd >= 0) {
-		/* an interrupted create is destroyable; a running one is not */
-		if (flock(partialfd, LOCK_EX | LOCK_NB) < 0)
+		/* an interrupted create is destroyable; a running one is not
+		 * (a snapshot base's probe holds it shared for an instant) */
+		if (lxm_flock_retry(partialfd, 20, 500) < 0)
 			return lxm_error_setr(err, EBUSY, "the container is being created");
 		r = lock_dir(dir, &topfd, err);
 		if (r < 0)

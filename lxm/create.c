@@ -307,7 +307,7 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 		if (stale >= 0) {
 			_cleanup_close_ int marker = openat(stale, "partial", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-			if (marker >= 0 && flock(marker, LOCK_EX | LOCK_NB) == 0 && attempt == 0) {
+			if (marker >= 0 && lxm_flock_retry(marker, 20, 500) == 0 && attempt == 0) {
 				log_warn("removing the remains of an interrupted create of '%s'", name);
 				r = lxm_remove_tree_at(lxmfd, name, err);
 				if (r < 0)
@@ -332,12 +332,12 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 		goto fail;
 	}
 	/* held from the start: an lxm-destroy that took it first (between
-	 * the open and here) owns the directory now */
-	if (flock(partialfd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? lxm_error_setr(err, EBUSY, "'%s' is being destroyed", dir)
-					 : lxm_error_set(err, errno, "locking the partial marker in '%s'", dir);
-		return r;
-	}
+	 * the open and here) owns the directory now; a snapshot base's probe
+	 * (is this copy alive?) holds it shared for an instant */
+	r = lxm_flock_retry(partialfd, 20, 500);
+	if (r < 0)
+		return r == -EWOULDBLOCK ? lxm_error_setr(err, EBUSY, "'%s' is being destroyed", dir)
+					 : lxm_error_set(err, -r, "locking the partial marker in '%s'", dir);
 	r = fn(dirfd, partialfd, dir, data, err);
 	if (r < 0)
 		goto fail;

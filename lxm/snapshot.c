@@ -59,9 +59,14 @@ static int marker_live(const struct lxm_paths *paths, const char *snap, const ch
 		return -ENOMEM;
 	if (lxm_name_validate(snap, &err) < 0 || lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	/* being made by lxm-copy -s: it will be one */
+	/* being made by lxm-copy -s, which holds the marker's lock: it will be
+	 * one; an unheld marker is a copy that was killed (it registers only
+	 * once it holds the lock), whose remains the next create of that name
+	 * or lxm-destroy removes */
+	if (lxm_lock_held_at(AT_FDCWD, partial) != 0)
+		return 1;       /* held, or cannot be told: keep the base */
 	if (access(partial, F_OK) == 0)
-		return 1;
+		return 0;
 	if (access(config, F_OK) < 0)
 		return 0;
 	r = lxm_config_init(&conf);

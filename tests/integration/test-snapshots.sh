@@ -75,11 +75,25 @@ lxm-stop -n "$b" -k >/dev/null 2>&1
 ok "$( [ ! -e "$LXM_PATH/$b/snapshots" ]; echo $?)" "no mark after the base's start either"
 
 # ---- lxm-destroy of the base and lxm-copy -s of it at the same time ----------------
-# a snapshot being made (marked, its dir still partial) keeps the base
+# a snapshot being made (marked, its dir still partial, the marker locked
+# by its lxm-copy) keeps the base
 mkdir -p "$LXM_PATH/${PFX}-mk" "$LXM_PATH/$b/snapshots" && touch "$LXM_PATH/${PFX}-mk/partial" "$LXM_PATH/$b/snapshots/${PFX}-mk"
+flock -o "$LXM_PATH/${PFX}-mk/partial" sleep 300 &
+holder=$!
+for _ in $(seq 1 50); do flock -n "$LXM_PATH/${PFX}-mk/partial" true 2>/dev/null || break; sleep 0.1; done
 expect_error "^lxm-destroy: $b: is the base of 1 snapshot\(s\) \('${PFX}-mk'\)" \
 	"a snapshot still being made keeps its base from lxm-destroy" -- lxm-destroy -n "$b"
 ok "$( [ -d "$r" ] && [ ! -e "$LXM_PATH/$b/destroying" ]; echo $?)" "the base is whole, no destroy lock left"
+stop_holder "$holder"
+# one whose lxm-copy -s was killed (the marker unheld) does not: the base
+# starts writable, and the copy's remains go with the next create of its name
+err=$(lxm-start -n "$b" 2>&1)
+ok "$( ! printf '%s\n' "$err" | grep -q 'base of' && wait_state "$b" RUNNING 10 &&
+	lxm-attach -n "$b" -- /bin/sh -c 'touch /probe && rm /probe'; echo $?)" "a killed lxm-copy -s leaves its base writable"
+lxm-stop -n "$b" -k >/dev/null 2>&1
+ok "$( [ ! -e "$LXM_PATH/$b/snapshots" ]; echo $?)" "and its stale mark is gone"
+check "the next create of that name cleans up" -- lxm-copy -n "$b" -N "${PFX}-mk" -s
+check "and its snapshot is destroyed" -- lxm-destroy -n "${PFX}-mk"
 rm -rf "$LXM_PATH/${PFX}-mk" "$LXM_PATH/$b/snapshots"
 # a destroy under way (its lock held) keeps lxm-copy -s away, and another destroy
 flock -o "$LXM_PATH/$b/destroying" sleep 300 &

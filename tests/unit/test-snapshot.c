@@ -2,6 +2,7 @@
  * and which marks are stale. Containers are made by hand in a temp dir. No
  * root needed. */
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "../../lxm/config.h" /* not the build dir's autoconf config.h */
@@ -57,6 +58,7 @@ static void snapshot(const char *name, const char *lower)
 
 int main(void)
 {
+	int making_fd = -1;
 	char lib[600], base_dir[600], base_rootfs[600], other_rootfs[600], note[256];
 	struct lxm_paths paths = { 0 };
 	_cleanup_free_ char *first = NULL;
@@ -80,12 +82,25 @@ int main(void)
 	ok(r == 0 && n == 0 && !first, "no marks: no snapshots");
 	ok(!lxm_snapshot_base_readonly(&paths, base_dir, base_rootfs, note, sizeof(note)), "and no read-only rootfs");
 
-	/* live, being made, gone, over another base, renamed away from overlays */
+	/* live, being made (its create holds the partial marker's lock),
+	 * killed while being made (nobody holds it), gone, over another base,
+	 * renamed away from overlays */
 	ok(lxm_snapshot_register(base_dir, "live") == 0, "mark 'live'");
 	snapshot("live", base_rootfs);
 	lxm_snapshot_register(base_dir, "making");
 	dir("lib/making");
 	put("lib/making/partial", NULL);
+	{
+		char p[600];
+
+		snprintf(p, sizeof(p), "%s/lib/making/partial", tmpdir);
+		making_fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (making_fd < 0 || flock(making_fd, LOCK_EX) < 0)
+			skip_all("cannot lock '%s'", p);
+	}
+	lxm_snapshot_register(base_dir, "killed");
+	dir("lib/killed");
+	put("lib/killed/partial", NULL);
 	lxm_snapshot_register(base_dir, "gone");
 	lxm_snapshot_register(base_dir, "elsewhere");
 	snapshot("elsewhere", other_rootfs);
@@ -96,11 +111,11 @@ int main(void)
 	ok(exists("lib/base/snapshots/live") && exists("lib/base/snapshots/gone"), "marks are files in <base>/snapshots");
 
 	r = lxm_snapshot_count(&paths, base_dir, base_rootfs, &n, &first);
-	ok(r == 0 && n == 2, "a live snapshot and one being made count, the others do not (%zu)", n);
+	ok(r == 0 && n == 2, "a live snapshot and one being made count, the others (one killed while being made) do not (%zu)", n);
 	ok(first && (streq(first, "live") || streq(first, "making")), "the first one is named ('%s')", first ? first : "");
 	ok(exists("lib/base/snapshots/live") && exists("lib/base/snapshots/making"), "their marks stay");
 	ok(!exists("lib/base/snapshots/gone") && !exists("lib/base/snapshots/elsewhere") &&
-	   !exists("lib/base/snapshots/plain"), "stale marks are removed");
+	   !exists("lib/base/snapshots/plain") && !exists("lib/base/snapshots/killed"), "stale marks are removed");
 	ok(lxm_snapshot_base_readonly(&paths, base_dir, base_rootfs, note, sizeof(note)) &&
 	   strstr(note, "'base' is the base of 2 snapshot(s)"), "the base's rootfs is read-only: %s", note);
 
@@ -114,6 +129,7 @@ int main(void)
 	ok(!exists("lib/base/snapshots"), "the last mark takes the directory with it");
 	r = lxm_snapshot_count(&paths, base_dir, base_rootfs, &n, NULL);
 	ok(r == 0 && n == 0, "no snapshots left");
+	close(making_fd);
 
 	{
 		int t = open("/tmp", O_RDONLY | O_DIRECTORY);
