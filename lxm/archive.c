@@ -740,14 +740,54 @@ static int extract_opened(struct archive *a, int opened, int rootfd, const struc
 	return r;
 }
 
+struct fd_reader {
+	int fd;
+	const volatile sig_atomic_t *interrupted;
+	void *buf;
+};
+
+/* archive_read_open_fd()'s reader retries a read that a signal interrupted:
+ * on a pipe that brings nothing (a stalled "ssh ... cat | lxm-create"),
+ * SIGTERM and SIGINT went unheard. This one gives up when they came. */
+static la_ssize_t fd_reader_read(struct archive *a, void *data, const void **buff)
+{
+	struct fd_reader *r = data;
+
+	*buff = r->buf;
+	for (;;) {
+		ssize_t n = read(r->fd, r->buf, READ_BLOCK);
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR && r->interrupted && *r->interrupted) {
+			archive_set_error(a, EINTR, "interrupted");
+			return -1;
+		}
+		if (errno != EINTR) {
+			archive_set_error(a, errno, "%s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
 int lxm_archive_import_fd(int fd, int rootfd, const struct lxm_import_opts *opts,
 			  struct lxm_import_stats *ret_stats, struct lxm_error *err)
 {
-	struct archive *a = reader_new();
+	struct fd_reader rd = { .fd = fd, .interrupted = opts ? opts->interrupted : NULL };
+	struct archive *a;
+	int r;
 
-	if (!a)
+	rd.buf = malloc(READ_BLOCK);
+	a = reader_new();
+	if (!a || !rd.buf) {
+		free(rd.buf);
+		if (a)
+			archive_read_free(a);
 		return lxm_error_set(err, ENOMEM, "reading the archive");
-	return extract_opened(a, archive_read_open_fd(a, fd, READ_BLOCK), rootfd, opts, ret_stats, err);
+	}
+	r = extract_opened(a, archive_read_open(a, &rd, NULL, fd_reader_read, NULL), rootfd, opts, ret_stats, err);
+	free(rd.buf);
+	return r;
 }
 
 int lxm_archive_import_memory(const void *buf, size_t len, int rootfd, const struct lxm_import_opts *opts,

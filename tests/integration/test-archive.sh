@@ -114,6 +114,23 @@ ms=$(( (t1 - t0) / 1000000 ))
 ok "$( [ $ms -lt 1500 ] && [ ! -e "$LXM_PATH/$si" ] && grep -q interrupted "$TEST_TMP/slowin.err"; echo $?)" \
 	"SIGINT stops an import at once and leaves nothing (${ms} ms)"
 
+# and while it waits for a pipe that brings nothing (a stalled download)
+st=${PFX}-stall
+mkfifo "$TEST_TMP/stall.fifo"
+exec 7<>"$TEST_TMP/stall.fifo"
+lxm-create -n "$st" -t archive --privileged -- --file "$TEST_TMP/stall.fifo" >/dev/null 2>"$TEST_TMP/stall.err" 7>&- &
+spid=$!
+for _ in $(seq 300); do [ -e "$LXM_PATH/$st/rootfs" ] && break; sleep 0.01; done
+sleep 0.2
+t0=$(date +%s%N); kill -TERM "$spid"
+for _ in $(seq 300); do kill -0 "$spid" 2>/dev/null || break; sleep 0.01; done
+t1=$(date +%s%N)
+exec 7>&-
+wait "$spid"
+ms=$(( (t1 - t0) / 1000000 ))
+ok "$( [ $ms -lt 1500 ] && [ ! -e "$LXM_PATH/$st" ] && grep -q interrupted "$TEST_TMP/stall.err"; echo $?)" \
+	"SIGTERM stops an import that waits on a stalled pipe (${ms} ms)"
+
 # ---- refusals -----------------------------------------------------------------
 expect_error "^lxm-create: ${PFX}-nof: template 'archive' needs -- --file" "no --file: one clear line" -- lxm-create -n "${PFX}-nof" -t archive
 mkdir -p "$TEST_TMP/noinit/etc" && echo x > "$TEST_TMP/noinit/etc/os-release"
