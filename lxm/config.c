@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <strings.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <uuid/uuid.h>
 
@@ -240,11 +241,15 @@ static int check_mount_options(char *s, char *why, size_t n)
 	 * writable mount without a word */
 	if (o.bind && o.data && o.data[0]) {
 		r = lxm_why_invalid(why, n, "'%s': unknown option '%s' for a bind mount (it takes ro, rw, nosuid, "
-				    "nodev, noexec, the atime options, sync, dirsync, optional and create=)", s, o.data);
+				    "nodev, noexec, the atime options, optional and create=)", s, o.data);
 		free(o.data);
 		return r;
 	}
 	free(o.data);
+	/* flags of a whole filesystem: a bind mount has no say in them */
+	if (o.bind && (o.flags & (MS_SYNCHRONOUS | MS_DIRSYNC)))
+		return lxm_why_invalid(why, n, "'%s': '%s' is a flag of the whole filesystem, a bind mount cannot set it", s,
+				       o.flags & MS_SYNCHRONOUS ? "sync" : "dirsync");
 	return 0;
 }
 

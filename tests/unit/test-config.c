@@ -368,7 +368,11 @@ static void test_errors(void)
 		     "config:1: init.stop_timeout: must be between 0 and 86400, got 4294967296");
 	expect_error("mounts = ( { source = \"/srv\"; target = \"/srv\"; options = \"bind,readonly\"; } );",
 		     "config:1: mounts[0].options: 'bind,readonly': unknown option 'readonly' for a bind mount (it takes ro, rw, "
-		     "nosuid, nodev, noexec, the atime options, sync, dirsync, optional and create=)");
+		     "nosuid, nodev, noexec, the atime options, optional and create=)");
+	expect_error("mounts = ( { source = \"/srv\"; target = \"/srv\"; options = \"rbind,ro,sync\"; } );",
+		     "config:1: mounts[0].options: 'rbind,ro,sync': 'sync' is a flag of the whole filesystem, a bind mount cannot set it");
+	expect_error("mounts = ( { source = \"/srv\"; target = \"/srv\"; options = \"bind,dirsync\"; } );",
+		     "config:1: mounts[0].options: 'bind,dirsync': 'dirsync' is a flag of the whole filesystem, a bind mount cannot set it");
 	expect_error("init = { stop_timeout = 86401; };", "config:1: init.stop_timeout: must be between 0 and 86400, got 86401");
 	expect_error("security = { apparmor = \"foo\\nbar\"; };",
 		     "config:1: security.apparmor: invalid profile name 'foo\nbar': white space or a control character");
