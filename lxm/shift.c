@@ -220,8 +220,10 @@ int lxm_shift_ensure(const char *container_dir, const char *rootfs, const struct
 	if (lxm_idmap_equal(have, n_have, want, n_want))
 		return 0;
 	log_info("shifting the ownership of '%s' to the container's id map", rootfs);
-	/* until it is done, the state on disk is unknown: a rerun from the
-	 * old state is safe only for the entries not yet shifted, so mark it */
+	/* rootfs.idmap names the old map until the whole tree is done: a
+	 * rerun after an interruption shifts what was not shifted yet and
+	 * leaves what was (its ids are outside the old map's host range,
+	 * which lxm allocates apart from every other container's) */
 	r = lxm_shift_tree(rootfs, have, n_have, want, n_want, err);
 	if (r < 0)
 		return lxm_error_prefix(err, "shifting the rootfs");
