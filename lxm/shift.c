@@ -222,8 +222,9 @@ int lxm_shift_ensure(const char *container_dir, const char *rootfs, const struct
 	log_info("shifting the ownership of '%s' to the container's id map", rootfs);
 	/* rootfs.idmap names the old map until the whole tree is done: a
 	 * rerun after an interruption shifts what was not shifted yet and
-	 * leaves what was (its ids are outside the old map's host range,
-	 * which lxm allocates apart from every other container's) */
+	 * leaves what was, as shift_id() leaves an id that is no container
+	 * id of the new map once read through the old one (the host ranges
+	 * lxm allocates lie above the container ids and apart) */
 	r = lxm_shift_tree(rootfs, have, n_have, want, n_want, err);
 	if (r < 0)
 		return lxm_error_prefix(err, "shifting the rootfs");
