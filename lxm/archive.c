@@ -1253,6 +1253,8 @@ int lxm_container_export(const struct lxm_paths *paths, const char *name, const 
 	size_t n_shifted = 0, len = 0;
 	int r;
 
+	if (!output)
+		return lxm_error_setr(err, EINVAL, "exporting: no output file given");
 	if (!dir)
 		return lxm_error_set(err, ENOMEM, "exporting");
 	r = lxm_container_load_config(paths, name, &conf, err);
