@@ -1217,9 +1217,13 @@ static void undo_create(struct lxm_cgroup *cg)
 	for (size_t i = cg->n; i-- > 0; ) {
 		struct lxm_error e = { 0 };
 
-		if (!cg->f[i].created || cg->f[i].lxm_fd < 0)
+		if (cg->f[i].lxm_fd < 0)
 			continue;
-		if (rmdir_tree(cg->f[i].lxm_fd, cg->name, cg->h[i].path, deadline, &e) < 0)
+		/* the parent too where this start made it and failed before
+		 * its own cgroup (a name that is a control file's) */
+		if (!cg->f[i].created)
+			remove_parent_if_empty(&cg->f[i]);
+		else if (rmdir_tree(cg->f[i].lxm_fd, cg->name, cg->h[i].path, deadline, &e) < 0)
 			log_debug("cgroup: undo: %s: %s, ignoring", e.msg, strerror(e.code));
 		else
 			remove_parent_if_empty(&cg->f[i]);
@@ -1253,6 +1257,7 @@ int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
 			lxm_error_clear(err);
 			if (cg->f[i].created && cg->f[i].lxm_fd >= 0)
 				(void)unlinkat(cg->f[i].lxm_fd, cg->name, AT_REMOVEDIR);
+			remove_parent_if_empty(&cg->f[i]);
 			cg->f[i].created = false;
 			closep(&cg->f[i].fd);
 			cg->f[i].fd = -1;

@@ -4,6 +4,7 @@
  * that the commands that only query or stop containers do not link
  * libarchive (and its libxml2, ICU and libstdc++: ~2.5 ms of loading per
  * command). */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/file.h>
@@ -278,6 +279,35 @@ out:
 	return r;
 }
 
+#define STALE_EMPTY_DIR_SEC 10
+
+/* Whether the directory fd has no entries and was last changed more than
+ * STALE_EMPTY_DIR_SEC ago. */
+static bool dir_empty_and_old(int fd)
+{
+	struct stat st;
+	struct timespec now;
+	DIR *d;
+	int dup_fd;
+	bool empty = true;
+
+	if (fstat(fd, &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0 ||
+	    now.tv_sec - st.st_mtim.tv_sec < STALE_EMPTY_DIR_SEC)
+		return false;
+	dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return false;
+	}
+	for (struct dirent *de; empty && (de = readdir(d)); )
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			empty = false;
+	closedir(d);
+	return empty;
+}
+
 int lxm_container_build(const struct lxm_paths *paths, const char *name, bool name_in_errors,
 			lxm_container_build_fn fn, void *data, struct lxm_error *err)
 {
@@ -317,6 +347,15 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 			if (marker >= 0)
 				return name_in_errors ? lxm_error_setr(err, EBUSY, "'%s' is being created", name)
 						      : lxm_error_setr(err, EBUSY, "is being created");
+			/* a create killed between its mkdir and its marker (the
+			 * marker comes microseconds after the mkdir: an empty
+			 * directory this old is no create that is under way) */
+			if (errno == ENOENT && attempt == 0 && dir_empty_and_old(stale)) {
+				log_warn("removing the empty directory of an interrupted create of '%s'", name);
+				if (unlinkat(lxmfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+					return lxm_error_set(err, errno, "removing the empty '%s'", dir);
+				continue;
+			}
 		}
 		return name_in_errors ? lxm_error_setr(err, EEXIST, "'%s' already exists in '%s'", name, paths->lxmpath)
 				      : lxm_error_setr(err, EEXIST, "already exists in '%s'", paths->lxmpath);

@@ -14,7 +14,8 @@ list() {
 	local d
 	ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
 		grep -E '^(lxm[a-z]*[0-9]+|vlxmt[0-9])' | sed 's/^/link /'
-	for d in /sys/fs/cgroup/*/lxm/t[0-9]* /sys/fs/cgroup/lxm/t[0-9]*; do
+	# and the shared lxm parents, which go with the last container
+	for d in /sys/fs/cgroup/*/lxm/t[0-9]* /sys/fs/cgroup/lxm/t[0-9]* /sys/fs/cgroup/*/lxm /sys/fs/cgroup/lxm; do
 		[ -d "$d" ] && echo "cgroup $d"
 	done
 	awk '$5 ~ "^/tmp/lxm-it\\." { print "mount " $5 }' /proc/self/mountinfo

@@ -86,6 +86,18 @@ expect_error "creation was interrupted" "lxm-start refuses a half-made container
 check "the next create of that name cleans up and succeeds" -- lxm-create -n "$s" -t busybox
 ok "$( [ ! -e "$LXM_PATH/$s/partial" ] && [ ! -e "$LXM_PATH/$s/rootfs/sbin/half-made" ]; echo $?)" "the remains were removed first"
 
+# killed between its mkdir and its marker, a create leaves an empty
+# directory: the next create takes its place once it is not new (a fresh
+# one may be a create under way)
+mkdir "$LXM_PATH/${PFX}-em"
+touch -d '1 minute ago' "$LXM_PATH/${PFX}-em"
+check "a create replaces the old empty directory of a killed create" -- lxm-create -n "${PFX}-em" -t busybox
+ok "$( [ -f "$LXM_PATH/${PFX}-em/config" ]; echo $?)" "and the container is whole"
+check "destroy it" -- lxm-destroy -n "${PFX}-em"
+mkdir "$LXM_PATH/${PFX}-em"
+expect_error "^lxm-create: ${PFX}-em: already exists in " "a fresh empty directory is left alone" -- lxm-create -n "${PFX}-em" -t busybox
+rmdir "$LXM_PATH/${PFX}-em"
+
 # lxm-ls, lxm-wait, --json
 r=${PFX}-run
 check "create another" -- lxm-create -n "$r" -t busybox
@@ -150,8 +162,11 @@ expect_error "^lxm-copy: $r: container name 'cgroup.procs' is taken by the cgrou
 check "create a container to rename by hand" -- lxm-create -n "${PFX}-cf" -t busybox
 mv "$LXM_PATH/${PFX}-cf" "$LXM_PATH/cgroup.procs"
 sed -i 's/^name *=.*/name = "cgroup.procs";/' "$LXM_PATH/cgroup.procs/config"
+parents_before=$(ls -d /sys/fs/cgroup/*/lxm /sys/fs/cgroup/lxm 2>/dev/null)
 expect_error "^lxm-start: cgroup.procs: container name 'cgroup.procs' is taken by the cgroup control file" \
 	"its start fails with the reason" -- lxm-start -n cgroup.procs
+ok "$( [ "$(ls -d /sys/fs/cgroup/*/lxm /sys/fs/cgroup/lxm 2>/dev/null)" = "$parents_before" ]; echo $?)" \
+	"the failed start left no lxm parent cgroup it made"
 ok "$( [ "$(state_of cgroup.procs)" = STOPPED ]; echo $?)" "lxm-info sees it stopped"
 ok "$( [ ! -e "$LXM_RUNDIR/cgroup.procs" ]; echo $?)" "the failed start left no runtime dir"
 check "and it can be destroyed" -- lxm-destroy -n cgroup.procs

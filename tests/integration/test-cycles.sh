@@ -37,6 +37,9 @@ left=$(find /sys/fs/cgroup/*/lxm /sys/fs/cgroup/lxm -maxdepth 1 -mindepth 1 -typ
 ok "$( [ -z "$left" ]; echo $?)" "no container cgroup is left"
 # the shared lxm parent goes with the last container (unless some other
 # container, not this test's, was running before)
-ok "$( [ "$(ls -d /sys/fs/cgroup/*/lxm /sys/fs/cgroup/lxm 2>/dev/null)" = "$parents_before" ]; echo $?)" "no lxm parent cgroup is left behind"
+parents_after=$(ls -d /sys/fs/cgroup/*/lxm /sys/fs/cgroup/lxm 2>/dev/null)
+ok "$( [ "$parents_after" = "$parents_before" ]; echo $?)" "no lxm parent cgroup is left behind"
+[ "$parents_after" = "$parents_before" ] ||
+	for p in $parents_after; do diag "$p: $(ls -A "$p" | grep -v '\.' | tr '\n' ' ')"; done
 
 done_testing
