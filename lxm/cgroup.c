@@ -1138,6 +1138,47 @@ int lxm_cgroup_set_devices(const struct lxm_cgroup *cg, const struct lxm_devcg_r
 
 /* ---- removal ---- */
 
+/* rmdir every cgroup below the one that fd (O_RDONLY) is, leaf first;
+ * path names it in messages. */
+static int remove_subcgroups(int fd, const char *path, uint64_t deadline, struct lxm_error *err)
+{
+	char **subs = NULL;
+	size_t n = 0;
+	int r = 0;
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+
+	if (!d) {
+		r = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		return lxm_error_set(err, -r, "reading cgroup '%s'", path);
+	}
+	for (struct dirent *de; (de = readdir(d)); ) {
+		char **ns;
+
+		if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		ns = realloc(subs, (n + 1) * sizeof(*subs));
+		if (ns)
+			subs = ns;
+		if (!ns || !(subs[n] = strdup(de->d_name))) {
+			r = lxm_error_set(err, ENOMEM, "reading cgroup '%s'", path);
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *sub = lxm_strdup_printf("%s/%s", path, subs[i]);
+
+		r = sub ? rmdir_tree(fd, subs[i], sub, deadline, err)
+			: lxm_error_set(err, ENOMEM, "removing cgroup '%s'", path);
+	}
+	lxm_strv_free(subs, n);
+	return r;
+}
+
 /* rmdir parent_fd/name and everything below it, leaf first. A cgroup whose
  * last task just exited may still be busy for a moment (the task is past
  * the point where cgroup.procs lists it, not yet past cgroup_exit()). */
@@ -1145,50 +1186,14 @@ static int rmdir_tree(int parent_fd, const char *name, const char *path, uint64_
 		      struct lxm_error *err)
 {
 	_cleanup_close_ int fd = open_dir_at(parent_fd, name, O_RDONLY);
-	char **subs = NULL;
-	size_t n = 0;
-	int r = 0;
+	int r;
 
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return lxm_error_set(err, errno, "opening cgroup '%s'", path);
 	}
-	{
-		int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-		DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-		struct dirent *de;
-
-		if (!d) {
-			r = -errno;
-			if (dfd >= 0)
-				close(dfd);
-			return lxm_error_set(err, -r, "reading cgroup '%s'", path);
-		}
-		while ((de = readdir(d))) {
-			char **ns;
-
-			if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
-				continue;
-			ns = realloc(subs, (n + 1) * sizeof(*subs));
-			if (ns)
-				subs = ns;
-			if (!ns || !(subs[n] = strdup(de->d_name))) {
-				r = -ENOMEM;
-				break;
-			}
-			n++;
-		}
-		closedir(d);
-	}
-	for (size_t i = 0; i < n && r == 0; i++) {
-		_cleanup_free_ char *sub = lxm_strdup_printf("%s/%s", path, subs[i]);
-
-		r = sub ? rmdir_tree(fd, subs[i], sub, deadline, err) : -ENOMEM;
-	}
-	lxm_strv_free(subs, n);
-	if (r == -ENOMEM)
-		return lxm_error_set(err, ENOMEM, "removing cgroup '%s'", path);
+	r = remove_subcgroups(fd, path, deadline, err);
 	if (r < 0)
 		return r;
 	for (;;) {
@@ -1671,47 +1676,6 @@ static int kill_all(const struct lxm_cgroup *cg, bool cgroup_kill, struct lxm_er
 	}
 }
 
-/* rmdir every sub-cgroup of hierarchy i's container cgroup. */
-static int remove_children(const struct lxm_cgroup *cg, size_t i, uint64_t deadline, struct lxm_error *err)
-{
-	int fd = openat(cg->f[i].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char **subs = NULL;
-	size_t n = 0;
-	DIR *d;
-	int r = 0;
-
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		r = -errno;
-		if (fd >= 0)
-			close(fd);
-		return lxm_error_set(err, -r, "reading cgroup '%s'", cg->h[i].path);
-	}
-	for (struct dirent *de; (de = readdir(d)); ) {
-		char **ns;
-
-		if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		ns = realloc(subs, (n + 1) * sizeof(*subs));
-		if (ns)
-			subs = ns;
-		if (!ns || !(subs[n] = strdup(de->d_name))) {
-			r = lxm_error_set(err, ENOMEM, "reading cgroup '%s'", cg->h[i].path);
-			break;
-		}
-		n++;
-	}
-	closedir(d);
-	for (size_t k = 0; k < n && r == 0; k++) {
-		_cleanup_free_ char *sub = lxm_strdup_printf("%s/%s", cg->h[i].path, subs[k]);
-
-		r = sub ? rmdir_tree(cg->f[i].fd, subs[k], sub, deadline, err)
-			: lxm_error_set(err, ENOMEM, "removing cgroup '%s'", cg->h[i].path);
-	}
-	lxm_strv_free(subs, n);
-	return r;
-}
-
 /* v2: no controller enabled for children ("-memory -pids"). */
 static int clear_subtree_control(const struct lxm_cgroup *cg, size_t i, struct lxm_error *err)
 {
@@ -1748,9 +1712,14 @@ int lxm_cgroup_reset(struct lxm_cgroup *cg, struct lxm_error *err)
 		return r;
 	deadline = lxm_now_ns() + RMDIR_TIMEOUT_NS;
 	for (size_t i = 0; i < cg->n; i++) {
+		_cleanup_close_ int fd = -1;
+
 		if (cg->f[i].fd < 0)
 			continue;
-		r = remove_children(cg, i, deadline, err);
+		/* the sub-cgroups the old init made */
+		fd = openat(cg->f[i].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = fd >= 0 ? remove_subcgroups(fd, cg->h[i].path, deadline, err)
+			    : lxm_error_set(err, errno, "opening cgroup '%s'", cg->h[i].path);
 		if (r == 0 && cg->h[i].unified)
 			r = clear_subtree_control(cg, i, err);
 		if (r < 0)

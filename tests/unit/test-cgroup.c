@@ -390,6 +390,21 @@ static void track(pid_t pid)
 		children[n_children++] = pid;
 }
 
+/* A child cloned into the cgroup cgfd that waits there until killed (or
+ * until we die); tracked. */
+static pid_t clone_waiter(int cgfd)
+{
+	pid_t pid = clone3_into(cgfd);
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	track(pid);
+	return pid;
+}
+
 /* A child that waits for a byte, then uses some memory and CPU, reports
  * back and sleeps. */
 static void child_body(int go_fd, int done_fd)
@@ -842,13 +857,7 @@ static void test_root_reset(void)
 		int status = 0;
 		pid_t w;
 
-		pid = clone3_into(lxm_cgroup_v2_fd(cg));
-		if (pid == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			for (;;)
-				pause();
-		}
-		track(pid);
+		pid = clone_waiter(lxm_cgroup_v2_fd(cg));
 		usleep(100 * 1000);
 		w = waitpid(pid, &status, WNOHANG);
 		ok(pid > 0 && w == 0, "reset: a task cloned into the cgroup afterwards lives (%s)",
@@ -954,13 +963,7 @@ static void test_root_v2_only(const char *dir)
 	if (r < 0)
 		goto out;
 	ok(!lxm_cgroup_has_v1(cg) && lxm_cgroup_v2_fd(cg) >= 0, "v2 only: no v1, a v2 fd");
-	pid = clone3_into(lxm_cgroup_v2_fd(cg));
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (;;)
-			pause();
-	}
-	track(pid);
+	pid = clone_waiter(lxm_cgroup_v2_fd(cg));
 	ok(pid > 0, "v2 only: clone3 into the cgroup");
 	if (pid < 0)
 		goto out_free;
