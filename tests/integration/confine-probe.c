@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/mount.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -21,6 +22,13 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef SYS_fspick
+#define SYS_fspick 433
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig 431
+#endif
 
 static const char *errname(int e)
 {
@@ -102,6 +110,17 @@ int main(int argc, char **argv)
 		return report(syscall(SYS_bpf, -1, NULL, 0));
 	if (!strcmp(c, "perf_event_open"))
 		return report(syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0));
+	/* reconfigure the superblock of the filesystem at PATH read-only
+	 * through the new mount API (what "mount -o remount,ro" does with a
+	 * recent libmount) */
+	if (!strcmp(c, "fspick-ro") && argc > 2) {
+		long fd = syscall(SYS_fspick, AT_FDCWD, argv[2], 0);
+		if (fd < 0)
+			return report(fd);
+		if (syscall(SYS_fsconfig, fd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0)
+			return report(-1);
+		return report(syscall(SYS_fsconfig, fd, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0));
+	}
 	if (!strcmp(c, "euid")) {
 		printf("%u\n", (unsigned)geteuid());
 		return 0;
@@ -265,6 +284,6 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "usage: confine-probe SYSCALL|unshare-user|clone-user|clone3|fork|"
-		"mknod-block|mknod-char PATH MAJ MIN|open-block|open|read|stat-dev PATH|write FILE DATA|alloc MIB|forkloop\n");
+		"fspick-ro PATH|mknod-block|mknod-char PATH MAJ MIN|open-block|open|read|stat-dev PATH|write FILE DATA|alloc MIB|forkloop\n");
 	return 2;
 }

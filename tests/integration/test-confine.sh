@@ -274,6 +274,30 @@ ok "$( [ "$out" = ok ]; echo $?)" "an allowed call works ($out)"
 out=$(probe keyctl)
 ok "$( [ "$out" = ENOSYS ]; echo $?)" "a call not on the list gets the default action ($out)"
 
+# ---- superblock remounts: never one of the host's ----
+# A host tmpfs bound in: a read-only remount of its superblock (not of the
+# bind mount) from inside would make it read-only on the host too, with
+# mount(2) or with the new mount API (fspick + fsconfig).
+shared=$TEST_TMP/shared
+mkdir -p "$shared" "$rootfs/mnt/shared"
+mount -t tmpfs "lxm-test-$PFX" "$shared"
+cp "$LXM_PATH/$c/config" "$TEST_TMP/config.nomounts"
+echo "mounts = ( { source = \"$shared\"; target = \"/mnt/shared\"; options = \"bind\"; } );" >>"$LXM_PATH/$c/config"
+restart
+ok $? "restart with a host tmpfs bound in"
+sb_rw() { awk -v m="$shared" '$5 == m { print $NF }' /proc/self/mountinfo | grep -Eq '^rw(,|$)'; }
+out=$(lxm-attach -n "$c" -- mount -o remount,ro /mnt/shared 2>&1)
+ok "$(sb_rw; echo $?)" "mount -o remount,ro of it inside leaves the host's superblock read-write ($out)"
+out=$(probe fspick-ro /mnt/shared)
+ok "$(sb_rw; echo $?)" "so does fspick + fsconfig(FSCONFIG_CMD_RECONFIGURE) ($out)"
+ok "$( [ "$out" = ENOSYS ]; echo $?)" "fspick fails with ENOSYS ($out)"
+out=$(lxm-attach -n "$c" -- sh -c 'mount -o remount,bind,ro /mnt/shared && touch /mnt/shared/x' 2>&1)
+ok "$( [ $? -ne 0 ] && sb_rw; echo $?)" "a read-only bind remount inside works, for that mount only ($out)"
+lxm-stop -n "$c" -k >/dev/null 2>&1
+mount -o remount,rw "$shared" 2>/dev/null
+umount "$shared"
+cp "$TEST_TMP/config.nomounts" "$LXM_PATH/$c/config"
+
 # ---- AppArmor settings ----
 lxm-stop -n "$c" -k >/dev/null 2>&1
 if $aa_enabled; then
