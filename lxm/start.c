@@ -1073,6 +1073,9 @@ static int run_monitor(struct lxm_monitor *m, struct lxm_error *err)
 }
 
 #define AA_WARNING "AppArmor is not enabled on this host, the container runs without a profile"
+/* without the profile nothing keeps a privileged container's root from
+ * remounting /proc/sys or /sys writable (seccomp cannot see the path) */
+#define AA_WARNING_PRIVILEGED AA_WARNING " (its root can remount /proc/sys and /sys writable: use an unprivileged container)"
 
 /* The command and the monitor mostly wait for each other and for the
  * child, and the one woken gets the CPU of the one that woke it: with the
@@ -1220,7 +1223,7 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 		m.stdin_fd = STDIN_FILENO;
 		m.stdout_fd = STDOUT_FILENO;
 		if (aa_warn)
-			log_warn(AA_WARNING);
+			log_warn("%s", conf.n_idmaps ? AA_WARNING : AA_WARNING_PRIVILEGED);
 		if (m.rootfs_readonly)
 			log_warn("%s", ro_note);
 		r = run_monitor(&m, err);
@@ -1309,7 +1312,7 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 		} else {
 			r = 0;
 			if (aa_warn)
-				log_warn(AA_WARNING);
+				log_warn("%s", conf.n_idmaps ? AA_WARNING : AA_WARNING_PRIVILEGED);
 			if (m.rootfs_readonly)
 				log_warn("%s", ro_note);
 		}

@@ -36,8 +36,8 @@ ok $? "start with the default confinement"
 if $aa_enabled; then
 	ok "$( [ ! -s "$TEST_TMP/start.err" ]; echo $?)" "no warning where AppArmor is enabled"
 else
-	ok "$( [ "$(cat "$TEST_TMP/start.err")" = "lxm-start: AppArmor is not enabled on this host, the container runs without a profile" ]; echo $?)" \
-		"one warning where AppArmor is not enabled"
+	ok "$( [ "$(cat "$TEST_TMP/start.err")" = "lxm-start: AppArmor is not enabled on this host, the container runs without a profile (its root can remount /proc/sys and /sys writable: use an unprivileged container)" ]; echo $?)" \
+		"one warning where AppArmor is not enabled, saying what that leaves open to a privileged container"
 	diag "stderr: $(cat "$TEST_TMP/start.err")"
 fi
 pid=$(pid_of "$c")
