@@ -842,7 +842,9 @@ int lxm_container_list(const struct lxm_paths *paths, char ***ret, size_t *ret_n
 		if (de->d_name[0] == '.' || lxm_name_validate(de->d_name, NULL) < 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/config", de->d_name);
-		if (fstatat(dirfd(d), path, &st, 0) < 0 || !S_ISREG(st.st_mode))
+		/* one we may not look into is listed: the caller says why it
+		 * cannot show it, rather than leave it out unsaid */
+		if (fstatat(dirfd(d), path, &st, 0) < 0 ? errno != EACCES : !S_ISREG(st.st_mode))
 			continue;
 		snprintf(path, sizeof(path), "%s/partial", de->d_name);
 		if (fstatat(dirfd(d), path, &st, AT_SYMLINK_NOFOLLOW) == 0)

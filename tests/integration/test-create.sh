@@ -111,6 +111,31 @@ ok "$(echo "$fancy" | head -1 | grep -Eq '^NAME +STATE +AUTOSTART +GROUPS +IPV4 
 ok "$(echo "$fancy" | grep -E "^$r +RUNNING " | grep -Eq ' (true|false)$'; echo $?)" "lxm-ls -f shows RUNNING and true/false under UNPRIVILEGED"
 ok "$(echo "$fancy" | grep -E "^$d +STOPPED +1 +web,db" >/dev/null; echo $?)" "lxm-ls -f shows autostart and groups"
 ok "$(lxm-ls --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(c["name"]=="'"$r"'" and c["state"]=="RUNNING" for c in d)'; echo $?)" "lxm-ls --json is valid JSON"
+# as lxc-ls: -1, a regular expression, --frozen, -g GROUPS
+ok "$(lxm-ls -1 | grep -qx "$r" && lxm-ls -1 | grep -qx "$d"; echo $?)" "lxm-ls -1 prints one name a line"
+ok "$( [ "$(lxm-ls "^$r\$")" = "$r" ] && [ -z "$(lxm-ls 'no-such-name-x')" ]; echo $?)" "lxm-ls FILTER lists the names that match"
+expect_error "^lxm-ls: invalid filter '\(': " "lxm-ls refuses a bad regular expression" -- lxm-ls '('
+check "freeze it" -- lxm-freeze -n "$r"
+ok "$( [ "$(lxm-ls --frozen)" = "$r" ]; echo $?)" "lxm-ls --frozen lists the frozen one"
+check "thaw it" -- lxm-unfreeze -n "$r"
+ok "$( [ -z "$(lxm-ls --frozen)" ]; echo $?)" "lxm-ls --frozen: none once thawed"
+ok "$( [ "$(lxm-ls -g web,db)" = "$d" ] && [ "$(lxm-ls -g db)" = "$d" ] && [ -z "$(lxm-ls -g web,nope)" ]; echo $?)" \
+	"lxm-ls -g lists the containers in every group given"
+# a broken config: a warning with file:line, its fields unknown (not "false")
+b=${PFX}-bad
+check "create one to break" -- lxm-create -n "$b" -t busybox
+echo 'broken = ' >>"$LXM_PATH/$b/config"
+fancy=$(lxm-ls -f 2>"$TEST_TMP/ls.err"); rc=$?
+ok "$( [ $rc = 0 ] && echo "$fancy" | grep -Eq "^$b +STOPPED +- +- +- +- +-$" &&
+	grep -q "^lxm-ls: $b: $LXM_PATH/$b/config:[0-9]*: " "$TEST_TMP/ls.err"; echo $?)" \
+	"lxm-ls -f shows a broken config's fields as '-' and says where it is broken"
+ok "$(lxm-ls --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(c["name"]=="'"$b"'" and c["unprivileged"] is None for c in d)'; echo $?)" \
+	"lxm-ls --json gives null for them"
+check "destroy it" -- lxm-destroy -n "$b"
+# a user who may not look into the containers is told so, not shown none
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups lxm-ls 2>"$TEST_TMP/ls.err"); rc=$?
+ok "$( [ $rc = 1 ] && grep -q "^lxm-ls: $r: .*Permission denied" "$TEST_TMP/ls.err"; echo $?)" \
+	"lxm-ls as another user exits 1 naming the containers it cannot read"
 # more groups than the column holds: cut with "...", never past the row
 g=${PFX}-grp
 check "create a container in 60 autostart groups" -- lxm-create -n "$g" -t busybox
