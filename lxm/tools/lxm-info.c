@@ -1,3 +1,5 @@
+#include <fcntl.h>
+
 #include "common.h"
 #include "container.h"
 #include "limitctl.h"
@@ -37,6 +39,32 @@ static void human_bytes(uint64_t b, char *buf, size_t size)
 		snprintf(buf, size, "%llu bytes", (unsigned long long)b);
 	else
 		snprintf(buf, size, "%.2f %s", v, units[u]);
+}
+
+/* a host link's byte counter (sysfs "tx_bytes"/"rx_bytes"), as the host
+ * counts it: the container's received bytes are its veth's TX */
+static bool link_bytes(const char *link, const char *which, uint64_t *ret)
+{
+	_cleanup_free_ char *data = NULL;
+	char path[IFNAMSIZ + 64];
+	size_t len;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", link, which);
+	if (lxm_read_file_at(AT_FDCWD, path, &data, &len) < 0)
+		return false;
+	data[strcspn(data, "\n")] = '\0';
+	return lxm_parse_u64(data, UINT64_MAX, ret) == 0;
+}
+
+static void print_bytes(const char *label, uint64_t b, bool raw)
+{
+	char buf[64];
+
+	if (raw)
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)b);
+	else
+		human_bytes(b, buf, sizeof(buf));
+	print_line(label, buf);
 }
 
 int main(int argc, char **argv)
@@ -129,8 +157,10 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < addrs.n_ipv6; i++)
 			printf("%s\"%s\"", i ? ", " : "", addrs.ipv6[i]);
 		printf("], \"links\": [");
-		for (size_t i = 0; i < n_links; i++)
-			printf("%s\"%s\"", i ? ", " : "", links[i]);
+		for (size_t i = 0; i < n_links; i++) {
+			printf("%s", i ? ", " : "");
+			lxm_tool_json_string(links[i]);
+		}
 		printf("]");
 		if (info.has_stats && info.stats.has_cpu)
 			printf(", \"cpu_ns\": %llu", (unsigned long long)info.stats.cpu_ns);
@@ -220,9 +250,17 @@ int main(int argc, char **argv)
 		}
 	}
 	lxm_limits_values_free(limits);
-	if (all)
-		for (size_t i = 0; i < n_links; i++)
-			print_line("Link", links[i]);
+	/* as lxc-info: each host link with its byte counters, also under -S */
+	for (size_t i = 0; (all || want_stats) && i < n_links; i++) {
+		uint64_t tx, rx;
+
+		print_line("Link", links[i]);
+		if (link_bytes(links[i], "tx_bytes", &tx) && link_bytes(links[i], "rx_bytes", &rx)) {
+			print_bytes(" TX bytes", tx, raw);
+			print_bytes(" RX bytes", rx, raw);
+			print_bytes(" Total bytes", tx + rx, raw);
+		}
+	}
 	if (all && info.state != LXM_STATE_STOPPED && !info.monitor_alive)
 		print_line("Monitor", "gone (lxm-stop still works)");
 	lxm_tool_end(&t);

@@ -116,6 +116,13 @@ ok "$(lxm-attach -n "$s1" -- ip route | grep -q "default via $GW"; echo $?)" "de
 ok "$(lxm-info -n "$s1" -i | grep -Eq "^IP: +$NET3.10$"; echo $?)" "lxm-info -i shows the address"
 link=$(lxm-info -n "$s1" | awk '$1 == "Link:" {print $2}')
 ok "$([ -n "$link" ] && ip link show dev "$link" | grep -q "master $BR"; echo $?)" "lxm-info Link: names the host veth ($link) on the bridge"
+# as lxc-info: the link's byte counters (the pings above went through it)
+stats=$(lxm-info -n "$s1" -S -H)
+tx=$(echo "$stats" | awk '$1 == "TX" {print $3}'); rx=$(echo "$stats" | awk '$1 == "RX" {print $3}')
+total=$(echo "$stats" | awk '$1 == "Total" {print $3}')
+ok "$(echo "$stats" | grep -q "^Link: *$link$" && [ "${tx:-0}" -gt 0 ] && [ "${rx:-0}" -gt 0 ] && [ "$total" = $((tx + rx)) ]; echo $?)" \
+	"lxm-info -S -H shows the link's TX, RX and total bytes ($tx + $rx = $total)"
+ok "$(lxm-info -n "$s1" | grep -Eq '^ RX bytes: +[0-9.]+ (bytes|KiB|MiB)$'; echo $?)" "lxm-info prints them humanized"
 ok "$(lxm-ls -f | awk -v n="$s1" '$1 == n' | grep -qF "$NET3.10"; echo $?)" "lxm-ls -f shows the address"
 ok "$(lxm-ls --json | grep -qF "\"ipv4\": [\"$NET3.10\"]"; echo $?)" "lxm-ls --json shows the address"
 check "stop (halt)" -- lxm-stop -n "$s1" -t 10
