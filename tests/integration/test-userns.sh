@@ -92,6 +92,17 @@ EOF
 expect_error "not within root's ranges in '$LXM_SUBUID_FILE'" "an idmap outside root's ranges is refused, naming the file" -- \
 	lxm-create -n "${PFX}-o" -t busybox -f "$TEST_TMP/outside.conf"
 
+# a config lxm cannot read (a hand edit gone wrong) does not free the
+# range of its container, which may be running on it
+cp "$LXM_PATH/$a/config" "$TEST_TMP/a.config"
+echo 'bogus_key = 1;' >>"$LXM_PATH/$a/config"
+expect_error "^lxm-create: ${PFX}-o: the id range of container '$a' is unknown: .*/$a/config:[0-9]+: bogus_key" \
+	"a create refuses to guess while another container's config is unreadable, naming it and the line" -- \
+	lxm-create -n "${PFX}-o" -t busybox
+[ ! -e "$LXM_PATH/${PFX}-o" ]
+ok $? "and leaves nothing behind"
+cp "$TEST_TMP/a.config" "$LXM_PATH/$a/config"
+
 check "stop both" -- lxm-stop -n "$a" -t 10
 check "stop the second" -- lxm-stop -n "$b" -k
 no_leaks "$a" "nothing left of the first after the stop"
