@@ -1916,8 +1916,10 @@ static int validate_idmaps(const struct lxm_config *conf, const char *label, str
 		t = m->type == 'g';
 		if (m->count == 0)
 			return val_fail(conf, err, label, key, "count must not be 0");
-		if ((uint64_t)m->container + m->count > (1ULL << 32) || (uint64_t)m->host + m->count > (1ULL << 32))
-			return val_fail(conf, err, label, key, "range goes beyond id 4294967295");
+		/* id 4294967295 is (uid_t)-1, which no map may hold: the
+		 * kernel refuses the whole map (EINVAL) */
+		if ((uint64_t)m->container + m->count > UINT32_MAX || (uint64_t)m->host + m->count > UINT32_MAX)
+			return val_fail(conf, err, label, key, "range goes beyond id 4294967294 (4294967295 is never mapped)");
 		has[t] = true;
 		lines[t]++;
 		if (m->container == 0)

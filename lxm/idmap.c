@@ -69,7 +69,7 @@ static int subid_parse(const char *text, const char *owner, const char *owner_id
 		if (len && p[0] != '#' && c1 && c2 && c2 < p + len &&
 		    parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &start) &&
 		    parse_u32(c2 + 1, (size_t)(p + len - c2 - 1), &count) && count > 0 &&
-		    (uint64_t)start + count <= (uint64_t)UINT32_MAX + 1) {
+		    (uint64_t)start + count <= UINT32_MAX) {   /* (uid_t)-1 is never mapped */
 			size_t olen = (size_t)(c1 - p);
 			bool match = !owner ||
 				     (strlen(owner) == olen && strncmp(p, owner, olen) == 0) ||

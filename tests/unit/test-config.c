@@ -541,7 +541,15 @@ static void test_validate(void)
 		       "config:1: idmap[1]: host ids 100099-100198 overlap idmap[0]");
 	expect_invalid("idmap = ( { type = \"u\"; container = 0; host = 4294967295; count = 2; },"
 		       " { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
-		       "config:1: idmap[0]: range goes beyond id 4294967295");
+		       "config:1: idmap[0]: range goes beyond id 4294967294 (4294967295 is never mapped)");
+	/* the kernel refuses a map that holds (uid_t)-1 */
+	expect_invalid("idmap = ( { type = \"u\"; container = 0; host = 4294901760; count = 65536; },"
+		       " { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
+		       "config:1: idmap[0]: range goes beyond id 4294967294 (4294967295 is never mapped)");
+	expect_invalid("idmap = ( { type = \"u\"; container = 0; host = 100000; count = 65536; },"
+		       " { type = \"u\"; container = 4294967294; host = 300000; count = 2; },"
+		       " { type = \"g\"; container = 0; host = 100000; count = 65536; } );",
+		       "config:1: idmap[1]: range goes beyond id 4294967294 (4294967295 is never mapped)");
 	expect_invalid("net = ( { type = \"veth\"; name = \"eth0\"; }, { type = \"veth\"; name = \"eth0\"; } );",
 		       "config:1: net[1]: name 'eth0' is already used by net[0]");
 	expect_invalid("net = ( { type = \"veth\"; hwaddr = \"00:16:3e:00:00:01\"; }, { type = \"veth\"; hwaddr = \"00:16:3E:00:00:01\"; } );",

@@ -19,6 +19,7 @@ static void test_parse(void)
 		"root:7:0\n"
 		"0:200000:65536\r\n"
 		"root:4294967295:2\n"
+		"root:4294901760:65536\n"     /* would hold (uid_t)-1: the kernel refuses */
 		"roots:1:1\n"
 		"root:300000:10";
 	struct lxm_id_range *v = NULL;
