@@ -91,7 +91,7 @@ static int create_from_archive(int dirfd, struct lxm_config *conf, const struct 
 
 /* Unprivileged by default: a range of its own for the new container,
  * reserved in its partial marker until the config is written; an idmap
- * from the config files is checked instead. */
+ * from the config files is checked instead, and reserved the same way. */
 static int create_idmap(const struct lxm_paths *paths, const char *name, int partialfd, struct lxm_config *conf,
 			bool privileged, struct lxm_error *err)
 {
@@ -106,7 +106,7 @@ static int create_idmap(const struct lxm_paths *paths, const char *name, int par
 		return 0;
 	}
 	if (conf->n_idmaps) {
-		r = lxm_idmap_check(paths, name, conf->idmaps, conf->n_idmaps, err);
+		r = lxm_idmap_reserve(paths, name, conf->idmaps, conf->n_idmaps, partialfd, err);
 		return r < 0 ? lxm_error_prefix(err, "config") : 0;
 	}
 	r = lxm_idmap_allocate(paths, name, conf->security.nesting ? LXM_IDMAP_NESTING_COUNT : LXM_IDMAP_DEFAULT_COUNT,

@@ -615,6 +615,28 @@ int lxm_idmap_check(const struct lxm_paths *paths, const char *self, const struc
 	return 0;
 }
 
+int lxm_idmap_reserve(const struct lxm_paths *paths, const char *self, const struct lxm_idmap *maps, size_t n,
+		      int reserve_fd, struct lxm_error *err)
+{
+	_cleanup_close_ int lockfd = -1;
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	/* as lxm_idmap_allocate(): a create running at the same time sees
+	 * these ranges in the marker, or finishes before they are checked */
+	lockfd = lock_lxmpath(paths, err);
+	if (lockfd < 0)
+		return lockfd;
+	r = lxm_idmap_check(paths, self, maps, n, err);
+	if (r < 0)
+		return r;
+	if (lxm_idmap_format_lines(maps, n, &text) < 0)
+		return lxm_error_set(err, ENOMEM, "reserving the id range");
+	if (ftruncate(reserve_fd, 0) < 0 || pwrite(reserve_fd, text, strlen(text), 0) < 0)
+		return lxm_error_set(err, errno, "reserving the id range");
+	return 0;
+}
+
 /* ---- idmapped mount support ---- */
 
 int lxm_idmapped_mounts_supported(const char *path)

@@ -89,6 +89,11 @@ int lxm_idmap_allocate(const struct lxm_paths *paths, const char *self, uint32_t
  * the map entry and the other container (or the file). */
 int lxm_idmap_check(const struct lxm_paths *paths, const char *self, const struct lxm_idmap *maps,
 		    size_t n, struct lxm_error *err);
+/* lxm_idmap_check() under the lxmpath lock, then the maps written to
+ * reserve_fd (the caller's partial marker) as lxm_idmap_allocate() does:
+ * a create with the idmap of its config. */
+int lxm_idmap_reserve(const struct lxm_paths *paths, const char *self, const struct lxm_idmap *maps, size_t n,
+		      int reserve_fd, struct lxm_error *err);
 
 /* Whether `path` can be mounted idmapped here (mount_setattr with
  * MOUNT_ATTR_IDMAP on a clone of it, tried for real with a throwaway user

@@ -162,4 +162,36 @@ ok $? "and root inside still owns its files ($own)"
 check "stop it" -- lxm-stop -n "$s" -k
 no_leaks "$s" "nothing left of the shifted container"
 
+# a create with the idmap of its config reserves it while its template
+# runs, as an allocated one does: a create at the same time takes another
+free=1131072
+while grep -q "host = $free;" "$LXM_PATH"/*/config; do free=$((free + 65536)); done
+tdir=$TEST_TMP/templates
+mkdir -p "$tdir"
+cat >"$tdir/lxm-held" <<'EOT'
+#!/bin/sh
+while [ $# -gt 0 ]; do [ "$1" = --rootfs ] && rootfs=$2; shift; done
+mkdir -p "$rootfs/sbin" && : >"$rootfs/sbin/half-made"
+while [ -e "${0%/*}/hold" ]; do sleep 0.05; done
+EOT
+chmod +x "$tdir/lxm-held"
+: >"$tdir/hold"
+cat >"$TEST_TMP/given.conf" <<EOT
+idmap = ( { type = "u"; container = 0; host = $free; count = 65536; },
+          { type = "g"; container = 0; host = $free; count = 65536; } );
+EOT
+h=${PFX}-h n=${PFX}-n
+LXM_TEMPLATEDIR=$tdir lxm-create -n "$h" -t held -f "$TEST_TMP/given.conf" >/dev/null 2>"$TEST_TMP/held.err" &
+hpid=$!
+for _ in $(seq 100); do [ -e "$LXM_PATH/$h/rootfs/sbin/half-made" ] && break; sleep 0.05; done
+check "a create during the other's template" -- lxm-create -n "$n" -t busybox
+read -r nhost _ < <(conf_host "$n" u)
+[ -n "$nhost" ] && [ "$nhost" != "$free" ]
+ok $? "it does not take the range the other's config gives ($free; got $nhost)"
+rm -f "$tdir/hold"
+wait $hpid
+ok $? "the create with the given idmap finishes: $(cat "$TEST_TMP/held.err")"
+[ "$(conf_host "$h" u)" = "$free 65536" ]
+ok $? "with its range"
+
 done_testing
