@@ -116,8 +116,16 @@ static int shift_entry(const char *path, const struct stat *st, int flag, struct
 			return 0;    /* this inode is done */
 		}
 	}
-	if (uid == st->st_uid && gid == st->st_gid)
+	if (uid == st->st_uid && gid == st->st_gid) {
+		/* an owner the map leaves alone: the ACL's entries may still
+		 * name ids it maps */
+		if (!lnk) {
+			shift_acl(c, path, "system.posix_acl_access");
+			if (S_ISDIR(st->st_mode))
+				shift_acl(c, path, "system.posix_acl_default");
+		}
 		return 0;
+	}
 	if (S_ISREG(st->st_mode))
 		caplen = lgetxattr(path, "security.capability", cap, sizeof(cap));
 	if (lchown(path, uid, gid) < 0)

@@ -381,8 +381,13 @@ static int write_idmaps(pid_t pid, const struct lxm_config *conf, struct lxm_err
 		}
 		snprintf(path, sizeof(path), "/proc/%d/%cid_map", (int)pid, types[t]);
 		r = lxm_write_file_at(AT_FDCWD, path, buf, off, 0, 0);
-		if (r < 0)
-			return lxm_error_set(err, -r, "writing '%s'", path);
+		if (r < 0) {
+			/* the map itself, as the kernel refused it as a whole */
+			for (char *nl; (nl = strchr(buf, '\n')) && nl[1]; )
+				*nl = ',';
+			buf[strcspn(buf, "\n")] = '\0';
+			return lxm_error_set(err, -r, "writing the %cid map '%s' to '%s'", types[t], buf, path);
+		}
 	}
 	return 0;
 }

@@ -2,9 +2,15 @@
  * overlap, map text, translation, and allocation across the containers of a
  * temporary lxmpath with temporary subuid/subgid files. No root needed. */
 #include <fcntl.h>
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #include "idmap.h"
+#include "shift.h"
 #include "tap.h"
 
 static void test_parse(void)
@@ -293,6 +299,56 @@ static void test_files(void)
 		printf("# could not remove %s\n", tmpdir);
 }
 
+/* A POSIX ACL entry naming an id the map shifts is shifted also where the
+ * file's owner is one the map leaves alone (it was skipped with the
+ * owner). */
+static void test_shift_acl(void)
+{
+	char dir[] = "/tmp/test-idmap-XXXXXX", file[64], cmd[96];
+	struct { uint16_t tag, perm; uint32_t id; } __attribute__((packed)) e[5] = {
+		{ 0x01, 6, UINT32_MAX }, { 0x02, 4, 5 }, { 0x04, 4, UINT32_MAX }, { 0x10, 4, UINT32_MAX },
+		{ 0x20, 4, UINT32_MAX },
+	};
+	unsigned char acl[4 + sizeof(e)];
+	/* a map that leaves the test's own owner (nobody or root past 1000:
+	 * both are outside [0, 1000) unless root, whom it shifts anyway) */
+	const struct lxm_idmap to[2] = {
+		{ .type = 'u', .container = 0, .host = 200000, .count = 1000 },
+		{ .type = 'g', .container = 0, .host = 200000, .count = 1000 },
+	};
+	struct lxm_error err = { 0 };
+	uint32_t v = htole32(2), id;
+	ssize_t n;
+	int fd;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/f", dir);
+	fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < 5; i++) {
+		e[i].tag = htole16(e[i].tag);
+		e[i].perm = htole16(e[i].perm);
+		e[i].id = htole32(e[i].id);
+	}
+	memcpy(acl, &v, 4);
+	memcpy(acl + 4, e, sizeof(e));
+	if (setxattr(file, "system.posix_acl_access", acl, sizeof(acl), 0) < 0) {
+		printf("ok %d # SKIP no POSIX ACLs on /tmp\n", ++tap_n);
+	} else {
+		ok(lxm_shift_tree(dir, NULL, 0, to, 2, &err) == 0, "shift a tree with an ACL: %s", err.msg);
+		n = getxattr(file, "system.posix_acl_access", acl, sizeof(acl));
+		memcpy(&id, acl + 4 + 8 + 4, 4);
+		ok(n == (ssize_t)sizeof(acl) && le32toh(id) == 200005, "the ACL's user entry 5 is host 200005 (%u)",
+		   le32toh(id));
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ok(system(cmd) == 0, "clean up");
+}
+
 int main(void)
 {
 	test_parse();
@@ -300,5 +356,6 @@ int main(void)
 	test_pick_new();
 	test_format();
 	test_files();
+	test_shift_acl();
 	return tap_done();
 }
