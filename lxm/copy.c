@@ -462,6 +462,13 @@ static int new_identity(const struct lxm_paths *paths, const char *newname, int 
 		struct lxm_idmap maps[2];
 		uint32_t count = conf->idmaps[0].count;
 
+		/* the copy gets one range of that size for uids and gids: only
+		 * the same for a map of one line per type from container id 0
+		 * (more lines, a host id passed through say, would be lost) */
+		if (conf->n_idmaps != 2 || conf->idmaps[0].type == conf->idmaps[1].type ||
+		    conf->idmaps[0].container || conf->idmaps[1].container || conf->idmaps[1].count != count)
+			return lxm_error_setr(err, EINVAL, "cannot give the copy an id range of its own: the id map is "
+					      "not one range from 0 for uids and one for gids (%zu lines)", conf->n_idmaps);
 		r = lxm_idmap_allocate(paths, newname, count, partialfd, maps, err);
 		if (r < 0)
 			return lxm_error_prefix(err, "giving the copy an id range");

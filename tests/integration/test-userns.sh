@@ -92,6 +92,20 @@ EOF
 expect_error "not within root's ranges in '$LXM_SUBUID_FILE'" "an idmap outside root's ranges is refused, naming the file" -- \
 	lxm-create -n "${PFX}-o" -t busybox -f "$TEST_TMP/outside.conf"
 
+# a map of more lines than one per type cannot be copied into a range of
+# the copy's own (the copy got the first line's size, the rest was lost)
+cat >"$TEST_TMP/split.conf" <<EOF
+idmap = ( { type = "u"; container = 0; host = 50000000; count = 1000; },
+          { type = "u"; container = 1000; host = 50001000; count = 64536; },
+          { type = "g"; container = 0; host = 50100000; count = 65536; } );
+EOF
+check "create with a map of two uid lines" -- lxm-create -n "${PFX}-sp" -t busybox -f "$TEST_TMP/split.conf"
+expect_error "^lxm-copy: ${PFX}-sp: cannot give the copy an id range of its own: the id map is not one range from 0 for uids and one for gids \\(3 lines\\)$" \
+	"lxm-copy refuses to squeeze that map into one range" -- lxm-copy -n "${PFX}-sp" -N "${PFX}-sq"
+[ ! -e "$LXM_PATH/${PFX}-sq" ]
+ok $? "and leaves nothing behind"
+check "destroy it" -- lxm-destroy -n "${PFX}-sp"
+
 # a config lxm cannot read (a hand edit gone wrong) does not free the
 # range of its container, which may be running on it
 cp "$LXM_PATH/$a/config" "$TEST_TMP/a.config"
