@@ -309,14 +309,56 @@ int lxm_apparmor_exec_profile(const char *setting, const char *name, const char 
 	return 0;
 }
 
-static int run_parser(char *const argv[])
+/* Run the parser; its exit status (128+N for a signal), its first line of
+ * stderr in why (what it found wrong in the profile). */
+static int run_parser(char *const argv[], char *why, size_t why_size)
 {
+	posix_spawn_file_actions_t fa;
+	_cleanup_close_ int rd = -1;
+	char buf[4096];
+	size_t len = 0;
+	int fds[2], status, r;
 	pid_t pid;
-	int status, r;
 
-	r = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	why[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	rd = fds[0];
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
+	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
 	if (r)
 		return -r;
+	/* all of it, so that the parser never blocks on a full pipe; what
+	 * does not fit is dropped */
+	for (;;) {
+		char scratch[512];
+		bool room = len < sizeof(buf) - 1;
+		ssize_t n = room ? read(rd, buf + len, sizeof(buf) - 1 - len) : read(rd, scratch, sizeof(scratch));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (room)
+			len += (size_t)n;
+	}
+	buf[len] = '\0';
+	/* the line that says what is wrong ("AppArmor parser error for ...
+	 * at line 2: ..."), past notes such as the missing kernel interface;
+	 * else the last one */
+	for (char *line = buf, *nl; *line; line = nl) {
+		size_t n = strcspn(line, "\n");
+
+		nl = line + n + (line[n] ? 1 : 0);
+		if (!n)
+			continue;
+		snprintf(why, why_size, "%.*s", (int)n, line);
+		if (memmem(line, n, "rror", 4))
+			break;
+	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
@@ -441,17 +483,20 @@ int lxm_apparmor_load(const char *dir, const char *marker, const char *profile, 
 	{
 		_cleanup_free_ char *tmp = lxm_strdup_printf("%s.tmp", bin);
 		char *argv[] = { AA_PARSER, "-Q", "-K", "-q", "-o", tmp, src, NULL };
+		char why[512];
 
 		if (!tmp)
 			return lxm_error_set(err, ENOMEM, "AppArmor profile '%s'", profile);
 		/* the parser opens its output by path: nothing may be there */
 		if (unlinkat(aafd, AA_BIN ".tmp", 0) < 0 && errno != ENOENT)
 			return lxm_error_set(err, errno, "removing '%s'", tmp);
-		r = run_parser(argv);
+		r = run_parser(argv, why, sizeof(why));
 		if (r == 0 && renameat(aafd, AA_BIN ".tmp", aafd, AA_BIN) < 0)
 			r = lxm_error_set(err, errno, "renaming '%s'", tmp);
 		else if (r < 0)
 			r = lxm_error_set(err, -r, "running '%s'", AA_PARSER);
+		else if (r > 0 && why[0])
+			r = lxm_error_setr(err, EINVAL, "compiling AppArmor profile '%s': %s", src, why);
 		else if (r > 0)
 			r = lxm_error_setr(err, EINVAL, "compiling AppArmor profile '%s': %s exited with status %d",
 					   src, AA_PARSER, r);
@@ -497,7 +542,12 @@ int lxm_apparmor_compile_check(const char *path)
 	char *with_features[] = { AA_PARSER, "-QTK", "-M", AA_FEATURES_FILE, "-o", "/dev/null", (char *)path, NULL };
 	char *plain[] = { AA_PARSER, "-QTK", "-o", "/dev/null", (char *)path, NULL };
 
-	return run_parser(access(AA_FEATURES_FILE, R_OK) == 0 ? with_features : plain);
+	char why[512];
+	int r = run_parser(access(AA_FEATURES_FILE, R_OK) == 0 ? with_features : plain, why, sizeof(why));
+
+	if (r != 0)
+		log_debug("apparmor: compiling '%s': %s", path, why[0] ? why : "(no message)");
+	return r;
 }
 
 int lxm_apparmor_change_onexec(const char *profile, struct lxm_error *err)

@@ -137,10 +137,27 @@ int main(void)
 
 	if (!parser_available()) {
 		printf("ok %d # SKIP apparmor_parser not installed\n", ++tap_n);
+		printf("ok %d # SKIP apparmor_parser not installed\n", ++tap_n);
+		printf("ok %d # SKIP apparmor_parser not installed\n", ++tap_n);
 	} else {
 		ok(plain && compiles(plain, "default") == 0, "the default profile compiles (apparmor_parser -QTK)");
 		ok(nest && compiles(nest, "nesting") == 0, "the nesting profile compiles");
 		ok(mounts && compiles(mounts, "mounts") == 0, "the profile with user mounts compiles");
+		{
+			/* a profile the parser refuses: its own words in the
+			 * error, not only its exit status */
+			char dir[] = "/tmp/lxm-test-aa-load.XXXXXX", marker[64], cmd[96];
+			if (mkdtemp(dir)) {
+				lxm_error_clear(&err);
+				snprintf(marker, sizeof(marker), "%s/marker", dir);
+				ok(lxm_apparmor_load(dir, marker, "lxm-t", "profile lxm-t {\n  bogus_rule_x,\n}\n", &err) == -EINVAL &&
+				   strstr(err.msg, "compiling AppArmor profile '") && !strstr(err.msg, "exited with status") &&
+				   strstr(err.msg, "at line 2:"),
+				   "a profile the parser refuses: its message in the error: %s", err.msg);
+				snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+				ok(system(cmd) == 0, "clean up");
+			}
+		}
 	}
 	return tap_done();
 }
