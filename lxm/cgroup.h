@@ -28,7 +28,8 @@ struct lxm_cgroup_stats {
 	uint64_t memory_bytes;    /* current usage */
 	uint64_t cpu_ns;          /* total CPU time */
 	uint64_t pids;            /* tasks now */
-	bool has_memory, has_cpu, has_pids;
+	uint64_t io_bytes;        /* block I/O read and written (v2 io.stat) */
+	bool has_memory, has_cpu, has_pids, has_io;
 };
 
 struct lxm_cgroup;
@@ -130,6 +131,9 @@ int lxm_cgroup_parse_mountinfo(const char *text, struct lxm_cgroup_mounts *ret, 
 void lxm_cgroup_mounts_done(struct lxm_cgroup_mounts *m);
 /* Whether a comma-separated v1 controller list names controller. */
 bool lxm_cgroup_hierarchy_has(const struct lxm_cgroup_hierarchy *h, const char *controller);
+/* The bytes read and written (rbytes= + wbytes=, every device) of a v2
+ * io.stat text; -EINVAL for a malformed number. */
+int lxm_cgroup_parse_io_stat(const char *text, uint64_t *ret);
 /* v2 cpu.weight (1-10000) to v1 cpu.shares: weight*1024/100, at least 2. */
 uint64_t lxm_cgroup_weight_to_shares(uint32_t weight);
 

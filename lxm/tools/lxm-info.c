@@ -164,6 +164,8 @@ int main(int argc, char **argv)
 		printf("]");
 		if (info.has_stats && info.stats.has_cpu)
 			printf(", \"cpu_ns\": %llu", (unsigned long long)info.stats.cpu_ns);
+		if (info.has_stats && info.stats.has_io)
+			printf(", \"io_bytes\": %llu", (unsigned long long)info.stats.io_bytes);
 		if (info.has_stats && info.stats.has_memory)
 			printf(", \"memory_bytes\": %llu", (unsigned long long)info.stats.memory_bytes);
 		if (info.has_stats && info.stats.has_pids)
@@ -212,6 +214,8 @@ int main(int argc, char **argv)
 				snprintf(buf, sizeof(buf), "%.2f seconds", (double)info.stats.cpu_ns / 1e9);
 			print_line("CPU use", buf);
 		}
+		if (info.stats.has_io)
+			print_bytes("BlkIO use", info.stats.io_bytes, raw);
 		if (info.stats.has_memory) {
 			if (raw)
 				snprintf(buf, sizeof(buf), "%llu", (unsigned long long)info.stats.memory_bytes);

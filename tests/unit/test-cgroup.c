@@ -261,6 +261,20 @@ static void test_parse_garbage(void)
 	ok(r == -EINVAL, "NULL text: -EINVAL");
 }
 
+static void test_io_stat(void)
+{
+	uint64_t v = 1;
+
+	ok(lxm_cgroup_parse_io_stat("", &v) == 0 && v == 0, "io.stat: empty is 0 bytes");
+	ok(lxm_cgroup_parse_io_stat("8:0 rbytes=4096 wbytes=20971520 rios=1 wios=20 dbytes=0 dios=0\n"
+				    "254:0 rbytes=100 wbytes=1 rios=1 wios=1 dbytes=7 dios=1\n", &v) == 0 &&
+	   v == 4096 + 20971520 + 100 + 1, "io.stat: rbytes and wbytes of every device, not dbytes (%llu)",
+	   (unsigned long long)v);
+	ok(lxm_cgroup_parse_io_stat("8:0 rbytes=12x wbytes=1\n", &v) == -EINVAL, "io.stat: a bad number is an error");
+	ok(lxm_cgroup_parse_io_stat("8:0 rbytes=18446744073709551615 wbytes=1\n", &v) == -EINVAL,
+	   "io.stat: a sum past 2^64 is an error");
+}
+
 static void test_shares(void)
 {
 	ok(lxm_cgroup_weight_to_shares(100) == 1024, "weight 100 -> 1024 shares");
@@ -1005,6 +1019,7 @@ int main(void)
 	test_parse_special();
 	test_parse_garbage();
 	test_shares();
+	test_io_stat();
 	test_detect_fixture(dir);
 	test_name_check(dir);
 

@@ -42,6 +42,12 @@ ok "$( [ "$(cat "$d/cpu.weight")" = 50 ]; echo $?)" "cpu.weight = 50"
 ok "$( [ "$(cat "$d/cpuset.cpus")" = 0 ] && grep -q '^Cpus_allowed_list:[[:space:]]*0$' /proc/$pid/status; echo $?)" \
 	"cpuset.cpus = 0 and init may only run on cpu 0"
 
+# lxm-info's BlkIO use is the container's io.stat (rbytes + wbytes)
+want=$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^[rw]bytes=/) { split($i, kv, "="); s += kv[2] } } END { print s + 0 }' "$d/io.stat")
+got=$(lxm-info -n "$c" -S -H | awk '/^BlkIO use:/ { print $3 }')
+ok "$( [ -n "$got" ] && [ "$got" = "$want" ]; echo $?)" "lxm-info -S prints BlkIO use from io.stat ($got, io.stat: $want)"
+ok "$(lxm-info -n "$c" --json | grep -q "\"io_bytes\": $want"; echo $?)" "and --json has io_bytes"
+
 # memory: a hog inside is OOM-killed in the container's cgroup, the host is fine
 out=$(lxm-attach -n "$c" -- /bin/dd if=/dev/zero of=/dev/null bs=64M count=1 2>&1)
 rc=$?
