@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 			       rows[i].no_config ? "null" : rows[i].unprivileged ? "true" : "false");
 		}
 		printf("]\n");
-	} else if (fancy) {
+	} else if (fancy && n_rows) {   /* as lxc-ls -f: no containers, no header */
 		int w = 4;
 		for (size_t i = 0; i < n_rows; i++)
 			w = MAX(w, (int)strlen(rows[i].name));

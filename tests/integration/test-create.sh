@@ -109,6 +109,8 @@ ok "$( ! lxm-ls --stopped | grep -qw "$r"; echo $?)" "lxm-ls --stopped leaves it
 fancy=$(lxm-ls -f)
 ok "$(echo "$fancy" | head -1 | grep -Eq '^NAME +STATE +AUTOSTART +GROUPS +IPV4 +IPV6 +UNPRIVILEGED$'; echo $?)" "lxm-ls -f has the LXC columns"
 ok "$(echo "$fancy" | grep -E "^$r +RUNNING " | grep -Eq ' (true|false)$'; echo $?)" "lxm-ls -f shows RUNNING and true/false under UNPRIVILEGED"
+mkdir -p "$TEST_TMP/empty-path"
+ok "$( [ -z "$(lxm-ls -f -P "$TEST_TMP/empty-path")" ]; echo $?)" "lxm-ls -f of no containers prints nothing, not even the header (as lxc-ls -f)"
 ok "$(echo "$fancy" | grep -E "^$d +STOPPED +1 +web,db" >/dev/null; echo $?)" "lxm-ls -f shows autostart and groups"
 ok "$(lxm-ls --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(c["name"]=="'"$r"'" and c["state"]=="RUNNING" for c in d)'; echo $?)" "lxm-ls --json is valid JSON"
 # as lxc-ls: -1, a regular expression, --frozen, -g GROUPS
