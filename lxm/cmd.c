@@ -57,7 +57,8 @@ int lxm_cmd_decode_req(const void *buf, size_t len, struct lxm_cmd_req *ret, con
 		return -EBADMSG;
 	switch (req.cmd) {
 	case LXM_CMD_STOP:
-		if (req.arg1 < 0 || req.arg1 >= LXM_STOP_MODE_MAX || req.arg2 < -1)
+		if (req.arg1 < 0 || req.arg1 >= LXM_STOP_MODE_MAX ||
+		    req.arg2 < LXM_STOP_TIMEOUT_FOREVER)
 			return -EINVAL;
 		break;
 	case LXM_CMD_FREEZE:

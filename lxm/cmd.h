@@ -16,7 +16,11 @@
 
 enum lxm_cmd {
 	LXM_CMD_STATE,           /* -> state, init pid */
-	LXM_CMD_STOP,            /* arg1: enum lxm_stop_mode, arg2: timeout s */
+	LXM_CMD_STOP,            /* arg1: enum lxm_stop_mode, arg2: timeout s or
+				  * LXM_STOP_TIMEOUT_*. A halt or kill client
+				  * then waits for the close at the cleanup; a
+				  * NOKILL one gets a second response instead
+				  * (-ETIMEDOUT) when its time is up */
 	LXM_CMD_CONSOLE_LOG,     /* -> ring buffer contents */
 	LXM_CMD_FREEZE,          /* arg1: 1 freeze, 0 thaw */
 	LXM_CMD_CONSOLE,         /* arg1: 0 /dev/console, N /dev/ttyN; arg2: 0. On
@@ -29,8 +33,15 @@ enum lxm_stop_mode {
 	LXM_STOP_HALT,           /* init's halt signal, SIGKILL after the timeout */
 	LXM_STOP_KILL,           /* SIGKILL now */
 	LXM_STOP_REBOOT,         /* init's reboot signal */
+	LXM_STOP_NOKILL,         /* init's halt signal, never SIGKILL: when the
+				  * timeout passes with init alive, the container
+				  * runs on (timeout 0: the signal, no wait) */
 	LXM_STOP_MODE_MAX,
 };
+
+/* A STOP's arg2: seconds, or */
+#define LXM_STOP_TIMEOUT_DEFAULT (-1)   /* init.stop_timeout */
+#define LXM_STOP_TIMEOUT_FOREVER (-2)   /* wait for the halt as long as it takes */
 
 struct lxm_cmd_req {
 	uint32_t magic;

@@ -246,6 +246,27 @@ static int remove_cgroup(const char *name, struct lxm_error *err)
 	return 0;
 }
 
+static int still_running(int timeout, struct lxm_error *err)
+{
+	return lxm_error_setr(err, ETIMEDOUT, "still running after %d s (--nokill: not killed)", timeout);
+}
+
+/* A --nokill stop without the monitor: the halt signal, then a wait for
+ * init's death. Returns 1 when it died, 0 for timeout 0 (the signal, no
+ * wait), -ETIMEDOUT when it lives on (it is left alone). */
+static int nokill_halt(const char *name, int pidfd, int sig, int timeout, pid_t pid, struct lxm_error *err)
+{
+	log_debug("monitor gone: sending the halt signal to pid %d (--nokill)", (int)pid);
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+		return lxm_error_set(err, errno, "sending the halt signal to init (pid %d)", (int)pid);
+	thaw(name);
+	if (timeout == 0)
+		return 0;
+	if (wait_pidfd(pidfd, timeout == LXM_STOP_TIMEOUT_FOREVER ? -1 : timeout * 1000) > 0)
+		return 1;
+	return still_running(timeout, err);
+}
+
 /* The monitor is gone (killed): stop the init found through the state file
  * with a pidfd, then clean up what the monitor would have. */
 static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
@@ -284,6 +305,10 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 	if (pidfd >= 0 || rt.n_phys)
 		r = load_effective_config(paths, name, &conf, err);
 	if (pidfd >= 0) {
+		if (r < 0 && mode == LXM_STOP_NOKILL) {
+			lxm_config_free(&conf);
+			return lxm_error_prefix(err, "no halt signal to send (--nokill: not killed)");
+		}
 		if (r < 0) {
 			/* without a config there is no halt signal to send */
 			lxm_error_clear(err);
@@ -299,13 +324,21 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 			if (netnsfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
 				closep(&netnsfd), netnsfd = -1;   /* not the same process any more */
 		}
-		if (timeout < 0)
+		if (timeout == LXM_STOP_TIMEOUT_DEFAULT)
 			timeout = (int)conf.stop_timeout;
-		if (mode == LXM_STOP_HALT && timeout > 0) {
+		if (mode == LXM_STOP_NOKILL) {
+			r = nokill_halt(name, pidfd, conf.halt_signal, timeout, rt.init_pid, err);
+			if (r <= 0) {
+				lxm_config_free(&conf);
+				return r;
+			}
+			goto stopped;
+		}
+		if (mode == LXM_STOP_HALT && timeout != 0) {
 			log_debug("monitor gone: sending the halt signal to pid %d", (int)rt.init_pid);
 			if (syscall(SYS_pidfd_send_signal, pidfd, conf.halt_signal, NULL, 0) == 0) {
 				thaw(name);
-				if (wait_pidfd(pidfd, timeout * 1000) > 0)
+				if (wait_pidfd(pidfd, timeout == LXM_STOP_TIMEOUT_FOREVER ? -1 : timeout * 1000) > 0)
 					goto stopped;
 			}
 		}
@@ -398,6 +431,9 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 		return lxm_error_set(err, -r, "sending the stop command");
 	if (rsp.ret == -EUSERS)
 		return monitor_full(err);
+	if (rsp.ret == -EINVAL && (mode == LXM_STOP_NOKILL || timeout == LXM_STOP_TIMEOUT_FOREVER))
+		return lxm_error_setr(err, EINVAL, "its monitor (started by an older lxm) knows neither --nokill nor "
+				      "-t -1; stop it without them");
 	if (rsp.ret < 0)
 		return lxm_error_set(err, -rsp.ret, "stop");
 	if (mode == LXM_STOP_REBOOT)
@@ -406,30 +442,43 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 	 * kills init itself when the timeout passes (the effective config's,
 	 * -s included), so waiting much longer than that means the monitor
 	 * is stuck */
-	if (timeout < 0 && mode == LXM_STOP_HALT) {
+	if (timeout == LXM_STOP_TIMEOUT_DEFAULT && (mode == LXM_STOP_HALT || mode == LXM_STOP_NOKILL)) {
 		struct lxm_config conf = { 0 };
 		struct lxm_error cerr = { 0 };
 
 		timeout = load_effective_config(paths, name, &conf, &cerr) == 0 ? (int)conf.stop_timeout : 600;
 		lxm_config_free(&conf);
 	}
+	/* --nokill -t 0: the halt signal is sent, nobody waits */
+	if (mode == LXM_STOP_NOKILL && timeout == 0)
+		return 0;
 	{
-		uint64_t deadline = lxm_now_ns() + ((uint64_t)(mode == LXM_STOP_KILL ? 0 : timeout) + 30) * 1000000000ULL;
+		bool forever = mode != LXM_STOP_KILL && timeout == LXM_STOP_TIMEOUT_FOREVER;
+		uint64_t deadline = lxm_now_ns() +
+			((uint64_t)(mode == LXM_STOP_KILL || forever ? 0 : timeout) + 30) * 1000000000ULL;
 
 		for (;;) {
 			struct pollfd p = { .fd = fd, .events = POLLIN };
 			uint64_t now = lxm_now_ns();
-			char buf[64];
+			char buf[sizeof(struct lxm_cmd_rsp) + 64];
+			ssize_t n;
 
-			if (now >= deadline)
+			if (!forever && now >= deadline)
 				return lxm_error_setr(err, ETIMEDOUT, "the monitor did not finish the stop in time");
-			r = poll(&p, 1, (int)((deadline - now) / 1000000) + 1);
+			r = poll(&p, 1, forever ? -1 : (int)((deadline - now) / 1000000) + 1);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0)
 				return lxm_error_set(err, errno, "waiting for the stop");
-			if (r > 0 && recv(fd, buf, sizeof(buf), 0) <= 0)
+			if (r == 0)
+				continue;
+			n = recv(fd, buf, sizeof(buf), 0);
+			if (n <= 0)
 				break;
+			/* a --nokill stop's second answer: init lives on */
+			if (mode == LXM_STOP_NOKILL && lxm_cmd_decode_rsp(buf, (size_t)n, &rsp, NULL) == 0 &&
+			    rsp.ret == -ETIMEDOUT)
+				return still_running(timeout, err);
 		}
 		return after_dropped_stop(paths, name, mode, timeout, monitor_pidfd, err);
 	}

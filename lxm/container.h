@@ -33,8 +33,11 @@ int lxm_container_load_config(const struct lxm_paths *paths, const char *name,
 			      struct lxm_config *conf, struct lxm_error *err);
 int lxm_container_query(const struct lxm_paths *paths, const char *name,
 			struct lxm_container_info *ret, struct lxm_error *err);
-/* timeout: seconds, -1 for the config's stop_timeout. Stopping a stopped
- * container succeeds. */
+/* timeout: seconds, LXM_STOP_TIMEOUT_DEFAULT (-1) for the config's
+ * stop_timeout, LXM_STOP_TIMEOUT_FOREVER (-2) for no limit; 0 with HALT is a
+ * kill, with NOKILL the halt signal without a wait. NOKILL fails with
+ * ETIMEDOUT (the container running on) when init outlives the timeout.
+ * Stopping a stopped container succeeds. */
 int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm_stop_mode mode,
 		       int timeout, struct lxm_error *err);
 int lxm_container_console_log(const struct lxm_paths *paths, const char *name, char **ret,

@@ -294,63 +294,140 @@ static void thaw_to(struct lxm_monitor *m, const char *what)
 
 static void kill_init(struct lxm_monitor *m)
 {
+	m->kill_sent = true;
+	m->kill_at = 0;
 	send_signal(m, SIGKILL);
 	thaw_to(m, "kill");
 }
 
-/* A stop under way keeps its SIGKILL time: a later halt request may bring
- * it forward, never push it back. Returns true when the timer was set. */
-static bool arm_stop_timer(struct lxm_monitor *m, bool under_way, int timeout)
+/* The timer goes off at the first of the SIGKILL time and the --nokill
+ * waiters' deadlines. */
+static void rearm_timer(struct lxm_monitor *m)
 {
-	struct itimerspec its = { 0 }, cur;
+	struct itimerspec its = { 0 };
+	uint64_t at = m->kill_at;
 
-	if (under_way) {
-		if (timerfd_gettime(m->timer_fd, &cur) < 0)
-			return false;
-		/* disarmed: a kill was sent already (-k, or the timeout passed) */
-		if (cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec == 0)
-			return false;
-		if (cur.it_value.tv_sec < timeout)
-			return false;
+	for (size_t slot = 0; slot < LXM_MONITOR_MAX_CLIENTS; slot++)
+		if (m->client_nokill[slot] && m->client_nokill[slot] != UINT64_MAX &&
+		    (!at || m->client_nokill[slot] < at))
+			at = m->client_nokill[slot];
+	if (at) {
+		its.it_value.tv_sec = (time_t)(at / 1000000000ULL);
+		its.it_value.tv_nsec = (long)(at % 1000000000ULL);
 	}
-	its.it_value.tv_sec = timeout;
-	return timerfd_settime(m->timer_fd, 0, &its, NULL) == 0;
+	if (timerfd_settime(m->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		log_warn("setting the stop timer: %s", strerror(errno));
 }
 
-static void begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeout)
+/* Only --nokill stops were under way and none waits any more: the halt
+ * did not take, the container runs on (a later stop sends the halt
+ * signal again). */
+static void maybe_resume(struct lxm_monitor *m)
 {
-	bool under_way = m->stop_requested;
+	if (!m->stop_requested || m->stop_final || m->pidfd < 0)
+		return;
+	for (size_t slot = 0; slot < LXM_MONITOR_MAX_CLIENTS; slot++)
+		if (m->client_nokill[slot])
+			return;
+	log_info("init did not halt and nobody waits for it (--nokill): running on");
+	m->stop_requested = false;
+	m->state = LXM_STATE_RUNNING;
+	lxm_monitor_write_state(m);
+}
 
+/* A --nokill waiter's time is up: it gets a second response, -ETIMEDOUT,
+ * and waits no more. */
+static void nokill_give_up(struct lxm_monitor *m, size_t slot)
+{
+	struct lxm_cmd_rsp rsp = { .magic = LXM_CMD_MAGIC, .ret = -ETIMEDOUT };
+
+	m->client_nokill[slot] = 0;
+	m->client_waits[slot] = false;
+	maybe_resume(m);
+	rsp.state = m->state;
+	rsp.init_pid = m->pid;
+	if (send(m->clients[slot], &rsp, sizeof(rsp), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("client %zu: telling it the halt did not take: %s", slot, strerror(errno));
+}
+
+/* The SIGKILL time is brought forward by a later halt request, never
+ * pushed back; once SIGKILL is sent there is none. */
+static void set_kill_time(struct lxm_monitor *m, int timeout)
+{
+	uint64_t at;
+
+	if (m->kill_sent || timeout == LXM_STOP_TIMEOUT_FOREVER) {
+		if (!m->kill_sent && !m->kill_at)
+			log_info("halting, no SIGKILL");
+		return;
+	}
+	at = lxm_now_ns() + (uint64_t)timeout * 1000000000ULL;
+	if (m->kill_at && m->kill_at <= at)
+		return;
+	m->kill_at = at;
+	log_info("halting, SIGKILL in %d s", timeout);
+}
+
+/* The halt signal, once per stop: a second one could start init's
+ * shutdown over (or count as a forced one). */
+static void send_halt(struct lxm_monitor *m)
+{
+	if (!m->stop_requested)
+		send_signal(m, m->conf->halt_signal);
+	m->stop_requested = true;
+	m->state = LXM_STATE_STOPPING;
+	thaw_to(m, "halt");
+}
+
+/* slot: the requester, LXM_MONITOR_MAX_CLIENTS for none. Returns whether
+ * it waits (for the close at the cleanup, or a --nokill's answer). */
+static bool begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeout, size_t slot)
+{
+	bool waits = true;
+
+	if (timeout == LXM_STOP_TIMEOUT_DEFAULT)
+		timeout = (int)m->conf->stop_timeout;
 	switch (mode) {
+	case LXM_STOP_HALT:
 	case LXM_STOP_KILL:
-		m->stop_requested = true;
+		if (mode == LXM_STOP_HALT && timeout != 0) {
+			m->stop_final = true;
+			set_kill_time(m, timeout);
+			send_halt(m);
+			break;
+		}
+		/* -t 0 is a kill */
+		m->stop_requested = m->stop_final = true;
 		m->state = LXM_STATE_STOPPING;
 		kill_init(m);
 		break;
-	case LXM_STOP_HALT:
-		m->stop_requested = true;
-		m->state = LXM_STATE_STOPPING;
-		if (timeout < 0)
-			timeout = (int)m->conf->stop_timeout;
+	case LXM_STOP_NOKILL:
 		if (timeout == 0) {
-			kill_init(m);
+			/* the signal only: nobody waits, nothing to undo */
+			if (!m->stop_requested)
+				send_signal(m, m->conf->halt_signal);
+			thaw_to(m, "halt");
+			waits = false;
 			break;
 		}
-		if (arm_stop_timer(m, under_way, timeout))
-			log_info("halting, SIGKILL in %d s", timeout);
-		/* init has it already: a second one could start its shutdown
-		 * over (or count as a forced one) */
-		if (!under_way)
-			send_signal(m, m->conf->halt_signal);
-		thaw_to(m, "halt");
+		send_halt(m);
+		if (slot < LXM_MONITOR_MAX_CLIENTS) {
+			m->client_nokill[slot] = timeout == LXM_STOP_TIMEOUT_FOREVER ? UINT64_MAX :
+						 lxm_now_ns() + (uint64_t)timeout * 1000000000ULL;
+			log_info("halting, no SIGKILL (--nokill)");
+		}
 		break;
 	case LXM_STOP_REBOOT:
 		send_signal(m, m->conf->reboot_signal);
+		waits = false;
 		break;
 	default:
+		waits = false;
 		break;
 	}
+	rearm_timer(m);
 	lxm_monitor_write_state(m);
+	return waits;
 }
 
 static void client_close(struct lxm_monitor *m, size_t slot)
@@ -362,6 +439,12 @@ static void client_close(struct lxm_monitor *m, size_t slot)
 	m->clients[slot] = -1;
 	m->client_console[slot] = 0;
 	m->client_waits[slot] = false;
+	/* an lxm-stop --nokill that gave up (^C) */
+	if (m->client_nokill[slot]) {
+		m->client_nokill[slot] = 0;
+		maybe_resume(m);
+		rearm_timer(m);
+	}
 }
 
 /* The pty master behind console stream number tty (0 console, N ttyN). */
@@ -569,6 +652,7 @@ static void handle_accept(struct lxm_monitor *m)
 		m->clients[slot] = fd;
 		m->client_active[slot] = now;
 		m->client_waits[slot] = false;
+		m->client_nokill[slot] = 0;
 	}
 }
 
@@ -641,9 +725,9 @@ static void handle_client(struct lxm_monitor *m, size_t slot)
 	case LXM_CMD_STATE:
 		break;
 	case LXM_CMD_STOP:
-		begin_stop(m, (enum lxm_stop_mode)req.arg1, req.arg2);
-		/* it waits for the close at the cleanup */
-		m->client_waits[slot] = req.arg1 != LXM_STOP_REBOOT;
+		/* it waits for the close at the cleanup (or a --nokill's
+		 * second answer) */
+		m->client_waits[slot] = begin_stop(m, (enum lxm_stop_mode)req.arg1, req.arg2, slot);
 		break;
 	case LXM_CMD_CONSOLE_LOG:
 		data = malloc(m->ring.len + 1);
@@ -888,13 +972,23 @@ int lxm_monitor_loop(struct lxm_monitor *m)
 				pump_console(m);
 			} else if (tag == TAG_TIMER) {
 				uint64_t exp;
+				uint64_t now = lxm_now_ns();
+
 				(void)!read(m->timer_fd, &exp, sizeof(exp));
-				log_info("stop timeout passed, killing init");
-				kill_init(m);
+				if (m->kill_at && m->kill_at <= now) {
+					log_info("stop timeout passed, killing init");
+					kill_init(m);
+				}
+				for (size_t slot = 0; slot < LXM_MONITOR_MAX_CLIENTS; slot++)
+					if (m->clients[slot] >= 0 && m->client_nokill[slot] &&
+					    m->client_nokill[slot] <= now)
+						nokill_give_up(m, slot);
+				rearm_timer(m);
 			} else if (tag == TAG_SIGNAL) {
 				struct signalfd_siginfo ssi;
 				if (read(m->signal_fd, &ssi, sizeof(ssi)) == sizeof(ssi))
-					begin_stop(m, LXM_STOP_HALT, -1);
+					begin_stop(m, LXM_STOP_HALT, LXM_STOP_TIMEOUT_DEFAULT,
+						   LXM_MONITOR_MAX_CLIENTS);
 			} else if (tag == TAG_STDIN) {
 				pump_stdin(m);
 			} else if (tag >= TAG_REJECT_BASE && tag < TAG_REJECT_BASE + LXM_MONITOR_MAX_REJECTS) {

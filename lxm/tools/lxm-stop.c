@@ -1,11 +1,16 @@
 #include "common.h"
 #include "container.h"
 
+enum { OPT_NOKILL = LXM_OPT_TOOL_BASE };
+
 static const char usage[] =
-	"Usage: lxm-stop -n NAME [-t SECS] [-k] [-r]\n"
+	"Usage: lxm-stop -n NAME [-t SECS] [--nokill | -k | -r]\n"
 	"Stop a container: its init's halt signal, then SIGKILL after the timeout.\n"
 	"Stopping a stopped container succeeds.\n\n"
-	"  -t, --timeout=SECS     wait this long before SIGKILL (default: init.stop_timeout)\n"
+	"  -t, --timeout=SECS     wait this long before SIGKILL (default: init.stop_timeout;\n"
+	"                         -1: wait for the halt forever; 0: SIGKILL at once)\n"
+	"      --nokill           never SIGKILL: fail, the container running on, when it\n"
+	"                         has not halted in time (-t 0: send the signal, do not wait)\n"
 	"  -k, --kill             SIGKILL now\n"
 	"  -r, --reboot           reboot instead\n";
 
@@ -16,12 +21,14 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "kill", no_argument, NULL, 'k' },
 		{ "reboot", no_argument, NULL, 'r' },
+		{ "nokill", no_argument, NULL, OPT_NOKILL },
 		{ 0 }
 	};
 	enum lxm_stop_mode mode = LXM_STOP_HALT;
 	struct lxm_error err = { 0 };
 	struct lxm_tool t;
-	int timeout = -1;
+	int timeout = LXM_STOP_TIMEOUT_DEFAULT;
+	bool kill = false, reboot = false, nokill = false;
 	int opt, r;
 
 	lxm_tool_begin(&t, "lxm-stop", usage);
@@ -32,15 +39,22 @@ int main(int argc, char **argv)
 			continue;
 		switch (opt) {
 		case 't':
-			if (lxm_parse_u64(optarg, 86400, &v) < 0)
-				lxm_tool_usage_error(&t, "invalid timeout '%s' (seconds, 0-86400)", optarg);
-			timeout = (int)v;
+			if (streq(optarg, "-1"))
+				timeout = LXM_STOP_TIMEOUT_FOREVER;
+			else if (lxm_parse_u64(optarg, 86400, &v) < 0)
+				lxm_tool_usage_error(&t, "invalid timeout '%s' (seconds, 0-86400, or -1: no limit)",
+						     optarg);
+			else
+				timeout = (int)v;
 			break;
 		case 'k':
-			mode = LXM_STOP_KILL;
+			kill = true;
 			break;
 		case 'r':
-			mode = LXM_STOP_REBOOT;
+			reboot = true;
+			break;
+		case OPT_NOKILL:
+			nokill = true;
 			break;
 		default:
 			lxm_tool_usage_error(&t, "invalid option");
@@ -48,6 +62,13 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		lxm_tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
+	/* given together: -k before -r before --nokill */
+	if (kill)
+		mode = LXM_STOP_KILL;
+	else if (reboot)
+		mode = LXM_STOP_REBOOT;
+	else if (nokill)
+		mode = LXM_STOP_NOKILL;
 	lxm_tool_setup(&t, true);
 	r = lxm_container_stop(&t.paths, t.name, mode, timeout, &err);
 	r = r < 0 ? lxm_tool_fail(&t, &err) : 0;

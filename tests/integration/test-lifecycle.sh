@@ -106,6 +106,81 @@ ms=$(( (t1 - t0) / 1000000 ))
 ok "$( [ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ]; echo $?)" "the stop waited the timeout, then killed (${ms} ms)"
 no_leaks "$c" "nothing left after a timed-out stop"
 
+# --nokill: the halt signal, never SIGKILL; an init that ignores it is left
+# running (RUNNING again, so that a later -k works) and lxm-stop says so
+check "start with an init that ignores its halt signal (--nokill)" -- lxm-start -n "$c" -s init.halt_signal=SIGWINCH
+pid=$(pid_of "$c")
+t0=$(date +%s%N)
+expect_error "^lxm-stop: $c: still running after 1 s \\(--nokill: not killed\\)$" \
+	"lxm-stop --nokill -t 1 fails when init does not halt" -- lxm-stop -n "$c" --nokill -t 1
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$( [ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ]; echo $?)" "after the timeout (${ms} ms)"
+ok "$( [ "$(state_of "$c")" = RUNNING ] && [ "$(pid_of "$c")" = "$pid" ]; echo $?)" \
+	"the container runs on, RUNNING again ($(state_of "$c"))"
+# an lxm-stop --nokill that is interrupted gives the container back too
+lxm-stop -n "$c" --nokill -t -1 >/dev/null 2>&1 & sp=$!
+sleep 1
+ok "$( [ "$(state_of "$c")" = STOPPING ]; echo $?)" "STOPPING while lxm-stop --nokill -t -1 waits"
+kill "$sp"; wait "$sp" 2>/dev/null
+sleep 0.3
+ok "$( [ "$(state_of "$c")" = RUNNING ] && [ "$(pid_of "$c")" = "$pid" ]; echo $?)" \
+	"RUNNING again once that lxm-stop is gone ($(state_of "$c"))"
+check "lxm-stop -k after --nokill gave up" -- lxm-stop -n "$c" -k
+no_leaks "$c" "nothing left after --nokill, then -k"
+
+# the same without a monitor
+check "start with an init that ignores its halt signal (--nokill, no monitor)" -- \
+	lxm-start -n "$c" -s init.halt_signal=SIGWINCH
+pid=$(pid_of "$c")
+kill -9 "$(awk '/^PPid:/ {print $2}' /proc/$pid/status)"
+sleep 0.2
+expect_error "^lxm-stop: $c: still running after 1 s \\(--nokill: not killed\\)$" \
+	"lxm-stop --nokill -t 1 without the monitor fails when init does not halt" -- lxm-stop -n "$c" --nokill -t 1
+ok "$( [ -d /proc/$pid ] && [ "$(state_of "$c")" = RUNNING ]; echo $?)" "and leaves init running"
+check "lxm-stop -k without the monitor after --nokill gave up" -- lxm-stop -n "$c" -k
+no_leaks "$c" "nothing left after --nokill, then -k (no monitor)"
+
+# --nokill on an init that halts: a normal stop
+check "start (--nokill, clean halt)" -- lxm-start -n "$c"
+sleep 0.2   # busybox init has its signal handlers
+check "lxm-stop --nokill halts it" -- lxm-stop -n "$c" --nokill -t 20
+ok "$( [ "$(state_of "$c")" = STOPPED ]; echo $?)" "STOPPED after lxm-stop --nokill"
+no_leaks "$c" "nothing left after lxm-stop --nokill"
+# --nokill -t 0: the signal, no wait
+check "start (--nokill -t 0)" -- lxm-start -n "$c"
+sleep 0.2   # busybox init has its signal handlers
+check "lxm-stop --nokill -t 0 returns at once" -- lxm-stop -n "$c" --nokill -t 0
+ok "$(wait_state "$c" STOPPED 10; echo $?)" "and the container halts by itself"
+sleep 0.2
+no_leaks "$c" "nothing left after lxm-stop --nokill -t 0"
+
+# -t -1: wait for the halt as long as it takes, never SIGKILL (beyond
+# init.stop_timeout); another lxm-stop -k ends the wait
+check "start with an init that ignores its halt signal (-t -1)" -- \
+	lxm-start -n "$c" -s init.halt_signal=SIGWINCH -s init.stop_timeout=1
+pid=$(pid_of "$c")
+lxm-stop -n "$c" -t -1 >"$TEST_TMP/forever.out" 2>&1 & sp=$!
+sleep 2.5
+ok "$( [ -d /proc/$pid ] && kill -0 "$sp" 2>/dev/null && [ "$(state_of "$c")" = STOPPING ]; echo $?)" \
+	"lxm-stop -t -1 still waits after init.stop_timeout, init alive, STOPPING"
+check "lxm-stop -k meanwhile" -- lxm-stop -n "$c" -k
+wait "$sp"; rc=$?
+ok "$( [ $rc = 0 ] && [ "$(state_of "$c")" = STOPPED ]; echo $?)" \
+	"the waiting lxm-stop -t -1 returns 0 (exit $rc: $(cat "$TEST_TMP/forever.out"))"
+no_leaks "$c" "nothing left after lxm-stop -t -1"
+check "start (-t -1, clean halt)" -- lxm-start -n "$c"
+sleep 0.2   # busybox init has its signal handlers
+check "lxm-stop -t -1 halts it" -- lxm-stop -n "$c" -t -1
+ok "$( [ "$(state_of "$c")" = STOPPED ]; echo $?)" "STOPPED after lxm-stop -t -1"
+# -t 0: SIGKILL at once, as -k
+check "start with an init that ignores its halt signal (-t 0)" -- lxm-start -n "$c" -s init.halt_signal=SIGWINCH
+t0=$(date +%s%N)
+check "lxm-stop -t 0 kills at once" -- lxm-stop -n "$c" -t 0
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$( [ "$ms" -lt 3000 ] && [ "$(state_of "$c")" = STOPPED ]; echo $?)" "STOPPED in ${ms} ms"
+
+expect_error "^lxm-stop: invalid timeout '-2'" "lxm-stop -t -2 is refused" -- lxm-stop -n "$c" -t -2
+
 # foreground start: lxm-start -F stays until the container stops
 lxm-start -n "$c" -F </dev/null >"$TEST_TMP/fg.out" 2>&1 &
 fg=$!

@@ -86,7 +86,13 @@ static void test_req_roundtrip(void)
 		req = mkreq(LXM_CMD_STOP, m, -1, 0);
 		r = req_roundtrip(&req, NULL);
 		ok(r == 0, "stop mode %d, no timeout (-1) is accepted (%d)", m, r);
+		req = mkreq(LXM_CMD_STOP, m, LXM_STOP_TIMEOUT_FOREVER, 0);
+		r = req_roundtrip(&req, NULL);
+		ok(r == 0, "stop mode %d, timeout FOREVER (-2) is accepted (%d)", m, r);
 	}
+	req = mkreq(LXM_CMD_STOP, LXM_STOP_NOKILL, 30, 0);
+	r = req_roundtrip(&req, NULL);
+	ok(r == 0, "stop --nokill with a timeout is accepted (%d)", r);
 	req = mkreq(LXM_CMD_STOP, LXM_STOP_KILL, INT32_MAX, 0);
 	r = req_roundtrip(&req, NULL);
 	ok(r == 0, "stop with a timeout of INT32_MAX is accepted (%d)", r);
@@ -262,9 +268,9 @@ static void test_req_reject(void)
 	req = mkreq(LXM_CMD_STOP, -1, 0, 0);
 	r = decode_req_raw(&req, 0, 0);
 	ok(r == -EINVAL, "request: stop mode -1 -> EINVAL (%d)", r);
-	req = mkreq(LXM_CMD_STOP, LXM_STOP_HALT, -2, 0);
+	req = mkreq(LXM_CMD_STOP, LXM_STOP_HALT, -3, 0);
 	r = decode_req_raw(&req, 0, 0);
-	ok(r == -EINVAL, "request: stop timeout -2 -> EINVAL (%d)", r);
+	ok(r == -EINVAL, "request: stop timeout -3 -> EINVAL (%d)", r);
 	req = mkreq(LXM_CMD_STOP, LXM_STOP_HALT, INT32_MIN, 0);
 	r = decode_req_raw(&req, 0, 0);
 	ok(r == -EINVAL, "request: stop timeout INT32_MIN -> EINVAL (%d)", r);
