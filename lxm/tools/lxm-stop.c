@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	struct lxm_error err = { 0 };
 	struct lxm_tool t;
 	int timeout = LXM_STOP_TIMEOUT_DEFAULT;
-	bool kill = false, reboot = false, nokill = false;
+	bool kill = false, reboot = false, nokill = false, have_timeout = false;
 	int opt, r;
 
 	lxm_tool_begin(&t, "lxm-stop", usage);
@@ -46,6 +46,7 @@ int main(int argc, char **argv)
 						     optarg);
 			else
 				timeout = (int)v;
+			have_timeout = true;
 			break;
 		case 'k':
 			kill = true;
@@ -62,7 +63,13 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		lxm_tool_usage_error(&t, "unexpected argument '%s'", argv[optind]);
-	/* given together: -k before -r before --nokill */
+	/* one way to stop: none of them wins over another given with it */
+	if (kill + reboot + nokill > 1)
+		lxm_tool_usage_error(&t, "%s and %s do not go together", kill ? "-k" : "-r",
+				     nokill ? "--nokill" : "-r");
+	if (have_timeout && (kill || reboot))
+		lxm_tool_usage_error(&t, "-t has no meaning with %s (%s)", kill ? "-k" : "-r",
+				     kill ? "it kills at once" : "it does not wait");
 	if (kill)
 		mode = LXM_STOP_KILL;
 	else if (reboot)

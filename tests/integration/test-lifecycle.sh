@@ -179,6 +179,12 @@ check "lxm-stop -t 0 kills at once" -- lxm-stop -n "$c" -t 0
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "$( [ "$ms" -lt 3000 ] && [ "$(state_of "$c")" = STOPPED ]; echo $?)" "STOPPED in ${ms} ms"
 
+# one way to stop at a time: conflicting options are usage errors
+for opts in "-k -r" "--nokill -k" "-r --nokill" "-k -t 5" "-r -t 5"; do
+	# shellcheck disable=SC2086
+	expect_error "^lxm-stop: .* (do not go together|has no meaning)" "lxm-stop $opts is refused" \
+		-- lxm-stop -n "$c" $opts
+done
 expect_error "^lxm-stop: invalid timeout '-2'" "lxm-stop -t -2 is refused" -- lxm-stop -n "$c" -t -2
 
 # foreground start: lxm-start -F stays until the container stops

@@ -95,7 +95,7 @@ ok "$( [ "$(inner_state)" = STOPPED ]; echo $?)" "the nested container is STOPPE
 
 # ---- reboot the outer container: lxm.service brings the nested one up ----
 pid1=$(pid_of "$outer")
-check "lxm-stop -r of the outer container" -- lxm-stop -r -n "$outer" -t 60
+check "lxm-stop -r of the outer container" -- lxm-stop -r -n "$outer"
 end=$((SECONDS + 90)) st= ist=
 while [ "$SECONDS" -lt "$end" ]; do
 	pid2=$(pid_of "$outer")
