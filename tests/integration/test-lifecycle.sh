@@ -128,6 +128,34 @@ ok "$( [ "$(state_of "$c")" = RUNNING ] && [ "$(pid_of "$c")" = "$pid" ]; echo $
 check "lxm-stop -k after --nokill gave up" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left after --nokill, then -k"
 
+# --nokill next to other stops: a halt under way keeps its SIGKILL (the
+# --nokill waiter that gives up leaves it STOPPING); of two --nokill
+# waiters, the container is RUNNING again only once both gave up
+check "start with an init that ignores its halt signal (--nokill and a halt)" -- \
+	lxm-start -n "$c" -s init.halt_signal=SIGWINCH
+t0=$(date +%s%N)
+lxm-stop -n "$c" -t 4 >"$TEST_TMP/halt.out" 2>&1 & sp=$!
+sleep 0.5
+expect_error "^lxm-stop: $c: still running after 1 s" "an lxm-stop --nokill -t 1 meanwhile gives up" \
+	-- lxm-stop -n "$c" --nokill -t 1
+ok "$( [ "$(state_of "$c")" = STOPPING ]; echo $?)" "the halt is still under way ($(state_of "$c"))"
+wait "$sp"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$( [ $rc = 0 ] && [ "$ms" -ge 3900 ] && [ "$(state_of "$c")" = STOPPED ]; echo $?)" \
+	"and kills at its own time (exit $rc after ${ms} ms: $(cat "$TEST_TMP/halt.out"))"
+no_leaks "$c" "nothing left after a halt with a --nokill next to it"
+check "start with an init that ignores its halt signal (two --nokill)" -- \
+	lxm-start -n "$c" -s init.halt_signal=SIGWINCH
+lxm-stop -n "$c" --nokill -t 1 >/dev/null 2>&1 & s1=$!
+lxm-stop -n "$c" --nokill -t 3 >/dev/null 2>&1 & s2=$!
+wait "$s1"; r1=$?
+ok "$( [ $r1 = 1 ] && [ "$(state_of "$c")" = STOPPING ]; echo $?)" \
+	"the first --nokill gives up (exit $r1), the second still waits ($(state_of "$c"))"
+wait "$s2"; r2=$?
+ok "$( [ $r2 = 1 ] && [ "$(state_of "$c")" = RUNNING ]; echo $?)" "then the second (exit $r2): RUNNING ($(state_of "$c"))"
+check "lxm-stop -k after both gave up" -- lxm-stop -n "$c" -k
+no_leaks "$c" "nothing left after two --nokill, then -k"
+
 # the same without a monitor
 check "start with an init that ignores its halt signal (--nokill, no monitor)" -- \
 	lxm-start -n "$c" -s init.halt_signal=SIGWINCH
