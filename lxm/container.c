@@ -267,6 +267,20 @@ static int nokill_halt(const char *name, int pidfd, int sig, int timeout, pid_t 
 	return still_running(timeout, err);
 }
 
+/* After a wait without the lock: the lock again, and the runtime dir still
+ * that of the init waited for, not cleaned up by another stop meanwhile
+ * (maybe with a new start after it, which holds the lock). */
+static bool relock_same(int lockfd, const char *state_path, const struct lxm_runtime *rt)
+{
+	struct lxm_runtime cur;
+
+	if (lockfd >= 0 && lxm_flock_retry(lockfd, 5, 1000) < 0)
+		return false;
+	if (lxm_runtime_read(state_path, &cur) < 0)
+		return false;
+	return cur.init_pid == rt->init_pid && cur.init_starttime == rt->init_starttime;
+}
+
 /* The monitor is gone (killed): stop the init found through the state file
  * with a pidfd, then clean up what the monitor would have. */
 static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
@@ -326,6 +340,10 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 		}
 		if (timeout == LXM_STOP_TIMEOUT_DEFAULT)
 			timeout = (int)conf.stop_timeout;
+		/* the waits below (forever with -t -1) do without the lock:
+		 * another lxm-stop (-k) gets through meanwhile */
+		if (lockfd >= 0)
+			flock(lockfd, LOCK_UN);
 		if (mode == LXM_STOP_NOKILL) {
 			r = nokill_halt(name, pidfd, conf.halt_signal, timeout, rt.init_pid, err);
 			if (r <= 0) {
@@ -350,6 +368,11 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 		}
 	}
 stopped:
+	if (pidfd >= 0 && !relock_same(lockfd, state_path, &rt)) {
+		log_debug("init %d is gone and another command cleaned up after it", (int)rt.init_pid);
+		lxm_config_free(&conf);
+		return 0;
+	}
 	lxm_net_teardown(&conf, netnsfd, rt.phys, rt.n_phys);
 	lxm_config_free(&conf);
 	r = remove_cgroup(name, err);

@@ -62,6 +62,22 @@ wait $sp; rc=$?
 ok "$([ $rc = 0 ] && { [ ! -d /proc/$pid ] || grep -q "^State:.*Z" /proc/$pid/status; } && [ "$(state_of "$c")" = STOPPED ]; echo $?)" \
 	"a stop whose monitor is killed meanwhile ends with the container stopped (exit $rc: $(cat "$TEST_TMP/drop.out"))"
 no_leaks "$c" "nothing left after that stop"
+# without the monitor, lxm-stop -t -1 waits for the halt without holding
+# the runtime lock: an lxm-stop -k meanwhile gets through (it was told "the
+# container is starting; try again"), and the waiting one then succeeds
+check "start with a halt signal init ignores (-t -1, no monitor)" -- lxm-start -n "$c" -s init.halt_signal=SIGWINCH
+pid=$(pid_of "$c")
+kill -9 "$(awk '/^PPid:/ {print $2}' /proc/$pid/status)"
+sleep 0.2
+lxm-stop -n "$c" -t -1 >"$TEST_TMP/forever.out" 2>&1 & sp=$!
+sleep 0.5
+check "lxm-stop -k while lxm-stop -t -1 waits without the monitor" -- timeout 20 lxm-stop -n "$c" -k
+# (it would wait forever otherwise)
+[ "$(state_of "$c")" = STOPPED ] || kill "$sp" 2>/dev/null
+wait $sp; rc=$?
+ok "$( [ $rc = 0 ] && { [ ! -d /proc/$pid ] || grep -q "^State:.*Z" /proc/$pid/status; } && [ "$(state_of "$c")" = STOPPED ]; echo $?)" \
+	"the waiting lxm-stop -t -1 returns 0, STOPPED (exit $rc: $(cat "$TEST_TMP/forever.out"))"
+no_leaks "$c" "nothing left after -t -1 and -k without the monitor"
 # a stuck monitor (stopped here with SIGSTOP) does not hang lxm-stop
 check "start" -- lxm-start -n "$c"
 pid=$(pid_of "$c")
