@@ -67,7 +67,8 @@ int main(int argc, char **argv)
 	if (kill + reboot + nokill > 1)
 		lxm_tool_usage_error(&t, "%s and %s do not go together", kill ? "-k" : "-r",
 				     nokill ? "--nokill" : "-r");
-	if (have_timeout && (kill || reboot))
+	/* -k -t 0, as lxc-stop takes it (a kill is a stop with no wait) */
+	if (have_timeout && (reboot || (kill && timeout != 0)))
 		lxm_tool_usage_error(&t, "-t has no meaning with %s (%s)", kill ? "-k" : "-r",
 				     kill ? "it kills at once" : "it does not wait");
 	if (kill)

@@ -214,6 +214,7 @@ for opts in "-k -r" "--nokill -k" "-r --nokill" "-k -t 5" "-r -t 5"; do
 		-- lxm-stop -n "$c" $opts
 done
 expect_error "^lxm-stop: invalid timeout '-2'" "lxm-stop -t -2 is refused" -- lxm-stop -n "$c" -t -2
+check "lxm-stop -k -t 0 is taken, as lxc-stop takes it" -- lxm-stop -n "$c" -k -t 0
 
 # foreground start: lxm-start -F stays until the container stops
 lxm-start -n "$c" -F </dev/null >"$TEST_TMP/fg.out" 2>&1 &
