@@ -2151,9 +2151,13 @@ int lxm_config_load(struct lxm_config *conf, const char *path, struct lxm_error 
 	if (r < 0)
 		return lxm_error_set(err, -r, "loading '%s'", path);
 	r = lxm_config_read_file(conf, path, err);
+	if (r == 0)
+		r = lxm_config_validate(conf, path, err);
+	/* nothing is left to free after a failure (callers that only test
+	 * the result leaked the defaults) */
 	if (r < 0)
-		return r;
-	return lxm_config_validate(conf, path, err);
+		lxm_config_free(conf);
+	return r;
 }
 
 /* ---- writing ------------------------------------------------------------------- */

@@ -484,13 +484,15 @@ static int collect_used(const struct lxm_paths *paths, const char *self, struct 
 				 * container) is unknown: taking it as free
 				 * would hand it out twice */
 				char why[LXM_ERROR_MSG_MAX];
+				int r = lxm_error_setr(err, cerr.code ? cerr.code : EINVAL,
+						       "the id range of container '%s' is unknown: %s", de->d_name,
+						       lxm_error_text(&cerr, why, sizeof(why)));
 
+				/* de is d's: the message is made before closedir() */
 				lxm_config_free(&conf);
 				closedir(d);
 				free(v);
-				return lxm_error_setr(err, cerr.code ? cerr.code : EINVAL,
-						      "the id range of container '%s' is unknown: %s", de->d_name,
-						      lxm_error_text(&cerr, why, sizeof(why)));
+				return r;
 			}
 		} else if (lxm_read_file_at(AT_FDCWD, partial, &text, &len) == 0 &&
 			   lxm_idmap_parse_lines(text, &maps, &mn) == 0) {
