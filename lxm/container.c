@@ -251,20 +251,19 @@ static int still_running(int timeout, struct lxm_error *err)
 	return lxm_error_setr(err, ETIMEDOUT, "still running after %d s (--nokill: not killed)", timeout);
 }
 
-/* A --nokill stop without the monitor: the halt signal, then a wait for
- * init's death. Returns 1 when it died, 0 for timeout 0 (the signal, no
- * wait), -ETIMEDOUT when it lives on (it is left alone). */
-static int nokill_halt(const char *name, int pidfd, int sig, int timeout, pid_t pid, struct lxm_error *err)
+/* Without the monitor: the halt signal to init, then a wait for its death
+ * of up to timeout s (LXM_STOP_TIMEOUT_FOREVER: no limit, 0: none).
+ * Returns 1 when it died, 0 when it lives on, -errno when the signal could
+ * not be sent. */
+static int halt_and_wait(const char *name, int pidfd, int sig, int timeout, pid_t pid)
 {
-	log_debug("monitor gone: sending the halt signal to pid %d (--nokill)", (int)pid);
+	log_debug("monitor gone: sending the halt signal to pid %d", (int)pid);
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
-		return lxm_error_set(err, errno, "sending the halt signal to init (pid %d)", (int)pid);
+		return -errno;
 	thaw(name);
 	if (timeout == 0)
 		return 0;
-	if (wait_pidfd(pidfd, timeout == LXM_STOP_TIMEOUT_FOREVER ? -1 : timeout * 1000) > 0)
-		return 1;
-	return still_running(timeout, err);
+	return wait_pidfd(pidfd, timeout == LXM_STOP_TIMEOUT_FOREVER ? -1 : timeout * 1000) > 0;
 }
 
 /* After a wait without the lock: the lock again, and the runtime dir still
@@ -344,22 +343,25 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 		 * another lxm-stop (-k) gets through meanwhile */
 		if (lockfd >= 0)
 			flock(lockfd, LOCK_UN);
+		/* --nokill: init is left alone when it lives on (timeout 0:
+		 * the signal, no wait) */
 		if (mode == LXM_STOP_NOKILL) {
-			r = nokill_halt(name, pidfd, conf.halt_signal, timeout, rt.init_pid, err);
+			r = halt_and_wait(name, pidfd, conf.halt_signal, timeout, rt.init_pid);
+			if (r < 0)
+				r = lxm_error_set(err, -r, "sending the halt signal to init (pid %d)", (int)rt.init_pid);
+			else if (r == 0 && timeout != 0)
+				r = still_running(timeout, err);
 			if (r <= 0) {
 				lxm_config_free(&conf);
 				return r;
 			}
 			goto stopped;
 		}
-		if (mode == LXM_STOP_HALT && timeout != 0) {
-			log_debug("monitor gone: sending the halt signal to pid %d", (int)rt.init_pid);
-			if (syscall(SYS_pidfd_send_signal, pidfd, conf.halt_signal, NULL, 0) == 0) {
-				thaw(name);
-				if (wait_pidfd(pidfd, timeout == LXM_STOP_TIMEOUT_FOREVER ? -1 : timeout * 1000) > 0)
-					goto stopped;
-			}
-		}
+		/* a halt that did not take (or could not be sent) ends in the
+		 * SIGKILL below */
+		if (mode == LXM_STOP_HALT && timeout != 0 &&
+		    halt_and_wait(name, pidfd, conf.halt_signal, timeout, rt.init_pid) > 0)
+			goto stopped;
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		thaw(name);
 		if (wait_pidfd(pidfd, 10000) <= 0) {

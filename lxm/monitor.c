@@ -368,15 +368,21 @@ static void set_kill_time(struct lxm_monitor *m, int timeout)
 	log_info("halting, SIGKILL in %d s", timeout);
 }
 
-/* The halt signal, once per stop: a second one could start init's
- * shutdown over (or count as a forced one). */
-static void send_halt(struct lxm_monitor *m)
+/* The halt signal, once per stop (a second one could start init's
+ * shutdown over, or count as a forced one), and a thaw. */
+static void signal_halt(struct lxm_monitor *m)
 {
 	if (!m->stop_requested)
 		send_signal(m, m->conf->halt_signal);
+	thaw_to(m, "halt");
+}
+
+/* The halt signal, and the container STOPPING. */
+static void send_halt(struct lxm_monitor *m)
+{
+	signal_halt(m);
 	m->stop_requested = true;
 	m->state = LXM_STATE_STOPPING;
-	thaw_to(m, "halt");
 }
 
 /* slot: the requester, LXM_MONITOR_MAX_CLIENTS for none. Returns whether
@@ -404,9 +410,7 @@ static bool begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeo
 	case LXM_STOP_NOKILL:
 		if (timeout == 0) {
 			/* the signal only: nobody waits, nothing to undo */
-			if (!m->stop_requested)
-				send_signal(m, m->conf->halt_signal);
-			thaw_to(m, "halt");
+			signal_halt(m);
 			waits = false;
 			break;
 		}
