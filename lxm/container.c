@@ -257,13 +257,23 @@ static int still_running(int timeout, struct lxm_error *err)
  * not be sent. */
 static int halt_and_wait(const char *name, int pidfd, int sig, int timeout, pid_t pid)
 {
+	uint64_t start = lxm_now_ns(), end = start + (uint64_t)MAX(timeout, 0) * 1000000000ULL;
+	bool forever = timeout == LXM_STOP_TIMEOUT_FOREVER;
+
+	thaw(name);
+	/* held while init does not take it yet (lxm_signal_taken), within
+	 * the timeout: the monitor does the same */
+	while (timeout != 0 && lxm_proc_signal_taken(pid, sig) == 0 && (forever || lxm_now_ns() < end))
+		if (wait_pidfd(pidfd, (int)lxm_signal_hold_step_ms(lxm_now_ns() - start)) > 0)
+			return 1;
 	log_debug("monitor gone: sending the halt signal to pid %d", (int)pid);
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
-		return -errno;
-	thaw(name);
+		return errno == ESRCH ? 1 : -errno;   /* ESRCH: it has died */
 	if (timeout == 0)
 		return 0;
-	return wait_pidfd(pidfd, timeout == LXM_STOP_TIMEOUT_FOREVER ? -1 : timeout * 1000) > 0;
+	if (forever)
+		return wait_pidfd(pidfd, -1) > 0;
+	return wait_pidfd(pidfd, lxm_now_ns() < end ? (int)((end - lxm_now_ns() + 999999) / 1000000) : 0) > 0;
 }
 
 /* After a wait without the lock: the lock again, and the runtime dir still

@@ -292,20 +292,57 @@ static void thaw_to(struct lxm_monitor *m, const char *what)
 		log_warn("thawing to %s: %s, ignoring", what, err.msg);
 }
 
+/* A halt or reboot signal goes to init once it takes it: in its first
+ * moments (a stop right after the start) init has set up nothing yet and
+ * the kernel would drop it. Held meanwhile, looked at again by the timer. */
+static void send_when_taken(struct lxm_monitor *m, int sig)
+{
+	if (m->pidfd >= 0 && lxm_proc_signal_taken(m->pid, sig) == 0) {
+		if (!m->held_sig) {
+			m->held_since = lxm_now_ns();
+			log_info("init does not take signal %d yet, holding it", sig);
+		}
+		m->held_sig = sig;
+		return;
+	}
+	m->held_sig = 0;
+	send_signal(m, sig);
+}
+
+static void send_held(struct lxm_monitor *m)
+{
+	int sig = m->held_sig;
+
+	if (!sig || (m->pidfd >= 0 && lxm_proc_signal_taken(m->pid, sig) == 0))
+		return;
+	m->held_sig = 0;
+	log_info("init takes signal %d now, sending it", sig);
+	send_signal(m, sig);
+}
+
 static void kill_init(struct lxm_monitor *m)
 {
 	m->kill_sent = true;
 	m->kill_at = 0;
+	m->held_sig = 0;
 	send_signal(m, SIGKILL);
 	thaw_to(m, "kill");
 }
 
-/* The timer goes off at the first of the SIGKILL time and the --nokill
- * waiters' deadlines. */
+/* The timer goes off at the first of the SIGKILL time, the --nokill
+ * waiters' deadlines and the next look at a held signal. */
 static void rearm_timer(struct lxm_monitor *m)
 {
 	struct itimerspec its = { 0 };
 	uint64_t at = m->kill_at;
+
+	if (m->held_sig) {
+		uint64_t now = lxm_now_ns();
+		uint64_t look = now + lxm_signal_hold_step_ms(now - m->held_since) * 1000000ULL;
+
+		if (!at || look < at)
+			at = look;
+	}
 
 	for (size_t slot = 0; slot < LXM_MONITOR_MAX_CLIENTS; slot++)
 		if (m->client_nokill[slot] && m->client_nokill[slot] != UINT64_MAX &&
@@ -331,6 +368,7 @@ static void maybe_resume(struct lxm_monitor *m)
 			return;
 	log_info("init did not halt and nobody waits for it (--nokill): running on");
 	m->stop_requested = false;
+	m->held_sig = 0;
 	m->state = LXM_STATE_RUNNING;
 	lxm_monitor_write_state(m);
 }
@@ -373,7 +411,7 @@ static void set_kill_time(struct lxm_monitor *m, int timeout)
 static void signal_halt(struct lxm_monitor *m)
 {
 	if (!m->stop_requested)
-		send_signal(m, m->conf->halt_signal);
+		send_when_taken(m, m->conf->halt_signal);
 	thaw_to(m, "halt");
 }
 
@@ -422,7 +460,7 @@ static bool begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeo
 		}
 		break;
 	case LXM_STOP_REBOOT:
-		send_signal(m, m->conf->reboot_signal);
+		send_when_taken(m, m->conf->reboot_signal);
 		waits = false;
 		break;
 	default:
@@ -856,6 +894,7 @@ static bool handle_init_exit(struct lxm_monitor *m)
 	closep(&m->pidfd);
 	m->pidfd = -1;
 	m->pid = 0;
+	m->held_sig = 0;
 	/* phys devices back to the host, host veth ends gone */
 	lxm_net_teardown(m->conf, m->netns_fd, m->phys, m->n_phys);
 	m->n_phys = 0;
@@ -979,6 +1018,7 @@ int lxm_monitor_loop(struct lxm_monitor *m)
 				uint64_t now = lxm_now_ns();
 
 				(void)!read(m->timer_fd, &exp, sizeof(exp));
+				send_held(m);
 				if (m->kill_at && m->kill_at <= now) {
 					log_info("stop timeout passed, killing init");
 					kill_init(m);

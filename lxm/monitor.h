@@ -85,6 +85,10 @@ struct lxm_monitor {
 	bool stop_final;            /* a halt or kill (not --nokill): no way back to running */
 	bool kill_sent;             /* init has its SIGKILL */
 	uint64_t kill_at;           /* ns, when the stop timeout sends SIGKILL; 0: never */
+	/* a halt or reboot signal init does not take yet (lxm_signal_taken),
+	 * sent when it does; 0: none. Since when (ns). */
+	int held_sig;
+	uint64_t held_since;
 	bool rootfs_readonly;       /* the base of snapshots: its rootfs stays read-only */
 	bool foreground;
 	int stdin_fd;               /* foreground console input, -1 otherwise */

@@ -4,6 +4,7 @@
 #include <libgen.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "util.h"
@@ -362,6 +363,78 @@ int lxm_proc_stat(pid_t pid, char *ret_state, uint64_t *ret_starttime)
 	if (ret_starttime)
 		*ret_starttime = strtoull(p + 1, NULL, 10);
 	return 0;
+}
+
+/* The hexadecimal mask of line "name:" of /proc/PID/status text. */
+static bool status_mask(const char *status, const char *name, uint64_t *ret)
+{
+	size_t len = strlen(name);
+	char *end;
+
+	for (const char *line = status; line && *line;) {
+		if (strncmp(line, name, len) == 0 && line[len] == ':') {
+			errno = 0;
+			*ret = strtoull(line + len + 1, &end, 16);
+			return errno == 0 && end != line + len + 1;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return false;
+}
+
+bool lxm_signal_taken(const char *status, const char *syscall_text, int sig)
+{
+	uint64_t bit, blocked, ignored, caught;
+	char *end;
+	long nr;
+
+	if (sig < 1 || sig > 64)
+		return false;
+	bit = 1ULL << (sig - 1);
+	/* unreadable: nothing known, the signal goes as it always did */
+	if (!status_mask(status, "SigBlk", &blocked) || !status_mask(status, "SigIgn", &ignored) ||
+	    !status_mask(status, "SigCgt", &caught))
+		return true;
+	if (ignored & bit)
+		return false;
+	if ((blocked | caught) & bit)
+		return true;
+	if (!syscall_text)
+		return true;
+	/* "NR args... sp pc" while in a syscall; "running" or "-1 ..." not */
+	errno = 0;
+	nr = strtol(syscall_text, &end, 10);
+	if (errno || end == syscall_text || (*end != ' ' && *end != '\n' && *end))
+		return false;
+#ifdef SYS_rt_sigtimedwait_time64
+	if (nr == SYS_rt_sigtimedwait_time64)
+		return true;
+#endif
+	return nr == SYS_rt_sigtimedwait;
+}
+
+int lxm_proc_signal_taken(pid_t pid, int sig)
+{
+	_cleanup_free_ char *status = NULL, *sc = NULL;
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	r = lxm_read_file_at(AT_FDCWD, path, &status, NULL);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	/* not there without CONFIG_HAVE_ARCH_TRACEHOOK, EACCES where ptrace
+	 * is not allowed: unknown */
+	(void)lxm_read_file_at(AT_FDCWD, path, &sc, NULL);
+	return lxm_signal_taken(status, sc, sig);
+}
+
+unsigned lxm_signal_hold_step_ms(uint64_t held_ns)
+{
+	return held_ns < 1000000000ULL ? 10 : 250;
 }
 
 int lxm_parse_cidr(const char *s, int *ret_family, unsigned char addr[16], unsigned *ret_prefix)

@@ -125,3 +125,18 @@ int lxm_why_invalid(char *why, size_t n, const char *fmt, ...) _printf_(3, 4);
 int lxm_proc_starttime(pid_t pid, uint64_t *ret);
 /* State letter (field 3: R, S, Z, ...) and start time of a pid. */
 int lxm_proc_stat(pid_t pid, char *ret_state, uint64_t *ret_starttime);
+/* Whether a process acts on signal sig when it comes now: it catches or
+ * blocks it (a blocked one waits, queued), or it sits in sigtimedwait()
+ * (the kernel puts its mask aside meanwhile, so /proc shows the waited-for
+ * signals unblocked). A container's init drops a signal from outside its
+ * PID namespace that it neither catches nor blocks, as it does in its first
+ * moments, before it has set itself up: a halt sent then is lost. From the
+ * text of /proc/PID/status and /proc/PID/syscall (NULL: unknown, taken as
+ * yes). */
+bool lxm_signal_taken(const char *status, const char *syscall_text, int sig);
+/* The same for a live pid: 1 yes, 0 not (yet), -errno (-ENOENT: gone). */
+int lxm_proc_signal_taken(pid_t pid, int sig);
+/* How long a signal held until init takes it waits for the next look, once
+ * held for held_ns: often at first (init sets itself up within moments),
+ * then seldom (an init that never takes it). */
+unsigned lxm_signal_hold_step_ms(uint64_t held_ns);

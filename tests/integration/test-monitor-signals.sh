@@ -1,7 +1,8 @@
 #!/bin/bash
 # Stops through the monitor: SIGTERM/SIGINT to a detached monitor halt the
 # container as lxm-stop does, SIGHUP is ignored; a frozen container is
-# thawed for its halt; a stop under way stays one (a thaw keeps STOPPING,
+# thawed for its halt; a halt or reboot right after the start waits for
+# init to take it; a stop under way stays one (a thaw keeps STOPPING,
 # a second halt request never pushes the SIGKILL back).
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -81,6 +82,46 @@ ok "$(gone_within "$mon" 15; echo $?)" "SIGTERM to the monitor of a frozen conta
 ms=$(( $(now_ms) - t0 ))
 ok "$( ! alive "$pid" && [ "$ms" -lt 10000 ]; echo $?)" "... after a clean halt (${ms} ms)"
 no_leaks "$c" "nothing left after SIGTERM to a frozen container's monitor"
+
+# a stop right after the start, before init has set itself up (here a
+# shell that execs busybox init 0.4 s later): init would drop the halt
+# signal then; it is held until init takes it, a clean halt, no SIGKILL at
+# the timeout. The same for a reboot, and without the monitor.
+late='init.cmd=["/bin/sh", "-c", "sleep 0.4; exec /sbin/init"]'
+reset
+check "start (init set up late)" -- lxm-start -n "$c" -s "$late" -l info -o "$TEST_TMP/late.log"
+pid=$(pid_of "$c")
+t0=$(now_ms)
+check "lxm-stop -t 8 right after the start" -- timeout 30 lxm-stop -n "$c" -t 8
+ms=$(( $(now_ms) - t0 ))
+ok "$( ! alive "$pid" && [ "$ms" -lt 6000 ]; echo $?)" "a halt right after the start is not lost: halted in ${ms} ms, no SIGKILL at 8 s"
+ok "$(grep -q 'Sent SIG\|Requesting system poweroff' "$LXM_PATH/$c/console.log"; echo $?)" "... init ran its shutdown"
+ok "$(grep -q 'init does not take signal 12 yet, holding it' "$TEST_TMP/late.log" &&
+      grep -q 'init takes signal 12 now, sending it' "$TEST_TMP/late.log"; echo $?)" "... the monitor held the signal until init took it (log)"
+no_leaks "$c" "nothing left after the early halt"
+
+reset
+check "start (init set up late)" -- lxm-start -n "$c" -s "$late"
+pid=$(pid_of "$c")
+check "lxm-stop -r right after the start" -- lxm-stop -n "$c" -r
+for ((i = 0; i < 200; i++)); do
+	new=$(pid_of "$c")
+	[ -n "$new" ] && [ "$new" != "$pid" ] && [ "$(state_of "$c")" = RUNNING ] && break
+	sleep 0.05
+done
+ok "$( [ -n "$new" ] && [ "$new" != "$pid" ] && [ "$(state_of "$c")" = RUNNING ]; echo $?)" \
+	"a reboot right after the start is not lost: init $pid rebooted as $new"
+
+reset
+check "start (init set up late)" -- lxm-start -n "$c" -s "$late"
+pid=$(pid_of "$c")
+mon=$(monitor_of "$c")
+kill -KILL "$mon"
+t0=$(now_ms)
+check "lxm-stop -t 8 right after the start, monitor killed" -- timeout 30 lxm-stop -n "$c" -t 8
+ms=$(( $(now_ms) - t0 ))
+ok "$( ! alive "$pid" && [ "$ms" -lt 6000 ]; echo $?)" "without the monitor, a halt right after the start is not lost either (${ms} ms)"
+no_leaks "$c" "nothing left after the early halt without a monitor"
 
 # an init that ignores its halt signal (busybox init has no handler for
 # SIGWINCH) stays STOPPING until the SIGKILL at the timeout

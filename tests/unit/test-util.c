@@ -2,6 +2,8 @@
  * directory that is removed at the end. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -275,6 +277,46 @@ static void test_proc(void)
 	ok(t0 > 0 && t1 >= t0, "now_ns is monotonic");
 }
 
+/* What /proc shows of an init in its first moments (nothing caught or
+ * blocked), busybox's (SIGUSR2 blocked, or waited for in sigtimedwait),
+ * sysvinit's (caught) and one that ignores it. */
+static void test_signal_taken(void)
+{
+	static const char fresh[] = "Name:\tinit\nSigQ:\t0/9\nSigPnd:\t0000000000000000\n"
+				    "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n";
+	static const char blocked[] = "SigBlk:\t0000000000000800\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n";
+	static const char caught[] = "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000800\n";
+	static const char ignored[] = "SigBlk:\t0000000000000800\nSigIgn:\t0000000000000800\nSigCgt:\t0000000000000000\n";
+	static const char rtmin3[] = "SigBlk:\t0000001000000000\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n";
+	char waiting[64], waiting_other[64];
+
+	snprintf(waiting, sizeof(waiting), "%d 0x7ffd 0x0 0x0 0x8 0x0 0x0 0x7ffd 0x4a\n", (int)SYS_rt_sigtimedwait);
+	snprintf(waiting_other, sizeof(waiting_other), "%d 0x0 0x0 0x0 0x0 0x0 0x0 0x7ffd 0x4a\n", (int)SYS_wait4);
+	ok(!lxm_signal_taken(fresh, "running", SIGUSR2), "signal_taken: nothing caught or blocked, running: not yet");
+	ok(!lxm_signal_taken(fresh, waiting_other, SIGUSR2), "signal_taken: nothing caught or blocked, in wait4: not yet");
+	ok(lxm_signal_taken(fresh, waiting, SIGUSR2), "signal_taken: in sigtimedwait (mask put aside): taken");
+	ok(lxm_signal_taken(blocked, "running", SIGUSR2), "signal_taken: blocked: taken (queued)");
+	ok(!lxm_signal_taken(blocked, "running", SIGUSR1), "signal_taken: another signal blocked: not SIGUSR1");
+	ok(lxm_signal_taken(caught, waiting_other, SIGUSR2), "signal_taken: caught: taken");
+	ok(!lxm_signal_taken(ignored, waiting, SIGUSR2), "signal_taken: ignored (even blocked, even waiting): never");
+	ok(lxm_signal_taken(rtmin3, "running", SIGRTMIN + 3), "signal_taken: SIGRTMIN+3 blocked (systemd): taken");
+	ok(lxm_signal_taken(fresh, NULL, SIGUSR2), "signal_taken: /proc/PID/syscall unreadable: sent as ever");
+	ok(lxm_signal_taken("Name:\tx\n", "running", SIGUSR2), "signal_taken: no masks in the status: sent as ever");
+	ok(!lxm_signal_taken(fresh, "-1 0x7ffd 0x4a\n", SIGUSR2), "signal_taken: not in a syscall: not yet");
+	ok(!lxm_signal_taken(caught, "running", 0) && !lxm_signal_taken(caught, "running", 65),
+	   "signal_taken: signal numbers out of range: no");
+	/* a live process: this one blocks SIGUSR1, and catches or blocks no SIGUSR2 */
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	ok(lxm_proc_signal_taken(getpid(), SIGUSR1) == 1, "proc_signal_taken: own blocked SIGUSR1: 1");
+	ok(lxm_proc_signal_taken(getpid(), SIGUSR2) == 0, "proc_signal_taken: own SIGUSR2 (default action): 0");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	ok(lxm_proc_signal_taken(-5, SIGUSR2) == -ENOENT, "proc_signal_taken: no such pid: -ENOENT");
+	ok(lxm_signal_hold_step_ms(0) < lxm_signal_hold_step_ms(5000000000ULL), "signal_hold_step_ms: seldom after a while");
+}
+
 static void test_path_next(void)
 {
 	const char *p = "//a/bc///./d/", *c;
@@ -295,6 +337,7 @@ static void test_path_next(void)
 
 int main(void)
 {
+	test_signal_taken();
 	test_path_next();
 	test_parse_u64();
 	test_strings();
