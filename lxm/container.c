@@ -309,6 +309,8 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 	if (lockfd >= 0 && lxm_flock_retry(lockfd, 5, 1000) < 0)
 		return lxm_error_setr(err, EBUSY, "the container is starting; try again");
 	if (lxm_runtime_read(state_path, &rt) < 0) {
+		if (mode == LXM_STOP_REBOOT)
+			return lxm_error_setr(err, ESRCH, "not running: nothing to reboot (lxm-start starts it)");
 		/* stopped, or a start whose monitor died before init's exec
 		 * (the state file comes then): what that start made runs on
 		 * in the cgroup, where nothing else would ever reach it */
@@ -424,6 +426,36 @@ static int after_dropped_stop(const struct lxm_paths *paths, const char *name, e
 	return stop_without_monitor(paths, name, mode, timeout, err);
 }
 
+/* After the reboot signal to init old_pid: wait (timeout s,
+ * LXM_STOP_TIMEOUT_FOREVER: no limit) until another init runs, as lxc-stop
+ * -r does. It fails when the container stops instead, or still has the
+ * old init at the timeout. */
+static int wait_reboot(const struct lxm_paths *paths, const char *name, pid_t old_pid, int timeout,
+		       struct lxm_error *err)
+{
+	_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
+	uint64_t end = lxm_now_ns() + (uint64_t)MAX(timeout, 0) * 1000000000ULL;
+	struct lxm_runtime rt = { 0 };
+
+	if (!state)
+		return lxm_error_set(err, ENOMEM, "waiting for the reboot");
+	for (;;) {
+		if (lxm_runtime_read(state, &rt) < 0)
+			return lxm_error_setr(err, ECANCELED, "it stopped instead of rebooting (init %d)", (int)old_pid);
+		if (rt.state == LXM_STATE_STOPPED)
+			return lxm_error_setr(err, ECANCELED, "it stopped instead of rebooting (init %d)", (int)old_pid);
+		if (rt.init_pid != old_pid && rt.state == LXM_STATE_RUNNING) {
+			log_debug("rebooted: init %d after %d", (int)rt.init_pid, (int)old_pid);
+			return 0;
+		}
+		if (timeout != LXM_STOP_TIMEOUT_FOREVER && lxm_now_ns() >= end)
+			return lxm_error_setr(err, ETIMEDOUT,
+					      "not rebooted after %d s: init %d %s (-t sets the wait, 0: none)", timeout,
+					      (int)rt.init_pid, rt.init_pid == old_pid ? "runs on" : "has not started");
+		usleep(20000);
+	}
+}
+
 int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm_stop_mode mode,
 		       int timeout, struct lxm_error *err)
 {
@@ -470,14 +502,12 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 		return lxm_error_setr(err, EINVAL, "its monitor (started by an older lxm) knows neither --nokill nor "
 				      "-t -1; stop it without them");
 	if (rsp.ret < 0)
-		return lxm_error_set(err, -rsp.ret, "stop");
-	if (mode == LXM_STOP_REBOOT)
-		return 0;
+		return lxm_error_set(err, -rsp.ret, mode == LXM_STOP_REBOOT ? "reboot" : "stop");
 	/* the monitor closes our connection once everything is cleaned up; it
 	 * kills init itself when the timeout passes (the effective config's,
 	 * -s included), so waiting much longer than that means the monitor
-	 * is stuck */
-	if (timeout == LXM_STOP_TIMEOUT_DEFAULT && (mode == LXM_STOP_HALT || mode == LXM_STOP_NOKILL)) {
+	 * is stuck. A reboot is waited for as long as a halt may take. */
+	if (timeout == LXM_STOP_TIMEOUT_DEFAULT && mode != LXM_STOP_KILL) {
 		struct lxm_config conf = { 0 };
 		struct lxm_error cerr = { 0 };
 
@@ -485,8 +515,10 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 		lxm_config_free(&conf);
 	}
 	/* --nokill -t 0: the halt signal is sent, nobody waits */
-	if (mode == LXM_STOP_NOKILL && timeout == 0)
+	if ((mode == LXM_STOP_NOKILL || mode == LXM_STOP_REBOOT) && timeout == 0)
 		return 0;
+	if (mode == LXM_STOP_REBOOT)
+		return wait_reboot(paths, name, rsp.init_pid, timeout, err);
 	{
 		bool forever = mode != LXM_STOP_KILL && timeout == LXM_STOP_TIMEOUT_FOREVER;
 		uint64_t deadline = lxm_now_ns() +

@@ -22,7 +22,7 @@ static const char usage[] =
 	"  -L, --list             print what would be done, in order: NAME DELAY\n"
 	"  -s, --shutdown         halt them cleanly, in reverse order, in parallel\n"
 	"  -k, --kill             kill them (SIGKILL), in reverse order\n"
-	"  -r, --reboot           reboot them\n"
+	"  -r, --reboot           reboot them, each waited for (as lxm-stop -r)\n"
 	"  -t, --timeout=SECS     with -s: SIGKILL what is still running after SECS\n"
 	"                         (default: each container's init.stop_timeout)\n";
 
@@ -191,7 +191,7 @@ static int do_reboot(struct lxm_tool *t, const struct lxm_autostart_entry **plan
 		if (!is_running(t, plan[i]->name))
 			continue;
 		log_info("%s: rebooting", plan[i]->name);
-		if (lxm_container_stop(&t->paths, plan[i]->name, LXM_STOP_REBOOT, -1, &err) < 0)
+		if (lxm_container_stop(&t->paths, plan[i]->name, LXM_STOP_REBOOT, LXM_STOP_TIMEOUT_DEFAULT, &err) < 0)
 			failed += report(t, plan[i]->name, &err);
 	}
 	return failed;

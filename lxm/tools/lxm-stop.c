@@ -12,7 +12,8 @@ static const char usage[] =
 	"      --nokill           never SIGKILL: fail, the container running on, when it\n"
 	"                         has not halted in time (-t 0: send the signal, do not wait)\n"
 	"  -k, --kill             SIGKILL now\n"
-	"  -r, --reboot           reboot instead\n";
+	"  -r, --reboot           reboot instead, and wait until it runs again (-t: this long at\n"
+	"                         most, default init.stop_timeout; 0: do not wait; -1: no limit)\n";
 
 int main(int argc, char **argv)
 {
@@ -68,9 +69,8 @@ int main(int argc, char **argv)
 		lxm_tool_usage_error(&t, "%s and %s do not go together", kill ? "-k" : "-r",
 				     nokill ? "--nokill" : "-r");
 	/* -k -t 0, as lxc-stop takes it (a kill is a stop with no wait) */
-	if (have_timeout && (reboot || (kill && timeout != 0)))
-		lxm_tool_usage_error(&t, "-t has no meaning with %s (%s)", kill ? "-k" : "-r",
-				     kill ? "it kills at once" : "it does not wait");
+	if (have_timeout && kill && timeout != 0)
+		lxm_tool_usage_error(&t, "-t has no meaning with -k (it kills at once)");
 	if (kill)
 		mode = LXM_STOP_KILL;
 	else if (reboot)

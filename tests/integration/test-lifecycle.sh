@@ -72,6 +72,21 @@ wait_state "$c" RUNNING 5
 ok "$( [ "$(state_of "$c")" = RUNNING ]; echo $?)" "after the reboot the state is RUNNING"
 ok "$(nsenter -t "$npid" -u hostname | grep -qx "$c"; echo $?)" "the rebooted container is set up again (hostname)"
 
+# lxm-stop -r: returns once a new init runs (lxc-stop -r waits too)
+check "lxm-stop -r" -- timeout 30 lxm-stop -n "$c" -r
+rpid=$(pid_of "$c")
+ok "$( [ -n "$rpid" ] && [ "$rpid" != "$npid" ] && [ "$(state_of "$c")" = RUNNING ]; echo $?)" \
+	"lxm-stop -r returns with the new init RUNNING ($npid -> $rpid), no polling"
+# -t 0: the signal only (busybox init's shutdown takes ~2 s)
+check "lxm-stop -r -t 0" -- lxm-stop -n "$c" -r -t 0
+ok "$( [ "$(pid_of "$c")" = "$rpid" ]; echo $?)" "lxm-stop -r -t 0 returns before the reboot"
+for i in $(seq 1 100); do
+	npid=$(pid_of "$c")
+	[ -n "$npid" ] && [ "$npid" != "$rpid" ] && [ "$(state_of "$c")" = RUNNING ] && break
+	sleep 0.1
+done
+ok "$( [ -n "$npid" ] && [ "$npid" != "$rpid" ]; echo $?)" "... and the reboot follows ($rpid -> $npid)"
+
 # poweroff from inside: the container stops and everything is cleaned up
 nsenter -t "$npid" -a /bin/busybox poweroff >/dev/null 2>&1
 wait_state "$c" STOPPED 10
@@ -208,13 +223,29 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "$( [ "$ms" -lt 3000 ] && [ "$(state_of "$c")" = STOPPED ]; echo $?)" "STOPPED in ${ms} ms"
 
 # one way to stop at a time: conflicting options are usage errors
-for opts in "-k -r" "--nokill -k" "-r --nokill" "-k -t 5" "-r -t 5"; do
+for opts in "-k -r" "--nokill -k" "-r --nokill" "-k -t 5"; do
 	# shellcheck disable=SC2086
 	expect_error "^lxm-stop: .* (do not go together|has no meaning)" "lxm-stop $opts is refused" \
 		-- lxm-stop -n "$c" $opts
 done
 expect_error "^lxm-stop: invalid timeout '-2'" "lxm-stop -t -2 is refused" -- lxm-stop -n "$c" -t -2
 check "lxm-stop -k -t 0 is taken, as lxc-stop takes it" -- lxm-stop -n "$c" -k -t 0
+expect_error "^lxm-stop: $c: not running: nothing to reboot" "lxm-stop -r of a stopped container fails" \
+	-- lxm-stop -n "$c" -r
+
+# lxm-stop -r that does not come true: an init that ignores its reboot
+# signal runs on (not killed), one whose reboot signal powers off stops
+check "start with an init that ignores its reboot signal" -- lxm-start -n "$c" -s init.reboot_signal=SIGWINCH
+pid=$(pid_of "$c")
+expect_error "^lxm-stop: $c: not rebooted after 2 s: init $pid runs on" "lxm-stop -r -t 2 fails when init ignores it" \
+	-- lxm-stop -n "$c" -r -t 2
+ok "$( [ "$(pid_of "$c")" = "$pid" ] && [ "$(state_of "$c")" = RUNNING ]; echo $?)" "... and init runs on, RUNNING"
+check "lxm-stop -k" -- lxm-stop -n "$c" -k
+check "start with SIGUSR1 (busybox: halt) as its reboot signal" -- lxm-start -n "$c" -s init.reboot_signal=SIGUSR1
+expect_error "^lxm-stop: $c: it stopped instead of rebooting" "lxm-stop -r fails when the container powers off instead" \
+	-- lxm-stop -n "$c" -r -t 20
+ok "$( [ "$(state_of "$c")" = STOPPED ]; echo $?)" "... STOPPED"
+no_leaks "$c" "nothing left after a reboot that powered off"
 
 # foreground start: lxm-start -F stays until the container stops
 lxm-start -n "$c" -F </dev/null >"$TEST_TMP/fg.out" 2>&1 &
