@@ -461,6 +461,10 @@ static bool begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeo
 		break;
 	case LXM_STOP_REBOOT:
 		send_when_taken(m, m->conf->reboot_signal);
+		/* frozen, init would never act on it */
+		thaw_to(m, "reboot");
+		if (m->state == LXM_STATE_FROZEN)
+			m->state = LXM_STATE_RUNNING;
 		waits = false;
 		break;
 	default:

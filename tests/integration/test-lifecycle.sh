@@ -86,6 +86,13 @@ for i in $(seq 1 100); do
 	sleep 0.1
 done
 ok "$( [ -n "$npid" ] && [ "$npid" != "$rpid" ]; echo $?)" "... and the reboot follows ($rpid -> $npid)"
+# a frozen container is thawed for its reboot, as for a halt
+check "freeze" -- lxm-freeze -n "$c"
+check "lxm-stop -r of the frozen container" -- timeout 30 lxm-stop -n "$c" -r -t 15
+rpid=$(pid_of "$c")
+ok "$( [ -n "$rpid" ] && [ "$rpid" != "$npid" ] && [ "$(state_of "$c")" = RUNNING ]; echo $?)" \
+	"a frozen container reboots ($npid -> $rpid), RUNNING"
+npid=$rpid
 
 # poweroff from inside: the container stops and everything is cleaned up
 nsenter -t "$npid" -a /bin/busybox poweroff >/dev/null 2>&1
