@@ -1245,9 +1245,10 @@ int lxm_container_export(const struct lxm_paths *paths, const char *name, const 
 	_cleanup_free_ char *dir = lxm_container_path(paths, name, NULL), *rootfs = NULL, *text = NULL;
 	_cleanup_free_ char *tmp = NULL, *cfgpath = NULL, *outdir = NULL;
 	_cleanup_free_ struct lxm_idmap *shifted = NULL;
+	_cleanup_free_ char *what = NULL;
+	_cleanup_(lxm_inuse_release) struct lxm_inuse hold = LXM_INUSE_INIT;
 	_cleanup_close_ int outfd = -1;
 	bool named = false;
-	struct lxm_container_info info;
 	struct lxm_config conf = { 0 };
 	struct lxm_idshift shift = { 0 };
 	size_t n_shifted = 0, len = 0;
@@ -1260,13 +1261,17 @@ int lxm_container_export(const struct lxm_paths *paths, const char *name, const 
 	r = lxm_container_load_config(paths, name, &conf, err);
 	if (r < 0)
 		return r;
-	r = lxm_container_query(paths, name, &info, err);
-	if (r < 0)
-		goto out;
-	if (info.state != LXM_STATE_STOPPED) {
-		r = lxm_error_setr(err, EBUSY, "is %s; stop it before exporting", lxm_state_to_string(info.state));
+	/* held until the archive is whole: a start would change the files
+	 * under the export (and shift their owners), a destroy remove them */
+	what = streq(output, "-") ? lxm_strdup_printf("being exported to stdout (lxm-export, pid %d)", (int)getpid())
+				  : lxm_strdup_printf("being exported to '%s' (lxm-export, pid %d)", output, (int)getpid());
+	if (!what) {
+		r = lxm_error_set(err, ENOMEM, "exporting");
 		goto out;
 	}
+	r = lxm_container_hold_stopped(paths, name, what, false, &hold, err);
+	if (r < 0)
+		goto out;
 	rootfs = lxm_config_rootfs_path(&conf, dir);
 	cfgpath = lxm_strdup_printf("%s/config", dir);
 	if (!rootfs || !cfgpath) {

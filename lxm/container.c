@@ -727,6 +727,48 @@ static int rundir_lock_error(const struct lxm_paths *paths, const char *name, in
 	return lxm_error_set(err, code, "checking the lock '%s'", lock ? lock : "?");
 }
 
+int lxm_container_hold_stopped(const struct lxm_paths *paths, const char *name, const char *what,
+			       bool name_in_errors, struct lxm_inuse *ret, struct lxm_error *err)
+{
+	_cleanup_free_ char *dir = lxm_container_path(paths, name, NULL), *quoted = NULL;
+	_cleanup_(lxm_inuse_release) struct lxm_inuse hold = LXM_INUSE_INIT;
+	struct lxm_container_info info;
+	const char *who;
+	int r;
+
+	quoted = name_in_errors ? lxm_strdup_printf("'%s' ", name) : strdup("");
+	if (!dir || !quoted)
+		return lxm_error_set(err, ENOMEM, "locking");
+	who = quoted;
+	r = lxm_container_check_exists(paths, name, err);
+	if (r < 0)
+		return r;
+	r = lxm_inuse_take(dir, what, &hold);
+	if (r < 0)
+		return lxm_error_set(err, -r, "locking '%s' for reading (" LXM_INUSE_PREFIX "*)", dir);
+	/* the lock first, then the checks: a start claims the runtime dir,
+	 * a destroy takes its lock, then they look for ours */
+	r = lxm_container_query(paths, name, &info, err);
+	if (r < 0)
+		return r;
+	if (info.state != LXM_STATE_STOPPED)
+		return lxm_error_setr(err, EBUSY, "%sis %s; stop it first", who, lxm_state_to_string(info.state));
+	/* a start that has not written its state yet */
+	r = rundir_claimed(paths, name);
+	if (r < 0)
+		return rundir_lock_error(paths, name, -r, err);
+	if (r > 0)
+		return lxm_error_setr(err, EBUSY, "%sis being started or stopped; try again once it is stopped", who);
+	r = lxm_snapshot_being_destroyed(dir);
+	if (r > 0)
+		return lxm_error_setr(err, EBUSY, "%sis being destroyed", who);
+	if (r < 0)
+		return lxm_error_set(err, -r, "checking whether '%s' is being destroyed", dir);
+	*ret = hold;
+	hold = (struct lxm_inuse)LXM_INUSE_INIT;
+	return 0;
+}
+
 /* After a stop: the monitor's cleanup may still be under way (lxm-stop
  * waits 5 s for it at most, none when the connection broke); the
  * directory goes only once nothing holds the runtime dir. */
@@ -842,6 +884,10 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 		if (destroyfd < 0)
 			return lxm_error_set(err, -destroyfd, "locking '%s/" LXM_DESTROYING_FILE "'", dir);
 		r = lock_dir(dir, &topfd, err);
+		/* the lock first, then the readers' locks: a full lxm-copy or
+		 * an lxm-export of it either is seen here or sees the lock */
+		if (r == 0)
+			r = lxm_inuse_check(dir, err);
 		if (r == 0) {
 			_cleanup_strv_ char **snaps = NULL;
 			_cleanup_free_ char *first = NULL, *rootfs = NULL;

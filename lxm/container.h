@@ -8,6 +8,7 @@
 #include "cgroup.h"
 #include "cmd.h"
 #include "config.h"
+#include "inuse.h"
 #include "state.h"
 
 struct lxm_container_info {
@@ -29,6 +30,14 @@ int lxm_container_remove_runtime(const struct lxm_paths *paths, const char *name
  * in another lxmpath (they share LXM_RUNDIR and the cgroup names): its
  * directory then goes to other. */
 bool lxm_container_runs_elsewhere(const struct lxm_paths *paths, const char *name, char *other, size_t n);
+/* For a command that reads a stopped container's files for long (a full
+ * lxm-copy, lxm-export): its lock taken in the container's directory,
+ * saying what (inuse.h: lxm-start and lxm-destroy refuse it meanwhile),
+ * then the container is checked to be stopped, with no start and no
+ * destroy under way. 0 with the lock in ret (lxm_inuse_release() it when
+ * done), or the error (naming the container when name_in_errors). */
+int lxm_container_hold_stopped(const struct lxm_paths *paths, const char *name, const char *what,
+			       bool name_in_errors, struct lxm_inuse *ret, struct lxm_error *err);
 int lxm_container_load_config(const struct lxm_paths *paths, const char *name,
 			      struct lxm_config *conf, struct lxm_error *err);
 int lxm_container_query(const struct lxm_paths *paths, const char *name,

@@ -487,7 +487,6 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 {
 	_cleanup_free_ char *odir = lxm_container_path(paths, name, NULL), *orootfs = NULL, *config = NULL;
 	struct lxm_config conf = { 0 };
-	struct lxm_container_info info;
 	bool marked = false;
 	int r;
 
@@ -496,13 +495,6 @@ static int copy_into(const struct lxm_paths *paths, const char *name, const char
 	r = lxm_container_load_config(paths, name, &conf, err);
 	if (r < 0)
 		return r;
-	r = lxm_container_query(paths, name, &info, err);
-	if (r < 0)
-		goto out;
-	if (info.state != LXM_STATE_STOPPED) {
-		r = lxm_error_setr(err, EBUSY, "'%s' is %s; stop it first", name, lxm_state_to_string(info.state));
-		goto out;
-	}
 	if (conf.rootfs_overlay_lower) {
 		r = lxm_error_setr(err, ENOTSUP, "'%s' is a snapshot; copies of snapshots are not supported", name);
 		goto out;
@@ -671,6 +663,8 @@ int lxm_container_copy(const struct lxm_paths *paths, const char *name, const ch
 		       const struct lxm_copy_req *req, struct lxm_error *err)
 {
 	struct copy_ctx ctx = { .paths = paths, .name = name, .newname = newname, .req = req };
+	_cleanup_(lxm_inuse_release) struct lxm_inuse hold = LXM_INUSE_INIT;
+	_cleanup_free_ char *what = NULL;
 	int r;
 
 	r = lxm_container_check_exists(paths, name, err);
@@ -679,6 +673,16 @@ int lxm_container_copy(const struct lxm_paths *paths, const char *name, const ch
 	r = lxm_name_validate(newname, err);
 	if (r == 0)
 		r = lxm_cgroup_name_check(newname, err);
+	if (r < 0)
+		return r;
+	/* held until the copy is whole: a start would change the files
+	 * under the copy (and shift their owners), a destroy remove them */
+	what = req->snapshot ? lxm_strdup_printf("being copied to %s as a snapshot (lxm-copy -s, pid %d)", newname,
+						 (int)getpid())
+			     : lxm_strdup_printf("being copied to %s (lxm-copy, pid %d)", newname, (int)getpid());
+	if (!what)
+		return lxm_error_set(err, ENOMEM, "copying");
+	r = lxm_container_hold_stopped(paths, name, what, true, &hold, err);
 	if (r < 0)
 		return r;
 	return lxm_container_build(paths, newname, true, copy_build, &ctx, err);

@@ -22,6 +22,7 @@
 #include "devcg.h"
 #include "devices.h"
 #include "idmap.h"
+#include "inuse.h"
 #include "log.h"
 #include "monitor.h"
 #include "net.h"
@@ -1198,6 +1199,13 @@ int lxm_start(const struct lxm_paths *paths, const char *name, const struct lxm_
 	if (r != 0) {
 		r = r > 0 ? lxm_error_setr(err, EBUSY, "is being destroyed")
 			  : lxm_error_set(err, -r, "checking whether '%s' is being destroyed", m.dir);
+		lxm_monitor_cleanup(&m);
+		goto out;
+	}
+	/* after claiming the runtime dir: a full lxm-copy or an lxm-export
+	 * locks first, then looks for a claimed one (inuse.h) */
+	r = lxm_inuse_check(m.dir, err);
+	if (r < 0) {
 		lxm_monitor_cleanup(&m);
 		goto out;
 	}

@@ -11,7 +11,8 @@ static const char usage[] =
 	"then stays the snapshot's read-only base: lxm-destroy refuses it and\n"
 	"lxm-start mounts its rootfs read-only while the snapshot exists. The copy\n"
 	"gets a new uuid, MAC addresses, hostname (also in its /etc/hostname) and\n"
-	"id range, and autostart off. An interrupted copy leaves nothing behind.\n\n"
+	"id range, and autostart off. An interrupted copy leaves nothing behind.\n"
+	"While it copies, lxm-start and lxm-destroy of NAME are refused.\n\n"
 	"  -N, --newname=NAME     the new container\n"
 	"  -s, --snapshot         overlayfs snapshot instead of a full copy\n";
 

@@ -227,6 +227,87 @@ ok "$( [ $rc = 1 ] && [ $ms -lt 1500 ] && [ ! -e "$LXM_PATH/${PFX}-cpint" ] &&
 rm -f "$r/big1" "$r/big2"
 expect_error "^lxm-copy: $b: '$f' already exists" "copying onto an existing name is refused" -- lxm-copy -n "$b" -N "$f"
 
+# ---- a copy or an export under way keeps lxm-start and lxm-destroy away ----------
+# until it is done (or killed): the files it reads must not change under it
+inuse() { compgen -G "$LXM_PATH/$b/in-use.*" >/dev/null; }
+# whether a reader holds its lock (the killed export above left one unheld)
+lock_held() { ( exec 9<"$1" && ! flock -n -s 9 ) 2>/dev/null; }
+inuse_held() {
+	local f
+	for f in "$LXM_PATH/$b"/in-use.*; do lock_held "$f" && return 0; done
+	return 1
+}
+# held_reader PID [FILE]: waits until PID holds its lock on the base (and
+# FILE is there), then stops it there
+held_reader() {
+	local seen=1
+	for _ in $(seq 500); do
+		inuse_held && [ -e "${2:-/}" ] && { seen=0; break; }
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.01
+	done
+	kill -STOP "$1" 2>/dev/null
+	return $seen
+}
+head -c 1G /dev/zero > "$r/big1"
+cx=${PFX}-cpx
+lxm-copy -n "$b" -N "$cx" >/dev/null 2>"$TEST_TMP/cpx.err" &
+cpid=$!
+held_reader "$cpid" "$LXM_PATH/$cx/rootfs/big1"
+ok "$( [ -e "$LXM_PATH/$cx/partial" ] && kill -0 "$cpid"; echo $?)" "an lxm-copy stopped halfway (its lock held)"
+expect_error "^lxm-start: $b: being copied to $cx \(lxm-copy, pid $cpid\); try again when it is done$" \
+	"lxm-start of the source is refused while it is copied" -- lxm-start -n "$b"
+expect_error "^lxm-destroy: $b: being copied to $cx \(lxm-copy, pid $cpid\); try again when it is done$" \
+	"and lxm-destroy" -- lxm-destroy -n "$b"
+expect_error "^lxm-destroy: $b: being copied to $cx \(lxm-copy, pid $cpid\); try again when it is done$" \
+	"and lxm-destroy -f" -- lxm-destroy -n "$b" -f
+ok "$( [ "$(state_of "$b")" = STOPPED ] && [ -d "$r/bin" ] && [ ! -e "$LXM_RUNDIR/$b" ]; echo $?)" \
+	"the source stays stopped and whole, with no runtime dir"
+expect_error "^lxm-copy: $b: '$cx' is being created$" "a second copy into the same name is refused" -- lxm-copy -n "$b" -N "$cx"
+expect_error "^lxm-destroy: $cx: the container is being created$" "the copy under way cannot be destroyed" -- lxm-destroy -n "$cx"
+expect_error "^lxm-start: $cx: the container is being created" "nor started" -- lxm-start -n "$cx"
+kill -9 "$cpid"; wait "$cpid" 2>/dev/null
+ok "$(lxm-start -n "$b" >/dev/null 2>&1 && wait_state "$b" RUNNING 10; echo $?)" \
+	"once the copier is killed (SIGKILL), lxm-start works again"
+ok "$(! inuse; echo $?)" "and the killed copier's lock file is gone"
+# and the other way round: a running container is neither copied nor exported
+expect_error "^lxm-copy: $b: '$b' is RUNNING; stop it first$" "lxm-copy of the running source is refused" -- lxm-copy -n "$b" -N "${PFX}-cpr"
+expect_error "^lxm-export: $b: is RUNNING; stop it first$" "and lxm-export" -- lxm-export -n "$b" -o "$TEST_TMP/running.tar"
+ok "$( [ ! -e "$LXM_PATH/${PFX}-cpr" ] && [ ! -e "$TEST_TMP/running.tar" ] && ! inuse; echo $?)" "and they leave nothing"
+lxm-stop -n "$b" -k >/dev/null 2>&1
+ok "$(lxm-ls | grep -qw "$cx"; [ $? = 1 ]; echo $?)" "the killed copy is not listed"
+check "and lxm-destroy removes its remains" -- sh -c "lxm-destroy -n $cx && [ ! -e $LXM_PATH/$cx ]"
+# a start under way (its runtime dir claimed, no state written yet)
+mkdir -p "$LXM_RUNDIR/$b"
+flock "$LXM_RUNDIR/$b/lock" sleep 60 &
+hpid=$!
+for _ in $(seq 100); do flock -n "$LXM_RUNDIR/$b/lock" true 2>/dev/null || break; sleep 0.01; done
+expect_error "^lxm-copy: $b: '$b' is being started or stopped; try again once it is stopped$" \
+	"lxm-copy of a container being started is refused" -- lxm-copy -n "$b" -N "${PFX}-cps"
+expect_error "^lxm-export: $b: is being started or stopped; try again once it is stopped$" \
+	"and lxm-export" -- lxm-export -n "$b" -o "$TEST_TMP/starting.tar"
+stop_holder "$hpid"
+rm -rf "${LXM_RUNDIR:?}/$b"
+ok "$( [ ! -e "$LXM_PATH/${PFX}-cps" ] && [ ! -e "$TEST_TMP/starting.tar" ]; echo $?)" "and they leave nothing"
+# an export the same
+lxm-export -n "$b" -o "$TEST_TMP/held.tar" >/dev/null 2>&1 &
+epid=$!
+held_reader "$epid"
+ok "$(kill -0 "$epid"; echo $?)" "an lxm-export stopped halfway (its lock held)"
+expect_error "^lxm-start: $b: being exported to '$TEST_TMP/held.tar' \(lxm-export, pid $epid\); try again when it is done$" \
+	"lxm-start is refused while it is exported" -- lxm-start -n "$b"
+expect_error "^lxm-destroy: $b: being exported to '$TEST_TMP/held.tar' \(lxm-export, pid $epid\); try again when it is done$" \
+	"and lxm-destroy" -- lxm-destroy -n "$b"
+kill -9 "$epid"; wait "$epid" 2>/dev/null
+check "once the export is killed, the container boots" -- boots "$b"
+ok "$(! inuse; [ -z "$(ls "$TEST_TMP" | grep held)" ]; echo $?)" "and no lock file or archive is left"
+# a copy that ends well lets go too
+rm -f "$r/big1"
+check "a full copy that ends" -- lxm-copy -n "$b" -N "${PFX}-cpd"
+ok "$(! inuse; echo $?)" "leaves no lock file behind"
+check "and the source boots after it" -- boots "$b"
+check "destroy that copy" -- lxm-destroy -n "${PFX}-cpd"
+
 # ---- lxm-copy -s: overlayfs snapshot ---------------------------------------------
 sn=${PFX}-snap
 check "lxm-copy -s snapshot" -- lxm-copy -n "$b" -N "$sn" -s
