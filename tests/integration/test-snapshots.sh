@@ -102,6 +102,10 @@ for _ in $(seq 1 50); do flock -n "$LXM_PATH/$b/destroying" true 2>/dev/null || 
 expect_error "^lxm-copy: $b: '$b' is being destroyed" "lxm-copy -s refuses a base being destroyed" -- lxm-copy -n "$b" -N "${PFX}-late2" -s
 ok "$( [ ! -e "$LXM_PATH/${PFX}-late2" ] && [ ! -e "$LXM_PATH/$b/snapshots" ]; echo $?)" "and leaves neither the copy nor its mark"
 expect_error "^lxm-destroy: $b: is being destroyed already" "so does a second lxm-destroy" -- lxm-destroy -n "$b"
+expect_error "^lxm-copy: $b: '$b' is being destroyed$" "and a full lxm-copy" -- lxm-copy -n "$b" -N "${PFX}-late3"
+expect_error "^lxm-export: $b: is being destroyed$" "and lxm-export" -- lxm-export -n "$b" -o "$TEST_TMP/late.tar"
+ok "$( [ ! -e "$LXM_PATH/${PFX}-late3" ] && [ ! -e "$TEST_TMP/late.tar" ] && ! compgen -G "$LXM_PATH/$b/in-use.*" >/dev/null; echo $?)" \
+	"which leave no copy, archive or lock file"
 stop_holder "$holder"
 # a lock file left by a destroy that died is not held: not in the way
 check "with that lock file left unheld, lxm-copy -s works" -- lxm-copy -n "$b" -N "${PFX}-late2" -s
