@@ -359,6 +359,82 @@ bool lxm_idmap_equal(const struct lxm_idmap *a, size_t na, const struct lxm_idma
 	return true;
 }
 
+/* ---- the registry of lxmpaths ---- */
+
+/* One line of registry text, white space around it and trailing slashes
+ * dropped; false for a comment, a blank line or a relative path. */
+static bool registry_line(const char *p, size_t len, const char **ret, size_t *ret_len)
+{
+	while (len && (*p == ' ' || *p == '\t')) {
+		p++;
+		len--;
+	}
+	while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
+		len--;
+	while (len > 1 && p[len - 1] == '/')
+		len--;
+	if (!len || p[0] != '/')
+		return false;
+	*ret = p;
+	*ret_len = len;
+	return true;
+}
+
+static bool strv_has(char *const *v, size_t n, const char *s, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(v[i]) == len && strncmp(v[i], s, len) == 0)
+			return true;
+	return false;
+}
+
+int lxm_idmap_registry_parse(const char *text, char ***ret, size_t *ret_n)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	for (const char *p = text; p && *p;) {
+		const char *eol = strchr(p, '\n'), *s;
+		size_t len = eol ? (size_t)(eol - p) : strlen(p), slen;
+
+		if (registry_line(p, len, &s, &slen) && !strv_has(v, n, s, slen)) {
+			char **nv = realloc(v, (n + 2) * sizeof(*v));
+
+			if (!nv || !(nv[n] = strndup(s, slen))) {
+				lxm_strv_free(nv ? nv : v, n);
+				return -ENOMEM;
+			}
+			nv[++n] = NULL;
+			v = nv;
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int lxm_idmap_registry_add(const char *text, const char *path, char **ret)
+{
+	_cleanup_strv_ char **v = NULL;
+	size_t n = 0, tlen = text ? strlen(text) : 0;
+	int r;
+
+	*ret = NULL;
+	if (path[0] != '/' || strchr(path, '\n'))
+		return -EINVAL;
+	r = lxm_idmap_registry_parse(text, &v, &n);
+	if (r < 0)
+		return r;
+	if (strv_has(v, n, path, strlen(path)))
+		return 0;
+	if (!tlen)
+		*ret = lxm_strdup_printf("%s%s\n", LXM_IDMAP_REGISTRY_HEADER, path);
+	else
+		*ret = lxm_strdup_printf("%s%s%s\n", text, text[tlen - 1] == '\n' ? "" : "\n", path);
+	return *ret ? 1 : -ENOMEM;
+}
+
 /* ---- files ---- */
 
 const char *lxm_subid_path(char type)
@@ -438,21 +514,62 @@ struct used_range {
 	char type;
 	struct lxm_id_range r;
 	char owner[LXM_NAME_MAX + 1];
+	size_t where;              /* index in used_set.dirs */
 };
 
-/* The host ranges of every container in lxmpath but self. */
-static int collect_used(const struct lxm_paths *paths, const char *self, struct used_range **ret,
-			size_t *ret_n, struct lxm_error *err)
+/* The host ranges of other containers, and the lxmpaths they are in:
+ * dirs[0] is the lxmpath of the container the ranges are for. */
+struct used_set {
+	struct used_range *v;
+	size_t n;
+	char **dirs;
+	size_t n_dirs;
+};
+
+static void used_set_free(struct used_set *s)
 {
-	DIR *d = opendir(paths->lxmpath);
-	struct used_range *v = NULL;
-	size_t n = 0;
+	free(s->v);
+	lxm_strv_free(s->dirs, s->n_dirs);
+	*s = (struct used_set){ 0 };
+}
+
+static int used_push(struct used_set *s, size_t where, const char *owner, const struct lxm_idmap *m)
+{
+	struct used_range *nv = realloc(s->v, (s->n + 1) * sizeof(*s->v));
+
+	if (!nv)
+		return -ENOMEM;
+	s->v = nv;
+	nv[s->n] = (struct used_range){ .type = m->type, .r = { m->host, m->count }, .where = where };
+	snprintf(nv[s->n].owner, sizeof(nv[s->n].owner), "%s", owner);
+	s->n++;
+	return 0;
+}
+
+static int used_add_dir(struct used_set *s, const char *dir)
+{
+	char **nv = realloc(s->dirs, (s->n_dirs + 2) * sizeof(*s->dirs));
+
+	if (!nv)
+		return -ENOMEM;
+	s->dirs = nv;
+	nv[s->n_dirs] = strdup(dir);
+	if (!nv[s->n_dirs])
+		return -ENOMEM;
+	nv[++s->n_dirs] = NULL;
+	return 0;
+}
+
+/* The host ranges of every container in the lxmpath dir (open as d) but
+ * self, as s->dirs[where]. strict: the container's own lxmpath, where a
+ * config lxm cannot read is an error; elsewhere (another lxmpath listed in
+ * the registry, which may have become anything since) only containers whose
+ * config parses count. */
+static int scan_lxmpath(struct used_set *s, size_t where, DIR *d, const char *dir, const char *self, bool strict,
+			struct lxm_error *err)
+{
 	struct dirent *de;
 
-	*ret = NULL;
-	*ret_n = 0;
-	if (!d)
-		return errno == ENOENT ? 0 : lxm_error_set(err, errno, "opening '%s'", paths->lxmpath);
 	while ((de = readdir(d))) {
 		_cleanup_free_ char *config = NULL, *partial = NULL, *text = NULL;
 		_cleanup_free_ struct lxm_idmap *maps = NULL;
@@ -469,87 +586,239 @@ static int collect_used(const struct lxm_paths *paths, const char *self, struct 
 		if ((!going && (de->d_name[0] == '.' || lxm_name_validate(de->d_name, NULL) < 0)) ||
 		    (self && streq(de->d_name, self)))
 			continue;
-		config = lxm_container_path(paths, de->d_name, "config");
-		partial = lxm_container_path(paths, de->d_name, "partial");
+		config = lxm_strdup_printf("%s/%s/config", dir, de->d_name);
+		partial = lxm_strdup_printf("%s/%s/partial", dir, de->d_name);
 		if (!config || !partial)
-			goto oom;
+			return lxm_error_set(err, ENOMEM, "scanning '%s'", dir);
 		if (access(config, F_OK) == 0) {
 			if (lxm_config_init(&conf) < 0)
-				goto oom;
+				return lxm_error_set(err, ENOMEM, "scanning '%s'", dir);
 			if (lxm_config_read_file(&conf, config, &cerr) == 0) {
 				mv = conf.idmaps;
 				mn = conf.n_idmaps;
 			} else if (cerr.code != ENOENT) {
+				char why[LXM_ERROR_MSG_MAX];
+
+				lxm_config_free(&conf);
+				lxm_error_text(&cerr, why, sizeof(why));
 				/* its range (in use, maybe by a running
 				 * container) is unknown: taking it as free
 				 * would hand it out twice */
-				char why[LXM_ERROR_MSG_MAX];
-				int r = lxm_error_setr(err, cerr.code ? cerr.code : EINVAL,
-						       "the id range of container '%s' is unknown: %s", de->d_name,
-						       lxm_error_text(&cerr, why, sizeof(why)));
-
-				/* de is d's: the message is made before closedir() */
-				lxm_config_free(&conf);
-				closedir(d);
-				free(v);
-				return r;
+				if (strict)
+					return lxm_error_setr(err, cerr.code ? cerr.code : EINVAL,
+							      "the id range of container '%s' is unknown: %s",
+							      de->d_name, why);
+				log_debug("not counting '%s/%s' in the id ranges in use: %s", dir, de->d_name, why);
+				continue;
 			}
 		} else if (lxm_read_file_at(AT_FDCWD, partial, &text, &len) == 0 &&
 			   lxm_idmap_parse_lines(text, &maps, &mn) == 0) {
 			mv = maps;
 		}
 		for (size_t i = 0; i < mn; i++) {
-			struct used_range *nv = realloc(v, (n + 1) * sizeof(*v));
-
-			if (!nv) {
+			if (used_push(s, where, de->d_name, &mv[i]) < 0) {
 				lxm_config_free(&conf);
-				goto oom;
+				return lxm_error_set(err, ENOMEM, "scanning '%s'", dir);
 			}
-			v = nv;
-			v[n].type = mv[i].type;
-			v[n].r = (struct lxm_id_range){ mv[i].host, mv[i].count };
-			snprintf(v[n].owner, sizeof(v[n].owner), "%s", de->d_name);
-			n++;
 		}
 		lxm_config_free(&conf);
 	}
-	closedir(d);
-	*ret = v;
-	*ret_n = n;
 	return 0;
-oom:
-	closedir(d);
-	free(v);
-	return lxm_error_set(err, ENOMEM, "scanning '%s'", paths->lxmpath);
 }
 
-static int lock_lxmpath(const struct lxm_paths *paths, struct lxm_error *err)
+/* Whether a listed lxmpath may be scanned: a directory of root's (or of
+ * our euid, in a user namespace) that others cannot write to, so that what
+ * another user put there cannot take ranges away. */
+static bool registry_dir_trusted(const struct stat *st)
 {
-	int fd = open(paths->lxmpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return S_ISDIR(st->st_mode) && (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & S_IWOTH);
+}
+
+/* The host ranges of every container in paths->lxmpath but self, and of
+ * every container in the other lxmpaths listed in the registry in
+ * paths->confdir (those that are still there and readable). */
+static int collect_used(const struct lxm_paths *paths, const char *self, struct used_set *s,
+			struct lxm_error *err)
+{
+	_cleanup_free_ char *file = NULL, *text = NULL;
+	_cleanup_strv_ char **listed = NULL;
+	_cleanup_free_ struct stat *seen = NULL;
+	size_t n_listed = 0, n_seen = 0;
+	DIR *d;
+	int r;
+
+	*s = (struct used_set){ 0 };
+	seen = calloc(1, sizeof(*seen));
+	if (!seen || used_add_dir(s, paths->lxmpath) < 0)
+		return lxm_error_set(err, ENOMEM, "scanning '%s'", paths->lxmpath);
+	d = opendir(paths->lxmpath);
+	if (!d) {
+		if (errno != ENOENT)
+			return lxm_error_set(err, errno, "opening '%s'", paths->lxmpath);
+	} else {
+		if (fstat(dirfd(d), &seen[0]) == 0)
+			n_seen = 1;
+		r = scan_lxmpath(s, 0, d, paths->lxmpath, self, true, err);
+		closedir(d);
+		if (r < 0)
+			return r;
+	}
+	if (!paths->confdir)
+		return 0;
+	file = lxm_strdup_printf("%s/%s", paths->confdir, LXM_IDMAP_REGISTRY);
+	if (!file)
+		return lxm_error_set(err, ENOMEM, "scanning '%s'", paths->lxmpath);
+	r = lxm_read_file_at(AT_FDCWD, file, &text, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return lxm_error_set(err, -r, "reading '%s'", file);
+	r = lxm_idmap_registry_parse(text, &listed, &n_listed);
+	if (r < 0)
+		return lxm_error_set(err, -r, "reading '%s'", file);
+	for (size_t i = 0; i < n_listed; i++) {
+		_cleanup_close_ int fd = open(listed[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct stat st, *ns;
+		bool dup = false;
+
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			/* gone, or no longer a directory: nothing of it counts */
+			log_debug("lxmpath '%s' (listed in '%s'): %s, skipping", listed[i], file, strerror(errno));
+			continue;
+		}
+		for (size_t j = 0; j < n_seen; j++)
+			dup = dup || (seen[j].st_dev == st.st_dev && seen[j].st_ino == st.st_ino);
+		if (dup)
+			continue;
+		if (!registry_dir_trusted(&st)) {
+			log_debug("lxmpath '%s' (listed in '%s') is not root's or others can write to it, skipping",
+				  listed[i], file);
+			continue;
+		}
+		ns = realloc(seen, (n_seen + 1) * sizeof(*seen));
+		if (!ns)
+			return lxm_error_set(err, ENOMEM, "scanning '%s'", listed[i]);
+		seen = ns;
+		seen[n_seen++] = st;
+		if (used_add_dir(s, listed[i]) < 0 || !(d = fdopendir(fd)))
+			return lxm_error_set(err, ENOMEM, "scanning '%s'", listed[i]);
+		TAKE_FD(fd);
+		r = scan_lxmpath(s, s->n_dirs - 1, d, listed[i], NULL, false, err);
+		closedir(d);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* List the container's lxmpath (resolved) in the registry, when it is not:
+ * the file is replaced whole, under the registry lock. */
+static int register_lxmpath(const struct lxm_paths *paths, struct lxm_error *err)
+{
+	_cleanup_free_ char *file = NULL, *text = NULL, *canon = NULL, *out = NULL;
+	int r;
+
+	if (!paths->confdir)
+		return 0;
+	file = lxm_strdup_printf("%s/%s", paths->confdir, LXM_IDMAP_REGISTRY);
+	if (!file)
+		return lxm_error_set(err, ENOMEM, "listing '%s'", paths->lxmpath);
+	canon = realpath(paths->lxmpath, NULL);
+	if (!canon)
+		return lxm_error_set(err, errno, "resolving '%s'", paths->lxmpath);
+	r = lxm_read_file_at(AT_FDCWD, file, &text, NULL);
+	if (r < 0 && r != -ENOENT)
+		return lxm_error_set(err, -r, "reading '%s'", file);
+	r = lxm_idmap_registry_add(text, canon, &out);
+	if (r == -EINVAL)
+		return lxm_error_setr(err, EINVAL, "the lxmpath '%s' cannot be listed in '%s': its name has a line break",
+				      canon, file);
+	if (r < 0)
+		return lxm_error_set(err, -r, "listing '%s' in '%s'", canon, file);
+	if (r == 0)
+		return 0;
+	r = lxm_write_file_atomic(file, out, strlen(out), 0644);
+	if (r < 0)
+		return lxm_error_set(err, -r, "listing the lxmpath '%s' in '%s'", canon, file);
+	log_debug("listed the lxmpath '%s' in '%s'", canon, file);
+	return 0;
+}
+
+struct ranges_lock {
+	int confdir;
+	int lxmpath;
+};
+
+static void ranges_unlock(struct ranges_lock *l)
+{
+	if (l->lxmpath >= 0)
+		close(l->lxmpath);
+	if (l->confdir >= 0)
+		close(l->confdir);
+	l->lxmpath = l->confdir = -1;
+}
+
+static int lock_dir_fd(const char *dir, struct lxm_error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		return lxm_error_set(err, errno, "opening '%s'", paths->lxmpath);
+		return lxm_error_set(err, errno, "opening '%s'", dir);
 	if (flock(fd, LOCK_EX) < 0) {
 		int e = errno;
 		close(fd);
-		return lxm_error_set(err, e, "locking '%s'", paths->lxmpath);
+		return lxm_error_set(err, e, "locking '%s'", dir);
 	}
 	return fd;
+}
+
+/* Every allocation, check and reservation of ranges on the host holds the
+ * config dir's lock, then the lxmpath's: the config dir holds the registry
+ * that says which lxmpaths count, so whoever shares the registry shares the
+ * lock (the runtime dir is set on its own, and two commands with one
+ * registry but two runtime dirs would not exclude each other). It is the
+ * directory that is locked: that needs no file written, so a read-only
+ * config dir with a registry an admin made still works. The lxmpath's lock
+ * keeps commands of one lxmpath apart also when their config dirs differ.
+ * The lxmpath is then listed in the registry. */
+static int ranges_lock(const struct lxm_paths *paths, struct ranges_lock *l, struct lxm_error *err)
+{
+	int r;
+
+	*l = (struct ranges_lock){ -1, -1 };
+	if (paths->confdir) {
+		r = lxm_mkdir_p(paths->confdir, 0755);
+		if (r < 0)
+			return lxm_error_set(err, -r, "creating '%s'", paths->confdir);
+		r = lock_dir_fd(paths->confdir, err);
+		if (r < 0)
+			return r;
+		l->confdir = r;
+	}
+	r = lock_dir_fd(paths->lxmpath, err);
+	if (r < 0) {
+		ranges_unlock(l);
+		return r;
+	}
+	l->lxmpath = r;
+	r = register_lxmpath(paths, err);
+	if (r < 0)
+		ranges_unlock(l);
+	return r;
 }
 
 int lxm_idmap_allocate(const struct lxm_paths *paths, const char *self, uint32_t count, int reserve_fd,
 		       struct lxm_idmap out[2], struct lxm_error *err)
 {
 	static const char types[2] = { 'u', 'g' };
-	_cleanup_close_ int lockfd = -1;
-	_cleanup_free_ struct used_range *used = NULL;
-	size_t n_used = 0;
+	_cleanup_(ranges_unlock) struct ranges_lock lock = { -1, -1 };
+	_cleanup_(used_set_free) struct used_set used = { 0 };
 	int r;
 
-	lockfd = lock_lxmpath(paths, err);
-	if (lockfd < 0)
-		return lockfd;
-	r = collect_used(paths, self, &used, &n_used, err);
+	r = ranges_lock(paths, &lock, err);
+	if (r < 0)
+		return r;
+	r = collect_used(paths, self, &used, err);
 	if (r < 0)
 		return r;
 	for (size_t t = 0; t < 2; t++) {
@@ -560,12 +829,12 @@ int lxm_idmap_allocate(const struct lxm_paths *paths, const char *self, uint32_t
 		r = lxm_subid_root_ranges(types[t], &avail, &n_avail, err);
 		if (r < 0)
 			return r;
-		u = calloc(n_used + 1, sizeof(*u));
+		u = calloc(used.n + 1, sizeof(*u));
 		if (!u)
 			return lxm_error_set(err, ENOMEM, "allocating ids");
-		for (size_t i = 0; i < n_used; i++)
-			if (used[i].type == types[t])
-				u[n_u++] = used[i].r;
+		for (size_t i = 0; i < used.n; i++)
+			if (used.v[i].type == types[t])
+				u[n_u++] = used.v[i].r;
 		r = lxm_id_range_allocate(avail, n_avail, u, n_u, count, &start);
 		if (r < 0)
 			return lxm_error_setr(err, ENOSPC, "no free range of %" PRIu32 " %cids left in root's ranges in '%s' "
@@ -583,14 +852,14 @@ int lxm_idmap_allocate(const struct lxm_paths *paths, const char *self, uint32_t
 	return 0;
 }
 
-int lxm_idmap_check(const struct lxm_paths *paths, const char *self, const struct lxm_idmap *maps,
-		    size_t n, struct lxm_error *err)
+/* lxm_idmap_check() with the lock held. */
+static int check_locked(const struct lxm_paths *paths, const char *self, const struct lxm_idmap *maps, size_t n,
+			struct lxm_error *err)
 {
-	_cleanup_free_ struct used_range *used = NULL;
-	size_t n_used = 0;
+	_cleanup_(used_set_free) struct used_set used = { 0 };
 	int r;
 
-	r = collect_used(paths, self, &used, &n_used, err);
+	r = collect_used(paths, self, &used, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
@@ -599,12 +868,20 @@ int lxm_idmap_check(const struct lxm_paths *paths, const char *self, const struc
 		size_t n_avail = 0;
 		uint64_t end = (uint64_t)mr.start + mr.count - 1;
 
-		for (size_t j = 0; j < n_used; j++) {
-			if (used[j].type == maps[i].type && lxm_id_range_overlap(&mr, &used[j].r))
+		for (size_t j = 0; j < used.n; j++) {
+			const struct used_range *u = &used.v[j];
+			uint64_t uend = (uint64_t)u->r.start + u->r.count - 1;
+
+			if (u->type != maps[i].type || !lxm_id_range_overlap(&mr, &u->r))
+				continue;
+			if (u->where == 0)
 				return lxm_error_setr(err, EEXIST, "idmap[%zu]: host %cids %" PRIu32 "-%" PRIu64
 						      " overlap container '%s' (%" PRIu32 "-%" PRIu64 ")",
-						      i, maps[i].type, mr.start, end, used[j].owner, used[j].r.start,
-						      (uint64_t)used[j].r.start + used[j].r.count - 1);
+						      i, maps[i].type, mr.start, end, u->owner, u->r.start, uend);
+			return lxm_error_setr(err, EEXIST, "idmap[%zu]: host %cids %" PRIu32 "-%" PRIu64
+					      " overlap container '%s' in '%s' (%" PRIu32 "-%" PRIu64 ")",
+					      i, maps[i].type, mr.start, end, u->owner, used.dirs[u->where], u->r.start,
+					      uend);
 		}
 		r = lxm_subid_root_ranges(maps[i].type, &avail, &n_avail, err);
 		if (r < 0)
@@ -617,19 +894,33 @@ int lxm_idmap_check(const struct lxm_paths *paths, const char *self, const struc
 	return 0;
 }
 
+int lxm_idmap_check(const struct lxm_paths *paths, const char *self, const struct lxm_idmap *maps,
+		    size_t n, struct lxm_error *err)
+{
+	_cleanup_(ranges_unlock) struct ranges_lock lock = { -1, -1 };
+	int r;
+
+	/* a create in another lxmpath that is choosing a range now sees
+	 * this lxmpath listed, or has reserved its range before this looks */
+	r = ranges_lock(paths, &lock, err);
+	if (r < 0)
+		return r;
+	return check_locked(paths, self, maps, n, err);
+}
+
 int lxm_idmap_reserve(const struct lxm_paths *paths, const char *self, const struct lxm_idmap *maps, size_t n,
 		      int reserve_fd, struct lxm_error *err)
 {
-	_cleanup_close_ int lockfd = -1;
+	_cleanup_(ranges_unlock) struct ranges_lock lock = { -1, -1 };
 	_cleanup_free_ char *text = NULL;
 	int r;
 
 	/* as lxm_idmap_allocate(): a create running at the same time sees
 	 * these ranges in the marker, or finishes before they are checked */
-	lockfd = lock_lxmpath(paths, err);
-	if (lockfd < 0)
-		return lockfd;
-	r = lxm_idmap_check(paths, self, maps, n, err);
+	r = ranges_lock(paths, &lock, err);
+	if (r < 0)
+		return r;
+	r = check_locked(paths, self, maps, n, err);
 	if (r < 0)
 		return r;
 	if (lxm_idmap_format_lines(maps, n, &text) < 0)

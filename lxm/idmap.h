@@ -1,6 +1,7 @@
 /* User namespace id maps: the subordinate id files (/etc/subuid,
  * /etc/subgid), one 65536-id range per container taken from root's ranges
- * and never overlapping another container's range in the same lxmpath, the
+ * and never overlapping another container's range on the host (in its own
+ * lxmpath, or in any other lxmpath listed in the config dir's registry), the
  * map text for /proc/PID/{u,g}id_map, id translation, and whether a path
  * allows idmapped mounts. */
 #pragma once
@@ -16,6 +17,15 @@
 /* What lxm adds for root when the subordinate id file grants it nothing. */
 #define LXM_SUBID_ADD_START 1000000u
 #define LXM_SUBID_ADD_COUNT 1000000000u
+
+/* The registry of lxmpaths that hold containers with id ranges, in the
+ * config dir: each lxmpath is listed the first time a range is allocated,
+ * checked or reserved there, and every range is kept disjoint from those of
+ * the containers in all of them. */
+#define LXM_IDMAP_REGISTRY "lxmpaths"
+#define LXM_IDMAP_REGISTRY_HEADER \
+	"# lxmpaths that hold unprivileged containers, listed by lxm: their host id\n" \
+	"# ranges are kept apart from each other's. One absolute path a line.\n"
 
 struct lxm_id_range {
 	uint32_t start;
@@ -67,6 +77,17 @@ int64_t lxm_idmap_to_container(const struct lxm_idmap *maps, size_t n, char type
 /* Whether two map sets map the same ids the same way (order ignored). */
 bool lxm_idmap_equal(const struct lxm_idmap *a, size_t na, const struct lxm_idmap *b, size_t nb);
 
+/* The lxmpaths listed in registry text (ret NULL-terminated, NULL when
+ * there is none): one absolute path a line, white space around it and
+ * trailing slashes dropped; comments ('#'), blank lines and relative paths
+ * skipped; a path listed twice comes once. */
+int lxm_idmap_registry_parse(const char *text, char ***ret, size_t *ret_n);
+/* The registry text (NULL: no file yet) with the absolute path added as a
+ * line of its own: 1 and *ret the new text (the header first when the file
+ * was empty), or 0 and *ret NULL when the text lists it already; -EINVAL
+ * for a path that is not absolute or has a line break. */
+int lxm_idmap_registry_add(const char *text, const char *path, char **ret);
+
 /* ---- files and the host ---- */
 
 /* $LXM_SUBUID_FILE / $LXM_SUBGID_FILE, else /etc/subuid / /etc/subgid. */
@@ -78,18 +99,24 @@ int lxm_subid_root_ranges(char type, struct lxm_id_range **ret, size_t *ret_n, s
 
 /* Give the container `self` a uid and a gid range of `count` ids each from
  * root's subordinate ranges, disjoint from every other container's host
- * ranges in paths->lxmpath (their configs, and the reservations of creates
- * in progress in their partial markers). Holds an flock on the lxmpath
- * directory meanwhile; when reserve_fd >= 0 the result is written to it
- * (the caller's partial marker) before the lock is dropped. */
+ * ranges (their configs, and the reservations of creates in progress in
+ * their partial markers) in paths->lxmpath and in every other lxmpath the
+ * registry in paths->confdir lists (one that is gone or unreadable is
+ * skipped; there a container counts only when its config parses). Holds an
+ * flock on the config dir and then on the lxmpath directory meanwhile, and
+ * lists the lxmpath in the registry; when reserve_fd >= 0 the result is
+ * written to it (the caller's partial marker) before the locks are dropped.
+ * paths->confdir NULL: this lxmpath only, no registry. */
 int lxm_idmap_allocate(const struct lxm_paths *paths, const char *self, uint32_t count, int reserve_fd,
 		       struct lxm_idmap out[2], struct lxm_error *err);
 /* Check a given idmap of container `self`: each host range inside root's
- * subordinate ranges and disjoint from other containers' ranges. Errors name
- * the map entry and the other container (or the file). */
+ * subordinate ranges and disjoint from other containers' ranges, under the
+ * locks of lxm_idmap_allocate() (and the lxmpath listed the same way).
+ * Errors name the map entry and the other container (with its lxmpath when
+ * that is another), or the file. */
 int lxm_idmap_check(const struct lxm_paths *paths, const char *self, const struct lxm_idmap *maps,
 		    size_t n, struct lxm_error *err);
-/* lxm_idmap_check() under the lxmpath lock, then the maps written to
+/* lxm_idmap_check() under the same locks, then the maps written to
  * reserve_fd (the caller's partial marker) as lxm_idmap_allocate() does:
  * a create with the idmap of its config. */
 int lxm_idmap_reserve(const struct lxm_paths *paths, const char *self, const struct lxm_idmap *maps, size_t n,

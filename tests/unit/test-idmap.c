@@ -299,6 +299,144 @@ static void test_files(void)
 		printf("# could not remove %s\n", tmpdir);
 }
 
+/* The registry of lxmpaths: what counts as an entry, and adding one. */
+static void test_registry(void)
+{
+	char **v = NULL, *out = NULL;
+	size_t n = 0;
+	int r;
+
+	r = lxm_idmap_registry_parse("# header\n/var/lib/lxm\n\n  /srv/lxm/ \t\nrelative/path\n/var/lib/lxm//\r\n"
+				     "/\n#/commented\n/srv/lxm\n/last", &v, &n);
+	ok(r == 0 && n == 4 && streq(v[0], "/var/lib/lxm") && streq(v[1], "/srv/lxm") && streq(v[2], "/") &&
+	   streq(v[3], "/last") && !v[4],
+	   "parse: absolute paths once each, trimmed, slashes dropped, comments and relative paths skipped (%zu)", n);
+	lxm_strv_free(v, (size_t)-1);
+	r = lxm_idmap_registry_parse(NULL, &v, &n);
+	ok(r == 0 && n == 0 && !v, "parse: no file is no entry");
+	r = lxm_idmap_registry_parse("# only a comment\n\n", &v, &n);
+	ok(r == 0 && n == 0 && !v, "parse: only comments is no entry");
+
+	r = lxm_idmap_registry_add(NULL, "/var/lib/lxm", &out);
+	ok(r == 1 && out && streq(out, LXM_IDMAP_REGISTRY_HEADER "/var/lib/lxm\n"),
+	   "add to no file: the header, then the path");
+	free(out);
+	r = lxm_idmap_registry_add("", "/var/lib/lxm", &out);
+	ok(r == 1 && out && lxm_startswith(out, "#"), "add to an empty file: the header too");
+	free(out);
+	r = lxm_idmap_registry_add("# mine\n/var/lib/lxm", "/srv/lxm", &out);
+	ok(r == 1 && out && streq(out, "# mine\n/var/lib/lxm\n/srv/lxm\n"),
+	   "add: the text kept as it is, the path on a line of its own");
+	free(out);
+	out = (char *)"x";
+	r = lxm_idmap_registry_add("/srv/lxm/\n", "/srv/lxm", &out);
+	ok(r == 0 && !out, "add: a path listed already (with a trailing slash) is not added again");
+	r = lxm_idmap_registry_add("#/srv/lxm\n", "/srv/lxm", &out);
+	ok(r == 1 && out && streq(out, "#/srv/lxm\n/srv/lxm\n"), "add: a commented-out path does not count");
+	free(out);
+	ok(lxm_idmap_registry_add(NULL, "srv/lxm", &out) == -EINVAL && !out, "add: a relative path is refused");
+	ok(lxm_idmap_registry_add(NULL, "/srv/a\nb", &out) == -EINVAL && !out, "add: a path with a line break is refused");
+}
+
+/* Two lxmpaths with one config dir: the registry makes a range of one count
+ * in the other; a listed lxmpath that is gone, or that now holds something
+ * that is no lxm container, does no harm. */
+static void test_registry_files(void)
+{
+	char top[] = "/tmp/lxm-test-idmap-reg.XXXXXX";
+	char subuid[256], subgid[256], lib1[256], lib2[256], conf[256], p[600];
+	struct lxm_paths paths1 = { 0 }, paths2 = { 0 };
+	struct lxm_idmap out[2], out2[2];
+	struct lxm_error err = { 0 };
+	char *text = NULL;
+	int r;
+
+	if (!mkdtemp(top)) {
+		ok(false, "mkdtemp");
+		return;
+	}
+	snprintf(subuid, sizeof(subuid), "%s/subuid", top);
+	snprintf(subgid, sizeof(subgid), "%s/subgid", top);
+	snprintf(lib1, sizeof(lib1), "%s/lib1", top);
+	snprintf(lib2, sizeof(lib2), "%s/lib2", top);
+	snprintf(conf, sizeof(conf), "%s/etc", top);
+	mkdir(lib1, 0755);
+	mkdir(lib2, 0755);
+	setenv("LXM_SUBUID_FILE", subuid, 1);
+	setenv("LXM_SUBGID_FILE", subgid, 1);
+	write_text(subuid, "root:1000000:196608\n");
+	write_text(subgid, "root:1000000:196608\n");
+	paths1.lxmpath = lib1;
+	paths1.confdir = conf;
+	paths2.lxmpath = lib2;
+	paths2.confdir = conf;
+
+	/* a listed lxmpath that is gone, and one listed before its config dir existed */
+	r = lxm_idmap_allocate(&paths1, "a", 65536, -1, out, &err);
+	ok(r == 0 && out[0].host == 1000000, "first range in the first lxmpath: %s", err.msg);
+	snprintf(p, sizeof(p), "%s/%s", conf, LXM_IDMAP_REGISTRY);
+	lxm_read_file_at(AT_FDCWD, p, &text, NULL);
+	ok(text && strstr(text, lib1) && !strstr(text, lib2), "the config dir is made and lists the lxmpath");
+	free(text);
+	text = NULL;
+	snprintf(p, sizeof(p), "%s/a", lib1);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/a/config", lib1);
+	write_text(p, "idmap = ( { type = \"u\"; container = 0; host = 1000000; count = 65536; },\n"
+		      "          { type = \"g\"; container = 0; host = 1000000; count = 65536; } );\n");
+	/* a container of the same name in the other lxmpath is another one */
+	r = lxm_idmap_allocate(&paths2, "a", 65536, -1, out2, &err);
+	ok(r == 0 && out2[0].host == 1065536 && out2[1].host == 1065536,
+	   "a container in the second lxmpath gets a range disjoint from the first's: %u %s", out2[0].host, err.msg);
+	snprintf(p, sizeof(p), "%s/%s", conf, LXM_IDMAP_REGISTRY);
+	lxm_read_file_at(AT_FDCWD, p, &text, NULL);
+	ok(text && strstr(text, lib1) && strstr(text, lib2), "both lxmpaths are listed");
+	free(text);
+	text = NULL;
+	r = lxm_idmap_check(&paths2, "b", out, 2, &err);
+	ok(r == -EEXIST && strstr(err.msg, "overlap container 'a' in '") && strstr(err.msg, lib1),
+	   "an idmap overlapping a container of the other lxmpath names it and its lxmpath: %s", err.msg);
+	lxm_error_clear(&err);
+
+	/* a config in the other lxmpath that does not parse: not counted
+	 * there, still an error in the container's own lxmpath */
+	snprintf(p, sizeof(p), "%s/a/config", lib1);
+	write_text(p, "this is no config\n");
+	r = lxm_idmap_check(&paths2, "b", out, 2, &err);
+	ok(r == 0, "a config in another lxmpath that does not parse does not count: %s", err.msg);
+	lxm_error_clear(&err);
+	r = lxm_idmap_allocate(&paths1, "c", 65536, -1, out2, &err);
+	ok(r == -EINVAL && strstr(err.msg, "container 'a' is unknown"),
+	   "but in the container's own lxmpath it is an error as before: %s", err.msg);
+	lxm_error_clear(&err);
+
+	/* others may write to the listed lxmpath: not trusted */
+	snprintf(p, sizeof(p), "%s/a/config", lib1);
+	write_text(p, "idmap = ( { type = \"u\"; container = 0; host = 1000000; count = 65536; },\n"
+		      "          { type = \"g\"; container = 0; host = 1000000; count = 65536; } );\n");
+	chmod(lib1, 0777);
+	r = lxm_idmap_check(&paths2, "b", out, 2, &err);
+	ok(r == 0, "a listed lxmpath others can write to is skipped: %s", err.msg);
+	lxm_error_clear(&err);
+	chmod(lib1, 0755);
+
+	/* the first lxmpath removed: its entry is skipped */
+	snprintf(p, sizeof(p), "rm -rf '%s'", lib1);
+	r = system(p);
+	r = r == 0 ? lxm_idmap_check(&paths2, "b", out, 2, &err) : -1;
+	ok(r == 0, "a listed lxmpath that is gone is skipped, no error: %s", err.msg);
+	lxm_error_clear(&err);
+	/* and a file where it was */
+	write_text(lib1, "not a directory\n");
+	r = lxm_idmap_allocate(&paths2, "b", 65536, -1, out2, &err);
+	ok(r == 0 && out2[0].host == 1000000, "a listed lxmpath that is now a file is skipped: %u %s", out2[0].host,
+	   err.msg);
+
+	snprintf(p, sizeof(p), "rm -rf '%s'", top);
+	if (system(p) != 0)
+		printf("# could not remove %s\n", top);
+}
+
 /* A POSIX ACL entry naming an id the map shifts is shifted also where the
  * file's owner is one the map leaves alone (it was skipped with the
  * owner). */
@@ -356,6 +494,8 @@ int main(void)
 	test_pick_new();
 	test_format();
 	test_files();
+	test_registry();
+	test_registry_files();
 	test_shift_acl();
 	return tap_done();
 }
