@@ -14,12 +14,22 @@ printf 'someone:100000:65536\n' >"$LXM_SUBGID_FILE"
 map_line() {   # map_line PID uid|gid: "inside outside count" of the first line
 	awk '{print $1, $2, $3; exit}' "/proc/$1/$2_map"
 }
-conf_host() {  # conf_host NAME u|g: the host start of the container's range
+conf_host() {  # conf_host NAME u|g [LXMPATH]: the host start of the container's range
 	sed -n "s/.*type = \"$2\"; container = 0; host = \([0-9]*\); count = \([0-9]*\).*/\1 \2/p" \
-		"$LXM_PATH/$1/config"
+		"${3:-$LXM_PATH}/$1/config"
 }
+pid_of_in() { lxm-info -P "$1" -n "$2" -p 2>/dev/null | awk '{print $2}'; }
 
 a=${PFX}-a b=${PFX}-b p=${PFX}-p s=${PFX}-s
+# a second and a third lxmpath with the same config dir (their containers go
+# with the test too)
+lib2=$TEST_TMP/lib2 lib3=$TEST_TMP/lib3
+userns_cleanup() {
+	LXM_PATH=$lib2 destroy_all
+	[ -d "$lib3" ] && LXM_PATH=$lib3 destroy_all
+	cleanup
+}
+trap userns_cleanup EXIT
 
 out=$(lxm-create -n "$a" -t busybox 2>&1)
 ok $? "create an unprivileged busybox container"
@@ -207,5 +217,81 @@ wait $hpid
 ok $? "the create with the given idmap finishes: $(cat "$TEST_TMP/held.err")"
 [ "$(conf_host "$h" u)" = "$free 65536" ]
 ok $? "with its range"
+
+# Ranges are disjoint across lxmpaths too: each lxmpath with containers is
+# listed in the config dir's registry, and every listed one is looked at.
+ranges_in() {  # ranges_in u|g DIR...: "start count" of every container's maps
+	local d
+	for d in "${@:2}"; do
+		sed -n "s/.*type = \"$1\"; container = [0-9]*; host = \([0-9]*\); count = \([0-9]*\).*/\1 \2/p" \
+			"$d"/*/config 2>/dev/null
+	done
+}
+disjoint() {   # disjoint u|g DIR...: no two ranges overlap
+	ranges_in "$@" | sort -n |
+		awk 'NR > 1 && $1 < end { bad = 1 } { if ($1 + $2 > end) end = $1 + $2 } END { exit bad }'
+}
+registry=$LXM_CONFDIR/lxmpaths
+grep -qxF "$LXM_PATH" "$registry"
+ok $? "the lxmpath is listed in the config dir's registry '$registry'"
+mkdir -p "$lib2"
+x=${PFX}-x y=${PFX}-y
+check "create a container in a second lxmpath" -- lxm-create -P "$lib2" -n "$x" -t busybox
+grep -qxF "$lib2" "$registry"
+ok $? "the second lxmpath is listed too"
+read -r xhost _ < <(conf_host "$x" u "$lib2")
+disjoint u "$LXM_PATH" "$lib2" && disjoint g "$LXM_PATH" "$lib2"
+ok $? "its range ($xhost) overlaps none of the first lxmpath's ($(ranges_in u "$LXM_PATH" | awk '{print $1}' | sort -n | tr '\n' ' '))"
+check "start it" -- lxm-start -P "$lib2" -n "$x"
+xpid=$(pid_of_in "$lib2" "$x")
+[ -n "$xpid" ] && [ "$(map_line "$xpid" uid)" = "0 $xhost 65536" ] && [ "$xhost" != "$ahost" ]
+ok $? "its root is another host uid than the root of '$a' in the first lxmpath ($(map_line "$xpid" uid))"
+check "stop it" -- lxm-stop -P "$lib2" -n "$x" -k
+
+# an explicit map in the second lxmpath that overlaps a container of the
+# first is refused at create and at start, naming it and its lxmpath
+cat >"$TEST_TMP/overlap2.conf" <<EOC
+idmap = ( { type = "u"; container = 0; host = $((ahost + 100)); count = 100; },
+          { type = "g"; container = 0; host = $((ahost + 100)); count = 100; } );
+EOC
+expect_error "^lxm-create: ${PFX}-o2: config: idmap\\[0\\]: host uids $((ahost + 100))-$((ahost + 199)) overlap container '$a' in '$LXM_PATH' \\($ahost-$((ahost + 65535))\\)$" \
+	"an idmap in the second lxmpath overlapping a container of the first is refused, naming it and its lxmpath" -- \
+	lxm-create -P "$lib2" -n "${PFX}-o2" -t busybox -f "$TEST_TMP/overlap2.conf"
+[ ! -e "$lib2/${PFX}-o2" ]
+ok $? "and leaves nothing behind"
+cp "$lib2/$x/config" "$TEST_TMP/x.config"
+sed -i "s/host = $xhost;/host = $bhost;/" "$lib2/$x/config"
+expect_error "^lxm-start: $x: config: idmap\\[0\\]: host uids .* overlap container '$b' in '$LXM_PATH'" \
+	"lxm-start in the second lxmpath refuses a hand-edited idmap overlapping '$b' of the first" -- \
+	lxm-start -P "$lib2" -n "$x"
+cp "$TEST_TMP/x.config" "$lib2/$x/config"
+
+# destroying a container frees its range, also for the other lxmpath
+check "destroy the container of the second lxmpath" -- lxm-destroy -P "$lib2" -n "$x"
+check "create in the first lxmpath after it" -- lxm-create -n "$y" -t none
+[ "$(conf_host "$y" u)" = "$xhost 65536" ]
+ok $? "it gets the range the destroyed one had ($(conf_host "$y" u))"
+
+# a listed lxmpath that is gone, or is a file now, does no harm
+w=${PFX}-w z=${PFX}-z
+mkdir -p "$lib3"
+check "create in a third lxmpath" -- lxm-create -P "$lib3" -n "$w" -t none
+grep -qxF "$lib3" "$registry"
+ok $? "the third lxmpath is listed"
+read -r whost _ < <(conf_host "$w" u "$lib3")
+rm -rf "$lib3"
+out=$(lxm-create -P "$lib2" -n "$z" -t busybox 2>&1)
+ok $? "a create with a listed lxmpath that is gone succeeds${out:+: $out}"
+[ -z "$out" ] && [ "$(conf_host "$z" u "$lib2")" = "$whost 65536" ]
+ok $? "without a word, and the range of the container that went with it is free ($(conf_host "$z" u "$lib2"))"
+echo "not a directory" >"$lib3"
+out=$(lxm-start -P "$lib2" -n "$z" 2>&1)
+ok $? "a start with a listed lxmpath that is a file now succeeds"
+! printf '%s' "$out" | grep -qF "$lib3"
+ok $? "without a word on it${out:+ ($out)}"
+check "stop it" -- lxm-stop -P "$lib2" -n "$z" -k
+no_leaks "$z" "nothing left of it after the stop"
+check "destroy it" -- lxm-destroy -P "$lib2" -n "$z"
+rm -f "$lib3"
 
 done_testing
