@@ -789,11 +789,19 @@ static int ranges_lock(const struct lxm_paths *paths, struct ranges_lock *l, str
 	if (paths->confdir) {
 		r = lxm_mkdir_p(paths->confdir, 0755);
 		if (r < 0)
-			return lxm_error_set(err, -r, "creating '%s'", paths->confdir);
-		r = lock_dir_fd(paths->confdir, err);
-		if (r < 0)
-			return r;
-		l->confdir = r;
+			lxm_error_set(err, -r, "creating '%s'", paths->confdir);
+		else
+			r = lock_dir_fd(paths->confdir, err);
+		if (r < 0) {
+			char text[LXM_ERROR_MSG_MAX + 64];
+
+			/* as for the registry below: said, not fatal */
+			log_warn("%s; id ranges of '%s' are kept apart only within it", lxm_error_text(err, text, sizeof(text)),
+				 paths->lxmpath);
+			lxm_error_clear(err);
+		} else {
+			l->confdir = r;
+		}
 	}
 	r = lock_dir_fd(paths->lxmpath, err);
 	if (r < 0) {
@@ -801,10 +809,17 @@ static int ranges_lock(const struct lxm_paths *paths, struct ranges_lock *l, str
 		return r;
 	}
 	l->lxmpath = r;
-	r = register_lxmpath(paths, err);
-	if (r < 0)
-		ranges_unlock(l);
-	return r;
+	/* a registry that cannot be written (a read-only /etc) stops no
+	 * start or create: this lxmpath's ranges are then only kept apart
+	 * from those of the lxmpaths listed, and said so */
+	if (l->confdir >= 0 && register_lxmpath(paths, err) < 0) {
+		char text[LXM_ERROR_MSG_MAX + 64];
+
+		log_warn("%s; id ranges of '%s' are not kept apart from other lxmpaths' until it is listed",
+			 lxm_error_text(err, text, sizeof(text)), paths->lxmpath);
+		lxm_error_clear(err);
+	}
+	return 0;
 }
 
 int lxm_idmap_allocate(const struct lxm_paths *paths, const char *self, uint32_t count, int reserve_fd,

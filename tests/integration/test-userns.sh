@@ -294,4 +294,20 @@ no_leaks "$z" "nothing left of it after the stop"
 check "destroy it" -- lxm-destroy -P "$lib2" -n "$z"
 rm -f "$lib3"
 
+# a config dir that cannot be written (a read-only /etc): the create goes
+# on, and says that its ranges are kept apart only within its lxmpath
+roconf=$TEST_TMP/roconf
+mkdir -p "$roconf"
+if mount -t tmpfs -o ro,size=64k "lxm-roconf-$PFX" "$roconf"; then
+	out=$(LXM_CONFDIR=$roconf lxm-create -P "$lib2" -n "$z" -t busybox 2>&1)
+	ok $? "a create with a read-only config dir succeeds"
+	printf "%s" "$out" | grep -q "$roconf/lxmpaths.*Read-only file system.*not kept apart"
+	ok $? "... and says what it could not do ($out)"
+	check "destroy it" -- lxm-destroy -P "$lib2" -n "$z"
+	umount "$roconf"
+else
+	skip "a read-only config dir: no tmpfs mount"
+	skip "a read-only config dir: no tmpfs mount"
+fi
+
 done_testing
