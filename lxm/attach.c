@@ -846,7 +846,8 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	r = read_state(paths, name, state_path, &rt, &pidfd, err);
 	if (r < 0)
 		goto out;
-	r = lxm_cgroup_open_join(name, rt.cgroup_mounts, &a.cg, err);
+	/* the cgroup init runs in, as the state file records it */
+	r = lxm_cgroup_open_join(lxm_cgroup_recorded_leaf(rt.cgroup, name), rt.cgroup_mounts, &a.cg, err);
 	if (r < 0)
 		goto out;
 	a.confine = &rt.confine;

@@ -48,7 +48,9 @@
 #include <signal.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <time.h>
 
 #include "cgroup-limits.h"
@@ -71,8 +73,10 @@ struct cg_fds {
 };
 
 struct lxm_cgroup {
-	char *name;
-	char *rel;                       /* "lxm/<name>" */
+	char *name;                      /* the leaf: "<name>" or "<name>-<n>" */
+	char *rel;                       /* "lxm/<leaf>" */
+	char *owner;                     /* the mark it gets, NULL: none */
+	int lock_fd;                     /* lock_starts(), -1: not held */
 	enum lxm_cgroup_layout layout;
 	size_t n;
 	struct lxm_cgroup_hierarchy *h;
@@ -547,6 +551,8 @@ void lxm_cgroup_free(struct lxm_cgroup *cg)
 	free(cg->f);
 	free(cg->name);
 	free(cg->rel);
+	free(cg->owner);
+	closep(&cg->lock_fd);
 	free(cg);
 }
 
@@ -555,6 +561,24 @@ static int check_name(const char *name, struct lxm_error *err)
 	if (!name || !*name || strchr(name, '/') || streq(name, ".") || streq(name, "..") ||
 	    strlen(name) > 200)
 		return lxm_error_setr(err, EINVAL, "invalid container name '%s' for a cgroup", name ? name : "");
+	return 0;
+}
+
+/* The names that go with the leaf "lxm/<leaf>". */
+static int set_leaf(struct lxm_cgroup *cg, const char *leaf, struct lxm_error *err)
+{
+	free(cg->name);
+	free(cg->rel);
+	cg->name = strdup(leaf);
+	cg->rel = lxm_strdup_printf(CGROUP_PARENT "/%s", leaf);
+	if (!cg->name || !cg->rel)
+		return lxm_error_set(err, ENOMEM, "cgroup for '%s'", leaf);
+	for (size_t i = 0; i < cg->n; i++) {
+		free(cg->h[i].path);
+		cg->h[i].path = lxm_strdup_printf("%s/%s", cg->h[i].mountpoint, cg->rel);
+		if (!cg->h[i].path)
+			return lxm_error_set(err, ENOMEM, "cgroup for '%s'", leaf);
+	}
 	return 0;
 }
 
@@ -581,20 +605,15 @@ static int cgroup_new(const char *name, const char *mounts, struct lxm_cgroup **
 		lxm_cgroup_mounts_done(&m);
 		return lxm_error_set(err, ENOMEM, "cgroup for '%s'", name);
 	}
+	cg->lock_fd = -1;
 	cg->layout = m.layout;
 	cg->n = m.n;
 	cg->h = TAKE_PTR(m.h);
 	for (size_t i = 0; i < cg->n; i++)
 		cg->f[i] = (struct cg_fds){ .root_fd = -1, .lxm_fd = -1, .fd = -1, .tasks_fd = -1 };
-	cg->name = strdup(name);
-	cg->rel = lxm_strdup_printf(CGROUP_PARENT "/%s", name);
-	if (!cg->name || !cg->rel)
-		return lxm_error_set(err, ENOMEM, "cgroup for '%s'", name);
-	for (size_t i = 0; i < cg->n; i++) {
-		cg->h[i].path = lxm_strdup_printf("%s/%s", cg->h[i].mountpoint, cg->rel);
-		if (!cg->h[i].path)
-			return lxm_error_set(err, ENOMEM, "cgroup for '%s'", name);
-	}
+	r = set_leaf(cg, name, err);
+	if (r < 0)
+		return r;
 	*ret = TAKE_PTR(cg);
 	return 0;
 }
@@ -930,6 +949,37 @@ static int create_one(struct lxm_cgroup *cg, size_t i, struct lxm_error *err)
 	return r;
 }
 
+/* The owner mark on a cgroup this start made: trusted.*, which only the
+ * host's root may set (the container's root owns its cgroup directory
+ * once delegated, and could rewrite a user.* mark), else user.* (a nested
+ * lxm, in a user namespace). Where neither can be had (before 5.7, a
+ * directory not ours), the cgroup stays unmarked, as before marks. */
+static void mark_owner(const struct lxm_cgroup *cg, size_t i)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (!cg->owner)
+		return;
+	fd = open_dir_at(cg->f[i].lxm_fd, cg->name, O_RDONLY);
+	if (fd >= 0 && (fsetxattr(fd, LXM_CGROUP_OWNER_XATTR, cg->owner, strlen(cg->owner), 0) == 0 ||
+			fsetxattr(fd, LXM_CGROUP_OWNER_XATTR_USER, cg->owner, strlen(cg->owner), 0) == 0))
+		return;
+	log_debug("cgroup: marking '%s' as '%s': %s, ignoring", cg->h[i].path, cg->owner, strerror(errno));
+}
+
+/* A cgroup's owner mark (mark_owner) into buf; -errno when it has none. */
+static int read_owner(int fd, char *buf, size_t size)
+{
+	ssize_t len = fgetxattr(fd, LXM_CGROUP_OWNER_XATTR, buf, size - 1);
+
+	if (len < 0 && (errno == ENODATA || errno == EPERM || errno == EOPNOTSUPP))
+		len = fgetxattr(fd, LXM_CGROUP_OWNER_XATTR_USER, buf, size - 1);
+	if (len < 0)
+		return -errno;
+	buf[len] = '\0';
+	return 0;
+}
+
 static int create_one_try(struct lxm_cgroup *cg, size_t i, struct lxm_error *err)
 {
 	struct lxm_cgroup_hierarchy *h = &cg->h[i];
@@ -996,6 +1046,7 @@ static int create_one_try(struct lxm_cgroup *cg, size_t i, struct lxm_error *err
 	f->fd = open_dir_at(f->lxm_fd, cg->name, O_PATH);
 	if (f->fd < 0)
 		return lxm_error_set(err, errno, "opening cgroup '%s'", h->path);
+	mark_owner(cg, i);
 	if (cpuset) {
 		r = copy_cpuset(f->lxm_fd, f->fd, h->path, err);
 		if (r < 0)
@@ -1236,7 +1287,226 @@ static void undo_create(struct lxm_cgroup *cg)
 	}
 }
 
-int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
+/* ---- names and owners ---- */
+
+int lxm_cgroup_owner_format(uint64_t dev, uint64_t ino, const char *dir, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%" PRIu64 ":%" PRIu64 " %s", dev, ino, dir ? dir : "");
+
+	return n < 0 || (size_t)n >= size ? -ENOBUFS : 0;
+}
+
+int lxm_cgroup_owner_of(const char *cdir, char *buf, size_t size)
+{
+	struct stat st;
+
+	if (stat(cdir, &st) < 0)
+		return -errno;
+	return lxm_cgroup_owner_format((uint64_t)st.st_dev, (uint64_t)st.st_ino, cdir, buf, size);
+}
+
+bool lxm_cgroup_owner_same(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	if (!a || !b)
+		return false;
+	la = strcspn(a, " ");
+	lb = strcspn(b, " ");
+	/* "<dev>:<ino>": the path is for people only */
+	return la > 0 && la == lb && strncmp(a, b, la) == 0 && memchr(a, ':', la);
+}
+
+int lxm_cgroup_leaf_name(const char *name, unsigned n, char *buf, size_t size)
+{
+	int w = n == 0 ? snprintf(buf, size, "%s", name) : snprintf(buf, size, "%s-%u", name, n);
+
+	return w < 0 || (size_t)w >= size ? -ENOBUFS : 0;
+}
+
+int lxm_cgroup_leaf_index(const char *name, const char *leaf)
+{
+	size_t len = strlen(name);
+	unsigned n = 0;
+
+	if (strncmp(leaf, name, len) != 0)
+		return -1;
+	if (leaf[len] == '\0')
+		return 0;
+	if (leaf[len] != '-' || leaf[len + 1] < '1' || leaf[len + 1] > '9')
+		return -1;   /* "-0", "-01": no name lxm_cgroup_leaf_name() makes */
+	for (const char *p = leaf + len + 1; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		n = n * 10 + (unsigned)(*p - '0');
+		if (n >= LXM_CGROUP_LEAF_TRIES)
+			return -1;
+	}
+	return (int)n;
+}
+
+int lxm_cgroup_pick(const enum lxm_cgroup_claim *claims, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (claims[i] == LXM_CGROUP_OWN)
+			return (int)i;
+	if (n > 0 && (claims[0] == LXM_CGROUP_FREE || claims[0] == LXM_CGROUP_UNMARKED))
+		return 0;
+	/* an unmarked "<name>-<n>" is nobody's leftover: only marked starts
+	 * make those */
+	for (size_t i = 1; i < n; i++)
+		if (claims[i] == LXM_CGROUP_FREE)
+			return (int)i;
+	return -1;
+}
+
+const char *lxm_cgroup_recorded_leaf(const char *recorded, const char *name)
+{
+	const char *leaf;
+
+	if (!recorded || !lxm_startswith(recorded, CGROUP_PARENT "/"))
+		return name;
+	leaf = recorded + strlen(CGROUP_PARENT "/");
+	return check_name(leaf, NULL) < 0 ? name : leaf;
+}
+
+/* Starts and the stop of a container without its state file judge the
+ * names by their marks, and a start marks what it made only after its
+ * mkdir: they take turns, by a flock on the root of one hierarchy (the
+ * first by mount point, the same for all of them). Only they take it. */
+static int lock_starts(const struct lxm_cgroup *cg, struct lxm_error *err)
+{
+	const char *mp = NULL;
+	int fd, r;
+
+	for (size_t i = 0; i < cg->n; i++)
+		if (!mp || strcmp(cg->h[i].mountpoint, mp) < 0)
+			mp = cg->h[i].mountpoint;
+	if (!mp)
+		return lxm_error_set(err, ENOENT, "no cgroup hierarchy to lock");
+	fd = open(mp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return lxm_error_set(err, errno, "opening cgroup hierarchy '%s'", mp);
+	/* the others hold it for a scan and some mkdirs: 10 s is a hang */
+	r = lxm_flock_retry(fd, 10000, 1000);
+	if (r < 0) {
+		close(fd);
+		return lxm_error_set(err, -r, "locking cgroup hierarchy '%s' against other starts", mp);
+	}
+	return fd;
+}
+
+/* The claim on each name of the container (lxm_cgroup_leaf_index), from
+ * the "lxm" parent of every hierarchy. */
+static int scan_claims(const struct lxm_cgroup *cg, const char *name, const char *owner,
+		       enum lxm_cgroup_claim claims[LXM_CGROUP_LEAF_TRIES], struct lxm_error *err)
+{
+	for (size_t k = 0; k < LXM_CGROUP_LEAF_TRIES; k++)
+		claims[k] = LXM_CGROUP_FREE;
+	for (size_t i = 0; i < cg->n; i++) {
+		_cleanup_close_ int root = open(cg->h[i].mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int pfd = root >= 0 ? open_dir_at(root, CGROUP_PARENT, O_RDONLY) : -1;
+		DIR *d;
+
+		if (pfd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return lxm_error_set(err, errno, "reading cgroup '%s/" CGROUP_PARENT "'", cg->h[i].mountpoint);
+		}
+		d = fdopendir(pfd);
+		if (!d) {
+			close(pfd);
+			return lxm_error_set(err, errno, "reading cgroup '%s/" CGROUP_PARENT "'", cg->h[i].mountpoint);
+		}
+		for (struct dirent *de; (de = readdir(d)); ) {
+			int k = de->d_type == DT_DIR ? lxm_cgroup_leaf_index(name, de->d_name) : -1;
+			_cleanup_close_ int fd = -1;
+			char mark[LXM_CGROUP_OWNER_MAX];
+			enum lxm_cgroup_claim c;
+
+			if (k < 0)
+				continue;
+			fd = open_dir_at(dirfd(d), de->d_name, O_RDONLY);
+			if (fd < 0)
+				continue;   /* gone meanwhile */
+			if (read_owner(fd, mark, sizeof(mark)) < 0)
+				c = LXM_CGROUP_UNMARKED;
+			else
+				c = lxm_cgroup_owner_same(mark, owner) ? LXM_CGROUP_OWN : LXM_CGROUP_OTHER;
+			/* another's in any hierarchy makes it another's */
+			if (c > claims[k])
+				claims[k] = c;
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/* Under the lock: the name this start of container name takes. */
+static int pick_leaf(struct lxm_cgroup *cg, const char *name, struct lxm_error *err)
+{
+	enum lxm_cgroup_claim claims[LXM_CGROUP_LEAF_TRIES];
+	char leaf[256];
+	int k, r;
+
+	r = scan_claims(cg, name, cg->owner, claims, err);
+	if (r < 0)
+		return r;
+	k = lxm_cgroup_pick(claims, LXM_CGROUP_LEAF_TRIES);
+	if (k < 0)
+		return lxm_error_setr(err, EBUSY, "no free cgroup name: '" CGROUP_PARENT "/%s' to '" CGROUP_PARENT
+				      "/%s-%d' are other containers'", name, name, LXM_CGROUP_LEAF_TRIES - 1);
+	if (lxm_cgroup_leaf_name(name, (unsigned)k, leaf, sizeof(leaf)) < 0 || check_name(leaf, NULL) < 0)
+		return lxm_error_setr(err, ENAMETOOLONG, "no cgroup name for '%s': too long", name);
+	if (k > 0 || claims[0] == LXM_CGROUP_OTHER)
+		log_debug("cgroup: '" CGROUP_PARENT "/%s' is another container's, taking '" CGROUP_PARENT "/%s'",
+			  name, leaf);
+	return set_leaf(cg, leaf, err);
+}
+
+int lxm_cgroup_open_own(const char *name, const char *owner, struct lxm_cgroup **ret, struct lxm_error *err)
+{
+	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
+	enum lxm_cgroup_claim claims[LXM_CGROUP_LEAF_TRIES];
+	char leaf[256];
+	int lock_fd, k = -1, r;
+
+	r = cgroup_new(name, NULL, &cg, err);
+	if (r < 0)
+		return r;
+	lock_fd = lock_starts(cg, err);
+	if (lock_fd < 0)
+		return lock_fd;
+	r = scan_claims(cg, name, owner, claims, err);
+	if (r < 0) {
+		close(lock_fd);
+		return r;
+	}
+	for (size_t i = 0; i < LXM_CGROUP_LEAF_TRIES && k < 0; i++)
+		if (claims[i] == LXM_CGROUP_OWN)
+			k = (int)i;
+	if (k < 0 && claims[0] == LXM_CGROUP_UNMARKED)
+		k = 0;
+	if (k < 0) {
+		close(lock_fd);
+		return lxm_error_setr(err, ENOENT, "no cgroup of the container");
+	}
+	lxm_cgroup_free(TAKE_PTR(cg));
+	if (lxm_cgroup_leaf_name(name, (unsigned)k, leaf, sizeof(leaf)) < 0) {
+		close(lock_fd);
+		return lxm_error_setr(err, ENAMETOOLONG, "no cgroup name for '%s': too long", name);
+	}
+	r = lxm_cgroup_open(leaf, &cg, err);
+	if (r < 0) {
+		close(lock_fd);
+		return r;
+	}
+	cg->lock_fd = lock_fd;
+	*ret = TAKE_PTR(cg);
+	return 0;
+}
+
+int lxm_cgroup_create(const char *name, const char *owner, const struct lxm_cgroup_limits *limits,
 		      struct lxm_cgroup **ret, struct lxm_error *err)
 {
 	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
@@ -1248,6 +1518,17 @@ int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
 	r = cgroup_new(name, NULL, &cg, err);
 	if (r < 0)
 		return r;
+	if (owner) {
+		cg->owner = strdup(owner);
+		if (!cg->owner)
+			return lxm_error_set(err, ENOMEM, "cgroup for '%s'", name);
+		cg->lock_fd = lock_starts(cg, err);
+		if (cg->lock_fd < 0)
+			return cg->lock_fd;
+		r = pick_leaf(cg, name, err);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < cg->n; i++) {
 		r = create_one(cg, i, err);
 		if (r >= 0)
@@ -1271,6 +1552,9 @@ int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
 		goto fail;
 	}
 	cgroup_compact(cg);
+	/* every hierarchy has it, marked: the next start sees it taken */
+	closep(&cg->lock_fd);
+	cg->lock_fd = -1;
 	r = apply_limits(cg, limits, err);
 	if (r < 0)
 		goto fail;

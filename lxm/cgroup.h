@@ -1,7 +1,8 @@
 /* One cgroup per container, on cgroup v1 (each controller its own
  * hierarchy, plus the v2 hierarchy at .../unified on hybrid hosts) and on a
  * pure cgroup v2 host. The container's cgroup is "<root>/lxm/<name>" in every
- * hierarchy. */
+ * hierarchy, or "<root>/lxm/<name>-<n>" when that is another container's
+ * (see lxm_cgroup_create). */
 #pragma once
 
 #include <sys/types.h>
@@ -39,12 +40,67 @@ struct lxm_cgroup;
 int lxm_cgroup_detect(enum lxm_cgroup_layout *ret, struct lxm_error *err);
 const char *lxm_cgroup_layout_to_string(enum lxm_cgroup_layout l);
 
-/* Create "lxm/<name>" in every hierarchy and apply the limits. A leftover
- * empty cgroup of the same name (from a crash) is removed and made anew,
- * so nothing of it (limits, sub-cgroups, device programs) stays; one with
- * tasks in it is an error (EBUSY). */
-int lxm_cgroup_create(const char *name, const struct lxm_cgroup_limits *limits,
+/* Container names are unique only within one lxmpath: two containers of
+ * one name in two lxmpaths (with two runtime dirs) can run at once. Each
+ * container cgroup is marked with its owner (the xattr
+ * LXM_CGROUP_OWNER_XATTR in every hierarchy, LXM_CGROUP_OWNER_XATTR_USER
+ * where that cannot be set: a nested lxm): the device and inode of the
+ * container's directory, then its path for people,
+ * "<dev>:<ino> /var/lib/lxm/web". A container whose "lxm/<name>" belongs to
+ * another one takes the first of "lxm/<name>-1", "lxm/<name>-2", ...
+ * (up to LXM_CGROUP_LEAF_TRIES) that is free or its own; which one it got
+ * is in the state file (struct lxm_runtime's cgroup), and every command
+ * that reaches a running container's cgroup takes it from there. */
+#define LXM_CGROUP_OWNER_XATTR "trusted.lxm.container"
+#define LXM_CGROUP_OWNER_XATTR_USER "user.lxm.container"
+#define LXM_CGROUP_OWNER_MAX 512
+#define LXM_CGROUP_LEAF_TRIES 100
+/* The owner text of the container directory cdir (stat()s it). */
+int lxm_cgroup_owner_of(const char *cdir, char *buf, size_t size);
+/* The owner text for a directory's device, inode and path; -ENOBUFS
+ * when it does not fit. */
+int lxm_cgroup_owner_format(uint64_t dev, uint64_t ino, const char *dir, char *buf, size_t size);
+/* Whether two owner texts name the same directory (device and inode). */
+bool lxm_cgroup_owner_same(const char *a, const char *b);
+/* The n-th cgroup name of container name: name itself for 0, else
+ * "<name>-<n>"; -ENOBUFS when it does not fit. */
+int lxm_cgroup_leaf_name(const char *name, unsigned n, char *buf, size_t size);
+/* n when leaf is lxm_cgroup_leaf_name(name, n), n < LXM_CGROUP_LEAF_TRIES;
+ * else -1. */
+int lxm_cgroup_leaf_index(const char *name, const char *leaf);
+/* What is at one cgroup name, over all hierarchies. */
+enum lxm_cgroup_claim {
+	LXM_CGROUP_FREE,      /* in no hierarchy */
+	LXM_CGROUP_OWN,       /* marked as the container's own: a leftover */
+	LXM_CGROUP_UNMARKED,  /* no owner mark (an older lxm, a host without
+			       * user xattrs on cgroupfs) */
+	LXM_CGROUP_OTHER,     /* another container's */
+	LXM_CGROUP_CLAIM_MAX,
+};
+/* The name (its n) a start takes, from the claims of names 0..n-1: its own
+ * leftover first (made anew), else the container's name when free or
+ * unmarked (as before owner marks: a leftover, which the start removes
+ * when empty and refuses when busy), else the first free one. -1 when none
+ * is free. */
+int lxm_cgroup_pick(const enum lxm_cgroup_claim *claims, size_t n);
+/* The cgroup name recorded in a state file ("lxm/<leaf>") as a leaf, or
+ * name when recorded is "" (a state file of an older lxm) or unusable. */
+const char *lxm_cgroup_recorded_leaf(const char *recorded, const char *name);
+
+/* Create the container's cgroup in every hierarchy and apply the limits.
+ * owner (lxm_cgroup_owner_of; NULL: no marks, always "lxm/<name>") picks
+ * the name (lxm_cgroup_pick) and is set on it. A leftover empty cgroup of
+ * the container (from a crash) is removed and made anew, so nothing of it
+ * (limits, sub-cgroups, device programs) stays; one with tasks in it is an
+ * error (EBUSY). */
+int lxm_cgroup_create(const char *name, const char *owner, const struct lxm_cgroup_limits *limits,
 		      struct lxm_cgroup **ret, struct lxm_error *err);
+/* Open the cgroup a crashed start of the container (owner) left, with no
+ * state file to say which it is: its own marked one, else an unmarked
+ * "lxm/<name>"; ENOENT when there is none. Holds the lock against starts
+ * (an unmarked one may be a start's that is about to mark it) until freed:
+ * for lxm_cgroup_destroy(). */
+int lxm_cgroup_open_own(const char *name, const char *owner, struct lxm_cgroup **ret, struct lxm_error *err);
 /* EEXIST when the name is that of a control file of the cgroup filesystem
  * next to where the container's cgroup would be ("cgroup.procs", "tasks",
  * "pids.max"): such a container could never start. For create and copy;
@@ -57,15 +113,16 @@ int lxm_cgroup_name_check(const char *name, struct lxm_error *err);
 struct lxm_devcg_rule;
 int lxm_cgroup_set_devices(const struct lxm_cgroup *cg, const struct lxm_devcg_rule *rules, size_t n_rules,
 			   struct lxm_error *err);
-/* Open the existing cgroups of a container (for stop/info/freeze). ENOENT
- * when there is none. */
-int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error *err);
+/* Open the existing cgroups "lxm/<leaf>" of a container (for
+ * stop/info/freeze; leaf: lxm_cgroup_recorded_leaf()). ENOENT when there is
+ * none. */
+int lxm_cgroup_open(const char *leaf, struct lxm_cgroup **ret, struct lxm_error *err);
 /* The same for joining only (lxm-attach: lxm_cgroup_enter_self,
  * lxm_cgroup_v2_fd, lxm_cgroup_attach): one open per hierarchy (v1's
  * 'tasks', v2's directory) instead of four; not for removing or changing
  * the cgroups. mounts: the state file's
  * lxm_cgroup_format_mounts() lines, or NULL to read mountinfo. */
-int lxm_cgroup_open_join(const char *name, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err);
+int lxm_cgroup_open_join(const char *leaf, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err);
 void lxm_cgroup_free(struct lxm_cgroup *cg);
 static inline void lxm_cgroup_freep(struct lxm_cgroup **cg)
 {
@@ -140,7 +197,7 @@ uint64_t lxm_cgroup_weight_to_shares(uint32_t weight);
 /* The hierarchies this container has a cgroup in (for mounting the
  * container's own cgroup view); owned by cg. */
 const struct lxm_cgroup_hierarchy *lxm_cgroup_hierarchies(const struct lxm_cgroup *cg, size_t *ret_n);
-/* "lxm/<name>" */
+/* "lxm/<name>" ("lxm/<name>-<n>") */
 const char *lxm_cgroup_rel_path(const struct lxm_cgroup *cg);
 /* Hierarchies (lxm_cgroup_hierarchies) as mountinfo lines that
  * lxm_cgroup_parse_mountinfo reads back, each shorter than

@@ -117,11 +117,13 @@ int lxm_container_query(const struct lxm_paths *paths, const char *name,
 			info.init_pid = rt.init_pid;
 		}
 	}
-	if (info.state != LXM_STATE_STOPPED) {
+	/* the cgroup the state file names (no state file yet: a start,
+	 * whose stats are to come) */
+	if (info.state != LXM_STATE_STOPPED && have_rt) {
 		struct lxm_cgroup *cg = NULL;
 		struct lxm_error cgerr = { 0 };
 
-		if (lxm_cgroup_open(name, &cg, &cgerr) == 0) {
+		if (lxm_cgroup_open(lxm_cgroup_recorded_leaf(rt.cgroup, name), &cg, &cgerr) == 0) {
 			bool frozen = false;
 
 			if (lxm_cgroup_stats(cg, &info.stats) == 0)
@@ -133,6 +135,24 @@ int lxm_container_query(const struct lxm_paths *paths, const char *name,
 	}
 	*ret = info;
 	return 0;
+}
+
+int lxm_container_open_cgroup(const struct lxm_paths *paths, const char *name, struct lxm_cgroup **ret,
+			      struct lxm_error *err)
+{
+	_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
+	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
+	struct lxm_runtime rt;
+	int r;
+
+	if (!state || !cdir)
+		return lxm_error_set(err, ENOMEM, "opening the cgroup");
+	r = lxm_runtime_read(state, &rt);
+	if (r == -ENOENT || (r == 0 && !lxm_runtime_is_of(&rt, cdir)))
+		return lxm_error_setr(err, ENOENT, "no cgroup: not running (no state file in '%s')", state);
+	if (r < 0)
+		return lxm_error_set(err, -r, "reading '%s'", state);
+	return lxm_cgroup_open(lxm_cgroup_recorded_leaf(rt.cgroup, name), ret, err);
 }
 
 bool lxm_container_runs_elsewhere(const struct lxm_paths *paths, const char *name, char *other, size_t n)
@@ -215,33 +235,57 @@ static int load_effective_config(const struct lxm_paths *paths, const char *name
 }
 
 /* A frozen (v1) init acts on no signal: thawed after a signal is sent to
- * it (as the monitor's kill_init does). */
-static void thaw(const char *name)
+ * it (as the monitor's kill_init does). leaf: the recorded cgroup. */
+static void thaw(const char *leaf)
 {
 	struct lxm_cgroup *cg = NULL;
 	struct lxm_error e = { 0 };
 	bool frozen = false;
 
-	if (lxm_cgroup_open(name, &cg, &e) < 0)
+	if (lxm_cgroup_open(leaf, &cg, &e) < 0)
 		return;
 	if (lxm_cgroup_is_frozen(cg, &frozen) == 0 && frozen && lxm_cgroup_freeze(cg, false, &e) < 0)
 		log_warn("thawing to stop: %s", e.msg);
 	lxm_cgroup_free(cg);
 }
 
-/* Kill whatever is left in the container's cgroup and remove it, where
- * there is one. */
-static int remove_cgroup(const char *name, struct lxm_error *err)
+static int destroy_cgroup(struct lxm_cgroup *cg, struct lxm_error *err)
 {
+	int r = lxm_cgroup_destroy(cg, err);
+
+	lxm_cgroup_free(cg);
+	return r < 0 ? lxm_error_prefix(err, "removing the cgroup") : 0;
+}
+
+/* Kill whatever is left in the container's cgroup (leaf: the one the
+ * state file records) and remove it, where there is one. */
+static int remove_cgroup(const char *leaf, struct lxm_error *err)
+{
+	struct lxm_cgroup *cg = NULL;
+
+	if (lxm_cgroup_open(leaf, &cg, err) == 0)
+		return destroy_cgroup(cg, err);
+	lxm_error_clear(err);
+	return 0;
+}
+
+/* The same without a state file to say which cgroup: the one marked as
+ * this container's (lxm_cgroup_open_own), never that of a container of
+ * the same name in another lxmpath. */
+static int remove_own_cgroup(const struct lxm_paths *paths, const char *name, struct lxm_error *err)
+{
+	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
+	char owner[LXM_CGROUP_OWNER_MAX];
 	struct lxm_cgroup *cg = NULL;
 	int r;
 
-	if (lxm_cgroup_open(name, &cg, err) == 0) {
-		r = lxm_cgroup_destroy(cg, err);
-		lxm_cgroup_free(cg);
-		if (r < 0)
-			return lxm_error_prefix(err, "removing the cgroup");
-	}
+	if (!cdir)
+		return lxm_error_set(err, ENOMEM, "removing the cgroup");
+	r = lxm_cgroup_owner_of(cdir, owner, sizeof(owner));
+	if (r < 0)
+		return lxm_error_set(err, -r, "removing the cgroup: reading '%s'", cdir);
+	if (lxm_cgroup_open_own(name, owner, &cg, err) == 0)
+		return destroy_cgroup(cg, err);
 	lxm_error_clear(err);
 	return 0;
 }
@@ -255,12 +299,12 @@ static int still_running(int timeout, struct lxm_error *err)
  * of up to timeout s (LXM_STOP_TIMEOUT_FOREVER: no limit, 0: none).
  * Returns 1 when it died, 0 when it lives on, -errno when the signal could
  * not be sent. */
-static int halt_and_wait(const char *name, int pidfd, int sig, int timeout, pid_t pid)
+static int halt_and_wait(const char *leaf, int pidfd, int sig, int timeout, pid_t pid)
 {
 	uint64_t start = lxm_now_ns(), end = start + (uint64_t)MAX(timeout, 0) * 1000000000ULL;
 	bool forever = timeout == LXM_STOP_TIMEOUT_FOREVER;
 
-	thaw(name);
+	thaw(leaf);
 	/* held while init does not take it yet (lxm_signal_taken), within
 	 * the timeout: the monitor does the same */
 	while (timeout != 0 && lxm_proc_signal_taken(pid, sig) == 0 && (forever || lxm_now_ns() < end))
@@ -300,6 +344,7 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 	_cleanup_close_ int lockfd = -1, pidfd = -1, netnsfd = -1;
 	struct lxm_config conf = { 0 };
 	struct lxm_runtime rt;
+	const char *leaf;
 	int r = 0;
 
 	if (!state_path || !lock)
@@ -314,12 +359,13 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 		/* stopped, or a start whose monitor died before init's exec
 		 * (the state file comes then): what that start made runs on
 		 * in the cgroup, where nothing else would ever reach it */
-		r = remove_cgroup(name, err);
+		r = remove_own_cgroup(paths, name, err);
 		if (r < 0)
 			return r;
 		remove_runtime(paths, name);
 		return 0;
 	}
+	leaf = lxm_cgroup_recorded_leaf(rt.cgroup, name);
 	pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);
 	if (pidfd == -ENOSYS && lxm_process_matches(rt.init_pid, rt.init_starttime))
 		return lxm_error_setr(err, ENOSYS, "no pidfd for init %d (pidfd_open needs Linux 5.3)", (int)rt.init_pid);
@@ -358,7 +404,7 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 		/* --nokill: init is left alone when it lives on (timeout 0:
 		 * the signal, no wait) */
 		if (mode == LXM_STOP_NOKILL) {
-			r = halt_and_wait(name, pidfd, conf.halt_signal, timeout, rt.init_pid);
+			r = halt_and_wait(leaf, pidfd, conf.halt_signal, timeout, rt.init_pid);
 			if (r < 0)
 				r = lxm_error_set(err, -r, "sending the halt signal to init (pid %d)", (int)rt.init_pid);
 			else if (r == 0 && timeout != 0)
@@ -372,10 +418,10 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 		/* a halt that did not take (or could not be sent) ends in the
 		 * SIGKILL below */
 		if (mode == LXM_STOP_HALT && timeout != 0 &&
-		    halt_and_wait(name, pidfd, conf.halt_signal, timeout, rt.init_pid) > 0)
+		    halt_and_wait(leaf, pidfd, conf.halt_signal, timeout, rt.init_pid) > 0)
 			goto stopped;
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-		thaw(name);
+		thaw(leaf);
 		if (wait_pidfd(pidfd, 10000) <= 0) {
 			lxm_config_free(&conf);
 			return lxm_error_setr(err, ETIMEDOUT, "init (pid %d) did not die after SIGKILL", (int)rt.init_pid);
@@ -389,7 +435,7 @@ stopped:
 	}
 	lxm_net_teardown(&conf, netnsfd, rt.phys, rt.n_phys);
 	lxm_config_free(&conf);
-	r = remove_cgroup(name, err);
+	r = remove_cgroup(leaf, err);
 	if (r < 0)
 		return r;
 	remove_runtime(paths, name);
@@ -655,7 +701,7 @@ int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool f
 			return r;
 		if (info.state == LXM_STATE_STOPPED)
 			return lxm_error_setr(err, ENOTCONN, "not running");
-		r = lxm_cgroup_open(name, &cg, err);
+		r = lxm_container_open_cgroup(paths, name, &cg, err);
 		if (r < 0)
 			return r;
 		r = lxm_cgroup_freeze(cg, freeze, err);

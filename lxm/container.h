@@ -27,7 +27,7 @@ int lxm_container_check_exists(const struct lxm_paths *paths, const char *name, 
  * profile released. cdir is the container's directory. */
 int lxm_container_remove_runtime(const struct lxm_paths *paths, const char *name, const char *cdir);
 /* Whether the runtime dir of name is live and of a container of that name
- * in another lxmpath (they share LXM_RUNDIR and the cgroup names): its
+ * in another lxmpath (they share LXM_RUNDIR): its
  * directory then goes to other. */
 bool lxm_container_runs_elsewhere(const struct lxm_paths *paths, const char *name, char *other, size_t n);
 /* For a command that reads a stopped container's files for long (a full
@@ -42,6 +42,12 @@ int lxm_container_load_config(const struct lxm_paths *paths, const char *name,
 			      struct lxm_config *conf, struct lxm_error *err);
 int lxm_container_query(const struct lxm_paths *paths, const char *name,
 			struct lxm_container_info *ret, struct lxm_error *err);
+/* Open the cgroup the running container's init runs in, as its state file
+ * records it (lxm_cgroup_recorded_leaf): never one of the same name that
+ * is another container's. ENOENT when there is no state file of this
+ * container (stopped, or a start that did not get that far). */
+int lxm_container_open_cgroup(const struct lxm_paths *paths, const char *name, struct lxm_cgroup **ret,
+			      struct lxm_error *err);
 /* timeout: seconds, LXM_STOP_TIMEOUT_DEFAULT (-1) for the config's
  * stop_timeout, LXM_STOP_TIMEOUT_FOREVER (-2) for no limit; 0 with HALT is a
  * kill, with NOKILL the halt signal without a wait. NOKILL fails with

@@ -132,7 +132,7 @@ static int apply_live(const struct lxm_paths *paths, const char *name, enum lxm_
 	} else {
 		lxm_cgroup_limits_of(conf, &lim);
 	}
-	r = lxm_cgroup_open(name, &cg, err);
+	r = lxm_container_open_cgroup(paths, name, &cg, err);
 	if (r < 0)
 		goto out;
 	r = lxm_cgroup_limit_apply(cg, l, &lim, err);
@@ -166,7 +166,7 @@ static int open_running(const struct lxm_paths *paths, const char *name, const c
 	*ret_running = info.state != LXM_STATE_STOPPED;
 	if (!*ret_running)
 		return 0;
-	r = lxm_cgroup_open(name, ret, err);
+	r = lxm_container_open_cgroup(paths, name, ret, err);
 	if (r < 0)
 		return lxm_error_prefix(err, "%s", key);
 	return 0;
@@ -284,7 +284,7 @@ int lxm_limits_get_all(const struct lxm_paths *paths, const char *name, struct l
 	int r;
 
 	memset(ret, 0, sizeof(*ret) * LXM_LIMIT_MAX);
-	r = lxm_cgroup_open(name, &cg, err);
+	r = lxm_container_open_cgroup(paths, name, &cg, err);
 	if (r < 0)
 		return r;
 	for (int l = 0; l < LXM_LIMIT_MAX; l++) {

@@ -79,10 +79,19 @@ int lxm_monitor_setup(struct lxm_monitor *m, struct lxm_error *err)
 
 	log_debug("console and %zu ttys allocated", m->n_ttys);
 	lxm_cgroup_limits_of(conf, &limits);
-	r = lxm_cgroup_create(m->name, &limits, &m->cg, err);
+	{
+		/* tells its cgroup from that of a container of the same name
+		 * in another lxmpath */
+		char owner[LXM_CGROUP_OWNER_MAX];
+
+		r = lxm_cgroup_owner_of(m->dir, owner, sizeof(owner));
+		if (r < 0)
+			return lxm_error_set(err, -r, "cgroup: reading the container directory '%s'", m->dir);
+		r = lxm_cgroup_create(m->name, owner, &limits, &m->cg, err);
+	}
 	if (r < 0)
 		return r;
-	log_debug("cgroup 'lxm/%s' created", m->name);
+	log_debug("cgroup '%s' created", lxm_cgroup_rel_path(m->cg));
 	{
 		/* before clone3 puts init into the cgroup */
 		_cleanup_free_ struct lxm_devcg_rule *rules = NULL;
@@ -258,7 +267,10 @@ int lxm_monitor_write_state(struct lxm_monitor *m)
 		.confine = m->confine,
 	};
 
-	snprintf(rt.cgroup, sizeof(rt.cgroup), "lxm/%s", m->name);
+	/* the one init runs in: "lxm/<name>-<n>" when another container
+	 * of the name has "lxm/<name>" */
+	if (m->cg)
+		snprintf(rt.cgroup, sizeof(rt.cgroup), "%s", lxm_cgroup_rel_path(m->cg));
 	lxm_runtime_set_dir(&rt, m->dir);
 	memcpy(rt.phys, m->phys, sizeof(rt.phys));
 	rt.n_phys = m->n_phys;

@@ -96,7 +96,10 @@ struct lxm_runtime {
 	uint64_t init_starttime;   /* /proc/PID/stat field 22: tells pid reuse */
 	pid_t monitor_pid;
 	enum lxm_state state;
-	char cgroup[128];          /* cgroup name ("lxm/<name>") */
+	/* the cgroup init runs in: "lxm/<name>", or "lxm/<name>-<n>" when
+	 * that is another container's (cgroup.h); "": an older state file,
+	 * whose container has "lxm/<name>" */
+	char cgroup[128];
 	/* the hierarchies the container has a cgroup in, as mountinfo lines
 	 * (lxm_cgroup_format_mounts); "": not known, read mountinfo */
 	char cgroup_mounts[1536];

@@ -298,9 +298,9 @@ static void test_detect_fixture(const char *dir)
 	   "write fixture");
 	setenv("LXM_CGROUP_MOUNTINFO", path, 1);
 	ok(lxm_cgroup_detect(&l, &err) == 0 && l == LXM_CGROUP_LEGACY, "detect reads LXM_CGROUP_MOUNTINFO");
-	r = lxm_cgroup_create("bad/name", NULL, &cg, &err);
+	r = lxm_cgroup_create("bad/name", NULL, NULL, &cg, &err);
 	ok(r == -EINVAL && !cg, "create refuses a name with '/'");
-	r = lxm_cgroup_create("..", NULL, &cg, &err);
+	r = lxm_cgroup_create("..", NULL, NULL, &cg, &err);
 	ok(r == -EINVAL && !cg, "create refuses '..'");
 	setenv("LXM_CGROUP_MOUNTINFO", "/nonexistent/mountinfo", 1);
 	r = lxm_cgroup_detect(&l, &err);
@@ -632,7 +632,7 @@ static void test_root_main(void)
 	int r;
 
 	ok(lxm_cgroup_detect(&layout, &err) == 0, "detect on this host: %s", lxm_cgroup_layout_to_string(layout));
-	r = lxm_cgroup_create(test_name, &limits, &cg, &err);
+	r = lxm_cgroup_create(test_name, NULL, &limits, &cg, &err);
 	ok(r == 0, "create '%s': %s", test_name, r < 0 ? lxm_error_text(&err, ebuf, sizeof(ebuf)) : "ok");
 	if (r < 0)
 		return;
@@ -667,7 +667,7 @@ static void test_root_main(void)
 		}
 		lxm_cgroup_free(cg);
 		cg = NULL;
-		r = lxm_cgroup_create(test_name, NULL, &cg, &err);
+		r = lxm_cgroup_create(test_name, NULL, NULL, &cg, &err);
 		ok(r == 0, "an empty leftover cgroup: create succeeds: %s",
 		   r < 0 ? lxm_error_text(&err, ebuf, sizeof(ebuf)) : "ok");
 		if (r < 0)
@@ -700,7 +700,7 @@ static void test_root_main(void)
 	printf("# attach by pid (cgroup.procs, %s): %.3f ms\n", lxm_cgroup_layout_to_string(layout),
 	       (double)t_attach / 1e6);
 	ok(in_every_hierarchy(cg, p1, true), "child 1 is in every hierarchy's cgroup.procs and /proc/PID/cgroup");
-	r = lxm_cgroup_create(test_name, NULL, &cg2, &err);
+	r = lxm_cgroup_create(test_name, NULL, NULL, &cg2, &err);
 	ok(r == -EBUSY, "a leftover cgroup with tasks is EBUSY: %s", lxm_error_text(&err, ebuf, sizeof(ebuf)));
 	lxm_cgroup_free(cg2);
 	cg2 = NULL;
@@ -823,7 +823,7 @@ static void test_root_reset(void)
 	int r;
 
 	snprintf(name, sizeof(name), "%s-c", test_name);
-	r = lxm_cgroup_create(name, &limits, &cg, &err);
+	r = lxm_cgroup_create(name, NULL, &limits, &cg, &err);
 	ok(r == 0, "reset: create: %s", r < 0 ? lxm_error_text(&err, ebuf, sizeof(ebuf)) : "ok");
 	if (r < 0)
 		return;
@@ -930,7 +930,7 @@ static void test_root_missing_controller(const char *dir)
 		}
 	}
 	snprintf(name, sizeof(name), "%s-b", test_name);
-	r = lxm_cgroup_create(name, &limits, &cg, &err);
+	r = lxm_cgroup_create(name, NULL, &limits, &cg, &err);
 	lxm_error_text(&err, ebuf, sizeof(ebuf));
 	ok(r == -ENOENT && !cg, "memory limit without a memory controller fails: %s", ebuf);
 	ok(strstr(ebuf, "memory.") && strstr(ebuf, name) && strstr(ebuf, "'memory'"),
@@ -972,7 +972,7 @@ static void test_root_v2_only(const char *dir)
 	lxm_write_file_at(AT_FDCWD, path, fixture, strlen(fixture), O_CREAT | O_TRUNC, 0600);
 	setenv("LXM_CGROUP_MOUNTINFO", path, 1);
 	snprintf(name, sizeof(name), "%s-v2", test_name);
-	r = lxm_cgroup_create(name, NULL, &cg, &err);
+	r = lxm_cgroup_create(name, NULL, NULL, &cg, &err);
 	ok(r == 0, "v2 only: create: %s", r < 0 ? lxm_error_text(&err, ebuf, sizeof(ebuf)) : "ok");
 	if (r < 0)
 		goto out;
