@@ -1,6 +1,6 @@
 #!/bin/bash
-# Two containers of one name in two lxmpaths: they share the runtime dir
-# (<LXM_RUNDIR>/NAME) and the cgroup names, so one of them runs at a time.
+# Two containers of one name in two lxmpaths: with one runtime dir
+# (<LXM_RUNDIR>/NAME) for both, one of them runs at a time.
 # Every command on the other one sees it stopped and never reaches into the
 # running one (before, lxm-stop -P OTHER stopped it, lxm-attach entered it).
 . "$(dirname "$0")/lib.sh"
@@ -31,4 +31,114 @@ ok "$([ "$(state_of "$c")" = RUNNING ] && [ "$(pid_of "$c")" = "$pid" ] && [ -d 
 	"the first still runs, its directory untouched"
 check "stop the first" -- lxm-stop -n "$c" -k
 no_leaks "$c" "nothing left"
+
+# With runtime dirs of their own, both run at once: the second start finds
+# "lxm/NAME" taken by the first (its owner mark names the first's
+# directory) and takes "lxm/NAME-1"; the state file records which, and
+# every command on either reaches its own cgroup only.
+R2=$TEST_TMP/run2
+P3=$TEST_TMP/lib3
+mkdir -p "$P3"
+two() { local cmd=$1; shift; LXM_RUNDIR=$R2 "$cmd" -P "$P3" -n "$c" "$@"; }
+cleanup() {
+	two lxm-stop -k >/dev/null 2>&1
+	two lxm-destroy -f >/dev/null 2>&1
+	cleanup_containers
+	rm -rf "$TEST_TMP"
+}
+# the hierarchy with the pids controller (v1), else the v2 one
+if [ -d /sys/fs/cgroup/pids ]; then CGROOT=/sys/fs/cgroup/pids; else CGROOT=/sys/fs/cgroup; fi
+if [ -d /sys/fs/cgroup/freezer ]; then FRROOT=/sys/fs/cgroup/freezer; else FRROOT=/sys/fs/cgroup; fi
+recorded() { sed -n 's/^cgroup=//p' "$1/$c/state"; }   # recorded RUNDIR
+frozen() {   # frozen CGROUP: the freezer says frozen
+	local f
+	f=$(cat "$FRROOT/$1/freezer.state" 2>/dev/null || sed -n 's/^frozen //p' "$FRROOT/$1/cgroup.events" 2>/dev/null)
+	[ "$f" = FROZEN ] || [ "$f" = 1 ]
+}
+info_tasks() { sed -n 's/^Tasks: *//p'; }
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
+
+check "create one of the name in a third lxmpath" -- two lxm-create -t busybox
+check "start the first" -- lxm-start -n "$c"
+check "start the third at the same time (its own runtime dir)" -- two lxm-start
+pid1=$(pid_of "$c")
+pid3=$(two lxm-info -p | awk '{print $2}')
+cg1=$(recorded "$LXM_RUNDIR")
+cg3=$(recorded "$R2")
+ok "$( [ "$cg1" = "lxm/$c" ] && [ "$cg3" = "lxm/$c-1" ]; echo $?)" \
+	"the first has 'lxm/$c', the third 'lxm/$c-1' (state files: '$cg1', '$cg3')"
+ok "$(grep -q ":/$cg1\$" "/proc/$pid1/cgroup" && grep -q ":/$cg3\$" "/proc/$pid3/cgroup" &&
+	! grep -q ":/$cg1\$" "/proc/$pid3/cgroup"; echo $?)" "each init runs in its own cgroup"
+
+# different task counts, so that each lxm-info's figure tells whose it is;
+# the three lxm-attach leaves behind count only in the cgroup it joined
+two lxm-attach -- sh -c 'for i in 1 2 3; do setsid sleep 600 </dev/null >/dev/null 2>&1 & done' </dev/null
+t1=$(lxm-info -n "$c" | info_tasks)
+t3=$(two lxm-info | info_tasks)
+n1=$(wc -l <"$CGROOT/$cg1/cgroup.procs")
+n3=$(wc -l <"$CGROOT/$cg3/cgroup.procs")
+ok "$( [ -n "$t1" ] && [ "$t1" = "$n1" ] && [ "$t3" = "$n3" ] && [ "$t3" -eq $((t1 + 3)) ]; echo $?)" \
+	"lxm-attach joined the third's cgroup, lxm-info of each counts its own (first $t1 of $n1, third $t3 of $n3)"
+check "lxm-cgroup sets a limit of the third" -- two lxm-cgroup pids.max 200
+ok "$( [ "$(cat "$CGROOT/$cg3/pids.max" 2>/dev/null)" = 200 ] && [ "$(cat "$CGROOT/$cg1/pids.max" 2>/dev/null)" != 200 ]; echo $?)" \
+	"in its own cgroup only"
+
+check "freeze the third" -- two lxm-freeze
+ok "$( [ "$(two lxm-info -s | awk '{print $2}')" = FROZEN ] && [ "$(state_of "$c")" = RUNNING ] &&
+	frozen "$cg3" && ! frozen "$cg1"; echo $?)" "the third is frozen, the first runs on (its cgroup thawed)"
+ok "$(lxm-attach -n "$c" -- true; echo $?)" "the first still runs commands"
+check "unfreeze the third" -- two lxm-unfreeze
+ok "$( [ "$(two lxm-info -s | awk '{print $2}')" = RUNNING ] && ! frozen "$cg3"; echo $?)" "the third is thawed"
+
+check "stop the third" -- two lxm-stop -k
+ok "$( [ "$(state_of "$c")" = RUNNING ] && [ "$(pid_of "$c")" = "$pid1" ] && [ -d "$CGROOT/$cg1" ] &&
+	grep -qx "$pid1" "$CGROOT/$cg1/cgroup.procs" && [ ! -e "$CGROOT/$cg3" ]; echo $?)" \
+	"the first runs on in its cgroup; the third's is gone"
+# a stopped container's stop (no runtime dir, no state file) looks for
+# the cgroup a crashed start of it may have left: never the first's
+check "lxm-stop of the stopped third" -- two lxm-stop -k
+ok "$( [ "$(pid_of "$c")" = "$pid1" ] && grep -qx "$pid1" "$CGROOT/$cg1/cgroup.procs"; echo $?)" \
+	"leaves the first and its cgroup alone"
+
+check "start the third again" -- two lxm-start
+pid3=$(two lxm-info -p | awk '{print $2}')
+mon3=$(sed -n 's/^monitor_pid=//p' "$R2/$c/state")
+kill -9 "$mon3"
+for i in $(seq 50); do [ -d "/proc/$mon3" ] || break; sleep 0.05; done
+ok "$( [ "$(two lxm-info -s | awk '{print $2}')" = RUNNING ]; echo $?)" "with its monitor killed the third still runs"
+check "lxm-stop of the third without its monitor" -- two lxm-stop -k
+ok "$(! alive "$pid3" && [ ! -e "$CGROOT/$cg3" ] && [ ! -e "$R2/$c" ]; echo $?)" \
+	"its init, cgroup and runtime dir are gone"
+ok "$( [ "$(pid_of "$c")" = "$pid1" ] && grep -qx "$pid1" "$CGROOT/$cg1/cgroup.procs" &&
+	[ "$(lxm-attach -n "$c" -- echo alive)" = alive ]; echo $?)" "the first runs on, in its cgroup"
+
+# the other way round: the first's monitor killed, its stop takes the
+# cgroup from the state file, the third keeps 'lxm/$c-1'
+check "start the third again" -- two lxm-start
+pid3=$(two lxm-info -p | awk '{print $2}')
+mon1=$(sed -n 's/^monitor_pid=//p' "$LXM_RUNDIR/$c/state")
+kill -9 "$mon1"
+for i in $(seq 50); do [ -d "/proc/$mon1" ] || break; sleep 0.05; done
+check "freeze the first without its monitor" -- lxm-freeze -n "$c"
+ok "$(frozen "$cg1" && ! frozen "$(recorded "$R2")"; echo $?)" "only its cgroup is frozen"
+check "lxm-stop of the first without its monitor" -- lxm-stop -n "$c" -k
+ok "$(! alive "$pid1" && [ ! -e "$CGROOT/$cg1" ] && [ "$(two lxm-info -p | awk '{print $2}')" = "$pid3" ] &&
+	grep -qx "$pid3" "$CGROOT/$(recorded "$R2")/cgroup.procs"; echo $?)" "the first is gone, the third runs on in its cgroup"
+no_leaks "$c" "nothing of the first is left"
+
+# a crashed run's leftover of the same container is still taken over:
+# the third's monitor and init killed, its 'lxm/$c-1' left marked as its
+# own; the next start makes it anew even though 'lxm/$c' is free now
+cg3=$(recorded "$R2")
+mon3=$(sed -n 's/^monitor_pid=//p' "$R2/$c/state")
+kill -9 "$mon3" "$pid3"
+for i in $(seq 100); do [ -s "$CGROOT/$cg3/cgroup.procs" ] || break; sleep 0.05; done
+rm -rf "${R2:?}/$c"
+ok "$( [ -d "$CGROOT/$cg3" ] && [ ! -s "$CGROOT/$cg3/cgroup.procs" ]; echo $?)" "a crash leaves the third's cgroup empty behind"
+check "the third starts" -- two lxm-start
+ok "$( [ "$(recorded "$R2")" = "$cg3" ] && [ ! -e "$CGROOT/lxm/$c" ]; echo $?)" \
+	"in its leftover '$cg3', made anew ($(recorded "$R2"))"
+check "and stops" -- two lxm-stop -k
+ok "$( [ ! -e "$CGROOT/$cg3" ] && [ ! -e "$CGROOT/lxm/$c" ]; echo $?)" "no cgroup of it is left"
+check "lxm-destroy of the third" -- two lxm-destroy
 done_testing
