@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 
 #include "cgroup.h"
 #include "tap.h"
@@ -283,6 +284,103 @@ static void test_shares(void)
 	ok(lxm_cgroup_weight_to_shares(0) == 2, "weight 0 -> 2 shares (minimum)");
 	ok(lxm_cgroup_weight_to_shares(10000) == 102400, "weight 10000 -> 102400 shares");
 	ok(streq(lxm_cgroup_layout_to_string(LXM_CGROUP_LAYOUT_MAX), "unknown"), "layout name out of range");
+}
+
+static void test_leaf_names(void)
+{
+	char buf[80], small[6];
+
+	ok(lxm_cgroup_leaf_name("web", 0, buf, sizeof(buf)) == 0 && streq(buf, "web"), "name 0 is the container's");
+	ok(lxm_cgroup_leaf_name("web", 1, buf, sizeof(buf)) == 0 && streq(buf, "web-1"), "name 1 is 'web-1'");
+	ok(lxm_cgroup_leaf_name("web", 42, buf, sizeof(buf)) == 0 && streq(buf, "web-42"), "name 42 is 'web-42'");
+	ok(lxm_cgroup_leaf_name("web", 10, small, sizeof(small)) == -ENOBUFS, "a name that does not fit: ENOBUFS");
+	ok(lxm_cgroup_leaf_index("web", "web") == 0, "index of 'web': 0");
+	ok(lxm_cgroup_leaf_index("web", "web-1") == 1 && lxm_cgroup_leaf_index("web", "web-99") == 99,
+	   "index of 'web-1', 'web-99': 1, 99");
+	ok(lxm_cgroup_leaf_index("web", "web-100") == -1, "'web-100' is past LXM_CGROUP_LEAF_TRIES");
+	ok(lxm_cgroup_leaf_index("web", "web-0") == -1 && lxm_cgroup_leaf_index("web", "web-01") == -1,
+	   "'web-0' and 'web-01' are no names of 'web' (none is made)");
+	ok(lxm_cgroup_leaf_index("web", "web-") == -1 && lxm_cgroup_leaf_index("web", "web-1a") == -1 &&
+	   lxm_cgroup_leaf_index("web", "web1") == -1 && lxm_cgroup_leaf_index("web", "we") == -1 &&
+	   lxm_cgroup_leaf_index("web", "webx-1") == -1, "other names are not of 'web'");
+	ok(lxm_cgroup_leaf_index("web-1", "web-1-2") == 2 && lxm_cgroup_leaf_index("web-1", "web-1") == 0,
+	   "the names of container 'web-1' are 'web-1', 'web-1-<n>'");
+	for (unsigned n = 0; n < LXM_CGROUP_LEAF_TRIES; n += 7) {
+		lxm_cgroup_leaf_name("a.b_c", n, buf, sizeof(buf));
+		if (lxm_cgroup_leaf_index("a.b_c", buf) != (int)n)
+			break;
+		if (n + 7 >= LXM_CGROUP_LEAF_TRIES)
+			ok(1, "leaf_index reads back every leaf_name");
+	}
+}
+
+static void test_owner(void)
+{
+	char a[LXM_CGROUP_OWNER_MAX], b[LXM_CGROUP_OWNER_MAX], c[LXM_CGROUP_OWNER_MAX], tiny[8];
+
+	ok(lxm_cgroup_owner_format(65024, 1234, "/var/lib/lxm/web", a, sizeof(a)) == 0 &&
+	   streq(a, "65024:1234 /var/lib/lxm/web"), "owner text: '%s'", a);
+	lxm_cgroup_owner_format(65024, 1234, "/moved/elsewhere/web", b, sizeof(b));
+	lxm_cgroup_owner_format(65024, 12345, "/var/lib/lxm/web", c, sizeof(c));
+	ok(lxm_cgroup_owner_same(a, b), "the same directory (dev and inode) under another path is the same owner");
+	ok(!lxm_cgroup_owner_same(a, c), "another inode at the same path is another owner (1234 vs 12345)");
+	ok(!lxm_cgroup_owner_same(a, NULL) && !lxm_cgroup_owner_same(NULL, a), "no owner is nobody's");
+	ok(!lxm_cgroup_owner_same("", "") && !lxm_cgroup_owner_same("x y", "x y"),
+	   "a mark without '<dev>:<ino>' matches nothing");
+	ok(lxm_cgroup_owner_format(1, 2, "/a/long/path", tiny, sizeof(tiny)) == -ENOBUFS, "one that does not fit: ENOBUFS");
+	{
+		char dir[] = "/tmp/test-cgowner-XXXXXX", d1[LXM_CGROUP_OWNER_MAX], d2[LXM_CGROUP_OWNER_MAX];
+		char link[64];
+
+		if (!mkdtemp(dir))
+			return;
+		snprintf(link, sizeof(link), "%s.lnk", dir);
+		ok(symlink(dir, link) == 0 && lxm_cgroup_owner_of(dir, d1, sizeof(d1)) == 0 &&
+		   lxm_cgroup_owner_of(link, d2, sizeof(d2)) == 0 && lxm_cgroup_owner_same(d1, d2) &&
+		   strstr(d1, dir), "owner_of: a directory reached through a symlink is the same owner ('%s')", d1);
+		ok(lxm_cgroup_owner_of("/nonexistent-cgowner", d1, sizeof(d1)) == -ENOENT, "owner_of a missing directory: ENOENT");
+		unlink(link);
+		rmdir(dir);
+	}
+}
+
+static void test_pick(void)
+{
+	enum lxm_cgroup_claim cl[5];
+	const enum lxm_cgroup_claim F = LXM_CGROUP_FREE, O = LXM_CGROUP_OWN, U = LXM_CGROUP_UNMARKED,
+		X = LXM_CGROUP_OTHER;
+
+#define SET(a, b, c, d, e) (cl[0] = a, cl[1] = b, cl[2] = c, cl[3] = d, cl[4] = e)
+	SET(F, F, F, F, F);
+	ok(lxm_cgroup_pick(cl, 5) == 0, "all free: the container's name");
+	SET(X, F, F, F, F);
+	ok(lxm_cgroup_pick(cl, 5) == 1, "the name another's: name-1");
+	SET(X, X, X, F, F);
+	ok(lxm_cgroup_pick(cl, 5) == 3, "name to name-2 others': name-3");
+	SET(X, F, O, F, F);
+	ok(lxm_cgroup_pick(cl, 5) == 2, "its own leftover (name-2) before a free name-1");
+	SET(F, F, F, O, F);
+	ok(lxm_cgroup_pick(cl, 5) == 3, "its own leftover (name-3) before the free name itself");
+	SET(U, F, F, F, F);
+	ok(lxm_cgroup_pick(cl, 5) == 0, "an unmarked name (an older lxm's): taken as before marks");
+	SET(X, U, F, F, F);
+	ok(lxm_cgroup_pick(cl, 5) == 2, "an unmarked name-1 is nobody's leftover: skipped");
+	SET(X, X, X, X, X);
+	ok(lxm_cgroup_pick(cl, 5) == -1, "all others': none");
+	ok(lxm_cgroup_pick(cl, 0) == -1, "no names: none");
+#undef SET
+}
+
+static void test_recorded_leaf(void)
+{
+	ok(streq(lxm_cgroup_recorded_leaf("lxm/web-1", "web"), "web-1"), "recorded 'lxm/web-1': 'web-1'");
+	ok(streq(lxm_cgroup_recorded_leaf("lxm/web", "web"), "web"), "recorded 'lxm/web': 'web'");
+	ok(streq(lxm_cgroup_recorded_leaf("", "web"), "web"), "nothing recorded (an older state file): the name");
+	ok(streq(lxm_cgroup_recorded_leaf(NULL, "web"), "web"), "NULL: the name");
+	ok(streq(lxm_cgroup_recorded_leaf("lxm/../x", "web"), "web") &&
+	   streq(lxm_cgroup_recorded_leaf("lxm/a/b", "web"), "web") &&
+	   streq(lxm_cgroup_recorded_leaf("other/web-1", "web"), "web") &&
+	   streq(lxm_cgroup_recorded_leaf("lxm/", "web"), "web"), "an unusable record: the name");
 }
 
 static void test_detect_fixture(const char *dir)
@@ -593,7 +691,7 @@ static void cleanup_root(void)
 	struct lxm_cgroup_mounts m = { 0 };
 	struct lxm_error err = { 0 };
 	_cleanup_free_ char *text = NULL;
-	static const char *const suffixes[] = { "", "-b", "-c", "-v2" };
+	static const char *const suffixes[] = { "", "-b", "-c", "-v2", "-1", "-2" };
 
 	for (size_t i = 0; i < n_children; i++)
 		if (children[i] > 0) {
@@ -810,6 +908,70 @@ static void test_root_main(void)
 /* A reboot's reset: a task the container left in a sub-cgroup is killed,
  * the sub-cgroups go (and, on v2, the controllers enabled for them), the
  * limits stay. */
+/* Two containers of one name (two owners): the second gets "<name>-1";
+ * each finds its own by its mark, a leftover of its own is taken over. */
+static void test_root_owners(void)
+{
+	const char *A = "1:100 /lib-a/web", *B = "1:200 /lib-b/web", *C = "1:300 /lib-c/web";
+	struct lxm_cgroup *a = NULL, *b = NULL, *c = NULL, *own = NULL;
+	struct lxm_error err = { 0 };
+	char ebuf[1024], want[300], mark[LXM_CGROUP_OWNER_MAX];
+	const struct lxm_cgroup_hierarchy *h;
+	size_t n;
+	ssize_t len;
+	int r;
+
+	snprintf(want, sizeof(want), "lxm/%s", test_name);
+	r = lxm_cgroup_create(test_name, A, NULL, &a, &err);
+	ok(r == 0 && streq(lxm_cgroup_rel_path(a), want),
+	   "owner A gets '%s': %s", a ? lxm_cgroup_rel_path(a) : "-", r < 0 ? lxm_error_text(&err, ebuf, sizeof(ebuf)) : "ok");
+	if (r < 0)
+		return;
+	h = lxm_cgroup_hierarchies(a, &n);
+	len = n ? getxattr(h[0].path, LXM_CGROUP_OWNER_XATTR, mark, sizeof(mark) - 1) : -1;
+	if (len >= 0)
+		mark[len] = '\0';
+	ok(len >= 0 && streq(mark, A), "'%s' carries the mark '%s'", n ? h[0].path : "-", len >= 0 ? mark : strerror(errno));
+	r = lxm_cgroup_create(test_name, B, NULL, &b, &err);
+	snprintf(want, sizeof(want), "lxm/%s-1", test_name);
+	ok(r == 0 && streq(lxm_cgroup_rel_path(b), want), "owner B of the same name gets '%s' (%s)", want,
+	   r == 0 ? lxm_cgroup_rel_path(b) : lxm_error_text(&err, ebuf, sizeof(ebuf)));
+	if (r < 0)
+		goto out;
+	r = lxm_cgroup_open_own(test_name, B, &own, &err);
+	ok(r == 0 && streq(lxm_cgroup_rel_path(own), want), "open_own(B) finds B's ('%s')", own ? lxm_cgroup_rel_path(own) : "-");
+	lxm_cgroup_free(own);
+	own = NULL;
+	r = lxm_cgroup_open_own(test_name, C, &own, &err);
+	ok(r == -ENOENT, "open_own(C), who has none, finds nothing (not A's or B's): %d", r);
+	lxm_cgroup_free(own);
+	own = NULL;
+	/* A's is a crash's leftover now (its handle dropped, nothing in it) */
+	lxm_cgroup_free(a);
+	a = NULL;
+	r = lxm_cgroup_create(test_name, A, NULL, &a, &err);
+	snprintf(want, sizeof(want), "lxm/%s", test_name);
+	ok(r == 0 && streq(lxm_cgroup_rel_path(a), want), "A's next start takes over its own leftover '%s'", want);
+	r = lxm_cgroup_create(test_name, C, NULL, &c, &err);
+	snprintf(want, sizeof(want), "lxm/%s-2", test_name);
+	ok(r == 0 && streq(lxm_cgroup_rel_path(c), want), "a third owner gets '%s'", want);
+	ok(lxm_cgroup_destroy(b, &err) == 0, "destroy B's");
+	r = lxm_cgroup_open_own(test_name, A, &own, &err);
+	snprintf(want, sizeof(want), "lxm/%s", test_name);
+	ok(r == 0 && streq(lxm_cgroup_rel_path(own), want), "open_own(A) finds A's with B's gone");
+	lxm_cgroup_free(own);
+out:
+	if (c)
+		lxm_cgroup_destroy(c, &err);
+	if (b)
+		lxm_cgroup_destroy(b, &err);
+	if (a)
+		lxm_cgroup_destroy(a, &err);
+	lxm_cgroup_free(a);
+	lxm_cgroup_free(b);
+	lxm_cgroup_free(c);
+}
+
 static void test_root_reset(void)
 {
 	const struct lxm_cgroup_limits limits = { .pids = 50 };
@@ -1020,6 +1182,10 @@ int main(void)
 	test_parse_garbage();
 	test_shares();
 	test_io_stat();
+	test_leaf_names();
+	test_owner();
+	test_pick();
+	test_recorded_leaf();
 	test_detect_fixture(dir);
 	test_name_check(dir);
 
@@ -1028,6 +1194,8 @@ int main(void)
 	} else {
 		snprintf(test_name, sizeof(test_name), "lxmtest-%d", (int)getpid());
 		test_root_main();
+		cleanup_root();
+		test_root_owners();
 		cleanup_root();
 		test_root_reset();
 		cleanup_root();
