@@ -149,7 +149,7 @@ int lxm_container_open_cgroup(const struct lxm_paths *paths, const char *name, s
 		return lxm_error_set(err, ENOMEM, "opening the cgroup");
 	r = lxm_runtime_read(state, &rt);
 	if (r == -ENOENT || (r == 0 && !lxm_runtime_is_of(&rt, cdir)))
-		return lxm_error_setr(err, ENOENT, "no cgroup: not running (no state file in '%s')", state);
+		return lxm_error_setr(err, ENOENT, "not running (no state file of it in '%s')", state);
 	if (r < 0)
 		return lxm_error_set(err, -r, "reading '%s'", state);
 	return lxm_cgroup_open(lxm_cgroup_recorded_leaf(rt.cgroup, name), ret, err);
