@@ -20,7 +20,7 @@ void lxm_inuse_release(struct lxm_inuse *h)
 int lxm_inuse_take(const char *dir, const char *what, struct lxm_inuse *ret)
 {
 	static unsigned serial;
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int r;
 
 	*ret = (struct lxm_inuse)LXM_INUSE_INIT;
@@ -83,7 +83,9 @@ static void read_what(int fd, char *buf, size_t n)
 
 int lxm_inuse_find(const char *dir, char *ret_what, size_t n)
 {
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* followed: a container's directory may be a symlink (lxm-start
+	 * takes one) */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
 	int held = 0, r = 0;
 	DIR *d;
