@@ -479,8 +479,10 @@ int lxm_cgroup_limit_read(const struct lxm_cgroup *cg, enum lxm_limit l, char **
 /* ---- raw files ---- */
 
 static int raw_find(const struct lxm_cgroup *cg, const char *file, int *ret_fd, const char **ret_path,
-		    struct lxm_error *err)
+		    bool *ret_v1, struct lxm_error *err)
 {
+	bool unified = true;
+
 	const char *dot = strchr(file, '.');
 	char ctl[64];
 	int fd;
@@ -491,33 +493,59 @@ static int raw_find(const struct lxm_cgroup *cg, const char *file, int *ret_fd, 
 	memcpy(ctl, file, (size_t)(dot - file));
 	ctl[dot - file] = '\0';
 	/* cgroup.* files: the v2 cgroup */
-	fd = lxm_cgroup_controller_fd(cg, streq(ctl, "cgroup") ? NULL : ctl, NULL, ret_path);
+	fd = lxm_cgroup_controller_fd(cg, streq(ctl, "cgroup") ? NULL : ctl, &unified, ret_path);
 	if (fd < 0 && !streq(ctl, "cgroup"))
-		fd = lxm_cgroup_controller_fd(cg, NULL, NULL, ret_path);
+		fd = lxm_cgroup_controller_fd(cg, NULL, &unified, ret_path);
 	if (fd < 0)
 		return lxm_error_setr(err, ENOENT, "'%s': no cgroup of the container has the '%s' controller", file, ctl);
 	*ret_fd = fd;
+	*ret_v1 = !unified;
 	return 0;
+}
+
+/* A file that the v1 hierarchy lacks may be a v2 one of the hybrid
+ * layout ('memory.pressure'): *ret_fd and *ret_path become the v2 cgroup's
+ * when it has the file. */
+static bool raw_in_v2(const struct lxm_cgroup *cg, const char *file, int *ret_fd, const char **ret_path)
+{
+	const char *path = NULL;
+	bool unified = false;
+	int fd = lxm_cgroup_controller_fd(cg, NULL, &unified, &path);
+
+	if (fd < 0 || !unified || faccessat(fd, file, F_OK, 0) < 0)
+		return false;
+	*ret_fd = fd;
+	*ret_path = path;
+	return true;
 }
 
 int lxm_cgroup_file_write(const struct lxm_cgroup *cg, const char *file, const char *value, struct lxm_error *err)
 {
 	const char *path = NULL;
+	bool v1 = false;
 	int fd = -1, r;
 
-	r = raw_find(cg, file, &fd, &path, err);
+	r = raw_find(cg, file, &fd, &path, &v1, err);
 	if (r < 0)
 		return r;
+	if (v1 && faccessat(fd, file, F_OK, 0) < 0 && errno == ENOENT && !raw_in_v2(cg, file, &fd, &path))
+		/* most often a v2 name ('memory.max') */
+		return lxm_error_setr(err, ENOENT, "writing '%s': no file '%s' in the cgroup v1 hierarchy '%s' "
+				      "(a limit name, like 'memory', works on v1 and v2)", value, file, path);
 	return put(fd, path, file, value, err);
 }
 
 int lxm_cgroup_file_read(const struct lxm_cgroup *cg, const char *file, char **ret, struct lxm_error *err)
 {
 	const char *path = NULL;
+	bool v1 = false;
 	int fd = -1, r;
 
-	r = raw_find(cg, file, &fd, &path, err);
+	r = raw_find(cg, file, &fd, &path, &v1, err);
 	if (r < 0)
 		return r;
+	if (v1 && faccessat(fd, file, F_OK, 0) < 0 && errno == ENOENT && !raw_in_v2(cg, file, &fd, &path))
+		return lxm_error_setr(err, ENOENT, "reading: no file '%s' in the cgroup v1 hierarchy '%s' "
+				      "(a limit name, like 'memory', works on v1 and v2)", file, path);
 	return get(fd, path, file, ret, err);
 }

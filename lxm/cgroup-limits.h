@@ -62,7 +62,8 @@ int lxm_cgroup_limit_read(const struct lxm_cgroup *cg, enum lxm_limit l, char **
 
 /* A raw cgroup file ("memory.high", "pids.max") of the container's
  * cgroup: the v1 hierarchy of its controller (the part before the first
- * '.'), else the v2 one. Names with '/' or "..", or that do not look like
+ * '.'), else the v2 one; cgroup.* the v2 one; a file the v1 hierarchy
+ * lacks, the v2 cgroup's when it has it (hybrid: "memory.pressure"). Names with '/' or "..", or that do not look like
  * "controller.file", are refused (EINVAL). */
 int lxm_cgroup_file_write(const struct lxm_cgroup *cg, const char *file, const char *value, struct lxm_error *err);
 int lxm_cgroup_file_read(const struct lxm_cgroup *cg, const char *file, char **ret, struct lxm_error *err);

@@ -1079,7 +1079,7 @@ int lxm_cgroup_controller_fd(const struct lxm_cgroup *cg, const char *controller
 
 	if (!cg || cg->destroyed)
 		return -ENOENT;
-	i = find_v1(cg, controller);
+	i = controller ? find_v1(cg, controller) : -1;
 	if (i < 0) {
 		i = find_v2(cg);
 		if (i < 0 || (controller && !v2_has_controller(cg, (size_t)i, controller)))

@@ -193,8 +193,30 @@ expect_error "^lxm-cgroup: $c: 'foo' is not a limit \(memory, memory_swap, pids,
 	"an unknown key" -- lxm-cgroup -n "$c" foo 1
 expect_error "^lxm-cgroup: $c: '../memory.max' is not a cgroup file name" "'..' is refused" -- lxm-cgroup -n "$c" ../memory.max 1
 expect_error "^lxm-cgroup: $c: 'memory/../../x.y' is not a cgroup file name" "'/' is refused" -- lxm-cgroup -n "$c" memory/../../x.y 1
-expect_error "^lxm-cgroup: $c: writing 'x' to '.*/memory.nosuchfile': No such file or directory$" \
-	"a file the cgroup lacks" -- lxm-cgroup -n "$c" memory.nosuchfile x
+if $v2; then
+	expect_error "^lxm-cgroup: $c: writing 'x' to '.*/memory.nosuchfile': No such file or directory$" \
+		"a file the cgroup lacks" -- lxm-cgroup -n "$c" memory.nosuchfile x
+else
+	expect_error "^lxm-cgroup: $c: writing 'x': no file 'memory.nosuchfile' in the cgroup v1 hierarchy '$CG/memory/lxm/$c' \(a limit name, like 'memory', works on v1 and v2\)$" \
+		"a file the cgroup lacks: one line naming the v1 hierarchy" -- lxm-cgroup -n "$c" memory.nosuchfile x
+	# an LXC user's cgroup v2 name on this host's v1 memory controller
+	expect_error "^lxm-cgroup: $c: reading: no file 'memory.max' in the cgroup v1 hierarchy '$CG/memory/lxm/$c' \(a limit name" \
+		"reading the v2 'memory.max' on a v1 memory controller says it is v1" -- lxm-cgroup -n "$c" memory.max
+fi
+# no controller of that name anywhere, and cgroup.* (the v2 core files):
+# both crashed lxm-cgroup (a NULL controller name)
+out=$(lxm-cgroup -n "$c" foo.bar 2>&1); rc=$?
+ok "$( [ $rc = 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && printf '%s' "$out" | grep -q "^lxm-cgroup: $c: .*foo.bar"; echo $?)" \
+	"a file of no controller: one error line, exit 1 (exit $rc: $out)"
+if [ -d "$CG/unified" ] || $v2; then
+	out=$(lxm-cgroup -n "$c" cgroup.procs 2>&1); rc=$?
+	ok "$( [ $rc = 0 ] && printf '%s\n' "$out" | grep -qx "$pid"; echo $?)" "lxm-cgroup cgroup.procs lists init ($pid) (exit $rc)"
+	if ! $v2 && [ -f "$CG/unified/lxm/$c/memory.pressure" ]; then
+		out=$(lxm-cgroup -n "$c" memory.pressure 2>&1); rc=$?
+		ok "$( [ $rc = 0 ] && printf '%s\n' "$out" | grep -q '^some avg10='; echo $?)" \
+			"a v2 file the v1 hierarchy lacks is read from the v2 cgroup (memory.pressure, exit $rc)"
+	fi
+fi
 expect_error "^lxm-cgroup: ${PFX}-none: no such container" "an unknown container" -- lxm-cgroup -n "${PFX}-none" pids 5
 ok "$(cmp -s "$cfg" "$TEST_TMP/config.before" && [ "$(val pids pids.max)" = 77 ]; echo $?)" "none of them changed anything"
 
