@@ -1,14 +1,13 @@
-#include <time.h>
-
 #include "common.h"
-#include "container.h"
+#include "wait.h"
 
 static const char usage[] =
 	"Usage: lxm-wait -n NAME -s STATE[|STATE...] [-t SECS]\n"
 	"Wait until the container is in one of the states. Exits 1 when the timeout\n"
 	"passes.\n\n"
 	"  -s, --state=STATES     STOPPED, STARTING, RUNNING, STOPPING, FROZEN, ABORTING\n"
-	"  -t, --timeout=SECS     give up after SECS (default: wait forever)\n";
+	"  -t, --timeout=SECS     give up after SECS; 0: look once; -1: wait forever\n"
+	"                         (the default)\n";
 
 int main(int argc, char **argv)
 {
@@ -22,8 +21,7 @@ int main(int argc, char **argv)
 	struct lxm_tool t;
 	uint32_t wanted = 0;
 	int64_t timeout_ms = -1;
-	uint64_t start;
-	int opt;
+	int opt, r;
 
 	lxm_tool_begin(&t, "lxm-wait", usage);
 	while ((opt = getopt_long(argc, argv, LXM_COMMON_SHORTOPTS "s:t:", opts, NULL)) != -1) {
@@ -47,8 +45,13 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 't':
+			/* -1 is lxc-wait's "forever" */
+			if (streq(optarg, "-1")) {
+				timeout_ms = -1;
+				break;
+			}
 			if (lxm_parse_u64(optarg, 86400 * 365, &v) < 0)
-				lxm_tool_usage_error(&t, "invalid timeout '%s'", optarg);
+				lxm_tool_usage_error(&t, "invalid timeout '%s' (seconds, or -1 for none)", optarg);
 			timeout_ms = (int64_t)v * 1000;
 			break;
 		default:
@@ -60,27 +63,8 @@ int main(int argc, char **argv)
 	if (!wanted)
 		lxm_tool_usage_error(&t, "missing state, use -s STATE");
 	lxm_tool_setup(&t, true);
-	start = lxm_now_ns();
-	for (;;) {
-		struct lxm_container_info info;
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-		if (lxm_container_query(&t.paths, t.name, &info, &err) < 0) {
-			int r = lxm_tool_fail(&t, &err);
-			lxm_tool_end(&t);
-			return r;
-		}
-		if (wanted & (1u << info.state))
-			break;
-		if (timeout_ms >= 0 && (int64_t)((lxm_now_ns() - start) / 1000000) >= timeout_ms) {
-			lxm_error_setr(&err, ETIMEDOUT, "timed out waiting for the state (it is %s)",
-				       lxm_state_to_string(info.state));
-			int r = lxm_tool_fail(&t, &err);
-			lxm_tool_end(&t);
-			return r;
-		}
-		nanosleep(&ts, NULL);
-	}
+	r = lxm_container_wait(&t.paths, t.name, wanted, timeout_ms, NULL, &err);
+	r = r < 0 ? lxm_tool_fail(&t, &err) : 0;
 	lxm_tool_end(&t);
-	return 0;
+	return r;
 }

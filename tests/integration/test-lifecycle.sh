@@ -349,6 +349,63 @@ ok "$( [ -d "$LXM_PATH/.destroy-999998-held/rootfs/etc" ]; echo $?)" "but not a 
 stop_holder "$holder"
 rm -rf "$LXM_PATH/.destroy-999998-held"
 
+# lxm-wait is woken by the state changes (inotify on the runtime dir, a
+# pidfd on init), not by polling the monitor: a long wait costs neither
+# lxm-wait nor the monitor any CPU to speak of
+check "start for lxm-wait" -- lxm-start -n "$c"
+pid=$(pid_of "$c")
+mon=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+m0=$(ticks "$mon")
+lxm-wait -n "$c" -s STOPPED -t 4 >/dev/null 2>&1 & wp=$!
+sleep 3
+w=$(ticks "$wp"); m1=$(ticks "$mon")
+wait "$wp"; rc=$?
+ok "$( [ $rc = 1 ] && [ -n "$w" ] && [ "$w" -le 2 ] && [ $((m1 - m0)) -le 2 ]; echo $?)" \
+	"3 s of lxm-wait -s STOPPED on a running container: lxm-wait used $w, its monitor $((m1 - m0)) clock ticks (exit $rc)"
+check "lxm-wait -t 0 for the state it is in" -- lxm-wait -n "$c" -s RUNNING -t 0
+t0=$(date +%s%N)
+expect_error "^lxm-wait: $c: timed out waiting for the state \(it is RUNNING\)$" "lxm-wait -t 0 looks once" \
+	-- lxm-wait -n "$c" -s FROZEN -t 0
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$( [ $ms -lt 500 ]; echo $?)" "... at once (${ms} ms)"
+check "lxm-wait -t -1 (lxc-wait's no timeout)" -- lxm-wait -n "$c" -s RUNNING -t -1
+lxm-wait -n "$c" -s FROZEN -t 10 >/dev/null 2>&1 & wp=$!
+sleep 0.3
+t0=$(date +%s%N)
+lxm-freeze -n "$c"
+wait "$wp"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$( [ $rc = 0 ] && [ $ms -lt 1000 ]; echo $?)" "a waiting lxm-wait -s FROZEN returns when frozen (exit $rc, ${ms} ms after)"
+lxm-wait -n "$c" -s 'RUNNING|STOPPED' -t 10 >/dev/null 2>&1 & wp=$!
+sleep 0.3
+lxm-unfreeze -n "$c"
+wait "$wp"
+ok $? "a waiting lxm-wait -s 'RUNNING|STOPPED' returns when thawed"
+# with the monitor gone nothing rewrites the state file: init's exit wakes it
+kill -9 "$mon"
+sleep 0.2
+lxm-wait -n "$c" -s STOPPED -t 10 >/dev/null 2>&1 & wp=$!
+sleep 0.3
+t0=$(date +%s%N)
+kill -9 "$pid"
+wait "$wp"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$( [ $rc = 0 ] && [ $ms -lt 1000 ]; echo $?)" "without a monitor, lxm-wait -s STOPPED returns when init dies (exit $rc, ${ms} ms after)"
+check "lxm-stop cleans up after it" -- lxm-stop -n "$c"
+no_leaks "$c" "nothing left after the monitor and init were killed"
+# a container destroyed meanwhile is STOPPED; any other state never comes
+w=${PFX}-wd
+check "create a container to destroy under lxm-wait" -- lxm-create -n "$w" -t busybox --privileged
+lxm-wait -n "$w" -s RUNNING -t 10 >/dev/null 2>"$TEST_TMP/wait.err" & wp=$!
+sleep 0.3
+lxm-destroy -n "$w" >/dev/null 2>&1
+wait "$wp"; rc=$?
+ok "$( [ $rc = 1 ] && grep -qx "lxm-wait: $w: the container was destroyed while waiting" "$TEST_TMP/wait.err"; echo $?)" \
+	"lxm-wait -s RUNNING on a container that is destroyed fails at once, saying so (exit $rc: $(cat "$TEST_TMP/wait.err"))"
+expect_error "^lxm-wait: $w: no such container" "lxm-wait on an unknown container fails (lxc-wait would wait for it)" \
+	-- lxm-wait -n "$w" -s STOPPED -t 1
+
 # destroy
 check "start before destroy" -- lxm-start -n "$c"
 expect_error "^lxm-destroy: $c: is RUNNING" "destroy refuses a running container" -- lxm-destroy -n "$c"
