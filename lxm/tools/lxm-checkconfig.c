@@ -3,7 +3,9 @@
  * clone3, links in a throw-away network namespace), not read from a kernel
  * config file that may not exist. Exit status 1 when something lxm needs is
  * missing; optional features only print a note. */
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <sched.h>
 #include <signal.h>
@@ -145,6 +147,45 @@ static void check_device_policy(const struct lxm_cgroup_mounts *m)
 		line("device policy", MISSING, "loading a BPF device program: %s", strerror(-r));
 }
 
+/* What lxm-freeze uses (cgroup.c): the v1 freezer controller where it is
+ * mounted, else the core freezer of cgroup v2, whose cgroup.freeze is in
+ * every cgroup but the root one (Linux 5.2 and later). */
+static void check_freezer(const struct lxm_cgroup_mounts *m)
+{
+	const char *v2 = NULL;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->h[i].unified)
+			v2 = m->h[i].mountpoint;
+		else if (lxm_cgroup_hierarchy_has(&m->h[i], "freezer")) {
+			line("cgroup freezer", YES, "cgroup v1 freezer controller");
+			return;
+		}
+	}
+	if (v2) {
+		DIR *d = opendir(v2);
+		struct dirent *de;
+		bool found = false;
+
+		while (d && !found && (de = readdir(d))) {
+			char path[PATH_MAX];
+
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/cgroup.freeze", v2, de->d_name);
+			found = access(path, F_OK) == 0;
+		}
+		if (d)
+			closedir(d);
+		if (found) {
+			line("cgroup freezer", YES, "cgroup v2 (cgroup.freeze)");
+			return;
+		}
+	}
+	line("cgroup freezer", NO, "%s: lxm-freeze will not work",
+	     v2 ? "no v1 freezer, no cgroup.freeze in cgroup v2 (Linux 5.2 or later)" : "no freezer controller");
+}
+
 static void check_cgroups(void)
 {
 	struct lxm_cgroup_mounts m = { 0 };
@@ -204,6 +245,7 @@ static void check_cgroups(void)
 			     streq(wanted[w], "cpu") ? "cpu_weight" : wanted[w]);
 	}
 	check_device_policy(&m);
+	check_freezer(&m);
 	lxm_cgroup_mounts_done(&m);
 }
 

@@ -382,6 +382,19 @@ sleep 0.3
 lxm-unfreeze -n "$c"
 wait "$wp"
 ok $? "a waiting lxm-wait -s 'RUNNING|STOPPED' returns when thawed"
+# freezing a frozen container, thawing a running one: no-ops that succeed
+check "lxm-freeze" -- lxm-freeze -n "$c"
+check "lxm-freeze of a frozen container succeeds" -- lxm-freeze -n "$c"
+ok "$( [ "$(state_of "$c")" = FROZEN ]; echo $?)" "... FROZEN"
+check "lxm-unfreeze" -- lxm-unfreeze -n "$c"
+check "lxm-unfreeze of a running container succeeds" -- lxm-unfreeze -n "$c"
+ok "$( [ "$(state_of "$c")" = RUNNING ]; echo $?)" "... RUNNING"
+# lxm-checkconfig names the freezer lxm-freeze uses on this host
+if [ -d "/sys/fs/cgroup/freezer/lxm/$c" ]; then want="yes - cgroup v1 freezer controller"
+else want="yes - cgroup v2 (cgroup.freeze)"; fi
+got=$(lxm-checkconfig 2>/dev/null | grep '^cgroup freezer ')
+ok "$(printf '%s\n' "$got" | sed 's/  */ /g' | grep -qx "cgroup freezer $want"; echo $?)" \
+	"lxm-checkconfig reports the freezer in use: '$want' ($got)"
 # with the monitor gone nothing rewrites the state file: init's exit wakes it
 kill -9 "$mon"
 sleep 0.2
@@ -394,6 +407,8 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "$( [ $rc = 0 ] && [ $ms -lt 1000 ]; echo $?)" "without a monitor, lxm-wait -s STOPPED returns when init dies (exit $rc, ${ms} ms after)"
 check "lxm-stop cleans up after it" -- lxm-stop -n "$c"
 no_leaks "$c" "nothing left after the monitor and init were killed"
+expect_error "^lxm-freeze: $c: not running$" "lxm-freeze of a stopped container fails" -- lxm-freeze -n "$c"
+expect_error "^lxm-unfreeze: $c: not running$" "lxm-unfreeze of a stopped container fails" -- lxm-unfreeze -n "$c"
 # a container destroyed meanwhile is STOPPED; any other state never comes
 w=${PFX}-wd
 check "create a container to destroy under lxm-wait" -- lxm-create -n "$w" -t busybox --privileged
