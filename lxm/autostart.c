@@ -68,10 +68,18 @@ int lxm_autostart_compare(const struct lxm_autostart_entry *a, const struct lxm_
 	return strcmp(a->name, b->name);
 }
 
+struct ranked {
+	const struct lxm_autostart_entry *e;
+	size_t rank;                /* the first -g group it is in */
+};
+
 static int cmp_start(const void *x, const void *y)
 {
-	return lxm_autostart_compare(*(const struct lxm_autostart_entry *const *)x,
-				     *(const struct lxm_autostart_entry *const *)y);
+	const struct ranked *a = x, *b = y;
+
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	return lxm_autostart_compare(a->e, b->e);
 }
 
 static int cmp_stop(const void *x, const void *y)
@@ -79,21 +87,40 @@ static int cmp_stop(const void *x, const void *y)
 	return -cmp_start(x, y);
 }
 
+/* Which of the -g groups comes first for e: groups are taken in the order
+ * given, as lxc-autostart does ("-g onboot," boots onboot first). */
+static size_t group_rank(const struct lxm_autostart_entry *e, const struct lxm_autostart_select *sel)
+{
+	if (sel->all)
+		return 0;
+	for (size_t i = 0; i < sel->n_groups; i++)
+		if (in_group(e, sel->groups[i]))
+			return i;
+	return 0;
+}
+
 int lxm_autostart_plan(const struct lxm_autostart_entry *entries, size_t n,
 		       const struct lxm_autostart_select *sel, bool reverse,
 		       const struct lxm_autostart_entry ***ret)
 {
 	const struct lxm_autostart_entry **v = calloc(n + 1, sizeof(*v));
+	struct ranked *r = calloc(n + 1, sizeof(*r));
 	size_t k = 0;
 
 	*ret = NULL;
-	if (!v)
+	if (!v || !r) {
+		free(v);
+		free(r);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (lxm_autostart_selected(&entries[i], sel))
-			v[k++] = &entries[i];
+			r[k++] = (struct ranked){ &entries[i], group_rank(&entries[i], sel) };
 	if (k > 1)
-		qsort(v, k, sizeof(*v), reverse ? cmp_stop : cmp_start);
+		qsort(r, k, sizeof(*r), reverse ? cmp_stop : cmp_start);
+	for (size_t i = 0; i < k; i++)
+		v[i] = r[i].e;
+	free(r);
 	*ret = v;
 	return (int)k;
 }

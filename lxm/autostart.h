@@ -5,8 +5,9 @@
  * GROUP the autostart containers in one of the groups ("" stands for "in no
  * group"), neither takes the autostart containers that are in no group. -A
  * also takes containers whose autostart is off (for a shutdown of all).
- * Order: autostart.order, lower first, then the name; reversed for a
- * shutdown. */
+ * Order: with -g, group by group in the order given (a container in two
+ * goes with the first); within that, autostart.order, lower first, then
+ * the name. All of it reversed for a shutdown. */
 #pragma once
 
 #include <stdbool.h>

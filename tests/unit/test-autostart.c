@@ -58,6 +58,8 @@ static void test_select(void)
 	const char *g_db_web[] = { "db", "web" };
 	const char *g_none[] = { "" };
 	const char *g_onboot_none[] = { "onboot", "" };
+	const char *g_none_onboot[] = { "", "onboot" };
+	const char *g_web_db[] = { "web", "db" };
 	const char *g_missing[] = { "nosuchgroup" };
 	struct lxm_autostart_select sel = { 0 };
 
@@ -72,11 +74,16 @@ static void test_select(void)
 	sel.ignore_auto = true;
 	expect_plan(&sel, false, "offweb www0 www1 both", "-g web -A: autostart off too");
 	sel = (struct lxm_autostart_select){ .groups = g_db_web, .n_groups = 2 };
-	expect_plan(&sel, false, "pg www0 www1 both", "-g db -g web: both groups, one order, each once");
+	expect_plan(&sel, false, "pg both www0 www1", "-g db -g web: db first, then web, each container once");
+	expect_plan(&sel, true, "www1 www0 both pg", "-g db -g web reversed for shutdown: web first");
+	sel = (struct lxm_autostart_select){ .groups = g_web_db, .n_groups = 2 };
+	expect_plan(&sel, false, "www0 www1 both pg", "-g web,db: web first (both with web), then db");
 	sel = (struct lxm_autostart_select){ .groups = g_none, .n_groups = 1 };
 	expect_plan(&sel, false, "neg alpha zeta", "-g '': the no-group set");
 	sel = (struct lxm_autostart_select){ .groups = g_onboot_none, .n_groups = 2 };
-	expect_plan(&sel, false, "neg alpha zeta boot", "-g onboot,: onboot plus the no-group set");
+	expect_plan(&sel, false, "boot neg alpha zeta", "-g onboot,: onboot first, then the no-group set");
+	sel = (struct lxm_autostart_select){ .groups = g_none_onboot, .n_groups = 2 };
+	expect_plan(&sel, false, "neg alpha zeta boot", "-g ,onboot: the no-group set first, then onboot");
 	sel = (struct lxm_autostart_select){ .groups = g_missing, .n_groups = 1 };
 	expect_plan(&sel, false, "", "-g with an unknown group selects nothing");
 }
