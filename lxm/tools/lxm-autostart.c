@@ -24,8 +24,9 @@ static const char usage[] =
 	"  -s, --shutdown         halt them cleanly, in reverse order, in parallel\n"
 	"  -k, --kill             kill them (SIGKILL), in reverse order\n"
 	"  -r, --reboot           reboot them, each waited for (as lxm-stop -r)\n"
-	"  -t, --timeout=SECS     with -s: SIGKILL what is still running after SECS\n"
-	"                         (default: each container's init.stop_timeout)\n";
+	"  -t, --timeout=SECS     with -s: SIGKILL what is still running after SECS;\n"
+	"                         with -r: wait that long for each reboot; -1: no\n"
+	"                         limit (default: each container's init.stop_timeout)\n";
 
 enum action { ACT_START, ACT_SHUTDOWN, ACT_KILL, ACT_REBOOT };
 
@@ -182,7 +183,7 @@ static int do_stop(struct lxm_tool *t, const struct lxm_autostart_entry **plan, 
 	return failed;
 }
 
-static int do_reboot(struct lxm_tool *t, const struct lxm_autostart_entry **plan, int n)
+static int do_reboot(struct lxm_tool *t, const struct lxm_autostart_entry **plan, int n, int timeout)
 {
 	int failed = 0;
 
@@ -192,7 +193,7 @@ static int do_reboot(struct lxm_tool *t, const struct lxm_autostart_entry **plan
 		if (!is_running(t, plan[i]->name))
 			continue;
 		log_info("%s: rebooting", plan[i]->name);
-		if (lxm_container_stop(&t->paths, plan[i]->name, LXM_STOP_REBOOT, LXM_STOP_TIMEOUT_DEFAULT, &err) < 0)
+		if (lxm_container_stop(&t->paths, plan[i]->name, LXM_STOP_REBOOT, timeout, &err) < 0)
 			failed += report(t, plan[i]->name, &err);
 	}
 	return failed;
@@ -220,7 +221,7 @@ int main(int argc, char **argv)
 	char **groups = NULL, **names = NULL;
 	size_t n_groups = 0, n_names = 0;
 	bool list = false, act_set = false;
-	int timeout = -1, opt, n, r, failed = 0;
+	int timeout = LXM_STOP_TIMEOUT_DEFAULT, opt, n, r, failed = 0;
 
 	/* the monitors it starts keep none of the caller's fds */
 	lxm_start_close_inherited_fds();
@@ -253,9 +254,13 @@ int main(int argc, char **argv)
 			act = opt == 's' ? ACT_SHUTDOWN : opt == 'k' ? ACT_KILL : ACT_REBOOT;
 			break;
 		case 't':
-			if (lxm_parse_u64(optarg, 86400, &v) < 0)
-				lxm_tool_usage_error(&t, "invalid timeout '%s' (seconds, 0-86400)", optarg);
-			timeout = (int)v;
+			/* -1 as lxm-stop and lxc-autostart take it */
+			if (streq(optarg, "-1"))
+				timeout = LXM_STOP_TIMEOUT_FOREVER;
+			else if (lxm_parse_u64(optarg, 86400, &v) < 0)
+				lxm_tool_usage_error(&t, "invalid timeout '%s' (seconds, 0-86400, or -1: no limit)", optarg);
+			else
+				timeout = (int)v;
 			break;
 		default:
 			lxm_tool_usage_error(&t, "invalid option");
@@ -288,7 +293,7 @@ int main(int argc, char **argv)
 	} else if (act == ACT_START) {
 		failed = do_start(&t, plan, n);
 	} else if (act == ACT_REBOOT) {
-		failed = do_reboot(&t, plan, n);
+		failed = do_reboot(&t, plan, n, timeout);
 	} else {
 		failed = do_stop(&t, plan, n, act == ACT_KILL ? LXM_STOP_KILL : LXM_STOP_HALT, timeout);
 	}

@@ -106,6 +106,19 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "$( [ $rc -eq 0 ] && all_stopped $A $B; echo $?)" "-k kills them ($ms ms)"
 for c in $A $B; do no_leaks "$c" "nothing of $c is left after -k"; done
 
+# -r -t: how long each reboot is waited for ($B's init ignores its reboot
+# signal); -t -1 is no limit, as for lxm-stop
+sed -i 's/reboot_signal = "SIGTERM"/reboot_signal = "SIGWINCH"/' "$LXM_PATH/$B/config"
+lxm-autostart >/dev/null 2>&1
+t0=$(date +%s%N)
+err=$(lxm-autostart -r -t 1 2>&1 >/dev/null); rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$( [ $rc -eq 1 ] && [ $ms -lt 6000 ] && printf '%s\n' "$err" | grep -q "^lxm-autostart: $B: not rebooted after 1 s"; echo $?)" \
+	"-r -t 1 gives up on a reboot after 1 s, naming the container (exit $rc, $ms ms: $err)"
+lxm-autostart -k >/dev/null 2>&1
+sed -i 's/reboot_signal = "SIGWINCH"/reboot_signal = "SIGTERM"/' "$LXM_PATH/$B/config"
+check "-s -t -1 is taken (no limit)" -- lxm-autostart -L -s -t -1
+
 expect_error "^lxm-autostart: .*-n" "-n is refused" -- lxm-autostart -n "$A"
 expect_error "^lxm-autostart: .*exclude" "-s and -k together are refused" -- lxm-autostart -s -k
 
