@@ -1397,38 +1397,44 @@ static int lock_starts(const struct lxm_cgroup *cg, struct lxm_error *err)
 }
 
 /* The claim on each name of the container (lxm_cgroup_leaf_index), from
- * the "lxm" parent of every hierarchy. */
+ * the "lxm" parent of every hierarchy. The names are looked up one after
+ * the other, not found by listing the parents: a start costs the same with
+ * hundreds of containers running. The look ends at the first name after
+ * "<name>" that no hierarchy has; an own leftover beyond such a gap (a
+ * crashed run's "-2" once "-1" went) is not seen and stays, empty. */
 static int scan_claims(const struct lxm_cgroup *cg, const char *name, const char *owner,
 		       enum lxm_cgroup_claim claims[LXM_CGROUP_LEAF_TRIES], struct lxm_error *err)
 {
+	_cleanup_free_ int *parents = calloc(cg->n ? cg->n : 1, sizeof(int));
+	int r = 0;
+
 	for (size_t k = 0; k < LXM_CGROUP_LEAF_TRIES; k++)
 		claims[k] = LXM_CGROUP_FREE;
+	if (!parents)
+		return lxm_error_set(err, ENOMEM, "reading the cgroups of '%s'", name);
+	for (size_t i = 0; i < cg->n; i++)
+		parents[i] = -1;
 	for (size_t i = 0; i < cg->n; i++) {
 		_cleanup_close_ int root = open(cg->h[i].mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		int pfd = root >= 0 ? open_dir_at(root, CGROUP_PARENT, O_RDONLY) : -1;
-		DIR *d;
 
-		if (pfd < 0) {
-			if (errno == ENOENT)
-				continue;
-			return lxm_error_set(err, errno, "reading cgroup '%s/" CGROUP_PARENT "'", cg->h[i].mountpoint);
+		parents[i] = root >= 0 ? open_dir_at(root, CGROUP_PARENT, O_PATH) : -1;
+		if (parents[i] < 0 && errno != ENOENT) {
+			r = lxm_error_set(err, errno, "reading cgroup '%s/" CGROUP_PARENT "'", cg->h[i].mountpoint);
+			goto out;
 		}
-		d = fdopendir(pfd);
-		if (!d) {
-			close(pfd);
-			return lxm_error_set(err, errno, "reading cgroup '%s/" CGROUP_PARENT "'", cg->h[i].mountpoint);
-		}
-		for (struct dirent *de; (de = readdir(d)); ) {
-			int k = de->d_type == DT_DIR ? lxm_cgroup_leaf_index(name, de->d_name) : -1;
-			_cleanup_close_ int fd = -1;
+	}
+	for (size_t k = 0; k < LXM_CGROUP_LEAF_TRIES; k++) {
+		char leaf[256];
+
+		if (lxm_cgroup_leaf_name(name, (unsigned)k, leaf, sizeof(leaf)) < 0)
+			break;
+		for (size_t i = 0; i < cg->n; i++) {
+			_cleanup_close_ int fd = parents[i] >= 0 ? open_dir_at(parents[i], leaf, O_RDONLY) : -1;
 			char mark[LXM_CGROUP_OWNER_MAX];
 			enum lxm_cgroup_claim c;
 
-			if (k < 0)
-				continue;
-			fd = open_dir_at(dirfd(d), de->d_name, O_RDONLY);
 			if (fd < 0)
-				continue;   /* gone meanwhile */
+				continue;   /* not there (or gone meanwhile) */
 			if (read_owner(fd, mark, sizeof(mark)) < 0)
 				c = LXM_CGROUP_UNMARKED;
 			else
@@ -1437,9 +1443,14 @@ static int scan_claims(const struct lxm_cgroup *cg, const char *name, const char
 			if (c > claims[k])
 				claims[k] = c;
 		}
-		closedir(d);
+		if (k > 0 && claims[k] == LXM_CGROUP_FREE)
+			break;
 	}
-	return 0;
+out:
+	for (size_t i = 0; i < cg->n; i++)
+		if (parents[i] >= 0)
+			close(parents[i]);
+	return r;
 }
 
 /* Under the lock: the name this start of container name takes. */
