@@ -87,7 +87,7 @@ static bool name_ok(const char *s)
 		return false;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_' || *s == '.'))
+		      *s == '_' || *s == '.' || *s == '-'))
 			return false;
 	return true;
 }
@@ -103,16 +103,18 @@ static bool name_ok_profile(const char *s)
 }
 
 /* Every string under dir that is not an allowed entry (or inside one) is
- * matched by one rule: for each prefix p of an allowed name, "p" followed
+ * matched by one glob: for each prefix p of an allowed name, "p" followed
  * by a character no allowed name continues p with, and (when p is not a
- * name itself) p alone and p's subtree. "[^...]" never matches '/'. */
-int lxm_apparmor_deny_except(const char *dir, const char *const *allowed, size_t n, char **buf)
+ * name itself) p alone and p's subtree. "[^...]" never matches '/'. Each
+ * glob is written as one rule: pre, the glob, post. */
+static int globs_except(const char *dir, const char *const *allowed, size_t n, const char *pre,
+			const char *post, char **buf)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!name_ok(allowed[i]))
 			return -EINVAL;
 	if (n == 0)
-		return appendf(buf, "  deny %s/** wl,\n", dir);
+		return appendf(buf, "%s%s/**%s\n", pre, dir, post);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(allowed[i]);
 
@@ -130,30 +132,43 @@ int lxm_apparmor_deny_except(const char *dir, const char *const *allowed, size_t
 				continue;
 			for (size_t j = 0; j < n; j++) {
 				size_t lj = strlen(allowed[j]);
+				char c;
+
 				if (lj < k || strncmp(allowed[j], p, k) != 0)
 					continue;
 				if (lj == k) {
 					is_name = true;
-				} else if (!memchr(children, allowed[j][k], nc) && nc < sizeof(children) - 1) {
-					children[nc++] = allowed[j][k];
-					children[nc] = '\0';
+					continue;
 				}
+				c = allowed[j][k];
+				if (memchr(children, c, nc) || nc >= sizeof(children) - 2)
+					continue;
+				/* '-' would make a range in a class */
+				if (c == '-')
+					children[nc++] = '\\';
+				children[nc++] = c;
+				children[nc] = '\0';
 			}
 			if (nc)
-				r = appendf(buf, "  deny %s/%.*s[^%s]** wl,\n", dir, (int)k, p, children);
+				r = appendf(buf, "%s%s/%.*s[^%s]**%s\n", pre, dir, (int)k, p, children, post);
 			else
-				r = appendf(buf, "  deny %s/%.*s?** wl,\n", dir, (int)k, p);
+				r = appendf(buf, "%s%s/%.*s?**%s\n", pre, dir, (int)k, p, post);
 			if (r < 0)
 				return r;
 			if (k > 0 && !is_name) {
-				r = appendf(buf, "  deny %s/%.*s wl,\n  deny %s/%.*s/** wl,\n", dir, (int)k, p,
-					    dir, (int)k, p);
+				r = appendf(buf, "%s%s/%.*s%s\n%s%s/%.*s/**%s\n", pre, dir, (int)k, p, post,
+					    pre, dir, (int)k, p, post);
 				if (r < 0)
 					return r;
 			}
 		}
 	}
 	return 0;
+}
+
+int lxm_apparmor_deny_except(const char *dir, const char *const *allowed, size_t n, char **buf)
+{
+	return globs_except(dir, allowed, n, "  deny ", " wl,", buf);
 }
 
 /* What the kernel namespaces: UTS, IPC and PID entries of
@@ -168,6 +183,20 @@ static const char *const sys_ok[] = { "fs", "devices" };
 static const char *const sys_fs_ok[] = { "cgroup" };
 static const char *const sys_devices_ok[] = { "virtual" };
 static const char *const sys_devices_virtual_ok[] = { "net" };
+
+/* Without nesting, bind mounts from anywhere but these (a proc or sysfs
+ * is mounted there or under it, or may be): "/" itself, /proc, /sys, and
+ * /run, /run/systemd themselves and /run/systemd/unit-root (lxm-base has
+ * the few binds into unit-root that systemd makes). */
+static const struct {
+	const char *dir;
+	const char *const *not;
+	size_t n;
+} bind_sources[] = {
+	{ "", (const char *const[]){ "proc", "sys", "run" }, 3 },
+	{ "/run", (const char *const[]){ "systemd" }, 1 },
+	{ "/run/systemd", (const char *const[]){ "unit-root" }, 1 },
+};
 
 static int generated_rules(const struct lxm_apparmor_spec *spec, char **buf)
 {
@@ -192,6 +221,21 @@ static int generated_rules(const struct lxm_apparmor_spec *spec, char **buf)
 		r = lxm_apparmor_deny_except(trees[t].dir, trees[t].ok, trees[t].n, buf);
 		if (r < 0)
 			return r;
+	}
+	if (!spec->nesting) {
+		r = appendf(buf, "  # bind mounts: not of /, /proc, /sys, nor what holds /run/systemd/unit-root\n");
+		if (r < 0)
+			return r;
+		for (size_t b = 0; b < ARRAY_SIZE(bind_sources); b++) {
+			r = globs_except(bind_sources[b].dir, bind_sources[b].not, bind_sources[b].n,
+					 "  mount options=(rw,bind) ", " -> **,", buf);
+			if (r < 0)
+				return r;
+			r = globs_except(bind_sources[b].dir, bind_sources[b].not, bind_sources[b].n,
+					 "  mount options=(rw,rbind) ", " -> **,", buf);
+			if (r < 0)
+				return r;
+		}
 	}
 	for (size_t i = 0; i < spec->n_ro_mounts; i++) {
 		const char *t = spec->ro_mounts[i];

@@ -16,6 +16,72 @@ static bool has(const char *text, const char *s)
 	return r;
 }
 
+/* AppArmor's globs as the generated rules use them: "**" (anything), "*"
+ * and "?" (not '/'), "[^...]" (one character, not '/', none of those;
+ * "\\x" is x), "\\x" elsewhere. */
+static bool glob_match(const char *g, const char *s)
+{
+	if (!*g)
+		return !*s;
+	if (g[0] == '*' && g[1] == '*') {
+		for (const char *t = s;; t++) {
+			if (glob_match(g + 2, t))
+				return true;
+			if (!*t)
+				return false;
+		}
+	}
+	if (*g == '*') {
+		for (const char *t = s;; t++) {
+			if (glob_match(g + 1, t))
+				return true;
+			if (!*t || *t == '/')
+				return false;
+		}
+	}
+	if (!*s)
+		return false;
+	if (*g == '?')
+		return *s != '/' && glob_match(g + 1, s + 1);
+	if (g[0] == '[' && g[1] == '^') {
+		const char *e = g + 2;
+		bool hit = false;
+
+		for (; *e && *e != ']'; e++) {
+			if (*e == '\\' && e[1])
+				e++;
+			hit |= *e == *s;
+		}
+		return *e && *s != '/' && !hit && glob_match(e + 1, s + 1);
+	}
+	if (*g == '\\' && g[1])
+		g++;
+	return *g == *s && glob_match(g + 1, s + 1);
+}
+
+/* Whether a source path is matched by one of the rules "PREFIX GLOB -> **,"
+ * in text. */
+static bool source_allowed(const char *text, const char *prefix, const char *path)
+{
+	size_t plen = strlen(prefix);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+		char glob[256];
+		const char *end;
+
+		if (n <= plen || strncmp(l, prefix, plen) != 0)
+			continue;
+		end = strstr(l + plen, " -> **,");
+		if (!end || end > l + n || (size_t)(end - l - plen) >= sizeof(glob))
+			continue;
+		snprintf(glob, sizeof(glob), "%.*s", (int)(end - l - plen), l + plen);
+		if (glob_match(glob, path))
+			return true;
+	}
+	return false;
+}
+
 static int compiles(const char *text, const char *what)
 {
 	char path[] = "/tmp/lxm-test-aa.XXXXXX";
@@ -91,6 +157,18 @@ int main(void)
 		   "and leaves the allowed names alone");
 	}
 
+	{
+		_cleanup_free_ char *d = NULL;
+		const char *const names[] = { "unit-root" };
+
+		ok(lxm_apparmor_deny_except("/r", names, 1, &d) == 0 && has(d, "  deny /r/unit[^\\-]** wl,\n") &&
+		   glob_match("/r/unit[^\\-]**", "/r/units") && !glob_match("/r/unit[^\\-]**", "/r/unit-root"),
+		   "a '-' in a name is escaped in the class (not a range)");
+		ok(glob_match("/p/[^hs]**", "/p/x/y") && !glob_match("/p/[^hs]**", "/p/h") &&
+		   !glob_match("/p/[^hs]**", "/p//") && glob_match("/p/**", "/p/") && !glob_match("/p?**", "/p/"),
+		   "the test's glob matcher");
+	}
+
 	r = lxm_apparmor_generate(lxm_apparmor_base, &spec, &plain);
 	ok(r == 0 && plain, "the default profile is generated");
 	ok(has(plain, "profile ") && has(plain, name) && has(plain, "flags=(attach_disconnected,mediate_deleted)"),
@@ -107,13 +185,61 @@ int main(void)
 	ok(has(plain, "mount fstype=cgroup2 -> /sys/fs/cgroup/**,") && has(plain, "mount fstype=proc -> /proc/,"),
 	   "mounts a systemd guest needs");
 	ok(!strstr(plain, "change_profile") && !strstr(plain, "  mount fstype=proc,\n"), "no nesting rules");
+	/* a proc or sysfs at another path escapes the rules on /proc/sys
+	 * and /sys (VM tier: test-apparmor.sh) */
+	ok(plain && !strstr(plain, "/run/systemd/**") && !strstr(plain, "  pivot_root,\n") &&
+	   !strstr(plain, "  mount options=(rw,bind),\n") && !strstr(plain, "  mount options=(rw,rbind),\n") &&
+	   !strstr(plain, "  mount options=(rw,move),\n"),
+	   "no proc or sysfs anywhere under /run/systemd, no pivot_root, no bind or move of anything");
+	ok(has(plain, "  mount fstype=proc -> /run/systemd/unit-root/proc/,\n") &&
+	   has(plain, "  mount fstype=sysfs -> /run/systemd/unit-root/sys/,\n") &&
+	   has(plain, "  deny /run/systemd/unit-root/?** rwklx,\n"),
+	   "proc and sysfs where systemd builds a service's namespace, and nothing under it may be read or written");
+	ok(has(plain, "  mount options=(rw,rbind) / -> /run/systemd/unit-root/,\n") &&
+	   has(plain, "  mount options=(rw,move) /run/systemd/unit-root/ -> /,\n") &&
+	   has(plain, "  mount options=(rw,move) /tmp/namespace-dev-*/dev/ -> /run/systemd/unit-root/dev/,\n"),
+	   "systemd's rbind of / onto unit-root, its /dev moved in, and the tree moved onto /");
+	{
+		/* sources systemd binds from (PrivateTmp=, ProtectHome=,
+		 * PrivateDevices=, LoadCredential=), and others */
+		static const char *const fine[] = {
+			"/usr/", "/etc/", "/tmp/systemd-private-x-y/tmp/", "/var/tmp/x/", "/dev/pts/", "/dev/shm/",
+			"/run/systemd/inaccessible/dir/", "/run/systemd/inaccessible/reg", "/run/credentials/x.service/",
+			"/run/user/0/", "/run/systemd/unit-rootx/", "/run/systemd/unit/", "/run/systemdx/", "/runx/",
+			"/procx/", "/p/", "/s", "/sy/x", "/sysx/", "/r/", "/home/proc/", "/srv/sys/",
+		};
+		/* where a proc or sysfs is, or may be mounted */
+		static const char *const not[] = {
+			"/", "/proc/", "/proc/sys/", "/proc/1/root/", "/sys/", "/sys/fs/cgroup/", "/run/", "/run/systemd/",
+			"/run/systemd/unit-root/", "/run/systemd/unit-root/proc/", "/run/systemd/unit-root/run/",
+		};
+		const char *bad = NULL;
+
+		for (size_t i = 0; i < ARRAY_SIZE(fine) && !bad; i++)
+			if (!source_allowed(plain, "  mount options=(rw,bind) ", fine[i]) ||
+			    !source_allowed(plain, "  mount options=(rw,rbind) ", fine[i]))
+				bad = fine[i];
+		ok(plain && !bad, "binds and rbinds from elsewhere are allowed to anywhere (%s)", bad ? bad : "all");
+		bad = NULL;
+		for (size_t i = 0; i < ARRAY_SIZE(not) && !bad; i++)
+			if (source_allowed(plain, "  mount options=(rw,bind) ", not[i]) ||
+			    source_allowed(plain, "  mount options=(rw,rbind) ", not[i]))
+				bad = not[i];
+		ok(plain && !bad, "no bind or rbind from /, /proc, /sys, /run, /run/systemd, unit-root to anywhere (%s)",
+		   bad ? bad : "none");
+		ok(has(plain, "  mount options=(rw,bind) /run/systemd/unit-root/?** -> /run/systemd/unit-root/?**,\n"),
+		   "inside unit-root only onto unit-root");
+	}
 	ok(!strstr(plain, "@@") && !strstr(plain, "##nesting"), "no template markers left");
 
 	spec.nesting = true;
 	r = lxm_apparmor_generate(lxm_apparmor_base, &spec, &nest);
 	ok(r == 0 && has(nest, "  mount fstype=proc,\n") && has(nest, "change_profile -> lxm-*,"),
 	   "the nesting profile allows proc anywhere and nested profiles");
-	ok(nest && !strstr(nest, "deny mount fstype=proc -> /var/lib/**"), "and drops the !nesting block");
+	ok(nest && !strstr(nest, "  mount options=(rw,bind) /[^") && !strstr(nest, "-> /run/systemd/unit-root/?**,") &&
+	   has(nest, "  mount options=(rw,bind),\n") && has(nest, "  pivot_root,\n"),
+	   "and binds anything, pivot_root (nested containers), without the !nesting rules");
+	ok(nest && has(nest, "  deny /run/systemd/unit-root/?** rwklx,\n"), "unit-root stays out of reach with nesting too");
 	ok(nest && has(nest, "deny /dev/.lxm/proc/** rwklx,") && has(nest, "deny /dev/.lxm/sys/** rwklx,") &&
 	   plain && !strstr(plain, "/dev/.lxm/"),
 	   "the nesting profile denies the clean proc and sysfs that nesting mounts at /dev/.lxm");
