@@ -29,6 +29,18 @@
 #ifndef SYS_fsconfig
 #define SYS_fsconfig 431
 #endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount 432
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
 
 static const char *errname(int e)
 {
@@ -120,6 +132,36 @@ int main(int argc, char **argv)
 		if (syscall(SYS_fsconfig, fd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0)
 			return report(-1);
 		return report(syscall(SYS_fsconfig, fd, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0));
+	}
+	/* a proc or sysfs that no path leads to: a detached copy of the mount
+	 * at PATH made writable (open_tree, mount_setattr), or a new one
+	 * (fsopen, fsmount); then write DATA to REL under it */
+	if ((!strcmp(c, "clone-write") || !strcmp(c, "fsmount-write")) && argc > 4) {
+		long mfd;
+		int fd;
+
+		if (!strcmp(c, "clone-write")) {
+			struct mount_attr attr = { .attr_clr = MOUNT_ATTR_RDONLY };
+
+			mfd = syscall(SYS_open_tree, AT_FDCWD, argv[2], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+			if (mfd < 0)
+				return report(mfd);
+			/* not there when it was writable already */
+			(void)syscall(SYS_mount_setattr, mfd, "", AT_EMPTY_PATH, &attr, sizeof(attr));
+		} else {
+			long sfd = syscall(SYS_fsopen, argv[2], FSOPEN_CLOEXEC);
+			if (sfd < 0)
+				return report(sfd);
+			if (syscall(SYS_fsconfig, sfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+				return report(-1);
+			mfd = syscall(SYS_fsmount, sfd, FSMOUNT_CLOEXEC, 0);
+			if (mfd < 0)
+				return report(mfd);
+		}
+		fd = openat((int)mfd, argv[3], O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return report(fd);
+		return report(write(fd, argv[4], strlen(argv[4])));
 	}
 	if (!strcmp(c, "euid")) {
 		printf("%u\n", (unsigned)geteuid());
@@ -284,6 +326,6 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "usage: confine-probe SYSCALL|unshare-user|clone-user|clone3|fork|"
-		"fspick-ro PATH|mknod-block|mknod-char PATH MAJ MIN|open-block|open|read|stat-dev PATH|write FILE DATA|alloc MIB|forkloop\n");
+		"fspick-ro PATH|clone-write|fsmount-write PATH|FSTYPE REL DATA|mknod-block|mknod-char PATH MAJ MIN|open-block|open|read|stat-dev PATH|write FILE DATA|alloc MIB|forkloop\n");
 	return 2;
 }

@@ -53,6 +53,13 @@ out=$(probe clone-user)
 ok "$( [ "$out" = EPERM ]; echo $?)" "clone(CLONE_NEWUSER) fails with EPERM without nesting ($out)"
 out=$(probe clone3)
 ok "$( [ "$out" = ENOSYS ]; echo $?)" "clone3 fails with ENOSYS, so the C library falls back to clone ($out)"
+# the new mount API, which AppArmor does not check: a writable detached
+# copy of /proc/sys, a new proc (the value written is the current one)
+lbt=$(cat /proc/sys/fs/lease-break-time)
+out=$(probe clone-write /proc/sys fs/lease-break-time "$lbt")
+ok "$( [ "$out" = ENOSYS ]; echo $?)" "open_tree(OPEN_TREE_CLONE) of /proc/sys fails with ENOSYS without nesting ($out)"
+out=$(probe fsmount-write proc sys/fs/lease-break-time "$lbt")
+ok "$( [ "$out" = ENOSYS ]; echo $?)" "fsopen(\"proc\") fails with ENOSYS without nesting ($out)"
 out=$(probe fork)
 ok "$( [ "$out" = ok ]; echo $?)" "fork() works ($out)"
 ok "$(lxm-attach -n "$c" -- sh -c 'echo hi | cat' | grep -qx hi; echo $?)" "shell pipelines work under the filter"
@@ -223,6 +230,8 @@ out=$(probe unshare-user)
 ok "$( [ "$out" = ok ]; echo $?)" "unshare(CLONE_NEWUSER) works with nesting ($out)"
 out=$(probe clone3)
 ok "$( [ "$out" = ok ]; echo $?)" "clone3 works with nesting ($out)"
+out=$(probe clone-write /dev null x)
+ok "$( [ "$out" = ok ]; echo $?)" "open_tree(OPEN_TREE_CLONE) works with nesting (a write to null in a copy of /dev: $out)"
 out=$(probe keyctl)
 ok "$( [ "$out" = EPERM ]; echo $?)" "keyctl still fails with EPERM ($out)"
 ok "$(grep -q '^nesting 1$' "$sc/policy.key" && cmp -s "$sc/policy.bin" "$LXM_RUNDIR/$c/seccomp.bpf"; echo $?)" \
