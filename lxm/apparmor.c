@@ -105,7 +105,8 @@ static bool name_ok_profile(const char *s)
 /* Every string under dir that is not an allowed entry (or inside one) is
  * matched by one glob: for each prefix p of an allowed name, "p" followed
  * by a character no allowed name continues p with, and (when p is not a
- * name itself) p alone and p's subtree. "[^...]" never matches '/'. Each
+ * name itself) p alone and p as a directory with its subtree. "[^...]"
+ * never matches '/'. Each
  * glob is written as one rule: pre, the glob, post. */
 static int globs_except(const char *dir, const char *const *allowed, size_t n, const char *pre,
 			const char *post, char **buf)
@@ -156,7 +157,7 @@ static int globs_except(const char *dir, const char *const *allowed, size_t n, c
 			if (r < 0)
 				return r;
 			if (k > 0 && !is_name) {
-				r = appendf(buf, "%s%s/%.*s%s\n%s%s/%.*s/**%s\n", pre, dir, (int)k, p, post,
+				r = appendf(buf, "%s%s/%.*s%s\n%s%s/%.*s/{,**}%s\n", pre, dir, (int)k, p, post,
 					    pre, dir, (int)k, p, post);
 				if (r < 0)
 					return r;
@@ -183,6 +184,17 @@ static const char *const sys_ok[] = { "fs", "devices" };
 static const char *const sys_fs_ok[] = { "cgroup" };
 static const char *const sys_devices_ok[] = { "virtual" };
 static const char *const sys_devices_virtual_ok[] = { "net" };
+
+/* Where systemd (252) builds a unit's mount namespace: every path below
+ * but run/systemd/incoming (and what leads there). */
+static const struct {
+	const char *dir;
+	const char *keep;
+} unit_root[] = {
+	{ "/run/systemd/unit-root", "run" },
+	{ "/run/systemd/unit-root/run", "systemd" },
+	{ "/run/systemd/unit-root/run/systemd", "incoming" },
+};
 
 /* Without nesting, bind mounts from anywhere but these (a proc or sysfs
  * is mounted there or under it, or may be): "/" itself, /proc, /sys, and
@@ -223,6 +235,25 @@ static int generated_rules(const struct lxm_apparmor_spec *spec, char **buf)
 			return r;
 	}
 	if (!spec->nesting) {
+		/* apparmor_parser (3.0) makes each "remount,bind" rule allow a
+		 * plain bind mount from anywhere onto its targets too (seen in
+		 * the VM tier): so only where nothing can be read or written;
+		 * systemd remounts there before it moves the tree onto "/".
+		 * (a glob "dir/" followed by two stars is not "dir/" itself.)
+		 * Every set of flags spelled out ("options in" would allow
+		 * subsets without remount or bind: a superblock remount). */
+		static const char *const atime[] = { "", ",relatime", ",noatime", ",strictatime" };
+
+		r = appendf(buf, "  # bind remounts: only under /run/systemd/unit-root\n");
+		for (unsigned m = 0; r >= 0 && m < 2 * 8 * ARRAY_SIZE(atime); m++) {
+			unsigned f = m / 2 % 8;
+
+			r = appendf(buf, "  mount options=(%s,remount,bind%s%s%s%s) -> /run/systemd/unit-root/{,**},\n",
+				    m % 2 ? "rw" : "ro", f & 1 ? ",nosuid" : "", f & 2 ? ",nodev" : "",
+				    f & 4 ? ",noexec" : "", atime[m / 16]);
+		}
+		if (r < 0)
+			return r;
 		r = appendf(buf, "  # bind mounts: not of /, /proc, /sys, nor what holds /run/systemd/unit-root\n");
 		if (r < 0)
 			return r;
@@ -237,6 +268,16 @@ static int generated_rules(const struct lxm_apparmor_spec *spec, char **buf)
 				return r;
 		}
 	}
+	/* Nothing under unit-root but the one mount point systemd creates
+	 * there (for every unit: "systemctl bind" propagation); audited, so
+	 * that a denial systemd meets shows in the log. */
+	r = appendf(buf, "  # nothing under /run/systemd/unit-root but creating run/systemd/incoming\n");
+	for (size_t u = 0; r >= 0 && u < ARRAY_SIZE(unit_root); u++)
+		r = globs_except(unit_root[u].dir, &unit_root[u].keep, 1, "  audit deny ", " rwklx,", buf);
+	if (r >= 0)
+		r = appendf(buf, "  audit deny /run/systemd/unit-root/run/systemd/incoming/?** rwklx,\n");
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < spec->n_ro_mounts; i++) {
 		const char *t = spec->ro_mounts[i];
 		_cleanup_free_ char *q = NULL;

@@ -16,13 +16,19 @@ static bool has(const char *text, const char *s)
 	return r;
 }
 
-/* AppArmor's globs as the generated rules use them: "**" (anything), "*"
- * and "?" (not '/'), "[^...]" (one character, not '/', none of those;
- * "\\x" is x), "\\x" elsewhere. */
+/* AppArmor's globs as the generated rules use them: "**" (anything;
+ * after a '/' at least one character, not '/': so not the directory
+ * itself),
+ * "*" and "?" (not '/'), "[^...]" (one character, not '/', none of those;
+ * "\\x" is x), "\\x" elsewhere, "{,**}" at the end (nothing or "**"). */
 static bool glob_match(const char *g, const char *s)
 {
 	if (!*g)
 		return !*s;
+	if (streq(g, "{,**}"))
+		return !*s || (*s != '/' && glob_match("**", s));
+	if (g[0] == '/' && g[1] == '*' && g[2] == '*')
+		return *s == '/' && s[1] && s[1] != '/' && glob_match(g + 1, s + 1);
 	if (g[0] == '*' && g[1] == '*') {
 		for (const char *t = s;; t++) {
 			if (glob_match(g + 2, t))
@@ -149,7 +155,7 @@ int main(void)
 		r = lxm_apparmor_deny_except("/p", names, 3, &deny);
 		ok(r == 0, "deny_except");
 		ok(has(deny, "  deny /p/[^hs]** wl,\n") && has(deny, "  deny /p/h[^o]** wl,\n") &&
-		   has(deny, "  deny /p/h wl,\n") && has(deny, "  deny /p/h/** wl,\n") &&
+		   has(deny, "  deny /p/h wl,\n") && has(deny, "  deny /p/h/{,**} wl,\n") &&
 		   has(deny, "  deny /p/host[^n]** wl,\n") && has(deny, "  deny /p/hostname?** wl,\n") &&
 		   has(deny, "  deny /p/sem?** wl,\n"), "deny_except covers every other name");
 		ok(!strstr(deny, "deny /p/host wl") && !strstr(deny, "deny /p/hostname wl") &&
@@ -165,7 +171,8 @@ int main(void)
 		   glob_match("/r/unit[^\\-]**", "/r/units") && !glob_match("/r/unit[^\\-]**", "/r/unit-root"),
 		   "a '-' in a name is escaped in the class (not a range)");
 		ok(glob_match("/p/[^hs]**", "/p/x/y") && !glob_match("/p/[^hs]**", "/p/h") &&
-		   !glob_match("/p/[^hs]**", "/p//") && glob_match("/p/**", "/p/") && !glob_match("/p?**", "/p/"),
+		   !glob_match("/p/[^hs]**", "/p//") && !glob_match("/p/**", "/p/") && glob_match("/p/**", "/p/x/") &&
+		   !glob_match("/p?**", "/p/") && glob_match("/p/{,**}", "/p/") && glob_match("/p/{,**}", "/p/a/b"),
 		   "the test's glob matcher");
 	}
 
@@ -174,6 +181,8 @@ int main(void)
 	ok(has(plain, "profile ") && has(plain, name) && has(plain, "flags=(attach_disconnected,mediate_deleted)"),
 	   "it is named after the container");
 	ok(has(plain, "deny /proc/sysrq-trigger rwklx,"), "writing /proc/sysrq-trigger is denied");
+	ok(has(plain, "  deny /proc/irq/** wklx,\n") && has(plain, "  deny /proc/bus/** wklx,\n"),
+	   "writing /proc/irq (IRQ affinity) and /proc/bus (PCI config space) is denied");
 	ok(has(plain, "deny /proc/sys/kernel/[^") && has(plain, "deny /proc/sys/[^kn]** wl,"),
 	   "writes under /proc/sys/kernel and /proc/sys are denied");
 	ok(!strstr(plain, "deny /proc/sys/kernel/hostname wl") && !strstr(plain, "deny /proc/sys/net/"),
@@ -193,7 +202,11 @@ int main(void)
 	   "no proc or sysfs anywhere under /run/systemd, no pivot_root, no bind or move of anything");
 	ok(has(plain, "  mount fstype=proc -> /run/systemd/unit-root/proc/,\n") &&
 	   has(plain, "  mount fstype=sysfs -> /run/systemd/unit-root/sys/,\n") &&
-	   has(plain, "  deny /run/systemd/unit-root/?** rwklx,\n"),
+	   has(plain, "  audit deny /run/systemd/unit-root/[^r]** rwklx,\n") &&
+	   has(plain, "  audit deny /run/systemd/unit-root/run/[^s]** rwklx,\n") &&
+	   has(plain, "  audit deny /run/systemd/unit-root/run/systemd/[^i]** rwklx,\n") &&
+	   has(plain, "  audit deny /run/systemd/unit-root/run/systemd/incoming?** rwklx,\n") &&
+	   has(plain, "  audit deny /run/systemd/unit-root/run/systemd/incoming/?** rwklx,\n"),
 	   "proc and sysfs where systemd builds a service's namespace, and nothing under it may be read or written");
 	ok(has(plain, "  mount options=(rw,rbind) / -> /run/systemd/unit-root/,\n") &&
 	   has(plain, "  mount options=(rw,move) /run/systemd/unit-root/ -> /,\n") &&
@@ -230,6 +243,35 @@ int main(void)
 		ok(has(plain, "  mount options=(rw,bind) /run/systemd/unit-root/?** -> /run/systemd/unit-root/?**,\n"),
 		   "inside unit-root only onto unit-root");
 	}
+	{
+		/* apparmor_parser makes a "remount,bind" rule allow a bind
+		 * from anywhere onto its target too (VM tier) */
+		const char *bad = NULL;
+		size_t n = 0;
+
+		for (const char *l = plain; l && *l && !bad; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			size_t len = strcspn(l, "\n");
+			const char *want = " -> /run/systemd/unit-root/{,**},";
+
+			if (!memmem(l, len, "remount", 7) || lxm_startswith(l, "  deny ") || lxm_startswith(l, "  #") ||
+			    lxm_startswith(l, "  mount options=(ro,remount,bind,nosuid,nodev,noexec) -> /dev/shm/,"))
+				continue;
+			n++;
+			if (len < strlen(want) || memcmp(l + len - strlen(want), want, strlen(want)) != 0 ||
+			    !memmem(l, len, "remount,bind", 12))
+				bad = l;
+		}
+		ok(n == 64 && !bad, "bind remounts (%zu rules) only under unit-root%s%.60s", n, bad ? ": " : "", bad ? bad : "");
+		ok(has(plain, "  mount options=(ro,remount,bind,nosuid,nodev,noexec) -> /dev/shm/,\n") &&
+		   has(plain, "  deny mount options=(rw,bind) -> /dev/shm/,\n") &&
+		   has(plain, "  deny mount options=(rw,rbind) -> /dev/shm/,\n") &&
+		   has(plain, "  mount options=(rw,move) /dev/shm/ -> /run/credentials/*/,\n"),
+		   "and the read-only remount of /dev/shm that systemd's credentials need, with no bind onto it");
+		ok(has(plain, "  mount options=(ro,remount,bind,nosuid,nodev,noexec,relatime) -> /run/systemd/unit-root/{,**},\n") &&
+		   has(plain, "  mount options=(ro,remount,bind) -> /run/systemd/unit-root/{,**},\n") &&
+		   has(plain, "  mount options=(rw,remount,bind) -> /run/systemd/unit-root/{,**},\n"),
+		   "with the flags systemd keeps (nosuid, nodev, noexec, an atime mode)");
+	}
 	ok(!strstr(plain, "@@") && !strstr(plain, "##nesting"), "no template markers left");
 
 	spec.nesting = true;
@@ -239,7 +281,7 @@ int main(void)
 	ok(nest && !strstr(nest, "  mount options=(rw,bind) /[^") && !strstr(nest, "-> /run/systemd/unit-root/?**,") &&
 	   has(nest, "  mount options=(rw,bind),\n") && has(nest, "  pivot_root,\n"),
 	   "and binds anything, pivot_root (nested containers), without the !nesting rules");
-	ok(nest && has(nest, "  deny /run/systemd/unit-root/?** rwklx,\n"), "unit-root stays out of reach with nesting too");
+	ok(nest && has(nest, "  audit deny /run/systemd/unit-root/[^r]** rwklx,\n"), "unit-root stays out of reach with nesting too");
 	ok(nest && has(nest, "deny /dev/.lxm/proc/** rwklx,") && has(nest, "deny /dev/.lxm/sys/** rwklx,") &&
 	   plain && !strstr(plain, "/dev/.lxm/"),
 	   "the nesting profile denies the clean proc and sysfs that nesting mounts at /dev/.lxm");
