@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -163,6 +164,11 @@ int main(int argc, char **argv)
 			return report(fd);
 		return report(write(fd, argv[4], strlen(argv[4])));
 	}
+	/* mount(2) with exactly these flags (hex; busybox's mount adds
+	 * MS_SILENT, which AppArmor's remount rules do not ignore) */
+	if (!strcmp(c, "mount") && argc > 5)
+		return report(mount(argv[2][0] ? argv[2] : NULL, argv[3], argv[4][0] ? argv[4] : NULL,
+				    strtoul(argv[5], NULL, 16), NULL));
 	if (!strcmp(c, "euid")) {
 		printf("%u\n", (unsigned)geteuid());
 		return 0;
@@ -326,6 +332,6 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "usage: confine-probe SYSCALL|unshare-user|clone-user|clone3|fork|"
-		"fspick-ro PATH|clone-write|fsmount-write PATH|FSTYPE REL DATA|mknod-block|mknod-char PATH MAJ MIN|open-block|open|read|stat-dev PATH|write FILE DATA|alloc MIB|forkloop\n");
+		"fspick-ro PATH|mount SRC TARGET FSTYPE HEXFLAGS|clone-write|fsmount-write PATH|FSTYPE REL DATA|mknod-block|mknod-char PATH MAJ MIN|open-block|open|read|stat-dev PATH|write FILE DATA|alloc MIB|forkloop\n");
 	return 2;
 }

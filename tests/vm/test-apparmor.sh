@@ -4,7 +4,10 @@
 # processes run under it, a path the profile denies cannot be read inside
 # (while an unconfined container can), lxm-destroy unloads it, and a
 # profile that denies something ordinary (/etc/hostname) is enforced: the
-# tier sees enforcement, not only loading.
+# tier sees enforcement, not only loading. A privileged container's root
+# cannot reach the host's sysctls through a proc (or sysfs) at another
+# path: mounted, bound, moved, pivoted or detached (test-apparmor-systemd.sh
+# shows that a systemd guest still sandboxes its services).
 . "$SRCDIR/tests/integration/lib.sh"
 require_root
 
@@ -143,11 +146,125 @@ probe() {   # probe NAME WHAT: waits for the probe, prints its result
 	cat "$r/probe.$2" 2>/dev/null
 }
 
+# A privileged container's root (no user namespace) tries to reach the
+# host's sysctls and sysfs through a proc or sysfs at another path than
+# /proc and /sys, where the rules on /proc/sys and /sys do not look: each
+# attempt runs in a mount namespace of its own (unshare -m), writes a
+# harmless setting that no namespace keeps (fs.lease-break-time; sysfs:
+# KSM's sleep_millisecs; the IRQ affinity of IRQs yet to come) and the
+# host's value must stay (it is put back when it did not). The unconfined
+# container shows that each attempt is one that works without AppArmor.
+SYSCTL=/proc/sys/fs/lease-break-time KSM=/sys/kernel/mm/ksm/sleep_millisecs IRQ=/proc/irq/default_smp_affinity
+PROBE=$BUILDDIR/tests/integration/confine-probe   # mount(2) as asked; the new mount API
+ESCAPES=(
+	"proc-run-systemd:mount proc under /run/systemd (not unit-root)"
+	"proc-unit-root:mount proc at /run/systemd/unit-root/proc (allowed for systemd) and write through it"
+	"proc-tmp:mount proc at /tmp/p"
+	"bind-proc-sys:bind /proc/sys to /mnt/b and remount it read-write"
+	"bind-proc:bind /proc to /mnt/c (without its read-only /proc/sys)"
+	"bind-proc-shm:bind /proc onto /dev/shm (which systemd may remount)"
+	"bind-proc-incoming:bind /proc onto unit-root/run/systemd/incoming (which systemd creates)"
+	"rbind-root:rbind / to /mnt/r and remount /mnt/r/proc/sys read-write"
+	"rbind-unit-root:rbind / to /run/systemd/unit-root (as systemd does) and write through its proc/sys"
+	"move-unit-root-proc:move a proc mounted at /run/systemd/unit-root/proc to /mnt/m"
+	"pivot-root:pivot_root into a tmpfs and write through the old root's /proc/sys"
+	"sysfs-run-systemd:mount sysfs under /run/systemd (not unit-root)"
+	"clone-proc-irq:a detached copy of /proc/irq made writable (open_tree, mount_setattr), its default_smp_affinity"
+	"fsmount-proc:a new proc that no path leads to (fsopen, fsmount), its irq/default_smp_affinity"
+	"proc-irq:write /proc/irq/default_smp_affinity (the host's IRQ affinity)"
+)
+escape_setup() {   # escape_setup NAME: the script and the directories it needs
+	local r=$LXM_PATH/$1/rootfs
+	mkdir -p "$r/run/systemd/unit-root/proc" "$r/run/systemd/unit-root/run/systemd/incoming" "$r/mnt/b" "$r/mnt/c" "$r/mnt/r" "$r/mnt/m" "$r/mnt/pr" \
+		"$r/run/systemd/x" "$r/run/systemd/s" "$r/tmp/p"
+	cat >"$r/escape.sh" <<'EOF'
+#!/bin/sh
+# escape.sh ATTEMPT VALUE SYSFS-VALUE: in a mount namespace of its own
+PATH=/bin:/sbin:/usr/bin:/usr/sbin
+w() { echo "$2" >"$1" && echo "wrote $1"; }
+# mount(2) with exactly these flags (busybox's mount adds MS_SILENT, which
+# the profile's remount rules do not allow)
+m() { r=$(confine-probe mount "$@"); [ "$r" = ok ] || { echo "mount $*: $r"; return 1; }; }
+BIND=1000 RBIND=5000 REMOUNT_BIND=1020 MOVE=2000
+case $1 in
+proc-run-systemd) mount -t proc proc /run/systemd/x && w /run/systemd/x/sys/fs/lease-break-time "$2" ;;
+proc-unit-root) mount -t proc proc /run/systemd/unit-root/proc && w /run/systemd/unit-root/proc/sys/fs/lease-break-time "$2" ;;
+proc-tmp) mount -t proc proc /tmp/p && w /tmp/p/sys/fs/lease-break-time "$2" ;;
+bind-proc-sys) m /proc/sys /mnt/b "" $BIND && m "" /mnt/b "" $REMOUNT_BIND && w /mnt/b/fs/lease-break-time "$2" ;;
+bind-proc) m /proc /mnt/c "" $BIND && w /mnt/c/sys/fs/lease-break-time "$2" ;;
+bind-proc-shm) m /proc /dev/shm "" $BIND && w /dev/shm/sys/fs/lease-break-time "$2" ;;
+bind-proc-incoming) m /proc /run/systemd/unit-root/run/systemd/incoming "" $BIND &&
+	w /run/systemd/unit-root/run/systemd/incoming/sys/fs/lease-break-time "$2" ;;
+rbind-root) m / /mnt/r "" $RBIND && m "" /mnt/r/proc/sys "" $REMOUNT_BIND && w /mnt/r/proc/sys/fs/lease-break-time "$2" ;;
+rbind-unit-root) m / /run/systemd/unit-root "" $RBIND && m "" /run/systemd/unit-root/proc/sys "" $REMOUNT_BIND &&
+	w /run/systemd/unit-root/proc/sys/fs/lease-break-time "$2" ;;
+move-unit-root-proc) mount -t proc proc /run/systemd/unit-root/proc && m /run/systemd/unit-root/proc /mnt/m "" $MOVE &&
+	w /mnt/m/sys/fs/lease-break-time "$2" ;;
+pivot-root) m "" /proc/sys "" $REMOUNT_BIND && mount -t tmpfs t /mnt/pr && mkdir /mnt/pr/old && cd /mnt/pr &&
+	pivot_root . old && w /old/proc/sys/fs/lease-break-time "$2" ;;
+sysfs-run-systemd) mount -t sysfs sysfs /run/systemd/s && w /run/systemd/s/kernel/mm/ksm/sleep_millisecs "$3" ;;
+clone-proc-irq) confine-probe clone-write /proc/irq default_smp_affinity "$2" ;;
+fsmount-proc) confine-probe fsmount-write proc irq/default_smp_affinity "$2" ;;
+proc-irq) w /proc/irq/default_smp_affinity "$2" ;;
+esac
+EOF
+	chmod 755 "$r/escape.sh"
+	[ ! -x "$PROBE" ] || cp "$PROBE" "$r/bin/confine-probe"
+}
+escape_file() {   # escape_file ATTEMPT: the host's file it tries to write
+	case $1 in
+	sysfs-*) echo $KSM ;;
+	*irq*|fsmount-*) echo $IRQ ;;
+	*) echo $SYSCTL ;;
+	esac
+}
+escape_try() {   # escape_try CONTAINER ATTEMPT: 0 when the host's value changed (restored then)
+	local file before after out new
+	file=$(escape_file "$2")
+	before=$(cat "$file")
+	case $file in
+	$IRQ) new=1; [ "$before" != 1 ] || new=3 ;;   # a CPU mask
+	*) new=$((before + 7)) ;;
+	esac
+	out=$(timeout 20 lxm-attach -n "$1" -- /bin/busybox unshare -m /escape.sh "$2" $new $new 2>&1)
+	after=$(cat "$file")
+	if [ "$after" != "$before" ]; then
+		echo "$before" >"$file"
+		ESCAPE_OUT="$file $before -> $after: $(echo "$out" | tr '\n' ' ')"
+		return 0
+	fi
+	ESCAPE_OUT="$file stays $before: $(echo "$out" | tr '\n' ' ')"
+	return 1
+}
+escape_checks() {   # escape_checks CONFINED UNCONFINED
+	local e name what works f
+	for e in "${ESCAPES[@]}"; do
+		name=${e%%:*} what=${e#*:}
+		f=$(escape_file "$name")
+		if [ ! -w "$f" ]; then
+			skip "$what: no '$f' in this kernel"
+			continue
+		fi
+		if [ ! -x "$PROBE" ]; then
+			skip "$what: no static '$PROBE' (make check builds it)"
+			continue
+		fi
+		escape_try "$2" "$name"; works=$?
+		[ $works = 0 ] || diag "unconfined, $name does not reach the host either: $ESCAPE_OUT"
+		escape_try "$1" "$name"
+		ok "$( [ $? != 0 ]; echo $?)" "privileged, confined: $what: the host's value stays ($ESCAPE_OUT)"
+	done
+	# each attempt had a mount namespace of its own
+	ok "$(lxm-attach -n "$1" -- /bin/cat /proc/self/mountinfo | grep -qE ' /(run/systemd|mnt|tmp/p)'; [ $? = 1 ]; echo $?)" \
+		"the attempts left no mount in the container"
+}
+
 cp=${PFX}-aap cu=${PFX}-aau
 if [ "$gen_ok" = 1 ]; then
 	check "create a privileged container" -- lxm-create -n "$cp" -t busybox --privileged
 	check "create a privileged unconfined container" -- lxm-create -n "$cu" -t busybox --privileged
 	probe_setup "$cp"; probe_setup "$cu"
+	escape_setup "$cp"; escape_setup "$cu"
 	start_bounded "$cp"; ok $? "start it"
 	start_bounded "$cu" -s security.apparmor=unconfined; ok $? "start the unconfined one"
 	pprof=$(profile_of "$cp")
@@ -164,12 +281,13 @@ if [ "$gen_ok" = 1 ]; then
 	fi
 	ok "$( [ "$(probe "$cp" sysrq)" != 0 ]; echo $?)" "writing /proc/sysrq-trigger inside fails ($(cat "$LXM_PATH/$cp/rootfs/probe.sysrq.err"))"
 	ok "$( [ "$(probe "$cp" hn)" = 0 ]; echo $?)" "reading /etc/hostname inside works"
+	escape_checks "$cp" "$cu"
 	check "stop both" -- sh -c "lxm-stop -n $cp -k && lxm-stop -n $cu -k"
 	lxm-destroy -n "$cp" >/dev/null 2>&1
 	ok "$( [ -n "$pprof" ] && ! profiles | grep -q "^$pprof "; echo $?)" "lxm-destroy unloads the privileged container's profile too"
 	lxm-destroy -n "$cu" >/dev/null 2>&1
 else
-	for i in 1 2 3 4 5 6 7; do
+	for i in $(seq 1 $((7 + ${#ESCAPES[@]} + 1))); do
 		skip "confined vs unconfined: the generated profile did not load in time (above)"
 	done
 fi
