@@ -96,8 +96,8 @@ const char *lxm_cgroup_recorded_leaf(const char *recorded, const char *name);
 int lxm_cgroup_create(const char *name, const char *owner, const struct lxm_cgroup_limits *limits,
 		      struct lxm_cgroup **ret, struct lxm_error *err);
 /* Open the cgroup a crashed start of the container (owner) left, with no
- * state file to say which it is: its own marked one, else an unmarked
- * "lxm/<name>"; ENOENT when there is none. Holds the lock against starts
+ * state file to say which it is: its own marked one, else "lxm/<name>"
+ * unless it is marked as another's; ENOENT when there is none. Holds the lock against starts
  * (an unmarked one may be a start's that is about to mark it) until freed:
  * for lxm_cgroup_destroy(). */
 int lxm_cgroup_open_own(const char *name, const char *owner, struct lxm_cgroup **ret, struct lxm_error *err);
