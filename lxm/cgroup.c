@@ -1383,6 +1383,25 @@ const char *lxm_cgroup_recorded_leaf(const char *recorded, const char *name)
 	return check_name(leaf, NULL) < 0 ? name : leaf;
 }
 
+int lxm_cgroup_check_owner(const struct lxm_cgroup *cg, const char *owner, struct lxm_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	char mark[LXM_CGROUP_OWNER_MAX];
+	const char *who;
+	size_t i;
+
+	if (!owner || cg->n == 0)
+		return 0;
+	i = mark_hierarchy(cg);
+	fd = cg->f[i].fd >= 0 ? openat(cg->f[i].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	/* unmarked: as before marks */
+	if (fd < 0 || read_owner(fd, mark, sizeof(mark)) < 0 || lxm_cgroup_owner_same(mark, owner))
+		return 0;
+	who = strchr(mark, ' ');
+	return lxm_error_setr(err, ENOENT, "its cgroup '%s' is another container's now ('%s')", cg->rel,
+			      who ? who + 1 : mark);
+}
+
 /* Starts and the stop of a container without its state file judge the
  * names by their marks, and a start marks what it made only after its
  * mkdir: they take turns, by a flock on the root of one hierarchy (the

@@ -117,6 +117,11 @@ int lxm_cgroup_set_devices(const struct lxm_cgroup *cg, const struct lxm_devcg_r
  * stop/info/freeze; leaf: lxm_cgroup_recorded_leaf()). ENOENT when there is
  * none. */
 int lxm_cgroup_open(const char *leaf, struct lxm_cgroup **ret, struct lxm_error *err);
+/* 0 when cg (lxm_cgroup_open) is marked as owner's or not marked at all;
+ * ENOENT when it is marked as another container's: the state file of a
+ * monitor killed after it removed the cgroup outlives it, and another
+ * container of the name may have taken the name since. */
+int lxm_cgroup_check_owner(const struct lxm_cgroup *cg, const char *owner, struct lxm_error *err);
 /* The same for joining only (lxm-attach: lxm_cgroup_enter_self,
  * lxm_cgroup_v2_fd, lxm_cgroup_attach): one open per hierarchy (v1's
  * 'tasks', v2's directory) instead of four; not for removing or changing

@@ -137,6 +137,34 @@ int lxm_container_query(const struct lxm_paths *paths, const char *name,
 	return 0;
 }
 
+/* The cgroup a state file records (leaf), unless it is marked as another
+ * container's (lxm_cgroup_check_owner): ENOENT then. Only for a dead init's
+ * (a live one's is its own). */
+static int open_recorded_cgroup(const struct lxm_paths *paths, const char *name, const char *leaf,
+				struct lxm_cgroup **ret, struct lxm_error *err)
+{
+	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
+	char owner[LXM_CGROUP_OWNER_MAX];
+	struct lxm_cgroup *cg = NULL;
+	int r;
+
+	if (!cdir)
+		return lxm_error_set(err, ENOMEM, "opening the cgroup");
+	r = lxm_cgroup_owner_of(cdir, owner, sizeof(owner));
+	if (r < 0)
+		return lxm_error_set(err, -r, "opening the cgroup: reading '%s'", cdir);
+	r = lxm_cgroup_open(leaf, &cg, err);
+	if (r < 0)
+		return r;
+	r = lxm_cgroup_check_owner(cg, owner, err);
+	if (r < 0) {
+		lxm_cgroup_free(cg);
+		return r;
+	}
+	*ret = cg;
+	return 0;
+}
+
 int lxm_container_open_cgroup(const struct lxm_paths *paths, const char *name, struct lxm_cgroup **ret,
 			      struct lxm_error *err)
 {
@@ -258,13 +286,17 @@ static int destroy_cgroup(struct lxm_cgroup *cg, struct lxm_error *err)
 }
 
 /* Kill whatever is left in the container's cgroup (leaf: the one the
- * state file records) and remove it, where there is one. */
-static int remove_cgroup(const char *leaf, struct lxm_error *err)
+ * state file records) and remove it, where there is one and it is not
+ * another container's (the state file of a monitor killed after it
+ * removed the cgroup names one another start may have taken since). */
+static int remove_cgroup(const struct lxm_paths *paths, const char *name, const char *leaf,
+			 struct lxm_error *err)
 {
 	struct lxm_cgroup *cg = NULL;
 
-	if (lxm_cgroup_open(leaf, &cg, err) == 0)
+	if (open_recorded_cgroup(paths, name, leaf, &cg, err) == 0)
 		return destroy_cgroup(cg, err);
+	log_debug("%s: not removing the cgroup '%s': %s", name, leaf, err->msg);
 	lxm_error_clear(err);
 	return 0;
 }
@@ -435,7 +467,7 @@ stopped:
 	}
 	lxm_net_teardown(&conf, netnsfd, rt.phys, rt.n_phys);
 	lxm_config_free(&conf);
-	r = remove_cgroup(leaf, err);
+	r = remove_cgroup(paths, name, leaf, err);
 	if (r < 0)
 		return r;
 	remove_runtime(paths, name);

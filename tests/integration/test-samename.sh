@@ -140,5 +140,26 @@ ok "$( [ "$(recorded "$R2")" = "$cg3" ] && [ ! -e "$CGROOT/lxm/$c" ]; echo $?)" 
 	"in its leftover '$cg3', made anew ($(recorded "$R2"))"
 check "and stops" -- two lxm-stop -k
 ok "$( [ ! -e "$CGROOT/$cg3" ] && [ ! -e "$CGROOT/lxm/$c" ]; echo $?)" "no cgroup of it is left"
+
+# a monitor killed after it removed the cgroup, before its state file:
+# the state file outlives the cgroup, whose name the first takes; the
+# third's stop finds its init dead and must not kill and remove the
+# cgroup its state file names (it did: the first's)
+check "the third starts in 'lxm/$c'" -- two lxm-start
+cg3=$(recorded "$R2")
+pid3=$(two lxm-info -p | awk '{print $2}')
+mon3=$(sed -n 's/^monitor_pid=//p' "$R2/$c/state")
+kill -9 "$mon3" "$pid3"
+for d in /sys/fs/cgroup/*/"$cg3" /sys/fs/cgroup/"$cg3"; do   # once the dead init has left it
+	for i in $(seq 100); do [ ! -d "$d" ] || rmdir "$d" 2>/dev/null && break; sleep 0.05; done
+done
+check "the first starts" -- lxm-start -n "$c"
+pid1=$(pid_of "$c")
+ok "$( [ "$cg3" = "lxm/$c" ] && [ "$(recorded "$LXM_RUNDIR")" = "$cg3" ] && [ -f "$R2/$c/state" ]; echo $?)" \
+	"in the name the third's state file still records ($cg3, $(recorded "$LXM_RUNDIR"))"
+check "lxm-stop of the third (init dead, its state file left)" -- two lxm-stop -k
+ok "$( [ "$(pid_of "$c")" = "$pid1" ] && grep -qx "$pid1" "$CGROOT/$cg3/cgroup.procs" && [ ! -e "$R2/$c" ]; echo $?)" \
+	"the first runs on in its cgroup; the third's runtime dir is gone"
+check "stop the first" -- lxm-stop -n "$c" -k
 check "lxm-destroy of the third" -- two lxm-destroy
 done_testing
