@@ -2084,6 +2084,7 @@ int lxm_cgroup_reset(struct lxm_cgroup *cg, struct lxm_error *err)
 int lxm_cgroup_destroy(struct lxm_cgroup *cg, struct lxm_error *err)
 {
 	uint64_t deadline;
+	size_t mark;
 	int r, ret = 0;
 
 	if (!cg)
@@ -2094,11 +2095,19 @@ int lxm_cgroup_destroy(struct lxm_cgroup *cg, struct lxm_error *err)
 	if (r < 0)
 		return r;
 	deadline = lxm_now_ns() + RMDIR_TIMEOUT_NS;
+	mark = mark_hierarchy(cg);
 	/* v1 first: a hybrid host's unified cgroup is the least useful one
-	 * to be left with. */
-	for (int pass = 0; pass < 2; pass++) {
+	 * to be left with. The one with the owner mark last, and only once
+	 * the others are gone: while it is there, a start of a container of
+	 * the same name in another lxmpath takes another name, instead of
+	 * making this one anew in the hierarchies this removes after it (or
+	 * cannot remove) */
+	for (int pass = 0; pass < 3; pass++) {
+		if (pass == 2 && ret < 0)
+			break;
 		for (size_t i = 0; i < cg->n; i++) {
-			if (cg->h[i].unified != (pass == 1) || cg->f[i].lxm_fd < 0)
+			if ((pass == 2) != (i == mark) || (pass < 2 && cg->h[i].unified != (pass == 1)) ||
+			    cg->f[i].lxm_fd < 0)
 				continue;
 			closep(&cg->f[i].tasks_fd);
 			cg->f[i].tasks_fd = -1;
