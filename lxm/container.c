@@ -822,7 +822,11 @@ int lxm_container_hold_stopped(const struct lxm_paths *paths, const char *name, 
 	if (r < 0)
 		return r;
 	r = lxm_inuse_take(dir, what, &hold);
-	if (r < 0)
+	/* a read-only directory (a backup mounted so) is read without: no
+	 * start changes its files, no destroy removes them */
+	if (r == -EROFS)
+		log_debug("locking '%s' for reading: %s, going on without", dir, strerror(-r));
+	else if (r < 0)
 		return lxm_error_set(err, -r, "locking '%s' for reading (" LXM_INUSE_PREFIX "*)", dir);
 	/* the lock first, then the checks: a start claims the runtime dir,
 	 * a destroy takes its lock, then they look for ours */

@@ -329,5 +329,16 @@ ok "$(tar -tzf "$ex2" 2>/dev/null | grep -q '^\./written-in-snapshot$' && tar -t
 check "destroy the snapshot" -- lxm-destroy -n "$sn"
 check "then the base can go" -- lxm-destroy -n "$b"
 
+# a container on a read-only filesystem (a backup mounted so) exports: its
+# readers' lock cannot be written there, and is not needed (nothing starts
+# or destroys it while it is read-only)
+ro=$TEST_TMP/ro
+mkdir -p "$ro" && mount -t tmpfs none "$ro"
+check "a container in an lxmpath of its own" -- lxm-create -P "$ro" -n "${PFX}-ro" -t busybox
+mount -o remount,ro "$ro"
+check "lxm-export of it once that is read-only" -- lxm-export -P "$ro" -n "${PFX}-ro" -o "$TEST_TMP/ro.tar"
+ok "$(tar -tf "$TEST_TMP/ro.tar" 2>/dev/null | grep -q '^\./bin/busybox$'; echo $?)" "the archive has its rootfs"
+umount "$ro"
+
 ok "$(sentinel_ok; echo $?)" "the host sentinel is untouched at the end"
 done_testing
