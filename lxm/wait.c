@@ -1,6 +1,7 @@
 /* Waiting for a container state. See wait.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -166,6 +167,9 @@ int lxm_container_wait(const struct lxm_paths *paths, const char *name, uint32_t
 			poll_ms = WAIT_NO_MONITOR_MS;
 		if (left >= 0 && (poll_ms < 0 || left < poll_ms))
 			poll_ms = left;
+		/* -t over 24 days: poll's int wrapped (25 to 49 days: no timeout) */
+		if (poll_ms > INT_MAX)
+			poll_ms = INT_MAX;
 		if (w.ino >= 0)
 			pfd[n++] = (struct pollfd){ .fd = w.ino, .events = POLLIN };
 		if (w.pidfd >= 0)

@@ -370,6 +370,19 @@ expect_error "^lxm-wait: $c: timed out waiting for the state \(it is RUNNING\)$"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "$( [ $ms -lt 500 ]; echo $?)" "... at once (${ms} ms)"
 check "lxm-wait -t -1 (lxc-wait's no timeout)" -- lxm-wait -n "$c" -s RUNNING -t -1
+if command -v strace >/dev/null; then
+	# 30 days: more ms than poll's int holds (it wrapped to a negative
+	# timeout, none at all)
+	strace -o "$TEST_TMP/wait.strace" -e trace=poll,ppoll lxm-wait -n "$c" -s FROZEN -t 2592000 >/dev/null 2>&1 &
+	sp=$!
+	sleep 1
+	pkill -P "$sp"; wait "$sp"
+	polls=$(grep -Eo '^poll\(.*\], [0-9]+, -?[0-9]+' "$TEST_TMP/wait.strace" | sed 's/.*, //' | tr '\n' ' ')
+	ok "$( [ -n "$polls" ] && ! printf '%s' "$polls" | grep -q -- -; echo $?)" \
+		"lxm-wait -t 2592000 (30 days) polls with timeouts (ms: $polls)"
+else
+	skip "no strace"
+fi
 lxm-wait -n "$c" -s FROZEN -t 10 >/dev/null 2>&1 & wp=$!
 sleep 0.3
 t0=$(date +%s%N)
