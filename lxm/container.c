@@ -867,6 +867,25 @@ static int wait_rundir_released(const struct lxm_paths *paths, const char *name,
 	return 0;
 }
 
+/* A stopped container with a state file of its own: its monitor was
+ * killed (SIGKILL), and its init died. The runtime dir and the cgroup it
+ * records go as lxm-stop removes them: once the container is gone,
+ * nothing would (the cgroup's owner mark names it). */
+static int cleanup_killed_monitor(const struct lxm_paths *paths, const char *name, struct lxm_error *err)
+{
+	_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
+	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
+	struct lxm_runtime rt;
+
+	if (!state || !cdir)
+		return lxm_error_set(err, ENOMEM, "destroying");
+	if (lxm_runtime_read(state, &rt) < 0 || !lxm_runtime_is_of(&rt, cdir))
+		return 0;
+	if (lxm_container_stop(paths, name, LXM_STOP_KILL, 0, err) < 0)
+		return lxm_error_prefix(err, "cleaning up after its killed monitor");
+	return 0;
+}
+
 /* The container's directory locked for the walk, under either name: a
  * later destroy sweeps it only once nobody holds that (it is what a destroy
  * killed halfway leaves). lxm-cgroup holds it while it saves the config. A
@@ -1006,6 +1025,8 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 				 info.state == LXM_STATE_STOPPED)
 				r = lxm_error_setr(err, EBUSY, "is being started or stopped; try again");
 		}
+		if (r == 0 && info.state == LXM_STATE_STOPPED)
+			r = cleanup_killed_monitor(paths, name, err);
 		if (r == 0 && info.state != LXM_STATE_STOPPED) {
 			if (!force)
 				r = lxm_error_setr(err, EBUSY, "is %s; stop it first, or use -f",

@@ -186,5 +186,17 @@ else
 	skip "one cgroup hierarchy: no owner mark in one of several"
 	lxm-stop -n "$c" -k
 fi
-check "lxm-destroy of the third" -- two lxm-destroy
+
+# the destroy of a container whose monitor and init were killed takes the
+# runtime dir and the cgroup its state file records with it (they stayed:
+# the cgroup, marked as the gone container's, for good)
+check "the third starts" -- two lxm-start
+cg3=$(recorded "$R2")
+pid3=$(two lxm-info -p | awk '{print $2}')
+mon3=$(sed -n 's/^monitor_pid=//p' "$R2/$c/state")
+kill -9 "$mon3" "$pid3"
+for i in $(seq 100); do [ -s "$CGROOT/$cg3/cgroup.procs" ] || break; sleep 0.05; done
+check "lxm-destroy of the third, its monitor and init killed" -- two lxm-destroy
+ok "$( [ ! -e "$CGROOT/$cg3" ] && [ ! -e "$R2/$c" ] && [ ! -e "$P3/$c" ]; echo $?)" \
+	"its cgroup '$cg3' and runtime dir went with it"
 done_testing
