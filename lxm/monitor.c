@@ -306,15 +306,20 @@ static void thaw_to(struct lxm_monitor *m, const char *what)
 
 /* A halt or reboot signal goes to init once it takes it: in its first
  * moments (a stop right after the start) init has set up nothing yet and
- * the kernel would drop it. Held meanwhile, looked at again by the timer. */
-static void send_when_taken(struct lxm_monitor *m, int sig)
+ * the kernel would drop it. Held meanwhile, looked at again by the timer,
+ * for up to limit s (-1: no limit): a reboot that came true long after
+ * lxm-stop -r said it did not would come out of the blue. */
+static void send_when_taken(struct lxm_monitor *m, int sig, int limit)
 {
 	if (m->pidfd >= 0 && lxm_proc_signal_taken(m->pid, sig) == 0) {
+		uint64_t now = lxm_now_ns();
+
 		if (!m->held_sig) {
-			m->held_since = lxm_now_ns();
+			m->held_since = now;
 			log_info("init does not take signal %d yet, holding it", sig);
 		}
 		m->held_sig = sig;
+		m->held_until = limit < 0 ? 0 : now + (uint64_t)limit * 1000000000ULL;
 		return;
 	}
 	m->held_sig = 0;
@@ -325,8 +330,16 @@ static void send_held(struct lxm_monitor *m)
 {
 	int sig = m->held_sig;
 
-	if (!sig || (m->pidfd >= 0 && lxm_proc_signal_taken(m->pid, sig) == 0))
+	if (!sig)
 		return;
+	if (m->pidfd >= 0 && lxm_proc_signal_taken(m->pid, sig) == 0) {
+		if (m->held_until && lxm_now_ns() >= m->held_until) {
+			log_warn("init did not take signal %d within %.1f s, dropping it", sig,
+				 (double)(m->held_until - m->held_since) / 1e9);
+			m->held_sig = 0;
+		}
+		return;
+	}
 	m->held_sig = 0;
 	log_info("init takes signal %d now, sending it", sig);
 	send_signal(m, sig);
@@ -352,6 +365,8 @@ static void rearm_timer(struct lxm_monitor *m)
 		uint64_t now = lxm_now_ns();
 		uint64_t look = now + lxm_signal_hold_step_ms(now - m->held_since) * 1000000ULL;
 
+		if (m->held_until && m->held_until < look)
+			look = m->held_until;
 		if (!at || look < at)
 			at = look;
 	}
@@ -419,18 +434,20 @@ static void set_kill_time(struct lxm_monitor *m, int timeout)
 }
 
 /* The halt signal, once per stop (a second one could start init's
- * shutdown over, or count as a forced one), and a thaw. */
-static void signal_halt(struct lxm_monitor *m)
+ * shutdown over, or count as a forced one), and a thaw. limit: how long
+ * it is held (send_when_taken). */
+static void signal_halt(struct lxm_monitor *m, int limit)
 {
 	if (!m->stop_requested)
-		send_when_taken(m, m->conf->halt_signal);
+		send_when_taken(m, m->conf->halt_signal, limit);
 	thaw_to(m, "halt");
 }
 
-/* The halt signal, and the container STOPPING. */
+/* The halt signal, and the container STOPPING: it is held for as long as
+ * the stop goes on (until the SIGKILL or the last --nokill waiter). */
 static void send_halt(struct lxm_monitor *m)
 {
-	signal_halt(m);
+	signal_halt(m, -1);
 	m->stop_requested = true;
 	m->state = LXM_STATE_STOPPING;
 }
@@ -459,8 +476,9 @@ static bool begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeo
 		break;
 	case LXM_STOP_NOKILL:
 		if (timeout == 0) {
-			/* the signal only: nobody waits, nothing to undo */
-			signal_halt(m);
+			/* the signal only: nobody waits, nothing to undo; held
+			 * no longer than a stop would wait */
+			signal_halt(m, (int)m->conf->stop_timeout);
 			waits = false;
 			break;
 		}
@@ -472,7 +490,10 @@ static bool begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeo
 		}
 		break;
 	case LXM_STOP_REBOOT:
-		send_when_taken(m, m->conf->reboot_signal);
+		/* held as long as lxm-stop -r waits (-t 0: as a stop would) */
+		send_when_taken(m, m->conf->reboot_signal,
+				timeout == 0 ? (int)m->conf->stop_timeout :
+				timeout == LXM_STOP_TIMEOUT_FOREVER ? -1 : timeout);
 		/* frozen, init would never act on it */
 		thaw_to(m, "reboot");
 		if (m->state == LXM_STATE_FROZEN)

@@ -86,9 +86,11 @@ struct lxm_monitor {
 	bool kill_sent;             /* init has its SIGKILL */
 	uint64_t kill_at;           /* ns, when the stop timeout sends SIGKILL; 0: never */
 	/* a halt or reboot signal init does not take yet (lxm_signal_taken),
-	 * sent when it does; 0: none. Since when (ns). */
+	 * sent when it does; 0: none. Since when, and until when it is
+	 * dropped (ns; 0: no limit). */
 	int held_sig;
 	uint64_t held_since;
+	uint64_t held_until;
 	bool rootfs_readonly;       /* the base of snapshots: its rootfs stays read-only */
 	bool foreground;
 	int stdin_fd;               /* foreground console input, -1 otherwise */

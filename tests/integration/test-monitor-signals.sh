@@ -112,6 +112,28 @@ done
 ok "$( [ -n "$new" ] && [ "$new" != "$pid" ] && [ "$(state_of "$c")" = RUNNING ]; echo $?)" \
 	"a reboot right after the start is not lost: init $pid rebooted as $new"
 
+# held no longer than it is waited for: an lxm-stop -r -t 1 that failed
+# ('runs on') is not followed by a reboot once init takes the signal
+# later; nor is an lxm-stop --nokill -t 0 by a halt after init.stop_timeout
+later='init.cmd=["/bin/sh", "-c", "sleep 2; exec /sbin/init"]'
+reset
+check "start (init set up after 2 s)" -- lxm-start -n "$c" -s "$later" -l info -o "$TEST_TMP/later.log"
+pid=$(pid_of "$c")
+expect_error "^lxm-stop: $c: not rebooted after 1 s: init $pid runs on" "lxm-stop -r -t 1 before init takes the signal fails" \
+	-- lxm-stop -n "$c" -r -t 1
+sleep 5   # init takes it at 2 s, busybox's reboot takes 2 s more
+ok "$( [ "$(pid_of "$c")" = "$pid" ] && [ "$(state_of "$c")" = RUNNING ]; echo $?)" \
+	"... and no reboot follows once init takes the signal ($pid, now $(pid_of "$c"))"
+ok "$(grep -q 'init did not take signal 15 within 1.0 s, dropping it' "$TEST_TMP/later.log"; echo $?)" \
+	"... the monitor dropped the held signal at the timeout (log)"
+reset
+check "start (init set up after 2 s, stop_timeout 1)" -- lxm-start -n "$c" -s "$later" -s init.stop_timeout=1
+pid=$(pid_of "$c")
+check "lxm-stop --nokill -t 0 before init takes the signal" -- lxm-stop -n "$c" --nokill -t 0
+sleep 5
+ok "$(alive "$pid" && [ "$(state_of "$c")" = RUNNING ]; echo $?)" \
+	"... no halt follows after init.stop_timeout once init takes the signal"
+
 reset
 check "start (init set up late)" -- lxm-start -n "$c" -s "$late"
 pid=$(pid_of "$c")
