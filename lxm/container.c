@@ -471,6 +471,11 @@ stopped:
 	if (r < 0)
 		return r;
 	remove_runtime(paths, name);
+	/* init had died with its monitor: what they left is cleaned up, but
+	 * nothing was rebooted */
+	if (mode == LXM_STOP_REBOOT)
+		return lxm_error_setr(err, ESRCH, "not running: nothing to reboot (init %d had died with its monitor; "
+				      "cleaned up after it)", (int)rt.init_pid);
 	return 0;
 }
 

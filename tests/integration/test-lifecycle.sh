@@ -253,6 +253,15 @@ expect_error "^lxm-stop: $c: it stopped instead of rebooting" "lxm-stop -r fails
 	-- lxm-stop -n "$c" -r -t 20
 ok "$( [ "$(state_of "$c")" = STOPPED ]; echo $?)" "... STOPPED"
 no_leaks "$c" "nothing left after a reboot that powered off"
+# monitor and init killed: -r cleans up after them but fails, nothing rebooted
+check "start (to kill its monitor and init)" -- lxm-start -n "$c"
+pid=$(pid_of "$c")
+kill -9 "$(awk '/^PPid:/ {print $2}' /proc/$pid/status)" "$pid"
+sleep 0.3
+expect_error "^lxm-stop: $c: not running: nothing to reboot \\(init $pid had died with its monitor" \
+	"lxm-stop -r of a container whose monitor and init were killed fails" -- lxm-stop -n "$c" -r
+ok "$( [ "$(state_of "$c")" = STOPPED ]; echo $?)" "... STOPPED"
+no_leaks "$c" "... and nothing of it left"
 
 # foreground start: lxm-start -F stays until the container stops
 lxm-start -n "$c" -F </dev/null >"$TEST_TMP/fg.out" 2>&1 &
