@@ -584,6 +584,8 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 	if (rsp.ret == -EINVAL && (mode == LXM_STOP_NOKILL || timeout == LXM_STOP_TIMEOUT_FOREVER))
 		return lxm_error_setr(err, EINVAL, "its monitor (started by an older lxm) knows neither --nokill nor "
 				      "-t -1; stop it without them");
+	if (rsp.ret == -EBUSY && mode == LXM_STOP_REBOOT)
+		return lxm_error_setr(err, EBUSY, "cannot reboot: it is being stopped (%s)", lxm_state_to_string(rsp.state));
 	if (rsp.ret < 0)
 		return lxm_error_set(err, -rsp.ret, mode == LXM_STOP_REBOOT ? "reboot" : "stop");
 	/* the monitor closes our connection once everything is cleaned up; it

@@ -804,6 +804,12 @@ static void handle_client(struct lxm_monitor *m, size_t slot)
 	case LXM_CMD_STATE:
 		break;
 	case LXM_CMD_STOP:
+		/* a reboot would take the place of the halt signal (held or
+		 * sent): the stop under way goes on */
+		if (req.arg1 == LXM_STOP_REBOOT && m->stop_requested) {
+			rsp.ret = -EBUSY;
+			break;
+		}
 		/* it waits for the close at the cleanup (or a --nokill's
 		 * second answer) */
 		m->client_waits[slot] = begin_stop(m, (enum lxm_stop_mode)req.arg1, req.arg2, slot);

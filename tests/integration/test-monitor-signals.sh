@@ -133,6 +133,18 @@ check "lxm-stop --nokill -t 0 before init takes the signal" -- lxm-stop -n "$c" 
 sleep 5
 ok "$(alive "$pid" && [ "$(state_of "$c")" = RUNNING ]; echo $?)" \
 	"... no halt follows after init.stop_timeout once init takes the signal"
+# a reboot during a stop (its halt signal held) is refused: it would take
+# the halt's place, and the halt would be lost with it
+reset
+check "start (init set up after 2 s)" -- lxm-start -n "$c" -s "$later"
+pid=$(pid_of "$c")
+timeout 20 lxm-stop -n "$c" --nokill -t -1 >/dev/null 2>&1 &
+stop1=$!
+wait_state "$c" STOPPING 2
+expect_error "^lxm-stop: $c: cannot reboot: it is being stopped \\(STOPPING\\)" "lxm-stop -r during a stop is refused" \
+	-- lxm-stop -n "$c" -r -t 1
+wait "$stop1"
+ok "$(rc=$?; [ "$rc" = 0 ] && ! alive "$pid"; echo $?)" "... and the stop's held halt signal still halts the container"
 
 reset
 check "start (init set up late)" -- lxm-start -n "$c" -s "$late"
