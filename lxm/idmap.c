@@ -577,6 +577,8 @@ static int scan_lxmpath(struct used_set *s, size_t where, DIR *d, const char *di
 		struct lxm_error cerr = { 0 };
 		const struct lxm_idmap *mv = NULL;
 		size_t mn = 0, len;
+		struct stat st;
+		int rc;
 
 		/* a container being destroyed (lxm-destroy renamed it) keeps
 		 * its range until it is gone: its removal may yet fail and
@@ -590,10 +592,16 @@ static int scan_lxmpath(struct used_set *s, size_t where, DIR *d, const char *di
 		partial = lxm_strdup_printf("%s/%s/partial", dir, de->d_name);
 		if (!config || !partial)
 			return lxm_error_set(err, ENOMEM, "scanning '%s'", dir);
-		if (access(config, F_OK) == 0) {
+		if (stat(config, &st) == 0) {
 			if (lxm_config_init(&conf) < 0)
 				return lxm_error_set(err, ENOMEM, "scanning '%s'", dir);
-			if (lxm_config_read_file(&conf, config, &cerr) == 0) {
+			/* a FIFO or a device would be read for ever, with the
+			 * lock every create and start on the host waits for */
+			if (!S_ISREG(st.st_mode))
+				rc = lxm_error_setr(&cerr, EINVAL, "'%s' is not a regular file", config);
+			else
+				rc = lxm_config_read_file(&conf, config, &cerr);
+			if (rc == 0) {
 				mv = conf.idmaps;
 				mn = conf.n_idmaps;
 			} else if (cerr.code != ENOENT) {
@@ -611,7 +619,8 @@ static int scan_lxmpath(struct used_set *s, size_t where, DIR *d, const char *di
 				log_debug("not counting '%s/%s' in the id ranges in use: %s", dir, de->d_name, why);
 				continue;
 			}
-		} else if (lxm_read_file_at(AT_FDCWD, partial, &text, &len) == 0 &&
+		} else if (stat(partial, &st) == 0 && S_ISREG(st.st_mode) &&
+			   lxm_read_file_at(AT_FDCWD, partial, &text, &len) == 0 &&
 			   lxm_idmap_parse_lines(text, &maps, &mn) == 0) {
 			mv = maps;
 		}

@@ -294,6 +294,18 @@ no_leaks "$z" "nothing left of it after the stop"
 check "destroy it" -- lxm-destroy -P "$lib2" -n "$z"
 rm -f "$lib3"
 
+# a listed lxmpath where a container's config or partial marker is a FIFO
+# (reading it would never end, with the lock every create waits for) is
+# not read; in the container's own lxmpath such a config is an error
+mkdir -p "$lib3/fifo1" "$lib3/fifo2"
+mkfifo "$lib3/fifo1/config" "$lib3/fifo2/partial"
+out=$(timeout -s KILL 10 lxm-create -P "$lib2" -n "$z" -t none 2>&1)
+ok $? "a create with a FIFO as a config in a listed lxmpath succeeds${out:+: $out}"
+check "destroy it" -- lxm-destroy -P "$lib2" -n "$z"
+expect_error "^lxm-create: $z: .*the id range of container 'fifo1' is unknown: '$lib3/fifo1/config' is not a regular file" \
+	"in its own lxmpath, a FIFO as a config is an error naming it" -- timeout -s KILL 10 lxm-create -P "$lib3" -n "$z" -t none
+rm -rf "$lib3"
+
 # a config dir that cannot be written (a read-only /etc): the create goes
 # on, and says that its ranges are kept apart only within its lxmpath
 roconf=$TEST_TMP/roconf
