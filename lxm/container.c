@@ -137,22 +137,33 @@ int lxm_container_query(const struct lxm_paths *paths, const char *name,
 	return 0;
 }
 
+/* The owner mark of the container's cgroups (from its directory), for the
+ * step named in errors. */
+static int container_owner(const struct lxm_paths *paths, const char *name, char owner[LXM_CGROUP_OWNER_MAX],
+			   const char *step, struct lxm_error *err)
+{
+	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
+	int r;
+
+	if (!cdir)
+		return lxm_error_set(err, ENOMEM, "%s", step);
+	r = lxm_cgroup_owner_of(cdir, owner, LXM_CGROUP_OWNER_MAX);
+	return r < 0 ? lxm_error_set(err, -r, "%s: reading '%s'", step, cdir) : 0;
+}
+
 /* The cgroup a state file records (leaf), unless it is marked as another
  * container's (lxm_cgroup_check_owner): ENOENT then. Only for a dead init's
  * (a live one's is its own). */
 static int open_recorded_cgroup(const struct lxm_paths *paths, const char *name, const char *leaf,
 				struct lxm_cgroup **ret, struct lxm_error *err)
 {
-	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
 	char owner[LXM_CGROUP_OWNER_MAX];
 	struct lxm_cgroup *cg = NULL;
 	int r;
 
-	if (!cdir)
-		return lxm_error_set(err, ENOMEM, "opening the cgroup");
-	r = lxm_cgroup_owner_of(cdir, owner, sizeof(owner));
+	r = container_owner(paths, name, owner, "opening the cgroup", err);
 	if (r < 0)
-		return lxm_error_set(err, -r, "opening the cgroup: reading '%s'", cdir);
+		return r;
 	r = lxm_cgroup_open(leaf, &cg, err);
 	if (r < 0)
 		return r;
@@ -306,16 +317,13 @@ static int remove_cgroup(const struct lxm_paths *paths, const char *name, const 
  * the same name in another lxmpath. */
 static int remove_own_cgroup(const struct lxm_paths *paths, const char *name, struct lxm_error *err)
 {
-	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
 	char owner[LXM_CGROUP_OWNER_MAX];
 	struct lxm_cgroup *cg = NULL;
 	int r;
 
-	if (!cdir)
-		return lxm_error_set(err, ENOMEM, "removing the cgroup");
-	r = lxm_cgroup_owner_of(cdir, owner, sizeof(owner));
+	r = container_owner(paths, name, owner, "removing the cgroup", err);
 	if (r < 0)
-		return lxm_error_set(err, -r, "removing the cgroup: reading '%s'", cdir);
+		return r;
 	if (lxm_cgroup_open_own(name, owner, &cg, err) == 0)
 		return destroy_cgroup(cg, err);
 	lxm_error_clear(err);
