@@ -115,6 +115,21 @@ require_pure_cgroup2() {
 	fi
 }
 
+# require_apparmor: the test is skipped unless AppArmor is enabled and
+# apparmor_parser is there (the VM tier's tests of enforced profiles); SEC
+# is then AppArmor's securityfs directory
+require_apparmor() {
+	SEC=/sys/kernel/security/apparmor
+	if [ ! -r "$SEC/profiles" ] || [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+		echo "1..0 # SKIP AppArmor is not enabled in this kernel"
+		exit 0
+	fi
+	if ! command -v apparmor_parser >/dev/null; then
+		echo "1..0 # SKIP apparmor_parser is not in the VM"
+		exit 0
+	fi
+}
+
 # use_debian_seed RELEASE ARCH: the Debian tree test-debian.sh keeps in
 # $LXM_TEST_DEBIAN_CACHE (default /var/tmp/lxm-test-cache), hard-linked
 # into this test's template cache; the test is skipped without it (a

@@ -12,12 +12,7 @@
 . "$SRCDIR/tests/integration/lib.sh"
 require_root
 
-SEC=/sys/kernel/security/apparmor
-if [ ! -r "$SEC/profiles" ] || [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
-	echo "1..0 # SKIP AppArmor is not enabled in this kernel"
-	exit 0
-fi
-command -v apparmor_parser >/dev/null || { echo "1..0 # SKIP apparmor_parser is not in the VM"; exit 0; }
+require_apparmor
 deb=${LXM_VM_DEBIAN:-}
 if [ -z "$deb" ] || [ ! -s "$deb/debian/bookworm-amd64.tar.zst" ]; then
 	echo "1..0 # SKIP no Debian bookworm archive in the VM (tests/vm/run takes it from LXM_VM_DEBIAN_ARCHIVE or test-debian.sh's cache)"

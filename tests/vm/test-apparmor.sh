@@ -11,15 +11,7 @@
 . "$SRCDIR/tests/integration/lib.sh"
 require_root
 
-SEC=/sys/kernel/security/apparmor
-if [ ! -r "$SEC/profiles" ] || [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
-	echo "1..0 # SKIP AppArmor is not enabled in this kernel"
-	exit 0
-fi
-if ! command -v apparmor_parser >/dev/null; then
-	echo "1..0 # SKIP apparmor_parser is not in the VM"
-	exit 0
-fi
+require_apparmor
 
 profiles() { cat "$SEC/profiles"; }
 profile_of() { profiles | awk -v p="lxm-$1_" 'index($1, p) == 1 { print $1; exit }'; }
