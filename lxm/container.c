@@ -176,21 +176,37 @@ static int open_recorded_cgroup(const struct lxm_paths *paths, const char *name,
 	return 0;
 }
 
-int lxm_container_open_cgroup(const struct lxm_paths *paths, const char *name, struct lxm_cgroup **ret,
-			      struct lxm_error *err)
+/* The container's state file, when it is this container's and not that
+ * of one of the same name in another lxmpath (they share the runtime dir):
+ * 0, -ENOENT when there is none of it, or another -errno. */
+static int read_own_runtime(const struct lxm_paths *paths, const char *name, struct lxm_runtime *rt)
 {
 	_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
 	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
-	struct lxm_runtime rt;
 	int r;
 
 	if (!state || !cdir)
-		return lxm_error_set(err, ENOMEM, "opening the cgroup");
-	r = lxm_runtime_read(state, &rt);
-	if (r == -ENOENT || (r == 0 && !lxm_runtime_is_of(&rt, cdir)))
-		return lxm_error_setr(err, ENOENT, "not running (no state file of it in '%s')", state);
+		return -ENOMEM;
+	r = lxm_runtime_read(state, rt);
 	if (r < 0)
-		return lxm_error_set(err, -r, "reading '%s'", state);
+		return r;
+	return lxm_runtime_is_of(rt, cdir) ? 0 : -ENOENT;
+}
+
+int lxm_container_open_cgroup(const struct lxm_paths *paths, const char *name, struct lxm_cgroup **ret,
+			      struct lxm_error *err)
+{
+	struct lxm_runtime rt;
+	int r = read_own_runtime(paths, name, &rt);
+
+	if (r < 0) {
+		_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
+
+		if (r == -ENOENT)
+			return lxm_error_setr(err, ENOENT, "not running (no state file of it in '%s')",
+					      state ? state : "?");
+		return lxm_error_set(err, -r, "reading '%s'", state ? state : "?");
+	}
 	return lxm_cgroup_open(lxm_cgroup_recorded_leaf(rt.cgroup, name), ret, err);
 }
 
@@ -531,9 +547,7 @@ static int wait_reboot(const struct lxm_paths *paths, const char *name, pid_t ol
 	if (!state)
 		return lxm_error_set(err, ENOMEM, "waiting for the reboot");
 	for (;;) {
-		if (lxm_runtime_read(state, &rt) < 0)
-			return lxm_error_setr(err, ECANCELED, "it stopped instead of rebooting (init %d)", (int)old_pid);
-		if (rt.state == LXM_STATE_STOPPED)
+		if (lxm_runtime_read(state, &rt) < 0 || rt.state == LXM_STATE_STOPPED)
 			return lxm_error_setr(err, ECANCELED, "it stopped instead of rebooting (init %d)", (int)old_pid);
 		if (rt.init_pid != old_pid && rt.state == LXM_STATE_RUNNING) {
 			log_debug("rebooted: init %d after %d", (int)rt.init_pid, (int)old_pid);
@@ -888,13 +902,12 @@ static int wait_rundir_released(const struct lxm_paths *paths, const char *name,
  * nothing would (the cgroup's owner mark names it). */
 static int cleanup_killed_monitor(const struct lxm_paths *paths, const char *name, struct lxm_error *err)
 {
-	_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
-	_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
 	struct lxm_runtime rt;
+	int r = read_own_runtime(paths, name, &rt);
 
-	if (!state || !cdir)
+	if (r == -ENOMEM)
 		return lxm_error_set(err, ENOMEM, "destroying");
-	if (lxm_runtime_read(state, &rt) < 0 || !lxm_runtime_is_of(&rt, cdir))
+	if (r < 0)
 		return 0;
 	if (lxm_container_stop(paths, name, LXM_STOP_KILL, 0, err) < 0)
 		return lxm_error_prefix(err, "cleaning up after its killed monitor");
