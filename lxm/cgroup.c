@@ -1337,27 +1337,6 @@ int lxm_cgroup_leaf_name(const char *name, unsigned n, char *buf, size_t size)
 	return w < 0 || (size_t)w >= size ? -ENOBUFS : 0;
 }
 
-int lxm_cgroup_leaf_index(const char *name, const char *leaf)
-{
-	size_t len = strlen(name);
-	unsigned n = 0;
-
-	if (strncmp(leaf, name, len) != 0)
-		return -1;
-	if (leaf[len] == '\0')
-		return 0;
-	if (leaf[len] != '-' || leaf[len + 1] < '1' || leaf[len + 1] > '9')
-		return -1;   /* "-0", "-01": no name lxm_cgroup_leaf_name() makes */
-	for (const char *p = leaf + len + 1; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		n = n * 10 + (unsigned)(*p - '0');
-		if (n >= LXM_CGROUP_LEAF_TRIES)
-			return -1;
-	}
-	return (int)n;
-}
-
 int lxm_cgroup_pick(const enum lxm_cgroup_claim *claims, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -1426,7 +1405,7 @@ static int lock_starts(const struct lxm_cgroup *cg, struct lxm_error *err)
 	return fd;
 }
 
-/* The claim on each name of the container (lxm_cgroup_leaf_index), from
+/* The claim on each name of the container (lxm_cgroup_leaf_name), from
  * the hierarchy that carries the marks (a leftover only in others, of a
  * crash halfway through a create, is handled as before marks: made anew
  * when empty, EBUSY when not). The names are looked up one after the

@@ -65,9 +65,6 @@ bool lxm_cgroup_owner_same(const char *a, const char *b);
 /* The n-th cgroup name of container name: name itself for 0, else
  * "<name>-<n>"; -ENOBUFS when it does not fit. */
 int lxm_cgroup_leaf_name(const char *name, unsigned n, char *buf, size_t size);
-/* n when leaf is lxm_cgroup_leaf_name(name, n), n < LXM_CGROUP_LEAF_TRIES;
- * else -1. */
-int lxm_cgroup_leaf_index(const char *name, const char *leaf);
 /* What is at one cgroup name, over all hierarchies. */
 enum lxm_cgroup_claim {
 	LXM_CGROUP_FREE,      /* in no hierarchy */

@@ -294,24 +294,6 @@ static void test_leaf_names(void)
 	ok(lxm_cgroup_leaf_name("web", 1, buf, sizeof(buf)) == 0 && streq(buf, "web-1"), "name 1 is 'web-1'");
 	ok(lxm_cgroup_leaf_name("web", 42, buf, sizeof(buf)) == 0 && streq(buf, "web-42"), "name 42 is 'web-42'");
 	ok(lxm_cgroup_leaf_name("web", 10, small, sizeof(small)) == -ENOBUFS, "a name that does not fit: ENOBUFS");
-	ok(lxm_cgroup_leaf_index("web", "web") == 0, "index of 'web': 0");
-	ok(lxm_cgroup_leaf_index("web", "web-1") == 1 && lxm_cgroup_leaf_index("web", "web-99") == 99,
-	   "index of 'web-1', 'web-99': 1, 99");
-	ok(lxm_cgroup_leaf_index("web", "web-100") == -1, "'web-100' is past LXM_CGROUP_LEAF_TRIES");
-	ok(lxm_cgroup_leaf_index("web", "web-0") == -1 && lxm_cgroup_leaf_index("web", "web-01") == -1,
-	   "'web-0' and 'web-01' are no names of 'web' (none is made)");
-	ok(lxm_cgroup_leaf_index("web", "web-") == -1 && lxm_cgroup_leaf_index("web", "web-1a") == -1 &&
-	   lxm_cgroup_leaf_index("web", "web1") == -1 && lxm_cgroup_leaf_index("web", "we") == -1 &&
-	   lxm_cgroup_leaf_index("web", "webx-1") == -1, "other names are not of 'web'");
-	ok(lxm_cgroup_leaf_index("web-1", "web-1-2") == 2 && lxm_cgroup_leaf_index("web-1", "web-1") == 0,
-	   "the names of container 'web-1' are 'web-1', 'web-1-<n>'");
-	for (unsigned n = 0; n < LXM_CGROUP_LEAF_TRIES; n += 7) {
-		lxm_cgroup_leaf_name("a.b_c", n, buf, sizeof(buf));
-		if (lxm_cgroup_leaf_index("a.b_c", buf) != (int)n)
-			break;
-		if (n + 7 >= LXM_CGROUP_LEAF_TRIES)
-			ok(1, "leaf_index reads back every leaf_name");
-	}
 }
 
 static void test_owner(void)
