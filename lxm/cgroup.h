@@ -65,7 +65,7 @@ bool lxm_cgroup_owner_same(const char *a, const char *b);
 /* The n-th cgroup name of container name: name itself for 0, else
  * "<name>-<n>"; -ENOBUFS when it does not fit. */
 int lxm_cgroup_leaf_name(const char *name, unsigned n, char *buf, size_t size);
-/* What is at one cgroup name, over all hierarchies. */
+/* What is at one cgroup name, in the hierarchy of the owner marks. */
 enum lxm_cgroup_claim {
 	LXM_CGROUP_FREE,      /* in no hierarchy */
 	LXM_CGROUP_OWN,       /* marked as the container's own: a leftover */
