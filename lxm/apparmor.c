@@ -258,14 +258,14 @@ static int generated_rules(const struct lxm_apparmor_spec *spec, char **buf)
 		if (r < 0)
 			return r;
 		for (size_t b = 0; b < ARRAY_SIZE(bind_sources); b++) {
-			r = globs_except(bind_sources[b].dir, bind_sources[b].not, bind_sources[b].n,
-					 "  mount options=(rw,bind) ", " -> **,", buf);
-			if (r < 0)
-				return r;
-			r = globs_except(bind_sources[b].dir, bind_sources[b].not, bind_sources[b].n,
-					 "  mount options=(rw,rbind) ", " -> **,", buf);
-			if (r < 0)
-				return r;
+			static const char *const binds[] = { "  mount options=(rw,bind) ", "  mount options=(rw,rbind) " };
+
+			for (size_t k = 0; k < ARRAY_SIZE(binds); k++) {
+				r = globs_except(bind_sources[b].dir, bind_sources[b].not, bind_sources[b].n, binds[k],
+						 " -> **,", buf);
+				if (r < 0)
+					return r;
+			}
 		}
 	}
 	/* Nothing under unit-root but the one mount point systemd creates
