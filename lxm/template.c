@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -75,17 +76,69 @@ bool lxm_template_name_valid(const char *name)
 	return true;
 }
 
-int lxm_template_find(const char *name, char **ret_path, struct lxm_error *err)
+const char *lxm_template_dir(void)
 {
 	const char *dir = getenv("LXM_TEMPLATEDIR");
+
+	return dir && *dir ? dir : LXM_DEFAULT_TEMPLATEDIR;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int lxm_template_list(char ***ret, size_t *ret_n, struct lxm_error *err)
+{
+	const char *dir = lxm_template_dir();
+	_cleanup_strv_ char **v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*ret = NULL;
+	*ret_n = 0;
+	d = opendir(dir);
+	if (!d)
+		return lxm_error_set(err, errno, "listing templates in '%s'", dir);
+	while ((de = readdir(d))) {
+		const char *tname = de->d_name + strlen("lxm-");
+		struct stat st;
+		char **nv;
+
+		/* what lxm_template_find() would take: lxm-<valid name>, a
+		 * regular executable file (not an editor's "lxm-foo~") */
+		if (!lxm_startswith(de->d_name, "lxm-") || !lxm_template_name_valid(tname) ||
+		    fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode) ||
+		    faccessat(dirfd(d), de->d_name, X_OK, 0) < 0)
+			continue;
+		nv = realloc(v, (n + 2) * sizeof(*v));
+		if (!nv || !(nv[n] = strdup(tname))) {
+			if (nv)
+				v = nv;
+			closedir(d);
+			return lxm_error_set(err, ENOMEM, "listing templates in '%s'", dir);
+		}
+		v = nv;
+		v[++n] = NULL;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), name_cmp);
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+int lxm_template_find(const char *name, char **ret_path, struct lxm_error *err)
+{
+	const char *dir = lxm_template_dir();
 	_cleanup_free_ char *path = NULL;
 	struct stat st;
 
 	if (!lxm_template_name_valid(name))
 		return lxm_error_setr(err, EINVAL, "invalid template name '%s' (allowed: a-z, 0-9, '_', '-')",
 				      name ? name : "");
-	if (!dir || !*dir)
-		dir = LXM_DEFAULT_TEMPLATEDIR;
 
 	path = lxm_strdup_printf("%s/lxm-%s", dir, name);
 	if (!path)
@@ -263,6 +316,40 @@ static int read_output(const char *label, int fd, struct lxm_template_result *re
 	if (ferror(f) && r == 0)
 		r = lxm_error_set(err, errno ? errno : EIO, "reading the output of template '%s'", label);
 	return r;
+}
+
+int lxm_template_help(const char *path, struct lxm_error *err)
+{
+	char *const argv[] = { (char *)path, (char *)"--help", NULL };
+	char *const envp[] = { (char *)TEMPLATE_PATH, (char *)"LANG=C", NULL };
+	const char *label = template_label(path);
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return lxm_error_set(err, errno, "running template '%s' --help", label);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDONLY | O_NOCTTY);
+
+		if (fd >= 0 && fd != STDIN_FILENO) {
+			dup2(fd, STDIN_FILENO);
+			close(fd);
+		}
+		execve(path, argv, envp);
+		fprintf(stderr, "running template '%s': %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return lxm_error_set(err, errno, "waiting for template '%s' --help", label);
+	if (WIFSIGNALED(status))
+		return lxm_error_setr(err, ECHILD, "template '%s' --help killed by signal %d", label, WTERMSIG(status));
+	if (WEXITSTATUS(status) != 0)
+		return lxm_error_setr(err, ECHILD, "template '%s' --help failed with exit status %d", label,
+				      WEXITSTATUS(status));
+	return 0;
 }
 
 int lxm_template_run(const char *path, const char *name, const char *container_dir,

@@ -25,6 +25,11 @@ struct lxm_template_result {
 int lxm_template_make_rootfs(int dirfd);
 /* Template names are [a-z0-9_-]+. */
 bool lxm_template_name_valid(const char *name);
+/* The template dir: $LXM_TEMPLATEDIR, else LXM_DEFAULT_TEMPLATEDIR. */
+const char *lxm_template_dir(void);
+/* The names of the templates in the template dir (those that
+ * lxm_template_find() would take), sorted, NULL-terminated. */
+int lxm_template_list(char ***ret, size_t *ret_n, struct lxm_error *err);
 /* Find lxm-<name> in $LXM_TEMPLATEDIR, else LXM_DEFAULT_TEMPLATEDIR, and
  * check that it is executable. -ENOENT: "template 'foo' not found in 'DIR'". */
 int lxm_template_find(const char *name, char **ret_path, struct lxm_error *err);
@@ -37,4 +42,8 @@ int lxm_template_find(const char *name, char **ret_path, struct lxm_error *err);
 int lxm_template_run(const char *path, const char *name, const char *container_dir,
 		     const char *rootfs, char *const *args, struct lxm_template_result *ret,
 		     struct lxm_error *err);
+/* Run the template at `path` with --help, its output on our stdout and
+ * stderr, in the same clean environment as a run; a non-zero exit is an
+ * error. */
+int lxm_template_help(const char *path, struct lxm_error *err);
 void lxm_template_result_free(struct lxm_template_result *r);

@@ -4,6 +4,19 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
+# -h lists the templates; with -t, the template's own options follow ours
+out=$(lxm-create -h 2>&1)
+ok "$(printf '%s\n' "$out" | grep -qx "Templates: busybox, debian, archive, none (the first ones in '$LXM_TEMPLATEDIR')"; echo $?)" \
+	"-h lists the templates in the template dir, then archive and none"
+out=$(lxm-create -t busybox -h 2>&1)
+ok "$(printf '%s\n' "$out" | head -1 | grep -q '^Usage: lxm-create' &&
+	printf '%s\n' "$out" | grep -qx "Options of the template 'busybox' (after --):" &&
+	printf '%s\n' "$out" | grep -q '^Usage: lxm-busybox --name NAME'; echo $?)" "-t busybox -h: our options, then the template's"
+out=$(lxm-create -h -t debian 2>&1)
+ok "$(printf '%s\n' "$out" | grep -q -- '--auth-key FILE'; echo $?)" "-h before -t: the debian template's options too"
+ok "$(lxm-create -t archive -h 2>&1 | grep -q -- '--file=ARCHIVE|DIR|-'; echo $?)" "-t archive -h: its --file option"
+expect_error "^lxm-create: template 'nope' not found in '$LXM_TEMPLATEDIR'\$" "-t nope -h fails naming the template" -- lxm-create -t nope -h
+
 # -t none: a config and an empty rootfs that the user fills
 n=${PFX}-none
 check "create -t none" -- lxm-create -n "$n" -t none

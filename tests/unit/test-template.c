@@ -191,6 +191,81 @@ static void test_failures(void)
 	ok(r == -ENOENT && strstr(errtext(&err), "executing template"), "exec failure: %s", errtext(&err));
 }
 
+/* -h lists what lxm_template_find() would take, sorted */
+static void test_list(void)
+{
+	struct lxm_error err = {};
+	_cleanup_strv_ char **v = NULL;
+	_cleanup_free_ char *dir = lxm_strdup_printf("%s/list", tmp);
+	size_t n = 99;
+	int r;
+
+	if (mkdirat(tmpfd, "list", 0755) < 0 || mkdirat(tmpfd, "list/lxm-dir", 0755) < 0) {
+		printf("# mkdir: %m\n");
+		exit(1);
+	}
+	write_script("list/lxm-zeta", "#!/bin/sh\n", 0755);
+	write_script("list/lxm-alpha", "#!/bin/sh\n", 0755);
+	write_script("list/lxm-noexec", "#!/bin/sh\n", 0644);
+	write_script("list/lxm-Upper", "#!/bin/sh\n", 0755);
+	write_script("list/lxm-alpha~", "#!/bin/sh\n", 0755);
+	write_script("list/lxm-", "#!/bin/sh\n", 0755);
+	write_script("list/other", "#!/bin/sh\n", 0755);
+	if (symlinkat("lxm-alpha", tmpfd, "list/lxm-link") < 0) {
+		printf("# symlink: %m\n");
+		exit(1);
+	}
+	setenv("LXM_TEMPLATEDIR", dir, 1);
+	ok(streq(lxm_template_dir(), dir), "template dir from LXM_TEMPLATEDIR");
+	r = lxm_template_list(&v, &n, &err);
+	ok(r == 0 && n == 3 && streq(v[0], "alpha") && streq(v[1], "link") && streq(v[2], "zeta") && !v[3],
+	   "listed: executables named lxm-NAME (a symlink to one too), sorted: %zu: %s %s %s", n,
+	   n > 0 ? v[0] : "", n > 1 ? v[1] : "", n > 2 ? v[2] : "");
+	lxm_strv_free(v, (size_t)-1);
+	v = NULL;
+
+	setenv("LXM_TEMPLATEDIR", "/nonexistent-template-dir", 1);
+	r = lxm_template_list(&v, &n, &err);
+	ok(r == -ENOENT && !v && n == 0 && streq(errtext(&err), "listing templates in '/nonexistent-template-dir': No such file or directory"),
+	   "a missing template dir: %s", errtext(&err));
+	unsetenv("LXM_TEMPLATEDIR");
+	ok(streq(lxm_template_dir(), LXM_DEFAULT_TEMPLATEDIR), "default template dir without LXM_TEMPLATEDIR");
+}
+
+/* lxm-create -t T -h: the template's own --help, on our stdout */
+static void test_help(void)
+{
+	struct lxm_error err = {};
+	_cleanup_free_ char *path = lxm_strdup_printf("%s/lxm-helpful", tmp), *out = NULL;
+	_cleanup_free_ char *bad = lxm_strdup_printf("%s/lxm-grumpy", tmp);
+	int saved, fd, r;
+
+	setenv("LXM_HELP_LEAK", "1", 1);
+	write_script("lxm-helpful",
+		     "#!/bin/sh\n[ \"$*\" = --help ] || exit 5\n[ -z \"$LXM_HELP_LEAK\" ] || exit 6\n"
+		     "read x && exit 7\necho \"usage of helpful\"\n",
+		     0755);
+	write_script("lxm-grumpy", "#!/bin/sh\nexit 3\n", 0755);
+	fd = openat(tmpfd, "help.out", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	saved = dup(STDOUT_FILENO);
+	if (fd < 0 || saved < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		printf("# redirecting stdout: %m\n");
+		exit(1);
+	}
+	r = lxm_template_help(path, &err);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(fd);
+	out = read_at("help.out");
+	ok(r == 0 && out && streq(out, "usage of helpful\n"),
+	   "--help alone, clean environment, stdin at EOF, output on our stdout: %d %s", r, out ? out : "(none)");
+	r = lxm_template_help(bad, &err);
+	ok(r == -ECHILD && streq(errtext(&err), "template 'grumpy' --help failed with exit status 3"), "a failing --help: %s",
+	   errtext(&err));
+	unsetenv("LXM_HELP_LEAK");
+}
+
 int main(void)
 {
 	struct lxm_error err = {};
@@ -206,6 +281,8 @@ int main(void)
 
 	test_names();
 	test_find();
+	test_list();
+	test_help();
 	test_run();
 	test_failures();
 
