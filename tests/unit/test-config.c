@@ -1,4 +1,4 @@
-/* Unit tests for lxm/config.c: reading, every error path, validation,
+/* Unit tests for lxm/config*.c: reading, every error path, validation,
  * defaults, read-over semantics, round trips, atomic writes and the pure
  * helpers. No root needed. */
 #include <dirent.h>
