@@ -30,19 +30,19 @@ struct lxm_cgroup {
 };
 
 /* cgroup-mountinfo.c */
-void hierarchy_done(struct lxm_cgroup_hierarchy *h);
-int load_mounts(struct lxm_cgroup_mounts *ret, struct lxm_error *err);
+void cg_hierarchy_done(struct lxm_cgroup_hierarchy *h);
+int cg_load_mounts(struct lxm_cgroup_mounts *ret, struct lxm_error *err);
 
 /* cgroup.c */
-bool list_has(const char *list, const char *word);
-void sleep_ns(uint64_t ns);
-int read_trimmed_at(int dirfd, const char *file, char **ret);
-int write_str_at(int dirfd, const char *file, const char *s);
-int read_keyed_at(int dirfd, const char *file, const char *key, uint64_t *ret);
-int open_dir_at(int dirfd, const char *name, int flags);
-int check_name(const char *name, struct lxm_error *err);
-int set_leaf(struct lxm_cgroup *cg, const char *leaf, struct lxm_error *err);
-int cgroup_new(const char *name, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err);
-void cgroup_compact(struct lxm_cgroup *cg);
-ssize_t find_v1(const struct lxm_cgroup *cg, const char *controller);
-ssize_t find_v2(const struct lxm_cgroup *cg);
+bool cg_list_has(const char *list, const char *word);
+void cg_sleep_ns(uint64_t ns);
+int cg_read_trimmed_at(int dirfd, const char *file, char **ret);
+int cg_write_str_at(int dirfd, const char *file, const char *s);
+int cg_read_keyed_at(int dirfd, const char *file, const char *key, uint64_t *ret);
+int cg_open_dir_at(int dirfd, const char *name, int flags);
+int cg_check_name(const char *name, struct lxm_error *err);
+int cg_set_leaf(struct lxm_cgroup *cg, const char *leaf, struct lxm_error *err);
+int cg_new(const char *name, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err);
+void cg_compact(struct lxm_cgroup *cg);
+ssize_t cg_find_v1(const struct lxm_cgroup *cg, const char *controller);
+ssize_t cg_find_v2(const struct lxm_cgroup *cg);

@@ -38,7 +38,7 @@ static int control_file_error(struct lxm_error *err, const char *name, const cha
 int lxm_cgroup_name_check(const char *name, struct lxm_error *err)
 {
 	struct lxm_cgroup_mounts m = { 0 };
-	int r = load_mounts(&m, err);
+	int r = cg_load_mounts(&m, err);
 
 	/* no cgroups mounted, or none to read: the start tells (create_one_try) */
 	if (r < 0) {
@@ -77,13 +77,13 @@ static void enable_controllers(int dirfd, const char *where)
 	 * thread root, and then no cgroup below it can hold a process
 	 * (clone3 into one fails with EOPNOTSUPP): leave it alone. The real
 	 * root has no cgroup.type. */
-	if (faccessat(dirfd, "cgroup.type", F_OK, 0) == 0 && read_trimmed_at(dirfd, "cgroup.procs", &procs) == 0 &&
+	if (faccessat(dirfd, "cgroup.type", F_OK, 0) == 0 && cg_read_trimmed_at(dirfd, "cgroup.procs", &procs) == 0 &&
 	    procs[0]) {
 		log_debug("cgroup: '%s' holds processes: no controllers enabled for its children", where);
 		return;
 	}
-	if (read_trimmed_at(dirfd, "cgroup.controllers", &avail) < 0 ||
-	    read_trimmed_at(dirfd, "cgroup.subtree_control", &enabled) < 0) {
+	if (cg_read_trimmed_at(dirfd, "cgroup.controllers", &avail) < 0 ||
+	    cg_read_trimmed_at(dirfd, "cgroup.subtree_control", &enabled) < 0) {
 		log_debug("cgroup: cannot read the controllers of '%s', ignoring", where);
 		return;
 	}
@@ -97,10 +97,10 @@ static void enable_controllers(int dirfd, const char *where)
 		char buf[32];
 		int r;
 
-		if (!list_has(avail, wanted[i]) || list_has(enabled, wanted[i]))
+		if (!cg_list_has(avail, wanted[i]) || cg_list_has(enabled, wanted[i]))
 			continue;
 		snprintf(buf, sizeof(buf), "+%s", wanted[i]);
-		r = write_str_at(dirfd, "cgroup.subtree_control", buf);
+		r = cg_write_str_at(dirfd, "cgroup.subtree_control", buf);
 		if (r < 0)
 			log_debug("cgroup: enabling '%s' in '%s/cgroup.subtree_control': %s, ignoring",
 				  wanted[i], where, strerror(-r));
@@ -117,15 +117,15 @@ static int copy_cpuset(int parent_fd, int child_fd, const char *child_path, stru
 		_cleanup_free_ char *cur = NULL, *val = NULL;
 		int r;
 
-		r = read_trimmed_at(child_fd, files[i], &cur);
+		r = cg_read_trimmed_at(child_fd, files[i], &cur);
 		if (r < 0)
 			return lxm_error_set(err, -r, "reading '%s/%s'", child_path, files[i]);
 		if (cur[0])
 			continue;
-		r = read_trimmed_at(parent_fd, files[i], &val);
+		r = cg_read_trimmed_at(parent_fd, files[i], &val);
 		if (r < 0)
 			return lxm_error_set(err, -r, "reading the parent of '%s' for '%s'", child_path, files[i]);
-		r = write_str_at(child_fd, files[i], val);
+		r = cg_write_str_at(child_fd, files[i], val);
 		if (r < 0)
 			return lxm_error_set(err, -r, "writing '%s' into '%s/%s'", val, child_path, files[i]);
 	}
@@ -180,7 +180,7 @@ static int cgroup_in_use(const struct lxm_cgroup *cg, size_t i, bool *ret)
 {
 	uint64_t populated;
 
-	if (cg->h[i].unified && read_keyed_at(cg->f[i].fd, "cgroup.events", "populated", &populated) == 0) {
+	if (cg->h[i].unified && cg_read_keyed_at(cg->f[i].fd, "cgroup.events", "populated", &populated) == 0) {
 		*ret = populated != 0;
 		return 0;
 	}
@@ -205,7 +205,7 @@ static int remove_leftover(struct lxm_cgroup *cg, size_t i, struct lxm_error *er
 	bool busy = false;
 	int r;
 
-	f->fd = open_dir_at(f->lxm_fd, cg->name, O_PATH);
+	f->fd = cg_open_dir_at(f->lxm_fd, cg->name, O_PATH);
 	if (f->fd < 0)
 		return lxm_error_set(err, errno, "opening the leftover cgroup '%s'", path);
 	r = cgroup_in_use(cg, i, &busy);
@@ -268,7 +268,7 @@ static void mark_owner(const struct lxm_cgroup *cg, size_t i)
 
 	if (!cg->owner || i != mark_hierarchy(cg))
 		return;
-	fd = open_dir_at(cg->f[i].lxm_fd, cg->name, O_RDONLY);
+	fd = cg_open_dir_at(cg->f[i].lxm_fd, cg->name, O_RDONLY);
 	if (fd >= 0 && (fsetxattr(fd, LXM_CGROUP_OWNER_XATTR, cg->owner, strlen(cg->owner), 0) == 0 ||
 			fsetxattr(fd, LXM_CGROUP_OWNER_XATTR_USER, cg->owner, strlen(cg->owner), 0) == 0))
 		return;
@@ -306,7 +306,7 @@ static int create_one_try(struct lxm_cgroup *cg, size_t i, struct lxm_error *err
 		new_parent = true;
 	else if (errno != EEXIST)
 		return lxm_error_set(err, errno, "creating cgroup '%s/" CGROUP_PARENT "'", h->mountpoint);
-	f->lxm_fd = open_dir_at(f->root_fd, CGROUP_PARENT, O_PATH);
+	f->lxm_fd = cg_open_dir_at(f->root_fd, CGROUP_PARENT, O_PATH);
 	if (f->lxm_fd < 0)
 		return lxm_error_set(err, errno, "opening cgroup '%s/" CGROUP_PARENT "'", h->mountpoint);
 
@@ -323,8 +323,8 @@ static int create_one_try(struct lxm_cgroup *cg, size_t i, struct lxm_error *err
 		 * sub-cgroups. Only a new, childless cgroup may change it. */
 		_cleanup_free_ char *v = NULL;
 
-		if (read_trimmed_at(f->lxm_fd, "memory.use_hierarchy", &v) == 0 && streq(v, "0")) {
-			r = write_str_at(f->lxm_fd, "memory.use_hierarchy", "1");
+		if (cg_read_trimmed_at(f->lxm_fd, "memory.use_hierarchy", &v) == 0 && streq(v, "0")) {
+			r = cg_write_str_at(f->lxm_fd, "memory.use_hierarchy", "1");
 			if (r < 0)
 				log_debug("cgroup: setting '%s/" CGROUP_PARENT "/memory.use_hierarchy': %s, ignoring",
 					  h->mountpoint, strerror(-r));
@@ -351,7 +351,7 @@ static int create_one_try(struct lxm_cgroup *cg, size_t i, struct lxm_error *err
 			return lxm_error_set(err, errno, "creating cgroup '%s'", h->path);
 	}
 	f->created = true;
-	f->fd = open_dir_at(f->lxm_fd, cg->name, O_PATH);
+	f->fd = cg_open_dir_at(f->lxm_fd, cg->name, O_PATH);
 	if (f->fd < 0)
 		return lxm_error_set(err, errno, "opening cgroup '%s'", h->path);
 	mark_owner(cg, i);
@@ -444,7 +444,7 @@ static int remove_subcgroups(int fd, const char *path, uint64_t deadline, struct
 static int rmdir_tree(int parent_fd, const char *name, const char *path, uint64_t deadline,
 		      struct lxm_error *err)
 {
-	_cleanup_close_ int fd = open_dir_at(parent_fd, name, O_RDONLY);
+	_cleanup_close_ int fd = cg_open_dir_at(parent_fd, name, O_RDONLY);
 	int r;
 
 	if (fd < 0) {
@@ -460,7 +460,7 @@ static int rmdir_tree(int parent_fd, const char *name, const char *path, uint64_
 			return 0;
 		if (errno != EBUSY || lxm_now_ns() >= deadline)
 			return lxm_error_set(err, errno, "removing cgroup '%s'", path);
-		sleep_ns(5 * 1000 * 1000);
+		cg_sleep_ns(5 * 1000 * 1000);
 	}
 }
 
@@ -554,7 +554,7 @@ const char *lxm_cgroup_recorded_leaf(const char *recorded, const char *name)
 	if (!recorded || !lxm_startswith(recorded, CGROUP_PARENT "/"))
 		return name;
 	leaf = recorded + strlen(CGROUP_PARENT "/");
-	return check_name(leaf, NULL) < 0 ? name : leaf;
+	return cg_check_name(leaf, NULL) < 0 ? name : leaf;
 }
 
 int lxm_cgroup_check_owner(const struct lxm_cgroup *cg, const char *owner, struct lxm_error *err)
@@ -619,7 +619,7 @@ static int scan_claims(const struct lxm_cgroup *cg, const char *name, const char
 	if (!mp)
 		return 0;
 	root = open(mp, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	parent = root >= 0 ? open_dir_at(root, CGROUP_PARENT, O_PATH) : -1;
+	parent = root >= 0 ? cg_open_dir_at(root, CGROUP_PARENT, O_PATH) : -1;
 	if (parent < 0)
 		return errno == ENOENT ? 0 : lxm_error_set(err, errno, "reading cgroup '%s/" CGROUP_PARENT "'", mp);
 	for (size_t k = 0; k < LXM_CGROUP_LEAF_TRIES; k++) {
@@ -628,7 +628,7 @@ static int scan_claims(const struct lxm_cgroup *cg, const char *name, const char
 
 		if (lxm_cgroup_leaf_name(name, (unsigned)k, leaf, sizeof(leaf)) < 0)
 			break;
-		fd = open_dir_at(parent, leaf, O_RDONLY);
+		fd = cg_open_dir_at(parent, leaf, O_RDONLY);
 		if (fd < 0) {
 			if (k > 0)
 				break;
@@ -656,12 +656,12 @@ static int pick_leaf(struct lxm_cgroup *cg, const char *name, struct lxm_error *
 	if (k < 0)
 		return lxm_error_setr(err, EBUSY, "no free cgroup name: '" CGROUP_PARENT "/%s' to '" CGROUP_PARENT
 				      "/%s-%d' are other containers'", name, name, LXM_CGROUP_LEAF_TRIES - 1);
-	if (lxm_cgroup_leaf_name(name, (unsigned)k, leaf, sizeof(leaf)) < 0 || check_name(leaf, NULL) < 0)
+	if (lxm_cgroup_leaf_name(name, (unsigned)k, leaf, sizeof(leaf)) < 0 || cg_check_name(leaf, NULL) < 0)
 		return lxm_error_setr(err, ENAMETOOLONG, "no cgroup name for '%s': too long", name);
 	if (k > 0 || claims[0] == LXM_CGROUP_OTHER)
 		log_debug("cgroup: '" CGROUP_PARENT "/%s' is another container's, taking '" CGROUP_PARENT "/%s'",
 			  name, leaf);
-	return set_leaf(cg, leaf, err);
+	return cg_set_leaf(cg, leaf, err);
 }
 
 int lxm_cgroup_open_own(const char *name, const char *owner, struct lxm_cgroup **ret, struct lxm_error *err)
@@ -671,7 +671,7 @@ int lxm_cgroup_open_own(const char *name, const char *owner, struct lxm_cgroup *
 	char leaf[256];
 	int lock_fd, k = -1, r;
 
-	r = cgroup_new(name, NULL, &cg, err);
+	r = cg_new(name, NULL, &cg, err);
 	if (r < 0)
 		return r;
 	lock_fd = lock_starts(cg, err);
@@ -718,7 +718,7 @@ int lxm_cgroup_create(const char *name, const char *owner, const struct lxm_cgro
 	if (limits && limits->cpu_weight > 10000)
 		return lxm_error_setr(err, EINVAL, "cpu weight %" PRIu32 " is out of range (1-10000)",
 				      limits->cpu_weight);
-	r = cgroup_new(name, NULL, &cg, err);
+	r = cg_new(name, NULL, &cg, err);
 	if (r < 0)
 		return r;
 	if (owner) {
@@ -754,7 +754,7 @@ int lxm_cgroup_create(const char *name, const char *owner, const struct lxm_cgro
 		}
 		goto fail;
 	}
-	cgroup_compact(cg);
+	cg_compact(cg);
 	/* every hierarchy has it, marked: the next start sees it taken */
 	closep(&cg->lock_fd);
 	cg->lock_fd = -1;
@@ -831,17 +831,17 @@ static int kill_all(const struct lxm_cgroup *cg, bool cgroup_kill, struct lxm_er
 
 	/* A frozen v1 task sits in the refrigerator even with SIGKILL
 	 * pending: thaw first. (cgroup.kill handles a frozen v2 cgroup.) */
-	if ((i = find_v1(cg, "freezer")) >= 0) {
+	if ((i = cg_find_v1(cg, "freezer")) >= 0) {
 		_cleanup_free_ char *state = NULL;
 
-		if (read_trimmed_at(cg->f[i].fd, "freezer.state", &state) == 0 && !streq(state, "THAWED")) {
-			r = write_str_at(cg->f[i].fd, "freezer.state", "THAWED");
+		if (cg_read_trimmed_at(cg->f[i].fd, "freezer.state", &state) == 0 && !streq(state, "THAWED")) {
+			r = cg_write_str_at(cg->f[i].fd, "freezer.state", "THAWED");
 			if (r < 0)
 				log_debug("cgroup: thawing '%s': %s, ignoring", cg->h[i].path, strerror(-r));
 		}
 	}
-	if (cgroup_kill && (i = find_v2(cg)) >= 0) {
-		r = write_str_at(cg->f[i].fd, "cgroup.kill", "1");
+	if (cgroup_kill && (i = cg_find_v2(cg)) >= 0) {
+		r = cg_write_str_at(cg->f[i].fd, "cgroup.kill", "1");
 		if (r < 0 && r != -ENOENT)
 			log_debug("cgroup: writing '%s/cgroup.kill': %s, ignoring", cg->h[i].path, strerror(-r));
 	}
@@ -857,7 +857,7 @@ static int kill_all(const struct lxm_cgroup *cg, bool cgroup_kill, struct lxm_er
 			return 0;
 		if (lxm_now_ns() >= deadline)
 			return lxm_error_set(err, EBUSY, "killing the tasks of '%s': %zu left", cg->rel, n);
-		sleep_ns(delay);
+		cg_sleep_ns(delay);
 		if (delay < 20 * 1000 * 1000)
 			delay *= 2;
 	}
@@ -871,7 +871,7 @@ static int clear_subtree_control(const struct lxm_cgroup *cg, size_t i, struct l
 	char *save = NULL;
 	int r;
 
-	r = read_trimmed_at(cg->f[i].fd, "cgroup.subtree_control", &enabled);
+	r = cg_read_trimmed_at(cg->f[i].fd, "cgroup.subtree_control", &enabled);
 	if (r < 0)
 		return lxm_error_set(err, -r, "reading '%s/cgroup.subtree_control'", cg->h[i].path);
 	if (!enabled[0])
@@ -881,7 +881,7 @@ static int clear_subtree_control(const struct lxm_cgroup *cg, size_t i, struct l
 		return lxm_error_set(err, ENOMEM, "resetting cgroup '%s'", cg->h[i].path);
 	for (char *c = strtok_r(enabled, " ", &save); c; c = strtok_r(NULL, " ", &save))
 		len += (size_t)sprintf(off + len, "%s-%s", len ? " " : "", c);
-	r = write_str_at(cg->f[i].fd, "cgroup.subtree_control", off);
+	r = cg_write_str_at(cg->f[i].fd, "cgroup.subtree_control", off);
 	if (r < 0)
 		return lxm_error_set(err, -r, "writing '%s' into '%s/cgroup.subtree_control'", off, cg->h[i].path);
 	return 0;

@@ -19,7 +19,7 @@ const char *lxm_cgroup_layout_to_string(enum lxm_cgroup_layout l)
 
 /* ---- mountinfo ---- */
 
-void hierarchy_done(struct lxm_cgroup_hierarchy *h)
+void cg_hierarchy_done(struct lxm_cgroup_hierarchy *h)
 {
 	free(h->mountpoint);
 	free(h->controllers);
@@ -32,7 +32,7 @@ void lxm_cgroup_mounts_done(struct lxm_cgroup_mounts *m)
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->n; i++)
-		hierarchy_done(&m->h[i]);
+		cg_hierarchy_done(&m->h[i]);
 	free(m->h);
 	*m = (struct lxm_cgroup_mounts){ 0 };
 }
@@ -297,7 +297,7 @@ int lxm_cgroup_parse_mountinfo(const char *text, struct lxm_cgroup_mounts *ret, 
 	return 0;
 }
 
-int load_mounts(struct lxm_cgroup_mounts *ret, struct lxm_error *err)
+int cg_load_mounts(struct lxm_cgroup_mounts *ret, struct lxm_error *err)
 {
 	const char *path = getenv("LXM_CGROUP_MOUNTINFO");
 	_cleanup_free_ char *text = NULL;
@@ -317,7 +317,7 @@ int load_mounts(struct lxm_cgroup_mounts *ret, struct lxm_error *err)
 int lxm_cgroup_detect(enum lxm_cgroup_layout *ret, struct lxm_error *err)
 {
 	struct lxm_cgroup_mounts m = { 0 };
-	int r = load_mounts(&m, err);
+	int r = cg_load_mounts(&m, err);
 
 	if (r < 0)
 		return r;

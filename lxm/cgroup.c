@@ -64,7 +64,7 @@ uint64_t lxm_cgroup_weight_to_shares(uint32_t weight)
 	return shares < 2 ? 2 : shares;
 }
 
-bool list_has(const char *list, const char *word)
+bool cg_list_has(const char *list, const char *word)
 {
 	size_t len = strlen(word);
 
@@ -83,12 +83,12 @@ bool list_has(const char *list, const char *word)
 
 bool lxm_cgroup_hierarchy_has(const struct lxm_cgroup_hierarchy *h, const char *controller)
 {
-	return h && !h->unified && list_has(h->controllers, controller);
+	return h && !h->unified && cg_list_has(h->controllers, controller);
 }
 
 /* ---- small file helpers ---- */
 
-void sleep_ns(uint64_t ns)
+void cg_sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ULL), .tv_nsec = (long)(ns % 1000000000ULL) };
 
@@ -96,7 +96,7 @@ void sleep_ns(uint64_t ns)
 		;
 }
 
-int read_trimmed_at(int dirfd, const char *file, char **ret)
+int cg_read_trimmed_at(int dirfd, const char *file, char **ret)
 {
 	char *s = NULL;
 	size_t len = 0;
@@ -110,13 +110,13 @@ int read_trimmed_at(int dirfd, const char *file, char **ret)
 	return 0;
 }
 
-int write_str_at(int dirfd, const char *file, const char *s)
+int cg_write_str_at(int dirfd, const char *file, const char *s)
 {
 	return lxm_write_file_at(dirfd, file, s, strlen(s), 0, 0);
 }
 
 /* "key value" lines (cgroup.events, cpu.stat) */
-int read_keyed_at(int dirfd, const char *file, const char *key, uint64_t *ret)
+int cg_read_keyed_at(int dirfd, const char *file, const char *key, uint64_t *ret)
 {
 	_cleanup_free_ char *s = NULL;
 	size_t klen = strlen(key);
@@ -139,14 +139,14 @@ int read_keyed_at(int dirfd, const char *file, const char *key, uint64_t *ret)
 static int read_u64_at(int dirfd, const char *file, uint64_t *ret)
 {
 	_cleanup_free_ char *s = NULL;
-	int r = read_trimmed_at(dirfd, file, &s);
+	int r = cg_read_trimmed_at(dirfd, file, &s);
 
 	if (r < 0)
 		return r;
 	return lxm_parse_u64(s, UINT64_MAX, ret);
 }
 
-int open_dir_at(int dirfd, const char *name, int flags)
+int cg_open_dir_at(int dirfd, const char *name, int flags)
 {
 	return openat(dirfd, name, flags | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 }
@@ -162,7 +162,7 @@ void lxm_cgroup_free(struct lxm_cgroup *cg)
 		closep(&cg->f[i].lxm_fd);
 		closep(&cg->f[i].fd);
 		closep(&cg->f[i].tasks_fd);
-		hierarchy_done(&cg->h[i]);
+		cg_hierarchy_done(&cg->h[i]);
 	}
 	free(cg->h);
 	free(cg->f);
@@ -173,7 +173,7 @@ void lxm_cgroup_free(struct lxm_cgroup *cg)
 	free(cg);
 }
 
-int check_name(const char *name, struct lxm_error *err)
+int cg_check_name(const char *name, struct lxm_error *err)
 {
 	if (!name || !*name || strchr(name, '/') || streq(name, ".") || streq(name, "..") ||
 	    strlen(name) > 200)
@@ -182,7 +182,7 @@ int check_name(const char *name, struct lxm_error *err)
 }
 
 /* The names that go with the leaf "lxm/<leaf>". */
-int set_leaf(struct lxm_cgroup *cg, const char *leaf, struct lxm_error *err)
+int cg_set_leaf(struct lxm_cgroup *cg, const char *leaf, struct lxm_error *err)
 {
 	free(cg->name);
 	free(cg->rel);
@@ -201,17 +201,17 @@ int set_leaf(struct lxm_cgroup *cg, const char *leaf, struct lxm_error *err)
 
 /* mounts: the hierarchies as lxm_cgroup_format_mounts() wrote them, or
  * NULL (or unusable): this process's mountinfo */
-int cgroup_new(const char *name, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err)
+int cg_new(const char *name, const char *mounts, struct lxm_cgroup **ret, struct lxm_error *err)
 {
 	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
 	struct lxm_cgroup_mounts m = { 0 };
 	int r;
 
-	r = check_name(name, err);
+	r = cg_check_name(name, err);
 	if (r < 0)
 		return r;
 	if (!mounts || !*mounts || lxm_cgroup_parse_mountinfo(mounts, &m, NULL) < 0) {
-		r = load_mounts(&m, err);
+		r = cg_load_mounts(&m, err);
 		if (r < 0)
 			return r;
 	}
@@ -228,7 +228,7 @@ int cgroup_new(const char *name, const char *mounts, struct lxm_cgroup **ret, st
 	cg->h = TAKE_PTR(m.h);
 	for (size_t i = 0; i < cg->n; i++)
 		cg->f[i] = (struct cg_fds){ .root_fd = -1, .lxm_fd = -1, .fd = -1, .tasks_fd = -1 };
-	r = set_leaf(cg, name, err);
+	r = cg_set_leaf(cg, name, err);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(cg);
@@ -236,7 +236,7 @@ int cgroup_new(const char *name, const char *mounts, struct lxm_cgroup **ret, st
 }
 
 /* Drop hierarchies without a cgroup of this container. */
-void cgroup_compact(struct lxm_cgroup *cg)
+void cg_compact(struct lxm_cgroup *cg)
 {
 	size_t w = 0;
 
@@ -246,7 +246,7 @@ void cgroup_compact(struct lxm_cgroup *cg)
 			closep(&cg->f[i].root_fd);
 			closep(&cg->f[i].lxm_fd);
 			closep(&cg->f[i].tasks_fd);
-			hierarchy_done(&cg->h[i]);
+			cg_hierarchy_done(&cg->h[i]);
 			continue;
 		}
 		cg->h[w] = cg->h[i];
@@ -256,7 +256,7 @@ void cgroup_compact(struct lxm_cgroup *cg)
 	cg->n = w;
 }
 
-ssize_t find_v1(const struct lxm_cgroup *cg, const char *controller)
+ssize_t cg_find_v1(const struct lxm_cgroup *cg, const char *controller)
 {
 	for (size_t i = 0; i < cg->n; i++)
 		if (cg->f[i].fd >= 0 && lxm_cgroup_hierarchy_has(&cg->h[i], controller))
@@ -264,7 +264,7 @@ ssize_t find_v1(const struct lxm_cgroup *cg, const char *controller)
 	return -1;
 }
 
-ssize_t find_v2(const struct lxm_cgroup *cg)
+ssize_t cg_find_v2(const struct lxm_cgroup *cg)
 {
 	for (size_t i = 0; i < cg->n; i++)
 		if (cg->f[i].fd >= 0 && cg->h[i].unified)
@@ -289,7 +289,7 @@ int lxm_cgroup_v2_fd(const struct lxm_cgroup *cg)
 
 	if (!cg || cg->destroyed)
 		return -1;
-	i = find_v2(cg);
+	i = cg_find_v2(cg);
 	return i < 0 ? -1 : cg->f[i].fd;
 }
 
@@ -300,7 +300,7 @@ int lxm_cgroup_v2_open_of(const struct lxm_cgroup *cg, pid_t pid)
 	size_t len;
 	ssize_t i;
 
-	if (!cg || cg->destroyed || (i = find_v2(cg)) < 0)
+	if (!cg || cg->destroyed || (i = cg_find_v2(cg)) < 0)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	if (lxm_read_file_at(AT_FDCWD, path, &text, NULL) < 0)
@@ -343,12 +343,12 @@ static bool v2_has_controller(const struct lxm_cgroup *cg, size_t i, const char 
 {
 	_cleanup_free_ char *avail = NULL;
 
-	if (read_trimmed_at(cg->f[i].fd, "cgroup.controllers", &avail) < 0)
+	if (cg_read_trimmed_at(cg->f[i].fd, "cgroup.controllers", &avail) < 0)
 		return false;
 	for (char *p = avail; *p; p++)
 		if (*p == ' ')
 			*p = ',';
-	return list_has(avail, controller);
+	return cg_list_has(avail, controller);
 }
 
 int lxm_cgroup_controller_fd(const struct lxm_cgroup *cg, const char *controller, bool *ret_unified,
@@ -358,9 +358,9 @@ int lxm_cgroup_controller_fd(const struct lxm_cgroup *cg, const char *controller
 
 	if (!cg || cg->destroyed)
 		return -ENOENT;
-	i = controller ? find_v1(cg, controller) : -1;
+	i = controller ? cg_find_v1(cg, controller) : -1;
 	if (i < 0) {
-		i = find_v2(cg);
+		i = cg_find_v2(cg);
 		if (i < 0 || (controller && !v2_has_controller(cg, (size_t)i, controller)))
 			return -ENOENT;
 	}
@@ -388,7 +388,7 @@ static int apply_devices(const struct lxm_cgroup *cg, const struct lxm_devcg_rul
 	for (size_t i = 0; i < cg->n; i++) {
 		if (cg->h[i].unified || !lxm_cgroup_hierarchy_has(&cg->h[i], "devices"))
 			continue;
-		r = write_str_at(cg->f[i].fd, "devices.deny", "a");
+		r = cg_write_str_at(cg->f[i].fd, "devices.deny", "a");
 		if (r == -EPERM && lxm_devcg_confined()) {
 			/* only init's user namespace may change a device
 			 * cgroup: a nested container keeps the policy of the
@@ -405,13 +405,13 @@ static int apply_devices(const struct lxm_cgroup *cg, const struct lxm_devcg_rul
 
 			r = lxm_devcg_rule_format(&rules[k], line, sizeof(line));
 			if (r >= 0)
-				r = write_str_at(cg->f[i].fd, "devices.allow", line);
+				r = cg_write_str_at(cg->f[i].fd, "devices.allow", line);
 			if (r < 0)
 				return lxm_error_set(err, -r, "allowing device '%s' for '%s'", line, cg->rel);
 		}
 		log_debug("cgroup: %s: device policy set", cg->h[i].path);
 	}
-	v2 = find_v2(cg);
+	v2 = cg_find_v2(cg);
 	if (v1 || v2 < 0)
 		return 0;
 	r = lxm_devcg_attach(cg->f[v2].fd, rules, n_rules, err);
@@ -456,7 +456,7 @@ static int open_done(struct lxm_cgroup **cgp, struct lxm_cgroup **ret, struct lx
 		if (f->tasks_fd < 0)
 			log_debug("cgroup: opening '%s/tasks': %s, ignoring", cg->h[i].path, strerror(errno));
 	}
-	cgroup_compact(cg);
+	cg_compact(cg);
 	if (cg->n == 0)
 		return lxm_error_set(err, ENOENT, "opening cgroup '%s'", cg->rel);
 	*ret = TAKE_PTR(*cgp);
@@ -468,7 +468,7 @@ int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error 
 	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
 	int r;
 
-	r = cgroup_new(name, NULL, &cg, err);
+	r = cg_new(name, NULL, &cg, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < cg->n; i++) {
@@ -478,13 +478,13 @@ int lxm_cgroup_open(const char *name, struct lxm_cgroup **ret, struct lxm_error 
 		f->root_fd = open(h->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (f->root_fd < 0)
 			return lxm_error_set(err, errno, "opening cgroup hierarchy '%s'", h->mountpoint);
-		f->lxm_fd = open_dir_at(f->root_fd, CGROUP_PARENT, O_PATH);
+		f->lxm_fd = cg_open_dir_at(f->root_fd, CGROUP_PARENT, O_PATH);
 		if (f->lxm_fd < 0) {
 			if (errno == ENOENT)
 				continue;
 			return lxm_error_set(err, errno, "opening cgroup '%s/" CGROUP_PARENT "'", h->mountpoint);
 		}
-		f->fd = open_dir_at(f->lxm_fd, cg->name, O_PATH);
+		f->fd = cg_open_dir_at(f->lxm_fd, cg->name, O_PATH);
 		if (f->fd < 0) {
 			if (errno == ENOENT || errno == ENOTDIR)   /* a control file's name: none */
 				continue;
@@ -499,7 +499,7 @@ int lxm_cgroup_open_join(const char *name, const char *mounts, struct lxm_cgroup
 	_cleanup_(lxm_cgroup_freep) struct lxm_cgroup *cg = NULL;
 	int r;
 
-	r = cgroup_new(name, mounts, &cg, err);
+	r = cg_new(name, mounts, &cg, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < cg->n; i++) {
@@ -553,7 +553,7 @@ int lxm_cgroup_attach(const struct lxm_cgroup *cg, pid_t pid, bool skip_v2, stru
 
 		if (cg->f[i].fd < 0 || (skip_v2 && cg->h[i].unified))
 			continue;
-		r = write_str_at(cg->f[i].fd, "cgroup.procs", buf);
+		r = cg_write_str_at(cg->f[i].fd, "cgroup.procs", buf);
 		if (r < 0)
 			return lxm_error_set(err, -r, "attaching pid %d to '%s/cgroup.procs'", (int)pid, cg->h[i].path);
 	}
@@ -607,20 +607,20 @@ static int freeze_v1(const struct lxm_cgroup *cg, size_t i, bool freeze, struct 
 
 		/* Writing FROZEN again retries the tasks that could not be
 		 * frozen yet (the state stays FREEZING meanwhile). */
-		r = write_str_at(cg->f[i].fd, "freezer.state", want);
+		r = cg_write_str_at(cg->f[i].fd, "freezer.state", want);
 		if (r < 0)
 			return lxm_error_set(err, -r, "writing '%s' into '%s/freezer.state'", want, cg->h[i].path);
-		r = read_trimmed_at(cg->f[i].fd, "freezer.state", &state);
+		r = cg_read_trimmed_at(cg->f[i].fd, "freezer.state", &state);
 		if (r < 0)
 			return lxm_error_set(err, -r, "reading '%s/freezer.state'", cg->h[i].path);
 		if (streq(state, want))
 			return 0;
 		if (lxm_now_ns() >= deadline)
 			break;
-		sleep_ns(2 * 1000 * 1000);
+		cg_sleep_ns(2 * 1000 * 1000);
 	}
 	if (freeze)
-		(void)write_str_at(cg->f[i].fd, "freezer.state", "THAWED");
+		(void)cg_write_str_at(cg->f[i].fd, "freezer.state", "THAWED");
 	return lxm_error_set(err, EBUSY, "%s '%s': still not %s after %llu s", freeze ? "freezing" : "thawing",
 			     cg->rel, want, (unsigned long long)(FREEZE_TIMEOUT_NS / 1000000000ULL));
 }
@@ -630,21 +630,21 @@ static int freeze_v2(const struct lxm_cgroup *cg, size_t i, bool freeze, struct 
 	uint64_t deadline = lxm_now_ns() + FREEZE_TIMEOUT_NS, frozen;
 	int r;
 
-	r = write_str_at(cg->f[i].fd, "cgroup.freeze", freeze ? "1" : "0");
+	r = cg_write_str_at(cg->f[i].fd, "cgroup.freeze", freeze ? "1" : "0");
 	if (r < 0)
 		return lxm_error_set(err, -r, "writing '%s/cgroup.freeze'", cg->h[i].path);
 	for (;;) {
-		r = read_keyed_at(cg->f[i].fd, "cgroup.events", "frozen", &frozen);
+		r = cg_read_keyed_at(cg->f[i].fd, "cgroup.events", "frozen", &frozen);
 		if (r < 0)
 			return lxm_error_set(err, -r, "reading '%s/cgroup.events'", cg->h[i].path);
 		if ((frozen != 0) == freeze)
 			return 0;
 		if (lxm_now_ns() >= deadline)
 			break;
-		sleep_ns(1 * 1000 * 1000);
+		cg_sleep_ns(1 * 1000 * 1000);
 	}
 	if (freeze)
-		(void)write_str_at(cg->f[i].fd, "cgroup.freeze", "0");
+		(void)cg_write_str_at(cg->f[i].fd, "cgroup.freeze", "0");
 	return lxm_error_set(err, EBUSY, "%s '%s': not done after %llu s", freeze ? "freezing" : "thawing",
 			     cg->rel, (unsigned long long)(FREEZE_TIMEOUT_NS / 1000000000ULL));
 }
@@ -653,11 +653,11 @@ static int freeze_v2(const struct lxm_cgroup *cg, size_t i, bool freeze, struct 
  * else the v2 core freezer. */
 static int freezer_index(const struct lxm_cgroup *cg, bool *ret_v1)
 {
-	ssize_t i = find_v1(cg, "freezer");
+	ssize_t i = cg_find_v1(cg, "freezer");
 
 	*ret_v1 = i >= 0;
 	if (i < 0)
-		i = find_v2(cg);
+		i = cg_find_v2(cg);
 	return (int)i;
 }
 
@@ -688,14 +688,14 @@ int lxm_cgroup_is_frozen(const struct lxm_cgroup *cg, bool *ret)
 	if (v1) {
 		_cleanup_free_ char *state = NULL;
 
-		r = read_trimmed_at(cg->f[i].fd, "freezer.state", &state);
+		r = cg_read_trimmed_at(cg->f[i].fd, "freezer.state", &state);
 		if (r < 0)
 			return r;
 		*ret = streq(state, "FROZEN");
 	} else {
 		uint64_t frozen;
 
-		r = read_keyed_at(cg->f[i].fd, "cgroup.events", "frozen", &frozen);
+		r = cg_read_keyed_at(cg->f[i].fd, "cgroup.events", "frozen", &frozen);
 		if (r < 0)
 			return r;
 		*ret = frozen != 0;
@@ -746,23 +746,23 @@ int lxm_cgroup_stats(const struct lxm_cgroup *cg, struct lxm_cgroup_stats *ret)
 
 	if (!cg || cg->destroyed)
 		return -ENOENT;
-	v2 = find_v2(cg);
+	v2 = cg_find_v2(cg);
 
-	if ((i = find_v1(cg, "memory")) >= 0)
+	if ((i = cg_find_v1(cg, "memory")) >= 0)
 		s.has_memory = read_u64_at(cg->f[i].fd, "memory.usage_in_bytes", &s.memory_bytes) == 0;
 	else if (v2 >= 0)
 		s.has_memory = read_u64_at(cg->f[v2].fd, "memory.current", &s.memory_bytes) == 0;
 
-	if ((i = find_v1(cg, "cpuacct")) >= 0) {
+	if ((i = cg_find_v1(cg, "cpuacct")) >= 0) {
 		s.has_cpu = read_u64_at(cg->f[i].fd, "cpuacct.usage", &s.cpu_ns) == 0;
 	} else if (v2 >= 0) {
 		uint64_t usec = 0;
 
-		s.has_cpu = read_keyed_at(cg->f[v2].fd, "cpu.stat", "usage_usec", &usec) == 0;
+		s.has_cpu = cg_read_keyed_at(cg->f[v2].fd, "cpu.stat", "usage_usec", &usec) == 0;
 		s.cpu_ns = usec * 1000;
 	}
 
-	if ((i = find_v1(cg, "pids")) >= 0)
+	if ((i = cg_find_v1(cg, "pids")) >= 0)
 		s.has_pids = read_u64_at(cg->f[i].fd, "pids.current", &s.pids) == 0;
 	else if (v2 >= 0)
 		s.has_pids = read_u64_at(cg->f[v2].fd, "pids.current", &s.pids) == 0;
