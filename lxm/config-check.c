@@ -1,6 +1,6 @@
 /* Pure value helpers and checks: signal names, sizes, uuids, MACs, the
  * network type names (all public, in config.h), and the check_* functions
- * that keys[] (config.c) and the validation pass run on one value.
+ * that cfg_keys[] (config.c) and the validation pass run on one value.
  * Nothing here knows about libconfig. */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -182,23 +182,23 @@ int lxm_net_type_from_string(const char *s)
 /* ---- value checks: 0, or -EINVAL with the reason in why -------------------- */
 
 
-int check_name(char *s, char *why, size_t n)
+int cfg_check_name(char *s, char *why, size_t n)
 {
 	return lxm_name_check("container name", s, why, n);
 }
 
-int check_group_name(char *s, char *why, size_t n)
+int cfg_check_group_name(char *s, char *why, size_t n)
 {
 	return lxm_name_check("group name", s, why, n);
 }
 
-int check_nonempty(char *s, char *why, size_t n)
+int cfg_check_nonempty(char *s, char *why, size_t n)
 {
 	return *s ? 0 : lxm_why_invalid(why, n, "must not be empty");
 }
 
 /* a profile name the runtime state can record (struct lxm_runtime) */
-int check_apparmor(char *s, char *why, size_t n)
+int cfg_check_apparmor(char *s, char *why, size_t n)
 {
 	if (!*s)
 		return lxm_why_invalid(why, n, "must not be empty");
@@ -211,7 +211,7 @@ int check_apparmor(char *s, char *why, size_t n)
 }
 
 /* lxm's own mount options are checked now, not when the mount fails at start */
-int check_mount_options(char *s, char *why, size_t n)
+int cfg_check_mount_options(char *s, char *why, size_t n)
 {
 	struct lxm_mount_opts o;
 	int r = lxm_mount_options_parse(s, &o);
@@ -236,14 +236,14 @@ int check_mount_options(char *s, char *why, size_t n)
 	return 0;
 }
 
-int check_idmapped(char *s, char *why, size_t n)
+int cfg_check_idmapped(char *s, char *why, size_t n)
 {
 	if (streq(s, "auto") || streq(s, "mount") || streq(s, "shift"))
 		return 0;
 	return lxm_why_invalid(why, n, "invalid value '%s': expected \"auto\", \"mount\" or \"shift\"", s);
 }
 
-int check_hostname(char *s, char *why, size_t n)
+int cfg_check_hostname(char *s, char *why, size_t n)
 {
 	size_t len = strlen(s);
 
@@ -310,13 +310,13 @@ int lxm_config_default_hostname(const char *name, char **ret)
 			n--;
 	}
 	out[n] = '\0';
-	if (!n || check_hostname(out, why, sizeof(why)) < 0)
+	if (!n || cfg_check_hostname(out, why, sizeof(why)) < 0)
 		return -EINVAL;
 	*ret = TAKE_PTR(out);
 	return 0;
 }
 
-int check_uuid(char *s, char *why, size_t n)
+int cfg_check_uuid(char *s, char *why, size_t n)
 {
 	uuid_t u;
 
@@ -326,20 +326,20 @@ int check_uuid(char *s, char *why, size_t n)
 	return 0;
 }
 
-int check_ifname(char *s, char *why, size_t n)
+int cfg_check_ifname(char *s, char *why, size_t n)
 {
 	return lxm_ifname_check(s, why, n);
 }
 
 /* an interface inside: not the loopback, which every container has */
-int check_inner_ifname(char *s, char *why, size_t n)
+int cfg_check_inner_ifname(char *s, char *why, size_t n)
 {
 	if (streq(s, "lo"))
 		return lxm_why_invalid(why, n, "'lo' is the container's loopback interface");
 	return lxm_ifname_check(s, why, n);
 }
 
-int check_hwaddr(char *s, char *why, size_t n)
+int cfg_check_hwaddr(char *s, char *why, size_t n)
 {
 	unsigned o[6];
 	bool zero = true;
@@ -389,12 +389,12 @@ static int check_addr_family(const char *s, int family, bool with_prefix, char *
 	return 0;
 }
 
-int check_cidr4(char *s, char *why, size_t n)
+int cfg_check_cidr4(char *s, char *why, size_t n)
 {
 	return check_addr_family(s, AF_INET, true, why, n);
 }
 
-int check_cidr6(char *s, char *why, size_t n)
+int cfg_check_cidr6(char *s, char *why, size_t n)
 {
 	return check_addr_family(s, AF_INET6, true, why, n);
 }
@@ -410,18 +410,18 @@ static int check_ipv6(char *s, char *why, size_t n)
 }
 
 /* a gateway: an address, or "auto" (the bridge's own) */
-int check_gw4(char *s, char *why, size_t n)
+int cfg_check_gw4(char *s, char *why, size_t n)
 {
 	return streq(s, "auto") ? 0 : check_ipv4(s, why, n);
 }
 
-int check_gw6(char *s, char *why, size_t n)
+int cfg_check_gw6(char *s, char *why, size_t n)
 {
 	return streq(s, "auto") ? 0 : check_ipv6(s, why, n);
 }
 
 /* "0-3,6,8-9" */
-int check_cpuset(char *s, char *why, size_t n)
+int cfg_check_cpuset(char *s, char *why, size_t n)
 {
 	const char *p = s;
 
@@ -456,7 +456,7 @@ bad:
 }
 
 /* Stores the canonical name: "CAP_SYS_ADMIN" -> "sys_admin". */
-int check_cap(char *s, char *why, size_t n)
+int cfg_check_cap(char *s, char *why, size_t n)
 {
 	int cap = lxm_cap_from_name(s);
 
@@ -467,7 +467,7 @@ int check_cap(char *s, char *why, size_t n)
 }
 
 /* "rwm" or a part of it, each letter once (the device program's parser) */
-int check_dev_access(char *s, char *why, size_t n)
+int cfg_check_dev_access(char *s, char *why, size_t n)
 {
 	if (!*s)
 		return lxm_why_invalid(why, n, "invalid access '': expected letters from \"rwm\"");
@@ -477,7 +477,7 @@ int check_dev_access(char *s, char *why, size_t n)
 }
 
 /* A node below /dev that devices.c does not make itself. */
-int check_dev_path(char *s, char *why, size_t n)
+int cfg_check_dev_path(char *s, char *why, size_t n)
 {
 	static const char *const taken[] = {
 		"null", "zero", "full", "random", "urandom", "tty", "console", "ptmx", "pts",

@@ -22,25 +22,25 @@
 
 typedef int (*check_fn)(char *s, char *why, size_t n);
 
-int check_name(char *s, char *why, size_t n);
-int check_group_name(char *s, char *why, size_t n);
-int check_nonempty(char *s, char *why, size_t n);
-int check_apparmor(char *s, char *why, size_t n);
-int check_mount_options(char *s, char *why, size_t n);
-int check_idmapped(char *s, char *why, size_t n);
-int check_hostname(char *s, char *why, size_t n);
-int check_uuid(char *s, char *why, size_t n);
-int check_ifname(char *s, char *why, size_t n);
-int check_inner_ifname(char *s, char *why, size_t n);
-int check_hwaddr(char *s, char *why, size_t n);
-int check_cidr4(char *s, char *why, size_t n);
-int check_cidr6(char *s, char *why, size_t n);
-int check_gw4(char *s, char *why, size_t n);
-int check_gw6(char *s, char *why, size_t n);
-int check_cpuset(char *s, char *why, size_t n);
-int check_cap(char *s, char *why, size_t n);
-int check_dev_access(char *s, char *why, size_t n);
-int check_dev_path(char *s, char *why, size_t n);
+int cfg_check_name(char *s, char *why, size_t n);
+int cfg_check_group_name(char *s, char *why, size_t n);
+int cfg_check_nonempty(char *s, char *why, size_t n);
+int cfg_check_apparmor(char *s, char *why, size_t n);
+int cfg_check_mount_options(char *s, char *why, size_t n);
+int cfg_check_idmapped(char *s, char *why, size_t n);
+int cfg_check_hostname(char *s, char *why, size_t n);
+int cfg_check_uuid(char *s, char *why, size_t n);
+int cfg_check_ifname(char *s, char *why, size_t n);
+int cfg_check_inner_ifname(char *s, char *why, size_t n);
+int cfg_check_hwaddr(char *s, char *why, size_t n);
+int cfg_check_cidr4(char *s, char *why, size_t n);
+int cfg_check_cidr6(char *s, char *why, size_t n);
+int cfg_check_gw4(char *s, char *why, size_t n);
+int cfg_check_gw6(char *s, char *why, size_t n);
+int cfg_check_cpuset(char *s, char *why, size_t n);
+int cfg_check_cap(char *s, char *why, size_t n);
+int cfg_check_dev_access(char *s, char *why, size_t n);
+int cfg_check_dev_path(char *s, char *why, size_t n);
 
 /* ---- the key table (config.c) --------------------------------------------- */
 
@@ -87,28 +87,28 @@ struct key {
 #define COUNT(base, off) (*(size_t *)((char *)(base) + (off)))
 #define CCOUNT(base, off) (*(const size_t *)((const char *)(base) + (off)))
 
-extern const struct key keys[];
-extern const size_t n_keys;
+extern const struct key cfg_keys[];
+extern const size_t cfg_n_keys;
 
-int parse_group(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
-int parse_list(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
-const char *key_leaf(const struct key *k);
-bool key_in_group(const struct key *k, const char *prefix);
-const struct lxm_config_origin *origin_of(const struct lxm_config *conf, const char *key);
+int cfg_parse_group(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+int cfg_parse_list(struct reader *, const struct key *, const config_setting_t *, const char *, void *);
+const char *cfg_key_leaf(const struct key *k);
+bool cfg_key_in_group(const struct key *k, const char *prefix);
+const struct lxm_config_origin *cfg_origin_of(const struct lxm_config *conf, const char *key);
 
 /* ---- the writer (config-write.c) ----------------------------------------- */
 
-char *quote(const char *s);
-int format_string(const struct key *, const void *, char **);
-int format_chars(const struct key *, const void *, char **);
-int format_strv(const struct key *, const void *, char **);
-int format_u32(const struct key *, const void *, char **);
-int format_u64(const struct key *, const void *, char **);
-int format_i32(const struct key *, const void *, char **);
-int format_size(const struct key *, const void *, char **);
-int format_signal(const struct key *, const void *, char **);
-int format_bool(const struct key *, const void *, char **);
-int format_nettype(const struct key *, const void *, char **);
-int format_idtype(const struct key *, const void *, char **);
-int format_devtype(const struct key *, const void *, char **);
-int format_devnum(const struct key *, const void *, char **);
+char *cfg_quote(const char *s);
+int cfg_format_string(const struct key *, const void *, char **);
+int cfg_format_chars(const struct key *, const void *, char **);
+int cfg_format_strv(const struct key *, const void *, char **);
+int cfg_format_u32(const struct key *, const void *, char **);
+int cfg_format_u64(const struct key *, const void *, char **);
+int cfg_format_i32(const struct key *, const void *, char **);
+int cfg_format_size(const struct key *, const void *, char **);
+int cfg_format_signal(const struct key *, const void *, char **);
+int cfg_format_bool(const struct key *, const void *, char **);
+int cfg_format_nettype(const struct key *, const void *, char **);
+int cfg_format_idtype(const struct key *, const void *, char **);
+int cfg_format_devtype(const struct key *, const void *, char **);
+int cfg_format_devnum(const struct key *, const void *, char **);

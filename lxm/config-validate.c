@@ -23,7 +23,7 @@ static int val_fail(const struct lxm_config *conf, struct lxm_error *err, const 
 static int val_fail(const struct lxm_config *conf, struct lxm_error *err, const char *label, const char *key,
 		    const char *fmt, ...)
 {
-	const struct lxm_config_origin *o = origin_of(conf, key);
+	const struct lxm_config_origin *o = cfg_origin_of(conf, key);
 	char what[LXM_ERROR_MSG_MAX];
 	va_list ap;
 
@@ -148,15 +148,15 @@ static int validate_nics(const struct lxm_config *conf, const char *label, struc
 		if ((nic->type == LXM_NET_MACVLAN || nic->type == LXM_NET_PHYS) && !nic->link[0])
 			return val_fail(conf, err, label, key, "type '%s' needs 'link' (the host device)", type);
 		memcpy(buf, nic->link, sizeof(nic->link));
-		if (nic->link[0] && check_ifname(buf, why, sizeof(why)) < 0)
+		if (nic->link[0] && cfg_check_ifname(buf, why, sizeof(why)) < 0)
 			return val_fail(conf, err, label, key, "link: %s", why);
 		memcpy(buf, nic->name, sizeof(nic->name));
 		if (!nic->name[0])
 			return val_fail(conf, err, label, key, "name: missing");
-		if (check_inner_ifname(buf, why, sizeof(why)) < 0)
+		if (cfg_check_inner_ifname(buf, why, sizeof(why)) < 0)
 			return val_fail(conf, err, label, key, "name: %s", why);
 		memcpy(buf, nic->hwaddr, sizeof(nic->hwaddr));
-		if (nic->hwaddr[0] && check_hwaddr(buf, why, sizeof(why)) < 0)
+		if (nic->hwaddr[0] && cfg_check_hwaddr(buf, why, sizeof(why)) < 0)
 			return val_fail(conf, err, label, key, "hwaddr: %s", why);
 		if (nic->mtu && (nic->mtu < 68 || nic->mtu > 65535))
 			return val_fail(conf, err, label, key, "mtu must be between 68 and 65535");
@@ -196,7 +196,7 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 		char u[LXM_UUID_STR_LEN];
 
 		memcpy(u, conf->uuid, sizeof(u));
-		if (check_uuid(u, why, sizeof(why)) < 0)
+		if (cfg_check_uuid(u, why, sizeof(why)) < 0)
 			return val_fail(conf, err, label, "uuid", "%s", why);
 	}
 	if (conf->hostname) {
@@ -204,7 +204,7 @@ int lxm_config_validate(const struct lxm_config *conf, const char *label, struct
 
 		if (!h)
 			return lxm_error_set(err, ENOMEM, "%s", label);
-		if (check_hostname(h, why, sizeof(why)) < 0)
+		if (cfg_check_hostname(h, why, sizeof(why)) < 0)
 			return val_fail(conf, err, label, "hostname", "%s", why);
 	}
 	if (!conf->rootfs_path || !conf->rootfs_path[0])

@@ -1,4 +1,4 @@
-/* The writer: struct lxm_config -> libconfig text, walking keys[] in order
+/* The writer: struct lxm_config -> libconfig text, walking cfg_keys[] in order
  * with each key's formatter, and the config file written by rename. */
 #include <inttypes.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 /* ---- writing ------------------------------------------------------------------- */
 
 /* A libconfig string literal. */
-char *quote(const char *s)
+char *cfg_quote(const char *s)
 {
 	char *out = NULL;
 	size_t size = 0;
@@ -62,7 +62,7 @@ static int set_ret(char *v, char **ret)
 	return 1;
 }
 
-int format_string(const struct key *k, const void *base, char **ret)
+int cfg_format_string(const struct key *k, const void *base, char **ret)
 {
 	const char *v = *CFIELD(base, k, char *);
 
@@ -70,19 +70,19 @@ int format_string(const struct key *k, const void *base, char **ret)
 		v = "";
 	if (!v)
 		return 0;
-	return set_ret(quote(v), ret);
+	return set_ret(cfg_quote(v), ret);
 }
 
-int format_chars(const struct key *k, const void *base, char **ret)
+int cfg_format_chars(const struct key *k, const void *base, char **ret)
 {
 	const char *v = CFIELD(base, k, char);
 
 	if (!v[0])
 		return 0;
-	return set_ret(quote(v), ret);
+	return set_ret(cfg_quote(v), ret);
 }
 
-int format_strv(const struct key *k, const void *base, char **ret)
+int cfg_format_strv(const struct key *k, const void *base, char **ret)
 {
 	char *const *v = *CFIELD(base, k, char **);
 	size_t n = CCOUNT(base, k->aux);
@@ -97,7 +97,7 @@ int format_strv(const struct key *k, const void *base, char **ret)
 		return -ENOMEM;
 	fputc('[', f);
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *q = quote(v[i]);
+		_cleanup_free_ char *q = cfg_quote(v[i]);
 
 		if (!q) {
 			fclose(f);
@@ -115,7 +115,7 @@ int format_strv(const struct key *k, const void *base, char **ret)
 	return 1;
 }
 
-int format_u32(const struct key *k, const void *base, char **ret)
+int cfg_format_u32(const struct key *k, const void *base, char **ret)
 {
 	uint32_t v = *CFIELD(base, k, uint32_t);
 
@@ -124,7 +124,7 @@ int format_u32(const struct key *k, const void *base, char **ret)
 	return set_ret(lxm_strdup_printf("%" PRIu32, v), ret);
 }
 
-int format_u64(const struct key *k, const void *base, char **ret)
+int cfg_format_u64(const struct key *k, const void *base, char **ret)
 {
 	uint64_t v = *CFIELD(base, k, uint64_t);
 
@@ -133,7 +133,7 @@ int format_u64(const struct key *k, const void *base, char **ret)
 	return set_ret(lxm_strdup_printf("%" PRIu64, v), ret);
 }
 
-int format_i32(const struct key *k, const void *base, char **ret)
+int cfg_format_i32(const struct key *k, const void *base, char **ret)
 {
 	int32_t v = *CFIELD(base, k, int32_t);
 
@@ -143,7 +143,7 @@ int format_i32(const struct key *k, const void *base, char **ret)
 }
 
 /* The largest binary unit that divides the value: "128K", "1G", "12345". */
-int format_size(const struct key *k, const void *base, char **ret)
+int cfg_format_size(const struct key *k, const void *base, char **ret)
 {
 	static const char units[] = "KMGTPE";
 	uint64_t v = *CFIELD(base, k, uint64_t);
@@ -160,7 +160,7 @@ int format_size(const struct key *k, const void *base, char **ret)
 	return set_ret(lxm_strdup_printf("\"%" PRIu64 "%c\"", v, units[u]), ret);
 }
 
-int format_signal(const struct key *k, const void *base, char **ret)
+int cfg_format_signal(const struct key *k, const void *base, char **ret)
 {
 	int sig = *CFIELD(base, k, int);
 	char buf[32];
@@ -172,7 +172,7 @@ int format_signal(const struct key *k, const void *base, char **ret)
 	return set_ret(lxm_strdup_printf("\"%s\"", buf), ret);
 }
 
-int format_bool(const struct key *k, const void *base, char **ret)
+int cfg_format_bool(const struct key *k, const void *base, char **ret)
 {
 	bool v = *CFIELD(base, k, bool);
 
@@ -181,7 +181,7 @@ int format_bool(const struct key *k, const void *base, char **ret)
 	return set_ret(strdup(v ? "true" : "false"), ret);
 }
 
-int format_nettype(const struct key *k, const void *base, char **ret)
+int cfg_format_nettype(const struct key *k, const void *base, char **ret)
 {
 	const char *t = lxm_net_type_to_string(*CFIELD(base, k, enum lxm_net_type));
 
@@ -190,7 +190,7 @@ int format_nettype(const struct key *k, const void *base, char **ret)
 	return set_ret(lxm_strdup_printf("\"%s\"", t), ret);
 }
 
-int format_idtype(const struct key *k, const void *base, char **ret)
+int cfg_format_idtype(const struct key *k, const void *base, char **ret)
 {
 	char t = *CFIELD(base, k, char);
 
@@ -199,7 +199,7 @@ int format_idtype(const struct key *k, const void *base, char **ret)
 	return set_ret(lxm_strdup_printf("\"%c\"", t), ret);
 }
 
-int format_devtype(const struct key *k, const void *base, char **ret)
+int cfg_format_devtype(const struct key *k, const void *base, char **ret)
 {
 	char t = *CFIELD(base, k, char);
 
@@ -208,7 +208,7 @@ int format_devtype(const struct key *k, const void *base, char **ret)
 	return set_ret(lxm_strdup_printf("\"%c\"", t), ret);
 }
 
-int format_devnum(const struct key *k, const void *base, char **ret)
+int cfg_format_devnum(const struct key *k, const void *base, char **ret)
 {
 	int32_t v = *CFIELD(base, k, int32_t);
 
@@ -256,7 +256,7 @@ static int write_list(FILE *f, const struct key *k, const void *base, int depth)
 	if (n == 0 && !(k->flags & K_ALWAYS))
 		return 0;
 	indent(f, depth);
-	fprintf(f, "%s = (", key_leaf(k));
+	fprintf(f, "%s = (", cfg_key_leaf(k));
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *body = NULL;
 		int r = render_members(k->path, (const char *)elems + i * k->list->elem_size, depth + 2,
@@ -283,14 +283,14 @@ static int write_list(FILE *f, const struct key *k, const void *base, int depth)
 
 static int write_members(FILE *f, const char *prefix, const void *base, int depth, bool one_line)
 {
-	for (size_t i = 0; i < n_keys; i++) {
-		const struct key *k = &keys[i];
+	for (size_t i = 0; i < cfg_n_keys; i++) {
+		const struct key *k = &cfg_keys[i];
 		_cleanup_free_ char *v = NULL;
 		int r;
 
-		if (!key_in_group(k, prefix))
+		if (!cfg_key_in_group(k, prefix))
 			continue;
-		if (k->parse == parse_group) {
+		if (k->parse == cfg_parse_group) {
 			r = render_members(k->path, base, depth + 1, false, &v);
 			if (r < 0)
 				return r;
@@ -299,12 +299,12 @@ static int write_members(FILE *f, const char *prefix, const void *base, int dept
 			if (depth == 0)
 				fputc('\n', f);
 			indent(f, depth);
-			fprintf(f, "%s = {\n%s", key_leaf(k), v);
+			fprintf(f, "%s = {\n%s", cfg_key_leaf(k), v);
 			indent(f, depth);
 			fputs("};\n", f);
 			continue;
 		}
-		if (k->parse == parse_list) {
+		if (k->parse == cfg_parse_list) {
 			if (depth == 0 && (CCOUNT(base, k->aux) || (k->flags & K_ALWAYS)))
 				fputc('\n', f);
 			r = write_list(f, k, base, depth);
@@ -318,10 +318,10 @@ static int write_members(FILE *f, const char *prefix, const void *base, int dept
 		if (r == 0)
 			continue;
 		if (one_line)
-			fprintf(f, "%s = %s; ", key_leaf(k), v);
+			fprintf(f, "%s = %s; ", cfg_key_leaf(k), v);
 		else {
 			indent(f, depth);
-			fprintf(f, "%s = %s;\n", key_leaf(k), v);
+			fprintf(f, "%s = %s;\n", cfg_key_leaf(k), v);
 		}
 	}
 	return 0;

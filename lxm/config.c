@@ -1,6 +1,6 @@
 /* libconfig <-> struct lxm_config: the key table, the reader, defaults.
  *
- * Every key is listed once in keys[] below, with its parser, its formatter
+ * Every key is listed once in cfg_keys[] below, with its parser, its formatter
  * and its place in the struct. The reader walks the libconfig tree and looks
  * each setting up in that table (so an unknown key is found where it is), the
  * writer (config-write.c) walks the table in order. The value checks the table
@@ -95,20 +95,21 @@ static const struct list_desc limits_group = { 0, NULL, limits_finish };
 #define IDMAP(f) offsetof(struct lxm_idmap, f)
 #define MNT(f) offsetof(struct lxm_mount, f)
 #define DEV(f) offsetof(struct lxm_device, f)
-#define GROUP(p) { .path = p, .parse = parse_group }
-#define KEY(p, kind, off, ...) { .path = p, .parse = parse_##kind, .format = format_##kind, .offset = off, __VA_ARGS__ }
+#define GROUP(p) { .path = p, .parse = cfg_parse_group }
+#define KEY(p, kind, off, ...) \
+	{ .path = p, .parse = parse_##kind, .format = cfg_format_##kind, .offset = off, __VA_ARGS__ }
 #define LIST(p, off, count, desc, ...) \
-	{ .path = p, .parse = parse_list, .offset = off, .aux = count, .list = desc, __VA_ARGS__ }
-#define format_caps format_strv
+	{ .path = p, .parse = cfg_parse_list, .offset = off, .aux = count, .list = desc, __VA_ARGS__ }
+#define cfg_format_caps cfg_format_strv
 
-const struct key keys[] = {
-	KEY("name", string, C(name), .check = check_name),
-	KEY("uuid", chars, C(uuid), .size = LXM_UUID_STR_LEN, .check = check_uuid),
-	KEY("hostname", string, C(hostname), .check = check_hostname),
+const struct key cfg_keys[] = {
+	KEY("name", string, C(name), .check = cfg_check_name),
+	KEY("uuid", chars, C(uuid), .size = LXM_UUID_STR_LEN, .check = cfg_check_uuid),
+	KEY("hostname", string, C(hostname), .check = cfg_check_hostname),
 
 	GROUP("rootfs"),
-	KEY("rootfs.path", string, C(rootfs_path), .check = check_nonempty, .flags = K_ALWAYS),
-	KEY("rootfs.idmapped", string, C(rootfs_idmapped), .check = check_idmapped, .flags = K_EMPTY_NULL),
+	KEY("rootfs.path", string, C(rootfs_path), .check = cfg_check_nonempty, .flags = K_ALWAYS),
+	KEY("rootfs.idmapped", string, C(rootfs_idmapped), .check = cfg_check_idmapped, .flags = K_EMPTY_NULL),
 	KEY("rootfs.overlay_lower", string, C(rootfs_overlay_lower), .flags = K_EMPTY_NULL),
 	KEY("rootfs.overlay_upper", string, C(rootfs_overlay_upper), .flags = K_EMPTY_NULL),
 	KEY("rootfs.overlay_work", string, C(rootfs_overlay_work), .flags = K_EMPTY_NULL),
@@ -127,14 +128,14 @@ const struct key keys[] = {
 
 	LIST("net", C(nics), C(n_nics), &nic_list, .flags = K_ALWAYS),
 	KEY("net.type", nettype, NIC(type), .flags = K_REQUIRED | K_ALWAYS),
-	KEY("net.link", chars, NIC(link), .size = IFNAMSIZ, .check = check_ifname),
-	KEY("net.name", chars, NIC(name), .size = IFNAMSIZ, .check = check_inner_ifname),
-	KEY("net.hwaddr", chars, NIC(hwaddr), .size = LXM_HWADDR_STR_LEN, .check = check_hwaddr),
+	KEY("net.link", chars, NIC(link), .size = IFNAMSIZ, .check = cfg_check_ifname),
+	KEY("net.name", chars, NIC(name), .size = IFNAMSIZ, .check = cfg_check_inner_ifname),
+	KEY("net.hwaddr", chars, NIC(hwaddr), .size = LXM_HWADDR_STR_LEN, .check = cfg_check_hwaddr),
 	KEY("net.mtu", u32, NIC(mtu), .min = 68, .max = 65535),
-	KEY("net.ipv4", strv, NIC(ipv4), .aux = NIC(n_ipv4), .check = check_cidr4, .flags = K_UNIQUE),
-	KEY("net.ipv4_gateway", string, NIC(ipv4_gateway), .check = check_gw4),
-	KEY("net.ipv6", strv, NIC(ipv6), .aux = NIC(n_ipv6), .check = check_cidr6, .flags = K_UNIQUE),
-	KEY("net.ipv6_gateway", string, NIC(ipv6_gateway), .check = check_gw6),
+	KEY("net.ipv4", strv, NIC(ipv4), .aux = NIC(n_ipv4), .check = cfg_check_cidr4, .flags = K_UNIQUE),
+	KEY("net.ipv4_gateway", string, NIC(ipv4_gateway), .check = cfg_check_gw4),
+	KEY("net.ipv6", strv, NIC(ipv6), .aux = NIC(n_ipv6), .check = cfg_check_cidr6, .flags = K_UNIQUE),
+	KEY("net.ipv6_gateway", string, NIC(ipv6_gateway), .check = cfg_check_gw6),
 
 	GROUP("console"),
 	KEY("console.ttys", u32, C(console.ttys), .max = LXM_TTYS_MAX, .flags = K_ALWAYS),
@@ -142,49 +143,49 @@ const struct key keys[] = {
 	KEY("console.buffer", size, C(console.buffer), .max = LXM_CONSOLE_BUFFER_MAX, .flags = K_ALWAYS),
 	KEY("console.log_size", size, C(console.log_size), .flags = K_ALWAYS),
 
-	{ .path = "limits", .parse = parse_group, .list = &limits_group },
+	{ .path = "limits", .parse = cfg_parse_group, .list = &limits_group },
 	KEY("limits.memory", size, C(limits.memory)),
 	KEY("limits.memory_swap", size, C(limits.memory_swap)),
 	KEY("limits.pids", u64, C(limits.pids), .max = LXM_PIDS_MAX),
 	KEY("limits.cpu_weight", u32, C(limits.cpu_weight), .min = 1, .max = 10000),
-	KEY("limits.cpuset", string, C(limits.cpuset), .check = check_cpuset, .flags = K_EMPTY_NULL),
+	KEY("limits.cpuset", string, C(limits.cpuset), .check = cfg_check_cpuset, .flags = K_EMPTY_NULL),
 	KEY("limits.io_weight", u32, C(limits.io_weight), .min = 1, .max = 10000),
 
 	GROUP("security"),
-	KEY("security.apparmor", string, C(security.apparmor), .check = check_apparmor, .flags = K_ALWAYS),
-	KEY("security.seccomp", string, C(security.seccomp), .check = check_nonempty, .flags = K_ALWAYS),
+	KEY("security.apparmor", string, C(security.apparmor), .check = cfg_check_apparmor, .flags = K_ALWAYS),
+	KEY("security.seccomp", string, C(security.seccomp), .check = cfg_check_nonempty, .flags = K_ALWAYS),
 	KEY("security.cap_drop", caps, C(security.cap_drop), .aux = C(security.n_cap_drop),
-	  .check = check_cap, .flags = K_ALWAYS | K_UNIQUE, .conflict = "security.cap_keep",
+	  .check = cfg_check_cap, .flags = K_ALWAYS | K_UNIQUE, .conflict = "security.cap_keep",
 	  .conflict_offset = C(security.cap_keep), .conflict_aux = C(security.n_cap_keep)),
 	KEY("security.cap_keep", caps, C(security.cap_keep), .aux = C(security.n_cap_keep),
-	  .check = check_cap, .flags = K_UNIQUE, .conflict = "security.cap_drop",
+	  .check = cfg_check_cap, .flags = K_UNIQUE, .conflict = "security.cap_drop",
 	  .conflict_offset = C(security.cap_drop), .conflict_aux = C(security.n_cap_drop)),
 	KEY("security.no_new_privs", bool, C(security.no_new_privs)),
 	KEY("security.nesting", bool, C(security.nesting)),
 
 	LIST("mounts", C(mounts), C(n_mounts), &mount_list),
-	KEY("mounts.source", string, MNT(source), .check = check_nonempty, .flags = K_REQUIRED),
-	KEY("mounts.target", string, MNT(target), .check = check_nonempty, .flags = K_REQUIRED),
-	KEY("mounts.options", string, MNT(options), .check = check_mount_options, .flags = K_EMPTY_NULL),
+	KEY("mounts.source", string, MNT(source), .check = cfg_check_nonempty, .flags = K_REQUIRED),
+	KEY("mounts.target", string, MNT(target), .check = cfg_check_nonempty, .flags = K_REQUIRED),
+	KEY("mounts.options", string, MNT(options), .check = cfg_check_mount_options, .flags = K_EMPTY_NULL),
 	KEY("mounts.fstype", string, MNT(fstype), .flags = K_EMPTY_NULL),
 
 	LIST("devices", C(devices), C(n_devices), &device_list, .flags = K_ONE_LINE),
 	KEY("devices.type", devtype, DEV(type), .flags = K_REQUIRED | K_ALWAYS),
 	KEY("devices.major", devnum, DEV(major), .max = LXM_DEVCG_MAJOR_MAX, .flags = K_REQUIRED | K_ALWAYS),
 	KEY("devices.minor", devnum, DEV(minor), .max = LXM_DEVCG_MINOR_MAX, .flags = K_REQUIRED | K_ALWAYS),
-	KEY("devices.access", string, DEV(access), .check = check_dev_access, .flags = K_EMPTY_NULL),
-	KEY("devices.path", string, DEV(path), .check = check_dev_path, .flags = K_EMPTY_NULL),
+	KEY("devices.access", string, DEV(access), .check = cfg_check_dev_access, .flags = K_EMPTY_NULL),
+	KEY("devices.path", string, DEV(path), .check = cfg_check_dev_path, .flags = K_EMPTY_NULL),
 
 	GROUP("autostart"),
 	KEY("autostart.enabled", bool, C(autostart.enabled)),
 	KEY("autostart.delay", u32, C(autostart.delay), .max = 3600),
 	KEY("autostart.order", i32, C(autostart.order)),
 	KEY("autostart.groups", strv, C(autostart.groups), .aux = C(autostart.n_groups),
-	  .check = check_group_name, .flags = K_UNIQUE),
+	  .check = cfg_check_group_name, .flags = K_UNIQUE),
 };
 
-#define N_KEYS ARRAY_SIZE(keys)
-const size_t n_keys = N_KEYS;
+#define N_KEYS ARRAY_SIZE(cfg_keys)
+const size_t cfg_n_keys = N_KEYS;
 
 /* The key named name directly below prefix ("" for the top level). */
 static const struct key *key_find(const char *prefix, const char *name)
@@ -192,7 +193,7 @@ static const struct key *key_find(const char *prefix, const char *name)
 	size_t plen = strlen(prefix);
 
 	for (size_t i = 0; i < N_KEYS; i++) {
-		const char *p = keys[i].path;
+		const char *p = cfg_keys[i].path;
 
 		if (plen) {
 			if (strncmp(p, prefix, plen) != 0 || p[plen] != '.')
@@ -200,13 +201,13 @@ static const struct key *key_find(const char *prefix, const char *name)
 			p += plen + 1;
 		}
 		if (streq(p, name))
-			return &keys[i];
+			return &cfg_keys[i];
 	}
 	return NULL;
 }
 
 /* The last path component: "net.link" -> "link". */
-const char *key_leaf(const struct key *k)
+const char *cfg_key_leaf(const struct key *k)
 {
 	const char *dot = strrchr(k->path, '.');
 
@@ -214,8 +215,8 @@ const char *key_leaf(const struct key *k)
 }
 
 /* k is a direct member of the group at prefix ("" = the top level): what
- * key_find(prefix, key_leaf(k)) == k says when paths are unique. */
-bool key_in_group(const struct key *k, const char *prefix)
+ * key_find(prefix, cfg_key_leaf(k)) == k says when paths are unique. */
+bool cfg_key_in_group(const struct key *k, const char *prefix)
 {
 	size_t plen = strlen(prefix);
 	const char *p = k->path;
@@ -289,7 +290,7 @@ static void origin_note(struct reader *rd, const char *key, unsigned line)
 
 /* Where key, or the nearest enclosing setting ("net[1]" for
  * "net[1].name", "init" for "init.halt_signal"), was set; NULL: nowhere. */
-const struct lxm_config_origin *origin_of(const struct lxm_config *conf, const char *key)
+const struct lxm_config_origin *cfg_origin_of(const struct lxm_config *conf, const char *key)
 {
 	char k[WHY_MAX];
 
@@ -695,7 +696,7 @@ static int walk_group(struct reader *rd, const char *prefix, const char *dname,
 		snprintf(kname, sizeof(kname), "%s%s%s", dname, *dname ? "." : "", name);
 		if (!k)
 			return rd_fail(rd, c, kname, "unknown key");
-		if (k->parse == parse_list && rd->conf) {
+		if (k->parse == cfg_parse_list && rd->conf) {
 			char members[WHY_MAX + 1];
 
 			snprintf(members, sizeof(members), "%s[", kname);
@@ -706,34 +707,34 @@ static int walk_group(struct reader *rd, const char *prefix, const char *dname,
 			return r;
 		origin_note(rd, kname, setting_line(c));
 		if (!k->aux || k->list || COUNT(base, k->aux) > 0)
-			seen[k - keys] = c;
+			seen[k - cfg_keys] = c;
 	}
 
 	for (size_t i = 0; i < N_KEYS; i++) {
-		const struct key *k = &keys[i];
+		const struct key *k = &cfg_keys[i];
 		char kname[WHY_MAX];
 
 		/* only the members of this group (a direct test: key_find()
 		 * here made every read quadratic in the table, ~100 us) */
-		if (!key_in_group(k, prefix))
+		if (!cfg_key_in_group(k, prefix))
 			continue;
-		snprintf(kname, sizeof(kname), "%s%s%s", dname, *dname ? "." : "", key_leaf(k));
+		snprintf(kname, sizeof(kname), "%s%s%s", dname, *dname ? "." : "", cfg_key_leaf(k));
 		if (check_required && (k->flags & K_REQUIRED) && !seen[i])
 			return rd_fail(rd, s, kname, "required key is missing");
 		if (k->conflict && seen[i]) {
 			const struct key *o = key_find(prefix, strrchr(k->conflict, '.') + 1);
-			const config_setting_t *other = o ? seen[o - keys] : NULL;
+			const config_setting_t *other = o ? seen[o - cfg_keys] : NULL;
 
 			/* report it once, at the one that comes second */
 			if (other && (setting_line(other) < setting_line(seen[i]) ||
 				      (setting_line(other) == setting_line(seen[i]) && o < k)))
-				return rd_fail(rd, seen[i], kname, "must not be used together with '%s'", key_leaf(o));
+				return rd_fail(rd, seen[i], kname, "must not be used together with '%s'", cfg_key_leaf(o));
 		}
 	}
 	return 0;
 }
 
-int parse_group(struct reader *rd, const struct key *k, const config_setting_t *s,
+int cfg_parse_group(struct reader *rd, const struct key *k, const config_setting_t *s,
 		       const char *kname, void *base)
 {
 	int r = expect_type(rd, s, kname, CONFIG_TYPE_GROUP, "a group");
@@ -781,7 +782,7 @@ static int limits_finish(struct reader *rd, const config_setting_t *s, void *bas
 	return rd_fail(rd, mem, "limits.memory", "%s is more than limits.memory_swap (%s), which is memory plus swap", b, a);
 }
 
-int parse_list(struct reader *rd, const struct key *k, const config_setting_t *s,
+int cfg_parse_list(struct reader *rd, const struct key *k, const config_setting_t *s,
 		      const char *kname, void *base)
 {
 	const struct list_desc *d = k->list;
@@ -1114,20 +1115,20 @@ int lxm_config_set(struct lxm_config *conf, const char *key, const char *value, 
 	const char *dot = strchr(key, '.');
 
 	for (size_t i = 0; i < N_KEYS; i++)
-		if (streq(keys[i].path, key))
-			k = &keys[i];
+		if (streq(cfg_keys[i].path, key))
+			k = &cfg_keys[i];
 	if (!k)
 		return lxm_error_setr(err, EINVAL, "%s: unknown key", key);
-	if (k->parse == parse_group || k->parse == parse_list)
+	if (k->parse == cfg_parse_group || k->parse == cfg_parse_list)
 		return lxm_error_setr(err, EINVAL, "%s: a %s cannot be set from the command line", key,
-				      k->parse == parse_group ? "group" : "list");
+				      k->parse == cfg_parse_group ? "group" : "list");
 	if (dot) {
 		const struct key *parent = NULL;
 
 		for (size_t i = 0; i < N_KEYS; i++)
-			if (strncmp(keys[i].path, key, (size_t)(dot - key)) == 0 && !keys[i].path[dot - key])
-				parent = &keys[i];
-		if (!parent || parent->parse != parse_group)
+			if (strncmp(cfg_keys[i].path, key, (size_t)(dot - key)) == 0 && !cfg_keys[i].path[dot - key])
+				parent = &cfg_keys[i];
+		if (!parent || parent->parse != cfg_parse_group)
 			return lxm_error_setr(err, EINVAL, "%s: keys inside a list cannot be set from the command line", key);
 	}
 	/* a key that takes a string gets one, whatever the value looks like
@@ -1138,9 +1139,9 @@ int lxm_config_set(struct lxm_config *conf, const char *key, const char *value, 
 			return lxm_error_setr(err, EINVAL, "%s: '%s' is not one value", key, value);
 		val = strdup(value);
 	} else if (takes_string(k)) {
-		val = quote(value);
+		val = cfg_quote(value);
 	} else {
-		val = looks_literal(value) ? strdup(value) : quote(value);
+		val = looks_literal(value) ? strdup(value) : cfg_quote(value);
 	}
 	if (!val)
 		return -ENOMEM;
@@ -1156,8 +1157,8 @@ int lxm_config_set(struct lxm_config *conf, const char *key, const char *value, 
 static const struct key *key_by_path(const char *path)
 {
 	for (size_t i = 0; i < N_KEYS; i++)
-		if (streq(keys[i].path, path))
-			return &keys[i];
+		if (streq(cfg_keys[i].path, path))
+			return &cfg_keys[i];
 	return NULL;
 }
 
@@ -1180,7 +1181,7 @@ int lxm_config_set_limit(struct lxm_config *conf, const char *name, const char *
 		return lxm_error_setr(err, EINVAL, "%s: '%s' is not a number", name, value);
 	if (k->parse == parse_string) {
 		/* a string even when it looks like a number: cpuset "0" */
-		_cleanup_free_ char *q = quote(value);
+		_cleanup_free_ char *q = cfg_quote(value);
 		_cleanup_free_ char *text = q ? lxm_strdup_printf("limits = { %s = %s; };", name, q) : NULL;
 
 		if (!text)
@@ -1213,7 +1214,7 @@ int lxm_config_format_key(const struct lxm_config *conf, const char *key, char *
 
 		snprintf(group, sizeof(group), "%.*s", (int)(strchr(key, '.') - key), key);
 		k = key_by_path(group);
-		if (!k || k->parse != parse_group)
+		if (!k || k->parse != cfg_parse_group)
 			return -ENOENT;   /* inside a list */
 		k = key_by_path(key);
 	}
