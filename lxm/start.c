@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <strings.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -39,6 +38,12 @@
 
 /* ---- the child: becomes the container's init ---- */
 
+/* Init gets the console as stdio, in a session of its own, but not as its
+ * controlling terminal, as on a machine (the kernel never makes /dev/console
+ * one): the shell or getty that init starts there takes it (busybox's
+ * askfirst shell only when no one holds it), and ^C on the console goes to
+ * that shell's job, not to init, for which SIGINT is ctrl-alt-del (busybox
+ * and systemd reboot). */
 static int setup_console_stdio(struct lxm_error *err)
 {
 	int fd;
@@ -48,10 +53,6 @@ static int setup_console_stdio(struct lxm_error *err)
 	fd = open("/dev/console", O_RDWR | O_NOCTTY);
 	if (fd < 0)
 		return lxm_error_set(err, errno, "opening '/dev/console'");
-	if (ioctl(fd, TIOCSCTTY, 0) < 0) {
-		close(fd);
-		return lxm_error_set(err, errno, "making '/dev/console' the controlling terminal");
-	}
 	for (int i = 0; i < 3; i++) {
 		if (dup2(fd, i) < 0) {
 			close(fd);

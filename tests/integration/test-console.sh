@@ -49,6 +49,17 @@ ok "$(wait_screen s1 '# $' 5; echo $?)" "Enter at the askfirst prompt gives a ro
 tok=hello-$RANDOM$RANDOM
 T send-keys -t s1 "echo $tok" Enter
 ok "$(wait_screen s1 "^$tok\$" 5; echo $?)" "a command runs and its output is shown"
+# ^C interrupts the shell's command: the shell has the console as its
+# controlling terminal, not init, for which SIGINT is ctrl-alt-del (busybox
+# init rebooted the container; its askfirst shell had no job control)
+ipid=$(pid_of "$c")
+T send-keys -t s1 "sleep 100" Enter
+sleep 0.3
+T send-keys -t s1 C-c
+T send-keys -t s1 'echo rc-$?' Enter
+ok "$(wait_screen s1 '^rc-130$' 5; echo $?)" "^C on the console interrupts the shell's command (exit 130)"
+ok "$( [ "$(pid_of "$c")" = "$ipid" ] && [ "$(state_of "$c")" = RUNNING ] &&
+	! screen_of s1 | grep -q 'job control turned off'; echo $?)" "... and does not reach init (no reboot, the shell has job control)"
 T send-keys -t s1 "stty size" Enter
 ok "$(wait_screen s1 '^30 100$' 5; echo $?)" "the console has the client's window size (30 100)"
 if T resize-window -t s1 -x 90 -y 25 2>/dev/null; then
