@@ -194,6 +194,9 @@ oom:
 	return -ENOMEM;
 }
 
+/* The reason goes to lxm-attach; the status says where it failed: 127 or
+ * 126 at the execve (not found, or not executable), as a shell has it, 1
+ * in the setup before. */
 static _Noreturn void fail_child(int errfd, const struct lxm_error *e, int code)
 {
 	(void)lxm_write_full(errfd, e, sizeof(*e));
@@ -227,7 +230,7 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 
 	if (setsid() < 0) {
 		lxm_error_set(&err, errno, "setsid");
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	}
 	if (a->slave >= 0) {
 		bool failed = ioctl(a->slave, TIOCSCTTY, 0) < 0;
@@ -237,7 +240,7 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 				failed = dup2(a->slave, i) < 0;
 		if (failed) {
 			lxm_error_set(&err, errno, "setting up the pty");
-			fail_child(a->errfd, &err, 126);
+			fail_child(a->errfd, &err, 1);
 		}
 		if (a->slave > 2)
 			close(a->slave);
@@ -246,7 +249,7 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 	gid = o->gid != (gid_t)-1 ? o->gid : pw.found ? pw.gid : (gid_t)o->uid;
 	if (build_env(o, &pw, o->uid, &env) < 0) {
 		lxm_error_set(&err, ENOMEM, "building the environment");
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	}
 	if (o->argv && o->argv[0]) {
 		argv = NULL;
@@ -257,7 +260,7 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 		argv = calloc(3, sizeof(char *));
 		if (!argv) {
 			lxm_error_set(&err, ENOMEM, "building the command");
-			fail_child(a->errfd, &err, 126);
+			fail_child(a->errfd, &err, 1);
 		}
 		argv[0] = (char *)shell;
 		argv[1] = NULL;
@@ -265,28 +268,28 @@ static _Noreturn void exec_command(const struct attach_ctx *a)
 		argv[2] = lxm_strdup_printf("-%s", base ? base + 1 : shell);
 	}
 	if (lxm_confinement_seccomp_first(a->confine) && attach_seccomp(a, &err) < 0)
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	if (lxm_caps_apply_mask(a->confine->caps, &err) < 0)
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	if (!lxm_confinement_seccomp_first(a->confine) && attach_seccomp(a, &err) < 0)
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	if (setgroups(0, NULL) < 0 && errno != EPERM) {
 		lxm_error_set(&err, errno, "dropping supplementary groups");
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	}
 	if (setresgid(gid, gid, gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0) {
 		lxm_error_set(&err, errno, "switching to uid %u gid %u", (unsigned)o->uid, (unsigned)gid);
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	}
 	if (a->confine->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		lxm_error_set(&err, errno, "setting no_new_privs");
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	}
 	cwd = o->cwd ? o->cwd : pw.found && pw.home[0] ? pw.home : "/";
 	if (chdir(cwd) < 0) {
 		if (o->cwd) {
 			lxm_error_set(&err, errno, "changing to '%s'", cwd);
-			fail_child(a->errfd, &err, 126);
+			fail_child(a->errfd, &err, 1);
 		}
 		(void)!chdir("/");
 	}
@@ -324,17 +327,17 @@ static _Noreturn void enter_and_run(struct attach_ctx *a)
 	 * (CLONE_INTO_CGROUP, lxm_attach), v1 is this single-threaded process
 	 * moving itself ("0" into each "tasks"). */
 	if (lxm_cgroup_enter_self(a->cg, &err) < 0)
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	if (!a->in_v2 && lxm_cgroup_v2_fd(a->cg) >= 0 && lxm_cgroup_attach(a->cg, getpid(), false, &err) < 0)
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	/* init's AppArmor profile from the next execve on, written while the
 	 * host's /proc is the one we see (the container's could be mounted
 	 * over); it stays through setns() */
 	if (lxm_apparmor_onexec_host(a->aa_profile, &err) < 0)
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	if (setns(a->pidfd, a->nsflags) < 0) {
 		lxm_error_set(&err, errno, "entering the container's namespaces");
-		fail_child(a->errfd, &err, 126);
+		fail_child(a->errfd, &err, 1);
 	}
 	exec_command(a);
 }
@@ -701,7 +704,7 @@ static _Noreturn void spawn_main(const struct spawn *sp)
 		close(sp->master);
 	if (stdio_proxy_install(&proxy) < 0) {
 		lxm_error_set(&e, errno, "setting up stdio");
-		fail_child(a.errfd, &e, 126);
+		fail_child(a.errfd, &e, 1);
 	}
 	enter_and_run(&a);
 }
@@ -991,9 +994,13 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	if (n == (ssize_t)sizeof(child_err)) {
 		child_err.msg[sizeof(child_err.msg) - 1] = '\0';
 		*err = child_err;
-		while (waited < 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		while (waited < 0 && (waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 			;
 		r = -(err->code ? err->code : EIO);
+		/* the command that could not be executed: its status as a
+		 * shell gives it, err says why */
+		if (waited >= 0 && WIFEXITED(status) && WEXITSTATUS(status) >= 126)
+			r = WEXITSTATUS(status);
 		goto out;
 	}
 	if (master >= 0)

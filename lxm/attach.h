@@ -20,6 +20,8 @@ struct lxm_attach_opts {
 	int use_pty;                /* -1 auto (stdin is a tty), 0 no, 1 yes */
 };
 
-/* Returns the command's exit status (0-255, 128+signal) or -errno. */
+/* Returns the command's exit status (0-255, 128+signal) or -errno. A
+ * command that could not be executed: 127 (not found) or 126, as from a
+ * shell, with err saying why (err->code set). */
 int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm_attach_opts *opts,
 	       struct lxm_error *err);

@@ -89,6 +89,8 @@ int main(int argc, char **argv)
 	r = lxm_attach(&t.paths, t.name, &aopts, &err);
 	if (r < 0)
 		r = lxm_tool_fail(&t, &err);
+	else if (err.code)
+		(void)lxm_tool_fail(&t, &err);   /* not executed: 126 or 127 */
 	free(vars);
 	lxm_tool_end(&t);
 	return r;

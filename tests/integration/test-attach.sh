@@ -41,7 +41,16 @@ lxm-attach -n "$c" -- sh -c 'echo out; echo err >&2' >"$TEST_TMP/f1" 2>"$TEST_TM
 ok "$( [ "$(cat "$TEST_TMP/f1")" = out ] && [ "$(cat "$TEST_TMP/f2")" = err ]; echo $?)" "stdout and stderr stay separate"
 lxm-attach -n "$c" -- sh -c 'kill -TERM $$'
 ok "$( [ $? -eq 143 ]; echo $?)" "a command killed by a signal exits 128+signal"
-expect_error "^lxm-attach: $c: executing 'nosuchcmd': No such file or directory" "a missing command is reported" -- lxm-attach -n "$c" -- nosuchcmd
+# a command that cannot be executed: the reason on one line, and the
+# status a shell gives (scripts test for 127)
+err=$(lxm-attach -n "$c" -- nosuchcmd 2>&1 >/dev/null); rc=$?
+ok "$( [ $rc -eq 127 ] && [ "$err" = "lxm-attach: $c: executing 'nosuchcmd': No such file or directory" ]; echo $?)" \
+	"a missing command is reported, exit 127 (exit $rc: $err)"
+err=$(lxm-attach -n "$c" -- /etc/passwd 2>&1 >/dev/null); rc=$?
+ok "$( [ $rc -eq 126 ] && [ "$err" = "lxm-attach: $c: executing '/etc/passwd': Permission denied" ]; echo $?)" \
+	"a command that is not executable is reported, exit 126 (exit $rc: $err)"
+expect_error "^lxm-attach: $c: changing to '/nonexistent': No such file or directory$" \
+	"--cwd to a missing directory fails (one line, exit 1)" -- lxm-attach -n "$c" --cwd /nonexistent -- true
 head -c 200000 /dev/urandom > "$TEST_TMP/blob"
 lxm-attach -n "$c" -- cat < "$TEST_TMP/blob" > "$TEST_TMP/blob.out"
 ok "$(cmp -s "$TEST_TMP/blob" "$TEST_TMP/blob.out"; echo $?)" "binary data passes through pipes unchanged"
