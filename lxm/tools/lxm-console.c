@@ -42,6 +42,7 @@ int main(int argc, char **argv)
 	struct lxm_error err = { 0 };
 	struct lxm_tool t;
 	char esc = 'a';
+	bool stopped = false;
 	unsigned tty = 0;
 	bool log = false;
 	int opt, r;
@@ -106,11 +107,15 @@ int main(int argc, char **argv)
 			lxm_error_setr(&err, EPIPE, "the console ended: the container's monitor is gone "
 				       "(init %d runs on without a console)", (int)info.init_pid);
 			r = -EPIPE;
+		} else if (!t.quiet) {
+			/* as the banner said whom we were connected to */
+			fprintf(stderr, "\n%s: %s: the container stopped\n", t.prog, t.name);
+			stopped = true;
 		}
 	}
 	if (r < 0)
 		r = lxm_tool_fail(&t, &err);
-	else if (r == 0 && !t.quiet && isatty(STDERR_FILENO))
+	else if (r == 0 && !stopped && !t.quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
 	close(c.sock);
 out:

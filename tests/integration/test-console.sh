@@ -196,6 +196,7 @@ tstart s7 "lxm-console -n $c"
 wait_screen s7 '^Connected to tty 0' 5 >/dev/null
 check "stop" -- lxm-stop -n "$c" -k
 ok "$(wait_screen s7 '^EXITED-0$' 5; echo $?)" "a client ends (exit 0) when the container stops"
+ok "$(screen_of s7 | grep -qx "lxm-console: $c: the container stopped"; echo $?)" "... and says so"
 no_leaks "$c" "nothing left"
 
 done_testing
