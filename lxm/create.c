@@ -238,7 +238,9 @@ static int create_in(int dirfd, int partialfd, const char *dir, void *data, stru
 		args[1] = ttys;
 		for (size_t i = 0; i < n_args; i++)
 			args[i + 2] = opts->template_args[i];
-		r = lxm_template_run(tpath, name, dir, rootfs, args, &res, err);
+		/* the marker's lock goes with the template: a killed create's
+		 * next one removes nothing that its template still writes */
+		r = lxm_template_run(tpath, name, dir, rootfs, args, partialfd, &res, err);
 		if (r == 0) {
 			if (res.init) {
 				lxm_strv_free(conf.init_cmd, (size_t)-1);

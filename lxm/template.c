@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -234,11 +235,16 @@ static int move_fd(int fd, int target)
 }
 
 static _Noreturn void child_exec(const char *path, char *const *argv, char *const *envp,
-				 int nullfd, int outfd, int errfd)
+				 int nullfd, int outfd, int errfd, int lockfd, pid_t parent)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
 	int e;
+
+	/* a SIGKILLed lxm-create cannot forward its SIGTERM: the kernel
+	 * sends it (the parent may be gone already, before the prctl) */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(127);
 
 	/* Ignored signals and the mask survive exec: give the template a
 	 * normal process. */
@@ -249,10 +255,14 @@ static _Noreturn void child_exec(const char *path, char *const *argv, char *cons
 
 	if (move_fd(nullfd, STDIN_FILENO) < 0 || move_fd(outfd, STDOUT_FILENO) < 0)
 		goto fail;
-	/* Only 0-2 and the CLOEXEC error pipe may survive until exec. */
+	/* the lock goes right above the error pipe */
+	if (lockfd >= 0 && move_fd(lockfd, errfd + 1) < 0)
+		goto fail;
+	/* Only 0-2, the CLOEXEC error pipe and the lock may survive until
+	 * exec. */
 	if (errfd > 3)
 		close_range(3, (unsigned)errfd - 1, 0);
-	close_range((unsigned)errfd + 1, ~0U, 0);
+	close_range((unsigned)errfd + (lockfd >= 0 ? 2 : 1), ~0U, 0);
 
 	execve(path, argv, envp);
 fail:
@@ -353,7 +363,7 @@ int lxm_template_help(const char *path, struct lxm_error *err)
 }
 
 int lxm_template_run(const char *path, const char *name, const char *container_dir,
-		     const char *rootfs, char *const *args, struct lxm_template_result *ret,
+		     const char *rootfs, char *const *args, int lockfd, struct lxm_template_result *ret,
 		     struct lxm_error *err)
 {
 	struct lxm_template_result res = {};
@@ -366,7 +376,7 @@ int lxm_template_run(const char *path, const char *name, const char *container_d
 	size_t nargs = 0, n = 0, ne = 0;
 	int status, e = 0, r;
 	ssize_t got;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	if (!path || !name || !container_dir || !rootfs)
 		return lxm_error_setr(err, EINVAL, "running a template: missing argument");
@@ -430,7 +440,7 @@ int lxm_template_run(const char *path, const char *name, const char *container_d
 	if (pid < 0)
 		return lxm_error_set(err, errno, "running template '%s': fork", label);
 	if (pid == 0)
-		child_exec(path, argv, envp, nullfd, out_w, err_w);
+		child_exec(path, argv, envp, nullfd, out_w, err_w, lockfd, self);
 
 	close(TAKE_FD(out_w));
 	close(TAKE_FD(err_w));

@@ -38,9 +38,12 @@ int lxm_template_find(const char *name, char **ret_path, struct lxm_error *err);
  * clean environment (PATH, LANG=C, LXM_CACHEDIR when set), stdin from
  * /dev/null, no fd of ours but 0-2, and stays in our process group so that
  * Ctrl-C reaches it. A non-zero exit or a death by signal is an error.
- * `ret` is filled on success (free with lxm_template_result_free()). */
+ * It gets SIGTERM when we die (SIGKILL), and inherits `lockfd` (-1: none):
+ * a create's partial marker stays locked while anything of the template
+ * still writes into the container. `ret` is filled on success (free with
+ * lxm_template_result_free()). */
 int lxm_template_run(const char *path, const char *name, const char *container_dir,
-		     const char *rootfs, char *const *args, struct lxm_template_result *ret,
+		     const char *rootfs, char *const *args, int lockfd, struct lxm_template_result *ret,
 		     struct lxm_error *err);
 /* Run the template at `path` with --help, its output on our stdout and
  * stderr, in the same clean environment as a run; a non-zero exit is an

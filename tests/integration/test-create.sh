@@ -99,6 +99,37 @@ expect_error "creation was interrupted" "lxm-start refuses a half-made container
 check "the next create of that name cleans up and succeeds" -- lxm-create -n "$s" -t busybox
 ok "$( [ ! -e "$LXM_PATH/$s/partial" ] && [ ! -e "$LXM_PATH/$s/rootfs/sbin/half-made" ]; echo $?)" "the remains were removed first"
 
+# a SIGKILLed create's template goes too (SIGTERM), and what of it still
+# runs (a subshell, a command) keeps the marker locked: the next create
+# removes nothing under it, and nothing of it lands in the new container
+cat > "$tdir/lxm-linger" <<'EOT'
+#!/bin/sh
+while [ $# -gt 0 ]; do [ "$1" = --rootfs ] && rootfs=$2; shift; done
+echo $$ > "$LXM_CACHEDIR/linger.pid"
+mkdir -p "$rootfs/sbin" && : > "$rootfs/sbin/half-made"
+( sleep 2; : > "$rootfs/late" ) &
+exec sleep 30
+EOT
+chmod +x "$tdir/lxm-linger"
+mkdir -p "$LXM_CACHEDIR"
+s=${PFX}-linger
+LXM_TEMPLATEDIR=$tdir lxm-create -n "$s" -t linger >/dev/null 2>&1 &
+cpid=$!
+for i in $(seq 100); do [ -e "$LXM_PATH/$s/rootfs/sbin/half-made" ] && break; sleep 0.05; done
+kill -9 $cpid; wait $cpid 2>/dev/null
+tpid=$(cat "$LXM_CACHEDIR/linger.pid")
+# (a zombie until init reaps it)
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+for i in $(seq 50); do alive "$tpid" || break; sleep 0.02; done
+ok "$( ! alive "$tpid"; echo $?)" "the template of a SIGKILLed create is ended"
+expect_error "^lxm-create: $s: is being created" "the next create waits for what of the template still runs" \
+	-- lxm-create -n "$s" -t busybox
+for i in $(seq 100); do lxm-create -n "$s" -t busybox >/dev/null 2>&1 && break; sleep 0.05; done
+sleep 0.5
+ok "$( [ -x "$LXM_PATH/$s/rootfs/sbin/init" ] && [ ! -e "$LXM_PATH/$s/rootfs/late" ] &&
+	[ ! -e "$LXM_PATH/$s/partial" ]; echo $?)" "once it ended, the next create succeeds, and nothing of the killed one is in it"
+kill "$tpid" 2>/dev/null
+
 # killed between its mkdir and its marker, a create leaves an empty
 # directory: the next create takes its place once it is not new (a fresh
 # one may be a create under way)

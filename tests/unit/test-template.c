@@ -112,7 +112,7 @@ static void test_run(void)
 	setenv("SECRET_VAR", "x", 1);
 	setenv("http_proxy", "http://proxy:3128/", 1);
 	setenv("NO_PROXY", "localhost", 1);
-	r = lxm_template_run(path, "web1", "/var/lib/lxm/web1", "/var/lib/lxm/web1/rootfs", extra, &res, &err);
+	r = lxm_template_run(path, "web1", "/var/lib/lxm/web1", "/var/lib/lxm/web1/rootfs", extra, -1, &res, &err);
 	unsetenv("SECRET_VAR");
 	unsetenv("http_proxy");
 	unsetenv("NO_PROXY");
@@ -141,7 +141,7 @@ static void test_run(void)
 	ok(in && streq(in, "/dev/null\n"), "stdin is /dev/null");
 
 	/* Without LXM_CACHEDIR it is not passed. */
-	r = lxm_template_run(path, "web1", "/d", "/d/rootfs", NULL, NULL, &err);
+	r = lxm_template_run(path, "web1", "/d", "/d/rootfs", NULL, -1, NULL, &err);
 	free(env);
 	env = read_at("env");
 	ok(r == 0 && env && !strstr(env, "LXM_CACHEDIR"), "LXM_CACHEDIR only when set");
@@ -165,19 +165,19 @@ static void test_failures(void)
 
 	write_script("lxm-fail", "#!/bin/sh\necho init=/sbin/init\nexit 3\n", 0755);
 	p1 = lxm_strdup_printf("%s/lxm-fail", tmp);
-	r = lxm_template_run(p1, "c", "/d", "/d/rootfs", NULL, &res, &err);
+	r = lxm_template_run(p1, "c", "/d", "/d/rootfs", NULL, -1, &res, &err);
 	ok(r < 0 && streq(errtext(&err), "template 'fail' failed with exit status 3"), "exit status: %s",
 	   errtext(&err));
 	ok(!res.init, "no result on failure");
 
 	write_script("lxm-killed", "#!/bin/sh\nkill -9 $$\n", 0755);
 	p2 = lxm_strdup_printf("%s/lxm-killed", tmp);
-	r = lxm_template_run(p2, "c", "/d", "/d/rootfs", NULL, &res, &err);
+	r = lxm_template_run(p2, "c", "/d", "/d/rootfs", NULL, -1, &res, &err);
 	ok(r < 0 && streq(errtext(&err), "template 'killed' killed by signal 9"), "signal: %s", errtext(&err));
 
 	write_script("lxm-badhint", "#!/bin/sh\necho init=sbin/init\n", 0755);
 	p3 = lxm_strdup_printf("%s/lxm-badhint", tmp);
-	r = lxm_template_run(p3, "c", "/d", "/d/rootfs", NULL, &res, &err);
+	r = lxm_template_run(p3, "c", "/d", "/d/rootfs", NULL, -1, &res, &err);
 	ok(r == -EINVAL, "a relative init is refused: %s", errtext(&err));
 
 	/* valgrind cannot survive a failed execve() in the child. */
@@ -187,7 +187,7 @@ static void test_failures(void)
 	}
 	write_script("lxm-badinterp", "#!/nonexistent/interpreter\n", 0755);
 	p4 = lxm_strdup_printf("%s/lxm-badinterp", tmp);
-	r = lxm_template_run(p4, "c", "/d", "/d/rootfs", NULL, &res, &err);
+	r = lxm_template_run(p4, "c", "/d", "/d/rootfs", NULL, -1, &res, &err);
 	ok(r == -ENOENT && strstr(errtext(&err), "executing template"), "exec failure: %s", errtext(&err));
 }
 
