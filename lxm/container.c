@@ -1096,7 +1096,8 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 				(void)lxm_snapshot_register(base_dir, name);
 			return r;
 		}
-		r = lxm_remove_tree_at(lxmfd, gone, err);
+		/* the remains of a failed walk stay destroyable */
+		r = lxm_remove_tree_last_at(lxmfd, gone, partialfd >= 0 ? "partial" : "config", err);
 		if (r < 0) {
 			/* what is left keeps its name (and a snapshot its
 			 * mark), for another try */

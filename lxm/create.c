@@ -341,7 +341,7 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 
 			if (marker >= 0 && lxm_flock_retry(marker, 20, 500) == 0 && attempt == 0) {
 				log_warn("removing the remains of an interrupted create of '%s'", name);
-				r = lxm_remove_tree_at(lxmfd, name, err);
+				r = lxm_remove_tree_last_at(lxmfd, name, "partial", err);
 				if (r < 0)
 					return lxm_error_prefix(err, "removing the interrupted create");
 				continue;
@@ -396,7 +396,7 @@ fail:
 		struct lxm_error rmerr = { 0 };
 		char text[1024];
 
-		if (lxm_remove_tree_at(lxmfd, name, &rmerr) < 0)
+		if (lxm_remove_tree_last_at(lxmfd, name, "partial", &rmerr) < 0)
 			log_warn("cleaning up '%s': %s", dir, lxm_error_text(&rmerr, text, sizeof(text)));
 	}
 	return r;

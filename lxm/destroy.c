@@ -32,6 +32,9 @@ struct walk {
 	struct frame *frames;
 	size_t depth;           /* index of the current frame */
 	size_t alloc;
+	const char *last;       /* a top entry removed after all others, or NULL */
+	struct ident last_id;
+	bool have_last;
 	struct lxm_error *err;
 };
 
@@ -211,6 +214,12 @@ static int walk_pop(struct walk *w)
 	int r;
 
 	if (w->depth == 0) {
+		if (w->have_last) {
+			r = unlink_entry(w, dirfd(cur->dir), w->last, &w->last_id);
+			if (r < 0)
+				return r;
+			w->have_last = false;
+		}
 		closedir(cur->dir);
 		cur->dir = NULL;
 		return unlink_entry(w, w->topfd, cur->name, &cur->id);
@@ -269,6 +278,14 @@ static int walk_step(struct walk *w)
 		return walk_fail(w, de->d_name, -r, "inspecting");
 	if (!same_mount(&id, &w->mount))
 		return walk_refuse_mount(w, de->d_name);
+	/* what marks the directory as a container (or a create's remains)
+	 * goes last: a walk that fails on the way leaves one that a next
+	 * lxm-destroy or lxm-create still takes */
+	if (w->depth == 0 && w->last && streq(de->d_name, w->last) && !S_ISDIR(id.mode)) {
+		w->last_id = id;
+		w->have_last = true;
+		return 0;
+	}
 
 	if (!S_ISDIR(id.mode))
 		return unlink_entry(w, dirfd(cur->dir), de->d_name, &id);
@@ -299,7 +316,12 @@ static void walk_done(struct walk *w)
 
 int lxm_remove_tree_at(int parentfd, const char *name, struct lxm_error *err)
 {
-	struct walk w = { .topfd = parentfd, .err = err };
+	return lxm_remove_tree_last_at(parentfd, name, NULL, err);
+}
+
+int lxm_remove_tree_last_at(int parentfd, const char *name, const char *last, struct lxm_error *err)
+{
+	struct walk w = { .topfd = parentfd, .last = last, .err = err };
 	struct ident top;
 	DIR *d = NULL;
 	int r;

@@ -15,3 +15,7 @@
  * the top ("removing 'rootfs/etc/passwd': Permission denied"). A missing
  * `name` is success. Uses a bounded number of fds whatever the depth. */
 int lxm_remove_tree_at(int parentfd, const char *name, struct lxm_error *err);
+/* The same, with the entry `last` of the top directory (a file: a
+ * container's config, a create's partial marker) removed after every other
+ * entry, so that a removal that fails halfway leaves it. */
+int lxm_remove_tree_last_at(int parentfd, const char *name, const char *last, struct lxm_error *err);

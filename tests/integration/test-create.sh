@@ -222,6 +222,27 @@ ok "$( [ "$(cat "$TEST_TMP/mnt-src/file")" = keep ]; echo $?)" "the mounted file
 umount "$LXM_PATH/${PFX}-dm/rootfs/mnt"
 check "destroy works once unmounted" -- lxm-destroy -n "${PFX}-dm"
 
+# a destroy that fails halfway (an immutable file) keeps the config,
+# whatever order the directory lists its entries in (a tmpfs lists the
+# config, written last, first): lxm-destroy can finish it once the flag
+# is cleared
+tp=$TEST_TMP/tmpfs-path
+mkdir -p "$tp" && mount -t tmpfs "lxm-test-$PFX" "$tp"
+di=${PFX}-di
+check "create a container on a tmpfs" -- lxm-create -P "$tp" -n "$di" -t busybox
+if chattr +i "$tp/$di/rootfs/etc/passwd" 2>/dev/null; then
+	expect_error "^lxm-destroy: $di: .*'rootfs/etc/passwd': file is immutable or append-only" \
+		"destroy stops at an immutable file and says so" -- lxm-destroy -P "$tp" -n "$di"
+	ok "$( [ -f "$tp/$di/config" ] && lxm-ls -P "$tp" | grep -qw "$di"; echo $?)" "the container keeps its config and is listed"
+	chattr -i "$tp/$di/rootfs/etc/passwd"
+	check "destroy finishes once the flag is cleared" -- lxm-destroy -P "$tp" -n "$di"
+	ok "$( [ -z "$(ls -A "$tp")" ]; echo $?)" "and nothing is left"
+else
+	skip "chattr +i does not work on a tmpfs here"
+fi
+rm -rf "${tp:?}/$di"
+umount "$tp"
+
 # a name that is a cgroup control file (lxm/<name> is the container's
 # cgroup, next to the lxm parent's files) is refused before anything is
 # made; one given by hand fails to start with that reason and leaves nothing
