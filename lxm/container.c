@@ -536,9 +536,10 @@ static int after_dropped_stop(const struct lxm_paths *paths, const char *name, e
 /* After the reboot signal to init old_pid: wait (timeout s,
  * LXM_STOP_TIMEOUT_FOREVER: no limit) until another init runs, as lxc-stop
  * -r does. It fails when the container stops instead, or still has the
- * old init at the timeout. */
+ * old init at the timeout, or when its monitor (monitor_pidfd, -1: not
+ * known) dies meanwhile: what it left is then stopped as without it. */
 static int wait_reboot(const struct lxm_paths *paths, const char *name, pid_t old_pid, int timeout,
-		       struct lxm_error *err)
+		       int monitor_pidfd, struct lxm_error *err)
 {
 	_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
 	uint64_t end = lxm_now_ns() + (uint64_t)MAX(timeout, 0) * 1000000000ULL;
@@ -547,11 +548,20 @@ static int wait_reboot(const struct lxm_paths *paths, const char *name, pid_t ol
 	if (!state)
 		return lxm_error_set(err, ENOMEM, "waiting for the reboot");
 	for (;;) {
+		/* looked at before the state file: a monitor gone before
+		 * that read wrote all it ever will */
+		bool monitor_gone = monitor_pidfd >= 0 && wait_pidfd(monitor_pidfd, 0) > 0;
+
 		if (lxm_runtime_read(state, &rt) < 0 || rt.state == LXM_STATE_STOPPED)
 			return lxm_error_setr(err, ECANCELED, "it stopped instead of rebooting (init %d)", (int)old_pid);
 		if (rt.init_pid != old_pid && rt.state == LXM_STATE_RUNNING) {
 			log_debug("rebooted: init %d after %d", (int)rt.init_pid, (int)old_pid);
 			return 0;
+		}
+		/* killed during the reboot: no init comes any more */
+		if (monitor_gone) {
+			log_debug("the monitor died during the reboot: stopping without it");
+			return stop_without_monitor(paths, name, LXM_STOP_REBOOT, timeout, err);
 		}
 		if (timeout != LXM_STOP_TIMEOUT_FOREVER && lxm_now_ns() >= end)
 			return lxm_error_setr(err, ETIMEDOUT,
@@ -625,7 +635,7 @@ int lxm_container_stop(const struct lxm_paths *paths, const char *name, enum lxm
 	if ((mode == LXM_STOP_NOKILL || mode == LXM_STOP_REBOOT) && timeout == 0)
 		return 0;
 	if (mode == LXM_STOP_REBOOT)
-		return wait_reboot(paths, name, rsp.init_pid, timeout, err);
+		return wait_reboot(paths, name, rsp.init_pid, timeout, monitor_pidfd, err);
 	{
 		bool forever = mode != LXM_STOP_KILL && timeout == LXM_STOP_TIMEOUT_FOREVER;
 		uint64_t deadline = lxm_now_ns() +

@@ -62,6 +62,22 @@ wait $sp; rc=$?
 ok "$([ $rc = 0 ] && { [ ! -d /proc/$pid ] || grep -q "^State:.*Z" /proc/$pid/status; } && [ "$(state_of "$c")" = STOPPED ]; echo $?)" \
 	"a stop whose monitor is killed meanwhile ends with the container stopped (exit $rc: $(cat "$TEST_TMP/drop.out"))"
 no_leaks "$c" "nothing left after that stop"
+# the same for a reboot (init ignores the reboot signal here): lxm-stop -r
+# sees the monitor die and says so at once, not "init runs on" after its
+# whole wait (when init has died too, it cleans up as lxm-stop does)
+check "start with a reboot signal init ignores" -- lxm-start -n "$c" -s init.reboot_signal=SIGWINCH
+pid=$(pid_of "$c")
+mon=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
+t0=$(date +%s%N)
+lxm-stop -n "$c" -r -t 20 >"$TEST_TMP/reboot.out" 2>&1 & sp=$!
+sleep 0.5
+kill -9 "$mon"
+wait $sp; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$([ $rc = 1 ] && [ $ms -lt 10000 ] && grep -q "^lxm-stop: $c: cannot reboot: the monitor is gone" "$TEST_TMP/reboot.out"; echo $?)" \
+	"a reboot whose monitor is killed meanwhile fails at once, naming why ($ms ms, exit $rc: $(cat "$TEST_TMP/reboot.out"))"
+check "lxm-stop -k stops it" -- lxm-stop -n "$c" -k
+no_leaks "$c" "nothing left after that reboot and stop"
 # without the monitor, lxm-stop -t -1 waits for the halt without holding
 # the runtime lock: an lxm-stop -k meanwhile gets through (it was told "the
 # container is starting; try again"), and the waiting one then succeeds
