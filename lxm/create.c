@@ -310,11 +310,48 @@ static bool dir_empty_and_old(int fd)
 	return empty;
 }
 
+/* The directories creates killed before they named theirs left
+ * (LXM_CREATE_PREFIX): removed when old (a create names its own within
+ * microseconds) and their marker, if any, is free. Best effort. */
+static void sweep_killed_creates(int lxmfd, const char *lxmpath)
+{
+	_cleanup_close_ int fd = dup(lxmfd);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd)))
+		return;
+	TAKE_FD(fd);
+	while ((de = readdir(d))) {
+		_cleanup_close_ int top = -1, marker = -1;
+		struct lxm_error err = { 0 };
+		char text[LXM_ERROR_MSG_MAX + 64];
+		struct timespec now;
+		struct stat st;
+
+		if (!lxm_startswith(de->d_name, LXM_CREATE_PREFIX))
+			continue;
+		top = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (top < 0 || fstat(top, &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0 ||
+		    now.tv_sec - st.st_mtim.tv_sec < STALE_EMPTY_DIR_SEC)
+			continue;
+		marker = openat(top, "partial", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (marker >= 0 && flock(marker, LOCK_EX | LOCK_NB) < 0)
+			continue;
+		log_debug("removing '%s/%s', left by a create that did not finish", lxmpath, de->d_name);
+		if (lxm_remove_tree_last_at(dirfd(d), de->d_name, "partial", &err) < 0)
+			log_warn("removing '%s/%s' (left by a create that did not finish): %s, ignoring", lxmpath,
+				 de->d_name, lxm_error_text(&err, text, sizeof(text)));
+	}
+	closedir(d);
+}
+
 int lxm_container_build(const struct lxm_paths *paths, const char *name, bool name_in_errors,
 			lxm_container_build_fn fn, void *data, struct lxm_error *err)
 {
 	_cleanup_close_ int lxmfd = -1, dirfd = -1, partialfd = -1;
 	_cleanup_free_ char *dir = NULL;
+	char tmpname[NAME_MAX + 1];
 	int r;
 
 	dir = lxm_container_path(paths, name, NULL);
@@ -326,14 +363,44 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 	lxmfd = open(paths->lxmpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lxmfd < 0)
 		return lxm_error_set(err, errno, "opening '%s'", paths->lxmpath);
+	sweep_killed_creates(lxmfd, paths->lxmpath);
+
+	/* made under a name no command takes, with its marker locked, and
+	 * only then named: a create killed at any moment leaves either that
+	 * (swept above) or a directory with a marker, never an empty one
+	 * that holds the name */
+	snprintf(tmpname, sizeof(tmpname), LXM_CREATE_PREFIX "%d-%.200s", (int)getpid(), name);
+	r = lxm_remove_tree_at(lxmfd, tmpname, err);   /* of a killed create that had our pid */
+	if (r < 0)
+		return r;
+	if (mkdirat(lxmfd, tmpname, 0750) < 0)
+		return lxm_error_set(err, errno, "creating '%s/%s'", paths->lxmpath, tmpname);
+	dirfd = openat(lxmfd, tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0) {
+		r = lxm_error_set(err, errno, "opening '%s/%s'", paths->lxmpath, tmpname);
+		goto fail_tmp;
+	}
+	partialfd = openat(dirfd, "partial", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (partialfd < 0) {
+		r = lxm_error_set(err, errno, "creating the partial marker in '%s/%s'", paths->lxmpath, tmpname);
+		goto fail_tmp;
+	}
+	/* a snapshot base's probe (is this copy alive?) holds it shared for
+	 * an instant once it is named */
+	if (flock(partialfd, LOCK_EX) < 0) {
+		r = lxm_error_set(err, errno, "locking the partial marker in '%s/%s'", paths->lxmpath, tmpname);
+		goto fail_tmp;
+	}
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		_cleanup_close_ int stale = -1;
 
-		if (mkdirat(lxmfd, name, 0750) == 0)
+		if (renameat2(lxmfd, tmpname, lxmfd, name, RENAME_NOREPLACE) == 0)
 			break;
-		if (errno != EEXIST)
-			return lxm_error_set(err, errno, "creating '%s'", dir);
+		if (errno != EEXIST) {
+			r = lxm_error_set(err, errno, "creating '%s'", dir);
+			goto fail_tmp;
+		}
 		/* a create that was killed leaves its unlocked partial marker */
 		stale = openat(lxmfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (stale >= 0) {
@@ -342,43 +409,33 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 			if (marker >= 0 && lxm_flock_retry(marker, 20, 500) == 0 && attempt == 0) {
 				log_warn("removing the remains of an interrupted create of '%s'", name);
 				r = lxm_remove_tree_last_at(lxmfd, name, "partial", err);
-				if (r < 0)
-					return lxm_error_prefix(err, "removing the interrupted create");
+				if (r < 0) {
+					lxm_error_prefix(err, "removing the interrupted create");
+					goto fail_tmp;
+				}
 				continue;
 			}
-			if (marker >= 0)
-				return name_in_errors ? lxm_error_setr(err, EBUSY, "'%s' is being created", name)
-						      : lxm_error_setr(err, EBUSY, "is being created");
-			/* a create killed between its mkdir and its marker (the
-			 * marker comes microseconds after the mkdir: an empty
-			 * directory this old is no create that is under way) */
+			if (marker >= 0) {
+				r = name_in_errors ? lxm_error_setr(err, EBUSY, "'%s' is being created", name)
+						   : lxm_error_setr(err, EBUSY, "is being created");
+				goto fail_tmp;
+			}
+			/* an empty directory of a create killed between its mkdir
+			 * and its marker (as an older lxm made them): one this old
+			 * is no create that is under way */
 			if (errno == ENOENT && attempt == 0 && dir_empty_and_old(stale)) {
 				log_warn("removing the empty directory of an interrupted create of '%s'", name);
-				if (unlinkat(lxmfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-					return lxm_error_set(err, errno, "removing the empty '%s'", dir);
+				if (unlinkat(lxmfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+					r = lxm_error_set(err, errno, "removing the empty '%s'", dir);
+					goto fail_tmp;
+				}
 				continue;
 			}
 		}
-		return name_in_errors ? lxm_error_setr(err, EEXIST, "'%s' already exists in '%s'", name, paths->lxmpath)
-				      : lxm_error_setr(err, EEXIST, "already exists in '%s'", paths->lxmpath);
+		r = name_in_errors ? lxm_error_setr(err, EEXIST, "'%s' already exists in '%s'", name, paths->lxmpath)
+				   : lxm_error_setr(err, EEXIST, "already exists in '%s'", paths->lxmpath);
+		goto fail_tmp;
 	}
-	dirfd = openat(lxmfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dirfd < 0) {
-		r = lxm_error_set(err, errno, "opening '%s'", dir);
-		goto fail;
-	}
-	partialfd = openat(dirfd, "partial", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (partialfd < 0) {
-		r = lxm_error_set(err, errno, "creating the partial marker in '%s'", dir);
-		goto fail;
-	}
-	/* held from the start: an lxm-destroy that took it first (between
-	 * the open and here) owns the directory now; a snapshot base's probe
-	 * (is this copy alive?) holds it shared for an instant */
-	r = lxm_flock_retry(partialfd, 20, 500);
-	if (r < 0)
-		return r == -EWOULDBLOCK ? lxm_error_setr(err, EBUSY, "'%s' is being destroyed", dir)
-					 : lxm_error_set(err, -r, "locking the partial marker in '%s'", dir);
 	r = fn(dirfd, partialfd, dir, data, err);
 	if (r < 0)
 		goto fail;
@@ -391,6 +448,10 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 		goto fail;
 	}
 	return 0;
+fail_tmp:
+	/* not named: only the temporary directory goes */
+	(void)lxm_remove_tree_at(lxmfd, tmpname, &(struct lxm_error){ 0 });
+	return r;
 fail:
 	{
 		struct lxm_error rmerr = { 0 };

@@ -75,6 +75,10 @@ static inline bool lxm_confinement_seccomp_first(const struct lxm_confinement *c
 /* lxm-destroy renames a container's directory to <lxmpath>/.destroy-PID-NAME
  * before it removes it. */
 #define LXM_DESTROY_PREFIX ".destroy-"
+/* lxm-create (and lxm-copy) make a container's directory as
+ * <lxmpath>/.create-PID-NAME and rename it to NAME once its partial marker
+ * is locked. */
+#define LXM_CREATE_PREFIX ".create-"
 
 /* A phys device moved into the container: its index there (the container
  * may rename the device), its kind ("": a device of a driver, which

@@ -130,6 +130,40 @@ ok "$( [ -x "$LXM_PATH/$s/rootfs/sbin/init" ] && [ ! -e "$LXM_PATH/$s/rootfs/lat
 	[ ! -e "$LXM_PATH/$s/partial" ]; echo $?)" "once it ended, the next create succeeds, and nothing of the killed one is in it"
 kill "$tpid" 2>/dev/null
 
+# SIGKILLed before each of its directory, open, lock, rename and unlink
+# calls in turn (strace injects the signal), a create leaves nothing that
+# keeps the next create of the name from succeeding (or it had finished,
+# and the container is whole), and lxm-ls shows no half-made container
+if command -v strace >/dev/null; then
+	s=${PFX}-crash
+	fails=0 runs=0
+	for sc in mkdirat openat flock renameat2 unlinkat; do
+		strace -f -o "$TEST_TMP/calls" -e trace=$sc lxm-create -n "$s" -t none >/dev/null 2>&1
+		calls=$(grep -c "$sc(" "$TEST_TMP/calls")
+		lxm-destroy -n "$s" >/dev/null 2>&1
+		for i in $(seq "$calls"); do
+			runs=$((runs + 1))
+			# (a subshell: bash's "Killed" goes to /dev/null too)
+			(strace -f -o /dev/null -e trace=$sc -e inject=$sc:signal=KILL:when=$i \
+				lxm-create -n "$s" -t none >/dev/null 2>&1) 2>/dev/null
+			listed=$(lxm-ls -1 | grep -x "$s")
+			if [ -n "$listed" ] && { [ ! -f "$LXM_PATH/$s/config" ] || [ -e "$LXM_PATH/$s/partial" ]; }; then
+				fails=$((fails + 1)); diag "killed before $sc #$i: lxm-ls lists a half-made container"
+			fi
+			if ! lxm-create -n "$s" -t none >/dev/null 2>"$TEST_TMP/err" &&
+				! { [ -f "$LXM_PATH/$s/config" ] && [ ! -e "$LXM_PATH/$s/partial" ]; }; then
+				fails=$((fails + 1)); diag "killed before $sc #$i: the next create fails: $(cat "$TEST_TMP/err")"
+			fi
+			lxm-destroy -n "$s" >/dev/null 2>&1
+		done
+	done
+	ok "$( [ $fails = 0 ] && [ $runs -gt 20 ]; echo $?)" "a create killed at any of $runs points leaves the name free"
+	ok "$( [ -z "$(ls "$LXM_PATH" | grep -x "$s")" ] && ! lxm-ls -1 | grep -qx "$s"; echo $?)" "and nothing of it is listed"
+else
+	skip "no strace"
+	skip "no strace"
+fi
+
 # killed between its mkdir and its marker, a create leaves an empty
 # directory: the next create takes its place once it is not new (a fresh
 # one may be a create under way)
