@@ -928,6 +928,16 @@ static int cleanup_killed_monitor(const struct lxm_paths *paths, const char *nam
  * later destroy sweeps it only once nobody holds that (it is what a destroy
  * killed halfway leaves). lxm-cgroup holds it while it saves the config. A
  * filesystem without flock on directories gets no lock (and no sweep). */
+/* A destroy that did not happen: its lock file goes (a copy that opened
+ * it meanwhile refuses once, harmlessly). */
+static void drop_destroy_lock(const char *dir)
+{
+	_cleanup_free_ char *lock = lxm_strdup_printf("%s/" LXM_DESTROYING_FILE, dir);
+
+	if (lock)
+		(void)unlink(lock);
+}
+
 static int lock_dir(const char *dir, int *ret_fd, struct lxm_error *err)
 {
 	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -1075,12 +1085,7 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 				r = wait_rundir_released(paths, name, err);
 		}
 		if (r < 0) {
-			/* not destroyed: the lock file goes (a copy that opened
-			 * it meanwhile refuses once, harmlessly) */
-			_cleanup_free_ char *lock = lxm_strdup_printf("%s/" LXM_DESTROYING_FILE, dir);
-
-			if (lock)
-				(void)unlink(lock);
+			drop_destroy_lock(dir);
 			return r;
 		}
 	}
@@ -1102,6 +1107,8 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 		if (renameat2(lxmfd, name, lxmfd, gone, RENAME_NOREPLACE) < 0) {
 			r = lxm_error_set(err, errno, "renaming '%s/%s' to '%s' to remove it", paths->lxmpath, name,
 					  gone);
+			if (destroyfd >= 0)
+				drop_destroy_lock(dir);
 			if (base_dir)
 				(void)lxm_snapshot_register(base_dir, name);
 			return r;
@@ -1112,6 +1119,8 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 			/* what is left keeps its name (and a snapshot its
 			 * mark), for another try */
 			if (renameat2(lxmfd, gone, lxmfd, name, RENAME_NOREPLACE) == 0) {
+				if (destroyfd >= 0)
+					drop_destroy_lock(dir);
 				if (base_dir)
 					(void)lxm_snapshot_register(base_dir, name);
 				return lxm_error_prefix(err, "removing '%s/%s'", paths->lxmpath, name);

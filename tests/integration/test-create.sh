@@ -253,8 +253,18 @@ mkdir -p "$LXM_PATH/${PFX}-dm/rootfs/mnt"
 mount --bind "$TEST_TMP/mnt-src" "$LXM_PATH/${PFX}-dm/rootfs/mnt"
 expect_error "^lxm-destroy: ${PFX}-dm: .*mount point" "destroy refuses to cross a mount" -- lxm-destroy -n "${PFX}-dm"
 ok "$( [ "$(cat "$TEST_TMP/mnt-src/file")" = keep ]; echo $?)" "the mounted files survive"
+ok "$( [ ! -e "$LXM_PATH/${PFX}-dm/destroying" ]; echo $?)" "the refused destroy leaves no lock file"
 umount "$LXM_PATH/${PFX}-dm/rootfs/mnt"
 check "destroy works once unmounted" -- lxm-destroy -n "${PFX}-dm"
+# the container directory itself a mount point: refused before anything goes
+check "create a container on a mount of its own" -- lxm-create -n "${PFX}-dmm" -t busybox
+mount --bind "$LXM_PATH/${PFX}-dmm" "$LXM_PATH/${PFX}-dmm"
+expect_error "^lxm-destroy: ${PFX}-dmm: renaming .* to remove it: Device or resource busy" \
+	"destroy refuses a container directory that is a mount point" -- lxm-destroy -n "${PFX}-dmm"
+ok "$( [ -f "$LXM_PATH/${PFX}-dmm/config" ] && [ ! -e "$LXM_PATH/${PFX}-dmm/destroying" ]; echo $?)" \
+	"... keeps it whole, and leaves no lock file"
+umount "$LXM_PATH/${PFX}-dmm"
+check "destroy works once unmounted" -- lxm-destroy -n "${PFX}-dmm"
 
 # a destroy that fails halfway (an immutable file) keeps the config,
 # whatever order the directory lists its entries in (a tmpfs lists the
