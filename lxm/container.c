@@ -954,38 +954,14 @@ static int lock_dir(const char *dir, int *ret_fd, struct lxm_error *err)
 	return 0;
 }
 
-/* The directories destroys killed halfway left (LXM_DESTROY_PREFIX, their
- * lock free): removed, best effort. */
-static void sweep_killed_destroys(int lxmfd, const char *lxmpath)
+/* A directory a destroy killed halfway left (LXM_DESTROY_PREFIX): its
+ * lock free, and what is locked is what is removed. */
+static bool destroy_abandoned(int parentfd, const char *name, int topfd, int *ret_hold _unused_)
 {
-	_cleanup_close_ int fd = dup(lxmfd);
-	struct dirent *de;
-	DIR *d;
+	struct stat a, b;
 
-	if (fd < 0 || !(d = fdopendir(fd)))
-		return;
-	TAKE_FD(fd);
-	while ((de = readdir(d))) {
-		_cleanup_close_ int top = -1;
-		struct lxm_error err = { 0 };
-		char text[LXM_ERROR_MSG_MAX + 64];
-		struct stat a, b;
-
-		if (!lxm_startswith(de->d_name, LXM_DESTROY_PREFIX))
-			continue;
-		top = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (top < 0 || flock(top, LOCK_EX | LOCK_NB) < 0)
-			continue;
-		/* what is locked is what is removed */
-		if (fstat(top, &a) < 0 || fstatat(dirfd(d), de->d_name, &b, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-			continue;
-		log_debug("removing '%s/%s', left by a destroy that did not finish", lxmpath, de->d_name);
-		if (lxm_remove_tree_at(dirfd(d), de->d_name, &err) < 0)
-			log_warn("removing '%s/%s' (left by a destroy that did not finish): %s, ignoring", lxmpath,
-				 de->d_name, lxm_error_text(&err, text, sizeof(text)));
-	}
-	closedir(d);
+	return flock(topfd, LOCK_EX | LOCK_NB) == 0 && fstat(topfd, &a) == 0 &&
+	       fstatat(parentfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool force,
@@ -1128,7 +1104,7 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 			return lxm_error_prefix(err, "removing '%s/%s' (left as '%s')", paths->lxmpath, name, gone);
 		}
 	}
-	sweep_killed_destroys(lxmfd, paths->lxmpath);
+	lxm_sweep_leftovers(lxmfd, paths->lxmpath, LXM_DESTROY_PREFIX, destroy_abandoned, NULL, "destroy");
 	return 0;
 }
 

@@ -310,40 +310,23 @@ static bool dir_empty_and_old(int fd)
 	return empty;
 }
 
-/* The directories creates killed before they named theirs left
- * (LXM_CREATE_PREFIX): removed when old (a create names its own within
- * microseconds) and their marker, if any, is free. Best effort. */
-static void sweep_killed_creates(int lxmfd, const char *lxmpath)
+/* A directory a create killed before it named its own left
+ * (LXM_CREATE_PREFIX): old (a create names its own within microseconds),
+ * and its marker, if any, free (held while it goes). */
+static bool create_abandoned(int parentfd _unused_, const char *name _unused_, int topfd, int *ret_hold)
 {
-	_cleanup_close_ int fd = dup(lxmfd);
-	struct dirent *de;
-	DIR *d;
+	_cleanup_close_ int marker = -1;
+	struct timespec now;
+	struct stat st;
 
-	if (fd < 0 || !(d = fdopendir(fd)))
-		return;
-	TAKE_FD(fd);
-	while ((de = readdir(d))) {
-		_cleanup_close_ int top = -1, marker = -1;
-		struct lxm_error err = { 0 };
-		char text[LXM_ERROR_MSG_MAX + 64];
-		struct timespec now;
-		struct stat st;
-
-		if (!lxm_startswith(de->d_name, LXM_CREATE_PREFIX))
-			continue;
-		top = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (top < 0 || fstat(top, &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0 ||
-		    now.tv_sec - st.st_mtim.tv_sec < STALE_EMPTY_DIR_SEC)
-			continue;
-		marker = openat(top, "partial", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (marker >= 0 && flock(marker, LOCK_EX | LOCK_NB) < 0)
-			continue;
-		log_debug("removing '%s/%s', left by a create that did not finish", lxmpath, de->d_name);
-		if (lxm_remove_tree_last_at(dirfd(d), de->d_name, "partial", &err) < 0)
-			log_warn("removing '%s/%s' (left by a create that did not finish): %s, ignoring", lxmpath,
-				 de->d_name, lxm_error_text(&err, text, sizeof(text)));
-	}
-	closedir(d);
+	if (fstat(topfd, &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0 ||
+	    now.tv_sec - st.st_mtim.tv_sec < STALE_EMPTY_DIR_SEC)
+		return false;
+	marker = openat(topfd, "partial", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (marker >= 0 && flock(marker, LOCK_EX | LOCK_NB) < 0)
+		return false;
+	*ret_hold = TAKE_FD(marker);
+	return true;
 }
 
 int lxm_container_build(const struct lxm_paths *paths, const char *name, bool name_in_errors,
@@ -363,7 +346,7 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 	lxmfd = open(paths->lxmpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lxmfd < 0)
 		return lxm_error_set(err, errno, "opening '%s'", paths->lxmpath);
-	sweep_killed_creates(lxmfd, paths->lxmpath);
+	lxm_sweep_leftovers(lxmfd, paths->lxmpath, LXM_CREATE_PREFIX, create_abandoned, "partial", "create");
 
 	/* made under a name no command takes, with its marker locked, and
 	 * only then named: a create killed at any moment leaves either that

@@ -379,3 +379,31 @@ out:
 	walk_done(&w);
 	return r;
 }
+
+void lxm_sweep_leftovers(int lxmfd, const char *lxmpath, const char *prefix, lxm_abandoned_fn abandoned,
+			 const char *last, const char *what)
+{
+	_cleanup_close_ int fd = dup(lxmfd);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd)))
+		return;
+	TAKE_FD(fd);
+	while ((de = readdir(d))) {
+		_cleanup_close_ int top = -1, hold = -1;
+		struct lxm_error err = { 0 };
+		char text[LXM_ERROR_MSG_MAX + 64];
+
+		if (!lxm_startswith(de->d_name, prefix))
+			continue;
+		top = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (top < 0 || !abandoned(dirfd(d), de->d_name, top, &hold))
+			continue;
+		log_debug("removing '%s/%s', left by a %s that did not finish", lxmpath, de->d_name, what);
+		if (lxm_remove_tree_last_at(dirfd(d), de->d_name, last, &err) < 0)
+			log_warn("removing '%s/%s' (left by a %s that did not finish): %s, ignoring", lxmpath,
+				 de->d_name, what, lxm_error_text(&err, text, sizeof(text)));
+	}
+	closedir(d);
+}

@@ -19,3 +19,12 @@ int lxm_remove_tree_at(int parentfd, const char *name, struct lxm_error *err);
  * container's config, a create's partial marker) removed after every other
  * entry, so that a removal that fails halfway leaves it. */
 int lxm_remove_tree_last_at(int parentfd, const char *name, const char *last, struct lxm_error *err);
+/* Remove, best effort, the directories in lxmfd (the lxmpath, for
+ * messages) whose names start with prefix and that abandoned() says no
+ * command still works in; abandoned() may return in *ret_hold an fd (a
+ * lock) that is kept until the removal is done. The entry `last` goes
+ * last (NULL: any order). `what` is the kind of command that left them
+ * ("create"). */
+typedef bool (*lxm_abandoned_fn)(int parentfd, const char *name, int topfd, int *ret_hold);
+void lxm_sweep_leftovers(int lxmfd, const char *lxmpath, const char *prefix, lxm_abandoned_fn abandoned,
+			 const char *last, const char *what);

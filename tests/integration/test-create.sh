@@ -164,6 +164,25 @@ else
 	skip "no strace"
 fi
 
+# what creates killed before they named their directory left
+# (.create-PID-NAME) goes with the next create once it is old, unless its
+# marker is held (a template of it that still runs) or it is fresh
+mkdir -p "$LXM_PATH/.create-999999-old/rootfs/etc" "$LXM_PATH/.create-999998-new/rootfs" \
+	"$LXM_PATH/.create-999997-held/rootfs"
+: > "$LXM_PATH/.create-999999-old/partial"; : > "$LXM_PATH/.create-999997-held/partial"
+touch -d '1 minute ago' "$LXM_PATH/.create-999999-old" "$LXM_PATH/.create-999997-held"
+flock -o "$LXM_PATH/.create-999997-held/partial" sleep 300 &
+holder=$!
+for _ in $(seq 1 50); do flock -n "$LXM_PATH/.create-999997-held/partial" true 2>/dev/null || break; sleep 0.1; done
+check "a create with leftovers of killed ones around" -- lxm-create -n "${PFX}-sw" -t none
+ok "$( [ ! -e "$LXM_PATH/.create-999999-old" ] && [ -d "$LXM_PATH/.create-999998-new/rootfs" ] &&
+	[ -f "$LXM_PATH/.create-999997-held/partial" ]; echo $?)" \
+	"it removes an old one, not a fresh one or one whose marker is held"
+stop_holder "$holder"
+ok "$(lxm-ls -1 | grep -q '^\.create-'; [ $? -ne 0 ]; echo $?)" "lxm-ls lists none of them"
+rm -rf "$LXM_PATH/.create-999998-new" "$LXM_PATH/.create-999997-held"
+check "destroy it" -- lxm-destroy -n "${PFX}-sw"
+
 # killed between its mkdir and its marker, a create leaves an empty
 # directory: the next create takes its place once it is not new (a fresh
 # one may be a create under way)
