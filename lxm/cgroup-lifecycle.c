@@ -911,6 +911,14 @@ int lxm_cgroup_reset(struct lxm_cgroup *cg, struct lxm_error *err)
 			r = clear_subtree_control(cg, i, err);
 		if (r < 0)
 			return lxm_error_prefix(err, "resetting cgroup '%s'", cg->rel);
+		/* a freeze that came after the old init died would hold the
+		 * next one, and the monitor waiting for it, for good (v1's
+		 * freezer was thawed for the kill) */
+		if (cg->h[i].unified) {
+			r = cg_write_str_at(cg->f[i].fd, "cgroup.freeze", "0");
+			if (r < 0 && r != -ENOENT)
+				return lxm_error_set(err, -r, "thawing cgroup '%s'", cg->h[i].path);
+		}
 	}
 	log_debug("cgroup: reset '%s'", cg->rel);
 	return 0;

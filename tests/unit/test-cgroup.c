@@ -1000,6 +1000,12 @@ static void test_root_reset(void)
 			enabled = true;
 	}
 	ok(pid > 0 && moved == n, "reset: a task in a sub-cgroup of all %zu hierarchies (%zu)", n, moved);
+	/* frozen (v2) after the old init died: the next one must not be */
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/cgroup.freeze", h[i].path);
+		if (h[i].unified)
+			(void)lxm_write_file_at(AT_FDCWD, path, "1", 1, 0, 0);
+	}
 	printf("# v2 controllers enabled for the sub-cgroup: %s\n", enabled ? "pids" : "none (no v2 pids here)");
 	r = lxm_cgroup_reset(cg, &err);
 	ok(r == 0, "reset: %s", r < 0 ? lxm_error_text(&err, ebuf, sizeof(ebuf)) : "ok");
@@ -1014,6 +1020,12 @@ static void test_root_reset(void)
 			snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h[i].path);
 			ok(lxm_read_file_at(AT_FDCWD, path, &sc, NULL) == 0 && (sc[0] == '\0' || sc[0] == '\n'),
 			   "reset: no controller enabled in '%s'", path);
+			free(sc);
+			sc = NULL;
+			snprintf(path, sizeof(path), "%s/cgroup.freeze", h[i].path);
+			if (access(path, F_OK) == 0)
+				ok(lxm_read_file_at(AT_FDCWD, path, &sc, NULL) == 0 && sc[0] == '0',
+				   "reset: '%s' is 0 (frozen after the old init died)", path);
 		}
 	}
 	ok(gone == n, "reset: the sub-cgroups are gone (%zu of %zu)", gone, n);
