@@ -785,6 +785,7 @@ static int read_state(const struct lxm_paths *paths, const char *name, const cha
 		      struct lxm_runtime *rt, int *ret_pidfd, struct lxm_error *err)
 {
 	int r = lxm_runtime_read(state_path, rt);
+	bool have_state = r >= 0;
 
 	if (r >= 0) {
 		*ret_pidfd = r = lxm_pidfd_open_checked(rt->init_pid, rt->init_starttime);
@@ -801,6 +802,13 @@ static int read_state(const struct lxm_paths *paths, const char *name, const cha
 			return lxm_error_set(err, ENOMEM, "attaching");
 		if (access(cfg, F_OK) < 0)
 			return lxm_error_setr(err, ENOENT, "no such container in '%s'", paths->lxmpath);
+		/* between two inits of a reboot (or before the first) */
+		if (have_state && rt->state == LXM_STATE_STARTING) {
+			_cleanup_free_ char *cdir = lxm_container_path(paths, name, NULL);
+
+			if (cdir && lxm_runtime_is_of(rt, cdir))
+				return lxm_error_setr(err, EAGAIN, "is starting (or rebooting); try again once it runs");
+		}
 		return lxm_error_setr(err, ENOTCONN, "not running");
 	}
 	{

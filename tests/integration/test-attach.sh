@@ -269,7 +269,15 @@ rm -f "$pw"; ln -s /dev/zero "$pw"
 ok "$(timeout -s KILL 10 lxm-attach -n "$c" -- true; echo $?)" "attach with /etc/passwd a link to /dev/zero"
 rm -f "$pw"; mv "$TEST_TMP/passwd.saved" "$pw"
 ok "$(lxm-attach -n "$c" -- ls /proc/self/fd 7</dev/null | grep -qx 7; [ $? -ne 0 ]; echo $?)" "an fd the caller left open (7) does not reach the command"
+cp "$LXM_RUNDIR/$c/state" "$TEST_TMP/state.running"
 check "stop" -- lxm-stop -n "$c" -k
+# between the two inits of a reboot the state file says STARTING and names
+# the old init, which is gone: that is no stopped container
+mkdir "$LXM_RUNDIR/$c"
+sed 's/^state=.*/state=STARTING/' "$TEST_TMP/state.running" > "$LXM_RUNDIR/$c/state"
+expect_error "^lxm-attach: $c: is starting \(or rebooting\); try again once it runs$" \
+	"attach between the inits of a reboot says so, not 'not running'" -- lxm-attach -n "$c" -- true
+rm -rf "$LXM_RUNDIR/$c"
 no_leaks "$c" "nothing left"
 
 done_testing
