@@ -956,6 +956,32 @@ static int check_rootfs(const struct lxm_monitor *m, struct lxm_error *err)
 	return 0;
 }
 
+/* A runtime dir of its own, with its lock file locked, made under a hidden
+ * name and renamed into place: no other start ever sees the runtime dir
+ * without its lock held (it took a runtime dir that was still empty for a
+ * stale one, removed it, and two monitors ran, or the first blocked). */
+static int make_rundir_locked(struct lxm_monitor *m)
+{
+	_cleanup_free_ char *tmp = lxm_strdup_printf("%s/.%s.%d", m->paths->rundir, m->name, (int)getpid());
+	_cleanup_free_ char *tmplock = tmp ? lxm_strdup_printf("%s/lock", tmp) : NULL;
+	int r;
+
+	if (!tmplock)
+		return -ENOMEM;
+	if (mkdir(tmp, 0700) < 0)
+		return -errno;
+	m->lock_fd = open(tmplock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (m->lock_fd >= 0 && flock(m->lock_fd, LOCK_EX | LOCK_NB) == 0 &&
+	    renameat2(AT_FDCWD, tmp, AT_FDCWD, m->rundir, RENAME_NOREPLACE) == 0)
+		return 0;
+	r = -errno;
+	closep(&m->lock_fd);
+	m->lock_fd = -1;
+	unlink(tmplock);
+	rmdir(tmp);
+	return r;
+}
+
 /* The runtime dir doubles as the start lock: whoever makes it starts the
  * container; the monitor holds an flock on its 'lock' file for its life. */
 static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
@@ -968,24 +994,16 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 	r = lxm_mkdir_p(m->paths->rundir, 0755);
 	if (r < 0)
 		return lxm_error_set(err, -r, "creating runtime dir '%s'", m->paths->rundir);
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < 4; attempt++) {
 		_cleanup_close_ int fd = -1;
 		struct lxm_runtime rt;
+		struct stat held, cur;
 
-		if (mkdir(m->rundir, 0700) == 0) {
-			m->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-			if (m->lock_fd < 0 || flock(m->lock_fd, LOCK_EX) < 0) {
-				r = lxm_error_set(err, errno, "locking '%s'", lock);
-				closep(&m->lock_fd);
-				m->lock_fd = -1;
-				unlink(lock);
-				rmdir(m->rundir);
-				return r;
-			}
+		r = make_rundir_locked(m);
+		if (r == 0)
 			return 0;
-		}
-		if (errno != EEXIST)
-			return lxm_error_set(err, errno, "creating runtime dir '%s'", m->rundir);
+		if (r != -EEXIST)
+			return lxm_error_set(err, -r, "creating runtime dir '%s'", m->rundir);
 		fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		/* retried: another command's probe holds it for a moment */
 		if (fd >= 0 && lxm_flock_retry(fd, 5, 1000) < 0) {
@@ -1009,6 +1027,12 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 								"the runtime dir '%s' and their cgroups",
 								rt.dir[0] ? rt.dir : "another lxmpath", m->rundir);
 		}
+		/* a lock that was removed while we waited for it: another
+		 * command cleaned up that runtime dir (and a start may have
+		 * made a new one since) */
+		if (fd >= 0 && (fstat(fd, &held) < 0 || stat(lock, &cur) < 0 ||
+				held.st_ino != cur.st_ino || held.st_dev != cur.st_dev))
+			continue;
 		/* a stale runtime dir: the monitor and the container are gone */
 		log_debug("removing stale runtime dir '%s'", m->rundir);
 		r = lxm_container_remove_runtime(m->paths, m->name, m->dir);

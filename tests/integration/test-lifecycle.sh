@@ -326,6 +326,35 @@ exec 9<&-
 ok "$( [ $bad = 0 ]; echo $?)" "16 lxm-start/lxm-destroy -f races: none leaves a container without its directory ($gone destroyed)"
 lxm-destroy -n "$r" -f >/dev/null 2>&1
 
+# two lxm-start of one container at once: one starts it, the other says
+# "already running" (the second took the first's runtime dir, made but not
+# yet locked, for a stale one: it removed it and failed with ENOENT, or
+# started a second monitor while the first blocked on the lock for good)
+r=${PFX}-twice
+bad=0
+lxm-create -n "$r" -t busybox --privileged >/dev/null 2>&1 || bad=1
+for i in $(seq 1 25); do
+	[ $bad = 0 ] || break
+	timeout 10 lxm-start -n "$r" >/dev/null 2>"$TEST_TMP/twice.1" &
+	sp=$!
+	timeout 10 lxm-start -n "$r" >/dev/null 2>"$TEST_TMP/twice.2"
+	r2=$?
+	wait "$sp"; r1=$?
+	mons=$(pgrep -fc -- "lxm-start -n $r\$")
+	errs=$(cat "$TEST_TMP/twice.1" "$TEST_TMP/twice.2" | grep -v "AppArmor is not enabled")
+	if [ $((r1 + r2)) != 1 ] || [ "$mons" != 1 ] || [ "$(state_of "$r")" != RUNNING ] ||
+		! printf '%s\n' "$errs" | grep -qx "lxm-start: $r: already running" || [ "$(printf '%s\n' "$errs" | grep -c '')" != 1 ]; then
+		bad=$((bad + 1))
+		diag "round $i: exits $r1 $r2, $mons monitor(s), $(state_of "$r"): $errs"
+	fi
+	lxm-stop -n "$r" -k >/dev/null 2>&1
+	pkill -9 -f -- "lxm-start -n $r\$"
+	leaks=$(leaks_of "$r")
+	[ -z "$leaks" ] || { bad=$((bad + 1)); diag "round $i left: $leaks"; rm -rf "${LXM_RUNDIR:?}/$r"; }
+done
+ok "$( [ $bad = 0 ]; echo $?)" "25 rounds of two lxm-start at once: one starts it, the other fails with one line, one monitor, nothing left"
+lxm-destroy -n "$r" -f >/dev/null 2>&1
+
 # a container directory that is a symbolic link (to another disk, say)
 # starts; lxm-destroy refuses it, touching neither the link nor its target
 l=${PFX}-link
