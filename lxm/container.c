@@ -210,6 +210,47 @@ int lxm_container_open_cgroup(const struct lxm_paths *paths, const char *name, s
 	return lxm_cgroup_open(lxm_cgroup_recorded_leaf(rt.cgroup, name), ret, err);
 }
 
+/* The runtime dir is made under a hidden name with its lock file locked
+ * and renamed into place: no other command ever sees it without its lock
+ * held (a second start took a runtime dir that was still empty for a stale
+ * one and removed it, and two monitors ran, or the first blocked). */
+int lxm_container_claim_runtime(const struct lxm_paths *paths, const char *name, int *ret_lockfd)
+{
+	_cleanup_free_ char *dir = lxm_runtime_path(paths, name, NULL);
+	_cleanup_free_ char *tmp = lxm_strdup_printf("%s/.%s.%d", paths->rundir, name, (int)getpid());
+	_cleanup_free_ char *tmplock = tmp ? lxm_strdup_printf("%s/lock", tmp) : NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!dir || !tmplock)
+		return -ENOMEM;
+	r = lxm_mkdir_p(paths->rundir, 0755);
+	if (r < 0)
+		return r;
+	if (mkdir(tmp, 0700) < 0)
+		return -errno;
+	fd = open(tmplock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+	    renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) == 0) {
+		*ret_lockfd = TAKE_FD(fd);
+		return 0;
+	}
+	r = -errno;
+	unlink(tmplock);
+	rmdir(tmp);
+	return r;
+}
+
+/* Whether the lock fd still is the lock file at path (not removed by a
+ * cleanup after the stop of its runtime dir, maybe made anew since). */
+static bool lock_is_current(int lockfd, const char *path)
+{
+	struct stat held, cur;
+
+	return fstat(lockfd, &held) == 0 && stat(path, &cur) == 0 && held.st_ino == cur.st_ino &&
+	       held.st_dev == cur.st_dev;
+}
+
 bool lxm_container_runs_elsewhere(const struct lxm_paths *paths, const char *name, char *other, size_t n)
 {
 	_cleanup_free_ char *state = lxm_runtime_path(paths, name, "state");
@@ -401,25 +442,38 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 	struct lxm_config conf = { 0 };
 	struct lxm_runtime rt;
 	const char *leaf;
+	bool claimed = false;
 	int r = 0;
 
 	if (!state_path || !lock)
 		return lxm_error_set(err, ENOMEM, "stopping");
 	lockfd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	/* no runtime dir: one of our own, locked, so that no start makes
+	 * the cgroup that is removed below meanwhile (a start that came
+	 * first has it: try again) */
+	if (lockfd < 0 && errno == ENOENT) {
+		r = lxm_container_claim_runtime(paths, name, &lockfd);
+		if (r == -EEXIST)
+			lockfd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		claimed = r == 0;
+	}
 	/* retried: another command's probe holds it for a moment */
 	if (lockfd >= 0 && lxm_flock_retry(lockfd, 5, 1000) < 0)
 		return lxm_error_setr(err, EBUSY, "the container is starting; try again");
+	/* the runtime dir was cleaned up by another stop while we waited
+	 * for its lock: stopped (a start may have made it anew since) */
+	if (lockfd >= 0 && !lock_is_current(lockfd, lock))
+		return 0;
 	if (lxm_runtime_read(state_path, &rt) < 0) {
-		if (mode == LXM_STOP_REBOOT)
-			return lxm_error_setr(err, ESRCH, "not running: nothing to reboot (lxm-start starts it)");
 		/* stopped, or a start whose monitor died before init's exec
 		 * (the state file comes then): what that start made runs on
 		 * in the cgroup, where nothing else would ever reach it */
-		r = remove_own_cgroup(paths, name, err);
-		if (r < 0)
-			return r;
-		remove_runtime(paths, name);
-		return 0;
+		r = mode == LXM_STOP_REBOOT
+			    ? lxm_error_setr(err, ESRCH, "not running: nothing to reboot (lxm-start starts it)")
+			    : remove_own_cgroup(paths, name, err);
+		if (r == 0 || claimed)
+			remove_runtime(paths, name);
+		return r;
 	}
 	leaf = lxm_cgroup_recorded_leaf(rt.cgroup, name);
 	pidfd = lxm_pidfd_open_checked(rt.init_pid, rt.init_starttime);

@@ -26,6 +26,9 @@ int lxm_container_check_exists(const struct lxm_paths *paths, const char *name, 
  * in it (also a temporary file of an interrupted write), its AppArmor
  * profile released. cdir is the container's directory. */
 int lxm_container_remove_runtime(const struct lxm_paths *paths, const char *name, const char *cdir);
+/* Make the runtime dir of name with its lock file locked (the lock's fd
+ * in ret_lockfd): -EEXIST when there is one already. */
+int lxm_container_claim_runtime(const struct lxm_paths *paths, const char *name, int *ret_lockfd);
 /* Whether the runtime dir of name is live and of a container of that name
  * in another lxmpath (they share LXM_RUNDIR): its
  * directory then goes to other. */

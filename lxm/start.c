@@ -956,32 +956,6 @@ static int check_rootfs(const struct lxm_monitor *m, struct lxm_error *err)
 	return 0;
 }
 
-/* A runtime dir of its own, with its lock file locked, made under a hidden
- * name and renamed into place: no other start ever sees the runtime dir
- * without its lock held (it took a runtime dir that was still empty for a
- * stale one, removed it, and two monitors ran, or the first blocked). */
-static int make_rundir_locked(struct lxm_monitor *m)
-{
-	_cleanup_free_ char *tmp = lxm_strdup_printf("%s/.%s.%d", m->paths->rundir, m->name, (int)getpid());
-	_cleanup_free_ char *tmplock = tmp ? lxm_strdup_printf("%s/lock", tmp) : NULL;
-	int r;
-
-	if (!tmplock)
-		return -ENOMEM;
-	if (mkdir(tmp, 0700) < 0)
-		return -errno;
-	m->lock_fd = open(tmplock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (m->lock_fd >= 0 && flock(m->lock_fd, LOCK_EX | LOCK_NB) == 0 &&
-	    renameat2(AT_FDCWD, tmp, AT_FDCWD, m->rundir, RENAME_NOREPLACE) == 0)
-		return 0;
-	r = -errno;
-	closep(&m->lock_fd);
-	m->lock_fd = -1;
-	unlink(tmplock);
-	rmdir(tmp);
-	return r;
-}
-
 /* The runtime dir doubles as the start lock: whoever makes it starts the
  * container; the monitor holds an flock on its 'lock' file for its life. */
 static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
@@ -999,7 +973,7 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 		struct lxm_runtime rt;
 		struct stat held, cur;
 
-		r = make_rundir_locked(m);
+		r = lxm_container_claim_runtime(m->paths, m->name, &m->lock_fd);
 		if (r == 0)
 			return 0;
 		if (r != -EEXIST)
@@ -1013,6 +987,9 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 				return lxm_error_setr(err, EBUSY, "the container of that name in '%s' is running: "
 						      "containers of one name share the runtime dir '%s' and their "
 						      "cgroups, whatever their lxmpath", other, m->rundir);
+			/* no state file yet: another start, or a stop cleaning up */
+			if (access(m->state_path, F_OK) < 0 && errno == ENOENT)
+				return lxm_error_setr(err, EBUSY, "is being started or stopped; try again");
 			return lxm_error_setr(err, EBUSY, "already running");
 		}
 		if (lxm_runtime_read(m->state_path, &rt) == 0) {

@@ -327,7 +327,7 @@ ok "$( [ $bad = 0 ]; echo $?)" "16 lxm-start/lxm-destroy -f races: none leaves a
 lxm-destroy -n "$r" -f >/dev/null 2>&1
 
 # two lxm-start of one container at once: one starts it, the other says
-# "already running" (the second took the first's runtime dir, made but not
+# it is running or being started (the second took the first's runtime dir, made but not
 # yet locked, for a stale one: it removed it and failed with ENOENT, or
 # started a second monitor while the first blocked on the lock for good)
 r=${PFX}-twice
@@ -343,7 +343,7 @@ for i in $(seq 1 25); do
 	mons=$(pgrep -fc -- "lxm-start -n $r\$")
 	errs=$(cat "$TEST_TMP/twice.1" "$TEST_TMP/twice.2" | grep -v "AppArmor is not enabled")
 	if [ $((r1 + r2)) != 1 ] || [ "$mons" != 1 ] || [ "$(state_of "$r")" != RUNNING ] ||
-		! printf '%s\n' "$errs" | grep -qx "lxm-start: $r: already running" || [ "$(printf '%s\n' "$errs" | grep -c '')" != 1 ]; then
+		! printf '%s\n' "$errs" | grep -Eqx "lxm-start: $r: (already running|is being started or stopped; try again)" || [ "$(printf '%s\n' "$errs" | grep -c '')" != 1 ]; then
 		bad=$((bad + 1))
 		diag "round $i: exits $r1 $r2, $mons monitor(s), $(state_of "$r"): $errs"
 	fi
@@ -354,6 +354,37 @@ for i in $(seq 1 25); do
 done
 ok "$( [ $bad = 0 ]; echo $?)" "25 rounds of two lxm-start at once: one starts it, the other fails with one line, one monitor, nothing left"
 lxm-destroy -n "$r" -f >/dev/null 2>&1
+
+# lxm-stop of a stopped container and lxm-start at once: the stop found
+# neither runtime dir nor state file and then removed the cgroup and the
+# runtime dir of a start that came meanwhile (strace holds the stop for
+# 0.5 s after its read of the state file); the start must either fail
+# cleanly or leave a running container
+r=${PFX}-stopstart
+if command -v strace >/dev/null && lxm-create -n "$r" -t busybox --privileged >/dev/null 2>&1; then
+	strace -f -o /dev/null -P "$LXM_RUNDIR/$r/state" -e trace=openat \
+		-e inject=openat:delay_exit=500000:when=2 lxm-stop -n "$r" -k >/dev/null 2>"$TEST_TMP/ss.stop" &
+	sp=$!
+	sleep 0.2
+	lxm-start -n "$r" >/dev/null 2>"$TEST_TMP/ss.start"; src=$?
+	wait "$sp"; prc=$?
+	sleep 0.1
+	if [ $src = 0 ]; then
+		ok "$( [ $prc = 0 ] && [ "$(state_of "$r")" = RUNNING ] && [ -S "$LXM_RUNDIR/$r/command" ] &&
+			lxm-attach -n "$r" -- /bin/true; echo $?)" \
+			"a start during the stop of a stopped container runs on (stop exit $prc, $(state_of "$r"))"
+	else
+		ok "$( [ $prc = 0 ] && grep -qx "lxm-start: $r: is being started or stopped; try again" "$TEST_TMP/ss.start" &&
+			[ "$(state_of "$r")" = STOPPED ]; echo $?)" \
+			"a start during the stop of a stopped container fails cleanly ($(cat "$TEST_TMP/ss.start"))"
+	fi
+	lxm-stop -n "$r" -k >/dev/null 2>&1
+	no_leaks "$r" "and nothing is left after its stop"
+	lxm-destroy -n "$r" -f >/dev/null 2>&1
+else
+	skip "no strace"
+	skip "no strace"
+fi
 
 # a container directory that is a symbolic link (to another disk, say)
 # starts; lxm-destroy refuses it, touching neither the link nor its target
