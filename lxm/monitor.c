@@ -825,6 +825,14 @@ static void handle_client(struct lxm_monitor *m, size_t slot)
 	case LXM_CMD_FREEZE: {
 		struct lxm_error err = { 0 };
 
+		/* a frozen init would never act on the halt signal: the stop
+		 * under way would wait out its timeout and kill */
+		if (req.arg1 == 1 && m->stop_requested) {
+			rsp.ret = -EBUSY;
+			data = strdup("it is being stopped");
+			rsp.datalen = data ? (uint32_t)strlen(data) : 0;
+			break;
+		}
 		r = lxm_cgroup_freeze(m->cg, req.arg1 == 1, &err);
 		if (r < 0) {
 			char text[LXM_ERROR_MSG_MAX + 64];

@@ -471,6 +471,20 @@ ok "$( [ "$(state_of "$c")" = FROZEN ]; echo $?)" "... FROZEN"
 check "lxm-unfreeze" -- lxm-unfreeze -n "$c"
 check "lxm-unfreeze of a running container succeeds" -- lxm-unfreeze -n "$c"
 ok "$( [ "$(state_of "$c")" = RUNNING ]; echo $?)" "... RUNNING"
+# a freeze while a clean stop is under way (busybox init takes ~2 s to
+# halt) is refused: a frozen init never acted on the halt signal, and the
+# stop waited out its whole timeout, then killed
+lxm-stop -n "$c" -t 8 >/dev/null 2>&1 & sp=$!
+t0=$(date +%s%N)
+sleep 0.3
+expect_error "^lxm-freeze: $c: freezing: it is being stopped$" "lxm-freeze during a stop is refused" -- lxm-freeze -n "$c"
+wait "$sp"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "$( [ $rc = 0 ] && [ $ms -lt 6000 ] && [ "$(state_of "$c")" = STOPPED ]; echo $?)" \
+	"and the stop halts the container, no timeout (exit $rc, $ms ms)"
+check "start it again" -- lxm-start -n "$c"
+pid=$(pid_of "$c")
+mon=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
 # lxm-checkconfig names the freezer lxm-freeze uses on this host
 if [ -d "/sys/fs/cgroup/freezer/lxm/$c" ]; then want="yes - cgroup v1 freezer controller"
 else want="yes - cgroup v2 (cgroup.freeze)"; fi
