@@ -831,6 +831,17 @@ static int read_state(const struct lxm_paths *paths, const char *name, const cha
 	return 0;
 }
 
+/* Whether the init of pidfd has died (a stop during the attach). */
+static bool init_gone(int pidfd)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 && errno == ESRCH;
+}
+
+static int stopped_meanwhile(struct lxm_error *err)
+{
+	return lxm_error_setr(err, ESRCH, "not running (it stopped meanwhile)");
+}
+
 int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm_attach_opts *opts,
 	       struct lxm_error *err)
 {
@@ -922,7 +933,8 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	}
 #endif
 	if (setns(pidfd, CLONE_NEWPID) < 0) {
-		r = lxm_error_set(err, errno, "entering the container's PID namespace");
+		r = init_gone(pidfd) ? stopped_meanwhile(err)
+				     : lxm_error_set(err, errno, "entering the container's PID namespace");
 		goto out;
 	}
 	forward_block(&sigmask);
@@ -964,7 +976,8 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	if (pid < 0) {
 		sigprocmask(SIG_SETMASK, &sigmask, NULL);
 		forwarding = false;
-		r = lxm_error_set(err, r, "forking");
+		/* a PID namespace whose init died takes no process (ENOMEM) */
+		r = init_gone(pidfd) ? stopped_meanwhile(err) : lxm_error_set(err, r, "forking");
 		goto out;
 	}
 	/* the child has exec'd (or failed): the environment is ours again.
