@@ -388,8 +388,14 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 		stale = openat(lxmfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (stale >= 0) {
 			_cleanup_close_ int marker = openat(stale, "partial", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			bool locked = marker >= 0 && attempt == 0 && lxm_flock_retry(marker, 20, 500) == 0;
+			struct stat st;
+			/* its create finished while we waited: it removes the
+			 * marker before it lets the lock go (the whole new
+			 * container was taken for remains and replaced) */
+			bool finished = locked && fstat(marker, &st) == 0 && st.st_nlink == 0;
 
-			if (marker >= 0 && lxm_flock_retry(marker, 20, 500) == 0 && attempt == 0) {
+			if (locked && !finished) {
 				log_warn("removing the remains of an interrupted create of '%s'", name);
 				r = lxm_remove_tree_last_at(lxmfd, name, "partial", err);
 				if (r < 0) {
@@ -398,7 +404,7 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 				}
 				continue;
 			}
-			if (marker >= 0) {
+			if (marker >= 0 && !finished) {
 				r = name_in_errors ? lxm_error_setr(err, EBUSY, "'%s' is being created", name)
 						   : lxm_error_setr(err, EBUSY, "is being created");
 				goto fail_tmp;
@@ -406,7 +412,7 @@ int lxm_container_build(const struct lxm_paths *paths, const char *name, bool na
 			/* an empty directory of a create killed between its mkdir
 			 * and its marker (as an older lxm made them): one this old
 			 * is no create that is under way */
-			if (errno == ENOENT && attempt == 0 && dir_empty_and_old(stale)) {
+			if (marker < 0 && errno == ENOENT && attempt == 0 && dir_empty_and_old(stale)) {
 				log_warn("removing the empty directory of an interrupted create of '%s'", name);
 				if (unlinkat(lxmfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
 					r = lxm_error_set(err, errno, "removing the empty '%s'", dir);

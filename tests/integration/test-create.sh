@@ -85,6 +85,35 @@ for sig in INT TERM; do
 done
 pkill -f "$tdir/lxm-slow" 2>/dev/null
 
+# two creates of one name, the second while the first ends: the second
+# waited for the first's marker lock, got it once the first had removed the
+# marker and finished, took the whole new container for the remains of an
+# interrupted create and replaced it (both exited 0); strace holds the
+# second before that lock for 1 s
+cat > "$tdir/lxm-brief" <<'EOT'
+#!/bin/sh
+while [ $# -gt 0 ]; do [ "$1" = --rootfs ] && rootfs=$2; shift; done
+mkdir -p "$rootfs/sbin" && cp /bin/busybox "$rootfs/sbin/init" && : > "$rootfs/first"
+sleep 0.5
+EOT
+chmod +x "$tdir/lxm-brief"
+if command -v strace >/dev/null; then
+	s=${PFX}-twice
+	LXM_TEMPLATEDIR=$tdir lxm-create -n "$s" -t brief --privileged >/dev/null 2>"$TEST_TMP/tw.1" &
+	cpid=$!
+	for i in $(seq 100); do [ -e "$LXM_PATH/$s/rootfs/first" ] && break; sleep 0.02; done
+	strace -f -o /dev/null -e trace=flock -e inject=flock:delay_enter=1000000:when=2 \
+		lxm-create -n "$s" -t busybox --privileged >/dev/null 2>"$TEST_TMP/tw.2"
+	r2=$?
+	wait $cpid; r1=$?
+	ok "$( [ $r1 = 0 ] && [ $r2 = 1 ] && grep -q "^lxm-create: $s: already exists" "$TEST_TMP/tw.2" &&
+		[ -e "$LXM_PATH/$s/rootfs/first" ] && [ ! -e "$LXM_PATH/$s/partial" ]; echo $?)" \
+		"a create while another of the name ends fails, the first one's container stays (exits $r1 $r2: $(cat "$TEST_TMP/tw.2"))"
+	lxm-destroy -n "$s" >/dev/null 2>&1
+else
+	skip "no strace"
+fi
+
 # SIGKILL cannot be caught: the partial marker makes the next create clean up
 s=${PFX}-killed
 LXM_TEMPLATEDIR=$tdir lxm-create -n "$s" -t slow >/dev/null 2>&1 &
