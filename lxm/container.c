@@ -227,6 +227,10 @@ int lxm_container_claim_runtime(const struct lxm_paths *paths, const char *name,
 	r = lxm_mkdir_p(paths->rundir, 0755);
 	if (r < 0)
 		return r;
+	/* of a command killed here that had our pid: its EEXIST would be
+	 * taken for a runtime dir that is there */
+	(void)unlink(tmplock);
+	(void)rmdir(tmp);
 	if (mkdir(tmp, 0700) < 0)
 		return -errno;
 	fd = open(tmplock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);

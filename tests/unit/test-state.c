@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "container.h"
 #include "state.h"
 #include "tap.h"
 
@@ -385,6 +386,38 @@ static void test_runtime_file(void)
 	unlink(path);
 }
 
+/* The runtime dir is claimed under <rundir>/.NAME.PID: what a command
+ * killed there left is no runtime dir that is there (the pid is ours now) */
+static void test_claim_runtime(void)
+{
+	_cleanup_free_ char *rundir = lxm_strdup_printf("%s/run", tmp);
+	_cleanup_free_ char *stale = lxm_strdup_printf("%s/run/.c1.%d", tmp, (int)getpid());
+	_cleanup_free_ char *stalelock = lxm_strdup_printf("%s/lock", stale);
+	_cleanup_free_ char *lock = lxm_strdup_printf("%s/run/c1/lock", tmp);
+	_cleanup_free_ char *dir = lxm_strdup_printf("%s/run/c1", tmp);
+	struct lxm_paths p = { .rundir = rundir };
+	int fd = -1, r, lf;
+
+	if (!rundir || !stale || !stalelock || !lock || !dir || mkdir(rundir, 0755) < 0 || mkdir(stale, 0700) < 0)
+		abort();
+	lf = open(stalelock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lf < 0)
+		abort();
+	close(lf);
+	r = lxm_container_claim_runtime(&p, "c1", &fd);
+	ok(r == 0 && fd >= 0, "claiming a runtime dir past a killed claim of our pid (%d)", r);
+	ok(access(stale, F_OK) < 0 && access(lock, F_OK) == 0, "the runtime dir is in place, the leftover gone");
+	r = lxm_container_claim_runtime(&p, "c1", &lf);
+	ok(r == -EEXIST && access(stale, F_OK) < 0, "a second claim -> EEXIST, nothing left (%d)", r);
+	if (fd >= 0)
+		close(fd);
+	unlink(lock);
+	rmdir(dir);
+	unlink(stalelock);
+	rmdir(stale);
+	rmdir(rundir);
+}
+
 static void test_pidfd(void)
 {
 	uint64_t start = 0;
@@ -451,6 +484,7 @@ int main(void)
 	test_confinement();
 	test_phys();
 	test_runtime_file();
+	test_claim_runtime();
 	test_pidfd();
 	r = rmdir(tmp);
 	ok(r == 0, "temp dir is empty and removed");
