@@ -868,10 +868,14 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	r = read_state(paths, name, state_path, &rt, &pidfd, err);
 	if (r < 0)
 		goto out;
-	/* the cgroup init runs in, as the state file records it */
+	/* the cgroup init runs in, as the state file records it (a stop
+	 * since the state was read removes it) */
 	r = lxm_cgroup_open_join(lxm_cgroup_recorded_leaf(rt.cgroup, name), rt.cgroup_mounts, &a.cg, err);
-	if (r < 0)
+	if (r < 0) {
+		if (init_gone(pidfd))
+			r = stopped_meanwhile(err);
 		goto out;
+	}
 	a.confine = &rt.confine;
 	a.pidfd = pidfd;
 	a.aa_profile = rt.confine.apparmor[0] ? rt.confine.apparmor : NULL;

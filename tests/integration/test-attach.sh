@@ -282,6 +282,18 @@ if command -v strace >/dev/null; then
 	wait "$ap"; rc=$?
 	ok "$( [ $rc = 1 ] && [ "$(cat "$TEST_TMP/stopped.err")" = "lxm-attach: $c: not running (it stopped meanwhile)" ]; echo $?)" \
 		"an attach during a stop fails saying so (exit $rc: $(cat "$TEST_TMP/stopped.err"))"
+	# a stop between its read of the state file and its open of the
+	# cgroup (strace holds the first openat2 1 s): the stop removed the
+	# cgroup, and it says the container stopped, not "opening cgroup"
+	check "start again" -- lxm-start -n "$c"
+	strace -o /dev/null -e trace=openat2 -e inject=openat2:delay_enter=1000000:when=1 \
+		lxm-attach -n "$c" -- true >/dev/null 2>"$TEST_TMP/stopped.err" &
+	ap=$!
+	sleep 0.3
+	check "stop" -- lxm-stop -n "$c" -k
+	wait "$ap"; rc=$?
+	ok "$( [ $rc = 1 ] && [ "$(cat "$TEST_TMP/stopped.err")" = "lxm-attach: $c: not running (it stopped meanwhile)" ]; echo $?)" \
+		"an attach whose cgroup a stop removed fails saying so (exit $rc: $(cat "$TEST_TMP/stopped.err"))"
 else
 	check "stop" -- lxm-stop -n "$c" -k
 	skip "no strace"
