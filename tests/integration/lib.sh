@@ -65,6 +65,10 @@ skip() {
 }
 
 diag() { printf '# %s\n' "$*"; }
+# strace that holds or kills a command at a syscall: LeakSanitizer cannot
+# run under ptrace (a sanitizer build would end in its fatal error, exit 99)
+# (one process: "${strace_cmd[@]}" ... & gives strace's own pid in $!)
+strace_cmd=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace)
 # ends a background `flock FILE CMD` (and CMD, its child)
 stop_holder() { pkill -P "$1" 2>/dev/null; kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 

@@ -274,7 +274,7 @@ cp "$LXM_RUNDIR/$c/state" "$TEST_TMP/state.running"
 # after its setns): it says the container stopped, not "forking: Out of
 # memory" (a PID namespace whose init died takes no process)
 if command -v strace >/dev/null; then
-	strace -o /dev/null -e trace=setns -e inject=setns:delay_exit=500000 \
+	"${strace_cmd[@]}" -o /dev/null -e trace=setns -e inject=setns:delay_exit=500000 \
 		lxm-attach -n "$c" -- true >/dev/null 2>"$TEST_TMP/stopped.err" &
 	ap=$!
 	sleep 0.2
@@ -286,7 +286,7 @@ if command -v strace >/dev/null; then
 	# cgroup (strace holds the first openat2 1 s): the stop removed the
 	# cgroup, and it says the container stopped, not "opening cgroup"
 	check "start again" -- lxm-start -n "$c"
-	strace -o /dev/null -e trace=openat2 -e inject=openat2:delay_enter=1000000:when=1 \
+	"${strace_cmd[@]}" -o /dev/null -e trace=openat2 -e inject=openat2:delay_enter=1000000:when=1 \
 		lxm-attach -n "$c" -- true >/dev/null 2>"$TEST_TMP/stopped.err" &
 	ap=$!
 	sleep 0.3

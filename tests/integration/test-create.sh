@@ -102,7 +102,7 @@ if command -v strace >/dev/null; then
 	LXM_TEMPLATEDIR=$tdir lxm-create -n "$s" -t brief --privileged >/dev/null 2>"$TEST_TMP/tw.1" &
 	cpid=$!
 	for i in $(seq 100); do [ -e "$LXM_PATH/$s/rootfs/first" ] && break; sleep 0.02; done
-	strace -f -o /dev/null -e trace=flock -e inject=flock:delay_enter=1000000:when=2 \
+	"${strace_cmd[@]}" -f -o /dev/null -e trace=flock -e inject=flock:delay_enter=1000000:when=2 \
 		lxm-create -n "$s" -t busybox --privileged >/dev/null 2>"$TEST_TMP/tw.2"
 	r2=$?
 	wait $cpid; r1=$?
@@ -167,13 +167,13 @@ if command -v strace >/dev/null; then
 	s=${PFX}-crash
 	fails=0 runs=0
 	for sc in mkdirat openat flock renameat2 unlinkat; do
-		strace -f -o "$TEST_TMP/calls" -e trace=$sc lxm-create -n "$s" -t none >/dev/null 2>&1
+		"${strace_cmd[@]}" -f -o "$TEST_TMP/calls" -e trace=$sc lxm-create -n "$s" -t none >/dev/null 2>&1
 		calls=$(grep -c "$sc(" "$TEST_TMP/calls")
 		lxm-destroy -n "$s" >/dev/null 2>&1
 		for i in $(seq "$calls"); do
 			runs=$((runs + 1))
 			# (a subshell: bash's "Killed" goes to /dev/null too)
-			(strace -f -o /dev/null -e trace=$sc -e inject=$sc:signal=KILL:when=$i \
+			("${strace_cmd[@]}" -f -o /dev/null -e trace=$sc -e inject=$sc:signal=KILL:when=$i \
 				lxm-create -n "$s" -t none >/dev/null 2>&1) 2>/dev/null
 			listed=$(lxm-ls -1 | grep -x "$s")
 			if [ -n "$listed" ] && { [ ! -f "$LXM_PATH/$s/config" ] || [ -e "$LXM_PATH/$s/partial" ]; }; then

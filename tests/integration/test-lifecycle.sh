@@ -362,7 +362,7 @@ lxm-destroy -n "$r" -f >/dev/null 2>&1
 # cleanly or leave a running container
 r=${PFX}-stopstart
 if command -v strace >/dev/null && lxm-create -n "$r" -t busybox --privileged >/dev/null 2>&1; then
-	strace -f -o /dev/null -P "$LXM_RUNDIR/$r/state" -e trace=openat \
+	"${strace_cmd[@]}" -f -o /dev/null -P "$LXM_RUNDIR/$r/state" -e trace=openat \
 		-e inject=openat:delay_exit=500000:when=2 lxm-stop -n "$r" -k >/dev/null 2>"$TEST_TMP/ss.stop" &
 	sp=$!
 	sleep 0.2
@@ -442,7 +442,7 @@ check "lxm-wait -t -1 (lxc-wait's no timeout)" -- lxm-wait -n "$c" -s RUNNING -t
 if command -v strace >/dev/null; then
 	# 30 days: more ms than poll's int holds (it wrapped to a negative
 	# timeout, none at all)
-	strace -o "$TEST_TMP/wait.strace" -e trace=poll,ppoll lxm-wait -n "$c" -s FROZEN -t 2592000 >/dev/null 2>&1 &
+	"${strace_cmd[@]}" -o "$TEST_TMP/wait.strace" -e trace=poll,ppoll lxm-wait -n "$c" -s FROZEN -t 2592000 >/dev/null 2>&1 &
 	sp=$!
 	sleep 1
 	pkill -P "$sp"; wait "$sp"
