@@ -383,9 +383,9 @@ static void rearm_timer(struct lxm_monitor *m)
 		log_warn("setting the stop timer: %s", strerror(errno));
 }
 
-/* Only --nokill stops were under way and none waits any more: the halt
- * did not take, the container runs on (a later stop sends the halt
- * signal again). */
+/* Only stops without SIGKILL (--nokill, -t -1) were under way and none
+ * waits any more: the halt did not take, the container runs on (a later
+ * stop sends the halt signal again). */
 static void maybe_resume(struct lxm_monitor *m)
 {
 	if (!m->stop_requested || m->stop_final || m->pidfd < 0)
@@ -393,7 +393,7 @@ static void maybe_resume(struct lxm_monitor *m)
 	for (size_t slot = 0; slot < LXM_MONITOR_MAX_CLIENTS; slot++)
 		if (m->client_nokill[slot])
 			return;
-	log_info("init did not halt and nobody waits for it (--nokill): running on");
+	log_info("init did not halt and nobody waits for it (no SIGKILL): running on");
 	m->stop_requested = false;
 	m->held_sig = 0;
 	m->state = LXM_STATE_RUNNING;
@@ -463,6 +463,17 @@ static bool begin_stop(struct lxm_monitor *m, enum lxm_stop_mode mode, int timeo
 	switch (mode) {
 	case LXM_STOP_HALT:
 	case LXM_STOP_KILL:
+		if (mode == LXM_STOP_HALT && timeout == LXM_STOP_TIMEOUT_FOREVER &&
+		    slot < LXM_MONITOR_MAX_CLIENTS) {
+			/* no SIGKILL ever: only its waiter holds the stop, as
+			 * a --nokill's does (an interrupted lxm-stop -t -1 left
+			 * an init that ignores the halt STOPPING for good, and
+			 * unfreezable) */
+			set_kill_time(m, timeout);
+			send_halt(m);
+			m->client_nokill[slot] = UINT64_MAX;
+			break;
+		}
 		if (mode == LXM_STOP_HALT && timeout != 0) {
 			m->stop_final = true;
 			set_kill_time(m, timeout);
@@ -518,7 +529,7 @@ static void client_close(struct lxm_monitor *m, size_t slot)
 	m->clients[slot] = -1;
 	m->client_console[slot] = 0;
 	m->client_waits[slot] = false;
-	/* an lxm-stop --nokill that gave up (^C) */
+	/* an lxm-stop --nokill or -t -1 that gave up (^C) */
 	if (m->client_nokill[slot]) {
 		m->client_nokill[slot] = 0;
 		maybe_resume(m);

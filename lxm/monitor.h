@@ -66,8 +66,8 @@ struct lxm_monitor {
 	uint64_t client_active[LXM_MONITOR_MAX_CLIENTS];  /* ns, last request or accept */
 	/* a halt or kill requester, who waits for the close at the cleanup */
 	bool client_waits[LXM_MONITOR_MAX_CLIENTS];
-	/* a --nokill stop's waiter: when it gives up (ns, UINT64_MAX: never);
-	 * 0: not one */
+	/* the waiter of a stop without SIGKILL (--nokill, or a halt with
+	 * -t -1): when it gives up (ns, UINT64_MAX: never); 0: not one */
 	uint64_t client_nokill[LXM_MONITOR_MAX_CLIENTS];
 	int rejects[LXM_MONITOR_MAX_REJECTS];
 	size_t next_reject;         /* the slot a new one takes (the oldest) */
@@ -82,7 +82,7 @@ struct lxm_monitor {
 	enum lxm_state state;
 	struct lxm_confinement confine; /* init's, for the state file */
 	bool stop_requested;        /* halt/kill: do not treat init's death as reboot */
-	bool stop_final;            /* a halt or kill (not --nokill): no way back to running */
+	bool stop_final;            /* a halt with a SIGKILL, or a kill: no way back to running */
 	bool kill_sent;             /* init has its SIGKILL */
 	uint64_t kill_at;           /* ns, when the stop timeout sends SIGKILL; 0: never */
 	/* a halt or reboot signal init does not take yet (lxm_signal_taken),

@@ -198,6 +198,32 @@ ok "$(timeout 10 tail --pid="$stop1" -f /dev/null; echo $?)" "the first lxm-stop
 kill "$stop1" 2>/dev/null; wait "$stop1" 2>/dev/null
 no_leaks "$c" "nothing left"
 
+# lxm-stop -t -1 (no SIGKILL ever) that is interrupted: as an interrupted
+# --nokill, the container is RUNNING again (it was STOPPING for good, and
+# could never be frozen), unless a stop with a SIGKILL time is under way
+start_stopping -1
+expect_error "^lxm-freeze: $c: freezing: it is being stopped$" "... a freeze is refused meanwhile" -- lxm-freeze -n "$c"
+kill -KILL "$stop1"; wait "$stop1" 2>/dev/null
+wait_state "$c" RUNNING 2
+ok "$( [ "$(state_of "$c")" = RUNNING ] && [ "$(pid_of "$c")" = "$pid" ]; echo $?)" \
+	"an interrupted lxm-stop -t -1: RUNNING again ($(state_of "$c"))"
+check "... and it can be frozen" -- lxm-freeze -n "$c"
+check "... and thawed" -- lxm-unfreeze -n "$c"
+lxm-stop -n "$c" -t -1 >/dev/null 2>&1 & stop1=$!
+wait_state "$c" STOPPING 2
+t0=$(now_ms)
+lxm-stop -n "$c" -t 2 >/dev/null 2>&1 & stop2=$!
+sleep 0.5
+kill -TERM "$stop1"; wait "$stop1" 2>/dev/null
+sleep 0.3
+ok "$( [ "$(state_of "$c")" = STOPPING ]; echo $?)" \
+	"an interrupted lxm-stop -t -1 next to an lxm-stop -t 2: still STOPPING ($(state_of "$c"))"
+ok "$(timeout 10 tail --pid="$stop2" -f /dev/null; echo $?)" "... and the lxm-stop -t 2 returns"
+ms=$(( $(now_ms) - t0 ))
+ok "$( ! alive "$pid" && [ "$ms" -ge 1900 ] && [ "$ms" -lt 5000 ]; echo $?)" "... after its SIGKILL at 2 s (${ms} ms)"
+wait "$stop2" 2>/dev/null
+no_leaks "$c" "nothing left after an interrupted lxm-stop -t -1"
+
 # SIGTERM twice to the monitor of such an init: SIGKILL at the stop
 # timeout of the first, not pushed back by the second
 reset
