@@ -2,11 +2,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "apparmor.h"
 #include "container.h"
@@ -270,6 +272,59 @@ bool lxm_container_runs_elsewhere(const struct lxm_paths *paths, const char *nam
 	return true;
 }
 
+/* How long a live claimer may keep its '.NAME.PID' before its lock is
+ * locked (a mkdir and an open: a moment) */
+#define CLAIM_UNLOCKED_MAX_S 5
+
+/* The '.NAME.PID' dirs (lxm_container_claim_runtime) that commands killed
+ * between their mkdir and their rename left in the runtime dir: of a pid
+ * that is gone, or (a pid taken again) unlocked and older than a claim is
+ * unlocked. Done by the stop and the destroy, not by each start: a start
+ * would read the whole runtime dir (every running container's) for what
+ * a killed command leaves seldom; a leftover of our pid is the claim's. */
+static void sweep_claims(const struct lxm_paths *paths, const char *name)
+{
+	size_t n = strlen(name);
+	time_t now = time(NULL);
+	int dfd = open(paths->rundir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d;
+
+	if (dfd < 0)
+		return;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	for (struct dirent *e; (e = readdir(d));) {
+		const char *pid_text = e->d_name + n + 2;
+		_cleanup_close_ int sub = -1;
+		struct stat st;
+		char *end;
+		long pid;
+
+		if (e->d_name[0] != '.' || strncmp(e->d_name + 1, name, n) != 0 || e->d_name[n + 1] != '.' ||
+		    *pid_text < '1' || *pid_text > '9')
+			continue;
+		errno = 0;
+		pid = strtol(pid_text, &end, 10);
+		if (*end || errno || pid > INT_MAX)
+			continue;
+		sub = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || fstat(sub, &st) < 0)
+			continue;
+		if ((kill((pid_t)pid, 0) == 0 || errno == EPERM) && now - st.st_mtime < CLAIM_UNLOCKED_MAX_S)
+			continue;
+		if (lxm_lock_held_at(sub, "lock") != 0)
+			continue;
+		log_debug("removing '%s/%s', left by a command killed while it claimed the runtime dir",
+			  paths->rundir, e->d_name);
+		(void)unlinkat(sub, "lock", 0);
+		(void)unlinkat(dfd, e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
 int lxm_container_remove_runtime(const struct lxm_paths *paths, const char *name, const char *cdir)
 {
 	_cleanup_free_ char *dir = lxm_runtime_path(paths, name, NULL);
@@ -279,6 +334,7 @@ int lxm_container_remove_runtime(const struct lxm_paths *paths, const char *name
 
 	if (!dir || !aa)
 		return -ENOMEM;
+	sweep_claims(paths, name);
 	lxm_apparmor_release(aa, name, cdir);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
@@ -580,8 +636,10 @@ static int after_dropped_stop(const struct lxm_paths *paths, const char *name, e
 	/* without a pidfd of the monitor, its cleanup is seen in the state
 	 * file's removal (5 s at most) */
 	for (int t = 0; t < (monitor_pidfd >= 0 ? 1 : 500); t++) {
-		if (access(state, F_OK) < 0 && errno == ENOENT)
+		if (access(state, F_OK) < 0 && errno == ENOENT) {
+			sweep_claims(paths, name);
 			return 0;
+		}
 		if (monitor_pidfd < 0)
 			usleep(10000);
 	}
@@ -1163,6 +1221,7 @@ int lxm_container_destroy(const struct lxm_paths *paths, const char *name, bool 
 		}
 	}
 	lxm_sweep_leftovers(lxmfd, paths->lxmpath, LXM_DESTROY_PREFIX, destroy_abandoned, NULL, "destroy");
+	sweep_claims(paths, name);
 	return 0;
 }
 

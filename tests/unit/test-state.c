@@ -3,8 +3,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "container.h"
 #include "state.h"
@@ -418,6 +420,76 @@ static void test_claim_runtime(void)
 	rmdir(rundir);
 }
 
+/* <rundir>/.NAME.PID, with its lock file (locked: a held fd), and its
+ * mtime age s ago */
+static char *make_claim(const char *rundir, const char *name, long pid, bool locked, int age, int *ret_held)
+{
+	char *dir = lxm_strdup_printf("%s/.%s.%ld", rundir, name, pid);
+	_cleanup_free_ char *lock = dir ? lxm_strdup_printf("%s/lock", dir) : NULL;
+	struct timespec ts[2] = { { .tv_sec = time(NULL) - age }, { .tv_sec = time(NULL) - age } };
+	int fd;
+
+	if (!lock || mkdir(dir, 0700) < 0)
+		abort();
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || (locked && flock(fd, LOCK_EX) < 0) || utimensat(AT_FDCWD, dir, ts, 0) < 0)
+		abort();
+	if (locked)
+		*ret_held = fd;
+	else
+		close(fd);
+	return dir;
+}
+
+static void remove_claim(const char *dir)
+{
+	_cleanup_free_ char *lock = lxm_strdup_printf("%s/lock", dir);
+
+	if (lock)
+		unlink(lock);
+	rmdir(dir);
+}
+
+/* What commands killed in lxm_container_claim_runtime left of a name goes
+ * with the removal of its runtime dir: of a pid that is gone, or unlocked
+ * for longer than a live claimer keeps it so. A live claim, a locked one
+ * and one of another name stay. */
+static void test_sweep_claims(void)
+{
+	_cleanup_free_ char *rundir = lxm_strdup_printf("%s/run", tmp);
+	_cleanup_free_ char *dead = NULL, *reused = NULL, *live = NULL, *held = NULL, *other = NULL;
+	struct lxm_paths p = { .rundir = rundir };
+	int status, heldfd = -1, r;
+	pid_t child;
+
+	child = fork();
+	if (child < 0)
+		abort();
+	if (child == 0)
+		_exit(0);
+	if (!rundir || waitpid(child, &status, 0) != child || mkdir(rundir, 0755) < 0)
+		abort();
+	dead = make_claim(rundir, "c1", child, false, 0, NULL);
+	reused = make_claim(rundir, "c1", 1, false, 60, NULL);
+	live = make_claim(rundir, "c1", getppid(), false, 0, NULL);
+	held = make_claim(rundir, "c1", getpid(), true, 60, &heldfd);
+	other = make_claim(rundir, "c10", child, false, 60, NULL);
+	r = lxm_container_remove_runtime(&p, "c1", tmp);
+	ok(r == 0, "removing the runtime dir of c1, none there (%d)", r);
+	ok(access(dead, F_OK) < 0, "the claim of a pid that is gone is removed");
+	ok(access(reused, F_OK) < 0, "an unlocked claim of a live pid, 60 s old, is removed");
+	ok(access(live, F_OK) == 0, "an unlocked claim of a live pid, new, stays (a claimer before its lock)");
+	ok(access(held, F_OK) == 0, "a locked claim stays");
+	ok(access(other, F_OK) == 0, "the claim of another name stays");
+	close(heldfd);
+	remove_claim(dead);
+	remove_claim(reused);
+	remove_claim(live);
+	remove_claim(held);
+	remove_claim(other);
+	rmdir(rundir);
+}
+
 static void test_pidfd(void)
 {
 	uint64_t start = 0;
@@ -485,6 +557,7 @@ int main(void)
 	test_phys();
 	test_runtime_file();
 	test_claim_runtime();
+	test_sweep_claims();
 	test_pidfd();
 	r = rmdir(tmp);
 	ok(r == 0, "temp dir is empty and removed");
