@@ -885,7 +885,10 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		_cleanup_free_ char *bpf = lxm_runtime_path(paths, name, "seccomp.bpf");
 
 		r = bpf ? lxm_seccomp_prog_open(bpf, &seccomp, err) : lxm_error_set(err, ENOMEM, "attaching");
-		if (r == -ENOENT)
+		/* a stop since the state was read removes it */
+		if (r < 0 && init_gone(pidfd))
+			r = stopped_meanwhile(err);
+		else if (r == -ENOENT)
 			r = lxm_error_setr(err, ENOENT, "init's seccomp program '%s' is missing", bpf);
 		if (r < 0)
 			goto out;
@@ -903,6 +906,9 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	pty = opts->use_pty > 0 || (opts->use_pty < 0 && isatty(STDIN_FILENO));
 	if (pty) {
 		r = open_container_pty(rt.init_pid, &master, &slave, err);
+		/* init's /proc/PID/root goes with it */
+		if (r < 0 && init_gone(pidfd))
+			r = stopped_meanwhile(err);
 		if (r < 0)
 			goto out;
 		a.slave = slave;

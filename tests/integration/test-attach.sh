@@ -294,6 +294,36 @@ if command -v strace >/dev/null; then
 	wait "$ap"; rc=$?
 	ok "$( [ $rc = 1 ] && [ "$(cat "$TEST_TMP/stopped.err")" = "lxm-attach: $c: not running (it stopped meanwhile)" ]; echo $?)" \
 		"an attach whose cgroup a stop removed fails saying so (exit $rc: $(cat "$TEST_TMP/stopped.err"))"
+	# a stop during its read of init's seccomp program (strace holds the
+	# open of seccomp.bpf 1 s): not "init's seccomp program ... is missing"
+	check "start again" -- lxm-start -n "$c"
+	bpf=$LXM_RUNDIR/$c/seccomp.bpf
+	ok "$( [ -f "$bpf" ]; echo $?)" "init has a seccomp program ('$bpf')"
+	strace -o /dev/null -P "$bpf" -e trace=open,openat -e inject=open,openat:delay_enter=1000000 \
+		lxm-attach -n "$c" -- true >/dev/null 2>"$TEST_TMP/stopped.err" &
+	ap=$!
+	sleep 0.3
+	check "stop" -- lxm-stop -n "$c" -k
+	wait "$ap"; rc=$?
+	ok "$( [ $rc = 1 ] && [ "$(cat "$TEST_TMP/stopped.err")" = "lxm-attach: $c: not running (it stopped meanwhile)" ]; echo $?)" \
+		"an attach whose seccomp program a stop removed fails saying so (exit $rc: $(cat "$TEST_TMP/stopped.err"))"
+	# a stop before its open of the container's pty (strace holds the
+	# open of /proc/PID/root 1 s; which open or openat that is, a first
+	# run counts): not "opening '/proc/PID/root': No such file or directory"
+	check "start again" -- lxm-start -n "$c"
+	pid=$(pid_of "$c")
+	strace -o "$TEST_TMP/open.trace" -e trace=open,openat lxm-attach --pty -n "$c" -- true </dev/null >/dev/null 2>&1
+	sc=$(grep -o "^open[a-z]*(.*\"/proc/$pid/root\"" "$TEST_TMP/open.trace" | head -1 | cut -d'(' -f1)
+	nth=$(grep "^${sc:-open}(" "$TEST_TMP/open.trace" | grep -n "\"/proc/$pid/root\"" | head -1 | cut -d: -f1)
+	ok "$( [ -n "$nth" ]; echo $?)" "lxm-attach --pty opens '/proc/$pid/root' (${sc:-open} number ${nth:-none})"
+	strace -o /dev/null -e trace="${sc:-open}" -e inject="${sc:-open}":delay_enter=1000000:when="${nth:-1}" \
+		lxm-attach --pty -n "$c" -- true </dev/null >/dev/null 2>"$TEST_TMP/stopped.err" &
+	ap=$!
+	sleep 0.3
+	check "stop" -- lxm-stop -n "$c" -k
+	wait "$ap"; rc=$?
+	ok "$( [ $rc = 1 ] && [ "$(cat "$TEST_TMP/stopped.err")" = "lxm-attach: $c: not running (it stopped meanwhile)" ]; echo $?)" \
+		"an attach whose pty's open a stop overtook fails saying so (exit $rc: $(cat "$TEST_TMP/stopped.err"))"
 else
 	check "stop" -- lxm-stop -n "$c" -k
 	skip "no strace"
