@@ -299,7 +299,7 @@ if command -v strace >/dev/null; then
 	check "start again" -- lxm-start -n "$c"
 	bpf=$LXM_RUNDIR/$c/seccomp.bpf
 	ok "$( [ -f "$bpf" ]; echo $?)" "init has a seccomp program ('$bpf')"
-	strace -o /dev/null -P "$bpf" -e trace=open,openat -e inject=open,openat:delay_enter=1000000 \
+	"${strace_cmd[@]}" -o /dev/null -P "$bpf" -e trace=open,openat -e inject=open,openat:delay_enter=1000000 \
 		lxm-attach -n "$c" -- true >/dev/null 2>"$TEST_TMP/stopped.err" &
 	ap=$!
 	sleep 0.3
@@ -312,11 +312,11 @@ if command -v strace >/dev/null; then
 	# run counts): not "opening '/proc/PID/root': No such file or directory"
 	check "start again" -- lxm-start -n "$c"
 	pid=$(pid_of "$c")
-	strace -o "$TEST_TMP/open.trace" -e trace=open,openat lxm-attach --pty -n "$c" -- true </dev/null >/dev/null 2>&1
+	"${strace_cmd[@]}" -o "$TEST_TMP/open.trace" -e trace=open,openat lxm-attach --pty -n "$c" -- true </dev/null >/dev/null 2>&1
 	sc=$(grep -o "^open[a-z]*(.*\"/proc/$pid/root\"" "$TEST_TMP/open.trace" | head -1 | cut -d'(' -f1)
 	nth=$(grep "^${sc:-open}(" "$TEST_TMP/open.trace" | grep -n "\"/proc/$pid/root\"" | head -1 | cut -d: -f1)
 	ok "$( [ -n "$nth" ]; echo $?)" "lxm-attach --pty opens '/proc/$pid/root' (${sc:-open} number ${nth:-none})"
-	strace -o /dev/null -e trace="${sc:-open}" -e inject="${sc:-open}":delay_enter=1000000:when="${nth:-1}" \
+	"${strace_cmd[@]}" -o /dev/null -e trace="${sc:-open}" -e inject="${sc:-open}":delay_enter=1000000:when="${nth:-1}" \
 		lxm-attach --pty -n "$c" -- true </dev/null >/dev/null 2>"$TEST_TMP/stopped.err" &
 	ap=$!
 	sleep 0.3
