@@ -270,60 +270,52 @@ ok "$(timeout -s KILL 10 lxm-attach -n "$c" -- true; echo $?)" "attach with /etc
 rm -f "$pw"; mv "$TEST_TMP/passwd.saved" "$pw"
 ok "$(lxm-attach -n "$c" -- ls /proc/self/fd 7</dev/null | grep -qx 7; [ $? -ne 0 ]; echo $?)" "an fd the caller left open (7) does not reach the command"
 cp "$LXM_RUNDIR/$c/state" "$TEST_TMP/state.running"
-# a stop while lxm-attach enters the container (strace holds it 0.5 s
-# after its setns): it says the container stopped, not "forking: Out of
-# memory" (a PID namespace whose init died takes no process)
-if command -v strace >/dev/null; then
-	"${strace_cmd[@]}" -o /dev/null -e trace=setns -e inject=setns:delay_exit=500000 \
-		lxm-attach -n "$c" -- true >/dev/null 2>"$TEST_TMP/stopped.err" &
+# attach_during_stop DESC STRACE_ARGS... -- ATTACH_OPTS...: lxm-attach,
+# held by strace at one of its syscalls, while lxm-stop -k runs: it fails
+# saying the container stopped meanwhile, not with what the half-gone
+# container made its step fail with
+attach_during_stop() {
+	local desc=$1 sargs=() ap rc
+	shift
+	while [ "$1" != -- ]; do sargs+=("$1"); shift; done
+	shift
+	"${strace_cmd[@]}" -o /dev/null "${sargs[@]}" lxm-attach "$@" -n "$c" -- true </dev/null >/dev/null \
+		2>"$TEST_TMP/stopped.err" &
 	ap=$!
 	sleep 0.2
 	check "stop" -- lxm-stop -n "$c" -k
 	wait "$ap"; rc=$?
 	ok "$( [ $rc = 1 ] && [ "$(cat "$TEST_TMP/stopped.err")" = "lxm-attach: $c: not running (it stopped meanwhile)" ]; echo $?)" \
-		"an attach during a stop fails saying so (exit $rc: $(cat "$TEST_TMP/stopped.err"))"
-	# a stop between its read of the state file and its open of the
-	# cgroup (strace holds the first openat2 1 s): the stop removed the
-	# cgroup, and it says the container stopped, not "opening cgroup"
+		"$desc (exit $rc: $(cat "$TEST_TMP/stopped.err"))"
+}
+if command -v strace >/dev/null; then
+	# held 0.5 s after its setns: not "forking: Out of memory" (a PID
+	# namespace whose init died takes no process)
+	attach_during_stop "an attach during a stop fails saying so" \
+		-e trace=setns -e inject=setns:delay_exit=500000 --
+	# held 1 s before its first openat2, between its read of the state
+	# file and its open of the cgroup: not "opening cgroup"
 	check "start again" -- lxm-start -n "$c"
-	"${strace_cmd[@]}" -o /dev/null -e trace=openat2 -e inject=openat2:delay_enter=1000000:when=1 \
-		lxm-attach -n "$c" -- true >/dev/null 2>"$TEST_TMP/stopped.err" &
-	ap=$!
-	sleep 0.3
-	check "stop" -- lxm-stop -n "$c" -k
-	wait "$ap"; rc=$?
-	ok "$( [ $rc = 1 ] && [ "$(cat "$TEST_TMP/stopped.err")" = "lxm-attach: $c: not running (it stopped meanwhile)" ]; echo $?)" \
-		"an attach whose cgroup a stop removed fails saying so (exit $rc: $(cat "$TEST_TMP/stopped.err"))"
-	# a stop during its read of init's seccomp program (strace holds the
-	# open of seccomp.bpf 1 s): not "init's seccomp program ... is missing"
+	attach_during_stop "an attach whose cgroup a stop removed fails saying so" \
+		-e trace=openat2 -e inject=openat2:delay_enter=1000000:when=1 --
+	# held 1 s at the open of init's seccomp program: not "init's
+	# seccomp program ... is missing"
 	check "start again" -- lxm-start -n "$c"
 	bpf=$LXM_RUNDIR/$c/seccomp.bpf
 	ok "$( [ -f "$bpf" ]; echo $?)" "init has a seccomp program ('$bpf')"
-	"${strace_cmd[@]}" -o /dev/null -P "$bpf" -e trace=open,openat -e inject=open,openat:delay_enter=1000000 \
-		lxm-attach -n "$c" -- true >/dev/null 2>"$TEST_TMP/stopped.err" &
-	ap=$!
-	sleep 0.3
-	check "stop" -- lxm-stop -n "$c" -k
-	wait "$ap"; rc=$?
-	ok "$( [ $rc = 1 ] && [ "$(cat "$TEST_TMP/stopped.err")" = "lxm-attach: $c: not running (it stopped meanwhile)" ]; echo $?)" \
-		"an attach whose seccomp program a stop removed fails saying so (exit $rc: $(cat "$TEST_TMP/stopped.err"))"
-	# a stop before its open of the container's pty (strace holds the
-	# open of /proc/PID/root 1 s; which open or openat that is, a first
-	# run counts): not "opening '/proc/PID/root': No such file or directory"
+	attach_during_stop "an attach whose seccomp program a stop removed fails saying so" \
+		-P "$bpf" -e trace=open,openat -e inject=open,openat:delay_enter=1000000 --
+	# held 1 s at the open of /proc/PID/root for its pty (which open or
+	# openat that is, a first run counts): not "opening '/proc/PID/root':
+	# No such file or directory"
 	check "start again" -- lxm-start -n "$c"
 	pid=$(pid_of "$c")
 	"${strace_cmd[@]}" -o "$TEST_TMP/open.trace" -e trace=open,openat lxm-attach --pty -n "$c" -- true </dev/null >/dev/null 2>&1
 	sc=$(grep -o "^open[a-z]*(.*\"/proc/$pid/root\"" "$TEST_TMP/open.trace" | head -1 | cut -d'(' -f1)
 	nth=$(grep "^${sc:-open}(" "$TEST_TMP/open.trace" | grep -n "\"/proc/$pid/root\"" | head -1 | cut -d: -f1)
 	ok "$( [ -n "$nth" ]; echo $?)" "lxm-attach --pty opens '/proc/$pid/root' (${sc:-open} number ${nth:-none})"
-	"${strace_cmd[@]}" -o /dev/null -e trace="${sc:-open}" -e inject="${sc:-open}":delay_enter=1000000:when="${nth:-1}" \
-		lxm-attach --pty -n "$c" -- true </dev/null >/dev/null 2>"$TEST_TMP/stopped.err" &
-	ap=$!
-	sleep 0.3
-	check "stop" -- lxm-stop -n "$c" -k
-	wait "$ap"; rc=$?
-	ok "$( [ $rc = 1 ] && [ "$(cat "$TEST_TMP/stopped.err")" = "lxm-attach: $c: not running (it stopped meanwhile)" ]; echo $?)" \
-		"an attach whose pty's open a stop overtook fails saying so (exit $rc: $(cat "$TEST_TMP/stopped.err"))"
+	attach_during_stop "an attach whose pty's open a stop overtook fails saying so" \
+		-e trace="${sc:-open}" -e inject="${sc:-open}":delay_enter=1000000:when="${nth:-1}" -- --pty
 else
 	check "stop" -- lxm-stop -n "$c" -k
 	skip "no strace"
