@@ -328,6 +328,19 @@ static int read_output(const char *label, int fd, struct lxm_template_result *re
 	return r;
 }
 
+/* A template's exit status as an error (what: "" for a run, " --help"),
+ * 0 for a clean exit. */
+static int exit_status_error(const char *label, const char *what, int status, struct lxm_error *err)
+{
+	if (WIFSIGNALED(status))
+		return lxm_error_setr(err, ECHILD, "template '%s'%s killed by signal %d", label, what,
+				      WTERMSIG(status));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return lxm_error_setr(err, ECHILD, "template '%s'%s failed with exit status %d", label, what,
+				      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return 0;
+}
+
 int lxm_template_help(const char *path, struct lxm_error *err)
 {
 	char *const argv[] = { (char *)path, (char *)"--help", NULL };
@@ -351,15 +364,9 @@ int lxm_template_help(const char *path, struct lxm_error *err)
 		fprintf(stderr, "running template '%s': %s\n", path, strerror(errno));
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return lxm_error_set(err, errno, "waiting for template '%s' --help", label);
-	if (WIFSIGNALED(status))
-		return lxm_error_setr(err, ECHILD, "template '%s' --help killed by signal %d", label, WTERMSIG(status));
-	if (WEXITSTATUS(status) != 0)
-		return lxm_error_setr(err, ECHILD, "template '%s' --help failed with exit status %d", label,
-				      WEXITSTATUS(status));
-	return 0;
+	if (wait_child(pid, &status) < 0)
+		return lxm_error_set(err, errno, "waiting for template '%s' --help", label);
+	return exit_status_error(label, " --help", status, err);
 }
 
 int lxm_template_run(const char *path, const char *name, const char *container_dir,
@@ -457,14 +464,9 @@ int lxm_template_run(const char *path, const char *name, const char *container_d
 		lxm_template_result_free(&res);
 		return lxm_error_set(err, errno, "waiting for template '%s'", label);
 	}
-	if (WIFSIGNALED(status)) {
+	if (exit_status_error(label, "", status, err) < 0) {
 		lxm_template_result_free(&res);
-		return lxm_error_setr(err, ECHILD, "template '%s' killed by signal %d", label, WTERMSIG(status));
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		lxm_template_result_free(&res);
-		return lxm_error_setr(err, ECHILD, "template '%s' failed with exit status %d", label,
-				      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -ECHILD;
 	}
 	if (r < 0) {
 		lxm_template_result_free(&res);
