@@ -837,9 +837,13 @@ static bool init_gone(int pidfd)
 	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 && errno == ESRCH;
 }
 
-static int stopped_meanwhile(struct lxm_error *err)
+/* A step's failure r (< 0) as a stop during the attach when init has died
+ * meanwhile: whatever the half-gone container made the step fail with. */
+static int unless_stopped(int r, int pidfd, struct lxm_error *err)
 {
-	return lxm_error_setr(err, ESRCH, "not running (it stopped meanwhile)");
+	if (r < 0 && init_gone(pidfd))
+		return lxm_error_setr(err, ESRCH, "not running (it stopped meanwhile)");
+	return r;
 }
 
 int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm_attach_opts *opts,
@@ -871,11 +875,9 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	/* the cgroup init runs in, as the state file records it (a stop
 	 * since the state was read removes it) */
 	r = lxm_cgroup_open_join(lxm_cgroup_recorded_leaf(rt.cgroup, name), rt.cgroup_mounts, &a.cg, err);
-	if (r < 0) {
-		if (init_gone(pidfd))
-			r = stopped_meanwhile(err);
+	r = unless_stopped(r, pidfd, err);
+	if (r < 0)
 		goto out;
-	}
 	a.confine = &rt.confine;
 	a.pidfd = pidfd;
 	a.aa_profile = rt.confine.apparmor[0] ? rt.confine.apparmor : NULL;
@@ -886,9 +888,8 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 
 		r = bpf ? lxm_seccomp_prog_open(bpf, &seccomp, err) : lxm_error_set(err, ENOMEM, "attaching");
 		/* a stop since the state was read removes it */
-		if (r < 0 && init_gone(pidfd))
-			r = stopped_meanwhile(err);
-		else if (r == -ENOENT)
+		r = unless_stopped(r, pidfd, err);
+		if (r == -ENOENT)
 			r = lxm_error_setr(err, ENOENT, "init's seccomp program '%s' is missing", bpf);
 		if (r < 0)
 			goto out;
@@ -907,8 +908,7 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	if (pty) {
 		r = open_container_pty(rt.init_pid, &master, &slave, err);
 		/* init's /proc/PID/root goes with it */
-		if (r < 0 && init_gone(pidfd))
-			r = stopped_meanwhile(err);
+		r = unless_stopped(r, pidfd, err);
 		if (r < 0)
 			goto out;
 		a.slave = slave;
@@ -943,8 +943,7 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 	}
 #endif
 	if (setns(pidfd, CLONE_NEWPID) < 0) {
-		r = init_gone(pidfd) ? stopped_meanwhile(err)
-				     : lxm_error_set(err, errno, "entering the container's PID namespace");
+		r = unless_stopped(lxm_error_set(err, errno, "entering the container's PID namespace"), pidfd, err);
 		goto out;
 	}
 	forward_block(&sigmask);
@@ -987,7 +986,7 @@ int lxm_attach(const struct lxm_paths *paths, const char *name, const struct lxm
 		sigprocmask(SIG_SETMASK, &sigmask, NULL);
 		forwarding = false;
 		/* a PID namespace whose init died takes no process (ENOMEM) */
-		r = init_gone(pidfd) ? stopped_meanwhile(err) : lxm_error_set(err, r, "forking");
+		r = unless_stopped(lxm_error_set(err, r, "forking"), pidfd, err);
 		goto out;
 	}
 	/* the child has exec'd (or failed): the environment is ours again.
