@@ -283,18 +283,26 @@ out:
 
 #define STALE_EMPTY_DIR_SEC 10
 
-/* Whether the directory fd has no entries and was last changed more than
- * STALE_EMPTY_DIR_SEC ago. */
-static bool dir_empty_and_old(int fd)
+/* Whether the directory fd was last changed more than STALE_EMPTY_DIR_SEC
+ * ago: no create that is under way (it names and marks its own within
+ * microseconds). */
+static bool dir_old(int fd)
 {
 	struct stat st;
 	struct timespec now;
+
+	return fstat(fd, &st) == 0 && clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+	       now.tv_sec - st.st_mtim.tv_sec >= STALE_EMPTY_DIR_SEC;
+}
+
+/* Whether the directory fd has no entries and is old (dir_old). */
+static bool dir_empty_and_old(int fd)
+{
 	DIR *d;
 	int dup_fd;
 	bool empty = true;
 
-	if (fstat(fd, &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0 ||
-	    now.tv_sec - st.st_mtim.tv_sec < STALE_EMPTY_DIR_SEC)
+	if (!dir_old(fd))
 		return false;
 	dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
@@ -311,16 +319,13 @@ static bool dir_empty_and_old(int fd)
 }
 
 /* A directory a create killed before it named its own left
- * (LXM_CREATE_PREFIX): old (a create names its own within microseconds),
- * and its marker, if any, free (held while it goes). */
+ * (LXM_CREATE_PREFIX): old (dir_old), and its marker, if any, free (held
+ * while it goes). */
 static bool create_abandoned(int parentfd _unused_, const char *name _unused_, int topfd, int *ret_hold)
 {
 	_cleanup_close_ int marker = -1;
-	struct timespec now;
-	struct stat st;
 
-	if (fstat(topfd, &st) < 0 || clock_gettime(CLOCK_REALTIME, &now) < 0 ||
-	    now.tv_sec - st.st_mtim.tv_sec < STALE_EMPTY_DIR_SEC)
+	if (!dir_old(topfd))
 		return false;
 	marker = openat(topfd, "partial", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (marker >= 0 && flock(marker, LOCK_EX | LOCK_NB) < 0)
