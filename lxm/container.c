@@ -247,9 +247,7 @@ int lxm_container_claim_runtime(const struct lxm_paths *paths, const char *name,
 	return r;
 }
 
-/* Whether the lock fd still is the lock file at path (not removed by a
- * cleanup after the stop of its runtime dir, maybe made anew since). */
-static bool lock_is_current(int lockfd, const char *path)
+bool lxm_container_lock_is_current(int lockfd, const char *path)
 {
 	struct stat held, cur;
 
@@ -522,7 +520,7 @@ static int stop_without_monitor(const struct lxm_paths *paths, const char *name,
 		return lxm_error_setr(err, EBUSY, "the container is starting; try again");
 	/* the runtime dir was cleaned up by another stop while we waited
 	 * for its lock: stopped (a start may have made it anew since) */
-	if (lockfd >= 0 && !lock_is_current(lockfd, lock))
+	if (lockfd >= 0 && !lxm_container_lock_is_current(lockfd, lock))
 		return 0;
 	if (lxm_runtime_read(state_path, &rt) < 0) {
 		/* stopped, or a start whose monitor died before init's exec
@@ -1040,10 +1038,6 @@ static int cleanup_killed_monitor(const struct lxm_paths *paths, const char *nam
 	return 0;
 }
 
-/* The container's directory locked for the walk, under either name: a
- * later destroy sweeps it only once nobody holds that (it is what a destroy
- * killed halfway leaves). lxm-cgroup holds it while it saves the config. A
- * filesystem without flock on directories gets no lock (and no sweep). */
 /* A destroy that did not happen: its lock file goes (a copy that opened
  * it meanwhile refuses once, harmlessly). */
 static void drop_destroy_lock(const char *dir)
@@ -1054,6 +1048,10 @@ static void drop_destroy_lock(const char *dir)
 		(void)unlink(lock);
 }
 
+/* The container's directory locked for the walk, under either name: a
+ * later destroy sweeps it only once nobody holds that (it is what a destroy
+ * killed halfway leaves). lxm-cgroup holds it while it saves the config. A
+ * filesystem without flock on directories gets no lock (and no sweep). */
 static int lock_dir(const char *dir, int *ret_fd, struct lxm_error *err)
 {
 	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -29,6 +29,10 @@ int lxm_container_remove_runtime(const struct lxm_paths *paths, const char *name
 /* Make the runtime dir of name with its lock file locked (the lock's fd
  * in ret_lockfd): -EEXIST when there is one already. */
 int lxm_container_claim_runtime(const struct lxm_paths *paths, const char *name, int *ret_lockfd);
+/* Whether the lock fd (of a runtime dir) still is the lock file at path:
+ * not removed by the cleanup after a stop while its holder waited for it
+ * (and maybe made anew since). */
+bool lxm_container_lock_is_current(int lockfd, const char *path);
 /* Whether the runtime dir of name is live and of a container of that name
  * in another lxmpath (they share LXM_RUNDIR): its
  * directory then goes to other. */

@@ -971,7 +971,6 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 	for (int attempt = 0; attempt < 4; attempt++) {
 		_cleanup_close_ int fd = -1;
 		struct lxm_runtime rt;
-		struct stat held, cur;
 
 		r = lxm_container_claim_runtime(m->paths, m->name, &m->lock_fd);
 		if (r == 0)
@@ -1007,8 +1006,7 @@ static int claim_rundir(struct lxm_monitor *m, struct lxm_error *err)
 		/* a lock that was removed while we waited for it: another
 		 * command cleaned up that runtime dir (and a start may have
 		 * made a new one since) */
-		if (fd >= 0 && (fstat(fd, &held) < 0 || stat(lock, &cur) < 0 ||
-				held.st_ino != cur.st_ino || held.st_dev != cur.st_dev))
+		if (fd >= 0 && !lxm_container_lock_is_current(fd, lock))
 			continue;
 		/* a stale runtime dir: the monitor and the container are gone */
 		log_debug("removing stale runtime dir '%s'", m->rundir);
